@@ -1,0 +1,54 @@
+"""Backend ``numba``: the for-loops of ``python_loops``, compiled. The same code, one decorator.
+
+Numba compiles each loop kernel to machine code for the dtypes it is called with
+(float32 stays float32), on one thread. Compiled code is cached on disk beside the
+source, so only the first call on a machine pays for compilation (the benchmarks
+measure that cost on its own).
+
+``fastmath`` allows only reassociation and contraction into fused multiply-adds: a sum
+may be computed in any order (which lets LLVM use SIMD lanes for a reduction) and
+a*b + c may round once instead of twice. Neither moves a result outside the
+error bound n·eps·Σ|terms| of a sum; "no NaN/inf" and approximate functions are not
+allowed, so NaN and inf propagate as in the other backends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.extending import overload, register_jitable
+
+from kernels import python_loops
+
+FASTMATH = frozenset({"reassoc", "contract"})
+
+
+def jit(function):
+    """Compile a loop kernel for one thread, cached on disk."""
+    return njit(cache=True, fastmath=set(FASTMATH))(function)
+
+
+# The loop kernels' helpers: sigmoid and cross_entropy are plain arithmetic and compile
+# as they are; zeros and copy make lists in Python and arrays of the input's dtype here.
+register_jitable(python_loops.sigmoid)
+register_jitable(python_loops.cross_entropy)
+
+
+@overload(python_loops.zeros)
+def _zeros(n, like):
+    return lambda n, like: np.zeros(n, like.dtype)
+
+
+@overload(python_loops.copy)
+def _copy(vector):
+    return lambda vector: vector.copy()
+
+
+dot = jit(python_loops.dot)
+logistic_forward = jit(python_loops.logistic_forward)
+logistic_cost = jit(python_loops.logistic_cost)
+logistic_backward = jit(python_loops.logistic_backward)
+logistic_gradient = jit(python_loops.logistic_gradient)
+adaline_gd_epoch = jit(python_loops.adaline_gd_epoch)
+adaline_sgd_epoch = jit(python_loops.adaline_sgd_epoch)
+perceptron_epoch = jit(python_loops.perceptron_epoch)

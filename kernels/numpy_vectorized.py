@@ -1,0 +1,86 @@
+"""Backend ``numpy``: the same mathematics as whole-array expressions.
+
+Each function is the vectorized twin of the loop of the same name in
+``kernels/python_loops.py``: the loops over samples and features become ``X @ w``,
+``X.T @ errors`` and element-wise ufuncs, which run in compiled code (BLAS for the
+products). Only the per-sample rules keep a Python loop over the samples, because each
+sample's update changes the weights the next sample sees.
+
+float32 inputs stay float32: Python scalars (b, eta) do not promote arrays (NEP 50).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(z):
+    """σ(z) = 1 / (1 + e^-z) for a whole array, with e^-|z| <= 1 so nothing overflows."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def cross_entropy(A, y, eps):
+    """Per-sample -(y log A + (1 - y) log(1 - A)), with A clipped to [eps, 1 - eps]."""
+    A = np.clip(A, eps, 1 - eps)
+    return -(y * np.log(A) + (1 - y) * np.log1p(-A))
+
+
+def dot(a, b):
+    """a · b"""
+    return np.dot(a, b)
+
+
+def logistic_forward(w, b, X):
+    """A = σ(Xw + b)"""
+    return sigmoid(X @ w + b)
+
+
+def logistic_cost(A, y, eps):
+    """J = mean cross-entropy"""
+    return np.mean(cross_entropy(A, y, eps))
+
+
+def logistic_backward(X, A, y):
+    """dw = Xᵀ(A - y)/m, db = mean(A - y)"""
+    errors = A - y
+    return X.T @ errors / len(y), np.mean(errors)
+
+
+def logistic_gradient(w, b, X, y, eps):
+    """Forward, cost and backward: two passes over X (X @ w, then X.T @ errors)."""
+    A = logistic_forward(w, b, X)
+    dw, db = logistic_backward(X, A, y)
+    return logistic_cost(A, y, eps), dw, db
+
+
+def adaline_gd_epoch(w, b, X, y, eta):
+    """errors = y - (Xw + b);  w += η Xᵀ·errors;  b += η Σ errors;  cost = Σ errors² / 2"""
+    errors = y - (X @ w + b)
+    cost = errors @ errors / 2
+    return w + eta * (X.T @ errors), b + eta * np.sum(errors), cost
+
+
+def adaline_sgd_epoch(w, b, X, y, eta):
+    """The delta rule sample by sample: a Python loop over rows, NumPy within a row."""
+    w = w.copy()
+    for x, target in zip(X, y, strict=True):
+        error = target - (x @ w + b)
+        w += eta * error * x
+        b += eta * error
+    errors = y - (X @ w + b)
+    return w, b, errors @ errors / 2
+
+
+def perceptron_epoch(w, b, X, y, eta):
+    """Rosenblatt's rule sample by sample: a Python loop over rows, NumPy within a row."""
+    w = w.copy()
+    errors = 0
+    for x, target in zip(X, y, strict=True):
+        prediction = 1.0 if x @ w + b >= 0.0 else -1.0
+        update = eta * (target - prediction)
+        if update != 0.0:
+            w += update * x
+            b += update
+            errors += 1
+    return w, b, errors

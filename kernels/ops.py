@@ -1,0 +1,252 @@
+"""The one description of every operation: its arguments, results, cost model and inputs.
+
+Everything that is said about an op *independently of how it is computed* lives here,
+once: the shapes of its arguments (which the shared checking layer enforces for every
+backend), what it returns, its minimal FLOP count and the bytes it must move (which
+benchmarks and reports use for GFLOP/s and GB/s), how to make inputs of a given size,
+and how its tolerance is derived (``kernels.reference``).
+
+Conventions (the slides stack samples as columns, ``Z = wᵀX + b``; here samples are
+rows, so the same thing is ``X @ w + b``):
+
+* ``X`` is (m, n): m samples, n features; ``y`` and ``A`` are (m,); ``w`` is (n,);
+  ``b`` is a float; ``eta`` is the learning rate.
+* Labels are 0/1 for logistic regression and -1/+1 for Adaline and the perceptron.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+Sizes = Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of an op.
+
+    ``axes`` names the array's dimensions ("m" samples, "n" features); the checking layer
+    requires equal names to have equal lengths. ``axes=()`` means a Python scalar;
+    ``kind`` says which: "float" (any real number) or "rate" (finite and >= 0).
+    """
+
+    name: str
+    axes: tuple[str, ...] = ()
+    kind: str = "array"
+
+    @property
+    def is_array(self) -> bool:
+        return bool(self.axes)
+
+
+@dataclass(frozen=True)
+class Op:
+    """What an op is, whichever backend computes it."""
+
+    name: str
+    formula: str
+    params: tuple[Param, ...]
+    returns: tuple[str, ...]  # each "vector", "scalar" or "count"
+    size_names: tuple[str, ...]
+    flops: Callable[[Sizes], int]
+    bytes_moved: Callable[[Sizes, int], int]
+    make_inputs: Callable[[np.random.Generator, Sizes, np.dtype], tuple]
+    needs_clip: bool = False  # the kernel gets the cross-entropy clip as a last argument
+    sequential: bool = False  # a loop over samples that cannot be vectorized away
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+# --- input generators: realistic, well-scaled data that keeps every op finite ---------
+
+
+def _features(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
+    return rng.standard_normal((s["m"], s["n"])).astype(dtype)
+
+
+def _weights(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
+    return (rng.standard_normal(s["n"]) / np.sqrt(s["n"])).astype(dtype)
+
+
+def _labels01(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
+    return rng.integers(0, 2, s["m"]).astype(dtype)
+
+
+def _labels_pm1(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], s["m"]).astype(dtype)
+
+
+def _probabilities(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-rng.standard_normal(s["m"])))).astype(dtype)
+
+
+def _bias(rng: np.random.Generator) -> float:
+    return float(rng.normal(0.0, 0.1))
+
+
+def _gd_rate(s: Sizes) -> float:
+    # Batch Adaline sums over samples: stable for eta < 2/λmax(XᵀX) ≈ 2/(√m + √n)².
+    return 0.5 / (np.sqrt(s["m"]) + np.sqrt(s["n"])) ** 2
+
+
+def _sgd_rate(s: Sizes) -> float:
+    # Per-sample Adaline is stable for eta < 2/‖x‖² ≈ 2/n.
+    return 0.1 / s["n"]
+
+
+def _dot_inputs(rng, s, dtype):
+    return (
+        rng.standard_normal(s["n"]).astype(dtype),
+        rng.standard_normal(s["n"]).astype(dtype),
+    )
+
+
+def _forward_inputs(rng, s, dtype):
+    return _weights(rng, s, dtype), _bias(rng), _features(rng, s, dtype)
+
+
+def _cost_inputs(rng, s, dtype):
+    return _probabilities(rng, s, dtype), _labels01(rng, s, dtype)
+
+
+def _backward_inputs(rng, s, dtype):
+    return _features(rng, s, dtype), _probabilities(rng, s, dtype), _labels01(rng, s, dtype)
+
+
+def _gradient_inputs(rng, s, dtype):
+    return _weights(rng, s, dtype), _bias(rng), _features(rng, s, dtype), _labels01(rng, s, dtype)
+
+
+def _adaline_gd_inputs(rng, s, dtype):
+    w, b, X = _forward_inputs(rng, s, dtype)
+    return w, b, X, _labels_pm1(rng, s, dtype), _gd_rate(s)
+
+
+def _adaline_sgd_inputs(rng, s, dtype):
+    w, b, X = _forward_inputs(rng, s, dtype)
+    return w, b, X, _labels_pm1(rng, s, dtype), _sgd_rate(s)
+
+
+def _perceptron_inputs(rng, s, dtype):
+    w, b, X = _forward_inputs(rng, s, dtype)
+    return w, b, X, _labels_pm1(rng, s, dtype), 0.1
+
+
+# --- the ops -----------------------------------------------------------------------------
+#
+# FLOPs are the minimal count for the mathematics (a multiply-add is 2, exp/log count 1
+# each); bytes are the compulsory traffic: every input array read once and every output
+# array written once, at the computation's item size.
+
+_w = Param("w", ("n",))
+_b = Param("b", kind="float")
+_X = Param("X", ("m", "n"))
+_y = Param("y", ("m",))
+_A = Param("A", ("m",))
+_eta = Param("eta", kind="rate")
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op(
+            name="dot",
+            formula="a · b = Σᵢ aᵢbᵢ",
+            params=(Param("a", ("n",)), Param("b", ("n",))),
+            returns=("scalar",),
+            size_names=("n",),
+            flops=lambda s: 2 * s["n"],
+            bytes_moved=lambda s, item: 2 * s["n"] * item,
+            make_inputs=_dot_inputs,
+        ),
+        Op(
+            name="logistic_forward",
+            formula="A = σ(Xw + b)",
+            params=(_w, _b, _X),
+            returns=("vector",),
+            size_names=("m", "n"),
+            flops=lambda s: 2 * s["m"] * s["n"] + 4 * s["m"],
+            bytes_moved=lambda s, item: (s["m"] * s["n"] + s["n"] + s["m"]) * item,
+            make_inputs=_forward_inputs,
+        ),
+        Op(
+            name="logistic_cost",
+            formula="J = -mean(y log A + (1 - y) log(1 - A))",
+            params=(_A, _y),
+            returns=("scalar",),
+            size_names=("m",),
+            flops=lambda s: 7 * s["m"],
+            bytes_moved=lambda s, item: 2 * s["m"] * item,
+            make_inputs=_cost_inputs,
+            needs_clip=True,
+        ),
+        Op(
+            name="logistic_backward",
+            formula="dw = Xᵀ(A - y)/m,  db = mean(A - y)",
+            params=(_X, _A, _y),
+            returns=("vector", "scalar"),
+            size_names=("m", "n"),
+            flops=lambda s: 2 * s["m"] * s["n"] + 2 * s["m"] + s["n"],
+            bytes_moved=lambda s, item: (s["m"] * s["n"] + 2 * s["m"] + s["n"]) * item,
+            make_inputs=_backward_inputs,
+        ),
+        Op(
+            name="logistic_gradient",
+            formula="A = σ(Xw + b);  J, dw, db as in logistic_cost and logistic_backward",
+            params=(_w, _b, _X, _y),
+            returns=("scalar", "vector", "scalar"),
+            size_names=("m", "n"),
+            flops=lambda s: 4 * s["m"] * s["n"] + 13 * s["m"] + s["n"],
+            bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
+            make_inputs=_gradient_inputs,
+            needs_clip=True,
+        ),
+        Op(
+            name="adaline_gd_epoch",
+            formula="e = y - (Xw + b);  w += η Xᵀe;  b += η Σe;  J = Σe²/2",
+            params=(_w, _b, _X, _y, _eta),
+            returns=("vector", "scalar", "scalar"),
+            size_names=("m", "n"),
+            flops=lambda s: 4 * s["m"] * s["n"] + 4 * s["m"] + 2 * s["n"],
+            bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
+            make_inputs=_adaline_gd_inputs,
+        ),
+        Op(
+            name="adaline_sgd_epoch",
+            formula="for each sample: e = y - (x·w + b);  w += η e x;  b += η e",
+            params=(_w, _b, _X, _y, _eta),
+            returns=("vector", "scalar", "scalar"),
+            size_names=("m", "n"),
+            # the updates (4mn) and the cost pass with the final weights (2mn)
+            flops=lambda s: 6 * s["m"] * s["n"] + 6 * s["m"],
+            bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
+            make_inputs=_adaline_sgd_inputs,
+            sequential=True,
+        ),
+        Op(
+            name="perceptron_epoch",
+            formula="for each sample: ŷ = +1 if x·w + b ≥ 0 else -1;  Δ = η(y - ŷ);  w += Δx",
+            params=(_w, _b, _X, _y, _eta),
+            returns=("vector", "scalar", "count"),
+            size_names=("m", "n"),
+            # the net inputs alone: an epoch without mistakes makes no updates
+            flops=lambda s: 2 * s["m"] * s["n"] + 3 * s["m"],
+            bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
+            make_inputs=_perceptron_inputs,
+            sequential=True,
+        ),
+    )
+}
+
+
+def make_inputs(op: str, sizes: Sizes, dtype="float64", seed: int = 0) -> tuple:
+    """Inputs of the given sizes for ``op``, reproducible from ``seed``."""
+    spec = OPS[op]
+    missing = set(spec.size_names) - set(sizes)
+    if missing:
+        raise ValueError(f"{op}: sizes {dict(sizes)} lack {sorted(missing)}")
+    return spec.make_inputs(np.random.default_rng(seed), sizes, np.dtype(dtype))

@@ -1,0 +1,182 @@
+"""Backend ``python``: the mathematics as plain for-loops, one multiply-add at a time.
+
+These are the slow versions on the slides. They run on Python lists (``X`` is a list of
+rows) and use no NumPy. The very same functions, with one decorator, are the ``numba``
+backend (``kernels/numba_jit.py``): read them side by side with their vectorized twins
+in ``kernels/numpy_vectorized.py``.
+
+Three small helpers let one source serve both: ``zeros`` and ``copy`` make lists here,
+while Numba is taught to make NumPy arrays of the input's dtype in their place.
+"""
+
+from __future__ import annotations
+
+import math
+
+# --- helpers (Numba compiles its own versions of these; see numba_jit.py) --------------
+
+
+def zeros(n, like):
+    """A new vector of n zeros (in Numba: an array of ``like``'s dtype)."""
+    return [0.0] * n
+
+
+def copy(vector):
+    """A copy of a vector, so that an op never modifies its inputs."""
+    return list(vector)
+
+
+def sigmoid(z):
+    """σ(z) = 1 / (1 + e^-z), written so that exp never overflows: e^-|z| <= 1."""
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def cross_entropy(a, target, eps):
+    """-(y log a + (1 - y) log(1 - a)) for one sample, with a clipped to [eps, 1 - eps]."""
+    a = min(max(a, eps), 1.0 - eps)
+    return -(target * math.log(a) + (1.0 - target) * math.log1p(-a))
+
+
+# --- the ops ---------------------------------------------------------------------------
+
+
+def dot(a, b):
+    """a · b = Σᵢ aᵢbᵢ"""
+    total = 0.0
+    for i in range(len(a)):
+        total += a[i] * b[i]
+    return total
+
+
+def logistic_forward(w, b, X):
+    """A = σ(Xw + b): one net input and one activation per sample."""
+    A = zeros(len(X), w)
+    for i in range(len(X)):
+        x = X[i]
+        z = b
+        for j in range(len(w)):
+            z += w[j] * x[j]
+        A[i] = sigmoid(z)
+    return A
+
+
+def logistic_cost(A, y, eps):
+    """J = -(1/m) Σᵢ [yᵢ log Aᵢ + (1 - yᵢ) log(1 - Aᵢ)]"""
+    total = 0.0
+    for i in range(len(A)):
+        total += cross_entropy(A[i], y[i], eps)
+    return total / len(A)
+
+
+def logistic_backward(X, A, y):
+    """dw = Xᵀ(A - y)/m, db = mean(A - y), walking X row by row."""
+    m, n = len(X), len(X[0])
+    dw = zeros(n, A)
+    db = 0.0
+    for i in range(m):
+        x = X[i]
+        error = A[i] - y[i]
+        db += error
+        for j in range(n):
+            dw[j] += error * x[j]
+    for j in range(n):
+        dw[j] /= m
+    return dw, db / m
+
+
+def logistic_gradient(w, b, X, y, eps):
+    """Forward pass, cost and backward pass fused into one walk over X.
+
+    Each sample's activation is used at once for its cost and its share of the
+    gradient, so X is read once (the NumPy version reads it twice).
+    """
+    m, n = len(X), len(w)
+    dw = zeros(n, w)
+    db = 0.0
+    cost = 0.0
+    for i in range(m):
+        x = X[i]
+        z = b
+        for j in range(n):
+            z += w[j] * x[j]
+        a = sigmoid(z)
+        cost += cross_entropy(a, y[i], eps)
+        error = a - y[i]
+        db += error
+        for j in range(n):
+            dw[j] += error * x[j]
+    for j in range(n):
+        dw[j] /= m
+    return cost / m, dw, db / m
+
+
+def adaline_gd_epoch(w, b, X, y, eta):
+    """One batch step of the delta rule: errors from the current weights, then one update.
+
+    errors = y - (Xw + b);  w += η Xᵀ·errors;  b += η Σ errors;  cost = Σ errors² / 2
+    """
+    m, n = len(X), len(w)
+    gradient = zeros(n, w)  # Xᵀ·errors, accumulated row by row in the same pass
+    error_sum = 0.0
+    cost = 0.0
+    for i in range(m):
+        x = X[i]
+        z = b
+        for j in range(n):
+            z += w[j] * x[j]
+        error = y[i] - z
+        error_sum += error
+        cost += error * error
+        for j in range(n):
+            gradient[j] += error * x[j]
+    w = copy(w)
+    for j in range(n):
+        w[j] += eta * gradient[j]
+    return w, b + eta * error_sum, cost / 2.0
+
+
+def adaline_sgd_epoch(w, b, X, y, eta):
+    """The delta rule sample by sample, in row order; the cost uses the final weights."""
+    m, n = len(X), len(w)
+    w = copy(w)
+    for i in range(m):
+        x = X[i]
+        z = b
+        for j in range(n):
+            z += w[j] * x[j]
+        error = y[i] - z
+        for j in range(n):
+            w[j] += eta * error * x[j]
+        b += eta * error
+    cost = 0.0
+    for i in range(m):
+        x = X[i]
+        z = b
+        for j in range(n):
+            z += w[j] * x[j]
+        error = y[i] - z
+        cost += error * error
+    return w, b, cost / 2.0
+
+
+def perceptron_epoch(w, b, X, y, eta):
+    """Rosenblatt's rule sample by sample, in row order; counts the samples that moved w."""
+    m, n = len(X), len(w)
+    w = copy(w)
+    errors = 0
+    for i in range(m):
+        x = X[i]
+        z = b
+        for j in range(n):
+            z += w[j] * x[j]
+        prediction = 1.0 if z >= 0.0 else -1.0
+        update = eta * (y[i] - prediction)
+        if update != 0.0:
+            for j in range(n):
+                w[j] += update * x[j]
+            b += update
+            errors += 1
+    return w, b, errors

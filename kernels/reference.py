@@ -1,0 +1,284 @@
+"""References for every op, each with a bound on how far a correct backend may stray.
+
+``reference(op, args, dtype)`` computes ``op`` in float64 (the dot product exactly) from
+the checked arguments, and, alongside, a first-order bound on the rounding error of any
+backend that computes it in ``dtype`` — whatever the order of its sums, whether it
+fuses passes or uses FMA. The bounds follow Higham, *Accuracy and Stability of
+Numerical Algorithms* (2002), ch. 3:
+
+* a sum of k terms, products included, in any order: |error| <= γ_k · Σ|terms|,
+  with γ_k = k·u / (1 - k·u) and u the unit roundoff (half the machine epsilon);
+  plus k·η for products that underflow (η, the smallest subnormal);
+* exp, log and log1p: within ``TRANSCENDENTAL_ULPS`` units in the last place;
+* an input error δz passes through f scaled by max |f'| over [z - δz, z + δz].
+
+The tolerance for comparing a backend with the reference adds the reference's own bound
+(the same analysis at float64's u), so neither side is assumed exact when it is not.
+Sequential ops (the per-sample rules) carry the bound along the trajectory. The
+perceptron's decisions are discontinuous: where a net input lies within its error bound
+of zero, backends may rightly disagree, and the reference says so
+(``well_conditioned=False``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels.ops import OPS
+
+# Glibc's and NumPy's SIMD exp/log are within 4 ulp (1 ulp <= 2u relative).
+TRANSCENDENTAL_ULPS = 4
+C_F = 2 * TRANSCENDENTAL_ULPS
+# σ(z) = e/(1+e) with e = exp(-|z|): two errors of exp, the add, the divide, the
+# final rounding to the output dtype.
+C_SIGMA = 2 * C_F + 3
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference results of one op, and per-element absolute tolerances."""
+
+    values: tuple
+    tolerances: tuple
+    well_conditioned: bool = True
+
+
+def unit_roundoff(dtype) -> float:
+    return float(np.finfo(dtype).eps) / 2
+
+
+def gamma(k: int, u: float) -> float:
+    return k * u / (1 - k * u)
+
+
+def _sum_bound(abs_sum, k: int, u: float, tiny: float):
+    """Bound on a computed sum of k terms whose absolute values sum to abs_sum."""
+    return gamma(k, u) * abs_sum + k * tiny * (np.asarray(abs_sum) > 0)
+
+
+# --- exact dot product -------------------------------------------------------------------
+
+
+def _split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Veltkamp's split: x = hi + lo exactly, each half with at most 26 significant bits."""
+    c = 134217729.0 * x  # 2**27 + 1
+    hi = c - (c - x)
+    return hi, x - hi
+
+
+def exact_dot(a: np.ndarray, b: np.ndarray) -> float:
+    """a · b correctly rounded to float64 (barring overflow and underflow).
+
+    Dekker's TwoProduct writes each a_i·b_i exactly as p_i + e_i; math.fsum then sums
+    all p_i and e_i exactly and rounds once.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return math.fsum(np.concatenate([p, e]).tolist())
+
+
+# --- float64 evaluation with bounds, op by op ----------------------------------------------
+
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _max_sigmoid_slope(z, dz):
+    """max σ'(t) = σ(t)(1 - σ(t)) over [z - dz, z + dz]: at the point nearest 0."""
+    nearest = np.maximum(np.abs(z) - dz, 0.0)
+    s = _sigmoid(nearest)
+    return s * (1 - s)
+
+
+def _net_input(w, b, X, u, tiny):
+    n = X.shape[1]
+    z = X @ w + b
+    dz = _sum_bound(np.abs(X) @ np.abs(w) + abs(b), n + 1, u, tiny)
+    return z, dz
+
+
+def _activation(w, b, X, u, tiny):
+    z, dz = _net_input(w, b, X, u, tiny)
+    A = _sigmoid(z)
+    dA = _max_sigmoid_slope(z, dz) * dz + C_SIGMA * u * A
+    return A, dA
+
+
+def _cost_terms(A, y, eps, u):
+    """Per-sample cross-entropy terms (negated sum parts), and a bound on each."""
+    a = np.clip(A, eps, 1 - eps)
+    t1 = y * np.log(a)
+    t2 = (1 - y) * np.log1p(-a)
+    return -(t1 + t2), (np.abs(t1) + np.abs(t2))
+
+
+def _cost_with_bound(A, y, eps, u, tiny):
+    m = len(A)
+    terms, abs_terms = _cost_terms(A, y, eps, u)
+    bound = _sum_bound(abs_terms.sum(), m + C_F + 4, u, tiny) / m
+    return terms.mean(), bound
+
+
+def _cost_slope(A, dA, y, eps):
+    """max |∂/∂A of the cross-entropy| over [A - dA, A + dA], after clipping."""
+    low = np.clip(A - dA, eps, 1 - eps)
+    high = np.clip(A + dA, eps, 1 - eps)
+    return np.abs(y) / low + np.abs(1 - y) / (1 - high)
+
+
+def _dot(a, b, u, tiny):
+    n = len(a)
+    value = exact_dot(a, b)
+    return (value,), (_sum_bound(np.abs(a) @ np.abs(b), n, u, tiny),)
+
+
+def _logistic_forward(w, b, X, u, tiny):
+    A, dA = _activation(w, b, X, u, tiny)
+    return (A,), (dA,)
+
+
+def _logistic_cost(A, y, eps, u, tiny):
+    cost, bound = _cost_with_bound(A, y, eps, u, tiny)
+    return (cost,), (bound,)
+
+
+def _logistic_backward(X, A, y, u, tiny):
+    m = len(y)
+    errors = A - y
+    dw = X.T @ errors / m
+    db = errors.mean()
+    dw_bound = _sum_bound(np.abs(X).T @ np.abs(errors), m + 3, u, tiny) / m
+    db_bound = _sum_bound(np.abs(errors).sum(), m + 3, u, tiny) / m
+    return (dw, db), (dw_bound, db_bound)
+
+
+def _logistic_gradient(w, b, X, y, eps, u, tiny):
+    m = len(y)
+    A, dA = _activation(w, b, X, u, tiny)
+    cost, cost_bound = _cost_with_bound(A, y, eps, u, tiny)
+    cost_bound += (_cost_slope(A, dA, y, eps) * dA).sum() / m
+    (dw, db), (dw_bound, db_bound) = _logistic_backward(X, A, y, u, tiny)
+    dw_bound = dw_bound + np.abs(X).T @ dA / m
+    db_bound = db_bound + dA.sum() / m
+    return (cost, dw, db), (cost_bound, dw_bound, db_bound)
+
+
+def _adaline_gd_epoch(w, b, X, y, eta, u, tiny):
+    m, n = X.shape
+    z, dz = _net_input(w, b, X, u, tiny)
+    errors = y - z
+    d_errors = dz + gamma(1, u) * (np.abs(y) + np.abs(z))
+    cost = errors @ errors / 2
+    cost_bound = np.abs(errors) @ d_errors + d_errors @ d_errors / 2
+    cost_bound += _sum_bound(cost, m + 2, u, tiny)
+    gradient = X.T @ errors
+    gradient_bound = np.abs(X).T @ d_errors + _sum_bound(np.abs(X).T @ np.abs(errors), m, u, tiny)
+    new_w = w + eta * gradient
+    w_bound = eta * gradient_bound + gamma(3, u) * (np.abs(w) + eta * np.abs(gradient))
+    error_sum = errors.sum()
+    sum_bound = d_errors.sum() + _sum_bound(np.abs(errors).sum(), m, u, tiny)
+    new_b = b + eta * error_sum
+    b_bound = eta * sum_bound + gamma(3, u) * (abs(b) + eta * abs(error_sum))
+    return (new_w, new_b, cost), (w_bound, b_bound, cost_bound)
+
+
+def _sum_of_squared_errors(w, dw, b, db, X, y, u, tiny):
+    """Σ(y - (Xw + b))²/2 and its bound, given bounds dw, db on the weights."""
+    m, n = X.shape
+    z, dz = _net_input(w, b, X, u, tiny)
+    dz = dz + np.abs(X) @ dw + db
+    errors = y - z
+    d_errors = dz + gamma(1, u) * (np.abs(y) + np.abs(z))
+    cost = errors @ errors / 2
+    bound = np.abs(errors) @ d_errors + d_errors @ d_errors / 2 + _sum_bound(cost, m + 2, u, tiny)
+    return cost, bound
+
+
+def _adaline_sgd_epoch(w, b, X, y, eta, u, tiny):
+    n = X.shape[1]
+    w = w.copy()
+    dw = np.zeros_like(w)
+    db = 0.0
+    for x, target in zip(X, y, strict=True):
+        abs_x = np.abs(x)
+        z = x @ w + b
+        dz = abs_x @ dw + db + _sum_bound(abs_x @ np.abs(w) + abs(b), n + 1, u, tiny)
+        error = target - z
+        d_error = dz + gamma(1, u) * (abs(target) + abs(z))
+        step = eta * error
+        dw = dw + eta * abs_x * d_error + gamma(3, u) * (np.abs(w) + abs(step) * abs_x)
+        db = db + eta * d_error + gamma(3, u) * (abs(b) + abs(step))
+        w += step * x
+        b += step
+    cost, cost_bound = _sum_of_squared_errors(w, dw, b, db, X, y, u, tiny)
+    return (w, b, cost), (dw + u * np.abs(w), db + u * abs(b), cost_bound)
+
+
+def _perceptron_epoch(w, b, X, y, eta, u, tiny):
+    n = X.shape[1]
+    w = w.copy()
+    dw = np.zeros_like(w)
+    db = 0.0
+    errors = 0
+    well_conditioned = True
+    for x, target in zip(X, y, strict=True):
+        abs_x = np.abs(x)
+        z = x @ w + b
+        dz = abs_x @ dw + db + _sum_bound(abs_x @ np.abs(w) + abs(b), n + 1, u, tiny)
+        if dz > 0 and abs(z) <= 2 * dz:
+            # Backend and reference may each be dz off: the sign of z is uncertain.
+            well_conditioned = False
+        update = eta * (target - (1.0 if z >= 0.0 else -1.0))
+        if update != 0.0:
+            d_update = gamma(2, u) * abs(update)
+            dw = dw + abs_x * d_update + gamma(2, u) * (np.abs(w) + abs(update) * abs_x)
+            db = db + d_update + gamma(2, u) * (abs(b) + abs(update))
+            w += update * x
+            b += update
+            errors += 1
+    return (w, b, errors), (dw + u * np.abs(w), db + u * abs(b), 0), well_conditioned
+
+
+_EVALUATORS = {
+    "dot": _dot,
+    "logistic_forward": _logistic_forward,
+    "logistic_cost": _logistic_cost,
+    "logistic_backward": _logistic_backward,
+    "logistic_gradient": _logistic_gradient,
+    "adaline_gd_epoch": _adaline_gd_epoch,
+    "adaline_sgd_epoch": _adaline_sgd_epoch,
+    "perceptron_epoch": _perceptron_epoch,
+}
+assert set(_EVALUATORS) == set(OPS), "every op needs a reference"
+
+
+def _evaluate(op: str, args: tuple, dtype) -> tuple[tuple, tuple, bool]:
+    u = unit_roundoff(dtype)
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    as64 = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    out = _EVALUATORS[op](*as64, u, tiny)
+    return out if len(out) == 3 else (*out, True)
+
+
+def reference(op: str, args: tuple, dtype) -> Reference:
+    """The reference results of ``op`` on checked ``args`` (see ``kernels.checks``), with
+    tolerances for a backend computing in ``dtype``."""
+    values, backend_bounds, well_conditioned = _evaluate(op, args, dtype)
+    if op == "dot":  # exact, rounded once to float64
+        own_bounds = (unit_roundoff(np.float64) * abs(values[0]),)
+    else:
+        _, own_bounds, _ = _evaluate(op, args, np.float64)
+    tolerances = tuple(
+        np.asarray(backend) + np.asarray(own)
+        for backend, own in zip(backend_bounds, own_bounds, strict=True)
+    )
+    return Reference(values, tolerances, well_conditioned)
