@@ -95,7 +95,7 @@ def _sigmoid(z):
 def _max_sigmoid_slope(z, dz):
     """max σ'(t) = σ(t)(1 - σ(t)) over [z - dz, z + dz]: at the point nearest 0."""
     nearest = np.maximum(np.abs(z) - dz, 0.0)
-    s = _sigmoid(nearest)
+    s = _sigmoid(-nearest)  # the small side: 1 - σ(38) would round to 0
     return s * (1 - s)
 
 
@@ -109,7 +109,8 @@ def _net_input(w, b, X, u, tiny):
 def _activation(w, b, X, u, tiny):
     z, dz = _net_input(w, b, X, u, tiny)
     A = _sigmoid(z)
-    dA = _max_sigmoid_slope(z, dz) * dz + C_SIGMA * u * A
+    # Each rounding in σ is relative (u) or, in the subnormal range, absolute (η).
+    dA = _max_sigmoid_slope(z, dz) * dz + C_SIGMA * (u * A + tiny)
     return A, dA
 
 

@@ -1,0 +1,85 @@
+"""Shared test helpers: call an op on every backend, compare with the bounded reference.
+
+Every comparison counts what it compared and fails if that is nothing: a backend that
+returned an empty array, or fewer results than the op declares, fails instead of
+passing vacuously.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import kernels
+from kernels.checks import check_arguments
+from kernels.ops import OPS
+from kernels.reference import Reference, reference
+
+
+def as_tuple(result) -> tuple:
+    return result if isinstance(result, tuple) else (result,)
+
+
+def run(backend: str, op: str, args: tuple) -> tuple:
+    return as_tuple(getattr(kernels.get(backend), op)(*args))
+
+
+def reference_for(op: str, args: tuple) -> tuple[Reference, np.dtype]:
+    checked, dtype = check_arguments(op, args, {})
+    return reference(op, checked, dtype), dtype
+
+
+def assert_within(op: str, backend: str, results: tuple, values: tuple, tolerances: tuple) -> int:
+    """|result - value| <= tolerance for every output element; returns how many were compared.
+
+    NaN must match NaN, and inf must match inf of the same sign.
+    """
+    kinds = OPS[op].returns
+    assert len(results) == len(kinds) == len(values) == len(tolerances), (
+        f"{backend}.{op} returned {len(results)} results, expected {len(kinds)}"
+    )
+    compared = 0
+    for k, (kind, result, value, tol) in enumerate(zip(kinds, results, values, tolerances)):
+        label = f"{backend}.{op} result {k} ({kind})"
+        if kind == "count":
+            assert isinstance(result, int), f"{label}: {type(result).__name__}, not int"
+            assert result == value, f"{label}: {result} != {value}"
+            compared += 1
+            continue
+        got = np.asarray(result, dtype=np.float64)
+        want = np.asarray(value, dtype=np.float64)
+        assert got.shape == want.shape, f"{label}: shape {got.shape} != {want.shape}"
+        assert got.size > 0, f"{label}: nothing to compare"
+        nan = np.isnan(want)
+        np.testing.assert_array_equal(np.isnan(got), nan, err_msg=f"{label}: NaN positions")
+        inf = np.isinf(want)
+        np.testing.assert_array_equal(got[inf], want[inf], err_msg=f"{label}: inf values")
+        finite = ~(nan | inf)
+        error = np.abs(got[finite] - want[finite])
+        bound = np.broadcast_to(tol, want.shape)[finite]
+        worst = np.argmax(error - bound) if error.size else 0
+        assert np.all(error <= bound), (
+            f"{label}: error {error.flat[worst]:.3g} exceeds bound {bound.flat[worst]:.3g} "
+            f"(value {want[finite].flat[worst]!r})"
+        )
+        compared += got.size
+    assert compared > 0
+    return compared
+
+
+def assert_matches_reference(op: str, args: tuple, backends=kernels.BACKENDS) -> Reference:
+    """Every backend against the reference; returns the reference."""
+    ref, _ = reference_for(op, args)
+    for backend in backends:
+        assert_within(op, backend, run(backend, op, args), ref.values, ref.tolerances)
+    return ref
+
+
+def assert_result_dtypes(op: str, results: tuple, dtype) -> None:
+    for kind, result in zip(OPS[op].returns, results, strict=True):
+        if kind == "vector":
+            assert isinstance(result, np.ndarray), type(result)
+            assert result.dtype == dtype, f"{op}: vector result is {result.dtype}, not {dtype}"
+        elif kind == "scalar":
+            assert type(result) is float, f"{op}: scalar result is {type(result).__name__}"
+        else:
+            assert type(result) is int, f"{op}: count is {type(result).__name__}"

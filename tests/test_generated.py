@@ -1,0 +1,142 @@
+"""Hypothesis-generated shapes, values and memory layouts, every backend against the reference.
+
+Values are drawn from [-1e3, 1e3] with exact zeros mixed in (and probabilities from
+[0, 1], endpoints included), so sums cancel, grow and shrink without overflowing.
+Learning rates are drawn below each rule's stability limit, so a trajectory stays
+finite and its error bound meaningful.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from support import assert_matches_reference, reference_for
+
+import kernels
+
+DTYPES = st.sampled_from([np.float64, np.float32])
+LAYOUTS = st.sampled_from(["C", "F", "strided", "transposed"])
+PROFILE = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def values(dtype, shape, low=-1e3, high=1e3):
+    elements = st.one_of(
+        st.just(0.0),
+        st.floats(low, high, width=np.dtype(dtype).itemsize * 8, allow_subnormal=False),
+    )
+    return hnp.arrays(dtype, shape, elements=elements)
+
+
+def labels(shape, classes):
+    return hnp.arrays(np.float64, shape, elements=st.sampled_from(classes))
+
+
+def laid_out(array: np.ndarray, layout: str) -> np.ndarray:
+    """The same values in another memory layout: Fortran order, a strided view, or the
+    transpose of a contiguous array."""
+    if layout == "F":
+        return np.asfortranarray(array)
+    if layout == "strided":
+        spaced = np.zeros((*array.shape[:-1], 2 * array.shape[-1]), array.dtype)
+        spaced[..., ::2] = array
+        view = spaced[..., ::2]
+        assert not view.flags.c_contiguous or view.shape[-1] == 1
+        return view
+    if layout == "transposed" and array.ndim == 2:
+        return np.ascontiguousarray(array.T).T
+    return array
+
+
+@st.composite
+def problems(draw, op):
+    """Arguments for ``op``: shapes from 1 to large, any dtype and layout."""
+    dtype = draw(DTYPES)
+    layout = draw(LAYOUTS)
+    if op == "dot":
+        n = draw(st.integers(1, 5000))
+        a = draw(values(dtype, n))
+        b = draw(values(dtype, n))
+        return laid_out(a, layout), laid_out(b, layout)
+    m = draw(st.integers(1, 40))
+    n = draw(st.integers(1, 40))
+    X = laid_out(draw(values(dtype, (m, n))), layout)
+    w = draw(values(dtype, n, -1.0, 1.0))
+    b = draw(st.floats(-10, 10))
+    if op in ("logistic_cost", "logistic_backward"):
+        A = draw(values(dtype, m, 0.0, 1.0))
+        y = labels(m, [0.0, 1.0])
+        return (A, draw(y)) if op == "logistic_cost" else (X, A, draw(y))
+    if op in ("logistic_forward", "logistic_gradient"):
+        X = X / 100  # net inputs up to ~1e4 reach both saturated ends of σ
+        return (w, b, X) if op == "logistic_forward" else (w, b, X, draw(labels(m, [0.0, 1.0])))
+    y = draw(labels(m, [-1.0, 1.0]))
+    scale = float(np.max(np.abs(X))) ** 2 + 1.0
+    if op == "adaline_gd_epoch":
+        eta = draw(st.floats(0.0, 1.0)) / (m * n * scale)
+    elif op == "adaline_sgd_epoch":
+        eta = draw(st.floats(0.0, 1.0)) / (n * scale)
+    else:
+        eta = draw(st.floats(0.01, 1.0))
+    return w, b, X, y, eta
+
+
+def _check(op, args):
+    # A perceptron whose net input falls within rounding of zero may rightly decide
+    # either way: such cases say nothing about correctness.
+    ref, _ = reference_for(op, args)
+    assume(ref.well_conditioned)
+    assert_matches_reference(op, args)
+
+
+@PROFILE
+@given(problems("dot"))
+def test_dot(args):
+    _check("dot", args)
+
+
+@PROFILE
+@given(problems("logistic_forward"))
+def test_logistic_forward(args):
+    _check("logistic_forward", args)
+
+
+@PROFILE
+@given(problems("logistic_cost"))
+def test_logistic_cost(args):
+    _check("logistic_cost", args)
+
+
+@PROFILE
+@given(problems("logistic_backward"))
+def test_logistic_backward(args):
+    _check("logistic_backward", args)
+
+
+@PROFILE
+@given(problems("logistic_gradient"))
+def test_logistic_gradient(args):
+    _check("logistic_gradient", args)
+
+
+@PROFILE
+@given(problems("adaline_gd_epoch"))
+def test_adaline_gd_epoch(args):
+    _check("adaline_gd_epoch", args)
+
+
+@PROFILE
+@given(problems("adaline_sgd_epoch"))
+def test_adaline_sgd_epoch(args):
+    _check("adaline_sgd_epoch", args)
+
+
+@PROFILE
+@given(problems("perceptron_epoch"))
+def test_perceptron_epoch(args):
+    _check("perceptron_epoch", args)

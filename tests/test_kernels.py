@@ -1,0 +1,124 @@
+"""Every (op, backend) pair against the bounded reference, on the op's own input generator."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from support import (
+    assert_matches_reference,
+    assert_result_dtypes,
+    assert_within,
+    reference_for,
+    run,
+)
+
+import kernels
+from kernels.ops import OPS
+
+SHAPES = [
+    {"m": 1, "n": 1},
+    {"m": 1, "n": 9},
+    {"m": 9, "n": 1},
+    {"m": 40, "n": 13},
+    {"m": 3, "n": 2000},
+    {"m": 257, "n": 31},
+]
+
+
+def test_registry_names_the_contract():
+    assert kernels.BACKENDS == ("python", "numpy", "numba", "numba_parallel")
+    assert kernels.OPS == (
+        "dot",
+        "logistic_forward",
+        "logistic_cost",
+        "logistic_backward",
+        "logistic_gradient",
+        "adaline_gd_epoch",
+        "adaline_sgd_epoch",
+        "perceptron_epoch",
+    )
+    assert set(OPS) == set(kernels.OPS)
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_every_backend_has_every_op(backend):
+    implementation = kernels.get(backend)
+    for op in kernels.OPS:
+        assert callable(getattr(implementation, op)), f"{backend} lacks {op}"
+        assert callable(implementation.kernel(op))
+
+
+def test_unknown_backend_is_an_error():
+    with pytest.raises(ValueError, match="unknown backend 'cuda'"):
+        kernels.get("cuda")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("sizes", SHAPES, ids=lambda s: f"m{s['m']}-n{s['n']}")
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_every_backend_matches_the_reference(op, sizes, dtype):
+    args = kernels.make_inputs(op, sizes, dtype, seed=sizes["m"] + sizes["n"])
+    ref = assert_matches_reference(op, args)
+    # Generated data keeps net inputs away from the perceptron's decision boundary, so
+    # its error counts are exact; if not, this test would silently weaken.
+    assert ref.well_conditioned
+
+
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_backends_agree_with_each_other(op):
+    """Each within the bound of the reference, so any two within twice that bound."""
+    args = kernels.make_inputs(op, {"m": 64, "n": 50}, "float64", seed=7)
+    ref, _ = reference_for(op, args)
+    results = {backend: run(backend, op, args) for backend in kernels.BACKENDS}
+    for first, second in itertools.combinations(kernels.BACKENDS, 2):
+        twice = tuple(2 * np.asarray(t) for t in ref.tolerances)
+        assert_within(op, f"{first} vs {second}", results[first], results[second], twice)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_results_keep_the_input_dtype(op, backend, dtype):
+    args = kernels.make_inputs(op, {"m": 6, "n": 4}, dtype)
+    assert_result_dtypes(op, run(backend, op, args), dtype)
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_inputs_are_unchanged(op, backend):
+    args = kernels.make_inputs(op, {"m": 12, "n": 5}, "float64", seed=3)
+    before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    run(backend, op, args)
+    for original, after in zip(before, args, strict=True):
+        np.testing.assert_array_equal(after, original)
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_bare_kernel_on_prepared_arguments_equals_public_op(op, backend):
+    """What the benchmarks time is what the public op computes."""
+    implementation = kernels.get(backend)
+    args = kernels.make_inputs(op, {"m": 20, "n": 6}, "float64", seed=5)
+    bare = implementation.kernel(op)(*implementation.prepare(op, *args))
+    public = run(backend, op, args)
+    bare = bare if isinstance(bare, tuple) else (bare,)
+    for b, p in zip(bare, public, strict=True):
+        np.testing.assert_array_equal(np.asarray(b, dtype=np.float64), p)
+
+
+def test_python_backend_runs_on_lists():
+    implementation = kernels.get("python")
+    a, b = implementation.prepare("dot", np.arange(3.0), np.arange(3))
+    assert isinstance(a, list)
+    assert isinstance(b, list)
+    assert implementation.kernel("dot")(a, b) == 5.0
+
+
+def test_keyword_arguments_are_accepted():
+    w, b, X, y, eta = kernels.make_inputs("perceptron_epoch", {"m": 5, "n": 2})
+    by_position = kernels.get("numpy").perceptron_epoch(w, b, X, y, eta)
+    by_name = kernels.get("numba").perceptron_epoch(w=w, b=b, X=X, y=y, eta=eta)
+    np.testing.assert_array_equal(by_position[0], by_name[0])
+    assert by_position[1:] == by_name[1:]
