@@ -2,9 +2,9 @@
 
 Independent samples are shared out among threads. A scalar sum (``total +=`` inside a
 ``prange``) is a reduction Numba combines across threads by itself. A vector sum such
-as the gradient Xᵀ·errors is done by hand: the rows are cut into one block per thread (``MAX_BLOCKS``),
-each block accumulates into its own local vector (no two threads write the same cache
-line), and the few partial vectors are added at the end.
+as the gradient Xᵀ·errors is done by hand: the rows are cut into one block per thread
+(``MAX_BLOCKS``), each block accumulates into its own local vector (no two threads
+write the same cache line), and the few partial vectors are added at the end.
 
 The per-sample rules (``adaline_sgd_epoch``, ``perceptron_epoch``) cannot be split:
 each sample's update changes the weights the next sample sees. They reuse the
@@ -19,7 +19,6 @@ from numba.extending import register_jitable
 
 from kernels import numba_jit
 from kernels.python_loops import cross_entropy, sigmoid
-
 
 # One block of rows per thread Numba may start. A constant, not get_num_threads():
 # that call stops Numba from caching the compiled kernel. With fewer threads at run time

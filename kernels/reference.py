@@ -77,6 +77,8 @@ def exact_dot(a: np.ndarray, b: np.ndarray) -> float:
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float(np.dot(a, b))  # inf and NaN: IEEE rules, whatever the order
     p = a * b
     a_hi, a_lo = _split(a)
     b_hi, b_lo = _split(b)
@@ -111,7 +113,8 @@ def _activation(w, b, X, u, tiny):
     A = _sigmoid(z)
     # Each rounding in σ is relative (u) or, in the subnormal range, absolute (η).
     dA = _max_sigmoid_slope(z, dz) * dz + C_SIGMA * (u * A + tiny)
-    return A, dA
+    # σ(±inf) is exactly 1 or 0 in every backend; the bound above would be inf·0.
+    return A, np.where(np.isinf(z), 0.0, dA)
 
 
 def _cost_terms(A, y, eps, u):
@@ -174,7 +177,7 @@ def _logistic_gradient(w, b, X, y, eps, u, tiny):
 
 
 def _adaline_gd_epoch(w, b, X, y, eta, u, tiny):
-    m, n = X.shape
+    m = X.shape[0]
     z, dz = _net_input(w, b, X, u, tiny)
     errors = y - z
     d_errors = dz + gamma(1, u) * (np.abs(y) + np.abs(z))
@@ -194,7 +197,7 @@ def _adaline_gd_epoch(w, b, X, y, eta, u, tiny):
 
 def _sum_of_squared_errors(w, dw, b, db, X, y, u, tiny):
     """Σ(y - (Xw + b))²/2 and its bound, given bounds dw, db on the weights."""
-    m, n = X.shape
+    m = X.shape[0]
     z, dz = _net_input(w, b, X, u, tiny)
     dz = dz + np.abs(X) @ dw + db
     errors = y - z

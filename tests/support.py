@@ -38,7 +38,9 @@ def assert_within(op: str, backend: str, results: tuple, values: tuple, toleranc
         f"{backend}.{op} returned {len(results)} results, expected {len(kinds)}"
     )
     compared = 0
-    for k, (kind, result, value, tol) in enumerate(zip(kinds, results, values, tolerances)):
+    for k, (kind, result, value, tol) in enumerate(
+        zip(kinds, results, values, tolerances, strict=True)
+    ):
         label = f"{backend}.{op} result {k} ({kind})"
         if kind == "count":
             assert isinstance(result, int), f"{label}: {type(result).__name__}, not int"

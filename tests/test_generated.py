@@ -14,8 +14,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from support import assert_matches_reference, reference_for
 
-import kernels
-
 DTYPES = st.sampled_from([np.float64, np.float32])
 LAYOUTS = st.sampled_from(["C", "F", "strided", "transposed"])
 PROFILE = settings(

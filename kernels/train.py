@@ -1,0 +1,263 @@
+"""Training runs built from the ops: the slides' perceptron, Adaline and logistic regression.
+
+>>> from kernels import train
+>>> from kernels.datasets import slides_iris
+>>> X, y, _ = slides_iris()
+>>> result = train.perceptron(X, y, eta=0.1, epochs=10, backend="numba")
+>>> result.history.tolist()  # misclassifications per epoch
+[2, 2, 3, 2, 1, 0, 0, 0, 0, 0]
+
+Each trainer is the ``fit`` loop of the slides' classes, "for each epoch, one op", with
+the op taken from ``kernels.get(backend)``: the same training run, step for step, on
+every backend. Weights start at zero unless ``w_init`` and ``b_init`` are given.
+
+Arguments are checked once, before the first epoch, by the ops' own checking layer
+(``kernels.checks``), so a bad ``X``, ``y``, ``w_init`` or ``eta`` raises the same
+one-line error whatever the number of epochs; the trainers add checks of their own
+arguments (epochs, batch size, seed) and of the labels.
+
+The backends compute each epoch with the same arithmetic in different orders: sums are
+reassociated, multiply-adds may be fused. Their trajectories therefore agree to rounding
+error, not bit for bit; ``agreement_rtol`` states how closely.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+import kernels
+from kernels.checks import check_arguments
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    """The outcome of one training run. The arrays are read-only.
+
+    ``history`` has one entry per epoch (per iteration for logistic regression): the
+    number of misclassifications for the perceptron, the cost for the others.
+    """
+
+    w: np.ndarray
+    b: float
+    history: np.ndarray
+    backend: str
+
+
+# --- the trainers --------------------------------------------------------------------------
+
+
+def perceptron(X, y, *, eta, epochs, backend="numpy", w_init=None, b_init=0.0) -> TrainingResult:
+    """Rosenblatt's perceptron: ``epochs`` passes of the perceptron rule over the rows of X.
+
+    Labels are -1/+1; a sample is predicted +1 where its net input x·w + b is >= 0.
+    ``history[k]`` counts the samples misclassified during epoch k, each of which
+    moved the weights; an epoch with no misclassification means the rule has converged.
+    """
+    ops = kernels.get(backend)
+    _check_count("perceptron", "epochs", epochs, minimum=0)
+    w, b, X, y, eta = _checked("perceptron_epoch", X, y, eta, w_init, b_init)
+    _check_labels("perceptron", y, (-1.0, 1.0))
+
+    errors = []
+    for _ in range(epochs):
+        w, b, misclassified = ops.perceptron_epoch(w, b, X, y, eta)
+        errors.append(misclassified)
+    return _result(w, b, np.array(errors, dtype=np.int64), backend)
+
+
+def adaline_gd(X, y, *, eta, epochs, backend="numpy", w_init=None, b_init=0.0) -> TrainingResult:
+    """Adaline by batch gradient descent: one weight update per epoch, from all samples.
+
+    ``history[k]`` is the cost Σ(y - (Xw + b))²/2 (a sum, not a mean) at the weights
+    *before* epoch k's update, as ``adaline_gd_epoch`` computes it on the way.
+    """
+    ops = kernels.get(backend)
+    _check_count("adaline_gd", "epochs", epochs, minimum=0)
+    w, b, X, y, eta = _checked("adaline_gd_epoch", X, y, eta, w_init, b_init)
+
+    costs = []
+    for _ in range(epochs):
+        w, b, cost = ops.adaline_gd_epoch(w, b, X, y, eta)
+        costs.append(cost)
+    return _result(w, b, np.array(costs, dtype=np.float64), backend)
+
+
+def adaline_sgd(
+    X, y, *, eta, epochs, shuffle_seed=None, backend="numpy", w_init=None, b_init=0.0
+) -> TrainingResult:
+    """Adaline by stochastic gradient descent: one weight update per sample.
+
+    With ``shuffle_seed=None`` the samples are visited in row order every epoch. With an
+    integer seed, each epoch visits them in a fresh order drawn from
+    ``numpy.random.default_rng(shuffle_seed).permutation``: the same orders on every
+    backend, so the same trajectory. ``history[k]`` is the cost Σ(y - (Xw + b))²/2 with
+    the weights *after* epoch k (``adaline_sgd_epoch``'s definition).
+    """
+    ops = kernels.get(backend)
+    _check_count("adaline_sgd", "epochs", epochs, minimum=0)
+    w, b, X, y, eta = _checked("adaline_sgd_epoch", X, y, eta, w_init, b_init)
+    orders = _epoch_orders("adaline_sgd", len(y), epochs, shuffle_seed)
+
+    costs = []
+    for order in orders:
+        w, b, cost = ops.adaline_sgd_epoch(w, b, X[order], y[order], eta)
+        costs.append(cost)
+    return _result(w, b, np.array(costs, dtype=np.float64), backend)
+
+
+def adaline_minibatch(
+    X,
+    y,
+    *,
+    eta,
+    epochs,
+    batch_size,
+    shuffle_seed=None,
+    backend="numpy",
+    w_init=None,
+    b_init=0.0,
+) -> TrainingResult:
+    """Adaline by mini-batch gradient descent: one batch step per ``batch_size`` samples.
+
+    Each epoch cuts the rows (in row order, or in a fresh order per epoch drawn from
+    ``numpy.random.default_rng(shuffle_seed).permutation`` as in ``adaline_sgd``) into
+    consecutive batches of ``batch_size`` rows, the last one possibly shorter, and makes
+    one ``adaline_gd_epoch`` step on each. ``history[k]`` is the sum over epoch k's
+    batches of each batch's Σe²/2, computed with the weights *before* that batch's
+    update: so its terms are measured at different weights along the epoch.
+
+    ``batch_size >= len(y)`` is batch gradient descent (``adaline_gd``); ``batch_size=1``
+    makes the same updates as ``adaline_sgd``, whose cost is measured after the epoch.
+    """
+    ops = kernels.get(backend)
+    _check_count("adaline_minibatch", "epochs", epochs, minimum=0)
+    _check_count("adaline_minibatch", "batch_size", batch_size, minimum=1)
+    w, b, X, y, eta = _checked("adaline_gd_epoch", X, y, eta, w_init, b_init)
+    orders = _epoch_orders("adaline_minibatch", len(y), epochs, shuffle_seed)
+
+    costs = []
+    for order in orders:
+        epoch_cost = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            w, b, batch_cost = ops.adaline_gd_epoch(w, b, X[batch], y[batch], eta)
+            epoch_cost += batch_cost
+        costs.append(epoch_cost)
+    return _result(w, b, np.array(costs, dtype=np.float64), backend)
+
+
+def logistic_regression(
+    X, y, *, eta, iterations, backend="numpy", w_init=None, b_init=0.0
+) -> TrainingResult:
+    """Logistic regression by batch gradient descent on the mean cross-entropy.
+
+    Labels are 0/1. Each iteration is one forward and backward pass
+    (``logistic_gradient``) and one step ``w -= eta·dw``, ``b -= eta·db``.
+    ``history[k]`` is the cost at the weights *before* iteration k's step.
+    """
+    ops = kernels.get(backend)
+    _check_count("logistic_regression", "iterations", iterations, minimum=0)
+    w, b, X, y, *_ = _checked("logistic_gradient", X, y, None, w_init, b_init)
+    eta = _check_learning_rate("logistic_regression", eta)
+    _check_labels("logistic_regression", y, (0.0, 1.0))
+
+    costs = []
+    for _ in range(iterations):
+        cost, dw, db = ops.logistic_gradient(w, b, X, y)
+        w = w - eta * dw
+        b = b - eta * db
+        costs.append(cost)
+    return _result(w, b, np.array(costs, dtype=np.float64), backend)
+
+
+# --- how closely two backends' trajectories agree --------------------------------------------
+
+
+def agreement_rtol(m: int, n: int, steps: int, dtype=np.float64) -> float:
+    """Relative tolerance for comparing two backends' results of the same training run.
+
+    An epoch (or iteration) on m samples of n features is built from m·(n + 1)
+    multiply-adds per pass over X, and the logistic gradient makes two passes (forward
+    and backward), so at most 2·m·(n + 1) rounded operations per step; ``steps`` steps
+    give k = 2·m·(n + 1)·steps. Backends differ only in the order of these operations
+    and in fused multiply-adds, each of which changes a result by at most u = eps/2
+    relative to the magnitudes involved. Two backends, each at most k·u from the exact
+    trajectory, differ by at most 2·k·u = k·eps, to first order.
+
+    This is a first-order estimate, not a rigorous bound: it holds when the iteration
+    does not amplify errors faster than it grows the weights (a stable learning rate, or
+    a divergence in which the weights and their errors grow together), when values are
+    compared relative to the largest magnitude in the result (a sum's error scales with
+    its absolute terms, so a component that cancels to near zero has a larger relative
+    error), and while no perceptron net input lies within rounding of zero.
+    The per-op error bounds proper are in ``kernels.reference``.
+    """
+    operations = 2 * m * (n + 1) * max(steps, 1)
+    return operations * float(np.finfo(dtype).eps)
+
+
+# --- checking and plumbing ---------------------------------------------------------------------
+
+
+def _check_count(trainer: str, name: str, value, *, minimum: int) -> int:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{trainer}: {name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{trainer}: {name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_learning_rate(trainer: str, eta) -> float:
+    """The rule the epoch ops apply to their ``eta`` (``kernels.checks``), for the one
+    trainer whose op takes no learning rate."""
+    if isinstance(eta, bool | np.bool_) or not isinstance(eta, numbers.Real):
+        raise TypeError(f"{trainer}: eta must be a real number, got {type(eta).__name__}")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"{trainer}: eta must be finite and >= 0, got {float(eta)!r}")
+    return float(eta)
+
+
+def _check_labels(trainer: str, y: np.ndarray, allowed: tuple[float, float]) -> None:
+    if not np.all(np.isin(y, allowed)):
+        found = np.unique(y[~np.isin(y, allowed)])
+        shown = ", ".join(f"{v:g}" for v in found[:5]) + (", …" if len(found) > 5 else "")
+        raise ValueError(
+            f"{trainer}: labels must be {allowed[0]:g} or {allowed[1]:g}, found {shown}"
+        )
+
+
+def _checked(op: str, X, y, eta, w_init, b_init) -> tuple:
+    """The op's own checks on the first epoch's arguments: (w, b, X, y, eta) converted
+    to the computation dtype. ``w_init=None`` means zeros, one per column of X."""
+    X = np.asarray(X)
+    if w_init is None:
+        # A wrong X gets the op's own message below, so only a 2-D X sets the length.
+        features = X.shape[1] if X.ndim == 2 else 1
+        w_init = np.zeros(features, dtype=np.float32 if X.dtype == np.float32 else np.float64)
+    args = (w_init, b_init, X, y) if eta is None else (w_init, b_init, X, y, eta)
+    checked, _ = check_arguments(op, args, {})
+    return checked
+
+
+def _epoch_orders(trainer: str, m: int, epochs: int, shuffle_seed) -> Iterator[np.ndarray]:
+    """The order in which each epoch visits the m samples."""
+    if shuffle_seed is None:
+        in_order = np.arange(m)
+        return (in_order for _ in range(epochs))
+    if isinstance(shuffle_seed, bool | np.bool_) or not isinstance(shuffle_seed, numbers.Integral):
+        raise TypeError(f"{trainer}: shuffle_seed must be None or an integer, got {shuffle_seed!r}")
+    if shuffle_seed < 0:
+        raise ValueError(f"{trainer}: shuffle_seed must be >= 0, got {shuffle_seed}")
+    rng = np.random.default_rng(shuffle_seed)
+    return (rng.permutation(m) for _ in range(epochs))
+
+
+def _result(w, b, history: np.ndarray, backend: str) -> TrainingResult:
+    w = np.array(w)  # a copy: with zero epochs, w would still be the caller's w_init
+    w.flags.writeable = False
+    history.flags.writeable = False
+    return TrainingResult(w=w, b=float(b), history=history, backend=backend)

@@ -1,0 +1,141 @@
+"""Bad input: the same exception, with the same one-line message, from every backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support import run
+
+import kernels
+
+GOOD = {op: kernels.make_inputs(op, {"m": 4, "n": 3}, "float64", seed=1) for op in kernels.OPS}
+
+
+def replaced(op: str, name: str, value) -> tuple:
+    names = kernels.ops.OPS[op].arg_names
+    args = list(GOOD[op])
+    args[names.index(name)] = value
+    return tuple(args)
+
+
+def raised_by_every_backend(op: str, args: tuple) -> tuple[type, str]:
+    """Call every backend; all must raise the same type with the same message."""
+    outcomes = set()
+    for backend in kernels.BACKENDS:
+        with pytest.raises((ValueError, TypeError)) as info:
+            run(backend, op, args)
+        outcomes.add((info.type, str(info.value)))
+    assert len(outcomes) == 1, f"backends disagree: {outcomes}"
+    (outcome,) = outcomes
+    assert "\n" not in outcome[1]
+    return outcome
+
+
+# (op, argument, bad value, exception, words the message must contain)
+CASES = [
+    ("dot", "a", np.ones((3, 1)), ValueError, ["dot: a has shape (3, 1)", "1-D"]),
+    ("dot", "b", np.ones(5), ValueError, ["b has shape (5,)", "a has shape (3,)", "'n'"]),
+    ("dot", "a", np.ones(0), ValueError, ["a has zero features", "(0,)"]),
+    ("dot", "a", np.float64(2.0), ValueError, ["a has shape ()"]),
+    ("logistic_forward", "X", np.ones(3), ValueError, ["X has shape (3,)", "2-D", "(m, n)"]),
+    (
+        "logistic_forward",
+        "X",
+        np.ones((4, 2)),
+        ValueError,
+        ["X has shape (4, 2)", "w has shape (3,)"],
+    ),
+    ("logistic_forward", "X", np.ones((0, 3)), ValueError, ["X has zero samples", "(0, 3)"]),
+    ("logistic_forward", "w", np.ones(0), ValueError, ["w has zero features"]),
+    ("logistic_cost", "y", np.ones(5), ValueError, ["y has shape (5,)", "A has shape (4,)"]),
+    ("logistic_backward", "A", np.ones((4, 1)), ValueError, ["A has shape (4, 1)"]),
+    ("logistic_gradient", "y", np.ones(3), ValueError, ["y has shape (3,)", "X has shape (4, 3)"]),
+    ("adaline_gd_epoch", "X", np.ones((4, 3, 1)), ValueError, ["X has shape (4, 3, 1)"]),
+    ("adaline_sgd_epoch", "y", np.ones((4, 2)), ValueError, ["y has shape (4, 2)"]),
+    (
+        "perceptron_epoch",
+        "X",
+        np.ones((5, 3)),
+        ValueError,
+        ["y has shape (4,)", "X has shape (5, 3)"],
+    ),
+    ("dot", "a", np.ones(3, complex), TypeError, ["a has dtype complex128", "real"]),
+    ("dot", "b", np.array(["1", "2", "3"]), TypeError, ["b has dtype <U1"]),
+    ("logistic_forward", "X", np.ones((4, 3), object), TypeError, ["X has dtype object"]),
+    ("logistic_cost", "A", np.ones(4, np.longdouble), TypeError, ["A has dtype float128"]),
+    ("perceptron_epoch", "eta", -0.1, ValueError, ["eta must be finite and >= 0", "-0.1"]),
+    ("adaline_gd_epoch", "eta", float("nan"), ValueError, ["eta must be finite", "nan"]),
+    ("adaline_sgd_epoch", "eta", float("inf"), ValueError, ["eta must be finite", "inf"]),
+    ("perceptron_epoch", "eta", "0.1", TypeError, ["eta must be a real number", "str"]),
+    ("logistic_forward", "b", np.ones(2), TypeError, ["b must be a real number", "ndarray"]),
+    ("logistic_gradient", "b", 1 + 2j, TypeError, ["b must be a real number", "complex"]),
+    ("adaline_gd_epoch", "b", True, TypeError, ["b must be a real number", "bool"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "name", "value", "error", "words"),
+    CASES,
+    ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_bad_input_is_rejected_alike(op, name, value, error, words):
+    if np.dtype(np.longdouble).itemsize <= 8 and "float128" in words[0]:
+        pytest.skip("this platform's long double is float64")
+    raised, message = raised_by_every_backend(op, replaced(op, name, value))
+    assert raised is error, message
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_wrong_argument_counts(backend):
+    ops = kernels.get(backend)
+    with pytest.raises(TypeError, match="missing argument"):
+        ops.dot(np.ones(2))
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        ops.dot(np.ones(2), np.ones(2), np.ones(2))
+    with pytest.raises(TypeError, match="unexpected or repeated argument 'c'"):
+        ops.dot(np.ones(2), np.ones(2), c=1)
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_integer_and_boolean_arrays_are_read_as_float64(backend):
+    ops = kernels.get(backend)
+    assert ops.dot(np.array([1, 2, 3]), np.array([True, False, True])) == 4.0
+    X = np.array([[1, 2], [3, 4], [-1, -5]])
+    y = np.array([1, -1, 1])  # the slides' integer labels
+    w, b, errors = ops.perceptron_epoch(np.zeros(2, int), 0, X, y, 0.5)
+    expected = kernels.get("numpy").perceptron_epoch(np.zeros(2), 0.0, X * 1.0, y * 1.0, 0.5)
+    assert w.dtype == np.float64
+    np.testing.assert_array_equal(w, expected[0])
+    assert (b, errors) == expected[1:]
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_integer_labels_join_float32_features(backend):
+    X = np.ones((3, 2), np.float32)
+    w, _, _ = kernels.get(backend).adaline_gd_epoch(
+        np.zeros(2, np.float32), 0.0, X, np.array([1, -1, 1]), 0.01
+    )
+    assert w.dtype == np.float32
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_mixed_float_widths_compute_in_float64(backend):
+    result = kernels.get(backend).logistic_forward(
+        np.ones(2, np.float32), 0.0, np.ones((3, 2), np.float64)
+    )
+    assert result.dtype == np.float64
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_lists_are_accepted(backend):
+    assert kernels.get(backend).dot([1.0, 2.0], [3.0, 4.0]) == 11.0
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_zero_learning_rate_changes_nothing(backend):
+    w, b, X, y, _ = GOOD["adaline_sgd_epoch"]
+    new_w, new_b, _ = kernels.get(backend).adaline_sgd_epoch(w, b, X, y, 0.0)
+    np.testing.assert_array_equal(new_w, w)
+    assert new_b == b

@@ -1,0 +1,86 @@
+"""Numerical care: saturation without overflow or warnings, NaN and inf propagated alike."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from support import assert_matches_reference, run
+
+import kernels
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@pytest.fixture
+def strict_floating_point():
+    """Any overflow, division by zero or invalid operation raises, any warning fails.
+
+    Underflow stays NumPy's default, ignored: e^-10000 is 0, as it should be.
+    """
+    with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.mark.usefixtures("strict_floating_point")
+@pytest.mark.parametrize(
+    ("dtype", "extreme"), [(np.float64, 1e4), (np.float32, 1e4), (np.float32, FLOAT32_MAX)]
+)
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_saturated_sigmoid_and_cost_stay_finite(backend, dtype, extreme):
+    X = np.array([[extreme], [-extreme], [0.0], [1.0]], dtype)
+    w = np.ones(1, dtype)
+    y = np.array([0.0, 1.0, 1.0, 0.0], dtype)  # the saturated samples are wrong on purpose
+    ops = kernels.get(backend)
+    A = ops.logistic_forward(w, 0.0, X)
+    assert A.dtype == dtype
+    assert A[0] == 1.0
+    assert A[1] == 0.0
+    assert A[2] == 0.5
+    cost = ops.logistic_cost(A, y)
+    eps = float(np.finfo(dtype).epsneg)
+    # two samples pay the clipped price -log(eps), two pay log 2 and -log σ(1)
+    expected = (2 * -math.log(eps) + math.log(2) - math.log1p(-1 / (1 + math.exp(-1)))) / 4
+    assert math.isfinite(cost)
+    assert cost == pytest.approx(expected, rel=1e-6)
+    if extreme < FLOAT32_MAX:  # else Xᵀ(A - y) itself exceeds float32: a true overflow
+        assert ops.logistic_gradient(w, 0.0, X, y)[0] == pytest.approx(cost, rel=1e-6)
+    # With the saturated samples labelled right, their errors vanish and the gradient
+    # stays finite even where X is the largest float32.
+    right = np.array([1.0, 0.0, 1.0, 0.0], dtype)
+    _, dw, db = ops.logistic_gradient(w, 0.0, X, right)
+    assert np.all(np.isfinite(dw))
+    assert math.isfinite(db)
+
+
+@pytest.mark.usefixtures("strict_floating_point")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cost_where_probabilities_are_exactly_zero_and_one(dtype):
+    A = np.array([0.0, 1.0, 0.0, 1.0], dtype)
+    y = np.array([0.0, 1.0, 1.0, 0.0], dtype)
+    assert_matches_reference("logistic_cost", (A, y))
+    eps = float(np.finfo(dtype).epsneg)
+    # clipped to eps and 1 - eps: two samples pay -log(eps), two pay -log(1 - eps)
+    expected = -(2 * math.log(eps) + 2 * math.log1p(-eps)) / 4
+    for backend in kernels.BACKENDS:
+        assert run(backend, "logistic_cost", (A, y))[0] == pytest.approx(expected, rel=1e-6)
+
+
+NON_FINITE = [float("nan"), float("inf"), -float("inf")]
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_nan_and_inf_propagate_alike(op, bad):
+    """Non-finite data is not rejected: every backend passes it through as the reference
+    does (same NaN positions, same infinities, finite parts within the bound)."""
+    args = list(kernels.make_inputs(op, {"m": 5, "n": 3}, "float64", seed=2))
+    first = 2 if op == "logistic_backward" else 0  # poison an array the op reads
+    poisoned = args[first].copy()
+    poisoned.flat[1] = bad
+    args[first] = poisoned
+    with np.errstate(invalid="ignore", over="ignore"):
+        assert_matches_reference(op, tuple(args))
