@@ -47,7 +47,7 @@ class TrainingResult:
     backend: str
 
 
-# --- the trainers --------------------------------------------------------------------------
+# --- the trainers ------------------------------------------------------------------------
 
 
 def perceptron(X, y, *, eta, epochs, backend="numpy", w_init=None, b_init=0.0) -> TrainingResult:
@@ -174,7 +174,7 @@ def logistic_regression(
     return _result(w, b, np.array(costs, dtype=np.float64), backend)
 
 
-# --- how closely two backends' trajectories agree --------------------------------------------
+# --- how closely two backends' trajectories agree ----------------------------------------
 
 
 def agreement_rtol(m: int, n: int, steps: int, dtype=np.float64) -> float:
@@ -200,7 +200,7 @@ def agreement_rtol(m: int, n: int, steps: int, dtype=np.float64) -> float:
     return operations * float(np.finfo(dtype).eps)
 
 
-# --- checking and plumbing ---------------------------------------------------------------------
+# --- checking and plumbing ---------------------------------------------------------------
 
 
 def _check_count(trainer: str, name: str, value, *, minimum: int) -> int:
