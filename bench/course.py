@@ -1,11 +1,12 @@
 """The slides' training runs on every backend, timed, written to one results file.
 
-    PYTHONPATH=. python bench/course.py --out reports/results [--quick]
+    python -m bench.course --out reports/results [--quick]
 
-(or plain ``python bench/course.py`` after ``pip install -e .``). Every experiment of the
-course (perceptron, Adaline by batch, stochastic and mini-batch gradient descent,
-logistic regression, all on the slides' Iris set-up) is trained with ``kernels.train``
-on every backend, the pure-Python one included: Iris is tiny.
+(``PYTHONPATH=. python bench/course.py …`` does the same; ``python -m bench.run`` calls
+it after the benchmarks). Every experiment of the course (perceptron, Adaline by batch,
+stochastic and mini-batch gradient descent, logistic regression, all on the slides'
+Iris set-up) is trained with ``kernels.train`` on every backend, the pure-Python one
+included: Iris is tiny.
 
 Timing: the first call of each (experiment, backend) is not timed (it pays for loading
 or compiling Numba's code) and its result is the one recorded; then ``repeats`` calls
@@ -16,10 +17,11 @@ deterministic, so every call computes the same thing.
 The file ``course-<machine>-<YYYYmmdd-HHMMSS>.json`` (schema ``vectorbench-course/1``)
 holds everything ``reports/course.py`` needs to draw the figures without rerunning
 anything: the data, each experiment's parameters, each backend's final weights, history
-and times, how closely the backends agree, and the machine and versions. It is written
-to a temporary file in the same directory and moved into place with ``os.replace``, so
-a reader never sees half a file; an existing file is never overwritten (a ``-2``, ``-3``
-… suffix is added instead).
+and times, how closely the backends agree, and the conditions of the run (machine,
+threads, versions, commit: ``bench/machine.py``, as for the benchmarks). It is written
+to a temporary file in the same directory, then published under its final name the
+way ``bench/run.py`` publishes benchmark results: atomically, so a reader never sees
+half a file, and never over an existing file (a ``-2``, ``-3`` … suffix is added).
 """
 
 from __future__ import annotations
@@ -27,22 +29,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
-import numba
 import numpy as np
 
 import kernels
+from bench import machine
+from bench.run import publish
 from kernels import datasets, train
 
 SCHEMA = "vectorbench-course/1"
@@ -84,7 +84,7 @@ EXPERIMENTS = (
         "logistic_regression",
         "logistic_regression",
         "standardized_01",
-        {"eta": 0.1, "iterations": 200},
+        {"eta": 0.5, "iterations": 100},
     ),
 )
 
@@ -99,7 +99,7 @@ def course_datasets() -> dict[str, dict]:
     classes = {name: int(label) for name, label in datasets.SLIDES_LABELS.items()}
     common = {
         "source": "kernels/data/iris.csv (UCI copy of Fisher's Iris data)",
-        "rows": f"the first {len(y)} (setosa and versicolor)",
+        "rows": f"1–{len(y)} (setosa and versicolor)",
         "feature_names": list(features),
     }
     X_std = datasets.standardize(X)
@@ -232,7 +232,7 @@ def run_experiments(*, quick: bool = False, backends=kernels.BACKENDS) -> dict:
         backends = (REFERENCE_BACKEND, *(b for b in backends if b != REFERENCE_BACKEND))
     repeats = QUICK_REPEATS if quick else REPEATS
     data = course_datasets()
-    created = datetime.now().astimezone()
+    created = datetime.now(timezone.utc)
     experiments = {
         experiment.name: run_experiment(experiment, data[experiment.dataset], repeats, backends)
         for experiment in EXPERIMENTS
@@ -241,12 +241,15 @@ def run_experiments(*, quick: bool = False, backends=kernels.BACKENDS) -> dict:
         "schema": SCHEMA,
         "created": created.isoformat(timespec="seconds"),
         "quick": quick,
-        "machine": machine_info(),
-        "versions": versions(),
-        "git": git_info(),
+        "machine": {
+            "name": machine.machine_slug(),
+            "cpu": machine.cpu_info(),
+            "threads": machine.thread_info(),
+        },
+        "versions": machine.versions(),
+        "git": machine.git_state(),
         "timer": {
-            "clock": "time.perf_counter",
-            "resolution_s": time.get_clock_info("perf_counter").resolution,
+            **machine.timer_info(),
             "warmup_calls": 1,
             "repeats": repeats,
             "statistic": "median",
@@ -257,98 +260,30 @@ def run_experiments(*, quick: bool = False, backends=kernels.BACKENDS) -> dict:
     }
 
 
-# --- the conditions of the run -----------------------------------------------------------
-
-
-def machine_info() -> dict:
-    return {
-        "name": platform.node() or "unknown",
-        "platform": platform.platform(),
-        "cpu": _cpu_name(),
-        "threads": {
-            "all_cores": os.cpu_count(),
-            "numba": numba.get_num_threads(),
-            "numba_threading_layer": _numba_threading_layer(),
-        },
-    }
-
-
-def versions() -> dict:
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-    }
-
-
-def git_info() -> dict | None:
-    """The commit the kernels were run from, and whether ``kernels/`` or ``bench/`` differed
-    from it (local edits or files not yet committed)."""
-    root = Path(__file__).resolve().parents[1]
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip()
-
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
-        return None
-    status = git("status", "--porcelain", "--", "kernels", "bench")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
-def _cpu_name() -> str:
-    try:
-        import cpuinfo  # py-cpuinfo, of the bench extras: it knows the model on every OS
-    except ImportError:
-        return platform.processor() or platform.machine()
-    return cpuinfo.get_cpu_info().get("brand_raw") or platform.machine()
-
-
-def _numba_threading_layer() -> str | None:
-    try:
-        return numba.threading_layer()
-    except ValueError:  # no parallel kernel has run yet in this process
-        return None
-
-
 # --- writing the file --------------------------------------------------------------------
 
 
-def results_name(results: dict) -> str:
-    """``course-<machine>-<YYYYmmdd-HHMMSS>``, the machine name made safe for a file name."""
-    machine = re.sub(r"[^A-Za-z0-9_.]+", "-", results["machine"]["name"]).strip("-.")
-    stamp = datetime.fromisoformat(results["created"]).strftime("%Y%m%d-%H%M%S")
-    return f"course-{machine or 'unknown'}-{stamp}"
+def results_stem(results: dict) -> str:
+    """``course-<machine>-<YYYYmmdd-HHMMSS>``, the time of the run in UTC."""
+    created = datetime.fromisoformat(results["created"]).astimezone(timezone.utc)
+    return f"course-{results['machine']['name']}-{created:%Y%m%d-%H%M%S}"
 
 
 def write_results(results: dict, out_dir: Path) -> Path:
-    """Write ``results`` atomically as a new JSON file in ``out_dir``; returns its path."""
+    """Write ``results`` as a new JSON file in ``out_dir``; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=1, allow_nan=False) + "\n"
-    descriptor, temporary = tempfile.mkstemp(dir=out_dir, prefix=".tmp-course-", suffix=".json")
+    descriptor, name = tempfile.mkstemp(dir=out_dir, prefix=".partial-course-", suffix=".json")
+    partial = Path(name)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the results from others
-        stem = results_name(results)
-        path = out_dir / f"{stem}.json"
-        suffix = 2
-        while path.exists():
-            path = out_dir / f"{stem}-{suffix}.json"
-            suffix += 1
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+        partial.chmod(0o644)  # mkstemp's 0600 would hide the results from other users
+        return publish(partial, results_stem(results))
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # --- the command line --------------------------------------------------------------------
@@ -371,7 +306,9 @@ def summary(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.course", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--out", type=Path, required=True, help="directory for the results file")
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_REPEATS} timed repeats instead of {REPEATS}"

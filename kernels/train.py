@@ -100,11 +100,11 @@ def adaline_sgd(
     ops = kernels.get(backend)
     _check_count("adaline_sgd", "epochs", epochs, minimum=0)
     w, b, X, y, eta = _checked("adaline_sgd_epoch", X, y, eta, w_init, b_init)
-    orders = _epoch_orders("adaline_sgd", len(y), epochs, shuffle_seed)
+    epochs_of_samples = _epochs_of_samples("adaline_sgd", X, y, epochs, shuffle_seed)
 
     costs = []
-    for order in orders:
-        w, b, cost = ops.adaline_sgd_epoch(w, b, X[order], y[order], eta)
+    for X_epoch, y_epoch in epochs_of_samples:
+        w, b, cost = ops.adaline_sgd_epoch(w, b, X_epoch, y_epoch, eta)
         costs.append(cost)
     return _result(w, b, np.array(costs, dtype=np.float64), backend)
 
@@ -137,14 +137,14 @@ def adaline_minibatch(
     _check_count("adaline_minibatch", "epochs", epochs, minimum=0)
     _check_count("adaline_minibatch", "batch_size", batch_size, minimum=1)
     w, b, X, y, eta = _checked("adaline_gd_epoch", X, y, eta, w_init, b_init)
-    orders = _epoch_orders("adaline_minibatch", len(y), epochs, shuffle_seed)
+    epochs_of_samples = _epochs_of_samples("adaline_minibatch", X, y, epochs, shuffle_seed)
 
     costs = []
-    for order in orders:
+    for X_epoch, y_epoch in epochs_of_samples:
         epoch_cost = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            w, b, batch_cost = ops.adaline_gd_epoch(w, b, X[batch], y[batch], eta)
+        for start in range(0, len(y_epoch), batch_size):
+            batch = slice(start, start + batch_size)
+            w, b, batch_cost = ops.adaline_gd_epoch(w, b, X_epoch[batch], y_epoch[batch], eta)
             epoch_cost += batch_cost
         costs.append(epoch_cost)
     return _result(w, b, np.array(costs, dtype=np.float64), backend)
@@ -243,17 +243,18 @@ def _checked(op: str, X, y, eta, w_init, b_init) -> tuple:
     return checked
 
 
-def _epoch_orders(trainer: str, m: int, epochs: int, shuffle_seed) -> Iterator[np.ndarray]:
-    """The order in which each epoch visits the m samples."""
+def _epochs_of_samples(trainer: str, X, y, epochs: int, shuffle_seed) -> Iterator[tuple]:
+    """(X, y) as each epoch visits them: in row order (X and y themselves), or shuffled
+    by a fresh permutation per epoch from ``numpy.random.default_rng(shuffle_seed)``."""
     if shuffle_seed is None:
-        in_order = np.arange(m)
-        return (in_order for _ in range(epochs))
+        return ((X, y) for _ in range(epochs))
     if isinstance(shuffle_seed, bool | np.bool_) or not isinstance(shuffle_seed, numbers.Integral):
         raise TypeError(f"{trainer}: shuffle_seed must be None or an integer, got {shuffle_seed!r}")
     if shuffle_seed < 0:
         raise ValueError(f"{trainer}: shuffle_seed must be >= 0, got {shuffle_seed}")
     rng = np.random.default_rng(shuffle_seed)
-    return (rng.permutation(m) for _ in range(epochs))
+    orders = (rng.permutation(len(y)) for _ in range(epochs))
+    return ((X[order], y[order]) for order in orders)
 
 
 def _result(w, b, history: np.ndarray, backend: str) -> TrainingResult:

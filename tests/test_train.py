@@ -1,0 +1,509 @@
+"""The trainers of ``kernels.train``, the Iris data, and the course experiments end to end.
+
+Tolerances: two runs of the same training on different backends differ only by rounding
+(sums in a different order, fused multiply-adds). ``kernels.train.agreement_rtol(m, n,
+steps)`` is float64's eps times the number of rounded operations a run makes, 2·m·(n+1)
+per step (one pass over X forward, one backward); its docstring derives it. Weights are
+compared relative to their largest magnitude, because a component that cancels to near
+zero (the bias on standardized data is ~1e-16) carries the absolute rounding error of the
+sums it came from, not a relative one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import kernels
+from kernels import train
+from kernels.datasets import load_iris, slides_iris, standardize
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y, _ = slides_iris()
+    X_std = standardize(X)
+    return {
+        "raw": (X, y),
+        "standardized": (X_std, y),
+        "standardized_01": (X_std, (y == 1).astype(np.int64)),
+    }
+
+
+def assert_weights_close(result, expected_w, expected_b, rtol: float) -> None:
+    """w and b within ``rtol`` of the largest expected magnitude (see the module docstring)."""
+    expected = np.append(expected_w, expected_b)
+    scale = np.max(np.abs(expected))
+    assert scale > 0, "nothing to compare: the expected weights are all zero"
+    np.testing.assert_allclose(np.append(result.w, result.b), expected, rtol=0, atol=rtol * scale)
+
+
+# --- small cases worked out by hand ------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_perceptron_by_hand(backend):
+    # Net input 0 counts as +1. Epoch 1: sample 1 right; sample 2 (y = -1) wrong, so
+    # w += 0.5·(-1 - 1)·(0, 1) = (0, -1), b = -1. Epoch 2: sample 1 has z = -1, wrong:
+    # w += 0.5·2·(1, 0) = (1, -1), b = 0; sample 2 has z = -1, right. Epoch 3: no mistakes.
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    y = np.array([1, -1])
+    result = train.perceptron(X, y, eta=0.5, epochs=3, backend=backend)
+    np.testing.assert_array_equal(result.history, [1, 1, 0])
+    np.testing.assert_array_equal(result.w, [1.0, -1.0])
+    assert result.b == 0.0
+    assert result.history.dtype == np.int64
+    assert result.backend == backend
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_adaline_gd_by_hand(backend):
+    # x = (1, 2), y = (1, -1), η = 0.1, from w = b = 0.
+    # Epoch 1: e = (1, -1), cost 1; w += 0.1·(1 - 2) = -0.1; b += 0.1·0 = 0.
+    # Epoch 2: z = (-0.1, -0.2), e = (1.1, -0.8), cost (1.21 + 0.64)/2 = 0.925;
+    #          w += 0.1·(1.1 - 1.6) → -0.15; b += 0.1·0.3 → 0.03.
+    X = np.array([[1.0], [2.0]])
+    y = np.array([1, -1])
+    result = train.adaline_gd(X, y, eta=0.1, epochs=2, backend=backend)
+    rtol = train.agreement_rtol(m=2, n=1, steps=2)
+    np.testing.assert_allclose(result.history, [1.0, 0.925], rtol=rtol)
+    assert_weights_close(result, [-0.15], 0.03, rtol)
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_adaline_sgd_by_hand(backend):
+    # Same problem, one sample at a time. Sample 1: e = 1, w = 0.1, b = 0.1.
+    # Sample 2: z = 0.3, e = -1.3, w = 0.1 - 0.26 = -0.16, b = 0.1 - 0.13 = -0.03.
+    # Cost after the epoch: e = (1.19, -0.65), (1.4161 + 0.4225)/2 = 0.9193.
+    X = np.array([[1.0], [2.0]])
+    y = np.array([1, -1])
+    result = train.adaline_sgd(X, y, eta=0.1, epochs=1, backend=backend)
+    rtol = train.agreement_rtol(m=2, n=1, steps=1)
+    np.testing.assert_allclose(result.history, [0.9193], rtol=rtol)
+    assert_weights_close(result, [-0.16], -0.03, rtol)
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_logistic_regression_first_step_by_hand(backend):
+    # At w = 0, b = 0 every activation is σ(0) = 1/2: the cost is log 2, the gradient
+    # dw = -Xᵀ(y - 1/2)/m, db = -mean(y - 1/2), and one step of size η moves against it.
+    rng = np.random.default_rng(7)
+    m, n, eta = 6, 3, 0.4
+    X = rng.standard_normal((m, n))
+    y = np.array([0, 1, 1, 0, 1, 0])
+    result = train.logistic_regression(X, y, eta=eta, iterations=1, backend=backend)
+    rtol = train.agreement_rtol(m, n, steps=1)
+    np.testing.assert_allclose(result.history, [np.log(2)], rtol=rtol)
+    assert_weights_close(result, eta * X.T @ (y - 0.5) / m, eta * np.mean(y - 0.5), rtol)
+
+
+# --- every backend, the same trajectory --------------------------------------------------
+
+CASES = {
+    "perceptron": (train.perceptron, "raw", {"eta": 0.1, "epochs": 10}),
+    "adaline_gd": (train.adaline_gd, "standardized", {"eta": 0.01, "epochs": 15}),
+    "adaline_gd_diverging": (train.adaline_gd, "raw", {"eta": 0.01, "epochs": 10}),
+    "adaline_sgd": (train.adaline_sgd, "standardized", {"eta": 0.01, "epochs": 8}),
+    "adaline_sgd_shuffled": (
+        train.adaline_sgd,
+        "standardized",
+        {"eta": 0.01, "epochs": 8, "shuffle_seed": 1},
+    ),
+    "adaline_minibatch": (  # 100 rows in batches of 7: the last batch has 2
+        train.adaline_minibatch,
+        "standardized",
+        {"eta": 0.01, "epochs": 8, "batch_size": 7, "shuffle_seed": 3},
+    ),
+    "logistic_regression": (
+        train.logistic_regression,
+        "standardized_01",
+        {"eta": 0.5, "iterations": 50},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_backends_agree(case, iris):
+    trainer, dataset, parameters = CASES[case]
+    X, y = iris[dataset]
+    steps = parameters.get("epochs", parameters.get("iterations"))
+    rtol = train.agreement_rtol(*X.shape, steps)
+    reference = trainer(X, y, backend="python", **parameters)
+    assert len(reference.history) == steps
+    for backend in kernels.BACKENDS[1:]:
+        result = trainer(X, y, backend=backend, **parameters)
+        if trainer is train.perceptron:  # counts of mistakes: exactly the same
+            np.testing.assert_array_equal(result.history, reference.history, err_msg=backend)
+        else:
+            np.testing.assert_allclose(
+                result.history, reference.history, rtol=rtol, err_msg=backend
+            )
+        assert_weights_close(result, reference.w, reference.b, rtol)
+
+
+def test_results_are_read_only(iris):
+    X, y = iris["raw"]
+    result = train.perceptron(X, y, eta=0.1, epochs=2)
+    with pytest.raises(ValueError, match="read-only"):
+        result.w[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        result.history[0] = 1
+
+
+# --- shuffling ---------------------------------------------------------------------------
+
+
+def test_shuffling_draws_a_fresh_permutation_each_epoch_from_the_seed(iris):
+    X, y = iris["standardized"]
+    ops = kernels.get("numpy")
+    rng = np.random.default_rng(11)
+    w, b = np.zeros(2), 0.0
+    costs = []
+    for _ in range(3):
+        order = rng.permutation(len(y))
+        w, b, cost = ops.adaline_sgd_epoch(w, b, X[order], y[order], 0.01)
+        costs.append(cost)
+    result = train.adaline_sgd(X, y, eta=0.01, epochs=3, shuffle_seed=11, backend="numpy")
+    np.testing.assert_array_equal(result.history, costs)
+    np.testing.assert_array_equal(result.w, w)
+    assert result.b == b
+
+
+def test_shuffling_is_reproducible_and_depends_on_the_seed(iris):
+    X, y = iris["standardized"]
+
+    def run(seed):
+        return train.adaline_minibatch(
+            X, y, eta=0.01, epochs=3, batch_size=10, shuffle_seed=seed, backend="numba"
+        )
+
+    first, again, other = run(5), run(5), run(6)
+    np.testing.assert_array_equal(first.history, again.history)
+    np.testing.assert_array_equal(first.w, again.w)
+    assert not np.array_equal(first.history, other.history)
+
+
+# --- mini-batch between its two extremes -------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_minibatch_of_all_rows_is_batch_gradient_descent(backend, iris):
+    X, y = iris["standardized"]
+    batch = train.adaline_gd(X, y, eta=0.01, epochs=5, backend=backend)
+    for batch_size in (len(y), len(y) + 1):  # one batch of every row, in row order
+        mini = train.adaline_minibatch(
+            X, y, eta=0.01, epochs=5, batch_size=batch_size, backend=backend
+        )
+        np.testing.assert_array_equal(mini.history, batch.history)
+        np.testing.assert_array_equal(mini.w, batch.w)
+        assert mini.b == batch.b
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_minibatch_of_one_row_makes_the_updates_of_sgd(backend, iris):
+    # The same updates, rounded differently: SGD computes (η·e)·x, a one-row batch η·(e·x).
+    # The histories differ by definition (before each update, against after the epoch).
+    X, y = iris["standardized"]
+    sgd = train.adaline_sgd(X, y, eta=0.01, epochs=4, backend=backend)
+    mini = train.adaline_minibatch(X, y, eta=0.01, epochs=4, batch_size=1, backend=backend)
+    assert_weights_close(mini, sgd.w, sgd.b, train.agreement_rtol(*X.shape, steps=4))
+
+
+# --- zero epochs and initial weights -----------------------------------------------------
+
+TRAINERS = {
+    "perceptron": (train.perceptron, "raw", {"eta": 0.1, "epochs": 0}),
+    "adaline_gd": (train.adaline_gd, "raw", {"eta": 0.01, "epochs": 0}),
+    "adaline_sgd": (train.adaline_sgd, "raw", {"eta": 0.01, "epochs": 0, "shuffle_seed": 1}),
+    "adaline_minibatch": (
+        train.adaline_minibatch,
+        "raw",
+        {"eta": 0.01, "epochs": 0, "batch_size": 4},
+    ),
+    "logistic_regression": (
+        train.logistic_regression,
+        "standardized_01",
+        {"eta": 0.1, "iterations": 0},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", TRAINERS)
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_zero_epochs_return_the_initial_weights(name, backend, iris):
+    trainer, dataset, parameters = TRAINERS[name]
+    X, y = iris[dataset]
+    w_init = np.array([0.25, -1.5])
+    result = trainer(X, y, backend=backend, w_init=w_init, b_init=0.75, **parameters)
+    np.testing.assert_array_equal(result.w, w_init)
+    assert result.b == 0.75
+    assert result.history.shape == (0,)
+    w_init[0] = 99.0  # the result is a copy, not a view of the caller's array
+    assert result.w[0] == 0.25
+
+    zeros = trainer(X, y, backend=backend, **parameters)
+    np.testing.assert_array_equal(zeros.w, [0.0, 0.0])
+    assert zeros.b == 0.0
+
+
+def test_initial_weights_are_where_training_starts(iris):
+    X, y = iris["standardized"]
+    ops = kernels.get("numpy")
+    w_init, b_init = np.array([0.3, -0.2]), 0.1
+    w, b, cost = ops.adaline_gd_epoch(w_init, b_init, X, y, 0.01)
+    result = train.adaline_gd(X, y, eta=0.01, epochs=1, w_init=w_init, b_init=b_init)
+    np.testing.assert_array_equal(result.history, [cost])
+    np.testing.assert_array_equal(result.w, w)
+    assert result.b == b
+
+
+def test_float32_inputs_train_in_float32(iris):
+    X, y = iris["standardized"]
+    result = train.adaline_gd(X.astype(np.float32), y, eta=0.01, epochs=3, backend="numba")
+    assert result.w.dtype == np.float32
+
+
+# --- bad arguments -----------------------------------------------------------------------
+
+
+def _call(trainer, **changes):
+    X, y = slides_iris()[:2]
+    if trainer is train.logistic_regression:
+        y = (y == 1).astype(np.int64)
+        arguments = {"X": X, "y": y, "eta": 0.1, "iterations": 2}
+    else:
+        arguments = {"X": X, "y": y, "eta": 0.1, "epochs": 2}
+    if trainer is train.adaline_minibatch:
+        arguments["batch_size"] = 10
+    arguments.update(changes)
+    return trainer(**arguments)
+
+
+BAD_ARGUMENTS = [
+    (train.perceptron, {"epochs": -1}, ValueError, "perceptron: epochs must be >= 0, got -1"),
+    (train.adaline_gd, {"epochs": 2.5}, TypeError, "adaline_gd: epochs must be an integer"),
+    (train.adaline_gd, {"epochs": True}, TypeError, "epochs must be an integer"),
+    (train.adaline_minibatch, {"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
+    (train.adaline_minibatch, {"batch_size": 2.0}, TypeError, "batch_size must be an integer"),
+    (train.logistic_regression, {"iterations": -3}, ValueError, "iterations must be >= 0"),
+    (train.adaline_gd, {"eta": -0.1}, ValueError, "eta must be finite and >= 0, got -0.1"),
+    (train.perceptron, {"eta": float("inf"), "epochs": 0}, ValueError, "eta must be finite"),
+    (train.logistic_regression, {"eta": float("nan")}, ValueError, "eta must be finite"),
+    (train.logistic_regression, {"eta": "0.1"}, TypeError, "eta must be a real number"),
+    (train.adaline_sgd, {"X": np.ones(100)}, ValueError, r"X has shape \(100,\)"),
+    (train.adaline_gd, {"y": np.ones(99)}, ValueError, "'m' lengths differ"),
+    (train.adaline_gd, {"w_init": np.zeros(3)}, ValueError, "'n' lengths differ"),
+    (train.perceptron, {"y": np.tile([0, 1], 50)}, ValueError, "labels must be -1 or 1, found 0"),
+    (
+        train.logistic_regression,
+        {"y": np.tile([-1, 1], 50)},
+        ValueError,
+        "labels must be 0 or 1, found -1",
+    ),
+    (train.adaline_sgd, {"shuffle_seed": -1}, ValueError, "shuffle_seed must be >= 0"),
+    (train.adaline_sgd, {"shuffle_seed": "1"}, TypeError, "shuffle_seed must be None or an int"),
+    (train.adaline_gd, {"backend": "cuda"}, ValueError, "unknown backend 'cuda'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("trainer", "changes", "error", "message"),
+    BAD_ARGUMENTS,
+    ids=[f"{t.__name__}-{'-'.join(c)}" for t, c, *_ in BAD_ARGUMENTS],
+)
+def test_bad_arguments_raise_one_line_errors(trainer, changes, error, message):
+    with pytest.raises(error, match=message) as raised:
+        _call(trainer, **changes)
+    assert "\n" not in str(raised.value)
+
+
+# --- the data ----------------------------------------------------------------------------
+
+
+def test_iris_file_is_the_uci_copy():
+    X, species, features = load_iris()
+    assert X.shape == (150, 4)
+    assert X.dtype == np.float64
+    assert features == ("sepal length", "sepal width", "petal length", "petal width")
+    names, counts = np.unique(species, return_counts=True)
+    assert names.tolist() == ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+    assert counts.tolist() == [50, 50, 50]
+    assert (species[:50] == "Iris-setosa").all()
+    assert (species[100:] == "Iris-virginica").all()
+    # Column sums of the UCI file in tenths of a cm; Fisher's paper gives 4586, 5637 and
+    # 1799 for the last three (its rows 35 and 38 differ; see kernels/data/README.md).
+    sums = np.array([8765, 4581, 5638, 1798]) / 10
+    np.testing.assert_allclose(X.sum(axis=0), sums, rtol=150 * np.finfo(np.float64).eps)
+    np.testing.assert_allclose(X.mean(axis=0), [5.8433, 3.0540, 3.7587, 1.1987], atol=5e-5)
+    # Rows 35 and 38 as UCI has them (Fisher: 4.9, 3.1, 1.5, 0.2 and 4.9, 3.6, 1.4, 0.1),
+    # which makes them copies of row 10.
+    for row in (9, 34, 37):
+        np.testing.assert_array_equal(X[row], [4.9, 3.1, 1.5, 0.1])
+
+
+def test_iris_statistics_pin_every_row():
+    # Per-species sums (tenths of a cm) and standard deviations: a value mistyped, or
+    # moved to another species, changes one of them. The overall standard deviations are
+    # those published for the UCI file; versicolor and virginica, which the UCI errors do
+    # not touch, have those of R's `iris` (Fisher's values).
+    X, species, _ = load_iris()
+    expected_sums = {
+        "Iris-setosa": [2503, 1709, 732, 122],
+        "Iris-versicolor": [2968, 1385, 2130, 663],
+        "Iris-virginica": [3294, 1487, 2776, 1013],
+    }
+    for name, sums in expected_sums.items():
+        np.testing.assert_allclose(
+            X[species == name].sum(axis=0), np.array(sums) / 10, rtol=50 * np.finfo(float).eps
+        )
+    expected_std = {
+        "Iris-versicolor": [0.5161711, 0.3137983, 0.4699110, 0.1977527],
+        "Iris-virginica": [0.6358796, 0.3224966, 0.5518947, 0.2746501],
+    }
+    for name, std in expected_std.items():
+        np.testing.assert_allclose(X[species == name].std(axis=0, ddof=1), std, atol=5e-8)
+    np.testing.assert_allclose(
+        X.std(axis=0, ddof=1), [0.828066, 0.433594, 1.764420, 0.763161], atol=5e-7
+    )
+    np.testing.assert_array_equal(np.round(X * 10) / 10, X)  # one decimal, as measured
+
+
+def test_slides_iris_is_setosa_against_versicolor():
+    X, y, features = slides_iris()
+    assert X.shape == (100, 2)
+    assert features == ("sepal length", "petal length")
+    np.testing.assert_array_equal(y, [-1] * 50 + [1] * 50)
+    np.testing.assert_array_equal(X[0], [5.1, 1.4])
+    np.testing.assert_array_equal(X[-1], [5.7, 4.1])
+
+
+def test_standardize_centres_and_scales():
+    X, _, _ = slides_iris()
+    X_std = standardize(X)
+    np.testing.assert_allclose(X_std.mean(axis=0), 0.0, atol=100 * np.finfo(np.float64).eps)
+    np.testing.assert_allclose(X_std.std(axis=0), 1.0, rtol=100 * np.finfo(np.float64).eps)
+    with pytest.raises(ValueError, match=r"columns \[1\] are constant"):
+        standardize(np.column_stack([X[:, 0], np.ones(100)]))
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_slides_perceptron_converges(backend, iris):
+    # The slides' figure: 2, 2, 3, 2, 1 updates, then none from the 6th epoch on.
+    X, y = iris["raw"]
+    result = train.perceptron(X, y, eta=0.1, epochs=10, backend=backend)
+    np.testing.assert_array_equal(result.history, [2, 2, 3, 2, 1, 0, 0, 0, 0, 0])
+
+
+# --- the course experiments: results file and report -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def course_bench():
+    from bench import course
+
+    return course
+
+
+@pytest.fixture(scope="module")
+def course_results(course_bench, tmp_path_factory):
+    results = course_bench.run_experiments(quick=True)
+    path = course_bench.write_results(results, tmp_path_factory.mktemp("results"))
+    return results, path
+
+
+def test_results_file_holds_every_experiment_on_every_backend(course_results, course_bench):
+    results, path = course_results
+    assert re.fullmatch(r"course-.+-\d{8}-\d{6}\.json", path.name)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+    assert json.loads(path.read_text()) == results
+    assert results["schema"] == "vectorbench-course/1"
+    assert results["backends"] == list(kernels.BACKENDS)
+    assert set(results["experiments"]) == {e.name for e in course_bench.EXPERIMENTS}
+    for name, experiment in results["experiments"].items():
+        assert experiment["agreement"]["within_tolerance"], name
+        parameters = experiment["parameters"]
+        steps = parameters.get("epochs", parameters.get("iterations"))
+        for backend, run in experiment["runs"].items():
+            assert len(run["history"]) == steps, (name, backend)
+            time = run["time"]
+            assert len(time["times_s"]) == time["repeats"] == course_bench.QUICK_REPEATS
+            assert time["min_s"] <= time["median_s"] <= time["max_s"]
+
+
+def test_results_files_are_never_overwritten(course_results, course_bench, tmp_path):
+    results, _ = course_results
+    first = course_bench.write_results(results, tmp_path)
+    second = course_bench.write_results(results, tmp_path)
+    assert second.name == first.name.replace(".json", "-2.json")
+    assert json.loads(first.read_text()) == json.loads(second.read_text()) == results
+
+
+def test_report_renders_every_figure(course_results, tmp_path):
+    from reports import course
+
+    _, path = course_results
+    markdown = course.render(course.load(path), tmp_path / "figures", "figures/")
+    assert markdown.startswith("## Course experiments\n")
+    images = re.findall(r"!\[[^\]]+\]\(figures/([^)]+)\)", markdown)
+    assert len(images) == 6
+    for name in images:
+        png = tmp_path / "figures" / name
+        assert png.read_bytes().startswith(PNG_SIGNATURE), name
+        svg = png.with_suffix(".svg")
+        assert b"<svg" in svg.read_bytes()[:1000], svg.name
+    for backend in ("Python loop", "NumPy", "Numba", "Numba parallel"):
+        assert backend in markdown
+    assert "**no**" not in markdown  # every experiment's backends agree
+
+
+def test_report_rejects_a_truncated_file(course_results, tmp_path):
+    from reports import course
+
+    _, path = course_results
+    truncated = tmp_path / path.name
+    truncated.write_text(path.read_text()[:5000])
+    with pytest.raises(ValueError, match=r"truncated") as raised:
+        course.load(truncated)
+    assert str(raised.value).startswith(f"{truncated}: ")
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"machine_info": {}, "benchmarks": []}',
+            "schema is None, expected 'vectorbench-course/1'",
+        ),
+        ("[1, 2, 3]", "not an object"),
+        ("not JSON at all", "is not valid JSON"),
+        ("", "is empty"),
+    ],
+    ids=["pytest-benchmark file", "a list", "text", "empty"],
+)
+def test_report_rejects_a_foreign_file(text, message, tmp_path):
+    from reports import course
+
+    path = tmp_path / "foreign.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(message)) as raised:
+        course.load(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert "\n" not in str(raised.value)
+
+
+def test_report_names_what_is_missing(course_results, tmp_path):
+    from reports import course
+
+    results, _ = course_results
+    broken = json.loads(json.dumps(results))
+    del broken["experiments"]["adaline_sgd"]["runs"]["numba"]["history"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(ValueError, match=r"experiments\.adaline_sgd\.runs\.numba\.history"):
+        course.load(path)
