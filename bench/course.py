@@ -184,8 +184,8 @@ def agreement(runs: dict[str, dict], reference: str, m: int, n: int, steps: int)
             "history_identical": bool(np.array_equal(history, ref_history)),
         }
     within = all(
-        b["weights_max_rel_diff"] <= tolerance and b["history_max_rel_diff"] <= tolerance
-        for b in backends.values()
+        diff["weights_max_rel_diff"] <= tolerance and diff["history_max_rel_diff"] <= tolerance
+        for diff in backends.values()
     )
     return {
         "reference": reference,

@@ -34,6 +34,7 @@ from reports.style import colour, label
 
 SCHEMA = "vectorbench-course/1"
 UNSTABLE = 0.10  # relative standard deviation above which a time is flagged (as pyperf does)
+NEAR_RESOLUTION = 1000  # times below this many timer ticks are flagged as coarse
 EPS = float(np.finfo(np.float64).eps)
 
 # The experiments this section draws, in the order it draws them, with a short title.
@@ -45,6 +46,16 @@ TITLES = {
     "adaline_sgd": "Adaline, stochastic GD",
     "adaline_minibatch": "Adaline, mini-batch GD",
     "logistic_regression": "Logistic regression",
+}
+# The same, in two lines for the labels under the bars of the timing figure.
+TICK_LABELS = {
+    "perceptron": "Perceptron\nraw",
+    "adaline_raw_large_eta": "Adaline GD\nraw",
+    "adaline_raw_small_eta": "Adaline GD\nraw",
+    "adaline_standardized": "Adaline GD\nstandardized",
+    "adaline_sgd": "Adaline SGD\nstandardized",
+    "adaline_minibatch": "Adaline mini-batch\nstandardized",
+    "logistic_regression": "Logistic regr.\nstandardized",
 }
 CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
 CLASS_MARKERS = ("o", "^")
@@ -360,15 +371,15 @@ def plot_train_times(ax, results: dict) -> None:
         )
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels([_short_title(results, n) for n in names], rotation=30, ha="right")
+    ax.set_xticklabels([_tick_label(results, n) for n in names], fontsize="small")
     ax.set_ylabel("time to train [ms]")
     ax.set_title(f"Time to train (median of {results['timer']['repeats']} runs)")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize="small")
 
 
-def _short_title(results: dict, name: str) -> str:
-    return f"{TITLES[name]}\nη = {results['experiments'][name]['parameters']['eta']:g}"
+def _tick_label(results: dict, name: str) -> str:
+    return f"{TICK_LABELS[name]}\nη = {results['experiments'][name]['parameters']['eta']:g}"
 
 
 # --- the figures -------------------------------------------------------------------------
@@ -384,14 +395,14 @@ def _figure_perceptron(fig: Figure, results: dict) -> None:
 def _figure_adaline_raw(fig: Figure, results: dict) -> None:
     left, right = fig.subplots(1, 2)
     plot_history(
-        left, results, "adaline_raw_large_eta", "sum of squared errors (log scale)", log=True
+        left, results, "adaline_raw_large_eta", "½ · sum of squared errors (log scale)", log=True
     )
-    plot_history(right, results, "adaline_raw_small_eta", "sum of squared errors")
+    plot_history(right, results, "adaline_raw_small_eta", "½ · sum of squared errors")
 
 
 def _figure_adaline_standardized(fig: Figure, results: dict) -> None:
     left, right = fig.subplots(1, 2)
-    plot_history(left, results, "adaline_standardized", "sum of squared errors")
+    plot_history(left, results, "adaline_standardized", "½ · sum of squared errors")
     plot_decision_regions(right, results, "adaline_standardized")
 
 
@@ -399,7 +410,7 @@ def _figure_gradient_descent(fig: Figure, results: dict) -> None:
     axes = fig.subplots(1, 3, sharey=True)
     names = ("adaline_sgd", "adaline_minibatch", "adaline_standardized")
     for ax, name in zip(axes, names, strict=True):
-        plot_history(ax, results, name, "sum of squared errors")
+        plot_history(ax, results, name, "½ · sum of squared errors")
         if name == "adaline_minibatch":
             batch = results["experiments"][name]["parameters"]["batch_size"]
             ax.set_title(f"{ax.get_title()}, batch {batch}")
@@ -663,8 +674,8 @@ def _reading_gradient_descent(results: dict) -> str:
         f"every {size} ({updates['mini-batch']} updates), batch once. More updates per epoch "
         f"means more progress per epoch: the first epoch's cost is {first}; after "
         f"{len(costs['batch'])} epochs it is {last}. {shuffled}"
-        f"Each cost is a sum of squared errors over the {m} flowers, but taken at different "
-        "moments: batch before its update, SGD after the epoch, mini-batch as the sum of "
+        f"Each cost is half the sum of squared errors over the {m} flowers, but taken at "
+        "different moments: batch before its update, SGD after the epoch, mini-batch as the sum of "
         "each batch's cost before that batch's update; compare the trends, not the third "
         "digit. The price of many small updates is in the timing table below: each update "
         "depends on the previous one, so the loop over samples cannot become one array "
@@ -704,7 +715,8 @@ def _times_table(results: dict) -> str:
     reference = backends[0]
     header = ["experiment", *(label(b) for b in backends)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    unstable = False
+    resolution = results["timer"].get("resolution_s") or 0.0
+    unstable = coarse = False
     for name in TITLES:
         parameters = results["experiments"][name]["parameters"]
         cells = [f"{TITLES[name]}, η = {parameters['eta']:g}"]
@@ -715,6 +727,8 @@ def _times_table(results: dict) -> str:
             spread = time.get("relative_stdev")
             if spread is not None and spread >= UNSTABLE:
                 flag, unstable = " †", True
+            if time["median_s"] < NEAR_RESOLUTION * resolution:
+                flag, coarse = flag + " ‡", True
             cell = format_time(time["median_s"]) + flag
             if backend != reference:
                 cell += f" ({format_ratio(base / time['median_s'])})"
@@ -729,6 +743,11 @@ def _times_table(results: dict) -> str:
         notes.append(
             f"† the runs' standard deviation is at least {UNSTABLE:.0%} of their mean: "
             "something else competed for the CPU, so treat that number as rough."
+        )
+    if coarse:
+        notes.append(
+            f"‡ less than {NEAR_RESOLUTION:,} times the timer's resolution "
+            f"({format_time(resolution)}): the clock itself limits the precision."
         )
     return "\n".join(lines) + "\n\n" + " ".join(notes)
 

@@ -2,11 +2,11 @@
 
 Tolerances: two runs of the same training on different backends differ only by rounding
 (sums in a different order, fused multiply-adds). ``kernels.train.agreement_rtol(m, n,
-steps)`` is float64's eps times the number of rounded operations a run makes, 2·m·(n+1)
-per step (one pass over X forward, one backward); its docstring derives it. Weights are
-compared relative to their largest magnitude, because a component that cancels to near
-zero (the bias on standardized data is ~1e-16) carries the absolute rounding error of the
-sums it came from, not a relative one.
+steps)`` is float64's eps times the number of rounded operations a run makes — at most
+three passes over X per epoch, m·(n + 1) multiply-adds each — and its docstring derives
+it. Weights are compared relative to their largest magnitude, because a component that
+cancels to near zero (the bias on standardized data is ~1e-16) carries the absolute
+rounding error of the sums it came from, not a relative one.
 """
 
 from __future__ import annotations
