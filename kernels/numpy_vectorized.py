@@ -79,8 +79,7 @@ def perceptron_epoch(w, b, X, y, eta):
     for x, target in zip(X, y, strict=True):
         prediction = 1.0 if x @ w + b >= 0.0 else -1.0
         update = eta * (target - prediction)
-        if update != 0.0:
-            w += update * x
-            b += update
-            errors += 1
+        w += update * x
+        b += update
+        errors += int(update != 0.0)
     return w, b, errors

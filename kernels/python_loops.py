@@ -163,7 +163,11 @@ def adaline_sgd_epoch(w, b, X, y, eta):
 
 
 def perceptron_epoch(w, b, X, y, eta):
-    """Rosenblatt's rule sample by sample, in row order; counts the samples that moved w."""
+    """Rosenblatt's rule sample by sample, in row order; counts the samples that moved w.
+
+    As on the slides, every sample applies its update, which is zero when the
+    prediction was right: no branch for the processor to mispredict.
+    """
     m, n = len(X), len(w)
     w = copy(w)
     errors = 0
@@ -174,9 +178,8 @@ def perceptron_epoch(w, b, X, y, eta):
             z += w[j] * x[j]
         prediction = 1.0 if z >= 0.0 else -1.0
         update = eta * (y[i] - prediction)
-        if update != 0.0:
-            for j in range(n):
-                w[j] += update * x[j]
-            b += update
-            errors += 1
+        for j in range(n):
+            w[j] += update * x[j]
+        b += update
+        errors += int(update != 0.0)
     return w, b, errors

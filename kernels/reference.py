@@ -242,13 +242,13 @@ def _perceptron_epoch(w, b, X, y, eta, u, tiny):
             # Backend and reference may each be dz off: the sign of z is uncertain.
             well_conditioned = False
         update = eta * (target - (1.0 if z >= 0.0 else -1.0))
-        if update != 0.0:
+        if update != 0.0:  # adding 0·x is exact (and NaN if x is not finite)
             d_update = gamma(2, u) * abs(update)
             dw = dw + abs_x * d_update + gamma(2, u) * (np.abs(w) + abs(update) * abs_x)
             db = db + d_update + gamma(2, u) * (abs(b) + abs(update))
-            w += update * x
-            b += update
             errors += 1
+        w += update * x
+        b += update
     return (w, b, errors), (dw + u * np.abs(w), db + u * abs(b), 0), well_conditioned
 
 

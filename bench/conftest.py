@@ -1,0 +1,96 @@
+"""pytest-benchmark configuration: the ladder, the time budget, and what the JSON carries.
+
+Options: ``--ladder full|quick|smoke`` (see ``bench/ladders.py``) and ``--budget``, the
+predicted seconds per call above which a slow case (the Python loops, NumPy's
+per-sample loops) is recorded as not run instead of being timed.
+
+The hooks add to pytest-benchmark's JSON: the machine's conditions and measured limits
+under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
+``vectorbench_jit`` (``bench/records.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import kernels
+from bench import ladders, records
+from bench.machine import describe
+from bench.threads import thread_counts
+
+DEFAULT_BUDGET_S = {"full": 0.5, "quick": 0.05, "smoke": 1.0}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("vectorbench")
+    group.addoption(
+        "--ladder",
+        choices=sorted(ladders.LADDERS),
+        default="full",
+        help="problem sizes to run: full, quick (a few minutes) or smoke (tiny, for tests)",
+    )
+    group.addoption(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds per call above which a predicted-slow case is not run "
+        f"(default per ladder: {DEFAULT_BUDGET_S})",
+    )
+
+
+def ladder(config: pytest.Config) -> str:
+    return config.getoption("--ladder")
+
+
+def budget(config: pytest.Config) -> float:
+    value = config.getoption("--budget")
+    return DEFAULT_BUDGET_S[ladder(config)] if value is None else value
+
+
+def _case_id(op, backend, dtype, threads, sizes) -> str:
+    shape = "x".join(f"{k}{v}" for k, v in sizes.items())
+    return f"{op}-{backend}-{dtype}-t{threads}-{shape}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """op × size × dtype × backend × threads, in an order that lets consecutive cases
+    share their inputs. Each test function declares which ops it times."""
+    marker = metafunc.definition.get_closest_marker("ops")
+    if marker is None:
+        return
+    size_names = [name for name in ("m", "n") if name in metafunc.fixturenames]
+    argnames = ["op", "backend", "dtype", "threads", *size_names]
+    values, ids = [], []
+    for op in marker.args:
+        for sizes in ladders.sizes_of(op, ladder(metafunc.config)):
+            for dtype in ladders.dtypes_of(op):
+                for backend in kernels.BACKENDS:
+                    for threads in thread_counts(backend):
+                        values.append((op, backend, dtype, threads, *sizes.values()))
+                        ids.append(_case_id(op, backend, dtype, threads, sizes))
+    metafunc.parametrize(argnames, values, ids=ids)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ops(*names): the ops a benchmark function times")
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    from bench import limits
+
+    if ladder(config) == "smoke":  # exercise the probe, quickly
+        measured = limits.measure(array_bytes=4 * 2**20, matrix=100, repeats=2)
+    else:
+        measured = limits.measure()
+    machine_info["vectorbench"] = describe(quick=ladder(config) != "full", limits=measured)
+    machine_info["vectorbench"]["ladder"] = ladder(config)
+    machine_info["vectorbench"]["budget_s"] = budget(config)
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json: dict) -> None:
+    # --benchmark-json stores every round's time: tens of MB for the fast kernels. The
+    # statistics (min, quartiles, median, IQR, outliers, rounds) are what reports use.
+    for benchmark in output_json["benchmarks"]:
+        benchmark["stats"].pop("data", None)
+    output_json["vectorbench_not_run"] = list(records.NOT_RUN)
+    output_json["vectorbench_jit"] = list(records.JIT)

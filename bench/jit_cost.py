@@ -1,0 +1,126 @@
+"""What Numba's compiler costs: the first call in a fresh process, cold and warm.
+
+For each Numba backend, two fresh Python processes share one new, empty on-disk cache
+directory (``NUMBA_CACHE_DIR``):
+
+* **cold** — the first process finds the cache empty: each op's first call compiles it
+  (type inference, LLVM optimisation, machine code) and then runs it once;
+* **warm** — the second process finds the cache filled by the first: each op's first
+  call loads machine code from disk and runs it once.
+
+Both first calls are set against the **steady** time per call (the median of many calls
+once compiled), and against NumPy and the Python loops on the same inputs, so a reader
+can see after how many calls compilation has paid for itself. Numba's one-time start-up
+(its first compilation of anything) is paid before the timed calls, by compiling an
+unrelated function, so that it does not land on whichever op happens to come first;
+it is reported on its own as ``startup_s``.
+
+Run as a module, this file is the probe that runs inside those fresh processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+JIT_SIZES = {
+    "dot": {"n": 10_000},
+    "logistic_cost": {"m": 10_000},
+    "logistic_forward": {"m": 1_000, "n": 10},
+    "logistic_backward": {"m": 1_000, "n": 10},
+    "logistic_gradient": {"m": 1_000, "n": 10},
+    "adaline_gd_epoch": {"m": 1_000, "n": 10},
+    "adaline_sgd_epoch": {"m": 1_000, "n": 10},
+    "perceptron_epoch": {"m": 1_000, "n": 10},
+}
+
+
+def _steady(function, args, seconds: float = 0.05) -> float:
+    """Median seconds per call over at least 5 calls and about ``seconds`` in all."""
+    times = []
+    deadline = time.perf_counter() + seconds
+    while len(times) < 5 or time.perf_counter() < deadline:
+        start = time.perf_counter()
+        function(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
+    """Runs in the fresh process: first-call times of each op, then steady times."""
+    start = time.perf_counter()
+    import numba
+
+    numba.njit(lambda x: x + 1)(1)  # Numba's one-time start-up, kept off the ops
+    startup = time.perf_counter() - start
+
+    import kernels
+
+    results = {}
+    for op in ops:
+        implementation = kernels.get(backend)
+        args = kernels.make_inputs(op, JIT_SIZES[op], dtype)
+        native = implementation.prepare(op, *args)
+        kernel = implementation.kernel(op)
+        start = time.perf_counter()
+        kernel(*native)
+        first = time.perf_counter() - start
+        entry = {"first_s": first, "steady_s": _steady(kernel, native)}
+        if compare:
+            for other in ("numpy", "python"):
+                impl = kernels.get(other)
+                entry[f"{other}_s"] = _steady(impl.kernel(op), impl.prepare(op, *args))
+        results[op] = entry
+    return {"startup_s": startup, "ops": results}
+
+
+def _run_probe(backend: str, dtype: str, ops: list[str], cache_dir: str, compare: bool) -> dict:
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    command = [sys.executable, "-m", "bench.jit_cost", backend, dtype, ",".join(ops)]
+    if compare:
+        command.append("--compare")
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"JIT probe for {backend} failed:\n{done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(backends: list[str], ops: list[str], dtype: str = "float64") -> list[dict]:
+    """One record per (op, backend): cold and warm first calls, steady state, and
+    NumPy's and the loops' steady times on the same inputs."""
+    records = []
+    for backend in backends:
+        with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache_dir:
+            cold = _run_probe(backend, dtype, ops, cache_dir, compare=False)
+            warm = _run_probe(backend, dtype, ops, cache_dir, compare=True)
+        for op in ops:
+            records.append(
+                {
+                    "op": op,
+                    "backend": backend,
+                    "dtype": dtype,
+                    "sizes": JIT_SIZES[op],
+                    "cold_s": cold["ops"][op]["first_s"],
+                    "warm_s": warm["ops"][op]["first_s"],
+                    "steady_s": warm["ops"][op]["steady_s"],
+                    "numpy_s": warm["ops"][op]["numpy_s"],
+                    "python_s": warm["ops"][op]["python_s"],
+                    "startup_s": cold["startup_s"],
+                }
+            )
+    return records
+
+
+if __name__ == "__main__":
+    backend, dtype, ops = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+    print(json.dumps(_probe(backend, dtype, ops, compare="--compare" in sys.argv)))

@@ -1,0 +1,169 @@
+"""The conditions a run was measured under, stored with its results.
+
+CPU model, cores, cache sizes and SIMD extensions (py-cpuinfo, with Linux's sysfs for
+the caches and physical cores), the BLAS library NumPy calls and its threads
+(threadpoolctl), Numba's threading layer, library versions, the git commit and the
+timer's resolution. A report built on another machine reads all of this from the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+import platform
+import re
+import subprocess
+import time
+from pathlib import Path
+
+SIMD_FLAGS = (
+    "sse2", "sse4_1", "sse4_2", "avx", "avx2", "fma",
+    "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_vnni", "neon", "asimd", "sve",
+)  # fmt: skip
+PACKAGES = (
+    "numpy", "numba", "llvmlite", "pytest", "pytest-benchmark", "threadpoolctl",
+    "py-cpuinfo", "pandas", "matplotlib",
+)  # fmt: skip
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER",
+)  # fmt: skip
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def all_cores() -> int:
+    """Logical cores this process may run on."""
+    with contextlib.suppress(AttributeError):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _sysfs_cache_sizes() -> dict[str, int]:
+    """Cache sizes in bytes from /sys (Linux), keyed l1d, l2, l3."""
+    sizes: dict[str, int] = {}
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            level = (index / "level").read_text().strip()
+            kind = (index / "type").read_text().strip()
+            text = (index / "size").read_text().strip()
+        except OSError:
+            continue
+        match = re.fullmatch(r"(\d+)([KMG]?)", text)
+        if not match or kind == "Instruction":
+            continue
+        value = int(match[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match[2]]
+        sizes["l1d" if level == "1" else f"l{level}"] = value
+    return sizes
+
+
+def _physical_cores() -> int | None:
+    siblings = {
+        path.read_text().strip()
+        for path in Path("/sys/devices/system/cpu").glob("cpu[0-9]*/topology/thread_siblings_list")
+    }
+    return len(siblings) or None
+
+
+def cpu_info() -> dict:
+    import cpuinfo
+
+    info = cpuinfo.get_cpu_info()
+    caches = _sysfs_cache_sizes()
+
+    def cache(key: str, cpuinfo_key: str) -> int | None:
+        value = caches.get(key) or info.get(cpuinfo_key)
+        return int(value) if isinstance(value, int | float) and value > 0 else None
+
+    flags = set(info.get("flags", []))
+    return {
+        "brand": info.get("brand_raw") or platform.processor() or "unknown",
+        "arch": info.get("arch_string_raw") or platform.machine(),
+        "logical_cores": all_cores(),
+        "physical_cores": _physical_cores(),
+        "l1d_bytes": cache("l1d", "l1_data_cache_size"),
+        "l2_bytes": cache("l2", "l2_cache_size"),
+        "l3_bytes": cache("l3", "l3_cache_size"),
+        "simd": [flag for flag in SIMD_FLAGS if flag in flags],
+    }
+
+
+def thread_info() -> dict:
+    import numba
+    from threadpoolctl import threadpool_info
+
+    # The threading layer is chosen at the first parallel launch: make one.
+    @numba.njit(parallel=True)
+    def _touch(n):
+        total = 0
+        for i in numba.prange(n):
+            total += i
+        return total
+
+    _touch(4)
+    return {
+        "all_cores": all_cores(),
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "numba_threading_layer": numba.threading_layer(),
+        "blas": [
+            {k: v for k, v in pool.items() if k != "filepath"}
+            for pool in threadpool_info()
+            if pool.get("user_api") == "blas"
+        ],
+        "environment": {key: os.environ[key] for key in THREAD_VARIABLES if key in os.environ},
+    }
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found[package.replace("-", "_")] = importlib.metadata.version(package)
+    return found
+
+
+def git_state() -> dict:
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def timer_info() -> dict:
+    """perf_counter's declared resolution, and the smallest step actually observed."""
+    declared = time.get_clock_info("perf_counter").resolution
+    steps = []
+    for _ in range(2000):
+        start = time.perf_counter()
+        while (now := time.perf_counter()) == start:
+            pass
+        steps.append(now - start)
+    return {"name": "perf_counter", "resolution_s": max(declared, min(steps))}
+
+
+def machine_slug() -> str:
+    """A file-name-safe machine name: host and CPU."""
+    host = re.sub(r"[^A-Za-z0-9]+", "-", platform.node()).strip("-") or "machine"
+    return host[:40]
+
+
+def describe(quick: bool, limits: dict) -> dict:
+    """Everything stored under machine_info["vectorbench"]."""
+    return {
+        "schema": 1,
+        "quick": quick,
+        "cpu": cpu_info(),
+        "threads": thread_info(),
+        "versions": versions(),
+        "git": git_state(),
+        "timer": timer_info(),
+        "limits": limits,
+    }

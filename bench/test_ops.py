@@ -1,0 +1,115 @@
+"""Every op × backend × size × dtype × threads, timed by pytest-benchmark.
+
+What is inside the timed region: the bare kernel only, called on arguments already
+checked and converted to the backend's native form (Python lists for the loops,
+C-contiguous arrays for Numba), including the allocation of its results. Outside it:
+input generation, argument checks, conversion, and one untimed call that compiles the
+Numba kernels (and warms caches) before pytest-benchmark calibrates.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import pytest
+
+import kernels
+from bench import jit_cost, ladders, records
+from bench.conftest import budget, ladder
+from bench.threads import pinned
+from kernels.ops import OPS
+
+# Backends whose time per call can grow past the budget at the top of a ladder.
+SLOW = {"python": kernels.OPS, "numpy": ladders.SEQUENTIAL_OPS}
+
+
+@functools.lru_cache(maxsize=1)
+def inputs(op: str, sizes: tuple, dtype: str) -> tuple:
+    """Inputs for consecutive cases of one problem, made once (and one problem at a time)."""
+    return kernels.make_inputs(op, dict(sizes), dtype, seed=0)
+
+
+@functools.cache
+def seconds_per_element(op: str, backend: str) -> float:
+    """How long the slow backends take per array element, from a small calibration run:
+    their time grows linearly with the elements, which predicts the large cases."""
+    sizes = (
+        {"n": 2_000}
+        if op == "dot"
+        else {"m": 2_000}
+        if op == "logistic_cost"
+        else {"m": 200, "n": 10}
+    )
+    implementation = kernels.get(backend)
+    args = implementation.prepare(op, *kernels.make_inputs(op, sizes, "float64"))
+    kernel = implementation.kernel(op)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        kernel(*args)
+        best = min(best, time.perf_counter() - start)
+    return best / ladders.elements(sizes)
+
+
+def run_case(benchmark, request, op, backend, dtype, threads, sizes):
+    spec = OPS[op]
+    case = {"op": op, "backend": backend, "dtype": dtype, "threads": threads, "sizes": sizes}
+    if op in SLOW.get(backend, ()):
+        predicted = seconds_per_element(op, backend) * ladders.elements(sizes)
+        limit = budget(request.config)
+        if predicted > limit:
+            reason = f"predicted {predicted:.3g} s per call, over the {limit:g} s budget"
+            records.NOT_RUN.append({**case, "reason": reason, "predicted_s": predicted})
+            pytest.skip(reason)
+
+    implementation = kernels.get(backend)
+    args = implementation.prepare(op, *inputs(op, tuple(sizes.items()), dtype))
+    kernel = implementation.kernel(op)
+    itemsize = 4 if dtype == "float32" else 8
+    benchmark.group = f"{op} {dtype}"
+    benchmark.extra_info.update(
+        {
+            **case,
+            "flops": spec.flops(sizes),
+            "bytes": spec.bytes_moved(sizes, itemsize),
+            "kind": "steady",
+        }
+    )
+    with pinned(threads):
+        kernel(*args)  # compile (Numba) and warm caches before calibration
+        benchmark(kernel, *args)
+
+
+@pytest.mark.ops("dot")
+def test_dot(benchmark, request, op, backend, dtype, threads, n):
+    run_case(benchmark, request, op, backend, dtype, threads, {"n": n})
+
+
+@pytest.mark.ops("logistic_cost")
+def test_vector_op(benchmark, request, op, backend, dtype, threads, m):
+    run_case(benchmark, request, op, backend, dtype, threads, {"m": m})
+
+
+@pytest.mark.ops("logistic_forward", "logistic_backward", "logistic_gradient", "adaline_gd_epoch")
+def test_matrix_op(benchmark, request, op, backend, dtype, threads, m, n):
+    run_case(benchmark, request, op, backend, dtype, threads, {"m": m, "n": n})
+
+
+@pytest.mark.ops(*ladders.SEQUENTIAL_OPS)
+def test_sequential_op(benchmark, request, op, backend, dtype, threads, m, n):
+    run_case(benchmark, request, op, backend, dtype, threads, {"m": m, "n": n})
+
+
+def test_jit_compile_cost(request):
+    """Numba's compile cost per op, cold and warm (see bench/jit_cost.py)."""
+    ops = ["dot"] if ladder(request.config) == "smoke" else list(kernels.OPS)
+    measured = jit_cost.measure(["numba", "numba_parallel"], ops)
+    assert {(r["op"], r["backend"]) for r in measured} == {
+        (op, backend) for op in ops for backend in ("numba", "numba_parallel")
+    }
+    for record in measured:
+        assert record["cold_s"] > 0
+        assert record["warm_s"] > 0
+        assert record["steady_s"] > 0
+    records.JIT.extend(measured)

@@ -1,0 +1,100 @@
+"""The benchmark suite end to end, on tiny sizes: what lands in the result file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kernels
+from bench import ladders
+from bench.run import publish, unique_path
+from bench.threads import thread_counts
+from kernels.ops import OPS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def result_file(tmp_path_factory) -> Path:
+    """A real, timed run of the dot benchmarks on the smoke ladder, with a budget so
+    small that the pure-Python loops are predicted over it and recorded as not run."""
+    path = tmp_path_factory.mktemp("bench") / "result.json"
+    command = [
+        sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-k", "test_dot",
+        "--budget=1e-9", f"--benchmark-json={path}", "--benchmark-min-rounds=3",
+        "--benchmark-max-time=0.001", "-q", "-p", "no:cacheprovider",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return path
+
+
+def test_every_case_carries_its_conditions(result_file):
+    data = json.loads(result_file.read_text())
+    expected_cases = {
+        (backend, dtype, threads, n)
+        for n in ladders.LADDERS["smoke"]["vector"]
+        for dtype in ladders.dtypes_of("dot")
+        for backend in kernels.BACKENDS
+        if backend != "python"
+        for threads in thread_counts(backend)
+    }
+    seen = set()
+    for benchmark in data["benchmarks"]:
+        info = benchmark["extra_info"]
+        assert info["op"] == "dot"
+        assert benchmark["params"]["op"] == "dot"
+        sizes = info["sizes"]
+        itemsize = 4 if info["dtype"] == "float32" else 8
+        assert info["flops"] == OPS["dot"].flops(sizes)
+        assert info["bytes"] == OPS["dot"].bytes_moved(sizes, itemsize)
+        assert benchmark["stats"]["rounds"] >= 3
+        assert benchmark["stats"]["median"] > 0
+        assert "data" not in benchmark["stats"]
+        seen.add((info["backend"], info["dtype"], info["threads"], sizes["n"]))
+    assert seen == expected_cases
+
+
+def test_slow_cases_are_recorded_as_not_run(result_file):
+    data = json.loads(result_file.read_text())
+    not_run = data["vectorbench_not_run"]
+    assert {case["backend"] for case in not_run} == {"python"}
+    assert len(not_run) == len(ladders.LADDERS["smoke"]["vector"]) * 2
+    for case in not_run:
+        assert case["predicted_s"] > 1e-9
+        assert "over the 1e-09 s budget" in case["reason"]
+
+
+def test_machine_conditions_are_stored(result_file):
+    info = json.loads(result_file.read_text())["machine_info"]["vectorbench"]
+    assert info["cpu"]["logical_cores"] >= 1
+    assert info["threads"]["numba_threading_layer"]
+    assert info["versions"]["numpy"]
+    assert info["timer"]["resolution_s"] > 0
+    for limit in ("read_GBps", "triad_GBps", "peak_GFLOPs"):
+        assert all(value > 0 for value in info["limits"][limit].values())
+
+
+def test_result_is_readable_by_pytest_benchmark_compare(result_file):
+    cli = Path(sys.executable).parent / "pytest-benchmark"  # installed with pytest-benchmark
+    done = subprocess.run(
+        [str(cli), "compare", str(result_file)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "test_dot[dot-numpy-float64-t1-n17]" in done.stdout
+
+
+def test_publishing_never_overwrites(tmp_path):
+    (tmp_path / "run.json").write_text("earlier")
+    partial = tmp_path / ".partial-run.json"
+    partial.write_text("new")
+    published = publish(partial, "run")
+    assert published.name == "run-2.json"
+    assert (tmp_path / "run.json").read_text() == "earlier"
+    assert published.read_text() == "new"
+    assert not partial.exists()
+    assert unique_path(tmp_path, "run").name == "run-3.json"
