@@ -758,16 +758,18 @@ def _reading_times(results: dict) -> str:
     m, n = _arrays(results, results["experiments"]["perceptron"]["dataset"])[0].shape
     parts = [
         f"Iris is tiny — {m} flowers, {n} features — so an epoch is a few hundred "
-        "multiply-adds, well under a microsecond of arithmetic on any backend. What these "
-        "times measure is mostly the cost of *calling*: the interpreter stepping through "
-        "Python loops, NumPy creating small arrays and dispatching each operation, the "
-        "argument checks in front of every op, entering compiled Numba code."
+        "multiply-adds, which compiled code does in well under a microsecond. What these "
+        "times measure is mostly the cost of *calling* and of interpreting: Python stepping "
+        "through its loops one operation at a time, NumPy creating small arrays and "
+        "dispatching each operation, the argument checks in front of every op, the entry "
+        "into compiled Numba code."
     ]
     if "numpy" in backends and reference != "numpy":
+        per_sample = {"perceptron": "the perceptron", "adaline_sgd": "stochastic Adaline"}
         slower = [
-            TITLES[n]
-            for n in ("perceptron", "adaline_sgd")
-            if _median(results, n, "numpy") > _median(results, n, reference)
+            text
+            for name, text in per_sample.items()
+            if _median(results, name, "numpy") > _median(results, name, reference)
         ]
         if slower:
             parts.append(
