@@ -28,10 +28,18 @@ def jit(function):
     return njit(cache=True, fastmath=set(FASTMATH))(function)
 
 
-# The loop kernels' helpers: sigmoid and cross_entropy are plain arithmetic and compile
-# as they are; zeros and copy make lists in Python and arrays of the input's dtype here.
-register_jitable(python_loops.sigmoid)
-register_jitable(python_loops.cross_entropy)
+# The loop kernels' helpers are plain arithmetic and compile as they are (the *_sums
+# walks are also what each thread of numba_parallel runs on its block of rows); zeros
+# and copy make lists in Python and arrays of the input's dtype here.
+for helper in (
+    python_loops.sigmoid,
+    python_loops.cross_entropy,
+    python_loops.sigmoid_and_cross_entropy,
+    python_loops.logistic_backward_sums,
+    python_loops.logistic_gradient_sums,
+    python_loops.adaline_gd_sums,
+):
+    register_jitable(helper)
 
 
 @overload(python_loops.zeros)

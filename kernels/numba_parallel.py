@@ -1,10 +1,11 @@
 """Backend ``numba_parallel``: the loops spread over all cores with ``prange``.
 
 Independent samples are shared out among threads. A scalar sum (``total +=`` inside a
-``prange``) is a reduction Numba combines across threads by itself. A vector sum such
-as the gradient Xᵀ·errors is done by hand: the rows are cut into one block per thread
-(``MAX_BLOCKS``), each block accumulates into its own local vector (no two threads
-write the same cache line), and the few partial vectors are added at the end.
+``prange``) is a reduction Numba combines across threads by itself. The ops that sum
+vectors over the samples — the gradients Xᵀ·errors — cut the rows into one block per
+thread (``MAX_BLOCKS``); each thread runs the one-thread walk of ``python_loops`` (the
+``*_sums`` functions) on its block, into its own partial vector, and the few partial
+vectors are added at the end. Same loop, more cores.
 
 The per-sample rules (``adaline_sgd_epoch``, ``perceptron_epoch``) cannot be split:
 each sample's update changes the weights the next sample sees. They reuse the
@@ -18,7 +19,13 @@ from numba import config, njit, prange
 from numba.extending import register_jitable
 
 from kernels import numba_jit
-from kernels.python_loops import cross_entropy, sigmoid
+from kernels.python_loops import (
+    adaline_gd_sums,
+    cross_entropy,
+    logistic_backward_sums,
+    logistic_gradient_sums,
+    sigmoid,
+)
 
 # One block of rows per thread Numba may start. A constant, not get_num_threads():
 # that call stops Numba from caching the compiled kernel. With fewer threads at run time
@@ -80,85 +87,54 @@ def logistic_cost(A, y, eps):
 def logistic_backward(X, A, y):
     m, n = X.shape
     blocks = min(MAX_BLOCKS, m)
-    partial_dw = np.empty((blocks, n), A.dtype)
-    partial_db = np.empty(blocks)
+    partial_dw = np.zeros((blocks, n), A.dtype)
+    partial_error_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
-        dw = np.zeros(n, A.dtype)
-        db = 0.0
-        for i in range(start, stop):
-            error = A[i] - y[i]
-            db += error
-            for j in range(n):
-                dw[j] += error * X[i, j]
-        partial_dw[block] = dw
-        partial_db[block] = db
+        partial_error_sum[block] = logistic_backward_sums(
+            X[start:stop], A[start:stop], y[start:stop], partial_dw[block]
+        )
     dw = sum_blocks(partial_dw)
     for j in range(n):
         dw[j] /= m
-    return dw, partial_db.sum() / m
+    return dw, partial_error_sum.sum() / m
 
 
 @parallel_jit
 def logistic_gradient(w, b, X, y, eps):
     m, n = X.shape
     blocks = min(MAX_BLOCKS, m)
-    partial_dw = np.empty((blocks, n), w.dtype)
-    partial_db = np.empty(blocks)
-    partial_cost = np.empty(blocks)
+    partial_dw = np.zeros((blocks, n), w.dtype)
+    partial_cost = np.zeros(blocks)
+    partial_error_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
-        dw = np.zeros(n, w.dtype)
-        db = 0.0
-        cost = 0.0
-        for i in range(start, stop):
-            z = b
-            for j in range(n):
-                z += w[j] * X[i, j]
-            a = sigmoid(z)
-            cost += cross_entropy(a, y[i], eps)
-            error = a - y[i]
-            db += error
-            for j in range(n):
-                dw[j] += error * X[i, j]
-        partial_dw[block] = dw
-        partial_db[block] = db
-        partial_cost[block] = cost
+        partial_cost[block], partial_error_sum[block] = logistic_gradient_sums(
+            w, b, X[start:stop], y[start:stop], eps, partial_dw[block]
+        )
     dw = sum_blocks(partial_dw)
     for j in range(n):
         dw[j] /= m
-    return partial_cost.sum() / m, dw, partial_db.sum() / m
+    return partial_cost.sum() / m, dw, partial_error_sum.sum() / m
 
 
 @parallel_jit
 def adaline_gd_epoch(w, b, X, y, eta):
     m, n = X.shape
     blocks = min(MAX_BLOCKS, m)
-    partial_gradient = np.empty((blocks, n), w.dtype)
-    partial_error_sum = np.empty(blocks)
-    partial_cost = np.empty(blocks)
+    partial_gradient = np.zeros((blocks, n), w.dtype)
+    partial_error_sum = np.zeros(blocks)
+    partial_squared_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
-        gradient = np.zeros(n, w.dtype)
-        error_sum = 0.0
-        cost = 0.0
-        for i in range(start, stop):
-            z = b
-            for j in range(n):
-                z += w[j] * X[i, j]
-            error = y[i] - z
-            error_sum += error
-            cost += error * error
-            for j in range(n):
-                gradient[j] += error * X[i, j]
-        partial_gradient[block] = gradient
-        partial_error_sum[block] = error_sum
-        partial_cost[block] = cost
+        partial_error_sum[block], partial_squared_sum[block] = adaline_gd_sums(
+            w, b, X[start:stop], y[start:stop], partial_gradient[block]
+        )
     gradient = sum_blocks(partial_gradient)
     new_w = w.copy()
     for j in range(n):
         new_w[j] += eta * gradient[j]
-    return new_w, b + eta * partial_error_sum.sum(), partial_cost.sum() / 2.0
+    return new_w, b + eta * partial_error_sum.sum(), partial_squared_sum.sum() / 2.0
 
 
 adaline_sgd_epoch = numba_jit.adaline_sgd_epoch

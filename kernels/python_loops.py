@@ -40,6 +40,28 @@ def cross_entropy(a, target, eps):
     return -(target * math.log(a) + (1.0 - target) * math.log1p(-a))
 
 
+def sigmoid_and_cross_entropy(z, target, log_eps, log_1m_eps):
+    """σ(z) and its cross-entropy, straight from the net input z.
+
+    log σ(z) = -log(1 + e^-z) and log(1 - σ(z)) = -log(1 + e^z): with e = e^-|z| both
+    are -log1p(e) less max(-z, 0) or max(z, 0). One exp and one log1p instead of the
+    exp, log and log1p of ``sigmoid`` then ``cross_entropy``, and no logarithm of a
+    rounded probability. Clipping the logarithms to [log ε, log(1 - ε)] is clipping
+    σ(z) to [ε, 1 - ε], as ``cross_entropy`` does.
+    """
+    e = math.exp(-abs(z))
+    softplus = math.log1p(e)
+    if z >= 0.0:
+        a = 1.0 / (1.0 + e)
+        log_a, log_1m_a = -softplus, -softplus - z
+    else:
+        a = e / (1.0 + e)
+        log_a, log_1m_a = z - softplus, -softplus
+    log_a = min(max(log_a, log_eps), log_1m_eps)
+    log_1m_a = min(max(log_1m_a, log_eps), log_1m_eps)
+    return a, -(target * log_a + (1.0 - target) * log_1m_a)
+
+
 # --- the ops ---------------------------------------------------------------------------
 
 
@@ -71,20 +93,48 @@ def logistic_cost(A, y, eps):
     return total / len(A)
 
 
-def logistic_backward(X, A, y):
-    """dw = Xᵀ(A - y)/m, db = mean(A - y), walking X row by row."""
-    m, n = len(X), len(X[0])
-    dw = zeros(n, A)
-    db = 0.0
-    for i in range(m):
+def logistic_backward_sums(X, A, y, dw):
+    """Adds Σᵢ (Aᵢ - yᵢ)·xᵢ into dw, walking X row by row; returns Σᵢ (Aᵢ - yᵢ)."""
+    error_sum = 0.0
+    for i in range(len(X)):
         x = X[i]
         error = A[i] - y[i]
-        db += error
-        for j in range(n):
+        error_sum += error
+        for j in range(len(dw)):
             dw[j] += error * x[j]
+    return error_sum
+
+
+def logistic_backward(X, A, y):
+    """dw = Xᵀ(A - y)/m, db = mean(A - y)"""
+    m, n = len(X), len(X[0])
+    dw = zeros(n, A)
+    error_sum = logistic_backward_sums(X, A, y, dw)
     for j in range(n):
         dw[j] /= m
-    return dw, db / m
+    return dw, error_sum / m
+
+
+def logistic_gradient_sums(w, b, X, y, eps, dw):
+    """One walk over X: forward pass, cost and gradient for each sample in turn.
+
+    Adds Σᵢ (aᵢ - yᵢ)·xᵢ into dw; returns the summed cross-entropy and Σᵢ (aᵢ - yᵢ).
+    """
+    log_eps, log_1m_eps = math.log(eps), math.log1p(-eps)
+    cost = 0.0
+    error_sum = 0.0
+    for i in range(len(X)):
+        x = X[i]
+        z = b
+        for j in range(len(w)):
+            z += w[j] * x[j]
+        a, loss = sigmoid_and_cross_entropy(z, y[i], log_eps, log_1m_eps)
+        cost += loss
+        error = a - y[i]
+        error_sum += error
+        for j in range(len(w)):
+            dw[j] += error * x[j]
+    return cost, error_sum
 
 
 def logistic_gradient(w, b, X, y, eps):
@@ -95,22 +145,28 @@ def logistic_gradient(w, b, X, y, eps):
     """
     m, n = len(X), len(w)
     dw = zeros(n, w)
-    db = 0.0
-    cost = 0.0
-    for i in range(m):
-        x = X[i]
-        z = b
-        for j in range(n):
-            z += w[j] * x[j]
-        a = sigmoid(z)
-        cost += cross_entropy(a, y[i], eps)
-        error = a - y[i]
-        db += error
-        for j in range(n):
-            dw[j] += error * x[j]
+    cost, error_sum = logistic_gradient_sums(w, b, X, y, eps, dw)
     for j in range(n):
         dw[j] /= m
-    return cost / m, dw, db / m
+    return cost / m, dw, error_sum / m
+
+
+def adaline_gd_sums(w, b, X, y, gradient):
+    """Adds Xᵀ·errors into gradient, with errors = y - (Xw + b) from the current
+    weights; returns Σ errors and Σ errors²."""
+    error_sum = 0.0
+    squared_sum = 0.0
+    for i in range(len(X)):
+        x = X[i]
+        z = b
+        for j in range(len(w)):
+            z += w[j] * x[j]
+        error = y[i] - z
+        error_sum += error
+        squared_sum += error * error
+        for j in range(len(w)):
+            gradient[j] += error * x[j]
+    return error_sum, squared_sum
 
 
 def adaline_gd_epoch(w, b, X, y, eta):
@@ -118,24 +174,13 @@ def adaline_gd_epoch(w, b, X, y, eta):
 
     errors = y - (Xw + b);  w += η Xᵀ·errors;  b += η Σ errors;  cost = Σ errors² / 2
     """
-    m, n = len(X), len(w)
+    n = len(w)
     gradient = zeros(n, w)  # Xᵀ·errors, accumulated row by row in the same pass
-    error_sum = 0.0
-    cost = 0.0
-    for i in range(m):
-        x = X[i]
-        z = b
-        for j in range(n):
-            z += w[j] * x[j]
-        error = y[i] - z
-        error_sum += error
-        cost += error * error
-        for j in range(n):
-            gradient[j] += error * x[j]
+    error_sum, squared_sum = adaline_gd_sums(w, b, X, y, gradient)
     w = copy(w)
     for j in range(n):
         w[j] += eta * gradient[j]
-    return w, b + eta * error_sum, cost / 2.0
+    return w, b + eta * error_sum, squared_sum / 2.0
 
 
 def adaline_sgd_epoch(w, b, X, y, eta):
