@@ -4,7 +4,8 @@ pytest-benchmark writes its JSON to a hidden partial file in ``reports/results``
 a run that finished is renamed to ``<machine>-<YYYYmmdd-HHMMSS>.json`` (the rename is
 atomic, and an existing file is never replaced), so an interrupted run leaves nothing
 half-written and no earlier result is lost. Then the course experiments run and the
-report is rebuilt from the new files. Arguments after ``--`` go to pytest.
+report is rebuilt from the new files. Other arguments (``-k dot``, ``--budget 2``) go
+to pytest.
 """
 
 from __future__ import annotations
@@ -49,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="reduced ladder: a few minutes")
     parser.add_argument("--no-report", action="store_true", help="only store the results")
-    parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
-    options = parser.parse_args(argv)
+    options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
     ladder = "quick" if options.quick else "full"
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         "--benchmark-sort=fullname",
         "--benchmark-columns=min,median,iqr,rounds",
         "-p", "no:cacheprovider",
-        *options.pytest_args,
+        *pytest_args,
     ]  # fmt: skip
     print(f"bench: timing the {ladder} ladder; results go to {RESULTS.relative_to(ROOT)}/")
     try:
