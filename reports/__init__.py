@@ -1,0 +1,14 @@
+"""The report builder: benchmark result files in; a table, figures and a page out.
+
+It reads result files and nothing else — never the kernels or the benchmarks — so it
+works on results from another machine or an older version of the suite::
+
+    python -m reports                         # the newest file in reports/results
+    python -m reports FILE [FILE ...]         # named files (one machine)
+    python -m reports --compare OLD NEW       # two runs side by side
+
+One module per job: ``load`` (reading and checking result files), ``table`` (the tidy
+table and stability flags), ``analysis`` (speedups, crossovers, headline, JIT
+break-even), ``figures``, ``markdown`` (the README), ``compare`` (two runs), ``atomic``
+(all-or-nothing output), ``build`` (putting them together) and ``__main__`` (the CLI).
+"""

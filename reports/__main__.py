@@ -1,0 +1,105 @@
+"""``python -m reports``: build the report, or compare two runs.
+
+    python -m reports [FILES ...] [--out DIR]
+    python -m reports --compare OLD NEW [--out DIR]
+
+Without FILES, the newest result file in reports/results (course-*.json aside) is used.
+Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
+leave the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reports.load import (
+    ResultFileError,
+    is_course_file,
+    newest_course_result,
+    newest_result,
+)
+
+DEFAULT_OUT = Path("reports")
+DEFAULT_RESULTS = DEFAULT_OUT / "results"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m reports",
+        description="Turn benchmark result files into reports/README.md, table.csv and "
+        "figures; or compare two runs.",
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="result files of one machine (default: the newest in --results); "
+        "a course-*.json among them feeds the course section",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help="where README.md, table.csv, jit.csv and figures/ go (default: reports)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("OLD", "NEW"),
+        help="compare two result files into DIR/compare-OLD-vs-NEW/ instead",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        metavar="DIR",
+        help="where to find the newest result file (default: reports/results)",
+    )
+    return parser
+
+
+def _inputs(files: list[Path], results: Path) -> tuple[list[Path], Path | None]:
+    """The benchmark files and the course file to report on."""
+    if not files:
+        return [newest_result(results)], newest_course_result(results)
+    benchmarks = [path for path in files if not is_course_file(path)]
+    courses = [path for path in files if is_course_file(path)]
+    if not benchmarks:
+        raise ResultFileError(courses[0], "is a course file; name a benchmark result file too")
+    course = max(courses, key=lambda path: path.name) if courses else None
+    if course is None:
+        course = newest_course_result(benchmarks[-1].parent)
+    return benchmarks, course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.compare and args.files:
+        parser.error("--compare takes exactly its two files; name no others")
+    # Imported here so that `--help` and argument errors do not wait for Matplotlib.
+    from reports.build import build_comparison, build_report
+
+    try:
+        if args.compare:
+            written = build_comparison(*args.compare, args.out)
+        else:
+            files, course = _inputs(args.files, args.results)
+            written = build_report(files, args.out, course)
+    except ResultFileError as error:
+        print(f"reports: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"reports: {error.filename or args.out}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(f"reports: wrote {written}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

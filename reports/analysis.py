@@ -1,0 +1,348 @@
+"""What the numbers say: speedups, where the lead changes hands, the headline, JIT break-even.
+
+Every comparison pairs two measurements of the same op, dtype and shape. A speedup
+comes with an interval from the two interquartile ranges — the reference's quartiles
+over the contender's — so "faster" can be told apart from "within the measured spread".
+Nothing here knows what an op computes; it only reads the table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reports.formatting import shape_of
+from reports.load import CASE_KEY
+from reports.style import backend_rank, dtype_rank, op_rank
+from reports.table import measured
+
+SAME_CASE = ["op", "dtype", "shape"]
+
+HEADLINE_OP = "dot"
+HEADLINE_DTYPE = "float64"
+HEADLINE_N = 1_000_000
+
+
+def versus(
+    table: pd.DataFrame,
+    reference: str,
+    *,
+    reference_threads: int | None = None,
+    contenders: list[str] | None = None,
+) -> pd.DataFrame:
+    """Every measured case next to ``reference``'s time for the same op, dtype and shape.
+
+    The reference is taken at the same thread count when it was measured there, else at
+    the closest one (fewer threads on a tie) — or at ``reference_threads`` if given.
+    ``speedup`` > 1 means the case is faster than the reference; ``speedup_low`` and
+    ``speedup_high`` bound it by the quartiles of both measurements.
+    """
+    cases = measured(table)
+    ref = cases[cases["backend"] == reference]
+    if reference_threads is not None:
+        ref = ref[ref["threads"] == reference_threads]
+    ref = ref[[*SAME_CASE, "threads", "median_s", "q1_s", "q3_s"]].rename(
+        columns={
+            "threads": "ref_threads",
+            "median_s": "ref_median_s",
+            "q1_s": "ref_q1_s",
+            "q3_s": "ref_q3_s",
+        }
+    )
+    others = cases if contenders is None else cases[cases["backend"].isin(contenders)]
+    paired = others.merge(ref, on=SAME_CASE, how="inner")
+    paired = paired[
+        (paired["backend"] != reference) | (paired["threads"] != paired["ref_threads"])
+    ].copy()
+    paired["thread_gap"] = (paired["threads"] - paired["ref_threads"]).abs()
+    paired = paired.sort_values([*CASE_KEY, "thread_gap", "ref_threads"]).drop_duplicates(
+        subset=CASE_KEY, keep="first"
+    )
+    paired["speedup"] = paired["ref_median_s"] / paired["median_s"]
+    paired["speedup_low"] = paired["ref_q1_s"] / paired["q3_s"]
+    paired["speedup_high"] = paired["ref_q3_s"] / paired["q1_s"]
+    return paired.sort_values(["op", "backend", "dtype", "threads", "size"], ignore_index=True)
+
+
+def within_noise(low: float, high: float) -> bool:
+    """Whether an interval of ratios, from the quartiles of two measurements, contains 1."""
+    return low <= 1.0 <= high
+
+
+# --- where the lead changes hands ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """The contender's lead changes sign between two measured sizes."""
+
+    below: int  # the measured size just before the change
+    above: int  # the measured size just after it
+    estimate: float  # where the two time curves cross, interpolated on log–log axes
+    contender_ahead_after: bool
+
+
+@dataclass(frozen=True)
+class Lead:
+    """Who is faster along the sizes measured, contender against reference."""
+
+    sizes: tuple[int, ...]
+    speedups: tuple[float, ...]  # reference time ÷ contender time, per size
+    crossings: tuple[Crossing, ...]
+
+    @property
+    def ahead_at_smallest(self) -> bool:
+        return self.speedups[0] > 1
+
+    @property
+    def ahead_at_largest(self) -> bool:
+        return self.speedups[-1] > 1
+
+
+def lead_along_sizes(sizes: np.ndarray, speedups: np.ndarray) -> Lead:
+    """Sign changes of ``log(speedup)`` along increasing sizes, interpolated log–log.
+
+    Several shapes with the same number of elements are averaged (geometric mean).
+    """
+    frame = pd.DataFrame({"size": sizes, "log": np.log(speedups)})
+    per_size = frame.groupby("size", sort=True)["log"].mean()
+    xs = per_size.index.to_numpy(dtype=float)
+    logs = per_size.to_numpy()
+    crossings = []
+    for i in range(len(xs) - 1):
+        left, right = logs[i], logs[i + 1]
+        if left * right < 0:
+            fraction = left / (left - right)
+            log_x = math.log(xs[i]) + fraction * (math.log(xs[i + 1]) - math.log(xs[i]))
+            crossings.append(
+                Crossing(
+                    below=int(xs[i]),
+                    above=int(xs[i + 1]),
+                    estimate=math.exp(log_x),
+                    contender_ahead_after=right > 0,
+                )
+            )
+    return Lead(
+        sizes=tuple(int(x) for x in xs),
+        speedups=tuple(float(math.exp(v)) for v in logs),
+        crossings=tuple(crossings),
+    )
+
+
+# --- the slides' example -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The dot product closest to the slides' n = 10⁶, on every backend measured there."""
+
+    dtype: str
+    n: int
+    rows: pd.DataFrame  # the cases at that size, measured or not run, in report order
+
+    def row(self, backend: str, threads: int | None = None) -> pd.Series | None:
+        """The case of ``backend`` (at ``threads``, or its fewest threads), if any."""
+        rows = self.rows[self.rows["backend"] == backend]
+        if threads is not None:
+            rows = rows[rows["threads"] == threads]
+        return None if rows.empty else rows.sort_values("threads").iloc[0]
+
+    def measured(self, backend: str) -> pd.DataFrame:
+        rows = self.rows[self.rows["backend"] == backend]
+        return rows[rows["status"] == "ok"].sort_values("threads")
+
+
+def headline(table: pd.DataFrame) -> Headline | None:
+    """Pick the dot product case for the report's opening, or ``None`` if dot never ran.
+
+    float64 (else whatever dtype was run), at the n closest to 10⁶ where both the loop
+    and NumPy were measured, else where NumPy was.
+    """
+    dots = table[table["op"] == HEADLINE_OP]
+    numpy_dots = measured(dots)[measured(dots)["backend"] == "numpy"]
+    if numpy_dots.empty:
+        return None
+    dtypes = list(numpy_dots["dtype"].unique())
+    dtype = HEADLINE_DTYPE if HEADLINE_DTYPE in dtypes else dtypes[0]
+    dots = dots[dots["dtype"] == dtype]
+    numpy_sizes = set(numpy_dots[numpy_dots["dtype"] == dtype]["size"])
+    loop_sizes = set(measured(dots)[measured(dots)["backend"] == "python"]["size"])
+    candidates = (numpy_sizes & loop_sizes) or numpy_sizes
+    n = min(candidates, key=lambda size: (abs(math.log(size / HEADLINE_N)), -size))
+    return Headline(dtype=dtype, n=int(n), rows=dots[dots["size"] == n])
+
+
+# --- the summary at the largest size ------------------------------------------------
+
+
+def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
+    """Per op and dtype, every (backend, threads) against NumPy at NumPy's largest size.
+
+    ``status`` is "ok", "not run" (deliberately skipped) or "not measured".
+    """
+    numpy_cases = measured(table)[measured(table)["backend"] == "numpy"]
+    columns = [
+        "op",
+        "dtype",
+        "shape",
+        "size",
+        "backend",
+        "threads",
+        "status",
+        "speedup",
+        "speedup_low",
+        "speedup_high",
+        "ref_threads",
+    ]
+    if numpy_cases.empty:
+        return pd.DataFrame(columns=columns)
+    largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
+    paired = versus(table, "numpy").set_index(CASE_KEY)
+    skipped = set(
+        map(tuple, table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
+    )
+    series = sorted(
+        {
+            (backend, int(threads))
+            for backend, threads in table[["backend", "threads"]].itertuples(index=False)
+            if backend != "numpy"
+        },
+        key=lambda item: (backend_rank(item[0]), item[1]),
+    )
+    rows = []
+    for case in largest.itertuples(index=False):
+        for backend, threads in series:
+            key = (case.op, backend, case.dtype, threads, case.shape)
+            row = {
+                "op": case.op,
+                "dtype": case.dtype,
+                "shape": case.shape,
+                "size": case.size,
+                "backend": backend,
+                "threads": threads,
+                "status": "not measured",
+                "speedup": math.nan,
+                "speedup_low": math.nan,
+                "speedup_high": math.nan,
+                "ref_threads": math.nan,
+            }
+            if key in paired.index:
+                match = paired.loc[key]
+                row.update(
+                    status="ok",
+                    speedup=match["speedup"],
+                    speedup_low=match["speedup_low"],
+                    speedup_high=match["speedup_high"],
+                    ref_threads=match["ref_threads"],
+                )
+            elif key in skipped:
+                row["status"] = "not run"
+            rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- Numba's compile cost ------------------------------------------------------------
+
+
+def calls_to_break_even(first_call_s: float, steady_s: float, other_s: float) -> float:
+    """After how many calls a JIT-compiled function has caught up with another one.
+
+    After k calls the compiled function has spent ``first_call_s + (k − 1)·steady_s`` and
+    the other ``k·other_s``; the first k where the compiled total is no larger is
+    ``(first_call_s − steady_s) / (other_s − steady_s)``, rounded up. ``inf`` if the other
+    is no slower per call (it never pays off), ``nan`` if there is nothing to compare.
+    """
+    if not (math.isfinite(other_s) and math.isfinite(steady_s)):
+        return math.nan
+    if other_s <= steady_s:
+        return math.inf
+    return float(max(1, math.ceil((first_call_s - steady_s) / (other_s - steady_s))))
+
+
+JIT_COLUMNS = [
+    "op",
+    "backend",
+    "dtype",
+    "m",
+    "n",
+    "size",
+    "cold_s",
+    "warm_s",
+    "steady_s",
+    "compile_s",
+    "numpy_s",
+    "numpy_threads",
+    "python_s",
+    "calls_vs_numpy_cold",
+    "calls_vs_numpy_warm",
+    "calls_vs_python_cold",
+    "calls_vs_python_warm",
+    "shape",
+]
+
+
+def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Numba's first-call costs against its steady state, and when compiling pays off.
+
+    NumPy's and the loop's times per call are those the JIT probe measured on the same
+    inputs, if it recorded them; else the benchmarks' medians for the same op, dtype and
+    shape — NumPy at its largest thread count (how a student calls it: with the
+    defaults), the loop at its only one.
+    """
+    cases = measured(table)
+    rows = []
+    for entry in jit.itertuples(index=False):
+        same = cases[
+            (cases["op"] == entry.op)
+            & (cases["dtype"] == entry.dtype)
+            & (cases["shape"] == entry.shape)
+        ]
+        numpy_rows = same[same["backend"] == "numpy"].sort_values("threads")
+        python_rows = same[same["backend"] == "python"].sort_values("threads")
+        numpy_s, numpy_threads = entry.numpy_s, pd.NA
+        if not math.isfinite(numpy_s) and len(numpy_rows):
+            numpy_s = numpy_rows["median_s"].iloc[-1]
+            numpy_threads = int(numpy_rows["threads"].iloc[-1])
+        python_s = entry.python_s
+        if not math.isfinite(python_s) and len(python_rows):
+            python_s = python_rows["median_s"].iloc[0]
+        row = {name: getattr(entry, name) for name in ("op", "backend", "dtype", "m", "n")}
+        row.update(
+            size=entry.size,
+            cold_s=entry.cold_s,
+            warm_s=entry.warm_s,
+            steady_s=entry.steady_s,
+            compile_s=entry.cold_s - entry.steady_s,
+            numpy_s=numpy_s,
+            numpy_threads=numpy_threads,
+            python_s=python_s,
+            calls_vs_numpy_cold=calls_to_break_even(entry.cold_s, entry.steady_s, numpy_s),
+            calls_vs_numpy_warm=calls_to_break_even(entry.warm_s, entry.steady_s, numpy_s),
+            calls_vs_python_cold=calls_to_break_even(entry.cold_s, entry.steady_s, python_s),
+            calls_vs_python_warm=calls_to_break_even(entry.warm_s, entry.steady_s, python_s),
+            shape=entry.shape,
+        )
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=JIT_COLUMNS)
+    frame["numpy_threads"] = frame["numpy_threads"].astype("Int64")
+    return frame
+
+
+# --- small helpers shared by the figures and the text -------------------------------
+
+
+def size_names(table: pd.DataFrame, op: str) -> frozenset[str]:
+    shapes = table[table["op"] == op]["shape"].unique()
+    return frozenset(name for shape in shapes for name in shape_of(shape))
+
+
+def dtypes(table: pd.DataFrame, op: str | None = None) -> list[str]:
+    rows = table if op is None else table[table["op"] == op]
+    return sorted(rows["dtype"].unique(), key=dtype_rank)
+
+
+def ops(table: pd.DataFrame) -> list[str]:
+    return sorted(table["op"].unique(), key=op_rank)

@@ -1,0 +1,300 @@
+"""Two runs side by side: two machines, or one machine before and after a change.
+
+For each case measured in both, the ratio new ÷ old of the median times (below 1: the
+new run is faster) and an interval for it from the quartiles of both runs: from the new
+run's first quartile over the old run's third to the new run's third over the old run's
+first. A case is called faster or slower only when that whole interval lies on one side
+of 1 **and** the medians differ by more than ``MIN_CHANGE``: the measured spread decides
+first; the floor keeps the small drifts between two runs of the same machine (clock
+speed, temperature, background load) from being reported as changes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from reports import analysis, style
+from reports.figures import new_figure, ratio_axis, save, styled
+from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
+from reports.load import CASE_KEY, Run
+from reports.markdown import md_table
+from reports.table import measured, not_run, tidy_table, write_csv
+
+MIN_CHANGE = 0.05
+
+FASTER, SLOWER, LEVEL = "faster", "slower", "within noise"
+ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
+
+COLUMNS = [
+    *CASE_KEY[:-1],
+    "m",
+    "n",
+    "size",
+    "old_median_s",
+    "new_median_s",
+    "ratio",
+    "ratio_low",
+    "ratio_high",
+    "verdict",
+    "old_flags",
+    "new_flags",
+    "shape",
+]
+
+
+def compare_runs(old: Run, new: Run) -> pd.DataFrame:
+    """One row per case in either run: the time ratio new ÷ old and its verdict."""
+    columns = [*CASE_KEY, "m", "n", "size", "median_s", "q1_s", "q3_s", "flags"]
+    before = measured(tidy_table(old))[columns]
+    after = measured(tidy_table(new))[columns]
+    both = before.merge(after, on=CASE_KEY, how="outer", suffixes=("_old", "_new"))
+    for name in ("m", "n", "size"):
+        both[name] = both[f"{name}_new"].fillna(both[f"{name}_old"])
+    both["old_median_s"] = both["median_s_old"]
+    both["new_median_s"] = both["median_s_new"]
+    both["ratio"] = both["median_s_new"] / both["median_s_old"]
+    both["ratio_low"] = both["q1_s_new"] / both["q3_s_old"]
+    both["ratio_high"] = both["q3_s_new"] / both["q1_s_old"]
+    both["verdict"] = [
+        ONLY_NEW
+        if math.isnan(before_s)
+        else ONLY_OLD
+        if math.isnan(after_s)
+        else verdict(ratio, low, high)
+        for before_s, after_s, ratio, low, high in zip(
+            both["old_median_s"],
+            both["new_median_s"],
+            both["ratio"],
+            both["ratio_low"],
+            both["ratio_high"],
+            strict=True,
+        )
+    ]
+    both["old_flags"] = both["flags_old"].fillna("")
+    both["new_flags"] = both["flags_new"].fillna("")
+    both["size"] = both["size"].astype("int64")
+    both = both.sort_values(
+        ["op", "backend", "dtype", "threads", "size"],
+        key=lambda column: (
+            column.map(style.op_rank).map(str)
+            if column.name == "op"
+            else column.map(style.backend_rank).map(str)
+            if column.name == "backend"
+            else column
+        ),
+        ignore_index=True,
+    )
+    return both[COLUMNS]
+
+
+def verdict(ratio: float, low: float, high: float) -> str:
+    """Faster, slower or within noise, from the ratio's quartile interval and the floor."""
+    if high < 1 and ratio <= 1 - MIN_CHANGE:
+        return FASTER
+    if low > 1 and ratio >= 1 + MIN_CHANGE:
+        return SLOWER
+    return LEVEL
+
+
+# --- the figure -------------------------------------------------------------------------
+
+_MARKERS = {"float64": "o", "float32": "s"}
+
+
+@styled
+def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
+    """Per op: ratio new ÷ old against size; filled markers where the change is real."""
+    both = table[table["verdict"].isin([FASTER, SLOWER, LEVEL])]
+    ops = sorted(both["op"].unique(), key=style.op_rank)
+    columns = min(3, max(1, len(ops)))
+    rows_count = max(1, math.ceil(len(ops) / columns))
+    figure = new_figure(0.8 + 3.9 * columns, 0.9 + 3.2 * rows_count)
+    grid = figure.subplots(rows_count, columns, squeeze=False, sharey=True)
+    for ax in grid.ravel()[len(ops) :]:
+        ax.set_visible(False)
+    counts: dict[str, set[int]] = {}
+    for backend, threads in both[["backend", "threads"]].itertuples(index=False):
+        counts.setdefault(backend, set()).add(int(threads))
+    for ax, op in zip(grid.ravel(), ops, strict=False):
+        rows = both[both["op"] == op]
+        for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
+            series = series.sort_values("size")
+            colour = style.colour(backend)
+            marker = _MARKERS.get(dtype, "D")
+            ax.plot(
+                series["size"],
+                series["ratio"],
+                color=colour,
+                linestyle=style.linestyle(int(threads), counts[backend]),
+                linewidth=1.0,
+                label=f"{style.series_label(backend, int(threads))}, {dtype}",
+            )
+            real = series["verdict"] != LEVEL
+            ax.errorbar(
+                series["size"],
+                series["ratio"],
+                yerr=[
+                    series["ratio"] - series["ratio_low"],
+                    series["ratio_high"] - series["ratio"],
+                ],
+                fmt="none",
+                ecolor=colour,
+                elinewidth=0.8,
+                alpha=0.6,
+            )
+            ax.scatter(
+                series["size"][real],
+                series["ratio"][real],
+                color=colour,
+                marker=marker,
+                s=26,
+                zorder=3,
+            )
+            ax.scatter(
+                series["size"][~real],
+                series["ratio"][~real],
+                facecolors="white",
+                edgecolors=colour,
+                marker=marker,
+                s=26,
+                zorder=3,
+            )
+        ax.axhline(1.0, color="black", linewidth=0.9)
+        ax.axhspan(1 - MIN_CHANGE, 1 + MIN_CHANGE, color="0.85", alpha=0.5, linewidth=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ratio_axis(ax.yaxis)
+        ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
+        ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
+        ax.set_title(op)
+        ax.grid(True, which="major", color="#dddddd", linewidth=0.6)
+    handles: dict[str, object] = {}
+    for ax in grid.ravel()[: len(ops)]:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(text, handle)
+    handles["a real change (filled)"] = Line2D([], [], color="0.3", marker="o", linestyle="")
+    handles["within noise (hollow)"] = Line2D(
+        [], [], color="0.3", marker="o", markerfacecolor="white", linestyle=""
+    )
+    figure.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4)
+    figure.suptitle(f"{new_name} against {old_name}: time ratio per case (grey band: ±5%)")
+    return figure
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def _machine_facts(run: Run) -> dict[str, str]:
+    suite = run.suite
+    cpu = suite.get("cpu") or {}
+    git = suite.get("git") or {}
+    versions = suite.get("versions") or {}
+    facts = {
+        "file": ", ".join(path.name for path in run.sources),
+        "date": run.datetime[:19].replace("T", " "),
+        "host": str(run.machine.get("node", "?")),
+        "CPU": str(cpu.get("brand", "?")),
+        "logical cores": str(cpu.get("logical_cores", "?")),
+        "code": str(git.get("commit") or "?") + (" (dirty)" if git.get("dirty") else ""),
+        "mode": "quick" if suite.get("quick") else "full",
+    }
+    facts.update({name: str(value) for name, value in versions.items()})
+    return facts
+
+
+def _row(row: pd.Series) -> list[str]:
+    return [
+        f"`{row['op']}`",
+        style.series_label(row["backend"], int(row["threads"])),
+        row["dtype"],
+        format_shape(shape_of(row["shape"])),
+        format_time(row["old_median_s"]),
+        format_time(row["new_median_s"]),
+        format_ratio(row["ratio"]) if math.isfinite(row["ratio"]) else "—",
+        row["verdict"],
+    ]
+
+
+def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | None) -> str:
+    old_name, new_name = old.sources[0].name, new.sources[0].name
+    counts = table["verdict"].value_counts()
+    header = ["op", "backend", "dtype", "size", "old", "new", "new ÷ old", "verdict"]
+    lines = [
+        f"# {new_name} against {old_name}",
+        "",
+        f"Ratio = new median time ÷ old median time: below 1× the new run ({new_name}) is "
+        f"faster. Of {len(table)} cases: {counts.get(FASTER, 0)} faster, "
+        f"{counts.get(SLOWER, 0)} slower, {counts.get(LEVEL, 0)} within noise, "
+        f"{counts.get(ONLY_OLD, 0)} only in the old run, {counts.get(ONLY_NEW, 0)} only in "
+        "the new one.",
+        "",
+        "**The rule.** Each run's interquartile range gives an interval for the ratio: from "
+        "the new first quartile over the old third to the new third quartile over the old "
+        "first. A case is *faster* or *slower* only when the whole interval lies below or "
+        f"above 1× and the medians differ by more than {MIN_CHANGE:.0%}; otherwise it is "
+        "*within noise*. The spread decides first; the floor keeps the small drifts between "
+        "two runs on one machine (clock speed, temperature, background load) from being "
+        "reported as changes.",
+        "",
+    ]
+    if figure:
+        lines += [
+            f"![time ratio per case]({figure}.png)\n<sub>[SVG for slides]({figure}.svg)</sub>",
+            "",
+        ]
+    for name, chosen, ascending in (
+        (FASTER, "largest speedups", True),
+        (SLOWER, "largest slowdowns", False),
+    ):
+        rows = table[table["verdict"] == name].sort_values("ratio", ascending=ascending).head(10)
+        if len(rows):
+            lines += [
+                f"## The {chosen}",
+                "",
+                md_table(header, [_row(r) for _, r in rows.iterrows()]),
+                "",
+            ]
+    lines += [
+        "## Every case",
+        "",
+        "<details><summary>all cases</summary>\n",
+        md_table(header, [_row(r) for _, r in table.iterrows()]),
+        "\n</details>",
+        "",
+        "## The two runs",
+        "",
+    ]
+    before, after = _machine_facts(old), _machine_facts(new)
+    facts = []
+    for key in dict.fromkeys([*before, *after]):
+        a, b = before.get(key, "—"), after.get(key, "—")
+        facts.append([key, a, f"**{b}**" if a != b and key not in ("file", "date") else b])
+    lines.append(md_table(["", "old", "new (differences in bold)"], facts))
+    skipped_old, skipped_new = len(not_run(tidy_table(old))), len(not_run(tidy_table(new)))
+    if skipped_old or skipped_new:
+        lines += [
+            "",
+            f"Cases deliberately not run: {skipped_old} in the old run, {skipped_new} in the new.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def directory_name(old_path: Path, new_path: Path) -> str:
+    return f"compare-{old_path.stem}-vs-{new_path.stem}"
+
+
+def write_comparison(old: Run, new: Run, directory: Path) -> None:
+    """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
+    table = compare_runs(old, new)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_csv(table, directory / "compare.csv")
+    figure = None
+    if table["verdict"].isin([FASTER, SLOWER, LEVEL]).any():
+        drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name)
+        figure = save(drawing, directory, "compare")
+    text = render_comparison(table, old, new, figure)
+    (directory / "README.md").write_text(text, encoding="utf-8")

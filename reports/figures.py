@@ -1,0 +1,617 @@
+"""The report's figures, drawn from the tidy table with Matplotlib's Agg backend.
+
+Every figure is written twice: PNG for the web page, SVG for slides. Backends keep their
+colour everywhere (``reports.style``); a backend's largest thread count is a solid line,
+one thread a dashed one. Sizes span decades, so size axes are logarithmic, and so are
+time, speedup and throughput axes. Legends sit outside the axes, below the plots.
+
+Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never through
+``pyplot``: no global state, no display needed.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import blended_transform_factory
+
+from reports import analysis, style
+from reports.formatting import (
+    format_bytes,
+    format_count,
+    format_ratio,
+    format_shape,
+    format_size,
+    format_time,
+    shape_of,
+    size_axis_name,
+)
+from reports.load import Run
+from reports.table import measured, not_run, thread_counts
+
+FORMATS = ("png", "svg")
+DPI = 150
+_SAVE_OPTIONS = {
+    "png": {"dpi": DPI, "metadata": {"Software": None}, "bbox_inches": "tight"},
+    "svg": {"metadata": {"Date": None}, "bbox_inches": "tight"},
+}
+_STYLE = {
+    "svg.hashsalt": "vectorbench",  # the same figure gives the same SVG file
+    "font.size": 9.5,
+    "axes.titlesize": 10.5,
+    "figure.titlesize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+}
+_BAND_ALPHA = 0.18
+_GRID = {"which": "major", "color": "#dddddd", "linewidth": 0.6}
+
+
+def stem(kind: str, op: str | None = None) -> str:
+    """File name (without extension) of a figure: ``stem("time", "dot")`` → ``"time-dot"``."""
+    return kind if op is None else f"{kind}-{op}"
+
+
+def new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def save(figure: Figure, directory: Path, name: str) -> str:
+    """Write ``name.png`` and ``name.svg`` into ``directory``; returns ``name``."""
+    with mpl.rc_context(_STYLE):
+        for fmt in FORMATS:
+            figure.savefig(directory / f"{name}.{fmt}", format=fmt, **_SAVE_OPTIONS[fmt])
+    return name
+
+
+def styled(draw):
+    """Run a drawing function with the report's Matplotlib style."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(_STYLE):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+# --- axes ---------------------------------------------------------------------------
+
+
+def seconds_axis(axis) -> None:
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_time(value)))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def ratio_axis(axis) -> None:
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: _ratio_tick(value)))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def _ratio_tick(value: float) -> str:
+    return f"{value:g}×" if value < 1 else f"{value:,.0f}×"
+
+
+def bytes_axis(axis) -> None:
+    """Ticks at powers of 32 bytes: 32 B, 1 KiB, 32 KiB, 1 MiB, … (caches come in KiB, MiB)."""
+    axis.set_major_locator(ticker.LogLocator(base=32.0))
+    axis.set_minor_locator(ticker.NullLocator())
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_bytes(value)))
+
+
+def _log_axes(ax, x_label: str, y_label: str) -> None:
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.grid(True, **_GRID)
+
+
+def _empty(ax, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _series(rows: pd.DataFrame) -> Iterable[tuple[str, int, pd.DataFrame]]:
+    """(backend, threads, rows sorted by size) in report order."""
+    keys = sorted(
+        {(b, int(t)) for b, t in rows[["backend", "threads"]].itertuples(index=False)},
+        key=lambda key: (style.backend_rank(key[0]), key[1]),
+    )
+    for backend, threads in keys:
+        series = rows[(rows["backend"] == backend) & (rows["threads"] == threads)]
+        yield backend, threads, series.sort_values(["size", "shape"])
+
+
+def _line_style(backend: str, threads: int, counts: dict[str, frozenset[int]]) -> dict:
+    linestyle = style.linestyle(threads, counts.get(backend, frozenset({threads})))
+    return {
+        "color": style.colour(backend),
+        "linestyle": linestyle,
+        "label": style.series_label(backend, threads),
+        # dashed lines on top, so a series equal to the solid one still shows
+        "zorder": 2.2 if linestyle != style.SOLID else 2.0,
+    }
+
+
+def _legend_below(figure: Figure, axes, extra: list | None = None) -> None:
+    """One legend for the whole figure, outside and below the axes: it covers no data."""
+    found: dict[str, object] = {}
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(text, handle)
+    handles = {text: found[text] for text in sorted(found, key=_legend_rank)}
+    for handle in extra or []:
+        handles.setdefault(handle.get_label(), handle)
+    if handles:
+        figure.legend(
+            handles.values(),
+            handles.keys(),
+            loc="outside lower center",
+            ncols=min(4, len(handles)),
+        )
+
+
+def _legend_rank(text: str) -> tuple:
+    """Backends in their usual order, then everything else (limits, markers) as drawn."""
+    for backend in sorted(style.BACKENDS, key=lambda b: -len(style.label(b))):
+        if text.startswith(style.label(backend) + ","):
+            return (0, style.backend_rank(backend), text)
+    return (1, (0, ""), "")
+
+
+def _panels(figure: Figure, count: int, *, sharey: bool = True):
+    return figure.subplots(1, count, sharey=sharey, squeeze=False)[0]
+
+
+def _panel_width(count: int) -> float:
+    return max(8.5, 1.0 + 4.6 * count)
+
+
+# --- per op: time per call ------------------------------------------------------------
+
+_PREDICTED = {"marker": "x", "s": 36, "linewidths": 1.4, "zorder": 4}
+_NO_PREDICTION = {"marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.2, "zorder": 4}
+
+
+@styled
+def time_figure(table: pd.DataFrame, op: str) -> Figure:
+    """Time per call against size, log–log, one line per backend and thread count."""
+    rows = table[table["op"] == op]
+    dtypes = analysis.dtypes(table, op)
+    counts = thread_counts(table)
+    figure = new_figure(_panel_width(len(dtypes)), 4.6)
+    axes = _panels(figure, len(dtypes))
+    extra = []
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        here = rows[rows["dtype"] == dtype]
+        for backend, threads, series in _series(measured(here)):
+            line = _line_style(backend, threads, counts)
+            ax.plot(series["size"], series["median_s"], marker="o", markersize=3.5, **line)
+            ax.fill_between(
+                series["size"],
+                series["q1_s"],
+                series["q3_s"],
+                color=line["color"],
+                alpha=_BAND_ALPHA,
+                linewidth=0,
+            )
+        skipped = not_run(here)
+        predicted = skipped[skipped["predicted_s"].notna()]
+        unpredicted = skipped[skipped["predicted_s"].isna()]
+        if len(predicted):
+            ax.scatter(
+                predicted["size"],
+                predicted["predicted_s"],
+                color=[style.colour(b) for b in predicted["backend"]],
+                **_PREDICTED,
+            )
+            extra.append(
+                Line2D(
+                    [], [], color="0.3", linestyle="", marker="x", label="not run: predicted time"
+                )
+            )
+        if len(unpredicted):
+            bottom = blended_transform_factory(ax.transData, ax.transAxes)
+            ax.scatter(
+                unpredicted["size"],
+                np.full(len(unpredicted), 0.03),
+                edgecolors=[style.colour(b) for b in unpredicted["backend"]],
+                transform=bottom,
+                clip_on=False,
+                **_NO_PREDICTION,
+            )
+            extra.append(
+                Line2D(
+                    [],
+                    [],
+                    color="0.3",
+                    linestyle="",
+                    marker="^",
+                    markerfacecolor="none",
+                    label="not run (no prediction): size marked on the axis",
+                )
+            )
+        _log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
+        seconds_axis(ax.yaxis)
+        ax.set_title(dtype)
+        if here.empty or measured(here).empty:
+            _empty(ax, "nothing measured")
+    axes[0].set_ylabel("time per call (median, log scale)")
+    figure.suptitle(f"{op}: time per call — lower is faster (band: interquartile range)")
+    _legend_below(figure, axes, extra)
+    return figure
+
+
+# --- per op: speedups -----------------------------------------------------------------
+
+_REFERENCES = (("python", "the Python loop"), ("numpy", "NumPy"))
+
+
+@styled
+def speedup_figure(table: pd.DataFrame, op: str) -> Figure:
+    """Speedup over the Python loop (left) and over NumPy (right), per dtype (rows)."""
+    rows = table[table["op"] == op]
+    dtypes = analysis.dtypes(table, op)
+    counts = thread_counts(table)
+    figure = new_figure(10.0, 0.6 + 3.8 * len(dtypes))
+    grid = figure.subplots(len(dtypes), 2, squeeze=False)
+    x_label = size_axis_name(analysis.size_names(table, op))
+    for row_axes, dtype in zip(grid, dtypes, strict=True):
+        here = rows[rows["dtype"] == dtype]
+        for ax, (reference, name) in zip(row_axes, _REFERENCES, strict=True):
+            paired = analysis.versus(here, reference)
+            if paired.empty:
+                _empty(ax, f"{name} not measured alongside others ({dtype})")
+                ax.set_title(f"over {name} ({dtype})")
+                continue
+            for backend, threads, series in _series(paired):
+                line = _line_style(backend, threads, counts)
+                ax.plot(series["size"], series["speedup"], marker="o", markersize=3.5, **line)
+                ax.fill_between(
+                    series["size"],
+                    series["speedup_low"],
+                    series["speedup_high"],
+                    color=line["color"],
+                    alpha=_BAND_ALPHA,
+                    linewidth=0,
+                )
+            ax.axhline(1.0, color="black", linewidth=0.9)
+            _log_axes(ax, x_label, f"speedup over {name} (×)")
+            ratio_axis(ax.yaxis)
+            ax.set_title(f"over {name} ({dtype}): above 1× is faster")
+    figure.suptitle(f"{op}: how many times faster than the Python loop and than NumPy")
+    _legend_below(figure, grid.ravel())
+    return figure
+
+
+# --- per op: roofline view ------------------------------------------------------------
+
+_CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
+
+
+@styled
+def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure:
+    """Achieved GB/s against data moved per call, under the measured bandwidth, with caches."""
+    rows = measured(table[table["op"] == op])
+    dtypes = analysis.dtypes(table, op)
+    counts = thread_counts(table)
+    figure = new_figure(_panel_width(len(dtypes)), 4.6)
+    axes = _panels(figure, len(dtypes))
+    read = (run.suite.get("limits") or {}).get("read_GBps") or {}
+    cpu = run.suite.get("cpu") or {}
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        here = rows[(rows["dtype"] == dtype) & (rows["bytes"] > 0)]
+        for backend, threads, series in _series(here):
+            line = _line_style(backend, threads, counts)
+            ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
+        _log_axes(ax, "data moved per call (log scale)", "")
+        bytes_axis(ax.xaxis)
+        if here.empty:
+            _empty(ax, "nothing measured")
+            continue
+        for threads, value in sorted(read.items(), key=lambda item: item[0]):
+            ax.axhline(
+                value,
+                color="0.25",
+                linestyle="--" if threads == "1" else "-",
+                linewidth=1.0,
+                label=f"measured read bandwidth, {_threads_key(threads)}",
+            )
+        _draw_caches(ax, cpu, here["bytes"])
+        ax.set_title(dtype)
+    axes[0].set_ylabel("achieved throughput (GB/s, log scale)")
+    figure.suptitle(f"{op}: memory throughput against data size (grey: the machine's limits)")
+    _legend_below(figure, axes)
+    return figure
+
+
+def _threads_key(key: str) -> str:
+    return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
+
+
+def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
+    bottom = blended_transform_factory(ax.transData, ax.transAxes)
+    low, high = data_bytes.min() / 2, data_bytes.max() * 2
+    for key, name in _CACHES:
+        size = cpu.get(key)
+        if isinstance(size, int) and low <= size <= high:
+            ax.axvline(size, color="0.55", linestyle=":", linewidth=1.0)
+            ax.text(
+                size,
+                0.03,
+                f"{name} {format_bytes(size)} ",
+                rotation=90,
+                va="bottom",
+                ha="right",
+                fontsize=8,
+                color="0.35",
+                transform=bottom,
+            )
+
+
+# --- summary: heatmap of speedups over NumPy ------------------------------------------
+
+
+@styled
+def summary_figure(summary: pd.DataFrame) -> Figure:
+    """(op, dtype) × (backend, threads): speedup over NumPy at the largest size, centred on 1."""
+    columns = list(dict.fromkeys(zip(summary["backend"], summary["threads"], strict=True)))
+    rows = sorted(
+        dict.fromkeys(zip(summary["op"], summary["dtype"], strict=True)),
+        key=lambda row: (style.dtype_rank(row[1]), style.op_rank(row[0])),
+    )
+    primary = style.dtype_rank(rows[0][1]) if rows else None
+    cells = summary.set_index(["op", "dtype", "backend", "threads"])
+    logs = np.log10(summary["speedup"].dropna().to_numpy())
+    limit = max(math.log10(2.0), float(np.abs(logs).max()) if logs.size else 0.0)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
+    cmap = mpl.colormaps["RdBu"]
+    figure = new_figure(3.2 + 1.35 * len(columns), 1.4 + 0.55 * len(rows))
+    ax = figure.subplots()
+    values = np.full((len(rows), len(columns)), np.nan)
+    for i, (op, dtype) in enumerate(rows):
+        for j, (backend, threads) in enumerate(columns):
+            key = (op, dtype, backend, threads)
+            if key in cells.index and cells.loc[key, "status"] == "ok":
+                values[i, j] = math.log10(cells.loc[key, "speedup"])
+    image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
+    for i, (op, dtype) in enumerate(rows):
+        for j, (backend, threads) in enumerate(columns):
+            key = (op, dtype, backend, threads)
+            status = cells.loc[key, "status"] if key in cells.index else "not measured"
+            _heat_cell(ax, i, j, values[i, j], status, cells, key, norm, cmap)
+    ax.set_xticks(range(len(columns)))
+    ax.set_xticklabels([f"{style.label(b)}\n{style.threads_label(t)}" for b, t in columns])
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(
+        [
+            _op_at_size(summary, op, dtype, show_dtype=style.dtype_rank(dtype) != primary)
+            for op, dtype in rows
+        ]
+    )
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    bar = figure.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
+    ticks = [t for t in range(-6, 7) if -limit <= t <= limit] or [0]
+    bar.set_ticks(ticks)
+    bar.set_ticklabels([_ratio_tick(10.0**t) for t in ticks])
+    bar.set_label("speedup over NumPy (blue: faster, red: slower)")
+    first_dtype = rows[0][1] if rows else ""
+    figure.suptitle(
+        "Speedup over NumPy at each op's largest size "
+        f"({first_dtype} unless marked; NumPy at the same thread count)"
+    )
+    return figure
+
+
+def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, *, show_dtype: bool) -> str:
+    rows = summary[(summary["op"] == op) & (summary["dtype"] == dtype)]
+    name = f"{op} ({dtype})" if show_dtype else op
+    return f"{name}\n{format_shape(shape_of(rows['shape'].iloc[0]))}"
+
+
+def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
+    if status == "ok":
+        rgb = cmap(norm(value))[:3]
+        light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
+        text = format_ratio(here.loc[key, "speedup"])
+        low, high = here.loc[key, "speedup_low"], here.loc[key, "speedup_high"]
+        if analysis.within_noise(low, high):
+            text += "\n(≈ NumPy)"
+        ax.text(
+            j, i, text, ha="center", va="center", fontsize=8.5, color="black" if light else "white"
+        )
+        return
+    ax.add_patch(
+        Rectangle(
+            (j - 0.5, i - 0.5), 1, 1, facecolor="0.94", hatch="///", edgecolor="0.8", linewidth=0
+        )
+    )
+    ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
+
+
+# --- the JIT's price ------------------------------------------------------------------
+
+
+@styled
+def jit_figure(costs: pd.DataFrame) -> Figure:
+    """Total time after k calls: Numba (compile first, cached or not) against NumPy and loops."""
+    chosen = _jit_panels(costs)
+    ops = list(chosen)
+    columns = min(4, len(ops))
+    rows_count = math.ceil(len(ops) / columns)
+    figure = new_figure(0.6 + 3.3 * columns, 0.9 + 3.0 * rows_count)
+    grid = figure.subplots(rows_count, columns, squeeze=False)
+    for ax in grid.ravel()[len(ops) :]:
+        ax.set_visible(False)
+    for ax, op in zip(grid.ravel(), ops, strict=False):
+        entries = chosen[op]
+        first = entries.iloc[0]
+        finite = [
+            v
+            for v in entries[["calls_vs_numpy_cold", "calls_vs_python_cold"]].to_numpy().ravel()
+            if math.isfinite(v)
+        ]
+        k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
+        calls = np.unique(np.geomspace(1, k_max, 200).round())
+        if math.isfinite(first["python_s"]):
+            ax.plot(
+                calls, calls * first["python_s"], color=style.colour("python"), label="Python loop"
+            )
+        if math.isfinite(first["numpy_s"]):
+            ax.plot(
+                calls,
+                calls * first["numpy_s"],
+                color=style.colour("numpy"),
+                label=_numpy_label(first["numpy_threads"]),
+            )
+        for index, entry in enumerate(entries.itertuples(index=False)):
+            colour = style.colour(entry.backend)
+            name = style.label(entry.backend)
+            ax.plot(
+                calls,
+                entry.cold_s + (calls - 1) * entry.steady_s,
+                color=colour,
+                label=f"{name}: first call compiles",
+            )
+            ax.plot(
+                calls,
+                entry.warm_s + (calls - 1) * entry.steady_s,
+                color=colour,
+                linestyle="--",
+                label=f"{name}: first call loads the cache",
+            )
+            k = entry.calls_vs_numpy_cold
+            if math.isfinite(k):
+                ax.plot(
+                    [k],
+                    [entry.cold_s + (k - 1) * entry.steady_s],
+                    "o",
+                    color=colour,
+                    markersize=5,
+                    markeredgecolor="black",
+                    zorder=5,
+                )
+                ax.annotate(
+                    f"{format_count(k)} calls",
+                    (k, entry.cold_s + (k - 1) * entry.steady_s),
+                    xytext=(7, -13 if index % 2 == 0 else 6),
+                    textcoords="offset points",
+                    fontsize=7.5,
+                    color=colour,
+                )
+        _log_axes(ax, "number of calls", "total time")
+        seconds_axis(ax.yaxis)
+        ax.set_title(
+            f"{op}\n{first['dtype']}, {format_shape(shape_of(first['shape']))}", fontsize=9
+        )
+    figure.suptitle("The price of compiling: total time after k calls (lower is better)")
+    paid = Line2D(
+        [], [], color="0.5", marker="o", markeredgecolor="black", linestyle="",
+        label="compiling has paid for itself against NumPy (after that many calls)",
+    )  # fmt: skip
+    _legend_below(figure, grid.ravel()[: len(ops)], [paid])
+    return figure
+
+
+def _numpy_label(threads) -> str:
+    return "NumPy" if pd.isna(threads) else f"NumPy, {style.threads_label(int(threads))}"
+
+
+def _jit_panels(costs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per op, the JIT entries of one dtype (float64 first) at their largest size."""
+    panels = {}
+    for op in sorted(costs["op"].unique(), key=style.op_rank):
+        rows = costs[costs["op"] == op]
+        dtype = sorted(rows["dtype"].unique(), key=style.dtype_rank)[0]
+        rows = rows[rows["dtype"] == dtype]
+        rows = rows[rows["size"] == rows["size"].max()]
+        panels[op] = rows.sort_values("backend", key=lambda c: c.map(style.backend_rank))
+    return panels
+
+
+# --- the headline -------------------------------------------------------------------
+
+
+@styled
+def headline_figure(head: analysis.Headline) -> Figure:
+    """The slides' dot product: one bar per backend and thread count, time per call."""
+    bars = []  # (label, seconds, colour, predicted)
+    for backend in sorted(head.rows["backend"].unique(), key=style.backend_rank):
+        for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
+            name = style.series_label(backend, int(row.threads))
+            if row.status == "ok":
+                bars.append((name, row.median_s, style.colour(backend), False))
+            elif math.isfinite(row.predicted_s):
+                bars.append(
+                    (f"{name}\n(not run: predicted)", row.predicted_s, style.colour(backend), True)
+                )
+    figure = new_figure(8.0, 0.9 + 0.55 * len(bars))
+    ax = figure.subplots()
+    loop = next((seconds for name, seconds, _, _ in bars if name.startswith("Python")), None)
+    for y, (name, seconds, colour, predicted) in enumerate(bars):
+        ax.barh(
+            y,
+            seconds,
+            color=colour,
+            alpha=0.45 if predicted else 0.9,
+            hatch="//" if predicted else None,
+            edgecolor=colour,
+        )
+        text = f" {format_time(seconds)}"
+        if loop is not None and not name.startswith("Python"):
+            text += f"  ({format_ratio(loop / seconds)} faster than the loop)"
+        ax.text(seconds, y, text, va="center", fontsize=9)
+    ax.set_yticks(range(len(bars)))
+    ax.set_yticklabels([bar[0] for bar in bars])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    seconds_axis(ax.xaxis)
+    left = min(bar[1] for bar in bars) / 3
+    right = max(bar[1] for bar in bars) * 60
+    ax.set_xlim(left, right)
+    ax.set_xlabel("time per call (median, log scale): shorter is faster")
+    ax.grid(True, axis="x", **_GRID)
+    figure.suptitle(f"Dot product of two vectors of n = {format_size(head.n)} {head.dtype} numbers")
+    return figure
+
+
+# --- everything ---------------------------------------------------------------------
+
+
+def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: Path) -> set[str]:
+    """Every figure of the report into ``directory``; returns the stems written."""
+    written = set()
+    head = analysis.headline(table)
+    if head is not None and not head.rows.empty:
+        written.add(save(headline_figure(head), directory, stem("headline")))
+    summary = analysis.at_largest_size(table)
+    if not summary.empty:
+        written.add(save(summary_figure(summary), directory, stem("summary")))
+    for op in analysis.ops(table):
+        written.add(save(time_figure(table, op), directory, stem("time", op)))
+        if not measured(table[table["op"] == op]).empty:
+            written.add(save(speedup_figure(table, op), directory, stem("speedup", op)))
+            written.add(save(roofline_figure(table, op, run), directory, stem("roofline", op)))
+    if not costs.empty:
+        written.add(save(jit_figure(costs), directory, stem("jit")))
+    return written

@@ -1,0 +1,125 @@
+"""Numbers as a student reads them: times with units, ratios with ×, sizes as powers of ten.
+
+Three significant digits everywhere: enough to compare, not so many that noise looks
+like information.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "ps"))
+
+
+def _sig(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}g}"
+
+
+def format_time(seconds: float) -> str:
+    """``0.0821`` → ``"82.1 ms"``; one unit per number, chosen so the mantissa is ≥ 1."""
+    if not math.isfinite(seconds):
+        return "—"
+    if seconds >= 999.5:
+        return f"{seconds:,.0f} s"
+    for scale, unit in _TIME_UNITS:
+        if seconds >= scale * 0.9995:
+            return f"{_sig(seconds / scale)} {unit}"
+    return f"{_sig(seconds / 1e-12)} ps"
+
+
+def format_ratio(ratio: float) -> str:
+    """``312.4`` → ``"312×"``; ``0.4123`` → ``"0.412×"``."""
+    if not math.isfinite(ratio):
+        return "—"
+    if ratio >= 999.5:
+        return f"{ratio:,.0f}×"
+    return f"{_sig(ratio)}×"
+
+
+def format_count(count: float) -> str:
+    return f"{count:,.0f}"
+
+
+def format_percent(share: float) -> str:
+    if not math.isfinite(share):
+        return "—"
+    return f"{share:.0%}" if share >= 0.095 else f"{share:.1%}"
+
+
+def format_rate(value: float, unit: str) -> str:
+    """``12.345, "GB/s"`` → ``"12.3 GB/s"``."""
+    if not math.isfinite(value):
+        return "—"
+    return f"{_sig(value)} {unit}" if value < 999.5 else f"{value:,.0f} {unit}"
+
+
+def format_bytes(count: float) -> str:
+    """``33554432`` → ``"32 MiB"`` (binary units, as caches are sized)."""
+    for power, unit in ((3, "GiB"), (2, "MiB"), (1, "KiB")):
+        if count >= 1024**power:
+            return f"{_sig(count / 1024**power)} {unit}"
+    return f"{count:.0f} B"
+
+
+def _power_of_ten(n: float) -> tuple[int, int] | None:
+    """``(mantissa, exponent)`` if ``n`` is a single digit times a power of ten ≥ 10³."""
+    if n < 1000 or n != int(n):
+        return None
+    exponent = math.floor(math.log10(n))
+    mantissa, remainder = divmod(int(n), 10**exponent)
+    return (mantissa, exponent) if remainder == 0 else None
+
+
+def format_size(n: float) -> str:
+    """``1_000_000`` → ``"10⁶"``; ``300_000`` → ``"3·10⁵"``; ``1500`` → ``"1,500"``."""
+    split = _power_of_ten(n)
+    if split is None:
+        return f"{n:,.0f}"
+    mantissa, exponent = split
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    return power if mantissa == 1 else f"{mantissa}·{power}"
+
+
+def format_shape(sizes: Mapping[str, int]) -> str:
+    """``{"m": 10000, "n": 100}`` → ``"m × n = 10⁴ × 100"``; ``{"n": 10**6}`` → ``"n = 10⁶"``."""
+    names = sorted(sizes)
+    values = [format_size(sizes[name]) for name in names]
+    return f"{' × '.join(names)} = {' × '.join(values)}"
+
+
+def size_axis_name(size_names: frozenset[str] | set[str]) -> str:
+    """What the size of an op counts, for axis labels: ``"m·n (elements of X)"``."""
+    if set(size_names) == {"n"}:
+        return "n (vector length)"
+    if set(size_names) == {"m"}:
+        return "m (samples)"
+    if set(size_names) == {"m", "n"}:
+        return "m·n (elements of X)"
+    return "·".join(sorted(size_names)) + " (elements)"
+
+
+def shape_of(shape_key: str) -> dict[str, int]:
+    """The sizes encoded in a table's ``shape`` column (``"m=100 n=10"``)."""
+    return {k: int(v) for k, v in (part.split("=") for part in shape_key.split())}
+
+
+def shape_key(sizes: Mapping[str, int]) -> str:
+    return " ".join(f"{name}={sizes[name]}" for name in sorted(sizes))
+
+
+def format_approx_size(size: float) -> str:
+    """An estimated size to two significant digits: ``31622.8`` → ``"3.2·10⁴"``."""
+    rounded = float(f"{size:.2g}")
+    if rounded < 10_000:
+        return f"{rounded:,.0f}"
+    exponent = math.floor(math.log10(rounded))
+    mantissa = rounded / 10**exponent
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    return power if mantissa == 1 else f"{mantissa:g}·{power}"
+
+
+def size_symbol(size_names: frozenset[str] | set[str]) -> str:
+    """The letter(s) a size is written with in the text: ``n``, ``m`` or ``m·n``."""
+    return "·".join(sorted(size_names))

@@ -1,0 +1,534 @@
+"""Reading result files: pytest-benchmark JSON plus the suite's additions, checked, as tidy rows.
+
+A result file is what ``pytest --benchmark-json`` writes (``machine_info``,
+``commit_info``, ``benchmarks``, ``datetime``, ``version``), with the conditions of the run
+in ``machine_info["vectorbench"]``, each benchmark described by its ``extra_info`` (op,
+backend, dtype, threads, sizes, FLOPs, bytes), the deliberately skipped cases in
+``vectorbench_not_run`` and Numba's compile costs in ``vectorbench_jit``.
+
+Everything is checked before anything is drawn: a file this module accepts can be
+reported; anything else raises ``ResultFileError`` with one line naming the file and what
+is wrong with it. Each case carries the conditions it was measured under (its file, the
+timer's resolution, the memory bandwidth measured at its thread count), so files from
+different runs can be read side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+
+from reports.formatting import shape_key
+from reports.style import threads_label
+
+SCHEMA = 1
+COURSE_PREFIX = "course-"
+_STAMP = re.compile(r"-(\d{8}-\d{6})$")
+
+CASE_KEY = ["op", "backend", "dtype", "threads", "shape"]
+JIT_KEY = ["op", "backend", "dtype", "shape"]
+STAT_NAMES = ("median", "q1", "q3", "iqr", "min", "max", "mean", "stddev")
+
+
+class ResultFileError(Exception):
+    """A file the report cannot be built from; ``str(error)`` is the one-line message."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = Path(path)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Run:
+    """One benchmark run (or several files of one machine), checked and tidied."""
+
+    sources: tuple[Path, ...]
+    suite: dict[str, Any]  # machine_info["vectorbench"] of the newest file
+    machine: dict[str, Any]  # pytest-benchmark's own machine_info of the newest file
+    commit: dict[str, Any]
+    datetime: str
+    pytest_benchmark_version: str
+    cases: pd.DataFrame  # one row per case measured or deliberately not run
+    jit: pd.DataFrame  # one row per Numba compile-cost measurement
+    ignored: int = 0  # benchmark entries of another kind than "steady"
+
+    @property
+    def all_cores(self) -> int | None:
+        value = self.suite.get("threads", {}).get("all_cores")
+        return value if isinstance(value, int) else None
+
+
+# --- checking values, with the place of each value in the file --------------------------
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+@dataclass(frozen=True)
+class _Where:
+    path: Path
+    place: str
+
+    def fail(self, problem: str) -> NoReturn:
+        raise ResultFileError(self.path, f"{self.place}: {problem}")
+
+    def object(self, value: Any, what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(f"{what} must be an object, not {_kind(value)}")
+        return value
+
+    def string(self, obj: dict[str, Any], key: str) -> str:
+        value = obj.get(key)
+        if not isinstance(value, str) or not value:
+            self.fail(f"{key!r} must be a non-empty string, not {_kind(value)}")
+        return value
+
+    def integer(self, obj: dict[str, Any], key: str, minimum: int) -> int:
+        value = obj.get(key)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{key!r} must be an integer, not {_kind(value)}")
+        if value < minimum:
+            self.fail(f"{key!r} must be at least {minimum}, not {value}")
+        return value
+
+    def number(self, obj: dict[str, Any], key: str, *, positive: bool = False) -> float:
+        value = obj.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{key!r} must be a number, not {_kind(value)}")
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            need = "positive" if positive else "finite and non-negative"
+            self.fail(f"{key!r} must be {need}, not {value}")
+        return float(value)
+
+    def optional_number(self, obj: dict[str, Any], key: str) -> float:
+        return math.nan if obj.get(key) is None else self.number(obj, key, positive=True)
+
+    def sizes(self, obj: dict[str, Any]) -> dict[str, int]:
+        sizes = obj.get("sizes")
+        if not isinstance(sizes, dict) or not sizes:
+            self.fail(f"'sizes' must be an object such as {{'n': 1000}}, not {_kind(sizes)}")
+        for name in sizes:
+            self.integer(sizes, name, minimum=1)
+        return {name: int(value) for name, value in sizes.items()}
+
+
+# --- one file ------------------------------------------------------------------------------
+
+
+def _parse_json(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ResultFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise ResultFileError(path, "is a directory, not a result file") from None
+    except OSError as error:
+        raise ResultFileError(path, f"cannot be read: {error.strerror}") from None
+    if not raw.strip():
+        raise ResultFileError(path, "is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ResultFileError(path, "is not text (not UTF-8): not a JSON result file") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        document = text.strip()
+        unclosed = document[:1] in "{[" and document[-1:] not in "}]"
+        truncated = unclosed or error.pos >= len(document) - 1
+        what = "ends in the middle of the JSON (truncated?)" if truncated else "is not valid JSON"
+        place = f"line {error.lineno} column {error.colno}"
+        raise ResultFileError(path, f"{what}: {error.msg} at {place}") from None
+
+
+def _suite(path: Path, data: Any) -> dict[str, Any]:
+    """The run's conditions, after checking the file is a result file of this suite."""
+    if not isinstance(data, dict):
+        raise ResultFileError(path, f"holds {_kind(data)}, not a pytest-benchmark result object")
+    missing = [key for key in ("machine_info", "benchmarks") if key not in data]
+    if missing:
+        keys = ", ".join(sorted(map(str, data))[:5]) or "none"
+        raise ResultFileError(
+            path, f"not a pytest-benchmark result file: no {missing[0]!r} (its keys: {keys})"
+        )
+    where = _Where(path, "machine_info")
+    machine = where.object(data["machine_info"], "machine_info")
+    if "vectorbench" not in machine:
+        raise ResultFileError(
+            path,
+            "a pytest-benchmark result, but not from this suite: "
+            "machine_info has no 'vectorbench' entry",
+        )
+    suite = _Where(path, "machine_info.vectorbench").object(machine["vectorbench"], "it")
+    if suite.get("schema") != SCHEMA:
+        raise ResultFileError(
+            path,
+            f"machine_info.vectorbench.schema is {suite.get('schema')!r}; "
+            f"this report builder reads schema {SCHEMA}",
+        )
+    for key in ("cpu", "threads", "versions", "git", "timer", "limits"):
+        if suite.get(key) is not None:
+            _Where(path, f"machine_info.vectorbench.{key}").object(suite[key], "it")
+    timer = suite.get("timer") or {}
+    if timer.get("resolution_s") is not None:
+        _Where(path, "machine_info.vectorbench.timer").number(timer, "resolution_s", positive=True)
+    for name, per_threads in (suite.get("limits") or {}).items():
+        if name == "method" or per_threads is None:
+            continue
+        where = _Where(path, f"machine_info.vectorbench.limits.{name}")
+        for threads in where.object(per_threads, "it"):
+            where.number(per_threads, threads, positive=True)
+    if not isinstance(data["benchmarks"], list):
+        _Where(path, "benchmarks").fail(f"must be a list, not {_kind(data['benchmarks'])}")
+    return suite
+
+
+def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int | None) -> float:
+    """A measured limit at ``threads``, or at the closest thread count measured.
+
+    Keys are thread counts as strings; ``"all"`` or ``"<all>"`` stand for all cores.
+    """
+    if not per_threads:
+        return math.nan
+    measured: dict[int, float] = {}
+    for key, value in per_threads.items():
+        if key.isdigit():
+            measured[int(key)] = value
+        elif key.strip("<>") == "all" and all_cores:
+            measured.setdefault(all_cores, value)
+    if not measured:
+        return math.nan
+    closest = min(measured, key=lambda count: (abs(count - threads), count))
+    return float(measured[closest])
+
+
+def _steady_case(
+    where: _Where, entry: dict[str, Any], suite: dict[str, Any], source: str
+) -> dict[str, Any] | None:
+    extra = where.object(entry.get("extra_info"), "'extra_info'")
+    if extra.get("kind", "steady") != "steady":
+        return None
+    sizes = where.sizes(extra)
+    row = _case_identity(where, extra, sizes)
+    stats = where.object(entry.get("stats"), "'stats'")
+    for stat in STAT_NAMES:
+        row[f"{stat}_s"] = where.number(stats, stat, positive=stat == "median")
+    row["rounds"] = where.integer(stats, "rounds", minimum=1)
+    row["iterations"] = (
+        where.integer(stats, "iterations", minimum=1) if "iterations" in stats else 1
+    )
+    row["flops"] = where.integer(extra, "flops", minimum=0)
+    row["bytes"] = where.integer(extra, "bytes", minimum=0)
+    row.update(_conditions(suite, row["threads"]))
+    row.update(status="ok", reason="", predicted_s=math.nan, source=source)
+    row["name"] = entry.get("name") if isinstance(entry.get("name"), str) else ""
+    return row
+
+
+def _case_identity(where: _Where, obj: dict[str, Any], sizes: dict[str, int]) -> dict[str, Any]:
+    return {
+        "op": where.string(obj, "op"),
+        "backend": where.string(obj, "backend"),
+        "dtype": where.string(obj, "dtype"),
+        "threads": where.integer(obj, "threads", minimum=1),
+        "shape": shape_key(sizes),
+        "m": sizes.get("m"),
+        "n": sizes.get("n"),
+        "size": math.prod(sizes.values()),
+    }
+
+
+def _conditions(suite: dict[str, Any], threads: int) -> dict[str, float]:
+    all_cores = (suite.get("threads") or {}).get("all_cores")
+    limits = suite.get("limits") or {}
+    resolution = (suite.get("timer") or {}).get("resolution_s")
+    return {
+        "timer_resolution_s": math.nan if resolution is None else float(resolution),
+        "bandwidth_GBps": limit_at(limits.get("read_GBps"), threads, all_cores),
+    }
+
+
+def _not_run_case(where: _Where, entry: Any, suite: dict[str, Any], source: str) -> dict:
+    entry = where.object(entry, "each entry")
+    row = _case_identity(where, entry, where.sizes(entry))
+    row.update(
+        status="not run",
+        reason=entry.get("reason") if isinstance(entry.get("reason"), str) else "",
+        predicted_s=where.optional_number(entry, "predicted_s"),
+        source=source,
+        name="",
+    )
+    row.update(_conditions(suite, row["threads"]))
+    return row
+
+
+def _jit_entry(where: _Where, entry: Any, source: str) -> dict[str, Any]:
+    entry = where.object(entry, "each entry")
+    sizes = where.sizes(entry)
+    return {
+        "op": where.string(entry, "op"),
+        "backend": where.string(entry, "backend"),
+        "dtype": where.string(entry, "dtype"),
+        "shape": shape_key(sizes),
+        "m": sizes.get("m"),
+        "n": sizes.get("n"),
+        "size": math.prod(sizes.values()),
+        "cold_s": where.number(entry, "cold_s", positive=True),
+        "warm_s": where.number(entry, "warm_s", positive=True),
+        "steady_s": where.number(entry, "steady_s", positive=True),
+        # NumPy's and the loop's times on the same inputs, if the probe measured them
+        "numpy_s": where.optional_number(entry, "numpy_s"),
+        "python_s": where.optional_number(entry, "python_s"),
+        "source": source,
+    }
+
+
+def _entries(path: Path, data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _Where(path, key).fail(f"must be a list, not {_kind(value)}")
+    return value
+
+
+def _first_duplicate(rows: list[dict[str, Any]], key: list[str]) -> tuple[int, int] | None:
+    seen: dict[tuple, int] = {}
+    for index, row in enumerate(rows):
+        identity = tuple(row[name] for name in key)
+        if identity in seen:
+            return seen[identity], index
+        seen[identity] = index
+    return None
+
+
+def _describe(row: dict[str, Any]) -> str:
+    threads = threads_label(row["threads"])
+    return f"{row['op']} on {row['backend']}, {row['dtype']}, {threads}, {row['shape']}"
+
+
+def read_result(path: Path | str) -> Run:
+    """One result file, checked; raises ``ResultFileError`` naming the file and the problem."""
+    path = Path(path)
+    data = _parse_json(path)
+    suite = _suite(path, data)
+    source = path.name
+
+    measured, ignored = [], 0
+    for index, entry in enumerate(data["benchmarks"]):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        place = f"benchmarks[{index}]" + (f" ({name})" if isinstance(name, str) else "")
+        where = _Where(path, place)
+        row = _steady_case(where, where.object(entry, "each benchmark"), suite, source)
+        if row is None:
+            ignored += 1
+        else:
+            measured.append(row)
+    duplicate = _first_duplicate(measured, CASE_KEY)
+    if duplicate:
+        first, second = duplicate
+        raise ResultFileError(
+            path, f"{_describe(measured[second])} is measured twice (entries {first} and {second})"
+        )
+
+    not_run = [
+        _not_run_case(_Where(path, f"vectorbench_not_run[{index}]"), entry, suite, source)
+        for index, entry in enumerate(_entries(path, data, "vectorbench_not_run"))
+    ]
+    jit = [
+        _jit_entry(_Where(path, f"vectorbench_jit[{index}]"), entry, source)
+        for index, entry in enumerate(_entries(path, data, "vectorbench_jit"))
+    ]
+    if not measured and not not_run:
+        raise ResultFileError(path, "holds no benchmark results (no steady-state cases)")
+
+    commit = data.get("commit_info") if isinstance(data.get("commit_info"), dict) else {}
+    machine = {key: value for key, value in data["machine_info"].items() if key != "vectorbench"}
+    return Run(
+        sources=(path,),
+        suite=suite,
+        machine=machine,
+        commit=commit,
+        datetime=str(data.get("datetime") or ""),
+        pytest_benchmark_version=str(data.get("version") or ""),
+        cases=_cases_frame(measured, not_run),
+        jit=_jit_frame(jit),
+        ignored=ignored,
+    )
+
+
+def _cases_frame(measured: list[dict], not_run: list[dict]) -> pd.DataFrame:
+    run_keys = {tuple(row[name] for name in CASE_KEY) for row in measured}
+    skipped = [row for row in not_run if tuple(row[name] for name in CASE_KEY) not in run_keys]
+    frame = pd.DataFrame.from_records(measured + skipped, columns=_CASE_COLUMNS)
+    frame = frame.drop_duplicates(subset=CASE_KEY, keep="first")
+    for column in ("m", "n", "rounds", "iterations", "flops", "bytes"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("threads", "size"):
+        frame[column] = frame[column].astype("int64")
+    return frame.reset_index(drop=True)
+
+
+_CASE_COLUMNS = [
+    *CASE_KEY,
+    "m",
+    "n",
+    "size",
+    "status",
+    "reason",
+    "predicted_s",
+    *(f"{stat}_s" for stat in STAT_NAMES),
+    "rounds",
+    "iterations",
+    "flops",
+    "bytes",
+    "timer_resolution_s",
+    "bandwidth_GBps",
+    "name",
+    "source",
+]
+_JIT_COLUMNS = [
+    *JIT_KEY,
+    "m",
+    "n",
+    "size",
+    "cold_s",
+    "warm_s",
+    "steady_s",
+    "numpy_s",
+    "python_s",
+    "source",
+]
+
+
+def _jit_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=_JIT_COLUMNS)
+    frame = frame.drop_duplicates(subset=JIT_KEY, keep="last")
+    for column in ("m", "n"):
+        frame[column] = frame[column].astype("Int64")
+    frame["size"] = frame["size"].astype("int64")
+    return frame.reset_index(drop=True)
+
+
+# --- several files of one machine ------------------------------------------------------
+
+
+def _machine_identity(run: Run) -> tuple:
+    cpu = run.suite.get("cpu") or {}
+    return (run.machine.get("node"), cpu.get("brand"), cpu.get("logical_cores"))
+
+
+def read_results(paths: Iterable[Path | str]) -> Run:
+    """Several result files of one machine as one run (e.g. the loops timed separately).
+
+    The newest file's conditions describe the run. Files from different machines, or two
+    files measuring the same case, are refused: set runs side by side with ``--compare``.
+    """
+    runs = sorted((read_result(path) for path in paths), key=lambda run: run.datetime)
+    if not runs:
+        raise ValueError("read_results needs at least one file")
+    if len(runs) == 1:
+        return runs[0]
+    newest = runs[-1]
+    for run in runs[:-1]:
+        if _machine_identity(run) != _machine_identity(newest):
+            raise ResultFileError(
+                run.sources[0],
+                f"measured on another machine than {newest.sources[0].name} "
+                f"({_machine_identity(run)[1]} vs {_machine_identity(newest)[1]}); "
+                "use --compare to set runs of different machines side by side",
+            )
+    measured = [run.cases[run.cases["status"] == "ok"] for run in runs]
+    all_measured = pd.concat(measured, ignore_index=True)
+    clash = all_measured[all_measured.duplicated(subset=CASE_KEY, keep=False)]
+    if not clash.empty:
+        row = clash.iloc[0]
+        files = sorted(set(clash[(clash[CASE_KEY] == row[CASE_KEY]).all(axis=1)]["source"]))
+        raise ResultFileError(
+            Path(files[-1]),
+            f"{_describe(row.to_dict())} is also measured in {files[0]}; "
+            "pass files that measure different cases",
+        )
+    not_run = [run.cases[run.cases["status"] != "ok"] for run in runs]
+    cases = _cases_frame(
+        all_measured.to_dict("records"),
+        pd.concat(not_run, ignore_index=True).to_dict("records"),
+    )
+    jit = _jit_frame(pd.concat([run.jit for run in runs], ignore_index=True).to_dict("records"))
+    return Run(
+        sources=tuple(run.sources[0] for run in runs),
+        suite=newest.suite,
+        machine=newest.machine,
+        commit=newest.commit,
+        datetime=newest.datetime,
+        pytest_benchmark_version=newest.pytest_benchmark_version,
+        cases=cases,
+        jit=jit,
+        ignored=sum(run.ignored for run in runs),
+    )
+
+
+# --- finding files ---------------------------------------------------------------------
+
+
+def is_course_file(path: Path) -> bool:
+    return path.name.startswith(COURSE_PREFIX)
+
+
+def _stamp(path: Path) -> str:
+    """``<machine>-<YYYYmmdd-HHMMSS>.json`` → the stamp; other names → their mtime."""
+    match = _STAMP.search(path.stem)
+    if match:
+        return match.group(1)
+    return datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+
+
+def _json_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise ResultFileError(directory, "no such directory; run `nox -s bench` first")
+    # Names starting with a dot are files still being written (or hidden): not results.
+    return [
+        path
+        for path in directory.glob("*.json")
+        if path.is_file() and not path.name.startswith(".")
+    ]
+
+
+def newest_result(directory: Path) -> Path:
+    """The newest benchmark result file in ``directory`` (course files excluded)."""
+    candidates = [path for path in _json_files(directory) if not is_course_file(path)]
+    if not candidates:
+        raise ResultFileError(
+            directory, "holds no result files (*.json); run `nox -s bench` or name files"
+        )
+    return max(candidates, key=lambda path: (_stamp(path), path.name))
+
+
+def newest_course_result(directory: Path) -> Path | None:
+    """The newest course-experiment result file in ``directory``, if there is one."""
+    if not directory.is_dir():
+        return None
+    candidates = [path for path in _json_files(directory) if is_course_file(path)]
+    return max(candidates, key=lambda path: (_stamp(path), path.name)) if candidates else None

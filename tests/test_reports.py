@@ -1,0 +1,806 @@
+"""The report builder, on small result files made here: well-formed, malformed, and pairs.
+
+The files follow the suite's schema (pytest-benchmark's JSON plus ``vectorbench``
+additions). Times come from a simple cost model — a fixed cost per call plus a cost per
+element — so the expected numbers (throughput, headline ratio, who wins where) can be
+computed by hand from the file itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import types
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reports import analysis, build, compare
+from reports.__main__ import main
+from reports.build import build_report
+from reports.formatting import format_ratio, format_size, format_time
+from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
+from reports.markdown import render_report
+from reports.table import tidy_table
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+READ_GBPS = {"1": 10.0, "2": 16.0}
+RESOLUTION_S = 1e-9
+
+# --- making result files ------------------------------------------------------------------
+
+SIZES = {
+    "dot": [{"n": 10}, {"n": 1_000}, {"n": 100_000}, {"n": 1_000_000}, {"n": 10_000_000}],
+    "logistic_forward": [
+        {"m": 1, "n": 1},
+        {"m": 10, "n": 10},
+        {"m": 1_000, "n": 100},
+        {"m": 100_000, "n": 100},
+    ],
+    "logistic_cost": [{"m": 10}, {"m": 10_000}, {"m": 1_000_000}],
+}
+DTYPES = {
+    "dot": ("float64", "float32"),
+    "logistic_forward": ("float64",),
+    "logistic_cost": ("float64",),
+}
+THREADS = {"python": (1,), "numpy": (1, 2), "numba": (1,), "numba_parallel": (1, 2)}
+# Deliberately skipped: (op, backend, sizes) → predicted seconds per call, or None.
+NOT_RUN = {
+    ("dot", "python", (("n", 10_000_000),)): 0.6,
+    ("logistic_forward", "python", (("m", 100_000), ("n", 100))): None,
+}
+
+
+def elements(sizes: dict[str, int]) -> int:
+    return math.prod(sizes.values())
+
+
+def model_time(op: str, backend: str, threads: int, sizes: dict[str, int]) -> float:
+    """Seconds per call: a fixed cost plus a cost per element, roughly like a laptop."""
+    n = elements(sizes)
+    if backend == "python":
+        return 3e-7 + 6e-8 * n
+    if backend == "numpy":
+        per_element = 2.5e-10 if op == "dot" else 6e-10
+        if op == "dot" and threads > 1:
+            per_element /= 1.6
+        return 1.5e-6 + per_element * n
+    if backend == "numba":
+        return 3e-7 + 3.5e-10 * n
+    return (4e-6 if threads == 1 else 9e-6) + 3.5e-10 * n / threads**0.8
+
+
+def stats_for(median: float, *, spread: float = 0.035, rounds: int | None = None) -> dict:
+    q1, q3 = median * (1 - spread / 2), median * (1 + spread / 2)
+    rounds = rounds or max(5, min(20_000, int(0.5 / median)))
+    iterations = max(1, int(2e-5 / median))
+    return {
+        "min": median * 0.97,
+        "max": median * 1.6,
+        "mean": median * 1.01,
+        "stddev": median * spread / 1.35,
+        "rounds": rounds,
+        "median": median,
+        "iqr": q3 - q1,
+        "q1": q1,
+        "q3": q3,
+        "iqr_outliers": 3,
+        "stddev_outliers": 2,
+        "outliers": "2;3",
+        "ld15iqr": median * 0.97,
+        "hd15iqr": median * 1.05,
+        "ops": 1 / median,
+        "total": median * rounds * iterations,
+        "iterations": iterations,
+    }
+
+
+def benchmark_entry(op, backend, dtype, threads, sizes, median, **stats_options) -> dict:
+    itemsize = 4 if dtype == "float32" else 8
+    shape = "x".join(f"{k}{v}" for k, v in sizes.items())
+    name = f"test_{op}[{op}-{backend}-{dtype}-t{threads}-{shape}]"
+    return {
+        "group": f"{op} {dtype}",
+        "name": name,
+        "fullname": f"bench/test_ops.py::{name}",
+        "params": {"op": op, "backend": backend, "dtype": dtype, "threads": threads, **sizes},
+        "param": f"{op}-{backend}-{dtype}-t{threads}-{shape}",
+        "extra_info": {
+            "op": op,
+            "backend": backend,
+            "dtype": dtype,
+            "threads": threads,
+            "sizes": dict(sizes),
+            "flops": 2 * elements(sizes),
+            "bytes": 2 * elements(sizes) * itemsize,
+            "kind": "steady",
+        },
+        "options": {"disable_gc": False, "timer": "perf_counter", "min_rounds": 5},
+        "stats": stats_for(median, **stats_options),
+    }
+
+
+def machine_info(node: str = "vm", brand: str = "Example CPU 9000") -> dict:
+    return {
+        "node": node,
+        "processor": "",
+        "machine": "x86_64",
+        "python_implementation": "CPython",
+        "python_version": "3.11.7",
+        "system": "Linux",
+        "release": "6.1.0",
+        "cpu": {"brand_raw": brand, "count": 2},
+        "vectorbench": {
+            "schema": 1,
+            "quick": False,
+            "cpu": {
+                "brand": brand,
+                "arch": "x86_64",
+                "logical_cores": 2,
+                "physical_cores": 1,
+                "l1d_bytes": 48 * 1024,
+                "l2_bytes": 1024 * 1024,
+                "l3_bytes": 32 * 1024 * 1024,
+                "simd": ["sse4_2", "avx2", "fma"],
+            },
+            "threads": {
+                "all_cores": 2,
+                "numba_threading_layer": "omp",
+                "blas": [
+                    {
+                        "internal_api": "openblas",
+                        "version": "0.3.27",
+                        "num_threads": 2,
+                        "architecture": "Zen",
+                    }
+                ],
+            },
+            "versions": {
+                "python": "3.11.7",
+                "numpy": "2.4.6",
+                "numba": "0.68.1",
+                "llvmlite": "0.46.0",
+                "pytest_benchmark": "5.2.3",
+            },
+            "git": {"commit": "0123456789abcdef", "dirty": False},
+            "timer": {"name": "perf_counter", "resolution_s": RESOLUTION_S},
+            "limits": {
+                "read_GBps": dict(READ_GBPS),
+                "triad_GBps": {"1": 8.0, "2": 12.0},
+                "peak_GFLOPs": {"1": 40.0, "2": 80.0},
+                "method": "numpy sum over 256 MiB; matmul 2000×2000",
+            },
+        },
+    }
+
+
+def make_result(*, model=model_time, node="vm", when="2026-01-01T12:00:00", ops=None) -> dict:
+    """A complete, well-formed result file of the model machine."""
+    benchmarks, not_run = [], []
+    for op in ops or SIZES:
+        for sizes in SIZES[op]:
+            for dtype in DTYPES[op]:
+                for backend, counts in THREADS.items():
+                    for threads in counts:
+                        key = (op, backend, tuple(sizes.items()))
+                        if key in NOT_RUN:
+                            predicted = NOT_RUN[key]
+                            not_run.append(
+                                {
+                                    "op": op,
+                                    "backend": backend,
+                                    "dtype": dtype,
+                                    "threads": threads,
+                                    "sizes": sizes,
+                                    "reason": "predicted over the 0.5 s budget",
+                                    "predicted_s": predicted,
+                                }
+                            )
+                            continue
+                        median = model(op, backend, threads, sizes)
+                        benchmarks.append(
+                            benchmark_entry(op, backend, dtype, threads, sizes, median)
+                        )
+    jit = [
+        {
+            "op": op,
+            "backend": backend,
+            "dtype": "float64",
+            "sizes": SIZES[op][2],
+            "cold_s": 0.4,
+            "warm_s": 0.01,
+            "steady_s": model(op, backend, 1, SIZES[op][2]),
+        }
+        for op in ops or SIZES
+        for backend in ("numba", "numba_parallel")
+    ]
+    return {
+        "machine_info": machine_info(node),
+        "commit_info": {"id": "0123456789abcdef", "dirty": False, "branch": "main"},
+        "benchmarks": benchmarks,
+        "datetime": when,
+        "version": "5.2.3",
+        "vectorbench_not_run": not_run,
+        "vectorbench_jit": jit,
+    }
+
+
+def write(path: Path, data) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def find(data: dict, op, backend, dtype, threads, sizes) -> dict:
+    for entry in data["benchmarks"]:
+        extra = entry["extra_info"]
+        if (extra["op"], extra["backend"], extra["dtype"], extra["threads"], extra["sizes"]) == (
+            op,
+            backend,
+            dtype,
+            threads,
+            sizes,
+        ):
+            return entry
+    raise KeyError((op, backend, dtype, threads, sizes))
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file under ``directory`` with its content."""
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def assert_valid_image(path: Path) -> None:
+    assert path.is_file(), path
+    content = path.read_bytes()
+    assert len(content) > 1000, path
+    if path.suffix == ".png":
+        assert content.startswith(PNG_SIGNATURE), path
+    else:
+        root = ET.fromstring(content)
+        assert root.tag.endswith("svg"), path
+
+
+# --- one report, built once --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A well-formed result file with a few unstable cases, and the report built from it."""
+    base = tmp_path_factory.mktemp("report")
+    data = make_result()
+    noisy = find(data, "dot", "numba_parallel", "float64", 2, {"n": 10})
+    noisy["stats"] = stats_for(noisy["stats"]["median"], spread=0.3)
+    few = find(data, "logistic_cost", "python", "float64", 1, {"m": 1_000_000})
+    few["stats"] = stats_for(few["stats"]["median"], rounds=3)
+    tiny = find(data, "dot", "numba", "float32", 1, {"n": 10})
+    tiny["stats"]["iterations"] = 1  # one 300 ns call per round: 300 ticks of a 1 ns timer
+    source = write(base / "vm-20260101-120000.json", data)
+    out = base / "out"
+    assert main([str(source), "--out", str(out)]) == 0
+    return types.SimpleNamespace(data=data, source=source, out=out)
+
+
+EXPECTED_FIGURES = {
+    "headline",
+    "summary",
+    "jit",
+    *(f"{kind}-{op}" for kind in ("time", "speedup", "roofline") for op in SIZES),
+}
+
+
+def test_every_figure_is_a_valid_png_and_svg(built):
+    figures = built.out / "figures"
+    stems = {path.stem for path in figures.iterdir()}
+    assert stems == EXPECTED_FIGURES
+    for name in EXPECTED_FIGURES:
+        assert_valid_image(figures / f"{name}.png")
+        assert_valid_image(figures / f"{name}.svg")
+
+
+def test_readme_links_only_figures_that_exist(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    linked = {
+        part.split(")")[0] for part in readme.split("](figures/")[1:] if ")" in part
+    }  # e.g. "time-dot.png"
+    assert linked == {f"{name}.{ext}" for name in EXPECTED_FIGURES for ext in ("png", "svg")}
+
+
+def test_table_numbers_are_the_input_numbers(built):
+    table = pd.read_csv(built.out / "table.csv")
+    measured = table[table["status"] == "ok"]
+    assert len(measured) == len(built.data["benchmarks"])
+    assert len(table) == len(built.data["benchmarks"]) + len(built.data["vectorbench_not_run"])
+    for entry in built.data["benchmarks"]:
+        extra, stats = entry["extra_info"], entry["stats"]
+        sizes = extra["sizes"]
+        row = measured[
+            (measured["op"] == extra["op"])
+            & (measured["backend"] == extra["backend"])
+            & (measured["dtype"] == extra["dtype"])
+            & (measured["threads"] == extra["threads"])
+            & (measured["size"] == elements(sizes))
+        ]
+        assert len(row) == 1, extra
+        row = row.iloc[0]
+        assert row["median_s"] == pytest.approx(stats["median"], rel=1e-12)
+        assert row["iqr_s"] == pytest.approx(stats["iqr"], rel=1e-12)
+        assert row["min_s"] == pytest.approx(stats["min"], rel=1e-12)
+        assert row["rounds"] == stats["rounds"]
+        if "m" in sizes:
+            assert row["m"] == sizes["m"]
+        if "n" in sizes:
+            assert row["n"] == sizes["n"]
+        gb_per_s = extra["bytes"] / stats["median"] / 1e9
+        assert row["gb_per_s"] == pytest.approx(gb_per_s, rel=1e-12)
+        assert row["gflop_per_s"] == pytest.approx(extra["flops"] / stats["median"] / 1e9)
+        bandwidth = READ_GBPS[str(extra["threads"])]
+        assert row["bandwidth_share"] == pytest.approx(gb_per_s / bandwidth, rel=1e-12)
+
+
+def test_dot_size_is_n_and_matrix_size_is_m_times_n(built):
+    table = pd.read_csv(built.out / "table.csv")
+    dot = table[table["op"] == "dot"]
+    assert (dot["size"] == dot["n"]).all()
+    forward = table[table["op"] == "logistic_forward"]
+    assert (forward["size"] == forward["m"] * forward["n"]).all()
+    cost = table[table["op"] == "logistic_cost"]
+    assert (cost["size"] == cost["m"]).all()
+    assert cost["n"].isna().all()
+
+
+def test_unstable_numbers_are_flagged(built):
+    table = pd.read_csv(built.out / "table.csv", keep_default_na=False)
+    flags = {
+        (r.op, r.backend, r.dtype, r.threads, r.size): r.flags
+        for r in table.itertuples()
+        if r.flags
+    }
+    assert flags == {
+        ("dot", "numba_parallel", "float64", 2, 10): "spread",
+        ("logistic_cost", "python", "float64", 1, 1_000_000): "few rounds",
+        ("dot", "numba", "float32", 1, 10): "timer resolution",
+    }
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    trust = readme.split("## Numbers not to trust")[1].split("\n## ")[0]
+    assert "IQR 30% of the median" in trust
+    assert "only 3 rounds" in trust
+    assert "under 1000× the timer's resolution" in trust
+
+
+def test_not_run_cases_are_rows_and_listed(built):
+    table = pd.read_csv(built.out / "table.csv", keep_default_na=False)
+    skipped = table[table["status"] == "not run"]
+    assert set(zip(skipped["op"], skipped["backend"], skipped["size"], strict=True)) == {
+        ("dot", "python", 10_000_000),
+        ("logistic_forward", "python", 10_000_000),
+    }
+    assert (skipped["median_s"] == "").all()
+    predicted = skipped[skipped["op"] == "dot"]["predicted_s"].astype(float)
+    assert (predicted == 0.6).all()
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    not_run = readme.split("### Not run")[1].split("\n## ")[0]
+    assert "predicted over the 0.5 s budget" in not_run
+    assert "n = 10⁷" in not_run
+    assert "m × n = 10⁵ × 100" in not_run
+    assert "600 ms" in not_run  # the prediction for the dot product
+
+
+def test_readme_opens_with_the_headline_from_the_data(built):
+    loop = find(built.data, "dot", "python", "float64", 1, {"n": 1_000_000})["stats"]["median"]
+    numpy = find(built.data, "dot", "numpy", "float64", 1, {"n": 1_000_000})["stats"]["median"]
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    opening = readme.split("## The slides' example on this machine")[1].split("\n## ")[0]
+    assert readme.index("## The slides' example") < readme.index("## Op by op")
+    ratio = f"{loop / numpy:.3g}×"  # 60.0003 ms / 251.5 µs
+    assert ratio == "239×"
+    assert f"NumPy is {ratio} faster than the loop" in opening
+    assert format_time(loop) in opening
+    assert format_time(numpy) in opening
+    assert "1,000,000-element float64" in opening
+
+
+def test_readings_are_computed_from_the_numbers(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    dot = readme.split("### `dot`")[1].split("\n### ")[0]
+    loop = model_time("dot", "python", 1, {"n": 1_000_000})
+    numpy = model_time("dot", "numpy", 1, {"n": 1_000_000})
+    assert f"At n = 10⁶, NumPy is {format_ratio(loop / numpy)} faster than the Python loop" in dot
+    # at n = 10 the loop (0.9 µs) beats NumPy (1.5 µs)
+    small = model_time("dot", "numpy", 1, {"n": 10}) / model_time("dot", "python", 1, {"n": 10})
+    assert f"the loop is {format_ratio(small)} faster than NumPy" in dot
+
+
+def test_readings_change_when_the_data_does(tmp_path):
+    def numpy_always_slow(op, backend, threads, sizes):
+        if backend == "numpy":
+            return 2 * model_time(op, "python", 1, sizes)
+        return model_time(op, backend, threads, sizes)
+
+    data = make_result(model=numpy_always_slow, ops=["dot"])
+    run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
+    table = tidy_table(run)
+    readme = render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+    assert "the loop is 2× faster than NumPy" in readme
+    assert "NumPy is 2× faster" not in readme
+    row = next(line for line in readme.splitlines() if line.startswith("| `dot` (float64) |"))
+    assert row.split(" | ")[1] == "at no size (n = 10 to 10⁶)"  # NumPy faster than the loop
+
+
+def test_crossovers_are_reported(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    crossovers = readme.split("## Where the lead changes hands")[1].split("\n## ")[0]
+    header = next(line for line in crossovers.splitlines() if line.startswith("| op |"))
+    assert header.split(" | ")[1] == "NumPy, 1 thread faster than Python loop, 1 thread"
+    row = next(line for line in crossovers.splitlines() if line.startswith("| `dot` (float64) |"))
+    # NumPy (1.5 µs + 0.25 ns·n) overtakes the loop (0.3 µs + 60 ns·n) between n = 10 and 1000:
+    # the log-log interpolation of the speedup between those two sizes crosses 1 at n ≈ 30
+    loop = [model_time("dot", "python", 1, {"n": n}) for n in (10, 1000)]
+    numpy = [model_time("dot", "numpy", 1, {"n": n}) for n in (10, 1000)]
+    logs = [math.log(a / b) for a, b in zip(loop, numpy, strict=True)]
+    estimate = math.exp(math.log(10) + logs[0] / (logs[0] - logs[1]) * math.log(100))
+    assert row.split(" | ")[1] == f"from n ≈ {estimate:.2g} (10 to 10³)"
+
+
+def test_jit_break_even_in_csv_and_readme(built):
+    jit = pd.read_csv(built.out / "jit.csv", keep_default_na=False)
+    sizes = {"m": 1_000, "n": 100}
+    row = jit[(jit["op"] == "logistic_forward") & (jit["backend"] == "numba")].iloc[0]
+    steady = model_time("logistic_forward", "numba", 1, sizes)  # 35.3 µs
+    numpy = model_time("logistic_forward", "numpy", 2, sizes)  # 61.5 µs, at default threads
+    expected = math.ceil((0.4 - steady) / (numpy - steady))
+    assert int(row["calls_vs_numpy_cold"]) == expected
+    assert int(row["calls_vs_numpy_warm"]) == math.ceil((0.01 - steady) / (numpy - steady))
+    assert row["numpy_threads"] == 2
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    row = next(
+        line for line in readme.splitlines() if line.startswith("| `logistic_forward` | Numba |")
+    )
+    assert f"| {expected:,} calls |" in row
+    assert "against NumPy compiling never pays off" in readme  # the dot product, in words
+    # NumPy's dot product on two threads (17.1 µs) beats Numba's loop (35.3 µs): never
+    dot = jit[(jit["op"] == "dot") & (jit["backend"] == "numba")].iloc[0]
+    assert dot["calls_vs_numpy_cold"] == "never"
+    python = model_time("dot", "python", 1, {"n": 100_000})
+    dot_steady = model_time("dot", "numba", 1, {"n": 100_000})
+    assert int(dot["calls_vs_python_cold"]) == math.ceil((0.4 - dot_steady) / (python - dot_steady))
+
+
+def test_course_section_says_not_run_without_a_course_file(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    assert "Course experiments: not run" in readme
+
+
+def test_machine_and_environment_are_described(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    machine = readme.split("## The machine and its environment")[1].split("\n## ")[0]
+    for fact in ("Example CPU 9000", "L3 32 MiB", "avx2", "10 GB/s with 1 thread", "openblas"):
+        assert fact in machine
+    assert "numpy 2.4.6" in machine
+
+
+# --- bad input: one line, exit code 2, previous report untouched --------------------------
+
+
+def _foreign_pytest_benchmark() -> dict:
+    data = make_result(ops=["dot"])
+    del data["machine_info"]["vectorbench"]
+    return data
+
+
+def _wrong_schema() -> dict:
+    data = make_result(ops=["dot"])
+    data["machine_info"]["vectorbench"]["schema"] = 99
+    return data
+
+
+def _median_missing() -> dict:
+    data = make_result(ops=["dot"])
+    del data["benchmarks"][3]["stats"]["median"]
+    return data
+
+
+def _duplicate_case() -> dict:
+    data = make_result(ops=["dot"])
+    data["benchmarks"].append(copy.deepcopy(data["benchmarks"][0]))
+    return data
+
+
+def _bad_sizes() -> dict:
+    data = make_result(ops=["dot"])
+    data["benchmarks"][0]["extra_info"]["sizes"] = {"n": -3}
+    return data
+
+
+def _no_benchmarks() -> dict:
+    data = make_result(ops=["dot"])
+    data["benchmarks"], data["vectorbench_not_run"] = [], []
+    return data
+
+
+BAD_FILES = {
+    "missing": (None, "no such file"),
+    "empty": (b"", "is empty"),
+    "blank": (b"  \n", "is empty"),
+    "truncated": (lambda: json.dumps(make_result(ops=["dot"]))[:5000].encode(), "truncated"),
+    "not json": (b"machine_info: yes\n", "is not valid JSON"),
+    "not utf-8": (b"\xff\xfe\x00{", "not UTF-8"),
+    "foreign": (b'{"hello": 1}', "not a pytest-benchmark result file"),
+    "a list": (b"[1, 2, 3]", "holds a list"),
+    "other suite": (_foreign_pytest_benchmark, "not from this suite"),
+    "schema": (_wrong_schema, "schema 1"),
+    "median missing": (_median_missing, "'median' must be a number"),
+    "duplicate": (_duplicate_case, "measured twice"),
+    "bad sizes": (_bad_sizes, "'n' must be at least 1"),
+    "no results": (_no_benchmarks, "holds no benchmark results"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_file_fails_in_one_line_and_leaves_the_report(kind, built, tmp_path, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(built.out, out)
+    before = snapshot(out)
+    content, problem = BAD_FILES[kind]
+    path = tmp_path / "vm-20260102-120000.json"
+    if callable(content):
+        content = content()
+    if isinstance(content, dict):
+        content = json.dumps(content).encode()
+    if content is not None:
+        path.write_bytes(content)
+    capsys.readouterr()
+
+    assert main([str(path), "--out", str(out)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"reports: {path}: "), err
+    assert problem in err
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_a_failure_while_building_leaves_the_previous_report(built, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(built.out, out)
+    before = snapshot(out)
+
+    def half_drawn(table, run, costs, directory):
+        (directory / "time-dot.png").write_bytes(PNG_SIGNATURE)
+        raise RuntimeError("the figures could not be drawn")
+
+    monkeypatch.setattr(build, "draw_report", half_drawn)
+    with pytest.raises(RuntimeError, match="could not be drawn"):
+        build_report([built.source], out)
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_command_line_error_from_a_fresh_process(tmp_path):
+    missing = tmp_path / "nowhere-20260101-000000.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "reports", str(missing), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"reports: {missing}: no such file\n"
+    assert not (tmp_path / "out").exists()
+
+
+# --- finding and merging files ------------------------------------------------------------
+
+
+def test_newest_result_skips_course_and_partial_files(tmp_path):
+    for name in (
+        "vm-20250101-000000.json",
+        "vm-20260101-000000.json",
+        "other-host-20251231-235959.json",
+        "course-20270101-000000.json",
+        ".partial-vm-20280101-000000.json",
+    ):
+        (tmp_path / name).write_text("{}")
+    assert newest_result(tmp_path).name == "vm-20260101-000000.json"
+
+
+def test_no_result_files_is_an_error(tmp_path, capsys):
+    assert main(["--results", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"reports: {tmp_path}: holds no result files")
+    assert err.count("\n") == 1
+
+
+def test_files_of_one_machine_merge_and_of_two_machines_do_not(tmp_path):
+    dots = write(tmp_path / "vm-20260101-000000.json", make_result(ops=["dot"]))
+    costs = write(
+        tmp_path / "vm-20260101-010000.json",
+        make_result(ops=["logistic_cost"], when="2026-01-01T13:00:00"),
+    )
+    run = read_results([dots, costs])
+    assert set(run.cases["op"]) == {"dot", "logistic_cost"}
+    assert len(run.jit) == 4
+    elsewhere = write(
+        tmp_path / "big-20260101-000000.json", make_result(ops=["logistic_cost"], node="big")
+    )
+    with pytest.raises(ResultFileError, match="another machine"):
+        read_results([dots, elsewhere])
+    with pytest.raises(ResultFileError, match="also measured in"):
+        read_results([dots, write(tmp_path / "vm-20260102-000000.json", make_result(ops=["dot"]))])
+
+
+def test_bandwidth_comes_from_the_closest_thread_count():
+    assert limit_at({"1": 10.0, "2": 16.0}, 1, 2) == 10.0
+    assert limit_at({"1": 10.0, "2": 16.0}, 8, 2) == 16.0
+    assert limit_at({"1": 10.0, "<all>": 16.0}, 2, 2) == 16.0
+    assert math.isnan(limit_at({}, 1, 2))
+
+
+# --- the course section ----------------------------------------------------------------
+
+
+def test_course_section_comes_from_reports_course(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    results.mkdir()
+    write(results / "vm-20260101-000000.json", make_result(ops=["logistic_cost"]))
+    course_file = write(results / "course-20260101-000000.json", {"experiments": 3})
+    calls = {}
+
+    def render(loaded, figures_dir, link_prefix):
+        calls["render"] = (loaded, link_prefix)
+        (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
+        return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
+
+    fake = types.ModuleType("reports.course")
+    fake.load = lambda path: {"loaded from": Path(path).name}
+    fake.render = render
+    monkeypatch.setitem(sys.modules, "reports.course", fake)
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
+
+    out = tmp_path / "out"
+    assert main(["--results", str(results), "--out", str(out)]) == 0
+
+    assert calls["render"] == ({"loaded from": course_file.name}, "figures/")
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "![iris](figures/course-iris.png) from the file" in readme
+    assert (out / "figures" / "course-iris.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_a_bad_course_file_is_a_file_error(tmp_path, monkeypatch, capsys):
+    results = tmp_path / "results"
+    results.mkdir()
+    write(results / "vm-20260101-000000.json", make_result(ops=["logistic_cost"]))
+    course_file = write(results / "course-20260101-000000.json", {"experiments": 3})
+
+    def load(path):
+        raise ValueError(f"{path}: 'experiments' must be an object")
+
+    fake = types.ModuleType("reports.course")
+    fake.load = load
+    monkeypatch.setitem(sys.modules, "reports.course", fake)
+    assert main(["--results", str(results), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"reports: {course_file}: 'experiments' must be an object\n"
+    assert not (tmp_path / "out" / "README.md").exists()
+
+
+# --- comparing two runs ------------------------------------------------------------------
+
+
+def test_comparison_labels_faster_slower_and_noise(tmp_path):
+    def after_change(op, backend, threads, sizes):
+        time = model_time(op, backend, threads, sizes)
+        if backend == "numba":
+            return time / 2  # much faster
+        if backend == "python":
+            return time * 1.3  # slower
+        if backend == "numpy":
+            return time * 1.01  # inside the spread: noise
+        return time * 1.03  # numba_parallel: outside the spread, under the 5% floor
+
+    old = write(tmp_path / "vm-20260101-000000.json", make_result(ops=["dot"]))
+    new_data = make_result(model=after_change, ops=["dot"])
+    new_data["benchmarks"] = [
+        b
+        for b in new_data["benchmarks"]
+        if not (b["extra_info"]["backend"] == "numba" and b["extra_info"]["sizes"]["n"] == 10)
+    ]
+    for entry in new_data["benchmarks"]:  # tighter quartiles: 1.03 is outside the spread
+        if entry["extra_info"]["backend"] == "numba_parallel":
+            entry["stats"] = stats_for(entry["stats"]["median"], spread=0.01)
+    new = write(tmp_path / "vm-20260201-000000.json", new_data)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "README.md").write_text("the main report")
+
+    assert main(["--compare", str(old), str(new), "--out", str(out)]) == 0
+
+    folder = out / "compare-vm-20260101-000000-vs-vm-20260201-000000"
+    table = pd.read_csv(folder / "compare.csv")
+    verdicts = table.groupby("backend")["verdict"].agg(set)
+    assert verdicts["numba"] == {"faster", "only in old run"}
+    assert verdicts["python"] == {"slower"}
+    assert verdicts["numpy"] == {"within noise"}
+    assert verdicts["numba_parallel"] == {"within noise"}
+    numba = table[(table["backend"] == "numba") & (table["verdict"] == "faster")]
+    assert numba["ratio"].to_numpy() == pytest.approx(0.5)
+    assert_valid_image(folder / "compare.png")
+    assert_valid_image(folder / "compare.svg")
+    page = (folder / "README.md").read_text(encoding="utf-8")
+    assert "8 faster, 8 slower" in page
+    assert (out / "README.md").read_text() == "the main report"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "low", "high", "expected"),
+    [
+        (0.5, 0.45, 0.55, compare.FASTER),
+        (2.0, 1.8, 2.2, compare.SLOWER),
+        (0.9, 0.8, 1.02, compare.LEVEL),  # the spread reaches 1
+        (1.03, 1.01, 1.05, compare.LEVEL),  # outside the spread, but under the floor
+        (0.94, 0.93, 0.95, compare.FASTER),
+    ],
+)
+def test_within_noise_rule(ratio, low, high, expected):
+    assert compare.verdict(ratio, low, high) == expected
+
+
+# --- the arithmetic behind the readings -------------------------------------------------
+
+
+def test_crossing_is_interpolated_between_the_sizes_around_it():
+    sizes = [1, 10, 100, 1000]
+    loop = [1e-7 * n for n in sizes]
+    numpy = [1e-6 + 1e-9 * n for n in sizes]
+    lead = analysis.lead_along_sizes(
+        pd.Series(sizes).to_numpy(), pd.Series(loop).to_numpy() / pd.Series(numpy).to_numpy()
+    )
+    (crossing,) = lead.crossings
+    assert (crossing.below, crossing.above) == (10, 100)
+    assert 10 < crossing.estimate < 100
+    assert crossing.contender_ahead_after
+    assert not lead.ahead_at_smallest
+    assert lead.ahead_at_largest
+
+
+def test_break_even_calls():
+    assert analysis.calls_to_break_even(0.5, 1e-4, 2e-4) == 4999
+    assert analysis.calls_to_break_even(1e-4, 1e-4, 2e-4) == 1  # nothing to pay back
+    assert analysis.calls_to_break_even(0.5, 2e-4, 2e-4) == math.inf
+    assert math.isnan(analysis.calls_to_break_even(0.5, 1e-4, math.nan))
+
+
+def test_number_formats():
+    assert format_time(0.0821) == "82.1 ms"
+    assert format_time(4.1e-7) == "410 ns"
+    assert format_time(1.0) == "1 s"
+    assert format_ratio(312.4) == "312×"
+    assert format_ratio(1234.0) == "1,234×"
+    assert format_ratio(0.4123) == "0.412×"
+    assert format_size(1_000_000) == "10⁶"
+    assert format_size(300_000) == "3·10⁵"
+    assert format_size(1_500) == "1,500"
+
+
+def test_read_result_keeps_the_conditions_of_each_case(tmp_path):
+    run = read_result(write(tmp_path / "vm-20260101-000000.json", make_result(ops=["dot"])))
+    assert set(run.cases["timer_resolution_s"]) == {RESOLUTION_S}
+    by_threads = run.cases.groupby("threads")["bandwidth_GBps"].unique()
+    assert list(by_threads[1]) == [10.0]
+    assert list(by_threads[2]) == [16.0]
+    assert run.all_cores == 2
