@@ -122,3 +122,25 @@ def test_keyword_arguments_are_accepted():
     by_name = kernels.get("numba").perceptron_epoch(w=w, b=b, X=X, y=y, eta=eta)
     np.testing.assert_array_equal(by_position[0], by_name[0])
     assert by_position[1:] == by_name[1:]
+
+
+def test_a_backend_missing_an_op_is_an_error(monkeypatch):
+    """A backend module without all eight ops cannot be registered, so no test of it
+    can pass by not running."""
+    monkeypatch.setitem(kernels.backends._MODULES, "incomplete", "kernels.checks")
+    monkeypatch.setitem(kernels.backends._NATIVE, "incomplete", lambda value: value)
+    with pytest.raises(NotImplementedError, match="backend 'incomplete' lacks ops"):
+        kernels.Backend("incomplete")
+
+
+@pytest.mark.parametrize(
+    ("results", "values"),
+    [
+        ((np.array([]),), (np.array([]),)),  # an empty result compares nothing
+        ((), (1.0,)),  # a missing result
+        ((np.ones(3),), (np.ones(2),)),  # the wrong shape
+    ],
+)
+def test_a_comparison_of_nothing_fails(results, values):
+    with pytest.raises(AssertionError):
+        assert_within("logistic_forward", "test", results, values, (0.0,))
