@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from reports import analysis, style
-from reports.figures import new_figure, ratio_axis, save, styled
+from reports.figures import legend_below, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
 from reports.load import CASE_KEY, Run
 from reports.markdown import md_table
@@ -131,7 +131,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
                 color=colour,
                 linestyle=style.linestyle(int(threads), counts[backend]),
                 linewidth=1.0,
-                label=f"{style.series_label(backend, int(threads))}, {dtype}",
+                label=style.series_label(backend, int(threads)),
             )
             real = series["verdict"] != LEVEL
             ax.errorbar(
@@ -167,20 +167,25 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
         ax.axhspan(1 - MIN_CHANGE, 1 + MIN_CHANGE, color="0.85", alpha=0.5, linewidth=0)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ratio_axis(ax.yaxis)
         ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
-        ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
+        if ax in grid[:, 0]:
+            ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
         ax.grid(True, which="major", color="#dddddd", linewidth=0.6)
-    handles: dict[str, object] = {}
-    for ax in grid.ravel()[: len(ops)]:
-        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(text, handle)
-    handles["a real change (filled)"] = Line2D([], [], color="0.3", marker="o", linestyle="")
-    handles["within noise (hollow)"] = Line2D(
-        [], [], color="0.3", marker="o", markerfacecolor="white", linestyle=""
-    )
-    figure.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4)
+    ratio_axis(grid[0, 0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
+    extra = [
+        Line2D([], [], color="0.3", marker=marker, linestyle="", label=dtype)
+        for dtype, marker in _MARKERS.items()
+        if dtype in set(both["dtype"])
+    ]
+    extra += [
+        Line2D([], [], color="0.3", marker="o", linestyle="", label="a real change (filled)"),
+        Line2D(
+            [], [], color="0.3", marker="o", markerfacecolor="white", linestyle="",
+            label="within noise (hollow)",
+        ),
+    ]  # fmt: skip
+    legend_below(figure, grid.ravel()[: len(ops)], extra)
     figure.suptitle(f"{new_name} against {old_name}: time ratio per case (grey band: ±5%)")
     return figure
 

@@ -98,13 +98,26 @@ def seconds_axis(axis) -> None:
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
-def ratio_axis(axis) -> None:
+_RATIO_TICKS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
+
+
+def ratio_axis(axis, values=None) -> None:
+    """A log axis of ratios labelled ``0.1×``, ``1×``, ``10×``.
+
+    When the ratios span less than a decade (``values``: the data drawn, to decide),
+    ticks go at 0.5×, 0.6× … 1.5×, 2× instead, so the axis still has labels.
+    """
+    if values is not None:
+        finite = np.asarray(values, dtype=float)
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        if finite.size and finite.max() / finite.min() < 10 and finite.min() >= 0.3:
+            axis.set_major_locator(ticker.FixedLocator(_RATIO_TICKS))
     axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: _ratio_tick(value)))
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _ratio_tick(value: float) -> str:
-    return f"{value:g}×" if value < 1 else f"{value:,.0f}×"
+    return f"{value:g}×" if value < 10 else f"{value:,.0f}×"
 
 
 def bytes_axis(axis) -> None:
@@ -150,7 +163,7 @@ def _line_style(backend: str, threads: int, counts: dict[str, frozenset[int]]) -
     }
 
 
-def _legend_below(figure: Figure, axes, extra: list | None = None) -> None:
+def legend_below(figure: Figure, axes, extra: list | None = None) -> None:
     """One legend for the whole figure, outside and below the axes: it covers no data."""
     found: dict[str, object] = {}
     for ax in axes:
@@ -164,7 +177,7 @@ def _legend_below(figure: Figure, axes, extra: list | None = None) -> None:
             handles.values(),
             handles.keys(),
             loc="outside lower center",
-            ncols=min(4, len(handles)),
+            ncols=max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8))),
         )
 
 
@@ -191,10 +204,17 @@ _NO_PREDICTION = {"marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.
 
 
 @styled
-def time_figure(table: pd.DataFrame, op: str) -> Figure:
-    """Time per call against size, log–log, one line per backend and thread count."""
+def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
+    """Time per call against size, log–log, one line per backend and thread count.
+
+    Cases not run are marked: at their predicted time if there is one, else on the size
+    axis. ``None`` if nothing of the op was measured or predicted.
+    """
     rows = table[table["op"] == op]
-    dtypes = analysis.dtypes(table, op)
+    plotted = rows[(rows["status"] == "ok") | rows["predicted_s"].notna()]
+    dtypes = analysis.dtypes(plotted, op)
+    if not dtypes:
+        return None
     counts = thread_counts(table)
     figure = new_figure(_panel_width(len(dtypes)), 4.6)
     axes = _panels(figure, len(dtypes))
@@ -251,11 +271,9 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure:
         _log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         seconds_axis(ax.yaxis)
         ax.set_title(dtype)
-        if here.empty or measured(here).empty:
-            _empty(ax, "nothing measured")
     axes[0].set_ylabel("time per call (median, log scale)")
     figure.suptitle(f"{op}: time per call — lower is faster (band: interquartile range)")
-    _legend_below(figure, axes, extra)
+    legend_below(figure, axes, extra)
     return figure
 
 
@@ -265,10 +283,16 @@ _REFERENCES = (("python", "the Python loop"), ("numpy", "NumPy"))
 
 
 @styled
-def speedup_figure(table: pd.DataFrame, op: str) -> Figure:
-    """Speedup over the Python loop (left) and over NumPy (right), per dtype (rows)."""
-    rows = table[table["op"] == op]
-    dtypes = analysis.dtypes(table, op)
+def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
+    """Speedup over the Python loop (left) and over NumPy (right), per dtype (rows).
+
+    ``None`` if neither the loop nor NumPy was measured alongside another backend.
+    """
+    rows = measured(table[table["op"] == op])
+    paired = [analysis.versus(rows, reference) for reference, _ in _REFERENCES]
+    dtypes = analysis.dtypes(pd.concat(paired), op) if any(len(p) for p in paired) else []
+    if not dtypes:
+        return None
     counts = thread_counts(table)
     figure = new_figure(10.0, 0.6 + 3.8 * len(dtypes))
     grid = figure.subplots(len(dtypes), 2, squeeze=False)
@@ -297,7 +321,7 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure:
             ratio_axis(ax.yaxis)
             ax.set_title(f"over {name} ({dtype}): above 1× is faster")
     figure.suptitle(f"{op}: how many times faster than the Python loop and than NumPy")
-    _legend_below(figure, grid.ravel())
+    legend_below(figure, grid.ravel())
     return figure
 
 
@@ -307,25 +331,25 @@ _CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
 
 
 @styled
-def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure:
+def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
     """Achieved GB/s against data moved per call, under the measured bandwidth, with caches."""
     rows = measured(table[table["op"] == op])
-    dtypes = analysis.dtypes(table, op)
+    rows = rows[rows["bytes"] > 0]
+    dtypes = analysis.dtypes(rows, op)
+    if not dtypes:
+        return None
     counts = thread_counts(table)
     figure = new_figure(_panel_width(len(dtypes)), 4.6)
     axes = _panels(figure, len(dtypes))
     read = (run.suite.get("limits") or {}).get("read_GBps") or {}
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
-        here = rows[(rows["dtype"] == dtype) & (rows["bytes"] > 0)]
+        here = rows[rows["dtype"] == dtype]
         for backend, threads, series in _series(here):
             line = _line_style(backend, threads, counts)
             ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
         _log_axes(ax, "data moved per call (log scale)", "")
         bytes_axis(ax.xaxis)
-        if here.empty:
-            _empty(ax, "nothing measured")
-            continue
         for threads, value in sorted(read.items(), key=lambda item: item[0]):
             ax.axhline(
                 value,
@@ -338,7 +362,7 @@ def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure:
         ax.set_title(dtype)
     axes[0].set_ylabel("achieved throughput (GB/s, log scale)")
     figure.suptitle(f"{op}: memory throughput against data size (grey: the machine's limits)")
-    _legend_below(figure, axes)
+    legend_below(figure, axes)
     return figure
 
 
@@ -459,7 +483,7 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
     ops = list(chosen)
     columns = min(4, len(ops))
     rows_count = math.ceil(len(ops) / columns)
-    figure = new_figure(0.6 + 3.3 * columns, 0.9 + 3.0 * rows_count)
+    figure = new_figure(max(8.5, 0.6 + 3.3 * columns), 0.9 + 3.0 * rows_count)
     grid = figure.subplots(rows_count, columns, squeeze=False)
     for ax in grid.ravel()[len(ops) :]:
         ax.set_visible(False)
@@ -529,7 +553,7 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
         [], [], color="0.5", marker="o", markeredgecolor="black", linestyle="",
         label="compiling has paid for itself against NumPy (after that many calls)",
     )  # fmt: skip
-    _legend_below(figure, grid.ravel()[: len(ops)], [paid])
+    legend_below(figure, grid.ravel()[: len(ops)], [paid])
     return figure
 
 
@@ -600,7 +624,12 @@ def headline_figure(head: analysis.Headline) -> Figure:
 
 def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: Path) -> set[str]:
     """Every figure of the report into ``directory``; returns the stems written."""
-    written = set()
+    written: set[str] = set()
+
+    def keep(figure: Figure | None, name: str) -> None:
+        if figure is not None:
+            written.add(save(figure, directory, name))
+
     head = analysis.headline(table)
     if head is not None and not head.rows.empty:
         written.add(save(headline_figure(head), directory, stem("headline")))
@@ -608,10 +637,9 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     if not summary.empty:
         written.add(save(summary_figure(summary), directory, stem("summary")))
     for op in analysis.ops(table):
-        written.add(save(time_figure(table, op), directory, stem("time", op)))
-        if not measured(table[table["op"] == op]).empty:
-            written.add(save(speedup_figure(table, op), directory, stem("speedup", op)))
-            written.add(save(roofline_figure(table, op, run), directory, stem("roofline", op)))
+        keep(time_figure(table, op), stem("time", op))
+        keep(speedup_figure(table, op), stem("speedup", op))
+        keep(roofline_figure(table, op, run), stem("roofline", op))
     if not costs.empty:
         written.add(save(jit_figure(costs), directory, stem("jit")))
     return written

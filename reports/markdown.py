@@ -80,6 +80,24 @@ def _faster(ratio: float, subject: str, other: str) -> str:
     return f"{other} is {format_ratio(1 / ratio)} faster than {subject}"
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _relative(ratio: float) -> str:
+    """``239.4`` → ``"239× faster"``; ``0.95`` → ``"1.05× slower"``."""
+    return f"{format_ratio(ratio)} faster" if ratio >= 1 else f"{format_ratio(1 / ratio)} slower"
+
+
+def _work_dominates(times: pd.Series) -> bool:
+    """Whether a series' time grows with size: at the largest, 10× or more the smallest's.
+
+    If it does not, its times are mostly the fixed cost of a call, and comparing them
+    compares call overheads, not the loops inside.
+    """
+    return len(times) > 1 and times.iloc[-1] >= 10 * times.iloc[0]
+
+
 def md_table(header: list[str], rows: Iterable[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -184,7 +202,7 @@ def _headline(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
             f"**A Python `for` loop takes {format_time(loop['median_s'])} to compute {what}; "
             f"`np.dot` takes {format_time(numpy_one['median_s'])} "
             f"({style.threads_label(int(numpy_one['threads']))}). "
-            f"{_faster(ratio, 'NumPy', 'the loop')}.**"
+            f"{_sentence(_faster(ratio, 'NumPy', 'the loop'))}.**"
         )
     elif loop is not None and math.isfinite(loop["predicted_s"]):
         ratio = loop["predicted_s"] / numpy_one["median_s"]
@@ -241,7 +259,7 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
                 rows.append([name, f"not run ({predicted})", "—"])
                 continue
             against = (
-                format_ratio(loop["median_s"] / row.median_s) + " faster"
+                _relative(loop["median_s"] / row.median_s)
                 if loop is not None and backend != "python"
                 else "—"
             )
@@ -251,6 +269,18 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
 
 def _headline_why(loop: pd.Series | None, numpy_one: pd.Series, run: Run) -> str:
     if loop is None:
+        return ""
+    ratio = loop["median_s"] / numpy_one["median_s"]
+    if ratio < 1:
+        return (
+            f"Why the loop wins here: with only {format_count(loop['size'])} elements there is "
+            "little work, and NumPy's fixed cost per call — checking the arguments, "
+            "dispatching to compiled code, returning a result — outweighs it (its call takes "
+            f"{format_time(numpy_one['median_s'])}). [Where the lead changes hands]"
+            "(#where-the-lead-changes-hands) shows from which size NumPy is ahead, if it ever "
+            "is in this run."
+        )
+    if ratio < CLEAR_LEAD:
         return ""
     blas = (run.suite.get("threads") or {}).get("blas") or []
     library = ""
@@ -329,6 +359,8 @@ def _summary_sentence(backend: str, threads: int, rows: pd.DataFrame, dtype: str
 
 def _crossover_columns(table: pd.DataFrame) -> list[tuple[str, int, str, int]]:
     """(contender, its threads, reference, its threads): the questions the table answers."""
+    if measured(table).empty:
+        return []
     most = int(measured(table)["threads"].max())
     columns = [("numpy", 1, "python", 1), ("numba", 1, "numpy", 1)]
     if most > 1:
@@ -346,6 +378,8 @@ def _lead(table: pd.DataFrame, contender: str, threads: int, reference: str, ref
 
 def _crossovers(table: pd.DataFrame) -> str:
     columns = _crossover_columns(table)
+    if not columns:
+        return ""
     rows, used = [], set()
     for op in analysis.ops(table):
         dtype = _primary_dtype(table, op)
@@ -428,8 +462,13 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
     rows = table[table["op"] == op]
     skipped = not_run(rows)
     if len(skipped):
-        lines += ["", "Not run, so missing from the lines above (marked where predicted):", ""]
-        lines += [f"- {_not_run_text(row)}" for _, row in skipped.iterrows()]
+        listed = "\n".join(f"- {_not_run_text(row)}" for _, row in skipped.iterrows())
+        lines += [
+            "",
+            "Not run, so missing from the lines above (marked where predicted):",
+            "",
+            _fold(f"{len(skipped)} cases not run", listed, len(skipped)),
+        ]
     shaky = flagged(rows)
     if len(shaky):
         lines += [
@@ -509,9 +548,10 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
             "the result, dispatching to compiled code — has little work to spread over."
         )
         if small_ratio < 1:
-            text = (
-                f"At the smallest size, {_shape(smallest)}, the loop wins: "
-                f"{_faster(small_ratio, 'NumPy', 'the loop')}."
+            text = f"At the smallest size, {_shape(smallest)}, " + (
+                f"the loop wins: {_faster(small_ratio, 'NumPy', 'the loop')}."
+                if ratio >= 1
+                else f"the loop's lead is {format_ratio(1 / small_ratio)}."
             )
             readings.append(text + (" " + call if fixed_cost_dominates else ""))
         elif small_ratio < ratio / 3:
@@ -550,7 +590,12 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
     else:
         ratio = largest["speedup"]
         text = f"At {_shape(largest)}, {_faster(ratio, 'Numba', 'NumPy')} ({times})."
-        if ratio >= PYTHON_STEPS_LEAD:
+        if not _work_dominates(paired["ref_median_s"]):
+            text += (
+                " NumPy's time hardly grows from the smallest size measured to this one, so "
+                "this compares the fixed costs of a call rather than the loops inside."
+            )
+        elif ratio >= PYTHON_STEPS_LEAD:
             text += (
                 " A gap this large means NumPy's version still does part of its work as "
                 "Python steps — in a per-sample rule, one step per sample — while Numba "
@@ -564,7 +609,7 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
             )
         readings.append(text)
     if (
-        len(paired) > 1
+        _work_dominates(paired["ref_median_s"])
         and smallest["speedup"] >= CLEAR_LEAD
         and not analysis.within_noise(smallest["speedup_low"], smallest["speedup_high"])
     ):
@@ -657,13 +702,15 @@ def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
                 f"{format_ratio(ratio)} as fast as one-thread Numba at {_shape(largest)} "
                 f"(at most {most}× is possible)."
             )
-            if ratio < 1 and not analysis.within_noise(
+            slower = ratio < 1 and not analysis.within_noise(
                 largest["speedup_low"], largest["speedup_high"]
-            ):
+            )
+            if slower:
                 text = (
                     f"With {style.threads_label(int(most))}, Numba parallel is "
-                    f"{format_ratio(1 / ratio)} slower than one-thread Numba even at "
-                    f"{_shape(largest)}: starting and joining threads costs more than they save."
+                    f"{format_ratio(1 / ratio)} slower than one-thread Numba at "
+                    f"{_shape(largest)}, the largest size measured: starting and joining the "
+                    "threads costs more than they save."
                 )
             elif largest["bandwidth_share"] >= MEMORY_BOUND and ratio < 0.8 * most:
                 text += (
@@ -673,7 +720,12 @@ def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
                 )
             readings.append(text)
             cost = smallest["median_s"] - smallest["ref_median_s"]
-            if len(series) > 1 and smallest["speedup"] < 1 and cost > smallest["ref_median_s"]:
+            if (
+                not slower
+                and len(series) > 1
+                and smallest["speedup"] < 1
+                and cost > smallest["ref_median_s"]
+            ):
                 readings.append(
                     f"At {_shape(smallest)}, the threads make it "
                     f"{format_ratio(1 / smallest['speedup'])} slower: waking them and splitting "

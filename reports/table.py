@@ -65,8 +65,8 @@ def tidy_table(run: Run) -> pd.DataFrame:
     table = run.cases.copy()
     ok = table["status"] == "ok"
     median = table["median_s"].where(ok)
-    table["gb_per_s"] = table["bytes"] / median / 1e9
-    table["gflop_per_s"] = table["flops"] / median / 1e9
+    table["gb_per_s"] = table["bytes"].astype("float64") / median / 1e9
+    table["gflop_per_s"] = table["flops"].astype("float64") / median / 1e9
     table["bandwidth_share"] = table["gb_per_s"] / table["bandwidth_GBps"]
     table["iqr_rel"] = table["iqr_s"] / median
     table["stddev_rel"] = table["stddev_s"] / table["mean_s"].where(ok)

@@ -433,8 +433,10 @@ def test_readings_change_when_the_data_does(tmp_path):
     run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
     table = tidy_table(run)
     readme = render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
-    assert "the loop is 2× faster than NumPy" in readme
+    assert "The loop is 2× faster than NumPy.**" in readme  # the headline
+    assert "At n = 10⁶, the Python loop is 2× faster than NumPy" in readme
     assert "NumPy is 2× faster" not in readme
+    assert "Why the loop wins here" in readme
     row = next(line for line in readme.splitlines() if line.startswith("| `dot` (float64) |"))
     assert row.split(" | ")[1] == "at no size (n = 10 to 10⁶)"  # NumPy faster than the loop
 
@@ -489,6 +491,40 @@ def test_machine_and_environment_are_described(built):
     for fact in ("Example CPU 9000", "L3 32 MiB", "avx2", "10 GB/s with 1 thread", "openblas"):
         assert fact in machine
     assert "numpy 2.4.6" in machine
+
+
+def _nothing_run(data: dict) -> None:
+    data["vectorbench_not_run"] += [
+        {**{key: b["extra_info"][key] for key in ("op", "backend", "dtype", "threads", "sizes")},
+         "reason": "the machine was busy", "predicted_s": None}
+        for b in data["benchmarks"]
+    ]  # fmt: skip
+    data["benchmarks"] = []
+
+
+def _no_machine_details(data: dict) -> None:
+    suite = data["machine_info"]["vectorbench"]
+    for key in ("limits", "timer", "threads"):
+        del suite[key]
+    suite["cpu"] = {}
+
+
+def _only_numba(data: dict) -> None:
+    data["benchmarks"] = [b for b in data["benchmarks"] if b["extra_info"]["backend"] == "numba"]
+
+
+@pytest.mark.parametrize("change", [_nothing_run, _no_machine_details, _only_numba])
+def test_sparse_runs_still_make_a_report(change, tmp_path):
+    data = make_result(ops=["logistic_cost"])
+    change(data)
+    source = write(tmp_path / "vm-20260101-000000.json", data)
+    assert main([str(source), "--out", str(tmp_path / "out")]) == 0
+    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "## The machine and its environment" in readme
+    for figure in (tmp_path / "out" / "figures").iterdir():
+        assert_valid_image(figure)
+    table = pd.read_csv(tmp_path / "out" / "table.csv")
+    assert len(table) == len(data["benchmarks"]) + len(data["vectorbench_not_run"])
 
 
 # --- bad input: one line, exit code 2, previous report untouched --------------------------
