@@ -120,9 +120,13 @@ def _ratio_tick(value: float) -> str:
     return f"{value:g}×" if value < 10 else f"{value:,.0f}×"
 
 
-def bytes_axis(axis) -> None:
-    """Ticks at powers of 32 bytes: 32 B, 1 KiB, 32 KiB, 1 MiB, … (caches come in KiB, MiB)."""
-    axis.set_major_locator(ticker.LogLocator(base=32.0))
+def bytes_axis(axis, values) -> None:
+    """Ticks at powers of 32 bytes: 32 B, 1 KiB, 32 KiB, 1 MiB, … (caches come in KiB, MiB);
+    at powers of 2 when the data spans too little for that."""
+    values = np.asarray(values, dtype=float)
+    wide = values.size and values.max() / values.min() >= 32.0**3
+    base = 32.0 if wide else 2.0
+    axis.set_major_locator(ticker.LogLocator(base=base, numticks=10))
     axis.set_minor_locator(ticker.NullLocator())
     axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_bytes(value)))
 
@@ -349,7 +353,9 @@ def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
             line = _line_style(backend, threads, counts)
             ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
         _log_axes(ax, "data moved per call (log scale)", "")
-        bytes_axis(ax.xaxis)
+        bytes_axis(ax.xaxis, rows["bytes"])
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         for threads, value in sorted(read.items(), key=lambda item: item[0]):
             ax.axhline(
                 value,
@@ -387,6 +393,7 @@ def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
                 fontsize=8,
                 color="0.35",
                 transform=bottom,
+                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0},
             )
 
 
