@@ -17,7 +17,7 @@ from reports.load import Run
 from reports.style import backend_rank, dtype_rank, op_rank
 
 # A number is flagged when ...
-SPREAD_LIMIT = 0.10  # ... its IQR exceeds 10% of the median, or its stddev 10% of the mean;
+SPREAD_LIMIT = 0.10  # ... its IQR exceeds 10% of the median (robust to rare outliers);
 TIMER_FACTOR = 1000  # ... one timed round lasts less than 1000 timer ticks;
 MIN_ROUNDS = 5  # ... or it rests on fewer than 5 rounds.
 
@@ -87,7 +87,7 @@ def _report_order(column: pd.Series) -> pd.Series:
 
 
 def _flags(table: pd.DataFrame) -> pd.Series:
-    spread = (table["iqr_rel"] > SPREAD_LIMIT) | (table["stddev_rel"] > SPREAD_LIMIT)
+    spread = table["iqr_rel"] > SPREAD_LIMIT
     round_time = table["median_s"] * table["iterations"].astype("float64")
     timer = round_time < TIMER_FACTOR * table["timer_resolution_s"]
     rounds = (table["rounds"] < MIN_ROUNDS).fillna(False).astype(bool)
