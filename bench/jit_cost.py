@@ -29,18 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.ladders import JIT_SIZES
 
-JIT_SIZES = {
-    "dot": {"n": 10_000},
-    "logistic_cost": {"m": 10_000},
-    "logistic_forward": {"m": 1_000, "n": 10},
-    "logistic_backward": {"m": 1_000, "n": 10},
-    "logistic_gradient": {"m": 1_000, "n": 10},
-    "adaline_gd_epoch": {"m": 1_000, "n": 10},
-    "adaline_sgd_epoch": {"m": 1_000, "n": 10},
-    "perceptron_epoch": {"m": 1_000, "n": 10},
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _steady(function, args, seconds: float = 0.05) -> float:
@@ -58,8 +49,13 @@ def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
     """Runs in the fresh process: first-call times of each op, then steady times."""
     start = time.perf_counter()
     import numba
+    import numpy as np
 
-    numba.njit(lambda x: x + 1)(1)  # Numba's one-time start-up, kept off the ops
+    # Numba's one-time start-up (and its thread pool's, for the parallel backend), kept
+    # off the ops' first calls.
+    numba.njit(lambda x: x + 1)(1)
+    if backend == "numba_parallel":
+        numba.njit(parallel=True)(lambda a: a.sum())(np.ones(4))
     startup = time.perf_counter() - start
 
     import kernels

@@ -64,6 +64,28 @@ LADDERS: dict[str, dict[str, list]] = {
 }
 
 
+# Sizes for Numba's compile-cost probe (bench/jit_cost.py): small, so compilation, not
+# the work, dominates the first call.
+JIT_SIZES = {
+    "dot": {"n": 10_000},
+    "logistic_cost": {"m": 10_000},
+    **{op: {"m": 1_000, "n": FEATURES} for op in
+       ("logistic_forward", "logistic_backward", "logistic_gradient", "adaline_gd_epoch")},
+    **{op: {"m": 1_000, "n": SEQUENTIAL_FEATURES} for op in SEQUENTIAL_OPS},
+}  # fmt: skip
+
+
+def calibration_sizes(op: str) -> dict[str, int]:
+    """A small problem of the ladder's own shape, to predict the slow backends' times."""
+    if op == "dot":
+        return {"n": 2_000}
+    if op == "logistic_cost":
+        return {"m": 2_000}
+    return (
+        {"m": 200, "n": SEQUENTIAL_FEATURES} if op in SEQUENTIAL_OPS else {"m": 20, "n": FEATURES}
+    )
+
+
 def sizes_of(op: str, ladder: str) -> Iterator[dict[str, int]]:
     """The sizes of ``op`` on ``ladder``, as the op's own size names."""
     sizes = LADDERS[ladder]

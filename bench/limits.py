@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 from threadpoolctl import threadpool_limits
 
-from bench.machine import all_cores
+from bench.threads import one_and_all
 
 
 @njit(fastmath=True, cache=True)
@@ -82,8 +82,7 @@ def _best_seconds(function, *args, repeats: int) -> float:
 
 def measure(array_bytes: int = 256 * 2**20, matrix: int = 1500, repeats: int = 7) -> dict:
     """The machine's limits at one thread and at all cores, keyed by thread count."""
-    cores = all_cores()
-    thread_counts = sorted({1, cores})
+    thread_counts = one_and_all()
     n = array_bytes // 8
     a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
     A = np.random.default_rng(0).standard_normal((matrix, matrix))

@@ -150,7 +150,7 @@ def timer_info() -> dict:
 
 
 def machine_slug() -> str:
-    """A file-name-safe machine name: host and CPU."""
+    """A file-name-safe machine name: the host's."""
     host = re.sub(r"[^A-Za-z0-9]+", "-", platform.node()).strip("-") or "machine"
     return host[:40]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import time
 
+import numpy as np
 import pytest
 
 import kernels
@@ -34,13 +35,7 @@ def inputs(op: str, sizes: tuple, dtype: str) -> tuple:
 def seconds_per_element(op: str, backend: str) -> float:
     """How long the slow backends take per array element, from a small calibration run:
     their time grows linearly with the elements, which predicts the large cases."""
-    sizes = (
-        {"n": 2_000}
-        if op == "dot"
-        else {"m": 2_000}
-        if op == "logistic_cost"
-        else {"m": 200, "n": 10}
-    )
+    sizes = ladders.calibration_sizes(op)
     implementation = kernels.get(backend)
     args = implementation.prepare(op, *kernels.make_inputs(op, sizes, "float64"))
     kernel = implementation.kernel(op)
@@ -66,13 +61,12 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
     implementation = kernels.get(backend)
     args = implementation.prepare(op, *inputs(op, tuple(sizes.items()), dtype))
     kernel = implementation.kernel(op)
-    itemsize = 4 if dtype == "float32" else 8
     benchmark.group = f"{op} {dtype}"
     benchmark.extra_info.update(
         {
             **case,
             "flops": spec.flops(sizes),
-            "bytes": spec.bytes_moved(sizes, itemsize),
+            "bytes": spec.bytes_moved(sizes, np.dtype(dtype).itemsize),
             "kind": "steady",
         }
     )

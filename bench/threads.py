@@ -14,11 +14,14 @@ from bench.machine import all_cores
 MULTITHREADED = ("numpy", "numba_parallel")
 
 
+def one_and_all() -> list[int]:
+    """One thread, and all cores (the same on a one-core machine)."""
+    return sorted({1, all_cores()})
+
+
 def thread_counts(backend: str) -> list[int]:
     """One thread for every backend; all cores too for the multi-threaded ones."""
-    if backend in MULTITHREADED:
-        return sorted({1, all_cores()})
-    return [1]
+    return one_and_all() if backend in MULTITHREADED else [1]
 
 
 @contextlib.contextmanager

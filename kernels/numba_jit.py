@@ -3,24 +3,55 @@
 Numba compiles each loop kernel to machine code for the dtypes it is called with
 (float32 stays float32), on one thread. Compiled code is cached on disk beside the
 source, so only the first call on a machine pays for compilation (the benchmarks
-measure that cost on its own).
+measure that cost on its own); the cache is dropped when a kernel source changes.
 
 ``fastmath`` allows only reassociation and contraction into fused multiply-adds: a sum
 may be computed in any order (which lets LLVM use SIMD lanes for a reduction) and
 a*b + c may round once instead of twice. Neither moves a result outside the
-error bound n·eps·Σ|terms| of a sum; "no NaN/inf" and approximate functions are not
+error bound γₙ·Σ|terms| (γₙ ≈ n·u) of a sum; "no NaN/inf" and approximate functions are not
 allowed, so NaN and inf propagate as in the other backends.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+from pathlib import Path
+
 import numpy as np
-from numba import njit
+from numba import config, njit
 from numba.extending import overload, register_jitable
 
 from kernels import python_loops
 
 FASTMATH = frozenset({"reassoc", "contract"})
+KERNEL_SOURCES = ("python_loops.py", "numba_jit.py", "numba_parallel.py")
+
+
+def forget_stale_compiled_code() -> None:
+    """Drop Numba's cached machine code when any kernel source has changed.
+
+    Numba checks only the timestamp of the file that defines a compiled function, but
+    the kernels of numba_parallel.py compile the loops of python_loops.py too: edit a
+    loop there and numba_parallel would keep running the old one. A digest of all three
+    files, kept beside the cache, notices the edit.
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha256(b"".join((here / name).read_bytes() for name in KERNEL_SOURCES))
+    cache_dirs = [Path(config.CACHE_DIR)] if config.CACHE_DIR else [here / "__pycache__"]
+    with contextlib.suppress(OSError):  # a read-only checkout just keeps its cache
+        for cache_dir in cache_dirs:
+            stamp = cache_dir / "kernel-sources.sha256"
+            if stamp.exists() and stamp.read_text() == digest.hexdigest():
+                continue
+            for name in KERNEL_SOURCES:
+                for cached in cache_dir.rglob(f"{Path(name).stem}.*.nb[ic]"):
+                    cached.unlink()
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(digest.hexdigest())
+
+
+forget_stale_compiled_code()
 
 
 def jit(function):
@@ -32,6 +63,7 @@ def jit(function):
 # walks are also what each thread of numba_parallel runs on its block of rows); zeros
 # and copy make lists in Python and arrays of the input's dtype here.
 for helper in (
+    python_loops.net_input,
     python_loops.sigmoid,
     python_loops.cross_entropy,
     python_loops.sigmoid_and_cross_entropy,

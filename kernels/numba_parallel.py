@@ -2,10 +2,10 @@
 
 Independent samples are shared out among threads. A scalar sum (``total +=`` inside a
 ``prange``) is a reduction Numba combines across threads by itself. The ops that sum
-vectors over the samples — the gradients Xᵀ·errors — cut the rows into one block per
-thread (``MAX_BLOCKS``); each thread runs the one-thread walk of ``python_loops`` (the
-``*_sums`` functions) on its block, into its own partial vector, and the few partial
-vectors are added at the end. Same loop, more cores.
+vectors over the samples — the gradients Xᵀ·errors — cut the rows into blocks
+(``BLOCKS``) that the threads share out; each block runs the one-thread walk of
+``python_loops`` (the ``*_sums`` functions) into its own partial vector, and the
+partial vectors are added at the end. Same loop, more cores.
 
 The per-sample rules (``adaline_sgd_epoch``, ``perceptron_epoch``) cannot be split:
 each sample's update changes the weights the next sample sees. They reuse the
@@ -15,7 +15,7 @@ one-thread kernels of ``numba_jit`` unchanged.
 from __future__ import annotations
 
 import numpy as np
-from numba import config, njit, prange
+from numba import njit, prange
 from numba.extending import register_jitable
 
 from kernels import numba_jit
@@ -27,15 +27,22 @@ from kernels.python_loops import (
     sigmoid,
 )
 
-# One block of rows per thread Numba may start. A constant, not get_num_threads():
-# that call stops Numba from caching the compiled kernel. With fewer threads at run time
-# (numba.set_num_threads) a thread simply takes several blocks.
-MAX_BLOCKS = config.NUMBA_NUM_THREADS
+# The rows are cut into at most BLOCKS blocks of at least MIN_BLOCK_ROWS rows. A fixed
+# count, not one per thread: the threads share the blocks out among themselves, the
+# partial sums (and so the rounding) are the same whatever the number of threads, and
+# nothing machine-specific is frozen into the compiled code Numba caches on disk.
+BLOCKS = 64
+MIN_BLOCK_ROWS = 64
 
 
 def parallel_jit(function):
     """Compile a kernel whose ``prange`` loops run on all of Numba's threads."""
     return njit(parallel=True, cache=True, fastmath=set(numba_jit.FASTMATH))(function)
+
+
+@register_jitable
+def block_count(m):
+    return max(1, min(BLOCKS, m // MIN_BLOCK_ROWS))
 
 
 @register_jitable
@@ -86,7 +93,7 @@ def logistic_cost(A, y, eps):
 @parallel_jit
 def logistic_backward(X, A, y):
     m, n = X.shape
-    blocks = min(MAX_BLOCKS, m)
+    blocks = block_count(m)
     partial_dw = np.zeros((blocks, n), A.dtype)
     partial_error_sum = np.zeros(blocks)
     for block in prange(blocks):
@@ -103,7 +110,7 @@ def logistic_backward(X, A, y):
 @parallel_jit
 def logistic_gradient(w, b, X, y, eps):
     m, n = X.shape
-    blocks = min(MAX_BLOCKS, m)
+    blocks = block_count(m)
     partial_dw = np.zeros((blocks, n), w.dtype)
     partial_cost = np.zeros(blocks)
     partial_error_sum = np.zeros(blocks)
@@ -121,7 +128,7 @@ def logistic_gradient(w, b, X, y, eps):
 @parallel_jit
 def adaline_gd_epoch(w, b, X, y, eta):
     m, n = X.shape
-    blocks = min(MAX_BLOCKS, m)
+    blocks = block_count(m)
     partial_gradient = np.zeros((blocks, n), w.dtype)
     partial_error_sum = np.zeros(blocks)
     partial_squared_sum = np.zeros(blocks)

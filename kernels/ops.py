@@ -233,8 +233,9 @@ OPS: dict[str, Op] = {
             params=(_w, _b, _X, _y, _eta),
             returns=("vector", "scalar", "count"),
             size_names=("m", "n"),
-            # the net inputs alone: an epoch without mistakes makes no updates
-            flops=lambda s: 2 * s["m"] * s["n"] + 3 * s["m"],
+            # net inputs and updates: as on the slides, every sample applies its update
+            # (zero when the prediction was right)
+            flops=lambda s: 4 * s["m"] * s["n"] + 5 * s["m"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_perceptron_inputs,
             sequential=True,

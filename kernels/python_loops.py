@@ -62,6 +62,14 @@ def sigmoid_and_cross_entropy(z, target, log_eps, log_1m_eps):
     return a, -(target * log_a + (1.0 - target) * log_1m_a)
 
 
+def net_input(w, b, x):
+    """z = w·x + b for one sample: the slides' net_input."""
+    z = b
+    for j in range(len(w)):
+        z += w[j] * x[j]
+    return z
+
+
 # --- the ops ---------------------------------------------------------------------------
 
 
@@ -78,9 +86,7 @@ def logistic_forward(w, b, X):
     A = zeros(len(X), w)
     for i in range(len(X)):
         x = X[i]
-        z = b
-        for j in range(len(w)):
-            z += w[j] * x[j]
+        z = net_input(w, b, x)
         A[i] = sigmoid(z)
     return A
 
@@ -125,9 +131,7 @@ def logistic_gradient_sums(w, b, X, y, eps, dw):
     error_sum = 0.0
     for i in range(len(X)):
         x = X[i]
-        z = b
-        for j in range(len(w)):
-            z += w[j] * x[j]
+        z = net_input(w, b, x)
         a, loss = sigmoid_and_cross_entropy(z, y[i], log_eps, log_1m_eps)
         cost += loss
         error = a - y[i]
@@ -158,9 +162,7 @@ def adaline_gd_sums(w, b, X, y, gradient):
     squared_sum = 0.0
     for i in range(len(X)):
         x = X[i]
-        z = b
-        for j in range(len(w)):
-            z += w[j] * x[j]
+        z = net_input(w, b, x)
         error = y[i] - z
         error_sum += error
         squared_sum += error * error
@@ -189,9 +191,7 @@ def adaline_sgd_epoch(w, b, X, y, eta):
     w = copy(w)
     for i in range(m):
         x = X[i]
-        z = b
-        for j in range(n):
-            z += w[j] * x[j]
+        z = net_input(w, b, x)
         error = y[i] - z
         for j in range(n):
             w[j] += eta * error * x[j]
@@ -199,9 +199,7 @@ def adaline_sgd_epoch(w, b, X, y, eta):
     cost = 0.0
     for i in range(m):
         x = X[i]
-        z = b
-        for j in range(n):
-            z += w[j] * x[j]
+        z = net_input(w, b, x)
         error = y[i] - z
         cost += error * error
     return w, b, cost / 2.0
@@ -210,17 +208,15 @@ def adaline_sgd_epoch(w, b, X, y, eta):
 def perceptron_epoch(w, b, X, y, eta):
     """Rosenblatt's rule sample by sample, in row order; counts the samples that moved w.
 
-    As on the slides, every sample applies its update, which is zero when the
-    prediction was right: no branch for the processor to mispredict.
+    As on the slides, every sample applies its update, zero when the prediction was
+    right: no data-dependent branch around the update for the processor to mispredict.
     """
     m, n = len(X), len(w)
     w = copy(w)
     errors = 0
     for i in range(m):
         x = X[i]
-        z = b
-        for j in range(n):
-            z += w[j] * x[j]
+        z = net_input(w, b, x)
         prediction = 1.0 if z >= 0.0 else -1.0
         update = eta * (y[i] - prediction)
         for j in range(n):

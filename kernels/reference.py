@@ -117,7 +117,7 @@ def _activation(w, b, X, u, tiny):
     return A, np.where(np.isinf(z), 0.0, dA)
 
 
-def _cost_terms(A, y, eps, u):
+def _cost_terms(A, y, eps):
     """Per-sample cross-entropy terms (negated sum parts), and a bound on each."""
     a = np.clip(A, eps, 1 - eps)
     t1 = y * np.log(a)
@@ -127,7 +127,7 @@ def _cost_terms(A, y, eps, u):
 
 def _cost_with_bound(A, y, eps, u, tiny):
     m = len(A)
-    terms, abs_terms = _cost_terms(A, y, eps, u)
+    terms, abs_terms = _cost_terms(A, y, eps)
     bound = _sum_bound(abs_terms.sum(), m + C_F + 4, u, tiny) / m
     return terms.mean(), bound
 
@@ -187,19 +187,22 @@ def _adaline_gd_epoch(w, b, X, y, eta, u, tiny):
     gradient = X.T @ errors
     gradient_bound = np.abs(X).T @ d_errors + _sum_bound(np.abs(X).T @ np.abs(errors), m, u, tiny)
     new_w = w + eta * gradient
+    # η itself is rounded to the dtype: relatively (in γ) and, if tiny, absolutely (η_min).
     w_bound = eta * gradient_bound + gamma(3, u) * (np.abs(w) + eta * np.abs(gradient))
+    w_bound += tiny * np.abs(gradient)
     error_sum = errors.sum()
     sum_bound = d_errors.sum() + _sum_bound(np.abs(errors).sum(), m, u, tiny)
     new_b = b + eta * error_sum
     b_bound = eta * sum_bound + gamma(3, u) * (abs(b) + eta * abs(error_sum))
+    b_bound += tiny * abs(error_sum)
     return (new_w, new_b, cost), (w_bound, b_bound, cost_bound)
 
 
-def _sum_of_squared_errors(w, dw, b, db, X, y, u, tiny):
-    """Σ(y - (Xw + b))²/2 and its bound, given bounds dw, db on the weights."""
+def _sum_of_squared_errors(w, b, weight_bound, X, y, u, tiny):
+    """Σ(y - (Xw + b))²/2 and its bound, given a bound on ‖(δw, δb)‖₂."""
     m = X.shape[0]
     z, dz = _net_input(w, b, X, u, tiny)
-    dz = dz + np.abs(X) @ dw + db
+    dz = dz + np.sqrt(np.sum(X**2, axis=1) + 1) * weight_bound  # Cauchy-Schwarz
     errors = y - z
     d_errors = dz + gamma(1, u) * (np.abs(y) + np.abs(z))
     cost = errors @ errors / 2
@@ -208,23 +211,37 @@ def _sum_of_squared_errors(w, dw, b, db, X, y, u, tiny):
 
 
 def _adaline_sgd_epoch(w, b, X, y, eta, u, tiny):
+    """The bound is carried as one number, δ >= ‖(ŵ - w, b̂ - b)‖₂.
+
+    With x̃ = (x, 1), a step maps the weights θ to θ + η(y - x̃·θ)x̃, whose linear part
+    I - ηx̃x̃ᵀ has norm max(1, |1 - η‖x̃‖²|): an earlier error is carried over at most
+    scaled by that (not amplified for a stable η), and each step adds its own rounding.
+    """
     n = X.shape[1]
     w = w.copy()
-    dw = np.zeros_like(w)
-    db = 0.0
+    bound = 0.0
     for x, target in zip(X, y, strict=True):
         abs_x = np.abs(x)
+        norm_x2 = x @ x + 1.0
         z = x @ w + b
-        dz = abs_x @ dw + db + _sum_bound(abs_x @ np.abs(w) + abs(b), n + 1, u, tiny)
         error = target - z
-        d_error = dz + gamma(1, u) * (abs(target) + abs(z))
+        local_error = _sum_bound(abs_x @ np.abs(w) + abs(b), n + 1, u, tiny)
+        local_error += gamma(1, u) * (abs(target) + abs(z))
         step = eta * error
-        dw = dw + eta * abs_x * d_error + gamma(3, u) * (np.abs(w) + abs(step) * abs_x)
-        db = db + eta * d_error + gamma(3, u) * (abs(b) + abs(step))
+        step_rounding = tiny * abs(error)  # η rounded to a tiny dtype value
+        update_rounding = np.append(
+            gamma(3, u) * (np.abs(w) + abs(step) * abs_x) + step_rounding * abs_x,
+            gamma(3, u) * (abs(b) + abs(step)) + step_rounding,
+        )
+        bound = (
+            max(1.0, abs(1.0 - eta * norm_x2)) * bound
+            + eta * np.sqrt(norm_x2) * local_error
+            + np.linalg.norm(update_rounding)
+        )
         w += step * x
         b += step
-    cost, cost_bound = _sum_of_squared_errors(w, dw, b, db, X, y, u, tiny)
-    return (w, b, cost), (dw + u * np.abs(w), db + u * abs(b), cost_bound)
+    cost, cost_bound = _sum_of_squared_errors(w, b, bound, X, y, u, tiny)
+    return (w, b, cost), (bound + u * np.abs(w), bound + u * abs(b), cost_bound)
 
 
 def _perceptron_epoch(w, b, X, y, eta, u, tiny):
@@ -243,7 +260,7 @@ def _perceptron_epoch(w, b, X, y, eta, u, tiny):
             well_conditioned = False
         update = eta * (target - (1.0 if z >= 0.0 else -1.0))
         if update != 0.0:  # adding 0·x is exact (and NaN if x is not finite)
-            d_update = gamma(2, u) * abs(update)
+            d_update = gamma(2, u) * abs(update) + tiny * abs(update / eta)
             dw = dw + abs_x * d_update + gamma(2, u) * (np.abs(w) + abs(update) * abs_x)
             db = db + d_update + gamma(2, u) * (abs(b) + abs(update))
             errors += 1
@@ -281,8 +298,11 @@ def reference(op: str, args: tuple, dtype) -> Reference:
         own_bounds = (unit_roundoff(np.float64) * abs(values[0]),)
     else:
         _, own_bounds, _ = _evaluate(op, args, np.float64)
+    # ... plus the final rounding of a result into the dtype's subnormal range, which
+    # is absolute (η), not relative.
+    tiny = float(np.finfo(dtype).smallest_subnormal)
     tolerances = tuple(
-        np.asarray(backend) + np.asarray(own)
-        for backend, own in zip(backend_bounds, own_bounds, strict=True)
+        np.asarray(backend) + np.asarray(own) + (tiny if kind != "count" else 0)
+        for kind, backend, own in zip(OPS[op].returns, backend_bounds, own_bounds, strict=True)
     )
     return Reference(values, tolerances, well_conditioned)

@@ -31,8 +31,8 @@ def values(dtype, shape, low=-1e3, high=1e3):
     return hnp.arrays(dtype, shape, elements=elements)
 
 
-def labels(shape, classes):
-    return hnp.arrays(np.float64, shape, elements=st.sampled_from(classes))
+def labels(dtype, shape, classes):
+    return hnp.arrays(dtype, shape, elements=st.sampled_from(classes))
 
 
 def laid_out(array: np.ndarray, layout: str) -> np.ndarray:
@@ -51,29 +51,39 @@ def laid_out(array: np.ndarray, layout: str) -> np.ndarray:
     return array
 
 
+# Samples from 1 to 40, features from 1 to 40 or, now and then, up to 2000.
+SAMPLES = st.integers(1, 40)
+FEATURES = st.one_of(st.integers(1, 40), st.integers(100, 2000))
+
+
 @st.composite
 def problems(draw, op):
-    """Arguments for ``op``: shapes from 1 to large, any dtype and layout."""
+    """Arguments for ``op``: shapes from 1 to large, either dtype, any layout per array."""
     dtype = draw(DTYPES)
-    layout = draw(LAYOUTS)
+
+    def layout(array):
+        return laid_out(array, draw(LAYOUTS))
+
     if op == "dot":
         n = draw(st.integers(1, 5000))
-        a = draw(values(dtype, n))
-        b = draw(values(dtype, n))
-        return laid_out(a, layout), laid_out(b, layout)
-    m = draw(st.integers(1, 40))
-    n = draw(st.integers(1, 40))
-    X = laid_out(draw(values(dtype, (m, n))), layout)
-    w = draw(values(dtype, n, -1.0, 1.0))
-    b = draw(st.floats(-10, 10))
+        return layout(draw(values(dtype, n))), layout(draw(values(dtype, n)))
+    m, n = draw(SAMPLES), draw(FEATURES)
     if op in ("logistic_cost", "logistic_backward"):
-        A = draw(values(dtype, m, 0.0, 1.0))
-        y = labels(m, [0.0, 1.0])
-        return (A, draw(y)) if op == "logistic_cost" else (X, A, draw(y))
+        A = layout(draw(values(dtype, m, 0.0, 1.0)))
+        y = layout(draw(labels(dtype, m, [0.0, 1.0])))
+        if op == "logistic_cost":
+            return A, y
+        return layout(draw(values(dtype, (m, n)))), A, y
+    w = layout(draw(values(dtype, n, -1.0, 1.0)))
+    b = draw(st.floats(-10, 10))
     if op in ("logistic_forward", "logistic_gradient"):
-        X = X / 100  # net inputs up to ~1e4 reach both saturated ends of σ
-        return (w, b, X) if op == "logistic_forward" else (w, b, X, draw(labels(m, [0.0, 1.0])))
-    y = draw(labels(m, [-1.0, 1.0]))
+        # X within ±10: net inputs up to ~1e4 reach both saturated ends of σ
+        X = layout(draw(values(dtype, (m, n), -10.0, 10.0)))
+        if op == "logistic_forward":
+            return w, b, X
+        return w, b, X, layout(draw(labels(dtype, m, [0.0, 1.0])))
+    X = layout(draw(values(dtype, (m, n))))
+    y = layout(draw(labels(dtype, m, [-1.0, 1.0])))
     scale = float(np.max(np.abs(X))) ** 2 + 1.0
     if op == "adaline_gd_epoch":
         eta = draw(st.floats(0.0, 1.0)) / (m * n * scale)

@@ -66,6 +66,21 @@ def test_every_backend_matches_the_reference(op, sizes, dtype):
     assert ref.well_conditioned
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_tolerances_are_tight_enough_to_mean_something(op, dtype):
+    """A bound that grew without limit would accept any answer. On these sizes
+    (m + n up to ~2000) the bounds stay within 2·10⁵ machine epsilons of the largest
+    result: far below the size of any real mistake."""
+    eps = np.finfo(dtype).eps
+    for sizes in SHAPES:
+        args = kernels.make_inputs(op, sizes, dtype, seed=sizes["m"] + sizes["n"])
+        ref, _ = reference_for(op, args)
+        for value, tolerance in zip(ref.values, ref.tolerances, strict=True):
+            scale = max(float(np.max(np.abs(value))), 1.0)
+            assert np.max(tolerance) <= 2e5 * eps * scale, (op, sizes)
+
+
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_backends_agree_with_each_other(op):
     """Each within the bound of the reference, so any two within twice that bound."""
