@@ -1,6 +1,8 @@
 """What this machine can do at best: memory bandwidth and floating-point throughput.
 
-* **Read bandwidth**: summing float64 arrays far larger than the last-level cache,
+* **Read bandwidth**: summing float64 arrays far larger than the last-level cache — 80 MiB
+  each, the footprint of the largest benchmark problems (a 10⁷-element dot product reads
+  two such vectors; the largest X is 160 MB) —
   one stream (Σaᵢ) and two streams at once (Σ(aᵢ + bᵢ), the access pattern of a dot
   product); the faster of the two is the ceiling. Bytes: 8 per element read.
 * **Triad bandwidth** (STREAM's a = b + s·c): two streams read, one written.
@@ -80,7 +82,7 @@ def _best_seconds(function, *args, repeats: int) -> float:
     return best
 
 
-def measure(array_bytes: int = 256 * 2**20, matrix: int = 1500, repeats: int = 7) -> dict:
+def measure(array_bytes: int = 80 * 2**20, matrix: int = 1500, repeats: int = 15) -> dict:
     """The machine's limits at one thread and at all cores, keyed by thread count."""
     thread_counts = one_and_all()
     n = array_bytes // 8

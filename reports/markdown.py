@@ -484,7 +484,7 @@ def _not_run_text(row: pd.Series) -> str:
     details = []
     if row["reason"]:
         details.append(str(row["reason"]))
-    if math.isfinite(row["predicted_s"]):
+    if math.isfinite(row["predicted_s"]) and "predicted" not in str(row["reason"]):
         details.append(f"predicted {format_time(row['predicted_s'])} per call")
     return text + (f" — {'; '.join(details)}" if details else "")
 
