@@ -9,10 +9,13 @@ finite and its error bound meaningful.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from support import assert_matches_reference, reference_for
+
+import kernels
 
 DTYPES = st.sampled_from([np.float64, np.float32])
 LAYOUTS = st.sampled_from(["C", "F", "strided", "transposed"])
@@ -94,57 +97,13 @@ def problems(draw, op):
     return w, b, X, y, eta
 
 
-def _check(op, args):
+@PROFILE
+@pytest.mark.parametrize("op", kernels.OPS)
+@given(data=st.data())
+def test_every_backend_matches_the_reference(op, data):
+    args = data.draw(problems(op), label="arguments")
     # A perceptron whose net input falls within rounding of zero may rightly decide
     # either way: such cases say nothing about correctness.
     ref, _ = reference_for(op, args)
     assume(ref.well_conditioned)
     assert_matches_reference(op, args)
-
-
-@PROFILE
-@given(problems("dot"))
-def test_dot(args):
-    _check("dot", args)
-
-
-@PROFILE
-@given(problems("logistic_forward"))
-def test_logistic_forward(args):
-    _check("logistic_forward", args)
-
-
-@PROFILE
-@given(problems("logistic_cost"))
-def test_logistic_cost(args):
-    _check("logistic_cost", args)
-
-
-@PROFILE
-@given(problems("logistic_backward"))
-def test_logistic_backward(args):
-    _check("logistic_backward", args)
-
-
-@PROFILE
-@given(problems("logistic_gradient"))
-def test_logistic_gradient(args):
-    _check("logistic_gradient", args)
-
-
-@PROFILE
-@given(problems("adaline_gd_epoch"))
-def test_adaline_gd_epoch(args):
-    _check("adaline_gd_epoch", args)
-
-
-@PROFILE
-@given(problems("adaline_sgd_epoch"))
-def test_adaline_sgd_epoch(args):
-    _check("adaline_sgd_epoch", args)
-
-
-@PROFILE
-@given(problems("perceptron_epoch"))
-def test_perceptron_epoch(args):
-    _check("perceptron_epoch", args)
