@@ -168,6 +168,10 @@ def agreement(runs: dict[str, dict], reference: str, m: int, n: int, steps: int)
     ref = runs[reference]
     ref_weights = np.array([*ref["w"], ref["b"]])
     ref_history = np.array(ref["history"], dtype=np.float64)
+    if len(runs) < 2 or ref_history.size == 0:
+        raise ValueError(
+            f"agreement: nothing to compare ({sorted(runs)}, {ref_history.size} epochs)"
+        )
     scale = np.max(np.abs(ref_weights))
     backends = {}
     for backend, run in runs.items():
@@ -175,6 +179,11 @@ def agreement(runs: dict[str, dict], reference: str, m: int, n: int, steps: int)
             continue
         weights = np.array([*run["w"], run["b"]])
         history = np.array(run["history"], dtype=np.float64)
+        if weights.shape != ref_weights.shape or history.shape != ref_history.shape:
+            raise ValueError(
+                f"agreement: {backend} returned weights {weights.shape} and history "
+                f"{history.shape}; {reference} returned {ref_weights.shape} and {ref_history.shape}"
+            )
         weight_diff = float(np.max(np.abs(weights - ref_weights)))
         history_diff = np.abs(history - ref_history) / np.maximum(np.abs(ref_history), 1e-300)
         backends[backend] = {

@@ -789,9 +789,10 @@ def _reading_times(results: dict) -> str:
         ]
         parts.append(
             f"Running on all cores changes little (Numba parallel against Numba: "
-            f"{format_ratio(min(gains))} to {format_ratio(max(gains))}): with {m} samples, "
-            "sharing the work among threads costs about as much as the work itself, and the "
-            "per-sample rules cannot be shared out at all."
+            f"{format_ratio(min(gains))} to {format_ratio(max(gains))}): {m} samples are too "
+            "few to be worth sharing out (the parallel kernels keep so few rows in one block), "
+            "so what is left is the cost of entering a parallel region; and the per-sample "
+            "rules cannot be shared out at all."
         )
     parts.append(
         "The benchmarks at larger sizes show where vectorizing and compiling pay off in "

@@ -146,6 +146,26 @@ def test_backends_agree(case, iris):
         assert_weights_close(result, reference.w, reference.b, rtol)
 
 
+@pytest.mark.parametrize("trainer", [train.adaline_gd, train.logistic_regression])
+def test_backends_agree_where_numba_parallel_splits_the_rows(trainer):
+    """Iris is too small for numba_parallel to cut X into blocks; 500 rows are not, so
+    here its partial gradients are really summed across blocks and threads."""
+    rng = np.random.default_rng(11)
+    m, n, steps = 500, 4, 10
+    labels = rng.integers(0, 2, m)
+    X = rng.standard_normal((m, n)) + np.where(labels[:, None] == 1, 1.0, -1.0)
+    if trainer is train.adaline_gd:
+        y, parameters = np.where(labels == 1, 1.0, -1.0), {"eta": 1e-4, "epochs": steps}
+    else:
+        y, parameters = labels.astype(float), {"eta": 0.5, "iterations": steps}
+    rtol = train.agreement_rtol(m, n, steps)
+    reference = trainer(X, y, backend="python", **parameters)
+    for backend in kernels.BACKENDS[1:]:
+        result = trainer(X, y, backend=backend, **parameters)
+        np.testing.assert_allclose(result.history, reference.history, rtol=rtol, err_msg=backend)
+        assert_weights_close(result, reference.w, reference.b, rtol)
+
+
 def test_results_are_read_only(iris):
     X, y = iris["raw"]
     result = train.perceptron(X, y, eta=0.1, epochs=2)
