@@ -528,3 +528,15 @@ def test_report_names_what_is_missing(course_results, tmp_path):
     path.write_text(json.dumps(broken))
     with pytest.raises(ValueError, match=r"experiments\.adaline_sgd\.runs\.numba\.history"):
         course.load(path)
+
+
+def test_agreement_refuses_to_compare_nothing(course_bench):
+    run = {"w": [1.0, 2.0], "b": 0.5, "history": [3.0, 2.0]}
+    with pytest.raises(ValueError, match="nothing to compare"):
+        course_bench.agreement({"python": run}, "python", m=2, n=2, steps=2)
+    empty = {**run, "history": []}
+    with pytest.raises(ValueError, match="nothing to compare"):
+        course_bench.agreement({"python": empty, "numpy": empty}, "python", m=2, n=2, steps=2)
+    short = {**run, "history": [3.0]}
+    with pytest.raises(ValueError, match="numpy returned weights"):
+        course_bench.agreement({"python": run, "numpy": short}, "python", m=2, n=2, steps=2)
