@@ -5,7 +5,8 @@
 
 Without FILES, the newest result file in reports/results (course-*.json aside) is used.
 Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
-leave the previous report as it was.
+leave the previous report as it was; so does any other failure while building, as
+``reports: <files>: unexpected error: <type>: <message>``.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as error:
         print(f"reports: {error.filename or args.out}: {error.strerror}", file=sys.stderr)
+        return 2
+    except Exception as error:  # e.g. pandas or Matplotlib on odd but valid input
+        inputs = args.compare or args.files or [args.results]
+        names = ", ".join(str(path) for path in inputs)
+        message = (str(error).strip().splitlines() or [""])[0]
+        print(
+            f"reports: {names}: unexpected error: {type(error).__name__}: {message}",
+            file=sys.stderr,
+        )
         return 2
     print(f"reports: wrote {written}")
     return 0

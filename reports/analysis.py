@@ -38,14 +38,16 @@ def versus(
     The reference is taken at the same thread count when it was measured there, else at
     the closest one (fewer threads on a tie) — or at ``reference_threads`` if given.
     ``speedup`` > 1 means the case is faster than the reference; ``speedup_low`` and
-    ``speedup_high`` bound it by the quartiles of both measurements.
+    ``speedup_high`` bound it by the quartiles of both measurements; ``ref_flags`` are
+    the reference's stability flags.
     """
     cases = measured(table)
     ref = cases[cases["backend"] == reference]
     if reference_threads is not None:
         ref = ref[ref["threads"] == reference_threads]
-    ref = ref[[*SAME_CASE, "threads", "median_s", "q1_s", "q3_s"]].rename(
+    ref = ref[[*SAME_CASE, "threads", "median_s", "q1_s", "q3_s", "flags"]].rename(
         columns={
+            "flags": "ref_flags",
             "threads": "ref_threads",
             "median_s": "ref_median_s",
             "q1_s": "ref_q1_s",
@@ -72,12 +74,30 @@ def within_noise(low: float, high: float) -> bool:
     return low <= 1.0 <= high
 
 
+# A difference smaller than this is not called a lead even when the quartile band
+# excludes 1: small steady drifts (clock speed, alignment) are not a result to teach.
+MIN_CHANGE = 0.05
+
+FASTER, SLOWER, LEVEL = "faster", "slower", "level"
+
+
+def lead_verdict(speedup: float, low: float, high: float) -> str:
+    """``"faster"`` or ``"slower"`` only when the quartile band excludes 1 and the medians
+    differ by at least ``MIN_CHANGE``; else ``"level"``."""
+    if low > 1 and speedup >= 1 + MIN_CHANGE:
+        return FASTER
+    if high < 1 and speedup <= 1 - MIN_CHANGE:
+        return SLOWER
+    return LEVEL
+
+
 # --- where the lead changes hands ------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Crossing:
-    """The contender's lead changes sign between two measured sizes."""
+    """The contender's lead changes sign between two neighbouring measured sizes, each
+    decided (its band excludes 1)."""
 
     below: int  # the measured size just before the change
     above: int  # the measured size just after it
@@ -86,35 +106,59 @@ class Crossing:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A run of neighbouring measured sizes with the same verdict."""
+
+    verdict: str  # FASTER, SLOWER or LEVEL
+    sizes: tuple[int, ...]
+    speedups: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Lead:
     """Who is faster along the sizes measured, contender against reference."""
 
     sizes: tuple[int, ...]
     speedups: tuple[float, ...]  # reference time ÷ contender time, per size
+    verdicts: tuple[str, ...]  # FASTER, SLOWER or LEVEL, per size
     crossings: tuple[Crossing, ...]
 
     @property
-    def ahead_at_smallest(self) -> bool:
-        return self.speedups[0] > 1
+    def regions(self) -> tuple[Region, ...]:
+        regions: list[Region] = []
+        for size, speedup, verdict in zip(self.sizes, self.speedups, self.verdicts, strict=True):
+            if regions and regions[-1].verdict == verdict:
+                last = regions[-1]
+                regions[-1] = Region(verdict, (*last.sizes, size), (*last.speedups, speedup))
+            else:
+                regions.append(Region(verdict, (size,), (speedup,)))
+        return tuple(regions)
 
-    @property
-    def ahead_at_largest(self) -> bool:
-        return self.speedups[-1] > 1
 
+def lead_along_sizes(
+    sizes: np.ndarray, speedups: np.ndarray, lows: np.ndarray, highs: np.ndarray
+) -> Lead:
+    """Won, lost or level at each size, and where the lead truly changes hands.
 
-def lead_along_sizes(sizes: np.ndarray, speedups: np.ndarray) -> Lead:
-    """Sign changes of ``log(speedup)`` along increasing sizes, interpolated log–log.
-
-    Several shapes with the same number of elements are averaged (geometric mean).
+    Several shapes with the same number of elements are averaged (geometric means of the
+    speedup and of its band). A crossing is reported only between neighbouring sizes that
+    are both decided, with opposite verdicts; it is interpolated on log–log axes.
     """
-    frame = pd.DataFrame({"size": sizes, "log": np.log(speedups)})
-    per_size = frame.groupby("size", sort=True)["log"].mean()
+    frame = pd.DataFrame(
+        {"size": sizes, "log": np.log(speedups), "low": np.log(lows), "high": np.log(highs)}
+    )
+    per_size = frame.groupby("size", sort=True)[["log", "low", "high"]].mean()
     xs = per_size.index.to_numpy(dtype=float)
-    logs = per_size.to_numpy()
+    logs = per_size["log"].to_numpy()
+    verdicts = [
+        lead_verdict(math.exp(log), math.exp(low), math.exp(high))
+        for log, low, high in zip(logs, per_size["low"], per_size["high"], strict=True)
+    ]
     crossings = []
     for i in range(len(xs) - 1):
-        left, right = logs[i], logs[i + 1]
-        if left * right < 0:
+        pair = {verdicts[i], verdicts[i + 1]}
+        if pair == {FASTER, SLOWER}:
+            left, right = logs[i], logs[i + 1]
             fraction = left / (left - right)
             log_x = math.log(xs[i]) + fraction * (math.log(xs[i + 1]) - math.log(xs[i]))
             crossings.append(
@@ -122,12 +166,13 @@ def lead_along_sizes(sizes: np.ndarray, speedups: np.ndarray) -> Lead:
                     below=int(xs[i]),
                     above=int(xs[i + 1]),
                     estimate=math.exp(log_x),
-                    contender_ahead_after=right > 0,
+                    contender_ahead_after=verdicts[i + 1] == FASTER,
                 )
             )
     return Lead(
         sizes=tuple(int(x) for x in xs),
         speedups=tuple(float(math.exp(v)) for v in logs),
+        verdicts=tuple(verdicts),
         crossings=tuple(crossings),
     )
 
@@ -262,6 +307,9 @@ def calls_to_break_even(first_call_s: float, steady_s: float, other_s: float) ->
     return float(max(1, math.ceil((first_call_s - steady_s) / (other_s - steady_s))))
 
 
+# Steady times closer than this are too close to call from one-shot probe timings.
+JIT_LEVEL = 0.10
+
 JIT_COLUMNS = [
     "op",
     "backend",
@@ -275,6 +323,7 @@ JIT_COLUMNS = [
     "compile_s",
     "numpy_s",
     "numpy_threads",
+    "numpy_level",
     "python_s",
     "calls_vs_numpy_cold",
     "calls_vs_numpy_warm",
@@ -291,8 +340,14 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     inputs, if it recorded them; else the benchmarks' medians for the same op, dtype and
     shape — NumPy at its largest thread count (how a student calls it: with the
     defaults), the loop at its only one.
+
+    Against NumPy, compiling is said never to pay off (``numpy_level``) when the two
+    steady times differ by less than ``JIT_LEVEL``, or when the benchmarks at the same
+    op, dtype and shape call the two level: a break-even count from a difference within
+    the noise would be a number without meaning.
     """
     cases = measured(table)
+    against_numpy = versus(table, "numpy")
     rows = []
     for entry in jit.itertuples(index=False):
         same = cases[
@@ -306,6 +361,7 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         if not math.isfinite(numpy_s) and len(numpy_rows):
             numpy_s = numpy_rows["median_s"].iloc[-1]
             numpy_threads = int(numpy_rows["threads"].iloc[-1])
+        numpy_level = _level_with_numpy(entry, numpy_s, against_numpy)
         python_s = entry.python_s
         if not math.isfinite(python_s) and len(python_rows):
             python_s = python_rows["median_s"].iloc[0]
@@ -318,9 +374,14 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
             compile_s=entry.cold_s - entry.steady_s,
             numpy_s=numpy_s,
             numpy_threads=numpy_threads,
+            numpy_level=numpy_level,
             python_s=python_s,
-            calls_vs_numpy_cold=calls_to_break_even(entry.cold_s, entry.steady_s, numpy_s),
-            calls_vs_numpy_warm=calls_to_break_even(entry.warm_s, entry.steady_s, numpy_s),
+            calls_vs_numpy_cold=math.inf
+            if numpy_level
+            else calls_to_break_even(entry.cold_s, entry.steady_s, numpy_s),
+            calls_vs_numpy_warm=math.inf
+            if numpy_level
+            else calls_to_break_even(entry.warm_s, entry.steady_s, numpy_s),
             calls_vs_python_cold=calls_to_break_even(entry.cold_s, entry.steady_s, python_s),
             calls_vs_python_warm=calls_to_break_even(entry.warm_s, entry.steady_s, python_s),
             shape=entry.shape,
@@ -328,7 +389,27 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows, columns=JIT_COLUMNS)
     frame["numpy_threads"] = frame["numpy_threads"].astype("Int64")
+    frame["numpy_level"] = frame["numpy_level"].astype(bool)
     return frame
+
+
+def _level_with_numpy(entry, numpy_s: float, against_numpy: pd.DataFrame) -> bool:
+    """Whether the compiled function and NumPy are level per call (see ``jit_costs``)."""
+    if not math.isfinite(numpy_s):
+        return False
+    if abs(numpy_s - entry.steady_s) < JIT_LEVEL * max(numpy_s, entry.steady_s):
+        return True
+    same = against_numpy[
+        (against_numpy["op"] == entry.op)
+        & (against_numpy["backend"] == entry.backend)
+        & (against_numpy["dtype"] == entry.dtype)
+        & (against_numpy["shape"] == entry.shape)
+    ]
+    if same.empty:
+        return False
+    # the backend at its most threads: how the probe calls it, with the defaults
+    case = same.sort_values("threads").iloc[-1]
+    return lead_verdict(case["speedup"], case["speedup_low"], case["speedup_high"]) == LEVEL
 
 
 # --- small helpers shared by the figures and the text -------------------------------

@@ -1,10 +1,12 @@
-"""Writing a report all at once or not at all.
+"""Writing a report only once all of it has been built.
 
-Everything is built in a fresh directory beside the target (``<target>/.tmp-…``, ignored
-by git) and moved into place only when all of it exists: directories are swapped as a
-whole, files replaced with ``os.replace``, ``README.md`` last, so a reader never finds a
-page pointing at figures that are not there yet. If anything fails before that, the
-staging directory is removed and the previous report is untouched.
+Everything is built in a fresh directory inside the target (``<target>/.tmp-…``, ignored
+by git) and moved into place only when all of it exists. The move is not one atomic
+step: the figures directory is swapped in whole (renamed over the old one), then the
+files are replaced one by one with ``os.replace``, ``README.md`` last, so the page never
+points at figures that are not there yet — though for a moment the new figures may sit
+beside the old tables. If anything fails before the move, the staging directory is
+removed and the previous report is untouched.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from reports.atomic import staged_output
 from reports.compare import directory_name, write_comparison
 from reports.figures import draw_report
 from reports.load import ResultFileError, read_results
-from reports.markdown import FIGURES, course_not_run, render_report
+from reports.markdown import FIGURES, NEVER_LEVEL, course_not_run, render_report
 from reports.table import tidy_table, write_csv
 
 COURSE_MODULE = "reports.course"
@@ -61,14 +61,21 @@ def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
 
 
 def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
-    """The JIT costs for ``jit.csv``: break-even counts as integers, or "never"."""
+    """The JIT costs for ``jit.csv``: break-even counts as integers, "never", or
+    "never (level within noise)" when NumPy and the compiled loop are level."""
     table = costs.copy()
     for column in _CALL_COLUMNS:
-        table[column] = [
-            "" if math.isnan(v) else "never" if math.isinf(v) else str(int(v))
-            for v in costs[column]
-        ]
+        level = costs["numpy_level"] if "numpy" in column else pd.Series(False, costs.index)
+        table[column] = [_calls_text(v, flat) for v, flat in zip(costs[column], level, strict=True)]
     return table
+
+
+def _calls_text(calls: float, level: bool) -> str:
+    if math.isnan(calls):
+        return ""
+    if level:
+        return NEVER_LEVEL
+    return "never" if math.isinf(calls) else str(int(calls))
 
 
 # --- the course experiments, rendered by reports/course.py when both exist ---------------

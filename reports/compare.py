@@ -24,7 +24,7 @@ from reports.load import CASE_KEY, Run
 from reports.markdown import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
 
-MIN_CHANGE = 0.05
+MIN_CHANGE = analysis.MIN_CHANGE
 
 FASTER, SLOWER, LEVEL = "faster", "slower", "within noise"
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"

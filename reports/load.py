@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from reports.formatting import shape_key
-from reports.style import threads_label
+from reports.style import BACKENDS, DTYPES, OPS, threads_label
 
 SCHEMA = 1
 COURSE_PREFIX = "course-"
@@ -121,6 +121,12 @@ class _Where:
             need = "positive" if positive else "finite and non-negative"
             self.fail(f"{key!r} must be {need}, not {value}")
         return float(value)
+
+    def known(self, obj: dict[str, Any], key: str, names: tuple[str, ...]) -> str:
+        value = self.string(obj, key)
+        if value not in names:
+            self.fail(f"{key!r} is {value!r}, not one of {', '.join(names)}")
+        return value
 
     def optional_number(self, obj: dict[str, Any], key: str) -> float:
         return math.nan if obj.get(key) is None else self.number(obj, key, positive=True)
@@ -249,9 +255,9 @@ def _steady_case(
 
 def _case_identity(where: _Where, obj: dict[str, Any], sizes: dict[str, int]) -> dict[str, Any]:
     return {
-        "op": where.string(obj, "op"),
-        "backend": where.string(obj, "backend"),
-        "dtype": where.string(obj, "dtype"),
+        "op": where.known(obj, "op", OPS),
+        "backend": where.known(obj, "backend", BACKENDS),
+        "dtype": where.known(obj, "dtype", DTYPES),
         "threads": where.integer(obj, "threads", minimum=1),
         "shape": shape_key(sizes),
         "m": sizes.get("m"),
@@ -288,9 +294,9 @@ def _jit_entry(where: _Where, entry: Any, source: str) -> dict[str, Any]:
     entry = where.object(entry, "each entry")
     sizes = where.sizes(entry)
     return {
-        "op": where.string(entry, "op"),
-        "backend": where.string(entry, "backend"),
-        "dtype": where.string(entry, "dtype"),
+        "op": where.known(entry, "op", OPS),
+        "backend": where.known(entry, "backend", BACKENDS),
+        "dtype": where.known(entry, "dtype", DTYPES),
         "shape": shape_key(sizes),
         "m": sizes.get("m"),
         "n": sizes.get("n"),
@@ -443,12 +449,17 @@ def _machine_identity(run: Run) -> tuple:
 def read_results(paths: Iterable[Path | str]) -> Run:
     """Several result files of one machine as one run (e.g. the loops timed separately).
 
-    The newest file's conditions describe the run. Files from different machines, or two
-    files measuring the same case, are refused: set runs side by side with ``--compare``.
+    The newest file's conditions describe the run. Files from different machines, two
+    files measuring the same case, or files in which no case was measured at all, are
+    refused: set runs side by side with ``--compare``.
     """
     runs = sorted((read_result(path) for path in paths), key=lambda run: run.datetime)
     if not runs:
         raise ValueError("read_results needs at least one file")
+    if not any((run.cases["status"] == "ok").any() for run in runs):
+        # a report of "0 cases timed" would replace a good one with nothing to show
+        names = ", ".join(str(run.sources[0]) for run in runs)
+        raise ResultFileError(names, "holds no benchmark results: no case was measured")
     if len(runs) == 1:
         return runs[0]
     newest = runs[-1]

@@ -47,8 +47,16 @@ from reports.table import (
 FIGURES = "figures/"
 # Fractions of the measured bandwidth above which memory is said to set the pace, and
 # below which it is said not to.
-MEMORY_BOUND = 0.6
+MEMORY_BOUND = 0.85
 NOT_MEMORY_BOUND = 0.3
+# Threads are said to have little left to gain only when more threads gained less than this.
+LITTLE_GAIN = 1.2
+# Marks a number resting on a flagged measurement; a footnote links to the list.
+MARK = "†"
+MARK_NOTE = (
+    f"{MARK} rests on a flagged measurement: see [Numbers not to trust](#numbers-not-to-trust)."
+)
+NEVER_LEVEL = "never (level within noise)"
 # A lead is called out when larger than this and larger than the measured spread.
 CLEAR_LEAD = 1.3
 # Beyond this, NumPy is not doing all of the work in compiled code.
@@ -128,6 +136,16 @@ def _per_element(row: pd.Series) -> str:
     return format_time(row["median_s"] / row["size"])
 
 
+def _mark(*flags) -> str:
+    """``MARK`` if any of the stability flags given is raised, else ``""``."""
+    return MARK if any(isinstance(flag, str) and flag for flag in flags) else ""
+
+
+def _with_note(text: str) -> str:
+    """``text``, followed by the footnote for ``MARK`` if it uses the mark."""
+    return f"{text}\n\n{MARK_NOTE}" if MARK in text else text
+
+
 # --- title and warnings ---------------------------------------------------------------
 
 
@@ -199,15 +217,17 @@ def _headline(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     if loop is not None and loop["status"] == "ok":
         ratio = loop["median_s"] / numpy_one["median_s"]
         lines.append(
-            f"**A Python `for` loop takes {format_time(loop['median_s'])} to compute {what}; "
-            f"`np.dot` takes {format_time(numpy_one['median_s'])} "
-            f"({style.threads_label(int(numpy_one['threads']))}). "
-            f"{_sentence(_faster(ratio, 'NumPy', 'the loop'))}.**"
+            f"**A Python `for` loop takes {format_time(loop['median_s'])}{_mark(loop['flags'])} "
+            f"to compute {what}; `np.dot` takes {format_time(numpy_one['median_s'])}"
+            f"{_mark(numpy_one['flags'])} ({style.threads_label(int(numpy_one['threads']))}). "
+            f"{_sentence(_faster(ratio, 'NumPy', 'the loop'))}"
+            f"{_mark(loop['flags'], numpy_one['flags'])}.**"
         )
     elif loop is not None and math.isfinite(loop["predicted_s"]):
         ratio = loop["predicted_s"] / numpy_one["median_s"]
         lines.append(
-            f"`np.dot` computes {what} in {format_time(numpy_one['median_s'])}. The Python "
+            f"`np.dot` computes {what} in {format_time(numpy_one['median_s'])}"
+            f"{_mark(numpy_one['flags'])}. The Python "
             f"loop was not run at this size ({loop['reason'] or 'no reason given'}); its "
             f"predicted time, {format_time(loop['predicted_s'])}, would make NumPy about "
             f"{format_ratio(ratio)} faster — a prediction, not a measurement."
@@ -215,7 +235,8 @@ def _headline(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
         loop = None
     else:
         lines.append(
-            f"`np.dot` computes {what} in {format_time(numpy_one['median_s'])}; the Python "
+            f"`np.dot` computes {what} in {format_time(numpy_one['median_s'])}"
+            f"{_mark(numpy_one['flags'])}; the Python "
             "loop was not measured at this size, so there is no ratio to show."
         )
         loop = None
@@ -226,22 +247,26 @@ def _headline(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     why = _headline_why(loop, numpy_one, run)
     if why:
         lines += ["", why]
-    return "\n".join(lines)
+    return _with_note("\n".join(lines))
 
 
 def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None) -> str:
     same = numpy_rows[numpy_rows["threads"] == numba["threads"]]
     reference = same.iloc[0] if len(same) else numpy_rows.iloc[0]
-    text = f"Numba's compiled loop takes {format_time(numba['median_s'])}"
+    text = f"Numba's compiled loop takes {format_time(numba['median_s'])}{_mark(numba['flags'])}"
     if loop is not None:
-        text += f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
+        text += (
+            f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
+            f"{_mark(loop['flags'], numba['flags'])}"
+        )
     low = reference["q1_s"] / numba["q3_s"]
     high = reference["q3_s"] / numba["q1_s"]
+    mark = _mark(reference["flags"], numba["flags"])
     if analysis.within_noise(low, high):
-        text += "; against NumPy it is level, within the measured spread."
+        text += f"; against NumPy it is level, within the measured spread{mark}."
     else:
         ratio = reference["median_s"] / numba["median_s"]
-        text += f"; {_faster(ratio, 'Numba', 'NumPy')} here."
+        text += f"; {_faster(ratio, 'Numba', 'NumPy')}{mark} here."
     return text
 
 
@@ -259,11 +284,11 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
                 rows.append([name, f"not run ({predicted})", "—"])
                 continue
             against = (
-                _relative(loop["median_s"] / row.median_s)
+                _relative(loop["median_s"] / row.median_s) + _mark(loop["flags"], row.flags)
                 if loop is not None and backend != "python"
                 else "—"
             )
-            rows.append([name, format_time(row.median_s), against])
+            rows.append([name, format_time(row.median_s) + _mark(row.flags), against])
     return md_table(["", "time per call (median)", "against the loop"], rows)
 
 
@@ -287,16 +312,19 @@ def _headline_why(loop: pd.Series | None, numpy_one: pd.Series, run: Run) -> str
     if blas and isinstance(blas[0], dict) and blas[0].get("internal_api"):
         library = f" (a BLAS routine, here {blas[0]['internal_api']} {blas[0].get('version', '')})"
     text = (
-        f"Why: per element, the loop spends {_per_element(loop)} — for every number the "
+        f"Why: per element, the loop spends {_per_element(loop)}{_mark(loop['flags'])} — "
+        "for every number the "
         "interpreter fetches the next bytecode, looks up the types, and makes a new Python "
-        f"float for each product and sum. `np.dot` spends {_per_element(numpy_one)}: one call "
+        f"float for each product and sum. `np.dot` spends {_per_element(numpy_one)}"
+        f"{_mark(numpy_one['flags'])}: one call "
         f"into compiled code{library.rstrip()} that runs through raw arrays of machine numbers, "
         "several per instruction (SIMD)."
     )
     reading = _bandwidth_reading(numpy_one, run)
     if reading:
         text += (
-            f" It reads the two vectors at {format_rate(numpy_one['gb_per_s'], 'GB/s')}, {reading}."
+            f" It reads the two vectors at {format_rate(numpy_one['gb_per_s'], 'GB/s')}"
+            f"{_mark(numpy_one['flags'])}, {reading}."
         )
     return text
 
@@ -373,7 +401,12 @@ def _lead(table: pd.DataFrame, contender: str, threads: int, reference: str, ref
     paired = paired[(paired["threads"] == threads) & (paired["ref_threads"] == ref_threads)]
     if paired.empty:
         return None
-    return analysis.lead_along_sizes(paired["size"].to_numpy(), paired["speedup"].to_numpy())
+    return analysis.lead_along_sizes(
+        paired["size"].to_numpy(),
+        paired["speedup"].to_numpy(),
+        paired["speedup_low"].to_numpy(),
+        paired["speedup_high"].to_numpy(),
+    )
 
 
 def _crossovers(table: pd.DataFrame) -> str:
@@ -405,9 +438,12 @@ def _crossovers(table: pd.DataFrame) -> str:
             "## Where the lead changes hands",
             "",
             "Where NumPy overtakes the loop, where Numba overtakes NumPy (or falls behind it), "
-            "and where threads start to pay, read off the medians. A crossing is interpolated "
-            "on log–log axes between the two sizes measured on either side of it, given in "
-            "brackets.",
+            "and where threads start to pay. At each size measured, the contender counts as "
+            "*faster* or *slower* only when the speedup's quartile band lies wholly on one "
+            f"side of 1× and the medians differ by at least {analysis.MIN_CHANGE:.0%}; "
+            "otherwise the two are *level*. Where the contender goes straight from slower "
+            "to faster (or back) between two neighbouring sizes, the crossing is "
+            "interpolated on log–log axes between them, given in brackets.",
             "",
             md_table(header, rows),
         ]
@@ -415,25 +451,48 @@ def _crossovers(table: pd.DataFrame) -> str:
 
 
 def describe_lead(lead: analysis.Lead, symbol: str) -> str:
-    """Where the contender is faster, in a few words: ``"from n ≈ 19 (10 to 30)"``."""
-    first, last = format_size(lead.sizes[0]), format_size(lead.sizes[-1])
+    """Where the contender is faster, slower or level, in a few plain words.
+
+    ``"slower up to n ≈ 18 (10 to 30), faster above"``, ``"faster up to n = 10⁵, level
+    above"``, ``"level at every size (n = 1 to 10⁷)"``; a crossing is named only where the
+    verdict goes straight from slower to faster or back, never across a level stretch.
+    """
+    regions = lead.regions
     if len(lead.sizes) == 1:
-        verdict = "yes" if lead.ahead_at_smallest else "no"
-        return f"{verdict} ({format_ratio(lead.speedups[0])}), at the one size measured"
-    if not lead.crossings:
-        where = "every" if lead.ahead_at_smallest else "no"
-        return f"at {where} size ({symbol} = {first} to {last})"
-    crossing = lead.crossings[-1]
-    estimate = format_approx_size(crossing.estimate)
-    bracket = f"({format_size(crossing.below)} to {format_size(crossing.above)})"
-    text = (
-        f"from {symbol} ≈ {estimate} {bracket}"
-        if crossing.contender_ahead_after
-        else f"below {symbol} ≈ {estimate} {bracket}"
-    )
-    if len(lead.crossings) > 1:
-        text += f", after the lead changed {len(lead.crossings)} times"
-    return text
+        return f"{lead.verdicts[0]} ({format_ratio(lead.speedups[0])}), at the one size measured"
+    if len(regions) == 1:
+        first, last = format_size(lead.sizes[0]), format_size(lead.sizes[-1])
+        return f"{regions[0].verdict} at every size ({symbol} = {first} to {last})"
+    head = regions[0]
+    if len(regions) == 2:
+        crossing = lead.crossings[0] if lead.crossings else None
+        if crossing is not None:
+            bracket = f"({format_size(crossing.below)} to {format_size(crossing.above)})"
+            where = f"{symbol} ≈ {format_approx_size(crossing.estimate)} {bracket}"
+        else:
+            where = f"{symbol} = {format_size(head.sizes[-1])}"
+        return f"{head.verdict} up to {where}, {regions[1].verdict} above"
+    text = f"{head.verdict} up to {symbol} = {format_size(head.sizes[-1])}"
+    if len(regions) <= 4:
+        return text + "".join(f", {region.verdict} {_span(region)}" for region in regions[1:])
+    rest = [size for region in regions[1:] for size in region.sizes]
+    mixed = []
+    for verdict in (analysis.FASTER, analysis.SLOWER, analysis.LEVEL):
+        sizes = [s for r in regions[1:] if r.verdict == verdict for s in r.sizes]
+        if sizes:
+            mixed.append(f"{verdict} at {_listed(sizes)}")
+    return f"{text}; from {format_size(rest[0])} on, mixed: " + ", ".join(mixed)
+
+
+def _span(region: analysis.Region) -> str:
+    if len(region.sizes) == 1:
+        return f"at {format_size(region.sizes[0])}"
+    return f"from {format_size(region.sizes[0])} to {format_size(region.sizes[-1])}"
+
+
+def _listed(sizes: list[int]) -> str:
+    names = [format_size(size) for size in sizes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # --- op by op ------------------------------------------------------------------------
@@ -459,6 +518,8 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
     readings = op_readings(table, run, op)
     if readings:
         lines += ["What the figures show:", ""] + [f"- {text}" for text in readings]
+        if any(MARK in text for text in readings):
+            lines += ["", MARK_NOTE]
     rows = table[table["op"] == op]
     skipped = not_run(rows)
     if len(skipped):
@@ -519,18 +580,20 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
         return ["The loop and NumPy were never measured at the same size."]
     largest, smallest = both.iloc[-1], both.iloc[0]
     ratio = largest["median_s_a"] / largest["median_s_b"]
+    loop_mark, numpy_mark = _mark(largest["flags_a"]), _mark(largest["flags_b"])
     readings = [
-        f"At {_shape(largest)}, {_faster(ratio, 'NumPy', 'the Python loop')} "
-        f"(NumPy {format_time(largest['median_s_b'])}, loop {format_time(largest['median_s_a'])} "
-        "per call)."
+        f"At {_shape(largest)}, {_faster(ratio, 'NumPy', 'the Python loop')}"
+        f"{_mark(largest['flags_a'], largest['flags_b'])} "
+        f"(NumPy {format_time(largest['median_s_b'])}{numpy_mark}, "
+        f"loop {format_time(largest['median_s_a'])}{loop_mark} per call)."
     ]
     per_element = loop["median_s"] / loop["size"]
-    loop_each = format_time(largest["median_s_a"] / largest["size"])
-    numpy_each = format_time(largest["median_s_b"] / largest["size"])
+    loop_each = format_time(largest["median_s_a"] / largest["size"]) + loop_mark
+    numpy_each = format_time(largest["median_s_b"] / largest["size"]) + numpy_mark
     if per_element.max() / per_element.min() < 2 and len(loop) > 1:
         steady = f"about {format_time(per_element.median())} per element at every size measured"
     else:
-        steady = f"{loop_each} per element at this size"
+        steady = f"{loop_each} per element at {_shape(largest)}"
     if ratio > CLEAR_LEAD:
         readings.append(
             f"The loop costs {steady}: the interpreter handles one boxed Python number at a "
@@ -539,25 +602,27 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
         )
     if len(both) > 1:
         small_ratio = smallest["median_s_a"] / smallest["median_s_b"]
+        small_mark = _mark(smallest["flags_a"], smallest["flags_b"])
         numpy_small_each = smallest["median_s_b"] / smallest["size"]
         fixed_cost_dominates = numpy_small_each > 5 * largest["median_s_b"] / largest["size"]
         call = (
-            f"NumPy takes {format_time(smallest['median_s_b'])} per call there, "
-            f"{format_time(numpy_small_each)} per element against {numpy_each} at the "
-            "largest size: the fixed cost of each call — checking the arguments, allocating "
-            "the result, dispatching to compiled code — has little work to spread over."
+            f"NumPy takes {format_time(smallest['median_s_b'])}{_mark(smallest['flags_b'])} per "
+            f"call there, {format_time(numpy_small_each)} per element against {numpy_each} at "
+            f"{_shape(largest)}: the fixed cost of each call — checking the arguments, "
+            "allocating the result, dispatching to compiled code — has little work to spread "
+            "over."
         )
         if small_ratio < 1:
             text = f"At the smallest size, {_shape(smallest)}, " + (
-                f"the loop wins: {_faster(small_ratio, 'NumPy', 'the loop')}."
+                f"the loop wins: {_faster(small_ratio, 'NumPy', 'the loop')}{small_mark}."
                 if ratio >= 1
-                else f"the loop's lead is {format_ratio(1 / small_ratio)}."
+                else f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
             )
             readings.append(text + (" " + call if fixed_cost_dominates else ""))
         elif small_ratio < ratio / 3:
             text = (
                 f"At the smallest size, {_shape(smallest)}, the lead shrinks to "
-                f"{format_ratio(small_ratio)}."
+                f"{format_ratio(small_ratio)}{small_mark}."
             )
             readings.append(text + (" " + call if fixed_cost_dominates else ""))
     return readings
@@ -579,8 +644,8 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
     largest, smallest = paired.iloc[-1], paired.iloc[0]
     level = analysis.within_noise(largest["speedup_low"], largest["speedup_high"])
     times = (
-        f"Numba {format_time(largest['median_s'])}, NumPy "
-        f"{format_time(largest['ref_median_s'])} per call"
+        f"Numba {format_time(largest['median_s'])}{_mark(largest['flags'])}, NumPy "
+        f"{format_time(largest['ref_median_s'])}{_mark(largest['ref_flags'])} per call"
     )
     if level:
         readings.append(
@@ -589,7 +654,8 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
         )
     else:
         ratio = largest["speedup"]
-        text = f"At {_shape(largest)}, {_faster(ratio, 'Numba', 'NumPy')} ({times})."
+        mark = _mark(largest["flags"], largest["ref_flags"])
+        text = f"At {_shape(largest)}, {_faster(ratio, 'Numba', 'NumPy')}{mark} ({times})."
         if not _work_dominates(paired["ref_median_s"]):
             text += (
                 " NumPy's time hardly grows from the smallest size measured to this one, so "
@@ -614,9 +680,11 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
         and not analysis.within_noise(smallest["speedup_low"], smallest["speedup_high"])
     ):
         readings.append(
-            f"At {_shape(smallest)}, Numba is {format_ratio(smallest['speedup'])} faster than "
-            f"NumPy (Numba {format_time(smallest['median_s'])}, NumPy "
-            f"{format_time(smallest['ref_median_s'])} per call): there, the per-call cost "
+            f"At {_shape(smallest)}, Numba is {format_ratio(smallest['speedup'])}"
+            f"{_mark(smallest['flags'], smallest['ref_flags'])} faster than "
+            f"NumPy (Numba {format_time(smallest['median_s'])}{_mark(smallest['flags'])}, NumPy "
+            f"{format_time(smallest['ref_median_s'])}{_mark(smallest['ref_flags'])} per call): "
+            "there, the per-call cost "
             "decides, and a call into one compiled function costs less than NumPy's checks "
             "and allocations for each operation."
         )
@@ -635,13 +703,18 @@ def _bandwidth_reading(row: pd.Series, run: Run) -> str:
         if isinstance(l3, int) and row["bytes"] <= l3:
             return (
                 f"{format_percent(share)} of the main-memory bandwidth measured on this machine "
-                f"({measured_at}): its {data} fit in the {format_bytes(l3)} L3 cache, which "
-                "delivers data faster than main memory"
+                f"({measured_at}): its {data} fit in the {format_bytes(l3)} L3 cache, so part "
+                "of the data can come from the cache, which delivers it faster than main memory"
             )
+        fits = (
+            f"its {data} do not fit in the {format_bytes(l3)} L3 cache, so "
+            if isinstance(l3, int)
+            else ""
+        )
         return (
             f"{format_percent(share)} of the read bandwidth measured on this machine "
-            f"({measured_at}): more than the measurement, so take the measured limit as a "
-            "lower bound"
+            f"({measured_at}): {fits}memory delivered more at this footprint than the "
+            "bandwidth probe measured at its own; take the measured ceiling as a lower bound"
         )
     text = f"{format_percent(share)} of the read bandwidth measured on this machine ({measured_at})"
     if share >= MEMORY_BOUND:
@@ -672,7 +745,7 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
     best = cases.loc[cases["gb_per_s"].idxmax()]
     moved = (
         f"At {_shape(best)}, the fastest, {_case(best['backend'], best['threads'])}, moves "
-        f"{format_rate(best['gb_per_s'], 'GB/s')}"
+        f"{format_rate(best['gb_per_s'], 'GB/s')}{_mark(best['flags'])}"
     )
     reading = _bandwidth_reading(best, run)
     if not reading:
@@ -689,73 +762,97 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
 
 
 def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
-    readings = []
-    parallel = analysis.versus(rows, "numba", contenders=["numba_parallel"])
-    if not parallel.empty:
-        most = parallel["threads"].max()
-        series = parallel[parallel["threads"] == most].sort_values("size")
-        if most > 1 and len(series):
-            largest, smallest = series.iloc[-1], series.iloc[0]
-            ratio = largest["speedup"]
-            text = (
-                f"With {style.threads_label(int(most))}, Numba parallel is "
-                f"{format_ratio(ratio)} as fast as one-thread Numba at {_shape(largest)} "
-                f"(at most {most}× is possible)."
-            )
-            slower = ratio < 1 and not analysis.within_noise(
-                largest["speedup_low"], largest["speedup_high"]
-            )
-            if slower:
-                text = (
-                    f"With {style.threads_label(int(most))}, Numba parallel is "
-                    f"{format_ratio(1 / ratio)} slower than one-thread Numba at "
-                    f"{_shape(largest)}, the largest size measured: starting and joining the "
-                    "threads costs more than they save."
-                )
-            elif largest["bandwidth_share"] >= MEMORY_BOUND and ratio < 0.8 * most:
-                text += (
-                    f" The threads share one memory system, and at "
-                    f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
-                    "there is little left for them to gain."
-                )
-            readings.append(text)
-            cost = smallest["median_s"] - smallest["ref_median_s"]
-            if (
-                not slower
-                and len(series) > 1
-                and smallest["speedup"] < 1
-                and cost > smallest["ref_median_s"]
-            ):
-                readings.append(
-                    f"At {_shape(smallest)}, the threads make it "
-                    f"{format_ratio(1 / smallest['speedup'])} slower: waking them and splitting "
-                    f"the work adds {format_time(cost)} per call, "
-                    "more than the whole one-thread computation takes."
-                )
+    readings = _parallel_threads(rows)
     numpy = analysis.versus(rows, "numpy", reference_threads=1, contenders=["numpy"])
     if not numpy.empty:
         most = numpy["threads"].max()
         largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
         ratio = largest["speedup"]
+        mark = _mark(largest["flags"], largest["ref_flags"])
+        threads = style.threads_label(int(most))
         if analysis.within_noise(largest["speedup_low"], largest["speedup_high"]) or (
             abs(ratio - 1) < 0.1
         ):
             readings.append(
-                f"NumPy takes about the same time with {style.threads_label(int(most))} as with "
-                f"one at {_shape(largest)} ({format_ratio(ratio)}): apart from its BLAS calls "
+                f"NumPy takes about the same time with {threads} as with one at "
+                f"{_shape(largest)} ({format_ratio(ratio)}{mark}): apart from its BLAS calls "
                 "(matrix and vector products), NumPy computes on one thread."
             )
         elif ratio > 1:
             readings.append(
-                f"NumPy is {format_ratio(ratio)} faster with {style.threads_label(int(most))} "
+                f"NumPy is {format_ratio(ratio)}{mark} faster with {threads} "
                 f"than with one at {_shape(largest)}: its BLAS library splits the products "
                 "across cores."
             )
         else:
             readings.append(
-                f"NumPy is {format_ratio(1 / ratio)} slower with {style.threads_label(int(most))} "
+                f"NumPy is {format_ratio(1 / ratio)}{mark} slower with {threads} "
                 f"than with one at {_shape(largest)}."
             )
+    return readings
+
+
+def _parallel_threads(rows: pd.DataFrame) -> list[str]:
+    """Numba parallel with its most threads against the same kernel on one thread.
+
+    The reference is Numba parallel at 1 thread (the same compiled kernel), so the ratio
+    measures the threads alone; plain Numba stands in only if that was not measured.
+    """
+    same_kernel = analysis.versus(
+        rows, "numba_parallel", reference_threads=1, contenders=["numba_parallel"]
+    )
+    reference = "Numba parallel on 1 thread"
+    parallel = same_kernel[same_kernel["ref_threads"] == 1]
+    if parallel.empty:
+        parallel = analysis.versus(rows, "numba", contenders=["numba_parallel"])
+        reference = "one-thread Numba"
+    if parallel.empty:
+        return []
+    most = int(parallel["threads"].max())
+    series = parallel[parallel["threads"] == most].sort_values("size")
+    if most <= 1 or series.empty:
+        return []
+    largest, smallest = series.iloc[-1], series.iloc[0]
+    ratio = largest["speedup"]
+    mark = _mark(largest["flags"], largest["ref_flags"])
+    threads = style.threads_label(most)
+    readings = []
+    slower = ratio < 1 and not analysis.within_noise(
+        largest["speedup_low"], largest["speedup_high"]
+    )
+    if slower:
+        text = (
+            f"With {threads}, Numba parallel is {format_ratio(1 / ratio)}{mark} slower than "
+            f"{reference} at {_shape(largest)}, the largest size measured: starting and "
+            "joining the threads costs more than they save."
+        )
+    else:
+        text = (
+            f"With {threads}, Numba parallel is {format_ratio(ratio)}{mark} as fast as "
+            f"{reference} at {_shape(largest)}"
+            + (f" (at most {most}× is possible)." if ratio <= most else ".")
+        )
+        if largest["bandwidth_share"] >= MEMORY_BOUND and ratio < LITTLE_GAIN:
+            text += (
+                f" The threads share one memory system, and at "
+                f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
+                "there is little left for them to gain."
+            )
+    readings.append(text)
+    cost = smallest["median_s"] - smallest["ref_median_s"]
+    if (
+        not slower
+        and len(series) > 1
+        and smallest["speedup"] < 1
+        and cost > smallest["ref_median_s"]
+    ):
+        readings.append(
+            f"At {_shape(smallest)}, the threads make it "
+            f"{format_ratio(1 / smallest['speedup'])}"
+            f"{_mark(smallest['flags'], smallest['ref_flags'])} slower: waking them and "
+            f"splitting the work adds {format_time(cost)} per call, more than the whole "
+            "one-thread computation takes."
+        )
     return readings
 
 
@@ -772,17 +869,21 @@ def _precision(table: pd.DataFrame, op: str) -> list[str]:
     largest = both.sort_values(["size", "threads"]).iloc[-1]
     ratio = largest["median_s_64"] / largest["median_s_32"]
     where = f"{_shape(largest)}, {style.threads_label(int(largest['threads']))}"
+    mark = _mark(largest["flags_32"], largest["flags_64"])
     if ratio >= CLEAR_LEAD:
         text = (
-            f"In float32, NumPy is {format_ratio(ratio)} faster than in float64 ({where}): a "
+            f"In float32, NumPy is {format_ratio(ratio)}{mark} faster than in float64 ({where}): a "
             "float32 number is half the size, so there are half the bytes to move and twice "
             "as many numbers per SIMD instruction."
         )
     elif ratio <= 1 / CLEAR_LEAD:
-        text = f"In float32, NumPy is {format_ratio(1 / ratio)} slower than in float64 ({where})."
+        text = (
+            f"In float32, NumPy is {format_ratio(1 / ratio)}{mark} slower than in float64 "
+            f"({where})."
+        )
     else:
         text = (
-            f"In float32, NumPy takes about as long as in float64 ({format_ratio(ratio)} as "
+            f"In float32, NumPy takes about as long as in float64 ({format_ratio(ratio)}{mark} as "
             f"fast; {where})."
         )
     return [text]
@@ -791,9 +892,11 @@ def _precision(table: pd.DataFrame, op: str) -> list[str]:
 # --- the JIT's price -------------------------------------------------------------------
 
 
-def _calls(value: float) -> str:
+def _calls(value: float, level: bool = False) -> str:
     if math.isnan(value):
         return "—"
+    if level:
+        return NEVER_LEVEL
     return "never" if math.isinf(value) else f"{format_count(value)} calls"
 
 
@@ -830,7 +933,7 @@ def _jit(costs: pd.DataFrame, figures: set[str]) -> str:
             format_time(entry.warm_s),
             format_time(entry.steady_s),
             format_time(entry.numpy_s),
-            _calls(entry.calls_vs_numpy_cold),
+            _calls(entry.calls_vs_numpy_cold, entry.numpy_level),
             _calls(entry.calls_vs_python_cold),
         ]
         for entry in costs.itertuples(index=False)
@@ -872,13 +975,17 @@ def _jit_summary(costs: pd.DataFrame) -> str:
     soon = int((compared <= 1_000).sum())
     late = int(((compared > 1_000) & np.isfinite(compared)).sum())
     never = int(np.isinf(compared).sum())
+    level = int(costs.loc[compared.index, "numpy_level"].sum())
     parts = []
     if soon:
         parts.append(f"within 1,000 calls for {soon}")
     if late:
         parts.append(f"after more than 1,000 calls for {late}")
     if never:
-        parts.append(f"never for {never} (NumPy is at least as fast per call)")
+        why = "NumPy is at least as fast per call"
+        if level:
+            why += f", or level with it within the noise for {level} of them"
+        parts.append(f"never for {never} ({why})")
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return (
         f"Of the {len(compared)} op × backend pairs measured, compiling pays off against "
@@ -901,7 +1008,12 @@ def _jit_reading(entry) -> str:
     )
     if math.isfinite(entry.numpy_s):
         vs_numpy = entry.calls_vs_numpy_cold
-        if math.isinf(vs_numpy):
+        if entry.numpy_level:
+            text += (
+                f" NumPy needs {format_time(entry.numpy_s)} per call, level with the compiled "
+                "loop within the noise, so against NumPy compiling never pays off at this size."
+            )
+        elif math.isinf(vs_numpy):
             text += (
                 f" NumPy needs {format_time(entry.numpy_s)} per call, no more than the compiled "
                 "loop, so against NumPy compiling never pays off at this size."
@@ -928,10 +1040,7 @@ def _flag_reasons(row: pd.Series) -> str:
     reasons = []
     flags = row["flags"].split("; ")
     if FLAG_SPREAD in flags:
-        reasons.append(
-            f"IQR {format_percent(row['iqr_rel'])} of the median, "
-            f"stddev {format_percent(row['stddev_rel'])} of the mean"
-        )
+        reasons.append(f"IQR {format_percent(row['iqr_rel'])} of the median")
     if FLAG_TIMER in flags:
         reasons.append(
             f"a timed round lasts {format_time(row['median_s'] * row['iterations'])}, "
@@ -946,12 +1055,12 @@ def _trust(table: pd.DataFrame) -> str:
     lines = [
         "## Numbers not to trust",
         "",
-        f"A measurement is flagged when its spread is large — the interquartile range over "
-        f"{SPREAD_LIMIT:.0%} of the median, or the standard deviation over {SPREAD_LIMIT:.0%} "
-        f"of the mean —, when one timed round lasts less than {TIMER_FACTOR} ticks of the "
+        f"A measurement is flagged when its interquartile range is over {SPREAD_LIMIT:.0%} "
+        f"of its median, when one timed round is shorter than {TIMER_FACTOR} ticks of the "
         f"timer (so the clock's granularity shows in the result), or when it rests on fewer "
-        f"than {MIN_ROUNDS} rounds. Flagged numbers are shown like the others, but read them "
-        "as rough: rerun on a quiet machine before drawing conclusions from them.",
+        f"than {MIN_ROUNDS} rounds. Flagged numbers are shown like the others, marked "
+        f"{MARK} where the text cites them, but read them as rough: rerun on a quiet machine "
+        "before drawing conclusions from them.",
         "",
     ]
     shaky = flagged(table)
@@ -1082,7 +1191,9 @@ def _threads_text(key: str) -> str:
 # --- method -----------------------------------------------------------------------------
 
 
-def _method() -> str:
+def _method(run: Run) -> str:
+    probe = (run.suite.get("limits") or {}).get("method")
+    how = f" ({probe})" if probe else ""
     return "\n".join(
         [
             "## How these numbers were made",
@@ -1094,8 +1205,10 @@ def _method() -> str:
             "- **Throughput** uses the cost model recorded with each case: the minimal number "
             "of floating-point operations of one call (GFLOP/s) and the bytes one call must "
             "at least read and write (GB/s). The **bandwidth share** divides GB/s by the read "
-            "bandwidth measured on the same machine with the same number of threads; above "
-            "100% means the data came from a cache.",
+            "bandwidth measured on the same machine with the same number of threads. Above "
+            "100% means that part of the data came from a cache, or that at this footprint "
+            f"memory delivered more than the bandwidth probe measured at its own{how}; where "
+            "the data does not fit in the L3 cache, the measured ceiling is a lower bound.",
             "- A **speedup** is the other backend's median over this one's; its band runs from "
             "the other's first quartile over this one's third to the other's third over this "
             "one's first. A speedup whose band contains 1× is called *level*: within the "
@@ -1134,6 +1247,6 @@ def render_report(
         _trust(table),
         course_section.strip(),
         _machine(run),
-        _method(),
+        _method(run),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"

@@ -1,8 +1,9 @@
 """How backends and ops look in every figure and table: names, colours, line styles, order.
 
 One place, so a backend has the same colour in every figure and the same name in every
-sentence. Backends or ops this builder has never heard of (results from a newer suite)
-still get a colour and a name; they sort after the known ones.
+sentence. It also names every op, backend and dtype this builder knows: ``reports.load``
+refuses a result file with any other (a typo or a newer suite would otherwise be drawn
+and described with nothing known about it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ OPS = (
     "perceptron_epoch",
 )
 BACKENDS = ("python", "numpy", "numba", "numba_parallel")
+DTYPES = ("float64", "float32")
 
 COLOURS = {
     "python": "#d62728",
@@ -78,4 +80,4 @@ def backend_rank(backend: str) -> tuple[int, str]:
 
 
 def dtype_rank(dtype: str) -> tuple[int, str]:
-    return _rank(("float64", "float32"), dtype)
+    return _rank(DTYPES, dtype)

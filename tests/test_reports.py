@@ -19,6 +19,7 @@ import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -27,7 +28,7 @@ from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
-from reports.markdown import render_report
+from reports.markdown import describe_lead, render_report
 from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -438,7 +439,7 @@ def test_readings_change_when_the_data_does(tmp_path):
     assert "NumPy is 2× faster" not in readme
     assert "Why the loop wins here" in readme
     row = next(line for line in readme.splitlines() if line.startswith("| `dot` (float64) |"))
-    assert row.split(" | ")[1] == "at no size (n = 10 to 10⁶)"  # NumPy faster than the loop
+    assert row.split(" | ")[1] == "slower at every size (n = 10 to 10⁶)"  # NumPy against the loop
 
 
 def test_crossovers_are_reported(built):
@@ -453,7 +454,7 @@ def test_crossovers_are_reported(built):
     numpy = [model_time("dot", "numpy", 1, {"n": n}) for n in (10, 1000)]
     logs = [math.log(a / b) for a, b in zip(loop, numpy, strict=True)]
     estimate = math.exp(math.log(10) + logs[0] / (logs[0] - logs[1]) * math.log(100))
-    assert row.split(" | ")[1] == f"from n ≈ {estimate:.2g} (10 to 10³)"
+    assert row.split(" | ")[1] == f"slower up to n ≈ {estimate:.2g} (10 to 10³), faster above"
 
 
 def test_jit_break_even_in_csv_and_readme(built):
@@ -513,7 +514,7 @@ def _only_numba(data: dict) -> None:
     data["benchmarks"] = [b for b in data["benchmarks"] if b["extra_info"]["backend"] == "numba"]
 
 
-@pytest.mark.parametrize("change", [_nothing_run, _no_machine_details, _only_numba])
+@pytest.mark.parametrize("change", [_no_machine_details, _only_numba])
 def test_sparse_runs_still_make_a_report(change, tmp_path):
     data = make_result(ops=["logistic_cost"])
     change(data)
@@ -566,6 +567,27 @@ def _no_benchmarks() -> dict:
     return data
 
 
+def _nothing_measured() -> dict:
+    data = make_result(ops=["dot"])
+    _nothing_run(data)
+    return data
+
+
+def _unknown(key: str, value: str):
+    def change() -> dict:
+        data = make_result(ops=["dot"])
+        data["benchmarks"][2]["extra_info"][key] = value
+        return data
+
+    return change
+
+
+def _no_benchmarks_at_all() -> dict:
+    data = make_result(ops=["dot"])
+    data["benchmarks"], data["vectorbench_not_run"], data["vectorbench_jit"] = [], [], []
+    return data
+
+
 BAD_FILES = {
     "missing": (None, "no such file"),
     "empty": (b"", "is empty"),
@@ -581,6 +603,11 @@ BAD_FILES = {
     "duplicate": (_duplicate_case, "measured twice"),
     "bad sizes": (_bad_sizes, "'n' must be at least 1"),
     "no results": (_no_benchmarks, "holds no benchmark results"),
+    "empty benchmarks": (_no_benchmarks_at_all, "holds no benchmark results"),
+    "nothing measured": (_nothing_measured, "no case was measured"),
+    "unknown op": (_unknown("op", "nope"), "'op' is 'nope', not one of dot,"),
+    "unknown dtype": (_unknown("dtype", "int8"), "'dtype' is 'int8', not one of float64"),
+    "unknown backend": (_unknown("backend", "cupy"), "'backend' is 'cupy', not one of"),
 }
 
 
@@ -800,18 +827,49 @@ def test_within_noise_rule(ratio, low, high, expected):
 
 
 def test_crossing_is_interpolated_between_the_sizes_around_it():
-    sizes = [1, 10, 100, 1000]
+    sizes = [1, 3, 30, 1000]
     loop = [1e-7 * n for n in sizes]
     numpy = [1e-6 + 1e-9 * n for n in sizes]
+    speedups = pd.Series(loop).to_numpy() / pd.Series(numpy).to_numpy()  # 0.1, 0.3, 2.9, 50
     lead = analysis.lead_along_sizes(
-        pd.Series(sizes).to_numpy(), pd.Series(loop).to_numpy() / pd.Series(numpy).to_numpy()
+        pd.Series(sizes).to_numpy(), speedups, speedups * 0.98, speedups * 1.02
     )
     (crossing,) = lead.crossings
-    assert (crossing.below, crossing.above) == (10, 100)
-    assert 10 < crossing.estimate < 100
+    assert (crossing.below, crossing.above) == (3, 30)
+    logs = [math.log(speedups[1]), math.log(speedups[2])]
+    expected = math.exp(math.log(3) + logs[0] / (logs[0] - logs[1]) * math.log(10))
+    assert crossing.estimate == pytest.approx(expected)
     assert crossing.contender_ahead_after
-    assert not lead.ahead_at_smallest
-    assert lead.ahead_at_largest
+    assert lead.verdicts == ("slower", "slower", "faster", "faster")
+    assert describe_lead(lead, "n") == f"slower up to n ≈ {expected:.2g} (3 to 30), faster above"
+
+
+def _lead(speedups, band):
+    """A lead along n = 1, 10, 100, ... with the given speedups and relative band half-width."""
+    speedups = np.array(speedups, dtype=float)
+    sizes = 10 ** np.arange(len(speedups))
+    return analysis.lead_along_sizes(sizes, speedups, speedups * (1 - band), speedups * (1 + band))
+
+
+def test_noise_is_never_a_crossing():
+    # Numba parallel against Numba on a per-sample rule: 0.99× to 1.02×, all within noise
+    flat = _lead([1.004, 1.009, 0.99, 1.016, 1.0, 0.993, 0.998], band=0.012)
+    assert not flat.crossings
+    assert describe_lead(flat, "m·n") == "level at every size (m·n = 1 to 10⁶)"
+    # ahead by a shrinking margin, then level: no crossing, plainly described
+    fading = _lead([3.1, 2.5, 1.3, 1.09, 1.02, 0.99], band=0.02)
+    assert not fading.crossings
+    assert describe_lead(fading, "n") == "faster up to n = 10³, level above"
+    # a clear lead at every size, but a dip under 1 inside the band is not a crossing
+    clear = _lead([3.0, 2.0, 1.5], band=0.05)
+    assert describe_lead(clear, "n") == "faster at every size (n = 1 to 100)"
+    # a win and a loss with a level size between: regions, no interpolated crossing
+    gap = _lead([2.0, 1.01, 0.5], band=0.02)
+    assert not gap.crossings
+    assert describe_lead(gap, "n") == "faster up to n = 1, level at 10, slower at 100"
+    # a lead whose band contains 1 is level even when the median says 1.3×
+    wide = _lead([1.3, 1.3], band=0.3)
+    assert wide.verdicts == ("level", "level")
 
 
 def test_break_even_calls():
@@ -840,3 +898,148 @@ def test_read_result_keeps_the_conditions_of_each_case(tmp_path):
     assert list(by_threads[1]) == [10.0]
     assert list(by_threads[2]) == [16.0]
     assert run.all_cores == 2
+
+
+# --- the text says what the numbers support ----------------------------------------------
+
+
+def _readme(tmp_path, data) -> str:
+    run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
+    table = tidy_table(run)
+    return render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+
+
+def _section(readme: str, title: str) -> str:
+    return readme.split(title)[1].split("\n### ")[0].split("\n## ")[0]
+
+
+def test_flag_rule_is_described_as_applied(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    assert "standard deviation" not in readme
+    assert "stddev" not in readme
+    trust = _section(readme, "## Numbers not to trust")
+    assert "interquartile range is over 10% of its median" in trust
+    assert "shorter than 1000 ticks of the timer" in trust
+    assert "fewer than 5 rounds" in trust
+
+
+def test_per_element_cost_names_the_size_it_comes_from(built):
+    dot = _section((built.out / "README.md").read_text(encoding="utf-8"), "### `dot`")
+    # the loop ran up to n = 10⁶ only (10⁷ was not run): the per-element numbers are from 10⁶
+    assert "per element against 252 ps at n = 10⁶:" in dot
+    assert "at the largest size" not in dot
+
+
+def test_above_the_measured_bandwidth_out_of_cache_is_a_lower_bound(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    dot = _section(readme, "### `dot`")
+    # Numba parallel at n = 10⁷ moves 160 MB per call at 80 GB/s, over the 16 GB/s measured
+    assert "do not fit in the 32 MiB L3 cache" in dot
+    assert "take the measured ceiling as a lower bound" in dot
+    method = _section(readme, "## How these numbers were made")
+    assert "means the data came from a cache" not in method
+    assert "part of the data came from a cache, or that at this footprint" in method
+    assert "(numpy sum over 256 MiB; matmul 2000×2000)" in method
+
+
+def _share_and_gain(tmp_path, share: float, gain: float) -> str:
+    """The dot product's readings when Numba parallel at n = 10⁷ on 2 threads runs at
+    ``share`` of the read bandwidth and ``gain`` × as fast as on 1 thread."""
+
+    def model(op, backend, threads, sizes):
+        one = model_time(op, backend, 1, sizes)
+        return one / gain if backend == "numba_parallel" and threads == 2 else one
+
+    data = make_result(model=model, ops=["dot"])
+    n = 10_000_000
+    gb_per_s = 2 * n * 8 / model("dot", "numba_parallel", 2, {"n": n}) / 1e9
+    data["machine_info"]["vectorbench"]["limits"]["read_GBps"]["2"] = gb_per_s / share
+    return _section(_readme(tmp_path, data), "### `dot`")
+
+
+def test_memory_bound_and_little_left_need_strong_evidence(tmp_path):
+    dot = _share_and_gain(tmp_path, share=0.73, gain=1.56)
+    assert "73% of the read bandwidth" in dot
+    assert "memory, not arithmetic, sets the pace" not in dot
+    assert "little left for them to gain" not in dot
+    dot = _share_and_gain(tmp_path, share=0.9, gain=1.56)
+    assert "memory, not arithmetic, sets the pace" in dot
+    assert "little left for them to gain" not in dot  # a second thread still gave 1.56×
+    dot = _share_and_gain(tmp_path, share=0.9, gain=1.1)
+    assert "little left for them to gain" in dot
+
+
+def test_thread_gain_is_against_the_same_kernel_and_bound_only_when_kept(tmp_path):
+    dot = _share_and_gain(tmp_path, share=0.5, gain=1.7)
+    assert "1.7× as fast as Numba parallel on 1 thread at n = 10⁷ (at most 2× is possible)" in dot
+    dot = _share_and_gain(tmp_path, share=0.5, gain=2.03)
+    assert "2.03× as fast as Numba parallel on 1 thread at n = 10⁷." in dot
+    assert "at most" not in dot
+
+
+def test_flagged_numbers_are_marked_where_cited(tmp_path):
+    data = make_result(ops=["dot"])
+    numpy = find(data, "dot", "numpy", "float64", 1, {"n": 1_000_000})
+    numpy["stats"] = stats_for(numpy["stats"]["median"], spread=0.14)
+    readme = _readme(tmp_path, data)
+    opening = _section(readme, "## The slides' example on this machine")
+    bold = opening.split("**")[1]
+    assert "NumPy is 239× faster than the loop†." in bold
+    assert f"`np.dot` takes {format_time(numpy['stats']['median'])}† (1 thread)" in bold
+    assert "| NumPy, 1 thread | 252 µs† | 239× faster† |" in opening
+    assert "| NumPy, 2 threads | 158 µs | 380× faster |" in opening  # not flagged: no mark
+    assert "† rests on a flagged measurement: see [Numbers not to trust]" in opening
+    unmarked = _readme(tmp_path, make_result(ops=["dot"]))
+    assert "†" not in _section(unmarked, "## The slides' example on this machine")
+
+
+def test_jit_break_even_is_never_when_level_with_numpy(tmp_path):
+    data = make_result(ops=["logistic_forward"])
+    entry = next(e for e in data["vectorbench_jit"] if e["backend"] == "numba")
+    entry["numpy_s"] = entry["steady_s"] + 0.5e-6  # one-shot probe: 0.5 µs apart
+    entry["python_s"] = 1e-3
+    run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
+    table = tidy_table(run)
+    costs = analysis.jit_costs(run.jit, table)
+    numba = costs[costs["backend"] == "numba"].iloc[0]
+    assert numba["numpy_level"]
+    assert math.isinf(numba["calls_vs_numpy_cold"])
+    assert (
+        build.jit_table(costs).loc[numba.name, "calls_vs_numpy_cold"]
+        == "never (level within noise)"
+    )
+    assert not costs[costs["backend"] == "numba_parallel"].iloc[0]["numpy_level"]
+    readme = render_report(run, table, costs, set(), "")
+    row = next(x for x in readme.splitlines() if x.startswith("| `logistic_forward` | Numba |"))
+    assert "| never (level within noise) |" in row
+    # 10% apart is enough for the probe, but the benchmarks say level: never, too
+    entry["numpy_s"] = entry["steady_s"] * 1.2
+    for b in data["benchmarks"]:
+        extra = b["extra_info"]
+        if extra["backend"] in ("numpy", "numba") and extra["sizes"] == entry["sizes"]:
+            b["stats"] = stats_for(1e-4, spread=0.3)
+    run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
+    costs = analysis.jit_costs(run.jit, tidy_table(run))
+    assert costs[costs["backend"] == "numba"].iloc[0]["numpy_level"]
+
+
+def test_an_unexpected_error_is_one_line_and_leaves_the_report(
+    built, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    shutil.copytree(built.out, out)
+    before = snapshot(out)
+
+    def odd(table, run, costs, directory):
+        raise ValueError("cannot convert float NaN to integer\nsecond line")
+
+    monkeypatch.setattr(build, "draw_report", odd)
+    capsys.readouterr()
+    assert main([str(built.source), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"reports: {built.source}: unexpected error: ValueError: "
+        "cannot convert float NaN to integer\n"
+    )
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
