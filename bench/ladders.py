@@ -19,12 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kernels.ops import OPS
+
 DTYPES = ("float64", "float32")
 # The ops timed in both dtypes; the others in float64 only.
 BOTH_DTYPES = ("dot", "logistic_gradient")
 
 VECTOR_OPS = ("dot", "logistic_cost")  # sized by one length
-SEQUENTIAL_OPS = ("adaline_sgd_epoch", "perceptron_epoch")
+# The per-sample rules, as kernels/ops.py describes them: sized by samples of few features.
+SEQUENTIAL_OPS = tuple(name for name, op in OPS.items() if op.sequential)
 FEATURES = 100  # features of the large logistic and batch-Adaline problems
 SEQUENTIAL_FEATURES = 10
 
