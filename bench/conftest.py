@@ -53,26 +53,26 @@ def _case_id(op, backend, dtype, threads, sizes) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """op × size × dtype × backend × threads, in an order that lets consecutive cases
-    share their inputs. Each test function declares which ops it times."""
-    marker = metafunc.definition.get_closest_marker("ops")
-    if marker is None:
+    """Every op of the catalogue × size × dtype × backend × threads, in an order that
+    lets consecutive cases share their inputs."""
+    if metafunc.definition.get_closest_marker("every_case") is None:
         return
-    size_names = [name for name in ("m", "n") if name in metafunc.fixturenames]
-    argnames = ["op", "backend", "dtype", "threads", *size_names]
     values, ids = [], []
-    for op in marker.args:
+    for op in kernels.OPS:
         for sizes in ladders.sizes_of(op, ladder(metafunc.config)):
             for dtype in ladders.dtypes_of(op):
                 for backend in kernels.BACKENDS:
                     for threads in thread_counts(backend):
-                        values.append((op, backend, dtype, threads, *sizes.values()))
+                        values.append((op, backend, dtype, threads, sizes))
                         ids.append(_case_id(op, backend, dtype, threads, sizes))
-    metafunc.parametrize(argnames, values, ids=ids)
+    metafunc.parametrize(["op", "backend", "dtype", "threads", "sizes"], values, ids=ids)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "ops(*names): the ops a benchmark function times")
+    records.setup(config)
+    config.addinivalue_line(
+        "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
+    )
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -83,6 +83,7 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     else:
         measured = limits.measure()
     machine_info["vectorbench"] = describe(quick=ladder(config) != "full", limits=measured)
+    machine_info["vectorbench"]["catalogue"] = records.catalogue()
     machine_info["vectorbench"]["ladder"] = ladder(config)
     machine_info["vectorbench"]["budget_s"] = budget(config)
 
@@ -92,5 +93,5 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
     # statistics (min, quartiles, median, IQR, outliers, rounds) are what reports use.
     for benchmark in output_json["benchmarks"]:
         benchmark["stats"].pop("data", None)
-    output_json["vectorbench_not_run"] = list(records.NOT_RUN)
-    output_json["vectorbench_jit"] = list(records.JIT)
+    output_json["vectorbench_not_run"] = list(config.stash[records.NOT_RUN])
+    output_json["vectorbench_jit"] = list(config.stash[records.JIT])

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.ladders import JIT_SIZES
+from bench.ladders import jit_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
     results = {}
     for op in ops:
         implementation = kernels.get(backend)
-        args = kernels.make_inputs(op, JIT_SIZES[op], dtype)
+        args = kernels.make_inputs(op, jit_sizes(op), dtype)
         native = implementation.prepare(op, *args)
         kernel = implementation.kernel(op)
         start = time.perf_counter()
@@ -105,7 +105,7 @@ def measure(backends: list[str], ops: list[str], dtype: str = "float64") -> list
                     "op": op,
                     "backend": backend,
                     "dtype": dtype,
-                    "sizes": JIT_SIZES[op],
+                    "sizes": jit_sizes(op),
                     "cold_s": cold["ops"][op]["first_s"],
                     "warm_s": warm["ops"][op]["first_s"],
                     "steady_s": warm["ops"][op]["steady_s"],

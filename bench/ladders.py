@@ -4,12 +4,16 @@ Sizes are log-spaced, about three to a decade, from tiny problems where a call's
 overhead (the interpreter, NumPy's dispatch, Numba's argument unboxing) is all there is
 to measure, up past the last-level cache where memory bandwidth decides:
 
-* ``dot``: n from 1 to 10⁷ elements (two 80 MB float64 vectors);
-* ``logistic_cost``: m from 1 to 10⁷ probabilities;
-* the other logistic ops and batch Adaline: X from 1×1 up to 200 000 × 100
-  (160 MB in float64) — tiny square problems, then 100 features and more samples;
-* the per-sample rules (SGD, perceptron): up to 10⁵ samples of 10 features, where
-  the time per sample is what matters.
+* "vector" ops, sized by one length (``dot``, ``logistic_cost``): 1 to 10⁷ elements
+  (two 80 MB float64 vectors);
+* "matrix" ops (the other logistic ops and batch Adaline): X from 1×1 up to
+  200 000 × 100 (160 MB in float64) — tiny square problems, then 100 features and
+  more samples;
+* "sequential" ops (the per-sample rules, SGD and the perceptron): up to 10⁵ samples
+  of 10 features, where the time per sample is what matters.
+
+Which ladder an op climbs follows from its description in ``kernels/ops.py``
+(``family``), and so do its dtypes: nothing here names an op.
 
 ``quick`` is a reduced ladder for a run of a few minutes; ``smoke`` runs each benchmark
 once on tiny inputs inside the correctness tests.
@@ -19,17 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kernels.ops import OPS
+from kernels.ops import OPS, Op
 
-DTYPES = ("float64", "float32")
-# The ops timed in both dtypes; the others in float64 only.
-BOTH_DTYPES = ("dot", "logistic_gradient")
-
-VECTOR_OPS = ("dot", "logistic_cost")  # sized by one length
-# The per-sample rules, as kernels/ops.py describes them: sized by samples of few features.
-SEQUENTIAL_OPS = tuple(name for name, op in OPS.items() if op.sequential)
 FEATURES = 100  # features of the large logistic and batch-Adaline problems
 SEQUENTIAL_FEATURES = 10
+
+
+def family(op: Op) -> str:
+    """Which ladder an op climbs, from its description: "vector" (one length),
+    "sequential" (the per-sample rules) or "matrix" (samples × features)."""
+    if op.sequential:
+        return "sequential"
+    return "vector" if len(op.size_names) == 1 else "matrix"
 
 
 def _third_decades(top_exponent: int) -> list[int]:
@@ -67,42 +72,42 @@ LADDERS: dict[str, dict[str, list]] = {
 }
 
 
-# Sizes for Numba's compile-cost probe (bench/jit_cost.py): small, so compilation, not
-# the work, dominates the first call.
-JIT_SIZES = {
-    "dot": {"n": 10_000},
-    "logistic_cost": {"m": 10_000},
-    **{op: {"m": 1_000, "n": FEATURES} for op in
-       ("logistic_forward", "logistic_backward", "logistic_gradient", "adaline_gd_epoch")},
-    **{op: {"m": 1_000, "n": SEQUENTIAL_FEATURES} for op in SEQUENTIAL_OPS},
-}  # fmt: skip
+# Per family: the size of the compile-cost probe (bench/jit_cost.py; small, so
+# compilation, not the work, dominates the first call) and of the calibration run that
+# predicts the interpreted backends' times (a small problem of the ladder's own shape).
+JIT_SIZES = {"vector": [10_000], "matrix": [(1_000, FEATURES)], "sequential": [(1_000, 10)]}
+CALIBRATION_SIZES = {
+    "vector": [2_000],
+    "matrix": [(20, FEATURES)],
+    "sequential": [(200, SEQUENTIAL_FEATURES)],
+}
 
 
-def calibration_sizes(op: str) -> dict[str, int]:
-    """A small problem of the ladder's own shape, to predict the slow backends' times."""
-    if op == "dot":
-        return {"n": 2_000}
-    if op == "logistic_cost":
-        return {"m": 2_000}
-    return (
-        {"m": 200, "n": SEQUENTIAL_FEATURES} if op in SEQUENTIAL_OPS else {"m": 20, "n": FEATURES}
-    )
+def _named(op: Op, sizes: list) -> Iterator[dict[str, int]]:
+    """Ladder entries (a length, or (m, n)) as the op's own size names."""
+    for entry in sizes:
+        values = entry if isinstance(entry, tuple) else (entry,)
+        yield dict(zip(op.size_names, values, strict=True))
 
 
 def sizes_of(op: str, ladder: str) -> Iterator[dict[str, int]]:
     """The sizes of ``op`` on ``ladder``, as the op's own size names."""
-    sizes = LADDERS[ladder]
-    if op == "dot":
-        yield from ({"n": n} for n in sizes["vector"])
-    elif op == "logistic_cost":
-        yield from ({"m": m} for m in sizes["vector"])
-    else:
-        shapes = sizes["sequential" if op in SEQUENTIAL_OPS else "matrix"]
-        yield from ({"m": m, "n": n} for m, n in shapes)
+    spec = OPS[op]
+    yield from _named(spec, LADDERS[ladder][family(spec)])
+
+
+def jit_sizes(op: str) -> dict[str, int]:
+    spec = OPS[op]
+    return next(_named(spec, JIT_SIZES[family(spec)]))
+
+
+def calibration_sizes(op: str) -> dict[str, int]:
+    spec = OPS[op]
+    return next(_named(spec, CALIBRATION_SIZES[family(spec)]))
 
 
 def dtypes_of(op: str) -> tuple[str, ...]:
-    return DTYPES if op in BOTH_DTYPES else ("float64",)
+    return OPS[op].dtypes
 
 
 def elements(sizes: dict[str, int]) -> int:

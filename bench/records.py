@@ -1,10 +1,29 @@
 """What a benchmark session records besides pytest-benchmark's own timings.
 
-The conftest's hooks write these lists into the result file: the cases deliberately
-not run (with the reason) and Numba's compile costs.
+Kept in pytest's ``config.stash`` (one per session, no module globals): the cases
+deliberately not run (with the reason) and the compile costs. The conftest's hooks write
+them into the result file.
 """
 
 from __future__ import annotations
 
-NOT_RUN: list[dict] = []
-JIT: list[dict] = []
+import pytest
+
+NOT_RUN = pytest.StashKey[list]()
+JIT = pytest.StashKey[list]()
+
+
+def setup(config: pytest.Config) -> None:
+    config.stash[NOT_RUN] = []
+    config.stash[JIT] = []
+
+
+def catalogue() -> dict:
+    """The ops and backends this run knows, in their order, as the result file carries them:
+    the report reads names, labels and colours from here, never from a list of its own."""
+    import kernels
+
+    return {
+        "ops": {name: op.record() for name, op in kernels.OPS.items()},
+        "backends": {name: spec.record() for name, spec in kernels.BACKENDS.items()},
+    }

@@ -21,9 +21,6 @@ from bench.conftest import budget, ladder
 from bench.threads import pinned
 from kernels.ops import OPS
 
-# Backends whose time per call can grow past the budget at the top of a ladder.
-SLOW = {"python": kernels.OPS, "numpy": ladders.SEQUENTIAL_OPS}
-
 
 @functools.lru_cache(maxsize=1)
 def inputs(op: str, sizes: tuple, dtype: str) -> tuple:
@@ -50,12 +47,15 @@ def seconds_per_element(op: str, backend: str) -> float:
 def run_case(benchmark, request, op, backend, dtype, threads, sizes):
     spec = OPS[op]
     case = {"op": op, "backend": backend, "dtype": dtype, "threads": threads, "sizes": sizes}
-    if op in SLOW.get(backend, ()):
+    # Loops in the interpreter can grow past the budget at the top of a ladder.
+    if kernels.BACKENDS[backend].interpreted(spec):
         predicted = seconds_per_element(op, backend) * ladders.elements(sizes)
         limit = budget(request.config)
         if predicted > limit:
             reason = f"predicted {predicted:.3g} s per call, over the {limit:g} s budget"
-            records.NOT_RUN.append({**case, "reason": reason, "predicted_s": predicted})
+            request.config.stash[records.NOT_RUN].append(
+                {**case, "reason": reason, "predicted_s": predicted}
+            )
             pytest.skip(reason)
 
     implementation = kernels.get(backend)
@@ -75,35 +75,22 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         benchmark(kernel, *args)
 
 
-@pytest.mark.ops("dot")
-def test_dot(benchmark, request, op, backend, dtype, threads, n):
-    run_case(benchmark, request, op, backend, dtype, threads, {"n": n})
-
-
-@pytest.mark.ops("logistic_cost")
-def test_vector_op(benchmark, request, op, backend, dtype, threads, m):
-    run_case(benchmark, request, op, backend, dtype, threads, {"m": m})
-
-
-@pytest.mark.ops("logistic_forward", "logistic_backward", "logistic_gradient", "adaline_gd_epoch")
-def test_matrix_op(benchmark, request, op, backend, dtype, threads, m, n):
-    run_case(benchmark, request, op, backend, dtype, threads, {"m": m, "n": n})
-
-
-@pytest.mark.ops(*ladders.SEQUENTIAL_OPS)
-def test_sequential_op(benchmark, request, op, backend, dtype, threads, m, n):
-    run_case(benchmark, request, op, backend, dtype, threads, {"m": m, "n": n})
+@pytest.mark.every_case
+def test_op(benchmark, request, op, backend, dtype, threads, sizes):
+    run_case(benchmark, request, op, backend, dtype, threads, sizes)
 
 
 def test_jit_compile_cost(request):
-    """Numba's compile cost per op, cold and warm (see bench/jit_cost.py)."""
+    """The compile cost per op of every compiling backend, cold and warm (see
+    bench/jit_cost.py)."""
     ops = ["dot"] if ladder(request.config) == "smoke" else list(kernels.OPS)
-    measured = jit_cost.measure(["numba", "numba_parallel"], ops)
+    backends = [name for name, spec in kernels.BACKENDS.items() if spec.compiles]
+    measured = jit_cost.measure(backends, ops)
     assert {(r["op"], r["backend"]) for r in measured} == {
-        (op, backend) for op in ops for backend in ("numba", "numba_parallel")
+        (op, backend) for op in ops for backend in backends
     }
     for record in measured:
         assert record["cold_s"] > 0
         assert record["warm_s"] > 0
         assert record["steady_s"] > 0
-    records.JIT.extend(measured)
+    request.config.stash[records.JIT].extend(measured)

@@ -9,9 +9,7 @@ import numba
 from threadpoolctl import threadpool_limits
 
 from bench.machine import all_cores
-
-# Backends that can use more than one core; the others are timed at one thread only.
-MULTITHREADED = ("numpy", "numba_parallel")
+from kernels import BACKENDS
 
 
 def one_and_all() -> list[int]:
@@ -21,7 +19,7 @@ def one_and_all() -> list[int]:
 
 def thread_counts(backend: str) -> list[int]:
     """One thread for every backend; all cores too for the multi-threaded ones."""
-    return one_and_all() if backend in MULTITHREADED else [1]
+    return one_and_all() if BACKENDS[backend].multithreaded else [1]
 
 
 @contextlib.contextmanager

@@ -1,15 +1,28 @@
-"""Interchangeable kernels: the same operations in four backends, behind one contract.
+"""Interchangeable kernels: the same operations in several backends, behind one contract.
 
 >>> import kernels, numpy as np
 >>> kernels.get("numba").dot(np.arange(3.0), np.ones(3))
 3.0
 
-``kernels.OPS`` names the ops and ``kernels.BACKENDS`` the backends; ``kernels.ops``
-describes each op once (shapes, FLOPs, bytes, inputs); ``kernels.reference`` computes
-each op in high precision together with a bound on any backend's rounding error.
+The catalogue: ``kernels.OPS`` maps each op's name to its description (``kernels.ops.Op``:
+shapes, FLOPs, bytes, inputs) and ``kernels.BACKENDS`` each backend's name to its
+description (``kernels.backends.BackendSpec``); ``register_op`` and ``register_backend``
+add to them. ``kernels.reference`` computes each op in high precision together with a
+bound on any backend's rounding error.
 """
 
-from kernels.backends import BACKENDS, OPS, Backend, get
-from kernels.ops import make_inputs
+from kernels.backends import BACKENDS, Backend, BackendSpec, get, register_backend, register_op
+from kernels.ops import OPS, Op, Param, make_inputs
 
-__all__ = ["BACKENDS", "OPS", "Backend", "get", "make_inputs"]
+__all__ = [
+    "BACKENDS",
+    "OPS",
+    "Backend",
+    "BackendSpec",
+    "Op",
+    "Param",
+    "get",
+    "make_inputs",
+    "register_backend",
+    "register_op",
+]

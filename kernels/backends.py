@@ -1,10 +1,15 @@
-"""The registry: one ``Backend`` object per implementation, all behind the same checks.
+"""The registry: one description of every backend, and one ``Backend`` object per backend.
+
+A backend is described once, by a ``BackendSpec`` (its name, its module, the native form
+its kernels take, whether it uses threads, where its loops run, how a report labels and
+colours it). Everything else — the tests, the benchmarks, the JIT probe, the result
+files and so the report — iterates ``BACKENDS``; ``register_backend`` adds one.
 
 A ``Backend``'s attributes are the ops (``kernels.get("numba").dot(a, b)``). Each public
 op does three things, and only the middle one differs between backends:
 
 1. ``check_arguments`` (shared): validate, pick the computation dtype, convert;
-2. ``to_native`` then the bare kernel: lists for the loops, C-contiguous arrays for
+2. ``native`` then the bare kernel: lists for the loops, C-contiguous arrays for
    Numba, any NumPy array for NumPy;
 3. results back to the common form: NumPy arrays of the computation dtype, Python
    floats, and a Python int for the perceptron's error count.
@@ -18,42 +23,134 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from functools import cache
 
 import numpy as np
 
 from kernels.checks import check_arguments
-from kernels.ops import OPS as OP_SPECS
-
-BACKENDS = ("python", "numpy", "numba", "numba_parallel")
-OPS = tuple(OP_SPECS)
-
-_MODULES = {
-    "python": "kernels.python_loops",
-    "numpy": "kernels.numpy_vectorized",
-    "numba": "kernels.numba_jit",
-    "numba_parallel": "kernels.numba_parallel",
-}
+from kernels.ops import OPS, Op
+from kernels.reference import EVALUATORS
 
 
-def _to_list(value):
+def to_list(value):
+    """Arrays to Python lists (the loops' native form); scalars unchanged."""
     return value.tolist() if isinstance(value, np.ndarray) else value
 
 
-def _to_contiguous(value):
+def to_contiguous(value):
+    """Arrays to C-contiguous arrays (what Numba's compiled loops expect)."""
     return np.ascontiguousarray(value) if isinstance(value, np.ndarray) else value
 
 
-def _unchanged(value):
+def unchanged(value):
     return value
 
 
-_NATIVE = {
-    "python": _to_list,
-    "numpy": _unchanged,
-    "numba": _to_contiguous,
-    "numba_parallel": _to_contiguous,
-}
+@dataclass(frozen=True)
+class BackendSpec:
+    """What a backend is, said once.
+
+    ``interprets`` says which ops run their loops in the Python interpreter: "all",
+    "sequential" (only the per-sample rules) or "none". Those are the cases whose time
+    grows past a benchmark's budget at the top of a ladder, so the benchmarks predict
+    their time before running them. ``compiles`` marks backends that compile on the
+    first call (their compile cost is measured on its own).
+    """
+
+    name: str
+    module: str
+    how: str  # one line for the README and the report: how this backend computes
+    label: str
+    colour: str
+    native: Callable = unchanged
+    multithreaded: bool = False
+    interprets: str = "none"
+    compiles: bool = False
+
+    def __post_init__(self) -> None:
+        if self.interprets not in ("all", "sequential", "none"):
+            raise ValueError(f"backend {self.name!r}: interprets must be all, sequential or none")
+
+    def interpreted(self, op: Op) -> bool:
+        """Whether ``op``'s loops run in the interpreter on this backend."""
+        return self.interprets == "all" or (self.interprets == "sequential" and op.sequential)
+
+    def record(self) -> dict:
+        """The description a result file carries (everything but the conversion)."""
+        return {key: value for key, value in asdict(self).items() if key != "native"}
+
+
+BACKENDS: dict[str, BackendSpec] = {}
+
+
+def register_backend(spec: BackendSpec) -> BackendSpec:
+    """Add a backend: its module must define every op of ``kernels.OPS``, or this raises
+    ``NotImplementedError`` and nothing is added."""
+    if spec.name in BACKENDS:
+        raise ValueError(f"backend {spec.name!r} is already registered")
+    Backend(spec)  # import it and check it now, not at its first use
+    BACKENDS[spec.name] = spec
+    _build.cache_clear()
+    return spec
+
+
+def register_op(op: Op, evaluator: Callable) -> Op:
+    """Add an op: its description, and its bounded reference (see ``kernels.reference``).
+
+    Every backend module must then define a function of the op's name; the backends are
+    rebuilt on their next ``get``.
+    """
+    if op.name in OPS:
+        raise ValueError(f"op {op.name!r} is already registered")
+    OPS[op.name] = op
+    EVALUATORS[op.name] = evaluator
+    _build.cache_clear()
+    return op
+
+
+for _spec in (
+    BackendSpec(
+        "python",
+        "kernels.python_loops",
+        "for-loops over Python lists, one multiply-add at a time",
+        label="Python loop",
+        colour="#d62728",
+        native=to_list,
+        interprets="all",
+    ),
+    BackendSpec(
+        "numpy",
+        "kernels.numpy_vectorized",
+        "whole-array expressions (X @ w, X.T @ errors, ufuncs); a Python loop only over "
+        "the samples of the per-sample rules",
+        label="NumPy",
+        colour="#1f77b4",
+        multithreaded=True,  # BLAS
+        interprets="sequential",
+    ),
+    BackendSpec(
+        "numba",
+        "kernels.numba_jit",
+        "the same loop functions as python, with one decorator: njit(cache=True)",
+        label="Numba",
+        colour="#2ca02c",
+        native=to_contiguous,
+        compiles=True,
+    ),
+    BackendSpec(
+        "numba_parallel",
+        "kernels.numba_parallel",
+        "prange over samples, or over blocks of rows each running the one-thread loop "
+        "into its own partial gradient; the per-sample rules reuse the one-thread kernels",
+        label="Numba parallel",
+        colour="#9467bd",
+        native=to_contiguous,
+        multithreaded=True,
+        compiles=True,
+    ),
+):
+    BACKENDS[_spec.name] = _spec
 
 
 def _finish(kind: str, value, dtype: np.dtype):
@@ -69,13 +166,14 @@ def _finish(kind: str, value, dtype: np.dtype):
 class Backend:
     """One implementation of every op in ``kernels.OPS``."""
 
-    def __init__(self, name: str):
-        self.name = name
-        self.module = importlib.import_module(_MODULES[name])
-        self.to_native = _NATIVE[name]
+    def __init__(self, spec: BackendSpec):
+        self.spec = spec
+        self.name = spec.name
+        self.module = importlib.import_module(spec.module)
+        self.to_native = spec.native
         missing = [op for op in OPS if not callable(getattr(self.module, op, None))]
         if missing:
-            raise NotImplementedError(f"backend {name!r} lacks ops {missing}")
+            raise NotImplementedError(f"backend {self.name!r} lacks ops {missing}")
         for op in OPS:
             setattr(self, op, self._public(op))
 
@@ -92,7 +190,7 @@ class Backend:
         return tuple(self.to_native(value) for value in checked)
 
     def _public(self, op: str) -> Callable:
-        spec = OP_SPECS[op]
+        spec = OPS[op]
         kernel = self.kernel(op)
         to_native = self.to_native
         returns = spec.returns
@@ -105,7 +203,7 @@ class Backend:
             return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))
 
         public.__name__ = public.__qualname__ = op
-        public.__doc__ = f"{spec.formula}\n\n({self.name} backend; see kernels.ops.OPS[{op!r}])"
+        public.__doc__ = f"{spec.formula}\n\n({self.name} backend; see kernels.OPS[{op!r}])"
         public.__signature__ = inspect.Signature(
             [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in spec.arg_names]
         )
@@ -113,8 +211,12 @@ class Backend:
 
 
 @cache
+def _build(name: str) -> Backend:
+    return Backend(BACKENDS[name])
+
+
 def get(backend: str) -> Backend:
     """The backend called ``backend``, one of ``kernels.BACKENDS``."""
-    if backend not in _MODULES:
+    if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return Backend(backend)
+    return _build(backend)

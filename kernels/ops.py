@@ -56,10 +56,22 @@ class Op:
     make_inputs: Callable[[np.random.Generator, Sizes, np.dtype], tuple]
     needs_clip: bool = False  # the kernel gets the cross-entropy clip as a last argument
     sequential: bool = False  # a loop over samples that cannot be vectorized away
+    dtypes: tuple[str, ...] = ("float64",)  # the dtypes it is benchmarked in
 
     @property
     def arg_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    def record(self) -> dict:
+        """The description a result file carries, so a report needs no list of ops."""
+        return {
+            "formula": self.formula,
+            "arguments": list(self.arg_names),
+            "returns": list(self.returns),
+            "size_names": list(self.size_names),
+            "sequential": self.sequential,
+            "dtypes": list(self.dtypes),
+        }
 
 
 # --- input generators: realistic, well-scaled data that keeps every op finite ---------
@@ -162,6 +174,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 2 * s["n"],
             bytes_moved=lambda s, item: 2 * s["n"] * item,
             make_inputs=_dot_inputs,
+            dtypes=("float64", "float32"),
         ),
         Op(
             name="logistic_forward",
@@ -204,6 +217,7 @@ OPS: dict[str, Op] = {
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_gradient_inputs,
             needs_clip=True,
+            dtypes=("float64", "float32"),
         ),
         Op(
             name="adaline_gd_epoch",

@@ -269,7 +269,9 @@ def _perceptron_epoch(w, b, X, y, eta, u, tiny):
     return (w, b, errors), (dw + u * np.abs(w), db + u * abs(b), 0), well_conditioned
 
 
-_EVALUATORS = {
+# Each op's reference: float64 arguments, u and tiny in; (values, bounds) or (values,
+# bounds, well_conditioned) out. ``kernels.register_op`` adds to it.
+EVALUATORS = {
     "dot": _dot,
     "logistic_forward": _logistic_forward,
     "logistic_cost": _logistic_cost,
@@ -279,14 +281,14 @@ _EVALUATORS = {
     "adaline_sgd_epoch": _adaline_sgd_epoch,
     "perceptron_epoch": _perceptron_epoch,
 }
-assert set(_EVALUATORS) == set(OPS), "every op needs a reference"
+assert set(EVALUATORS) == set(OPS), "every op needs a reference"
 
 
 def _evaluate(op: str, args: tuple, dtype) -> tuple[tuple, tuple, bool]:
     u = unit_roundoff(dtype)
     tiny = float(np.finfo(dtype).smallest_subnormal)
     as64 = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
-    out = _EVALUATORS[op](*as64, u, tiny)
+    out = EVALUATORS[op](*as64, u, tiny)
     return out if len(out) == 3 else (*out, True)
 
 

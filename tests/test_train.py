@@ -135,7 +135,7 @@ def test_backends_agree(case, iris):
     rtol = train.agreement_rtol(*X.shape, steps)
     reference = trainer(X, y, backend="python", **parameters)
     assert len(reference.history) == steps
-    for backend in kernels.BACKENDS[1:]:
+    for backend in set(kernels.BACKENDS) - {"python"}:
         result = trainer(X, y, backend=backend, **parameters)
         if trainer is train.perceptron:  # counts of mistakes: exactly the same
             np.testing.assert_array_equal(result.history, reference.history, err_msg=backend)
@@ -160,7 +160,7 @@ def test_backends_agree_where_numba_parallel_splits_the_rows(trainer):
         y, parameters = labels.astype(float), {"eta": 0.5, "iterations": steps}
     rtol = train.agreement_rtol(m, n, steps)
     reference = trainer(X, y, backend="python", **parameters)
-    for backend in kernels.BACKENDS[1:]:
+    for backend in set(kernels.BACKENDS) - {"python"}:
         result = trainer(X, y, backend=backend, **parameters)
         np.testing.assert_allclose(result.history, reference.history, rtol=rtol, err_msg=backend)
         assert_weights_close(result, reference.w, reference.b, rtol)
