@@ -26,8 +26,9 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
+from reports import style
 from reports.formatting import shape_key
-from reports.style import BACKENDS, DTYPES, OPS, threads_label
+from reports.style import DTYPES, FIRST_CATALOGUE, threads_label
 
 SCHEMA = 1
 COURSE_PREFIX = "course-"
@@ -59,6 +60,7 @@ class Run:
     pytest_benchmark_version: str
     cases: pd.DataFrame  # one row per case measured or deliberately not run
     jit: pd.DataFrame  # one row per Numba compile-cost measurement
+    catalogue: dict[str, dict[str, dict]]  # the ops and backends the run knew, in order
     ignored: int = 0  # benchmark entries of another kind than "steady"
 
     @property
@@ -211,6 +213,30 @@ def _suite(path: Path, data: Any) -> dict[str, Any]:
     return suite
 
 
+def _catalogue(path: Path, suite: dict[str, Any]) -> dict[str, dict[str, dict]]:
+    """The ops and backends the run knew (``FIRST_CATALOGUE`` for files without one)."""
+    if suite.get("catalogue") is None:
+        return FIRST_CATALOGUE
+    where = _Where(path, "machine_info.vectorbench.catalogue")
+    catalogue = where.object(suite["catalogue"], "it")
+    checked: dict[str, dict[str, dict]] = {}
+    for part in ("ops", "backends"):
+        entries = where.object(catalogue.get(part), repr(part))
+        if not entries:
+            where.fail(f"{part!r} names no {part}")
+        inner = _Where(path, f"{where.place}.{part}")
+        checked[part] = {
+            str(name): inner.object(entry, repr(name)) for name, entry in entries.items()
+        }
+    for name, backend in checked["backends"].items():
+        inner = _Where(path, f"{where.place}.backends.{name}")
+        inner.string(backend, "label")
+        colour = inner.string(backend, "colour")
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+            inner.fail(f"'colour' must be a colour such as '#1f77b4', not {colour!r}")
+    return checked
+
+
 def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int | None) -> float:
     """A measured limit at ``threads``, or at the closest thread count measured.
 
@@ -231,13 +257,13 @@ def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int 
 
 
 def _steady_case(
-    where: _Where, entry: dict[str, Any], suite: dict[str, Any], source: str
+    where: _Where, entry: dict[str, Any], suite: dict[str, Any], source: str, catalogue: dict
 ) -> dict[str, Any] | None:
     extra = where.object(entry.get("extra_info"), "'extra_info'")
     if extra.get("kind", "steady") != "steady":
         return None
     sizes = where.sizes(extra)
-    row = _case_identity(where, extra, sizes)
+    row = _case_identity(where, extra, sizes, catalogue)
     stats = where.object(entry.get("stats"), "'stats'")
     for stat in STAT_NAMES:
         row[f"{stat}_s"] = where.number(stats, stat, positive=stat == "median")
@@ -253,10 +279,12 @@ def _steady_case(
     return row
 
 
-def _case_identity(where: _Where, obj: dict[str, Any], sizes: dict[str, int]) -> dict[str, Any]:
+def _case_identity(
+    where: _Where, obj: dict[str, Any], sizes: dict[str, int], catalogue: dict
+) -> dict[str, Any]:
     return {
-        "op": where.known(obj, "op", OPS),
-        "backend": where.known(obj, "backend", BACKENDS),
+        "op": where.known(obj, "op", tuple(catalogue["ops"])),
+        "backend": where.known(obj, "backend", tuple(catalogue["backends"])),
         "dtype": where.known(obj, "dtype", DTYPES),
         "threads": where.integer(obj, "threads", minimum=1),
         "shape": shape_key(sizes),
@@ -276,9 +304,11 @@ def _conditions(suite: dict[str, Any], threads: int) -> dict[str, float]:
     }
 
 
-def _not_run_case(where: _Where, entry: Any, suite: dict[str, Any], source: str) -> dict:
+def _not_run_case(
+    where: _Where, entry: Any, suite: dict[str, Any], source: str, catalogue: dict
+) -> dict:
     entry = where.object(entry, "each entry")
-    row = _case_identity(where, entry, where.sizes(entry))
+    row = _case_identity(where, entry, where.sizes(entry), catalogue)
     row.update(
         status="not run",
         reason=entry.get("reason") if isinstance(entry.get("reason"), str) else "",
@@ -290,12 +320,12 @@ def _not_run_case(where: _Where, entry: Any, suite: dict[str, Any], source: str)
     return row
 
 
-def _jit_entry(where: _Where, entry: Any, source: str) -> dict[str, Any]:
+def _jit_entry(where: _Where, entry: Any, source: str, catalogue: dict) -> dict[str, Any]:
     entry = where.object(entry, "each entry")
     sizes = where.sizes(entry)
     return {
-        "op": where.known(entry, "op", OPS),
-        "backend": where.known(entry, "backend", BACKENDS),
+        "op": where.known(entry, "op", tuple(catalogue["ops"])),
+        "backend": where.known(entry, "backend", tuple(catalogue["backends"])),
         "dtype": where.known(entry, "dtype", DTYPES),
         "shape": shape_key(sizes),
         "m": sizes.get("m"),
@@ -340,6 +370,7 @@ def read_result(path: Path | str) -> Run:
     path = Path(path)
     data = _parse_json(path)
     suite = _suite(path, data)
+    catalogue = _catalogue(path, suite)
     source = path.name
 
     measured, ignored = [], 0
@@ -347,7 +378,7 @@ def read_result(path: Path | str) -> Run:
         name = entry.get("name") if isinstance(entry, dict) else None
         place = f"benchmarks[{index}]" + (f" ({name})" if isinstance(name, str) else "")
         where = _Where(path, place)
-        row = _steady_case(where, where.object(entry, "each benchmark"), suite, source)
+        row = _steady_case(where, where.object(entry, "each benchmark"), suite, source, catalogue)
         if row is None:
             ignored += 1
         else:
@@ -360,11 +391,13 @@ def read_result(path: Path | str) -> Run:
         )
 
     not_run = [
-        _not_run_case(_Where(path, f"vectorbench_not_run[{index}]"), entry, suite, source)
+        _not_run_case(
+            _Where(path, f"vectorbench_not_run[{index}]"), entry, suite, source, catalogue
+        )
         for index, entry in enumerate(_entries(path, data, "vectorbench_not_run"))
     ]
     jit = [
-        _jit_entry(_Where(path, f"vectorbench_jit[{index}]"), entry, source)
+        _jit_entry(_Where(path, f"vectorbench_jit[{index}]"), entry, source, catalogue)
         for index, entry in enumerate(_entries(path, data, "vectorbench_jit"))
     ]
     if not measured and not not_run:
@@ -381,6 +414,7 @@ def read_result(path: Path | str) -> Run:
         pytest_benchmark_version=str(data.get("version") or ""),
         cases=_cases_frame(measured, not_run),
         jit=_jit_frame(jit),
+        catalogue=catalogue,
         ignored=ignored,
     )
 
@@ -460,6 +494,13 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         # a report of "0 cases timed" would replace a good one with nothing to show
         names = ", ".join(str(run.sources[0]) for run in runs)
         raise ResultFileError(names, "holds no benchmark results: no case was measured")
+    # Every op and backend of every file, in the newest file's order, then the others'.
+    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
+    for run in reversed(runs):
+        for part in catalogue:
+            for name, entry in run.catalogue[part].items():
+                catalogue[part].setdefault(name, entry)
+    style.use(catalogue)
     if len(runs) == 1:
         return runs[0]
     newest = runs[-1]
@@ -497,6 +538,7 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         pytest_benchmark_version=newest.pytest_benchmark_version,
         cases=cases,
         jit=jit,
+        catalogue=catalogue,
         ignored=sum(run.ignored for run in runs),
     )
 

@@ -1,55 +1,77 @@
 """How backends and ops look in every figure and table: names, colours, line styles, order.
 
-One place, so a backend has the same colour in every figure and the same name in every
-sentence. It also names every op, backend and dtype this builder knows: ``reports.load``
-refuses a result file with any other (a typo or a newer suite would otherwise be drawn
-and described with nothing known about it).
+The names, labels, colours and order come from the catalogue a result file carries
+(``machine_info.vectorbench.catalogue``, written from ``kernels.OPS`` and
+``kernels.BACKENDS``): ``reports.load`` reads it and calls ``use``, so this module keeps
+no list of ops or backends of its own, and a result file from a future version with more
+backends is drawn with their own labels and colours. Files of the first format carry no
+catalogue: ``FIRST_CATALOGUE`` is what they were run with. One place, so a backend has
+the same colour in every figure and the same name in every sentence.
 """
 
 from __future__ import annotations
 
-OPS = (
-    "dot",
-    "logistic_forward",
-    "logistic_cost",
-    "logistic_backward",
-    "logistic_gradient",
-    "adaline_gd_epoch",
-    "adaline_sgd_epoch",
-    "perceptron_epoch",
-)
-BACKENDS = ("python", "numpy", "numba", "numba_parallel")
+from collections.abc import Mapping
+
 DTYPES = ("float64", "float32")
 
-COLOURS = {
-    "python": "#d62728",
-    "numpy": "#1f77b4",
-    "numba": "#2ca02c",
-    "numba_parallel": "#9467bd",
+# What result files without a catalogue (the first format) were run with.
+FIRST_CATALOGUE: dict[str, dict[str, dict]] = {
+    "ops": {
+        name: {}
+        for name in (
+            "dot",
+            "logistic_forward",
+            "logistic_cost",
+            "logistic_backward",
+            "logistic_gradient",
+            "adaline_gd_epoch",
+            "adaline_sgd_epoch",
+            "perceptron_epoch",
+        )
+    },
+    "backends": {
+        "python": {"label": "Python loop", "colour": "#d62728"},
+        "numpy": {"label": "NumPy", "colour": "#1f77b4"},
+        "numba": {"label": "Numba", "colour": "#2ca02c"},
+        "numba_parallel": {"label": "Numba parallel", "colour": "#9467bd"},
+    },
 }
-# For backends not in COLOURS: further tab10 colours, none of them already taken.
+
+# The catalogue in use: op name → its description, backend name → its description
+# (label, colour, ...), in the catalogue's order. Iterating either gives the names.
+OPS: dict[str, dict] = {}
+BACKENDS: dict[str, dict] = {}
+
+# For backends that bring no colour: further tab10 colours, none of them already taken.
 _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
-LABELS = {
-    "python": "Python loop",
-    "numpy": "NumPy",
-    "numba": "Numba",
-    "numba_parallel": "Numba parallel",
-}
 
-# Solid: the backend at its largest thread count (all cores); dashed: one thread;
-# dotted: anything in between.
-SOLID, DASHED, DOTTED = "-", "--", ":"
+def use(catalogue: Mapping[str, Mapping[str, dict]]) -> None:
+    """Describe ops and backends as ``catalogue`` does (``{"ops": …, "backends": …}``)."""
+    OPS.clear()
+    OPS.update(catalogue["ops"])
+    BACKENDS.clear()
+    BACKENDS.update(catalogue["backends"])
+
+
+use(FIRST_CATALOGUE)
 
 
 def colour(backend: str) -> str:
-    if backend in COLOURS:
-        return COLOURS[backend]
+    given = BACKENDS.get(backend, {}).get("colour")
+    if given:
+        return given
     return _SPARE_COLOURS[sum(map(ord, backend)) % len(_SPARE_COLOURS)]
 
 
 def label(backend: str) -> str:
-    return LABELS.get(backend, backend)
+    return BACKENDS.get(backend, {}).get("label") or backend
+
+
+# Solid: the backend at its largest thread count (all cores); dashed: one thread;
+# dotted: anything in between.
+SOLID, DASHED, DOTTED = "-", "--", ":"
 
 
 def threads_label(threads: int) -> str:
@@ -67,7 +89,8 @@ def linestyle(threads: int, thread_counts: set[int] | frozenset[int]) -> str:
     return DASHED if threads == 1 else DOTTED
 
 
-def _rank(order: tuple[str, ...], name: str) -> tuple[int, str]:
+def _rank(order, name: str) -> tuple[int, str]:
+    order = list(order)
     return (order.index(name), "") if name in order else (len(order), name)
 
 

@@ -1,0 +1,82 @@
+"""Adding a backend or an op is one registration: the tests, the benchmarks and the report
+all follow. A throw-away backend and op (``tests/throwaway_catalogue.py``) are registered
+through ``kernels.register_backend`` and ``kernels.register_op`` only, and each stage of
+the suite is run on them in a fresh process."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from throwaway_catalogue import BACKEND, OP
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = ["-p", "throwaway_catalogue"]
+
+
+def _run(*command: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    done = subprocess.run(
+        [sys.executable, *command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def test_the_correctness_tests_include_a_registered_backend_and_op(tmp_path):
+    report = tmp_path / "junit.xml"
+    _run(
+        "-m", "pytest", *PLUGIN, "tests/test_kernels.py", "tests/test_checks.py",
+        "tests/test_numerics.py", "-k", f"{BACKEND} or {OP}", "-q", "-p", "no:cacheprovider",
+        f"--junitxml={report}",
+    )  # fmt: skip
+    cases = list(ET.parse(report).getroot().iter("testcase"))
+    for name in (BACKEND, OP):
+        mine = [case for case in cases if name in case.get("name", "")]
+        assert len(mine) >= 5, f"only {len(mine)} tests of {name} ran"
+        for case in mine:  # passed: neither failed, errored nor skipped
+            assert not list(case), f"{case.get('name')}: {[child.tag for child in case]}"
+
+
+@pytest.fixture(scope="module")
+def result_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bench") / "result.json"
+    _run(
+        "-m", "pytest", *PLUGIN, "bench", "--ladder=smoke",
+        "-k", f"test_op and ({BACKEND} or {OP} or (dot and python))",
+        f"--benchmark-json={path}", "--benchmark-min-rounds=3", "--benchmark-max-time=0.001",
+        "-q", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    return path
+
+
+def test_the_benchmarks_time_a_registered_backend_and_op(result_file):
+    data = json.loads(result_file.read_text())
+    timed = {(b["extra_info"]["op"], b["extra_info"]["backend"]) for b in data["benchmarks"]}
+    assert ("dot", BACKEND) in timed
+    assert {(OP, backend) for backend in ("python", "numpy", "numba", BACKEND)} <= timed
+    catalogue = data["machine_info"]["vectorbench"]["catalogue"]
+    assert catalogue["backends"][BACKEND]["label"] == "NumPy twin"
+    assert catalogue["ops"][OP]["formula"] == "‖a‖² = Σᵢ aᵢ²"
+
+
+def test_the_report_shows_a_registered_backend_and_op(result_file, tmp_path):
+    # The report builder runs without the plugin: it knows both from the result file alone.
+    out = tmp_path / "report"
+    built = _run("-m", "reports", str(result_file), "--out", str(out))
+    assert "wrote" in built.stdout
+    with (out / "table.csv").open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert {("dot", BACKEND), (OP, BACKEND), (OP, "numba")} <= {
+        (row["op"], row["backend"]) for row in rows
+    }
+    assert (out / "figures" / f"time-{OP}.png").exists()
+    page = (out / "README.md").read_text(encoding="utf-8")
+    assert "NumPy twin" in page
+    assert OP in page

@@ -1,0 +1,85 @@
+"""A pytest plugin that grows the catalogue through its public registration only.
+
+    pytest -p throwaway_catalogue ...
+
+adds a throw-away backend (NumPy's module under another name, label and colour) and a
+throw-away op (the sum of squares ‖a‖², with its description, its bounded reference and
+one implementation per backend module). ``tests/test_catalogue.py`` runs the correctness
+tests, the benchmarks and the report builder with it, and checks that all three include
+both: that adding a backend or an op really is what the README says.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+from numba import njit
+
+import kernels
+from kernels.reference import _sum_bound, exact_dot
+
+BACKEND = "numpy_twin"
+OP = "sum_of_squares"
+
+
+# --- the op: description, reference, implementations -------------------------------------
+
+
+def _inputs(rng, sizes, dtype):
+    return (rng.standard_normal(sizes["n"]).astype(dtype),)
+
+
+def _reference(a, u, tiny):
+    return (exact_dot(a, a),), (_sum_bound(np.abs(a) @ np.abs(a), len(a), u, tiny),)
+
+
+def _loop(a):
+    """‖a‖² = Σᵢ aᵢ²"""
+    total = 0.0
+    for i in range(len(a)):
+        total += a[i] * a[i]
+    return total
+
+
+def _vectorized(a):
+    return np.dot(a, a)
+
+
+IMPLEMENTATIONS = {
+    "kernels.python_loops": _loop,
+    "kernels.numpy_vectorized": _vectorized,
+    "kernels.numba_jit": njit(_loop),
+    "kernels.numba_parallel": njit(_loop),
+}
+
+for module, implementation in IMPLEMENTATIONS.items():
+    # What "implement it in every backend module" means, done from outside the file.
+    setattr(importlib.import_module(module), OP, implementation)
+
+kernels.register_op(
+    kernels.Op(
+        name=OP,
+        formula="‖a‖² = Σᵢ aᵢ²",
+        params=(kernels.Param("a", ("n",)),),
+        returns=("scalar",),
+        size_names=("n",),
+        flops=lambda s: 2 * s["n"],
+        bytes_moved=lambda s, item: s["n"] * item,
+        make_inputs=_inputs,
+    ),
+    _reference,
+)
+
+# --- the backend ----------------------------------------------------------------------------
+
+kernels.register_backend(
+    kernels.BackendSpec(
+        BACKEND,
+        "kernels.numpy_vectorized",
+        "NumPy's module registered a second time, under another name",
+        label="NumPy twin",
+        colour="#17becf",
+        interprets="sequential",
+    )
+)
