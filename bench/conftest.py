@@ -16,6 +16,7 @@ import pytest
 import kernels
 from bench import ladders, records
 from bench.machine import describe
+from bench.progress import Progress
 from bench.threads import thread_counts
 
 DEFAULT_BUDGET_S = {"full": 0.5, "quick": 0.05, "smoke": 1.0}
@@ -70,6 +71,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     records.setup(config)
+    if ladder(config) != "smoke" and not config.getoption("benchmark_disable", False):
+        config.pluginmanager.register(Progress(config, budget(config)), "vectorbench-progress")
     config.addinivalue_line(
         "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
     )

@@ -23,7 +23,7 @@ SIMD_FLAGS = (
 )  # fmt: skip
 PACKAGES = (
     "numpy", "numba", "llvmlite", "pytest", "pytest-benchmark", "threadpoolctl",
-    "py-cpuinfo", "pandas", "matplotlib",
+    "py-cpuinfo", "py-cpuinfo2", "pandas", "matplotlib",
 )  # fmt: skip
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -85,6 +85,42 @@ def cpu_info() -> dict:
         "l2_bytes": cache("l2", "l2_cache_size"),
         "l3_bytes": cache("l3", "l3_cache_size"),
         "simd": [flag for flag in SIMD_FLAGS if flag in flags],
+    }
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def system_state() -> dict:
+    """What else shapes a timing: the CPU frequency governor (``performance`` holds the
+    clock; ``powersave`` or ``schedutil`` let it drift with the load), the load average
+    when the run started (other programs competing for the cores), and the memory.
+    From the standard library and Linux's /sys and /proc; ``None`` where absent."""
+    cpufreq = Path("/sys/devices/system/cpu/cpu0/cpufreq")
+    try:
+        load = [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        load = None
+    memory = None
+    meminfo = _read(Path("/proc/meminfo"))
+    if meminfo:
+        fields = dict(line.split(":", 1) for line in meminfo.splitlines() if ":" in line)
+        kib = {key: int(value.split()[0]) for key, value in fields.items() if value.split()}
+        memory = {
+            "total_bytes": kib.get("MemTotal", 0) * 1024 or None,
+            "available_bytes": kib.get("MemAvailable", 0) * 1024 or None,
+        }
+    elif hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
+        memory = {"total_bytes": os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")}
+    return {
+        "governor": _read(cpufreq / "scaling_governor"),
+        "max_frequency_khz": _read(cpufreq / "scaling_max_freq"),
+        "load_average": load,
+        "memory": memory,
     }
 
 
@@ -165,5 +201,6 @@ def describe(quick: bool, limits: dict) -> dict:
         "versions": versions(),
         "git": git_state(),
         "timer": timer_info(),
+        "system": system_state(),
         "limits": limits,
     }

@@ -101,3 +101,26 @@ def test_publishing_never_overwrites(tmp_path):
     assert published.read_text() == "new"
     assert not partial.exists()
     assert unique_path(tmp_path, "run").name == "run-3.json"
+
+
+def test_progress_estimates_the_time_left_from_the_rate_so_far():
+    from bench.progress import Progress
+
+    progress = Progress.__new__(Progress)
+    progress.weights = {"a": 1.0, "b": 3.0, "c": 6.0}
+    progress.done, progress.done_weight = 1, 1.0
+    # one unit of weight took 5 s: the 9 units left take about 45 s
+    assert progress.line(5.0) == "bench: 1/3 cases done, about 45 s left"
+    progress.done, progress.done_weight = 2, 4.0
+    assert progress.line(1200.0) == "bench: 2/3 cases done, about 30 min left"
+
+
+def test_machine_state_is_recorded():
+    from bench.machine import system_state
+
+    state = system_state()
+    assert set(state) == {"governor", "max_frequency_khz", "load_average", "memory"}
+    if state["memory"] is not None:
+        assert state["memory"]["total_bytes"] > 2**20
+    if state["load_average"] is not None:
+        assert len(state["load_average"]) == 3
