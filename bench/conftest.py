@@ -20,6 +20,7 @@ from bench.progress import Progress
 from bench.threads import thread_counts
 
 DEFAULT_BUDGET_S = {"full": 0.5, "quick": 0.05, "smoke": 1.0}
+KEPT_ROUNDS = 200  # per-round times stored per case
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,12 +90,21 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
     machine_info["vectorbench"]["ladder"] = ladder(config)
     machine_info["vectorbench"]["budget_s"] = budget(config)
+    machine_info["vectorbench"]["rounds_kept"] = (
+        f"stats.data: at most {KEPT_ROUNDS} per-round times per case, evenly spaced in the "
+        "order measured; the statistics are computed from every round"
+    )
 
 
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json: dict) -> None:
     # --benchmark-json stores every round's time: tens of MB for the fast kernels. The
-    # statistics (min, quartiles, median, IQR, outliers, rounds) are what reports use.
+    # statistics (min, quartiles, median, IQR, outliers, rounds) are computed from all
+    # of them; at most KEPT_ROUNDS, evenly spaced in the order measured, are kept so that
+    # stored results can be re-analysed (a bootstrap interval, a test between runs).
     for benchmark in output_json["benchmarks"]:
-        benchmark["stats"].pop("data", None)
+        data = benchmark["stats"].get("data")
+        if data and len(data) > KEPT_ROUNDS:
+            step = len(data) / KEPT_ROUNDS
+            benchmark["stats"]["data"] = [data[int(k * step)] for k in range(KEPT_ROUNDS)]
     output_json["vectorbench_not_run"] = list(config.stash[records.NOT_RUN])
     output_json["vectorbench_jit"] = list(config.stash[records.JIT])

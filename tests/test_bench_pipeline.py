@@ -11,6 +11,7 @@ import pytest
 
 import kernels
 from bench import ladders
+from bench.conftest import KEPT_ROUNDS
 from bench.run import publish, unique_path
 from bench.threads import thread_counts
 from kernels.ops import OPS
@@ -54,7 +55,11 @@ def test_every_case_carries_its_conditions(result_file):
         assert info["bytes"] == OPS["dot"].bytes_moved(sizes, itemsize)
         assert benchmark["stats"]["rounds"] >= 3
         assert benchmark["stats"]["median"] > 0
-        assert "data" not in benchmark["stats"]
+        data = benchmark["stats"]["data"]  # the per-round times, for later re-analysis
+        assert len(data) == min(benchmark["stats"]["rounds"], KEPT_ROUNDS)
+        if len(data) == benchmark["stats"]["rounds"]:  # all kept
+            assert min(data) == benchmark["stats"]["min"]
+        assert min(data) >= benchmark["stats"]["min"]
         seen.add((info["backend"], info["dtype"], info["threads"], sizes["n"]))
     assert seen == expected_cases
 
