@@ -15,7 +15,7 @@ import pytest
 
 import kernels
 from bench import ladders, records
-from bench.machine import describe
+from bench.machine import describe, machine_slug
 from bench.progress import Progress
 from bench.threads import thread_counts
 
@@ -108,3 +108,40 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
             benchmark["stats"]["data"] = [data[int(k * step)] for k in range(KEPT_ROUNDS)]
     output_json["vectorbench_not_run"] = list(config.stash[records.NOT_RUN])
     output_json["vectorbench_jit"] = list(config.stash[records.JIT])
+    if config.stash[records.COURSE]:
+        output_json["vectorbench_course"] = _course_section(config, output_json)
+
+
+def _course_section(config: pytest.Config, output_json: dict) -> dict:
+    """The course experiments' outcomes with their timings, as ``bench.course.section``
+    lays them out; the timings are those of their pytest-benchmark entries."""
+    from bench import course
+
+    times = {}
+    for benchmark in output_json["benchmarks"]:
+        info, stats = benchmark["extra_info"], benchmark["stats"]
+        if info.get("kind") != "course":
+            continue
+        times[(info["experiment"], info["backend"])] = {
+            "repeats": stats["rounds"],
+            "times_s": stats.get("data", []),
+            **{f"{name}_s": stats[name] for name in ("median", "min", "max", "q1", "q3", "iqr")},
+        }
+    outcomes = {
+        experiment: {
+            backend: run for backend, run in runs.items() if (experiment, backend) in times
+        }
+        for experiment, runs in config.stash[records.COURSE].items()
+    }
+    suite = output_json["machine_info"]["vectorbench"]
+    return course.section(
+        outcomes,
+        times,
+        machine_record={"machine": {"name": machine_slug()}, "versions": suite["versions"]},
+        timer={
+            **suite["timer"],
+            "warmup_calls": 1,
+            "repeats": course.ROUNDS[ladder(config)],
+            "statistic": "median",
+        },
+    )

@@ -1,53 +1,33 @@
-"""The slides' training runs on every backend, timed, written to one results file.
+"""The slides' training runs on every backend: what each experiment is, and its record.
 
-    python -m bench.course --out reports/results [--quick]
+Every experiment of the course (perceptron, Adaline by batch, stochastic and mini-batch
+gradient descent, logistic regression, all on the slides' Iris set-up) is trained with
+``kernels.train`` on every backend, the pure-Python one included: Iris is tiny.
 
-(``PYTHONPATH=. python bench/course.py …`` does the same; ``python -m bench.run`` calls
-it after the benchmarks). Every experiment of the course (perceptron, Adaline by batch,
-stochastic and mini-batch gradient descent, logistic regression, all on the slides'
-Iris set-up) is trained with ``kernels.train`` on every backend, the pure-Python one
-included: Iris is tiny.
-
-Timing: the first call of each (experiment, backend) is not timed (it pays for loading
-or compiling Numba's code) and its result is the one recorded; then ``repeats`` calls
-are timed with ``time.perf_counter`` and summarised by their median, with minimum,
-maximum and the relative standard deviation as the spread. The trainers are
-deterministic, so every call computes the same thing.
-
-The file ``course-<machine>-<YYYYmmdd-HHMMSS>.json`` (schema ``vectorbench-course/1``)
-holds everything ``reports/course.py`` needs to draw the figures without rerunning
-anything: the data, each experiment's parameters, each backend's final weights, history
-and times, how closely the backends agree, and the conditions of the run (machine,
-threads, versions, commit: ``bench/machine.py``, as for the benchmarks). It is written
-to a temporary file in the same directory, then published under its final name the
-way ``bench/run.py`` publishes benchmark results: atomically, so a reader never sees
-half a file, and never over an existing file (a ``-2``, ``-3`` … suffix is added).
+They are timed by the benchmark session itself (``bench/test_course.py``), through
+pytest-benchmark like every op: one untimed call first (it pays for loading or
+compiling Numba's code, and its result is the one recorded), then timed rounds, and the
+same statistics (median, quartiles). The trainers are deterministic, so every call
+computes the same thing. ``section`` assembles what the result file carries under
+``vectorbench_course``: the data, each experiment's parameters, each backend's final
+weights, history and times, and how closely the backends agree — everything the report
+needs to draw the figures without rerunning anything.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import statistics
-import sys
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
 import kernels
-from bench import machine
-from bench.run import publish
 from kernels import datasets, train
 
 SCHEMA = "vectorbench-course/1"
-REPEATS = 15
-QUICK_REPEATS = 3
+# Timed rounds per (experiment, backend), per ladder.
+ROUNDS = {"full": 15, "quick": 3, "smoke": 2}
 REFERENCE_BACKEND = "python"  # the loops every other backend is compared with
 
 
@@ -129,31 +109,6 @@ def course_datasets() -> dict[str, dict]:
     }
 
 
-# --- timing ------------------------------------------------------------------------------
-
-
-def time_training(
-    run: Callable[[], train.TrainingResult], repeats: int
-) -> tuple[train.TrainingResult, dict]:
-    """One untimed warm-up call (its result is returned), then ``repeats`` timed calls."""
-    result = run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    mean = statistics.fmean(times)
-    stats = {
-        "repeats": repeats,
-        "times_s": times,
-        "median_s": statistics.median(times),
-        "min_s": min(times),
-        "max_s": max(times),
-        "relative_stdev": statistics.stdev(times) / mean if repeats > 1 else None,
-    }
-    return result, stats
-
-
 # --- agreement ---------------------------------------------------------------------------
 
 
@@ -207,134 +162,67 @@ def agreement(runs: dict[str, dict], reference: str, m: int, n: int, steps: int)
 # --- the experiments ---------------------------------------------------------------------
 
 
-def run_experiment(experiment: Experiment, data: dict, repeats: int, backends) -> dict:
+def training_call(
+    experiment: Experiment, data: dict, backend: str
+) -> Callable[[], train.TrainingResult]:
+    """One training run of ``experiment`` on ``backend``, ready to call (and time)."""
     trainer = getattr(train, experiment.trainer)
     X = np.array(data["X"], dtype=np.float64)
     y = np.array(data["y"])
-    runs = {}
-    for backend in backends:
-        result, times = time_training(
-            lambda backend=backend: trainer(X, y, backend=backend, **experiment.parameters),
-            repeats,
-        )
-        runs[backend] = {
-            "w": result.w.tolist(),
-            "b": result.b,
-            "history": result.history.tolist(),
-            "time": times,
-        }
-    m, n = X.shape
-    return {
-        "trainer": f"kernels.train.{experiment.trainer}",
-        "dataset": experiment.dataset,
-        "parameters": dict(experiment.parameters),
-        "history": experiment.history,
-        "runs": runs,
-        "agreement": agreement(runs, backends[0], m, n, experiment.steps),
-    }
+    return lambda: trainer(X, y, backend=backend, **experiment.parameters)
 
 
-def run_experiments(*, quick: bool = False, backends=kernels.BACKENDS) -> dict:
-    """Every experiment on every backend: the contents of one results file."""
-    backends = tuple(backends)
-    if REFERENCE_BACKEND in backends:  # the reference first: the others are compared with it
-        backends = (REFERENCE_BACKEND, *(b for b in backends if b != REFERENCE_BACKEND))
-    repeats = QUICK_REPEATS if quick else REPEATS
+def outcome(result: train.TrainingResult) -> dict:
+    return {"w": result.w.tolist(), "b": result.b, "history": result.history.tolist()}
+
+
+def section(
+    outcomes: dict[str, dict[str, dict]],
+    times: dict[tuple[str, str], dict],
+    *,
+    machine_record: dict,
+    timer: dict,
+) -> dict:
+    """What the result file carries under ``vectorbench_course``.
+
+    ``outcomes[experiment][backend]`` is ``outcome`` of the untimed first call;
+    ``times[(experiment, backend)]`` the statistics of its timed rounds. Experiments
+    that ran on fewer than two backends (a ``-k`` selection) have nothing to agree with
+    and are left out.
+    """
     data = course_datasets()
-    created = datetime.now(timezone.utc)
-    experiments = {
-        experiment.name: run_experiment(experiment, data[experiment.dataset], repeats, backends)
-        for experiment in EXPERIMENTS
-    }
+    backends = [
+        name for name in kernels.BACKENDS if any(name in runs for runs in outcomes.values())
+    ]
+    if REFERENCE_BACKEND in backends:  # the reference first: the others are compared with it
+        backends = [REFERENCE_BACKEND, *(b for b in backends if b != REFERENCE_BACKEND)]
+    experiments = {}
+    for experiment in EXPERIMENTS:
+        ran = [b for b in backends if b in outcomes.get(experiment.name, {})]
+        if len(ran) < 2:
+            continue
+        runs = {
+            backend: {
+                **outcomes[experiment.name][backend],
+                "time": times[(experiment.name, backend)],
+            }
+            for backend in ran
+        }
+        X = data[experiment.dataset]["X"]
+        experiments[experiment.name] = {
+            "trainer": f"kernels.train.{experiment.trainer}",
+            "dataset": experiment.dataset,
+            "parameters": dict(experiment.parameters),
+            "history": experiment.history,
+            "runs": runs,
+            "agreement": agreement(runs, ran[0], len(X), len(X[0]), experiment.steps),
+        }
     return {
         "schema": SCHEMA,
-        "created": created.isoformat(timespec="seconds"),
-        "quick": quick,
-        "machine": {
-            "name": machine.machine_slug(),
-            "cpu": machine.cpu_info(),
-            "threads": machine.thread_info(),
-        },
-        "versions": machine.versions(),
-        "git": machine.git_state(),
-        "timer": {
-            **machine.timer_info(),
-            "warmup_calls": 1,
-            "repeats": repeats,
-            "statistic": "median",
-        },
-        "backends": list(backends),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **machine_record,
+        "timer": timer,
+        "backends": backends,
         "datasets": data,
         "experiments": experiments,
     }
-
-
-# --- writing the file --------------------------------------------------------------------
-
-
-def results_stem(results: dict) -> str:
-    """``course-<machine>-<YYYYmmdd-HHMMSS>``, the time of the run in UTC."""
-    created = datetime.fromisoformat(results["created"]).astimezone(timezone.utc)
-    return f"course-{results['machine']['name']}-{created:%Y%m%d-%H%M%S}"
-
-
-def write_results(results: dict, out_dir: Path) -> Path:
-    """Write ``results`` as a new JSON file in ``out_dir``; returns its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(results, indent=1, allow_nan=False) + "\n"
-    descriptor, name = tempfile.mkstemp(dir=out_dir, prefix=".partial-course-", suffix=".json")
-    partial = Path(name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        partial.chmod(0o644)  # mkstemp's 0600 would hide the results from other users
-        return publish(partial, results_stem(results))
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-# --- the command line --------------------------------------------------------------------
-
-
-def summary(results: dict) -> str:
-    """Median train times per backend, and the speed-up over the Python loops."""
-    backends = results["backends"]
-    lines = [f"{'experiment':24s}" + "".join(f"{b:>22s}" for b in backends)]
-    for name, experiment in results["experiments"].items():
-        runs = experiment["runs"]
-        base = runs[backends[0]]["time"]["median_s"]
-        cells = []
-        for backend in backends:
-            median = runs[backend]["time"]["median_s"]
-            cells.append(f"{median * 1e3:9.3f} ms ({base / median:6.1f}×)")
-        flag = "" if experiment["agreement"]["within_tolerance"] else "  BACKENDS DISAGREE"
-        lines.append(f"{name:24s}" + "".join(f"{c:>22s}" for c in cells) + flag)
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.course", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--out", type=Path, required=True, help="directory for the results file")
-    parser.add_argument(
-        "--quick", action="store_true", help=f"{QUICK_REPEATS} timed repeats instead of {REPEATS}"
-    )
-    args = parser.parse_args(argv)
-
-    results = run_experiments(quick=args.quick)
-    path = write_results(results, args.out)
-    print(summary(results))
-    print(f"wrote {path}")
-    experiments = results["experiments"]
-    disagree = [name for name, e in experiments.items() if not e["agreement"]["within_tolerance"]]
-    if disagree:
-        print(f"error: backends disagree beyond rounding in {', '.join(disagree)}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -194,7 +194,7 @@ def machine_slug() -> str:
 def describe(quick: bool, limits: dict) -> dict:
     """Everything stored under machine_info["vectorbench"]."""
     return {
-        "schema": 1,
+        "schema": 2,  # reports/load.py reads it; bench/upgrade.py converts schema 1
         "quick": quick,
         "cpu": cpu_info(),
         "threads": thread_info(),

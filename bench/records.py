@@ -3,6 +3,9 @@
 Kept in pytest's ``config.stash`` (one per session, no module globals): the cases
 deliberately not run (with the reason) and the compile costs. The conftest's hooks write
 them into the result file.
+
+The course experiments' outcomes are kept here too: their timings are ordinary
+pytest-benchmark entries (``extra_info.kind == "course"``).
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import pytest
 
 NOT_RUN = pytest.StashKey[list]()
 JIT = pytest.StashKey[list]()
+COURSE = pytest.StashKey[dict]()  # experiment → backend → final weights and history
 
 
 def setup(config: pytest.Config) -> None:
     config.stash[NOT_RUN] = []
     config.stash[JIT] = []
+    config.stash[COURSE] = {}
 
 
 def catalogue() -> dict:

@@ -3,9 +3,9 @@
 pytest-benchmark writes its JSON to a hidden partial file in ``reports/results``; only
 a run that finished is renamed to ``<machine>-<YYYYmmdd-HHMMSS>.json`` (the rename is
 atomic, and an existing file is never replaced), so an interrupted run leaves nothing
-half-written and no earlier result is lost. Then the course experiments run and the
-report is rebuilt from the new files. Other arguments (``-k dot``, ``--budget 2``) go
-to pytest.
+half-written and no earlier result is lost. The course experiments are timed in the
+same session and stored in the same file. Then the report is rebuilt from it. Other
+arguments (``-k dot``, ``--budget 2``) go to pytest.
 """
 
 from __future__ import annotations
@@ -83,12 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     result = publish(partial, stem)
     print(f"bench: results stored in {result.relative_to(ROOT)}")
 
-    course = [sys.executable, "-m", "bench.course", "--out", str(RESULTS)]
-    if (ROOT / "bench" / "course.py").exists():
-        status = subprocess.call([*course, *(["--quick"] if options.quick else [])], cwd=ROOT)
-        if status != 0:
-            print("bench: the course experiments failed", file=sys.stderr)
-            return status
     if options.no_report:
         return 0
     return subprocess.call([sys.executable, "-m", "reports", str(result)], cwd=ROOT)

@@ -3,7 +3,7 @@
     python -m reports [FILES ...] [--out DIR]
     python -m reports --compare OLD NEW [--out DIR]
 
-Without FILES, the newest result file in reports/results (course-*.json aside) is used.
+Without FILES, the newest result file in reports/results is used.
 Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
 leave the previous report as it was; so does any other failure while building, as
 ``reports: <files>: unexpected error: <type>: <message>``.
@@ -15,12 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reports.load import (
-    ResultFileError,
-    is_course_file,
-    newest_course_result,
-    newest_result,
-)
+from reports.load import ResultFileError, is_course_file, newest_result
 
 DEFAULT_OUT = Path("reports")
 DEFAULT_RESULTS = DEFAULT_OUT / "results"
@@ -37,8 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         type=Path,
         metavar="FILE",
-        help="result files of one machine (default: the newest in --results); "
-        "a course-*.json among them feeds the course section",
+        help="result files of one machine (default: the newest in --results)",
     )
     parser.add_argument(
         "--out",
@@ -64,18 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _inputs(files: list[Path], results: Path) -> tuple[list[Path], Path | None]:
-    """The benchmark files and the course file to report on."""
+def _inputs(files: list[Path], results: Path) -> list[Path]:
+    """The result files to report on."""
     if not files:
-        return [newest_result(results)], newest_course_result(results)
-    benchmarks = [path for path in files if not is_course_file(path)]
-    courses = [path for path in files if is_course_file(path)]
-    if not benchmarks:
-        raise ResultFileError(courses[0], "is a course file; name a benchmark result file too")
-    course = max(courses, key=lambda path: path.name) if courses else None
-    if course is None:
-        course = newest_course_result(benchmarks[-1].parent)
-    return benchmarks, course
+        return [newest_result(results)]
+    for path in files:
+        if is_course_file(path):
+            raise ResultFileError(
+                path,
+                "is a course file of the first result format; fold it into its run with "
+                "`python -m bench.upgrade RUN_FILE COURSE_FILE`",
+            )
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare:
             written = build_comparison(*args.compare, args.out)
         else:
-            files, course = _inputs(args.files, args.results)
-            written = build_report(files, args.out, course)
+            written = build_report(_inputs(args.files, args.results), args.out)
     except ResultFileError as error:
         print(f"reports: {error}", file=sys.stderr)
         return 2

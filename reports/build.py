@@ -32,10 +32,10 @@ _CALL_COLUMNS = [
 ]
 
 
-def build_report(paths: list[Path], out: Path, course_file: Path | None = None) -> Path:
+def build_report(paths: list[Path], out: Path) -> Path:
     """Build ``out/README.md``, ``out/table.csv``, ``out/jit.csv`` and ``out/figures/``."""
     run = read_results(paths)
-    course = load_course(course_file)
+    course = load_course(run)
     table = tidy_table(run)
     costs = jit_costs(run.jit, table)
     with staged_output(out) as stage:
@@ -81,23 +81,16 @@ def _calls_text(calls: float, level: bool) -> str:
 # --- the course experiments, rendered by reports/course.py when both exist ---------------
 
 
-def load_course(path: Path | None) -> tuple[ModuleType, Any] | str:
-    """The course module and its loaded results, or why the section is not run."""
-    if path is None:
-        return "no course result file (reports/results/course-*.json) was found"
+def load_course(run) -> tuple[ModuleType, Any] | str:
+    """The course module and the run's course experiments, checked, or why the section
+    is not run."""
+    if run.course is None:
+        return "the result file holds no course experiments (vectorbench_course)"
+    module = importlib.import_module(COURSE_MODULE)
     try:
-        module = importlib.import_module(COURSE_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != COURSE_MODULE:
-            raise
-        return f"{path.name} is present, but reports/course.py, which renders it, is not"
-    try:
-        results = module.load(path)
-    except ResultFileError:
-        raise
-    except Exception as error:  # whatever the course module raises on a bad file
-        problem = str(error).removeprefix(f"{path}: ")
-        raise ResultFileError(path, problem) from error
+        results = module.check(run.course)
+    except ValueError as error:
+        raise ResultFileError(run.sources[-1], f"vectorbench_course: {error}") from error
     return module, results
 
 

@@ -95,6 +95,16 @@ def load(path: Path | str) -> dict[str, Any]:
     return results
 
 
+def check(results: Any) -> dict[str, Any]:
+    """The course section of a result file, checked: raises ValueError with one line
+    naming the place and what is wrong."""
+    try:
+        _check_results(results)
+    except _Invalid as error:
+        raise ValueError(str(error)) from None
+    return results
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 

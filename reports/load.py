@@ -28,9 +28,9 @@ import pandas as pd
 
 from reports import style
 from reports.formatting import shape_key
-from reports.style import DTYPES, FIRST_CATALOGUE, threads_label
+from reports.style import DTYPES, threads_label
 
-SCHEMA = 1
+SCHEMA = 2  # the first format (1) is converted by `python -m bench.upgrade`
 COURSE_PREFIX = "course-"
 _STAMP = re.compile(r"-(\d{8}-\d{6})$")
 
@@ -61,6 +61,7 @@ class Run:
     cases: pd.DataFrame  # one row per case measured or deliberately not run
     jit: pd.DataFrame  # one row per Numba compile-cost measurement
     catalogue: dict[str, dict[str, dict]]  # the ops and backends the run knew, in order
+    course: dict[str, Any] | None = None  # the course experiments, if the run had them
     ignored: int = 0  # benchmark entries of another kind than "steady"
 
     @property
@@ -190,6 +191,12 @@ def _suite(path: Path, data: Any) -> dict[str, Any]:
             "machine_info has no 'vectorbench' entry",
         )
     suite = _Where(path, "machine_info.vectorbench").object(machine["vectorbench"], "it")
+    if suite.get("schema") == 1:
+        raise ResultFileError(
+            path,
+            "is in the first result format (schema 1); convert it with "
+            "`python -m bench.upgrade FILE [COURSE_FILE]`",
+        )
     if suite.get("schema") != SCHEMA:
         raise ResultFileError(
             path,
@@ -214,11 +221,9 @@ def _suite(path: Path, data: Any) -> dict[str, Any]:
 
 
 def _catalogue(path: Path, suite: dict[str, Any]) -> dict[str, dict[str, dict]]:
-    """The ops and backends the run knew (``FIRST_CATALOGUE`` for files without one)."""
-    if suite.get("catalogue") is None:
-        return FIRST_CATALOGUE
+    """The ops and backends the run knew, with their labels and colours."""
     where = _Where(path, "machine_info.vectorbench.catalogue")
-    catalogue = where.object(suite["catalogue"], "it")
+    catalogue = where.object(suite.get("catalogue"), "it")
     checked: dict[str, dict[str, dict]] = {}
     for part in ("ops", "backends"):
         entries = where.object(catalogue.get(part), repr(part))
@@ -405,6 +410,9 @@ def read_result(path: Path | str) -> Run:
 
     commit = data.get("commit_info") if isinstance(data.get("commit_info"), dict) else {}
     machine = {key: value for key, value in data["machine_info"].items() if key != "vectorbench"}
+    course = data.get("vectorbench_course")
+    if course is not None:
+        course = _Where(path, "vectorbench_course").object(course, "it")
     return Run(
         sources=(path,),
         suite=suite,
@@ -415,6 +423,7 @@ def read_result(path: Path | str) -> Run:
         cases=_cases_frame(measured, not_run),
         jit=_jit_frame(jit),
         catalogue=catalogue,
+        course=course,
         ignored=ignored,
     )
 
@@ -539,6 +548,7 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         cases=cases,
         jit=jit,
         catalogue=catalogue,
+        course=next((run.course for run in reversed(runs) if run.course), None),
         ignored=sum(run.ignored for run in runs),
     )
 
@@ -547,6 +557,7 @@ def read_results(paths: Iterable[Path | str]) -> Run:
 
 
 def is_course_file(path: Path) -> bool:
+    """A course file of the first format (its experiments now live in the run's file)."""
     return path.name.startswith(COURSE_PREFIX)
 
 
@@ -577,11 +588,3 @@ def newest_result(directory: Path) -> Path:
             directory, "holds no result files (*.json); run `nox -s bench` or name files"
         )
     return max(candidates, key=lambda path: (_stamp(path), path.name))
-
-
-def newest_course_result(directory: Path) -> Path | None:
-    """The newest course-experiment result file in ``directory``, if there is one."""
-    if not directory.is_dir():
-        return None
-    candidates = [path for path in _json_files(directory) if is_course_file(path)]
-    return max(candidates, key=lambda path: (_stamp(path), path.name)) if candidates else None

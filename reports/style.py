@@ -4,9 +4,8 @@ The names, labels, colours and order come from the catalogue a result file carri
 (``machine_info.vectorbench.catalogue``, written from ``kernels.OPS`` and
 ``kernels.BACKENDS``): ``reports.load`` reads it and calls ``use``, so this module keeps
 no list of ops or backends of its own, and a result file from a future version with more
-backends is drawn with their own labels and colours. Files of the first format carry no
-catalogue: ``FIRST_CATALOGUE`` is what they were run with. One place, so a backend has
-the same colour in every figure and the same name in every sentence.
+backends is drawn with their own labels and colours. One place, so a backend has the
+same colour in every figure and the same name in every sentence.
 """
 
 from __future__ import annotations
@@ -14,29 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 DTYPES = ("float64", "float32")
-
-# What result files without a catalogue (the first format) were run with.
-FIRST_CATALOGUE: dict[str, dict[str, dict]] = {
-    "ops": {
-        name: {}
-        for name in (
-            "dot",
-            "logistic_forward",
-            "logistic_cost",
-            "logistic_backward",
-            "logistic_gradient",
-            "adaline_gd_epoch",
-            "adaline_sgd_epoch",
-            "perceptron_epoch",
-        )
-    },
-    "backends": {
-        "python": {"label": "Python loop", "colour": "#d62728"},
-        "numpy": {"label": "NumPy", "colour": "#1f77b4"},
-        "numba": {"label": "Numba", "colour": "#2ca02c"},
-        "numba_parallel": {"label": "Numba parallel", "colour": "#9467bd"},
-    },
-}
 
 # The catalogue in use: op name → its description, backend name → its description
 # (label, colour, ...), in the catalogue's order. Iterating either gives the names.
@@ -55,7 +31,7 @@ def use(catalogue: Mapping[str, Mapping[str, dict]]) -> None:
     BACKENDS.update(catalogue["backends"])
 
 
-use(FIRST_CATALOGUE)
+use({"ops": {}, "backends": {}})  # until a result file is read
 
 
 def colour(backend: str) -> str:

@@ -33,7 +33,8 @@ def test_the_correctness_tests_include_a_registered_backend_and_op(tmp_path):
     report = tmp_path / "junit.xml"
     _run(
         "-m", "pytest", *PLUGIN, "tests/test_kernels.py", "tests/test_checks.py",
-        "tests/test_numerics.py", "-k", f"{BACKEND} or {OP}", "-q", "-p", "no:cacheprovider",
+        "tests/test_numerics.py", "tests/test_generated.py", "-k", f"{BACKEND} or {OP}",
+        "-q", "-p", "no:cacheprovider",
         f"--junitxml={report}",
     )  # fmt: skip
     cases = list(ET.parse(report).getroot().iter("testcase"))
@@ -42,6 +43,9 @@ def test_the_correctness_tests_include_a_registered_backend_and_op(tmp_path):
         assert len(mine) >= 5, f"only {len(mine)} tests of {name} ran"
         for case in mine:  # passed: neither failed, errored nor skipped
             assert not list(case), f"{case.get('name')}: {[child.tag for child in case]}"
+    # the generated tests run every backend inside each op's test
+    generated = [case for case in cases if "generated" in case.get("classname", "")]
+    assert any(OP in case.get("name", "") for case in generated)
 
 
 @pytest.fixture(scope="module")

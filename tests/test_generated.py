@@ -59,6 +59,14 @@ SAMPLES = st.integers(1, 40)
 FEATURES = st.one_of(st.integers(1, 40), st.integers(100, 2000))
 
 
+# The ops whose values are drawn element by element below; any other op of the catalogue
+# gets its own input generator's values, at drawn sizes, seed, dtype and layouts.
+DRAWN_BY_HAND = (
+    "dot", "logistic_cost", "logistic_backward", "logistic_forward", "logistic_gradient",
+    "adaline_gd_epoch", "adaline_sgd_epoch", "perceptron_epoch",
+)  # fmt: skip
+
+
 @st.composite
 def problems(draw, op):
     """Arguments for ``op``: shapes from 1 to large, either dtype, any layout per array."""
@@ -67,6 +75,12 @@ def problems(draw, op):
     def layout(array):
         return laid_out(array, draw(LAYOUTS))
 
+    if op not in DRAWN_BY_HAND:
+        spec = kernels.OPS[op]
+        sizes = {name: draw(SAMPLES if name == "m" else FEATURES) for name in spec.size_names}
+        seed = draw(st.integers(0, 2**32 - 1))
+        args = kernels.make_inputs(op, sizes, dtype, seed=seed)
+        return tuple(layout(a) if isinstance(a, np.ndarray) else a for a in args)
     if op == "dot":
         n = draw(st.integers(1, 5000))
         return layout(draw(values(dtype, n))), layout(draw(values(dtype, n)))

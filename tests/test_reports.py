@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench import records
 from reports import analysis, build, compare
 from reports.__main__ import main
 from reports.build import build_report
@@ -141,7 +142,8 @@ def machine_info(node: str = "vm", brand: str = "Example CPU 9000") -> dict:
         "release": "6.1.0",
         "cpu": {"brand_raw": brand, "count": 2},
         "vectorbench": {
-            "schema": 1,
+            "schema": 2,
+            "catalogue": records.catalogue(),  # as the benchmark session writes it
             "quick": False,
             "cpu": {
                 "brand": brand,
@@ -543,6 +545,24 @@ def _wrong_schema() -> dict:
     return data
 
 
+def _first_schema() -> dict:
+    data = make_result(ops=["dot"])
+    data["machine_info"]["vectorbench"]["schema"] = 1
+    return data
+
+
+def _catalogue_missing() -> dict:
+    data = make_result(ops=["dot"])
+    del data["machine_info"]["vectorbench"]["catalogue"]
+    return data
+
+
+def _bad_colour() -> dict:
+    data = make_result(ops=["dot"])
+    data["machine_info"]["vectorbench"]["catalogue"]["backends"]["numba"]["colour"] = "green"
+    return data
+
+
 def _median_missing() -> dict:
     data = make_result(ops=["dot"])
     del data["benchmarks"][3]["stats"]["median"]
@@ -598,7 +618,10 @@ BAD_FILES = {
     "foreign": (b'{"hello": 1}', "not a pytest-benchmark result file"),
     "a list": (b"[1, 2, 3]", "holds a list"),
     "other suite": (_foreign_pytest_benchmark, "not from this suite"),
-    "schema": (_wrong_schema, "schema 1"),
+    "schema": (_wrong_schema, "schema 2"),
+    "first schema": (_first_schema, "convert it with `python -m bench.upgrade"),
+    "no catalogue": (_catalogue_missing, "catalogue: it must be an object, not null"),
+    "bad colour": (_bad_colour, "backends.numba: 'colour' must be a colour"),
     "median missing": (_median_missing, "'median' must be a number"),
     "duplicate": (_duplicate_case, "measured twice"),
     "bad sizes": (_bad_sizes, "'n' must be at least 1"),
@@ -717,11 +740,18 @@ def test_bandwidth_comes_from_the_closest_thread_count():
 # --- the course section ----------------------------------------------------------------
 
 
-def test_course_section_comes_from_reports_course(tmp_path, monkeypatch):
+def with_course(data: dict, course) -> dict:
+    data["vectorbench_course"] = course
+    return data
+
+
+def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()
-    write(results / "vm-20260101-000000.json", make_result(ops=["logistic_cost"]))
-    course_file = write(results / "course-20260101-000000.json", {"experiments": 3})
+    course = {"experiments": 3}
+    write(
+        results / "vm-20260101-000000.json", with_course(make_result(ops=["logistic_cost"]), course)
+    )
     calls = {}
 
     def render(loaded, figures_dir, link_prefix):
@@ -730,7 +760,7 @@ def test_course_section_comes_from_reports_course(tmp_path, monkeypatch):
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
 
     fake = types.ModuleType("reports.course")
-    fake.load = lambda path: {"loaded from": Path(path).name}
+    fake.check = lambda section: {"checked": section}
     fake.render = render
     monkeypatch.setitem(sys.modules, "reports.course", fake)
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
@@ -738,27 +768,31 @@ def test_course_section_comes_from_reports_course(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert main(["--results", str(results), "--out", str(out)]) == 0
 
-    assert calls["render"] == ({"loaded from": course_file.name}, "figures/")
+    assert calls["render"] == ({"checked": course}, "figures/")
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "![iris](figures/course-iris.png) from the file" in readme
     assert (out / "figures" / "course-iris.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
-def test_a_bad_course_file_is_a_file_error(tmp_path, monkeypatch, capsys):
+def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
     results = tmp_path / "results"
     results.mkdir()
-    write(results / "vm-20260101-000000.json", make_result(ops=["logistic_cost"]))
-    course_file = write(results / "course-20260101-000000.json", {"experiments": 3})
+    path = write(
+        results / "vm-20260101-000000.json",
+        with_course(make_result(ops=["logistic_cost"]), {"experiments": 3}),
+    )
 
-    def load(path):
-        raise ValueError(f"{path}: 'experiments' must be an object")
+    def check(section):
+        raise ValueError("results.experiments is missing or not an object")
 
     fake = types.ModuleType("reports.course")
-    fake.load = load
+    fake.check = check
     monkeypatch.setitem(sys.modules, "reports.course", fake)
     assert main(["--results", str(results), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err == f"reports: {course_file}: 'experiments' must be an object\n"
+    assert err == (
+        f"reports: {path}: vectorbench_course: results.experiments is missing or not an object\n"
+    )
     assert not (tmp_path / "out" / "README.md").exists()
 
 
@@ -1043,3 +1077,41 @@ def test_an_unexpected_error_is_one_line_and_leaves_the_report(
     )
     assert snapshot(out) == before
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
+
+
+# --- converting files of the first format ----------------------------------------------
+
+
+def test_a_first_format_run_and_its_course_file_become_one_file(tmp_path, capsys):
+    from bench import upgrade
+
+    first = make_result(ops=["dot"])
+    del first["machine_info"]["vectorbench"]["catalogue"]
+    first["machine_info"]["vectorbench"]["schema"] = 1
+    run_file = write(tmp_path / "vm-20260101-000000.json", first)
+    times = [0.004, 0.001, 0.003, 0.002, 0.005]
+    course = {
+        "schema": "vectorbench-course/1",
+        "experiments": {"perceptron": {"runs": {"python": {"time": {"times_s": times}}}}},
+    }
+    course_file = write(tmp_path / "course-vm-20260101-000001.json", course)
+    out = tmp_path / "converted"
+    assert upgrade.main([str(run_file), str(course_file), "--out", str(out)]) == 0
+    converted = out / run_file.name
+    assert capsys.readouterr().out == f"bench.upgrade: wrote {converted}\n"
+    data = json.loads(converted.read_text())
+    suite = data["machine_info"]["vectorbench"]
+    assert suite["schema"] == 2
+    assert list(suite["catalogue"]["backends"]) == list(upgrade.FIRST_BACKENDS)
+    time = data["vectorbench_course"]["experiments"]["perceptron"]["runs"]["python"]["time"]
+    # pytest-benchmark's quartiles of five values (its "method 3")
+    assert (time["median_s"], time["q1_s"], time["q3_s"]) == pytest.approx(
+        (0.003, 0.00175, 0.00425)
+    )
+    assert read_results([converted]).course == data["vectorbench_course"]
+    # the originals are left as they were, and a second conversion never overwrites
+    assert json.loads(run_file.read_text()) == first
+    assert upgrade.main([str(run_file), "--out", str(out)]) == 0
+    assert (out / f"{run_file.stem}-2.json").exists()
+    assert upgrade.main([str(converted)]) == 2
+    assert "not a schema-1 result file (schema 2)" in capsys.readouterr().err

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +25,7 @@ from kernels import train
 from kernels.datasets import load_iris, slides_iris, standardize
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -431,17 +435,25 @@ def course_bench():
 
 
 @pytest.fixture(scope="module")
-def course_results(course_bench, tmp_path_factory):
-    results = course_bench.run_experiments(quick=True)
-    path = course_bench.write_results(results, tmp_path_factory.mktemp("results"))
-    return results, path
+def course_run(tmp_path_factory) -> dict:
+    """A real benchmark session of the course experiments (smoke rounds): its result file."""
+    path = tmp_path_factory.mktemp("results") / "run.json"
+    command = [
+        sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-k", "test_course",
+        f"--benchmark-json={path}", "-q", "-p", "no:cacheprovider",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def course_results(course_run) -> dict:
+    return course_run["vectorbench_course"]
 
 
 def test_results_file_holds_every_experiment_on_every_backend(course_results, course_bench):
-    results, path = course_results
-    assert re.fullmatch(r"course-.+-\d{8}-\d{6}\.json", path.name)
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
-    assert json.loads(path.read_text()) == results
+    results = course_results
     assert results["schema"] == "vectorbench-course/1"
     assert results["backends"] == list(kernels.BACKENDS)
     assert set(results["experiments"]) == {e.name for e in course_bench.EXPERIMENTS}
@@ -452,23 +464,30 @@ def test_results_file_holds_every_experiment_on_every_backend(course_results, co
         for backend, run in experiment["runs"].items():
             assert len(run["history"]) == steps, (name, backend)
             time = run["time"]
-            assert len(time["times_s"]) == time["repeats"] == course_bench.QUICK_REPEATS
-            assert time["min_s"] <= time["median_s"] <= time["max_s"]
+            assert len(time["times_s"]) == time["repeats"] == course_bench.ROUNDS["smoke"]
+            assert time["min_s"] <= time["q1_s"] <= time["median_s"] <= time["q3_s"]
+            assert time["q3_s"] <= time["max_s"]
+            assert time["iqr_s"] == pytest.approx(time["q3_s"] - time["q1_s"])
 
 
-def test_results_files_are_never_overwritten(course_results, course_bench, tmp_path):
-    results, _ = course_results
-    first = course_bench.write_results(results, tmp_path)
-    second = course_bench.write_results(results, tmp_path)
-    assert second.name == first.name.replace(".json", "-2.json")
-    assert json.loads(first.read_text()) == json.loads(second.read_text()) == results
+def test_course_timings_are_benchmarks_like_the_ops(course_run, course_results):
+    """The same statistics as every op: each training run is a pytest-benchmark entry."""
+    entries = {
+        (b["extra_info"]["experiment"], b["extra_info"]["backend"]): b["stats"]
+        for b in course_run["benchmarks"]
+        if b["extra_info"].get("kind") == "course"
+    }
+    assert len(entries) == len(course_results["experiments"]) * len(kernels.BACKENDS)
+    for name, experiment in course_results["experiments"].items():
+        for backend, run in experiment["runs"].items():
+            assert run["time"]["median_s"] == entries[(name, backend)]["median"]
 
 
-def test_report_renders_every_figure(course_results, tmp_path):
-    from reports import course
+def test_report_renders_every_figure(course_run, course_results, tmp_path):
+    from reports import course, style
 
-    _, path = course_results
-    markdown = course.render(course.load(path), tmp_path / "figures", "figures/")
+    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    markdown = course.render(course.check(course_results), tmp_path / "figures", "figures/")
     assert markdown.startswith("## Course experiments\n")
     images = re.findall(r"!\[[^\]]+\]\(figures/([^)]+)\)", markdown)
     assert len(images) == 6
@@ -482,52 +501,29 @@ def test_report_renders_every_figure(course_results, tmp_path):
     assert "**no**" not in markdown  # every experiment's backends agree
 
 
-def test_report_rejects_a_truncated_file(course_results, tmp_path):
-    from reports import course
-
-    _, path = course_results
-    truncated = tmp_path / path.name
-    truncated.write_text(path.read_text()[:5000])
-    with pytest.raises(ValueError, match=r"truncated") as raised:
-        course.load(truncated)
-    assert str(raised.value).startswith(f"{truncated}: ")
-    assert "\n" not in str(raised.value)
-
-
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("section", "message"),
     [
-        (
-            '{"machine_info": {}, "benchmarks": []}',
-            "schema is None, expected 'vectorbench-course/1'",
-        ),
-        ("[1, 2, 3]", "not an object"),
-        ("not JSON at all", "is not valid JSON"),
-        ("", "is empty"),
+        ({"machine_info": {}, "benchmarks": []}, "schema is None, expected 'vectorbench-course/1'"),
+        ([1, 2, 3], "not an object"),
     ],
-    ids=["pytest-benchmark file", "a list", "text", "empty"],
+    ids=["pytest-benchmark file", "a list"],
 )
-def test_report_rejects_a_foreign_file(text, message, tmp_path):
+def test_report_rejects_a_foreign_section(section, message):
     from reports import course
 
-    path = tmp_path / "foreign.json"
-    path.write_text(text)
     with pytest.raises(ValueError, match=re.escape(message)) as raised:
-        course.load(path)
-    assert str(raised.value).startswith(f"{path}: ")
+        course.check(section)
     assert "\n" not in str(raised.value)
 
 
-def test_report_names_what_is_missing(course_results, tmp_path):
+def test_report_names_what_is_missing(course_results):
     from reports import course
 
-    results, _ = course_results
-    broken = json.loads(json.dumps(results))
+    broken = json.loads(json.dumps(course_results))
     del broken["experiments"]["adaline_sgd"]["runs"]["numba"]["history"]
-    path = tmp_path / "broken.json"
-    path.write_text(json.dumps(broken))
     with pytest.raises(ValueError, match=r"experiments\.adaline_sgd\.runs\.numba\.history"):
-        course.load(path)
+        course.check(broken)
 
 
 def test_agreement_refuses_to_compare_nothing(course_bench):

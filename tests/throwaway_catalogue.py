@@ -46,40 +46,38 @@ def _vectorized(a):
     return np.dot(a, a)
 
 
-IMPLEMENTATIONS = {
-    "kernels.python_loops": _loop,
-    "kernels.numpy_vectorized": _vectorized,
-    "kernels.numba_jit": njit(_loop),
-    "kernels.numba_parallel": njit(_loop),
-}
+def pytest_configure(config) -> None:
+    """Registered when pytest loads this plugin (``-p``), not when a test imports it."""
+    implementations = {
+        "kernels.python_loops": _loop,
+        "kernels.numpy_vectorized": _vectorized,
+        "kernels.numba_jit": njit(_loop),
+        "kernels.numba_parallel": njit(_loop),
+    }
+    for module, implementation in implementations.items():
+        # What "implement it in every backend module" means, done from outside the file.
+        setattr(importlib.import_module(module), OP, implementation)
 
-for module, implementation in IMPLEMENTATIONS.items():
-    # What "implement it in every backend module" means, done from outside the file.
-    setattr(importlib.import_module(module), OP, implementation)
-
-kernels.register_op(
-    kernels.Op(
-        name=OP,
-        formula="‖a‖² = Σᵢ aᵢ²",
-        params=(kernels.Param("a", ("n",)),),
-        returns=("scalar",),
-        size_names=("n",),
-        flops=lambda s: 2 * s["n"],
-        bytes_moved=lambda s, item: s["n"] * item,
-        make_inputs=_inputs,
-    ),
-    _reference,
-)
-
-# --- the backend ----------------------------------------------------------------------------
-
-kernels.register_backend(
-    kernels.BackendSpec(
-        BACKEND,
-        "kernels.numpy_vectorized",
-        "NumPy's module registered a second time, under another name",
-        label="NumPy twin",
-        colour="#17becf",
-        interprets="sequential",
+    kernels.register_op(
+        kernels.Op(
+            name=OP,
+            formula="‖a‖² = Σᵢ aᵢ²",
+            params=(kernels.Param("a", ("n",)),),
+            returns=("scalar",),
+            size_names=("n",),
+            flops=lambda s: 2 * s["n"],
+            bytes_moved=lambda s, item: s["n"] * item,
+            make_inputs=_inputs,
+        ),
+        _reference,
     )
-)
+    kernels.register_backend(
+        kernels.BackendSpec(
+            BACKEND,
+            "kernels.numpy_vectorized",
+            "NumPy's module registered a second time, under another name",
+            label="NumPy twin",
+            colour="#17becf",
+            interprets="sequential",
+        )
+    )
