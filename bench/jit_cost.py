@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,19 +29,9 @@ import time
 from pathlib import Path
 
 from bench.ladders import jit_sizes
+from bench.timing import first_call, median_of
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _steady(function, args, seconds: float = 0.05) -> float:
-    """Median seconds per call over at least 5 calls and about ``seconds`` in all."""
-    times = []
-    deadline = time.perf_counter() + seconds
-    while len(times) < 5 or time.perf_counter() < deadline:
-        start = time.perf_counter()
-        function(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
@@ -65,15 +54,13 @@ def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
         implementation = kernels.get(backend)
         args = kernels.make_inputs(op, jit_sizes(op), dtype)
         native = implementation.prepare(op, *args)
-        kernel = implementation.kernel(op)
-        start = time.perf_counter()
-        kernel(*native)
-        first = time.perf_counter() - start
-        entry = {"first_s": first, "steady_s": _steady(kernel, native)}
+        kernel = implementation.timed(op)
+        first = first_call(kernel, *native)
+        entry = {"first_s": first, "steady_s": median_of(kernel, *native)}
         if compare:
             for other in ("numpy", "python"):
                 impl = kernels.get(other)
-                entry[f"{other}_s"] = _steady(impl.kernel(op), impl.prepare(op, *args))
+                entry[f"{other}_s"] = median_of(impl.timed(op), *impl.prepare(op, *args))
         results[op] = entry
     return {"startup_s": startup, "ops": results}
 

@@ -18,14 +18,13 @@ own limits. The kernels are compiled before they are timed.
 
 from __future__ import annotations
 
-import time
-
 import numba
 import numpy as np
 from numba import njit, prange
 from threadpoolctl import threadpool_limits
 
 from bench.threads import one_and_all
+from bench.timing import best_of
 
 
 @njit(fastmath=True, cache=True)
@@ -72,16 +71,6 @@ def _triad_parallel(a, b, c, scalar):
         a[i] = b[i] + scalar * c[i]
 
 
-def _best_seconds(function, *args, repeats: int) -> float:
-    function(*args)  # compile, and fault the pages in
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function(*args)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def measure(array_bytes: int = 80 * 2**20, matrix: int = 1500, repeats: int = 15) -> dict:
     """The machine's limits at one thread and at all cores, keyed by thread count."""
     thread_counts = one_and_all()
@@ -94,15 +83,15 @@ def measure(array_bytes: int = 80 * 2**20, matrix: int = 1500, repeats: int = 15
         for threads in thread_counts:
             numba.set_num_threads(threads)
             single = threads == 1
-            one_stream = _best_seconds(_read if single else _read_parallel, b, repeats=repeats)
+            one_stream = best_of(_read if single else _read_parallel, b, repeats=repeats)
             kernel = _read2 if single else _read2_parallel
-            two_streams = _best_seconds(kernel, b, c, repeats=repeats) / 2
+            two_streams = best_of(kernel, b, c, repeats=repeats) / 2
             read[str(threads)] = 8 * n / min(one_stream, two_streams) / 1e9
             kernel = _triad if single else _triad_parallel
-            seconds = _best_seconds(kernel, a, b, c, 3.0, repeats=repeats)
+            seconds = best_of(kernel, a, b, c, 3.0, repeats=repeats)
             triad[str(threads)] = 24 * n / seconds / 1e9
             with threadpool_limits(limits=threads, user_api="blas"):
-                seconds = _best_seconds(np.dot, A, A, repeats=max(3, repeats // 2))
+                seconds = best_of(np.dot, A, A, repeats=max(3, repeats // 2))
             peak[str(threads)] = 2 * matrix**3 / seconds / 1e9
     finally:
         numba.set_num_threads(previous)

@@ -10,7 +10,6 @@ Numba kernels (and warms caches) before pytest-benchmark calibrates.
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ import kernels
 from bench import jit_cost, ladders, records
 from bench.conftest import budget, ladder
 from bench.threads import pinned
+from bench.timing import best_of
 from kernels.ops import OPS
 
 
@@ -35,12 +35,7 @@ def seconds_per_element(op: str, backend: str) -> float:
     sizes = ladders.calibration_sizes(op)
     implementation = kernels.get(backend)
     args = implementation.prepare(op, *kernels.make_inputs(op, sizes, "float64"))
-    kernel = implementation.kernel(op)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        kernel(*args)
-        best = min(best, time.perf_counter() - start)
+    best = best_of(implementation.timed(op), *args, repeats=3, warm_up=False)
     return best / ladders.elements(sizes)
 
 
@@ -60,7 +55,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
 
     implementation = kernels.get(backend)
     args = implementation.prepare(op, *inputs(op, tuple(sizes.items()), dtype))
-    kernel = implementation.kernel(op)
+    kernel = implementation.timed(op)
     benchmark.group = f"{op} {dtype}"
     benchmark.extra_info.update(
         {

@@ -64,6 +64,9 @@ class BackendSpec:
     label: str
     colour: str
     native: Callable = unchanged
+    # Called on a kernel's results inside the timed region, for engines that return
+    # before the work is done (asynchronous dispatch): waits for it, returns the results.
+    wait: Callable = unchanged
     multithreaded: bool = False
     interprets: str = "none"
     compiles: bool = False
@@ -78,7 +81,9 @@ class BackendSpec:
 
     def record(self) -> dict:
         """The description a result file carries (everything but the conversion)."""
-        return {key: value for key, value in asdict(self).items() if key != "native"}
+        return {
+            key: value for key, value in asdict(self).items() if key not in ("native", "wait")
+        }
 
 
 BACKENDS: dict[str, BackendSpec] = {}
@@ -155,9 +160,12 @@ for _spec in (
 
 def _finish(kind: str, value, dtype: np.dtype):
     if kind == "vector":
-        # Lists (from the loops) become arrays; arrays are returned as computed, so a
-        # backend that changed the dtype is caught by the tests, not hidden here.
-        return np.array(value, dtype=dtype) if isinstance(value, list) else value
+        # Lists (from the loops) become arrays; arrays are returned as computed (another
+        # engine's arrays as NumPy arrays of their own dtype), so a backend that changed
+        # the dtype is caught by the tests, not hidden here.
+        if isinstance(value, list):
+            return np.array(value, dtype=dtype)
+        return value if isinstance(value, np.ndarray) else np.asarray(value)
     if kind == "count":
         return int(value)
     return float(value)
@@ -184,6 +192,14 @@ class Backend:
         """The bare kernel: native arguments in (see ``prepare``), native results out."""
         return getattr(self.module, op)
 
+    def timed(self, op: str) -> Callable:
+        """What a benchmark times: the bare kernel, and, for an engine that returns before
+        its work is done, the wait for that work (``BackendSpec.wait``)."""
+        kernel, wait = self.kernel(op), self.spec.wait
+        if wait is unchanged:
+            return kernel
+        return lambda *args: wait(kernel(*args))
+
     def prepare(self, op: str, *args, **kwargs) -> tuple:
         """Check and convert arguments once, for calling ``kernel(op)`` repeatedly."""
         checked, _ = check_arguments(op, args, kwargs)
@@ -195,9 +211,11 @@ class Backend:
         to_native = self.to_native
         returns = spec.returns
 
+        wait = self.spec.wait
+
         def public(*args, **kwargs):
             checked, dtype = check_arguments(op, args, kwargs)
-            result = kernel(*(to_native(value) for value in checked))
+            result = wait(kernel(*(to_native(value) for value in checked)))
             if len(returns) == 1:
                 return _finish(returns[0], result, dtype)
             return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))

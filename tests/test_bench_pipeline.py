@@ -129,3 +129,22 @@ def test_machine_state_is_recorded():
         assert state["memory"]["total_bytes"] > 2**20
     if state["load_average"] is not None:
         assert len(state["load_average"]) == 3
+
+
+def test_every_op_is_benchmarked_on_every_backend():
+    """The benchmarks iterate the catalogue: no op or backend is silently never timed."""
+    command = [
+        sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "--collect-only", "-q",
+        "-p", "no:cacheprovider", "-k", "test_op",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    collected = {line.split("[", 1)[1] for line in done.stdout.splitlines() if "test_op[" in line}
+    for op, spec in OPS.items():
+        for backend in kernels.BACKENDS:
+            for dtype in spec.dtypes:
+                assert any(case.startswith(f"{op}-{backend}-{dtype}-t1-") for case in collected), (
+                    op,
+                    backend,
+                    dtype,
+                )
