@@ -15,7 +15,12 @@ import pytest
 
 import kernels
 from bench import ladders, records
-from bench.machine import describe, machine_slug
+from bench.machine import (
+    available_memory_bytes,
+    describe,
+    last_level_cache_bytes,
+    machine_slug,
+)
 from bench.progress import Progress
 from bench.threads import thread_counts
 
@@ -60,8 +65,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("every_case") is None:
         return
     values, ids = [], []
+    cache, memory = last_level_cache_bytes(), available_memory_bytes()
     for op in kernels.OPS:
-        for sizes in ladders.sizes_of(op, ladder(metafunc.config)):
+        for sizes in ladders.sizes_of(op, ladder(metafunc.config), cache, memory):
             for dtype in ladders.dtypes_of(op):
                 for backend in kernels.BACKENDS:
                     for threads in thread_counts(backend):
@@ -90,6 +96,12 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
     machine_info["vectorbench"]["ladder"] = ladder(config)
     machine_info["vectorbench"]["budget_s"] = budget(config)
+    machine_info["vectorbench"]["ladder_top"] = {
+        "last_level_cache_bytes": last_level_cache_bytes(),
+        "available_memory_bytes": available_memory_bytes(),
+        "rule": f"the largest inputs at least {ladders.OUT_OF_CACHE}× the last-level cache, "
+        f"within {ladders.MEMORY_SHARE:.0%} of the available memory",
+    }
     machine_info["vectorbench"]["rounds_kept"] = (
         f"stats.data: at most {KEPT_ROUNDS} per-round times per case, evenly spaced in the "
         "order measured; the statistics are computed from every round"

@@ -15,6 +15,12 @@ to measure, up past the last-level cache where memory bandwidth decides:
 Which ladder an op climbs follows from its description in ``kernels/ops.py``
 (``family``), and so do its dtypes: nothing here names an op.
 
+These tops suit a machine with a last-level cache of a few tens of MiB. Server parts
+have hundreds of MiB (one 2-core machine of this project: 260 MiB of L3), where those
+sizes are still served from the cache: the full and quick ladders therefore grow,
+from the measured last-level cache, until the largest problem's inputs are
+``OUT_OF_CACHE`` times larger than it (``sizes_of``).
+
 ``quick`` is a reduced ladder for a run of a few minutes; ``smoke`` runs each benchmark
 once on tiny inputs inside the correctness tests.
 """
@@ -90,10 +96,52 @@ def _named(op: Op, sizes: list) -> Iterator[dict[str, int]]:
         yield dict(zip(op.size_names, values, strict=True))
 
 
-def sizes_of(op: str, ladder: str) -> Iterator[dict[str, int]]:
-    """The sizes of ``op`` on ``ladder``, as the op's own size names."""
+# The largest problem of the full and quick ladders must be out of the cache on the machine
+# that runs them: its inputs at least OUT_OF_CACHE times the last-level cache, as long
+# as they take at most MEMORY_SHARE of the memory available.
+OUT_OF_CACHE = 4
+MEMORY_SHARE = 0.25
+
+
+def _next_size(m: int) -> int:
+    """The next 1·10ᵏ or 3·10ᵏ at least twice ``m``: the third-decade steps onwards."""
+    step = 1
+    while step < 2 * m:
+        step = step * 3 if str(step).startswith("1") else step * 10 // 3
+    return step
+
+
+def _footprint(op: Op, entry) -> int:
+    """Bytes of inputs and outputs at one ladder entry, in float64."""
+    return op.bytes_moved(next(_named(op, [entry])), 8)
+
+
+def _grow(op: Op, ladder: str, cache_bytes: int | None, memory_bytes: int | None) -> list:
+    """The family's ladder, grown past the cache: every further step on the full ladder,
+    only the first out-of-cache one on the quick ladder."""
+    base = list(LADDERS[ladder][family(op)])
+    if ladder == "smoke" or not cache_bytes:
+        return base
+    target = OUT_OF_CACHE * cache_bytes
+    limit = MEMORY_SHARE * memory_bytes if memory_bytes else float("inf")
+    grown, entry = [], base[-1]
+    while _footprint(op, entry) < target:
+        m = entry[0] if isinstance(entry, tuple) else entry
+        larger = _next_size(m)
+        entry = (larger, *entry[1:]) if isinstance(entry, tuple) else larger
+        if _footprint(op, entry) > limit:
+            break
+        grown.append(entry)
+    return base + (grown if ladder == "full" else grown[-1:])
+
+
+def sizes_of(
+    op: str, ladder: str, cache_bytes: int | None = None, memory_bytes: int | None = None
+) -> Iterator[dict[str, int]]:
+    """The sizes of ``op`` on ``ladder``, as the op's own size names, grown until the
+    largest is out of a cache of ``cache_bytes`` (within ``memory_bytes``)."""
     spec = OPS[op]
-    yield from _named(spec, LADDERS[ladder][family(spec)])
+    yield from _named(spec, _grow(spec, ladder, cache_bytes, memory_bytes))
 
 
 def jit_sizes(op: str) -> dict[str, int]:

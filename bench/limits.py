@@ -1,10 +1,12 @@
 """What this machine can do at best: memory bandwidth and floating-point throughput.
 
-* **Read bandwidth**: summing float64 arrays far larger than the last-level cache — 80 MiB
-  each, the footprint of the largest benchmark problems (a 10⁷-element dot product reads
-  two such vectors; the largest X is 160 MB) —
-  one stream (Σaᵢ) and two streams at once (Σ(aᵢ + bᵢ), the access pattern of a dot
-  product); the faster of the two is the ceiling. Bytes: 8 per element read.
+* **Read bandwidth from memory**: summing float64 arrays far larger than the last-level
+  cache — each at least ``OUT_OF_CACHE`` times the cache measured on this machine (and
+  80 MiB), as the largest benchmark problems are — one stream (Σaᵢ) and two streams
+  at once (Σ(aᵢ + bᵢ), the access pattern of a dot product); the faster of the two is
+  the ceiling. Bytes: 8 per element read.
+* **Read bandwidth from the cache**: the same sums over two arrays that together fill a
+  quarter of the last-level cache: the ceiling of the problems that fit in it.
 * **Triad bandwidth** (STREAM's a = b + s·c): two streams read, one written.
   Bytes counted as STREAM does, 24 per element (the write-allocate read is not
   counted).
@@ -23,6 +25,8 @@ import numpy as np
 from numba import njit, prange
 from threadpoolctl import threadpool_limits
 
+from bench.ladders import MEMORY_SHARE, OUT_OF_CACHE
+from bench.machine import available_memory_bytes, last_level_cache_bytes
 from bench.threads import one_and_all
 from bench.timing import best_of
 
@@ -71,22 +75,50 @@ def _triad_parallel(a, b, c, scalar):
         a[i] = b[i] + scalar * c[i]
 
 
-def measure(array_bytes: int = 80 * 2**20, matrix: int = 1500, repeats: int = 15) -> dict:
-    """The machine's limits at one thread and at all cores, keyed by thread count."""
+def probe_bytes(cache_bytes: int | None, memory_bytes: int | None) -> int:
+    """Bytes per array of the memory probe: ``OUT_OF_CACHE`` caches (at least 80 MiB),
+    its three triad arrays within ``MEMORY_SHARE`` of the available memory."""
+    wanted = max(80 * 2**20, OUT_OF_CACHE * (cache_bytes or 0))
+    if memory_bytes:
+        wanted = min(wanted, int(MEMORY_SHARE * memory_bytes / 3))
+    return wanted
+
+
+def _read_bandwidth(b, c, single: bool, repeats: int) -> float:
+    """GB/s of the faster of one stream (b) and two streams (b and c)."""
+    one_stream = best_of(_read if single else _read_parallel, b, repeats=repeats)
+    kernel = _read2 if single else _read2_parallel
+    two_streams = best_of(kernel, b, c, repeats=repeats) / 2
+    return 8 * len(b) / min(one_stream, two_streams) / 1e9
+
+
+def measure(
+    array_bytes: int | None = None,
+    matrix: int = 1500,
+    repeats: int = 15,
+    cache_bytes: int | None = None,
+) -> dict:
+    """The machine's limits at one thread and at all cores, keyed by thread count.
+
+    ``array_bytes`` defaults to ``probe_bytes`` of this machine's measured last-level
+    cache (``cache_bytes``) and available memory."""
+    cache_bytes = cache_bytes or last_level_cache_bytes()
+    if array_bytes is None:
+        array_bytes = probe_bytes(cache_bytes, available_memory_bytes())
     thread_counts = one_and_all()
     n = array_bytes // 8
     a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
+    in_cache = max(1, (cache_bytes or 32 * 2**20) // 8 // 8)  # two arrays: a quarter of it
+    b_cached, c_cached = np.ones(in_cache), np.full(in_cache, 2.0)
     A = np.random.default_rng(0).standard_normal((matrix, matrix))
-    read, triad, peak = {}, {}, {}
+    read, cache_read, triad, peak = {}, {}, {}, {}
     previous = numba.get_num_threads()
     try:
         for threads in thread_counts:
             numba.set_num_threads(threads)
             single = threads == 1
-            one_stream = best_of(_read if single else _read_parallel, b, repeats=repeats)
-            kernel = _read2 if single else _read2_parallel
-            two_streams = best_of(kernel, b, c, repeats=repeats) / 2
-            read[str(threads)] = 8 * n / min(one_stream, two_streams) / 1e9
+            read[str(threads)] = _read_bandwidth(b, c, single, repeats)
+            cache_read[str(threads)] = _read_bandwidth(b_cached, c_cached, single, repeats * 4)
             kernel = _triad if single else _triad_parallel
             seconds = best_of(kernel, a, b, c, 3.0, repeats=repeats)
             triad[str(threads)] = 24 * n / seconds / 1e9
@@ -97,11 +129,17 @@ def measure(array_bytes: int = 80 * 2**20, matrix: int = 1500, repeats: int = 15
         numba.set_num_threads(previous)
     return {
         "read_GBps": read,
+        "cache_read_GBps": cache_read,
         "triad_GBps": triad,
         "peak_GFLOPs": peak,
+        "array_bytes": array_bytes,
+        "cache_array_bytes": in_cache * 8,
+        "last_level_cache_bytes": cache_bytes,
         "method": (
             f"best of {repeats}: sums over one and two {array_bytes // 2**20} MiB float64 "
-            "arrays (read), "
+            f"arrays (read from memory; {OUT_OF_CACHE}× the last-level cache or more), "
+            f"the same over two {in_cache * 8 // 2**10} KiB arrays (read from the cache, "
+            f"best of {repeats * 4}), "
             f"STREAM triad on three such arrays (24 B/element), float64 matrix product "
             f"{matrix}×{matrix} through BLAS (peak)"
         ),

@@ -9,6 +9,7 @@ timer's resolution. A report built on another machine reads all of this from the
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import os
 import platform
@@ -55,6 +56,25 @@ def _sysfs_cache_sizes() -> dict[str, int]:
         value = int(match[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match[2]]
         sizes["l1d" if level == "1" else f"l{level}"] = value
     return sizes
+
+
+@functools.cache
+def last_level_cache_bytes() -> int | None:
+    """The largest cache's size in bytes: from /sys, else py-cpuinfo, else None."""
+    caches = _sysfs_cache_sizes()
+    if caches:
+        return max(caches.values())
+    import cpuinfo
+
+    info = cpuinfo.get_cpu_info()
+    sizes = [info.get(key) for key in ("l3_cache_size", "l2_cache_size")]
+    sizes = [int(size) for size in sizes if isinstance(size, int | float) and size > 0]
+    return max(sizes) if sizes else None
+
+
+def available_memory_bytes() -> int | None:
+    memory = system_state()["memory"]
+    return (memory or {}).get("available_bytes") or (memory or {}).get("total_bytes")
 
 
 def _physical_cores() -> int | None:

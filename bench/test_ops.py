@@ -17,6 +17,7 @@ import pytest
 import kernels
 from bench import jit_cost, ladders, records
 from bench.conftest import budget, ladder
+from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
 from bench.timing import best_of
 from kernels.ops import OPS
@@ -56,12 +57,17 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
     implementation = kernels.get(backend)
     args = implementation.prepare(op, *inputs(op, tuple(sizes.items()), dtype))
     kernel = implementation.timed(op)
+    footprint = spec.bytes_moved(sizes, np.dtype(dtype).itemsize)
+    cache = last_level_cache_bytes()
     benchmark.group = f"{op} {dtype}"
     benchmark.extra_info.update(
         {
             **case,
             "flops": spec.flops(sizes),
-            "bytes": spec.bytes_moved(sizes, np.dtype(dtype).itemsize),
+            "bytes": footprint,
+            # the ceiling of a case whose inputs fit in the last-level cache is the
+            # cache's read bandwidth; of a larger one, the memory's
+            "ceiling": "cache_read_GBps" if footprint <= (cache or 0) else "read_GBps",
             "kind": "steady",
         }
     )

@@ -210,7 +210,8 @@ def _suite(path: Path, data: Any) -> dict[str, Any]:
     if timer.get("resolution_s") is not None:
         _Where(path, "machine_info.vectorbench.timer").number(timer, "resolution_s", positive=True)
     for name, per_threads in (suite.get("limits") or {}).items():
-        if name == "method" or per_threads is None:
+        # the ceilings, per thread count; the rest (method, probe sizes) describes them
+        if not name.endswith(("_GBps", "_GFLOPs")) or per_threads is None:
             continue
         where = _Where(path, f"machine_info.vectorbench.limits.{name}")
         for threads in where.object(per_threads, "it"):
@@ -278,7 +279,10 @@ def _steady_case(
     )
     row["flops"] = where.integer(extra, "flops", minimum=0)
     row["bytes"] = where.integer(extra, "bytes", minimum=0)
-    row.update(_conditions(suite, row["threads"]))
+    ceiling = extra.get("ceiling", "read_GBps")
+    if ceiling not in CEILINGS:
+        where.fail(f"'ceiling' is {ceiling!r}, not one of {', '.join(CEILINGS)}")
+    row.update(_conditions(suite, row["threads"], ceiling))
     row.update(status="ok", reason="", predicted_s=math.nan, source=source)
     row["name"] = entry.get("name") if isinstance(entry.get("name"), str) else ""
     return row
@@ -299,13 +303,21 @@ def _case_identity(
     }
 
 
-def _conditions(suite: dict[str, Any], threads: int) -> dict[str, float]:
+CEILINGS = {"read_GBps": "memory", "cache_read_GBps": "cache"}
+
+
+def _conditions(suite: dict[str, Any], threads: int, ceiling: str = "read_GBps") -> dict:
+    """The timer's resolution, and the read bandwidth of the memory level the case's
+    inputs fit in (``ceiling``: from memory, or from the last-level cache), as measured."""
     all_cores = (suite.get("threads") or {}).get("all_cores")
     limits = suite.get("limits") or {}
     resolution = (suite.get("timer") or {}).get("resolution_s")
+    if limits.get(ceiling) is None:  # no cache probe in this run: the memory's
+        ceiling = "read_GBps"
     return {
         "timer_resolution_s": math.nan if resolution is None else float(resolution),
-        "bandwidth_GBps": limit_at(limits.get("read_GBps"), threads, all_cores),
+        "bandwidth_GBps": limit_at(limits.get(ceiling), threads, all_cores),
+        "served_from": CEILINGS[ceiling],
     }
 
 
@@ -455,6 +467,7 @@ _CASE_COLUMNS = [
     "bytes",
     "timer_resolution_s",
     "bandwidth_GBps",
+    "served_from",
     "name",
     "source",
 ]

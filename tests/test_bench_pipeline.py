@@ -148,3 +148,37 @@ def test_every_op_is_benchmarked_on_every_backend():
                     backend,
                     dtype,
                 )
+
+
+@pytest.mark.parametrize("cache_mib", [32, 260, 1024])
+@pytest.mark.parametrize("ladder", ["full", "quick"])
+def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
+    cache, memory = cache_mib * 2**20, 24 * 2**30
+    for op, spec in OPS.items():
+        sizes = list(ladders.sizes_of(op, ladder, cache, memory))
+        top = spec.bytes_moved(sizes[-1], 8)
+        assert top <= ladders.MEMORY_SHARE * memory, (op, sizes[-1])
+        if top < ladders.OUT_OF_CACHE * cache:  # only where the next step would not fit
+            first = spec.size_names[0]
+            larger = {**sizes[-1], first: ladders._next_size(sizes[-1][first])}
+            assert spec.bytes_moved(larger, 8) > ladders.MEMORY_SHARE * memory, (op, larger)
+        base = list(ladders.sizes_of(op, ladder))
+        assert sizes[: len(base)] == base  # grown, never reshaped
+        if ladder == "quick":
+            assert len(sizes) - len(base) <= 1
+
+
+def test_the_ladder_stops_within_the_memory():
+    cache, memory = 2**30, 8 * 2**30  # 4 GiB of inputs wanted, 2 GiB allowed
+    for op, spec in OPS.items():
+        top = list(ladders.sizes_of(op, "full", cache, memory))[-1]
+        assert spec.bytes_moved(top, 8) <= ladders.MEMORY_SHARE * memory, op
+
+
+def test_the_memory_probe_is_out_of_the_cache():
+    from bench.limits import probe_bytes
+
+    assert probe_bytes(32 * 2**20, 24 * 2**30) == 128 * 2**20
+    assert probe_bytes(260 * 2**20, 24 * 2**30) == 4 * 260 * 2**20
+    assert probe_bytes(None, None) == 80 * 2**20
+    assert probe_bytes(4 * 2**30, 6 * 2**30) == 2**29  # three arrays in a quarter of 6 GiB
