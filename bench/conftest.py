@@ -122,6 +122,8 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
     output_json["vectorbench_jit"] = list(config.stash[records.JIT])
     if config.stash[records.COURSE]:
         output_json["vectorbench_course"] = _course_section(config, output_json)
+    if records.SLIDES in config.stash:
+        output_json["vectorbench_slides"] = config.stash[records.SLIDES]
 
 
 def _course_section(config: pytest.Config, output_json: dict) -> dict:

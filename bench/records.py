@@ -15,6 +15,7 @@ import pytest
 NOT_RUN = pytest.StashKey[list]()
 JIT = pytest.StashKey[list]()
 COURSE = pytest.StashKey[dict]()  # experiment → backend → final weights and history
+SLIDES = pytest.StashKey[dict]()  # the slides' demo timed the slides' way
 
 
 def setup(config: pytest.Config) -> None:

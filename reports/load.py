@@ -62,6 +62,7 @@ class Run:
     jit: pd.DataFrame  # one row per Numba compile-cost measurement
     catalogue: dict[str, dict[str, dict]]  # the ops and backends the run knew, in order
     course: dict[str, Any] | None = None  # the course experiments, if the run had them
+    slides: dict[str, Any] | None = None  # the slides' demo, timed both ways
     ignored: int = 0  # benchmark entries of another kind than "steady"
 
     @property
@@ -288,6 +289,33 @@ def _steady_case(
     return row
 
 
+def _slides_stats(where: _Where, entry: dict[str, Any]) -> dict[str, float]:
+    stats = where.object(entry.get("stats"), "'stats'")
+    return {
+        **{
+            f"{name}_s": where.number(stats, name, positive=True) for name in ("median", "q1", "q3")
+        },
+        "rounds": where.integer(stats, "rounds", minimum=1),
+    }
+
+
+def _slides(path: Path, first: Any, suite_way: dict[str, dict]) -> dict[str, Any] | None:
+    """The slides' demo: timed the slides' way (one ``time.time()`` pair around a first
+    call) and the suite's way (median of rounds), when the run has both."""
+    if first is None and not suite_way:
+        return None
+    where = _Where(path, "vectorbench_slides")
+    first = where.object(first, "it")
+    return {
+        "n": where.integer(first, "n", minimum=1),
+        "slides_way_ms": {
+            "np.dot": where.number(first, "vectorized_ms"),
+            "for loop over NumPy arrays": where.number(first, "loop_ms", positive=True),
+        },
+        "suite_way": suite_way,
+    }
+
+
 def _case_identity(
     where: _Where, obj: dict[str, Any], sizes: dict[str, int], catalogue: dict
 ) -> dict[str, Any]:
@@ -390,16 +418,19 @@ def read_result(path: Path | str) -> Run:
     catalogue = _catalogue(path, suite)
     source = path.name
 
-    measured, ignored = [], 0
+    measured, ignored, slides_suite = [], 0, {}
     for index, entry in enumerate(data["benchmarks"]):
         name = entry.get("name") if isinstance(entry, dict) else None
         place = f"benchmarks[{index}]" + (f" ({name})" if isinstance(name, str) else "")
         where = _Where(path, place)
-        row = _steady_case(where, where.object(entry, "each benchmark"), suite, source, catalogue)
-        if row is None:
-            ignored += 1
-        else:
+        entry = where.object(entry, "each benchmark")
+        row = _steady_case(where, entry, suite, source, catalogue)
+        if row is not None:
             measured.append(row)
+        elif (entry.get("extra_info") or {}).get("kind") == "slides":
+            slides_suite[where.string(entry["extra_info"], "variant")] = _slides_stats(where, entry)
+        else:
+            ignored += 1
     duplicate = _first_duplicate(measured, CASE_KEY)
     if duplicate:
         first, second = duplicate
@@ -422,6 +453,7 @@ def read_result(path: Path | str) -> Run:
 
     commit = data.get("commit_info") if isinstance(data.get("commit_info"), dict) else {}
     machine = {key: value for key, value in data["machine_info"].items() if key != "vectorbench"}
+    slides = _slides(path, data.get("vectorbench_slides"), slides_suite)
     course = data.get("vectorbench_course")
     if course is not None:
         course = _Where(path, "vectorbench_course").object(course, "it")
@@ -436,6 +468,7 @@ def read_result(path: Path | str) -> Run:
         jit=_jit_frame(jit),
         catalogue=catalogue,
         course=course,
+        slides=slides,
         ignored=ignored,
     )
 
@@ -562,6 +595,7 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         jit=jit,
         catalogue=catalogue,
         course=next((run.course for run in reversed(runs) if run.course), None),
+        slides=next((run.slides for run in reversed(runs) if run.slides), None),
         ignored=sum(run.ignored for run in runs),
     )
 

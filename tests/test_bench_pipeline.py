@@ -182,3 +182,30 @@ def test_the_memory_probe_is_out_of_the_cache():
     assert probe_bytes(260 * 2**20, 24 * 2**30) == 4 * 260 * 2**20
     assert probe_bytes(None, None) == 80 * 2**20
     assert probe_bytes(4 * 2**30, 6 * 2**30) == 2**29  # three arrays in a quarter of 6 GiB
+
+
+def test_the_slides_demo_is_timed_both_ways(tmp_path):
+    """The slide's code in a fresh interpreter with its one time.time() pair, and the same
+    loop and np.dot as median of rounds; the report builder reads both."""
+    from reports.load import read_results
+
+    path = tmp_path / "slides.json"
+    command = [
+        sys.executable, "-m", "pytest", "bench", "--ladder=smoke",
+        "-k", "slides or (test_op and dot and numba and not parallel)",
+        f"--benchmark-json={path}", "-q", "-p", "no:cacheprovider", "--benchmark-max-time=0.001",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    slides = read_results([path]).slides
+    assert slides["n"] == 1_000
+    assert (
+        set(slides["slides_way_ms"])
+        == set(slides["suite_way"])
+        == {
+            "np.dot",
+            "for loop over NumPy arrays",
+        }
+    )
+    loop = slides["suite_way"]["for loop over NumPy arrays"]
+    assert loop["median_s"] > slides["suite_way"]["np.dot"]["median_s"] > 0
