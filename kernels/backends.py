@@ -22,7 +22,7 @@ from functools import cache
 
 import numpy as np
 
-from kernels.checks import check_arguments
+from kernels.checks import check_arguments, check_fits_as_lists
 from kernels.ops import OPS as OP_SPECS
 
 BACKENDS = ("python", "numpy", "numba", "numba_parallel")
@@ -37,7 +37,10 @@ _MODULES = {
 
 
 def _to_list(value):
-    return value.tolist() if isinstance(value, np.ndarray) else value
+    if not isinstance(value, np.ndarray):
+        return value
+    check_fits_as_lists(value)
+    return value.tolist()
 
 
 def _to_contiguous(value):
@@ -63,7 +66,9 @@ def _finish(kind: str, value, dtype: np.dtype):
         return np.array(value, dtype=dtype) if isinstance(value, list) else value
     if kind == "count":
         return int(value)
-    return float(value)
+    # A value of the computation dtype, as a Python float: the loops carry float64
+    # intermediates, so a float32 result is rounded here (and is inf beyond its range).
+    return float(dtype.type(value))
 
 
 class Backend:
@@ -99,10 +104,13 @@ class Backend:
 
         def public(*args, **kwargs):
             checked, dtype = check_arguments(op, args, kwargs)
-            result = kernel(*(to_native(value) for value in checked))
-            if len(returns) == 1:
-                return _finish(returns[0], result, dtype)
-            return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))
+            # NaN and inf propagate silently in every backend, as they do in compiled
+            # loops: NumPy would warn on reaching them in a product or on a float32 cast.
+            with np.errstate(all="ignore"):
+                result = kernel(*(to_native(value) for value in checked))
+                if len(returns) == 1:
+                    return _finish(returns[0], result, dtype)
+                return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))
 
         public.__name__ = public.__qualname__ = op
         public.__doc__ = f"{spec.formula}\n\n({self.name} backend; see kernels.ops.OPS[{op!r}])"
