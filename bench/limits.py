@@ -22,13 +22,14 @@ import time
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from threadpoolctl import threadpool_limits
 
 from bench.threads import one_and_all
+from kernels.jit_cache import cached_njit
 
 
-@njit(fastmath=True, cache=True)
+@cached_njit(fastmath=True)
 def _read(a):
     total = 0.0
     for i in range(len(a)):
@@ -36,7 +37,7 @@ def _read(a):
     return total
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@cached_njit(parallel=True, fastmath=True)
 def _read_parallel(a):
     total = 0.0
     for i in prange(len(a)):
@@ -44,7 +45,7 @@ def _read_parallel(a):
     return total
 
 
-@njit(fastmath=True, cache=True)
+@cached_njit(fastmath=True)
 def _read2(a, b):
     total = 0.0
     for i in range(len(a)):
@@ -52,7 +53,7 @@ def _read2(a, b):
     return total
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@cached_njit(parallel=True, fastmath=True)
 def _read2_parallel(a, b):
     total = 0.0
     for i in prange(len(a)):
@@ -60,13 +61,13 @@ def _read2_parallel(a, b):
     return total
 
 
-@njit(cache=True)
+@cached_njit
 def _triad(a, b, c, scalar):
     for i in range(len(a)):
         a[i] = b[i] + scalar * c[i]
 
 
-@njit(parallel=True, cache=True)
+@cached_njit(parallel=True)
 def _triad_parallel(a, b, c, scalar):
     for i in prange(len(a)):
         a[i] = b[i] + scalar * c[i]
