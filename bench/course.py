@@ -31,7 +31,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ import numpy as np
 
 import kernels
 from bench import machine
-from bench.run import publish
+from bench.run import partial_file, publish
 from kernels import datasets, train
 
 SCHEMA = "vectorbench-course/1"
@@ -282,10 +281,9 @@ def write_results(results: dict, out_dir: Path) -> Path:
     """Write ``results`` as a new JSON file in ``out_dir``; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=1, allow_nan=False) + "\n"
-    descriptor, name = tempfile.mkstemp(dir=out_dir, prefix=".partial-course-", suffix=".json")
-    partial = Path(name)
+    partial = partial_file(out_dir, "course")  # names this process, for stale clean-up
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        with partial.open("w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
