@@ -12,6 +12,7 @@ leave the previous report as it was; so does any other failure while building, a
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -78,20 +79,36 @@ def _inputs(files: list[Path], results: Path) -> tuple[list[Path], Path | None]:
     return benchmarks, course
 
 
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.compare and args.files:
         parser.error("--compare takes exactly its two files; name no others")
-    # Imported here so that `--help` and argument errors do not wait for Matplotlib.
-    from reports.build import build_comparison, build_report
-
+    # SIGTERM unwinds like Ctrl-C, so the staging directory is removed on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        return _build(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _build(args: argparse.Namespace) -> int:
+    try:
+        # Imported here so that `--help` and argument errors do not wait for Matplotlib.
+        from reports.build import build_comparison, build_report
+
         if args.compare:
             written = build_comparison(*args.compare, args.out)
         else:
             files, course = _inputs(args.files, args.results)
             written = build_report(files, args.out, course)
+    except KeyboardInterrupt:
+        print("reports: interrupted; the previous report is as it was", file=sys.stderr)
+        return 130
     except ResultFileError as error:
         print(f"reports: {error}", file=sys.stderr)
         return 2
