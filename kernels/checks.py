@@ -49,7 +49,7 @@ def _as_array(op: Op, name: str, value) -> np.ndarray:
     return array
 
 
-def _check_scalar(op: Op, name: str, kind: str, value, dtype: np.dtype) -> float:
+def check_scalar(owner: str, name: str, kind: str, value, dtype: np.dtype) -> float:
     """The scalar as a Python float holding a value of the computation dtype.
 
     b and eta are used in that dtype (as NumPy does with a Python float beside a float32
@@ -60,7 +60,7 @@ def _check_scalar(op: Op, name: str, kind: str, value, dtype: np.dtype) -> float
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op.name}: {name} must be a real number, got {type(value).__name__}")
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
     try:
         wide = float(value)
     except OverflowError:  # an int or Fraction beyond every float
@@ -70,11 +70,11 @@ def _check_scalar(op: Op, name: str, kind: str, value, dtype: np.dtype) -> float
     if math.isinf(converted) and not (isinstance(value, float | np.floating) and math.isinf(value)):
         shown = f" ({wide!r})" if math.isfinite(wide) else ""
         raise ValueError(
-            f"{op.name}: {name}{shown} is too large for {dtype}, the computation dtype "
+            f"{owner}: {name}{shown} is too large for {dtype}, the computation dtype "
             f"(max {np.finfo(dtype).max:.3g})"
         )
     if kind == "rate" and not (math.isfinite(converted) and converted >= 0.0):
-        raise ValueError(f"{op.name}: {name} must be finite and >= 0, got {converted!r}")
+        raise ValueError(f"{owner}: {name} must be finite and >= 0, got {converted!r}")
     return converted
 
 
@@ -130,7 +130,7 @@ def check_arguments(op_name: str, args: tuple, kwargs: dict) -> tuple[tuple, np.
         if param.is_array:
             checked.append(np.asarray(arrays[param.name], dtype=dtype))
         else:
-            checked.append(_check_scalar(op, param.name, param.kind, values[param.name], dtype))
+            checked.append(check_scalar(op.name, param.name, param.kind, values[param.name], dtype))
     if op.needs_clip:
         checked.append(clip_for(dtype))
     return tuple(checked), dtype
