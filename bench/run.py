@@ -133,7 +133,10 @@ def run_child(command: list[str]) -> int:
     child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec)
 
     def forward(signum, _frame):
-        child.send_signal(signum)
+        try:  # the child's whole group: its own children (the JIT probes) stop too
+            os.killpg(child.pid, signum)
+        except (AttributeError, OSError):  # not POSIX, or the group not yet made
+            child.send_signal(signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:

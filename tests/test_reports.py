@@ -1126,9 +1126,8 @@ def test_comparing_runs_with_no_case_in_common_is_an_error(tmp_path, capsys):
     assert not [path for path in out.iterdir() if path.name != "results"]
 
 
-def test_staging_directories_of_killed_builds_are_removed(built, tmp_path):
+def test_staging_directories_of_killed_builds_are_removed(tmp_path):
     out = tmp_path / "out"
-    shutil.copytree(built.out, out)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     killed = out / f".tmp-report-pid{gone.pid}-abc"
@@ -1137,8 +1136,10 @@ def test_staging_directories_of_killed_builds_are_removed(built, tmp_path):
     for stage in (killed, old_style, in_use):
         (stage / "figures").mkdir(parents=True)
     os.utime(old_style, (time.time() - 7200, time.time() - 7200))
-    assert main([str(built.source), "--out", str(out)]) == 0
+    with atomic.staged_output(out) as stage:  # what every build and comparison goes through
+        (stage / "README.md").write_text("new")
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".tmp")) == [in_use.name]
+    assert (out / "README.md").read_text() == "new"
 
 
 INTERRUPTED_BUILD = """
