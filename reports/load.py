@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -74,6 +75,15 @@ class Run:
 
 # --- checking values, with the place of each value in the file --------------------------
 
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
+def _magnitude(value: int) -> str:
+    """A huge integer, shown without converting it to a float (which would overflow)."""
+    if abs(value) <= _LARGEST_FLOAT:
+        return f"{float(value):.3g}"
+    return f"about 2^{value.bit_length()}"
+
 
 def _kind(value: Any) -> str:
     if value is None:
@@ -117,13 +127,15 @@ class _Where:
         if value < minimum:
             self.fail(f"{key!r} must be at least {minimum}, not {value}")
         if value > MAX_COUNT:  # the table holds counts as int64, figures as float64
-            self.fail(f"{key!r} is {float(value):.3g}, more than the largest count {MAX_COUNT}")
+            self.fail(f"{key!r} is {_magnitude(value)}, more than the largest count {MAX_COUNT}")
         return value
 
     def number(self, obj: dict[str, Any], key: str, *, positive: bool = False) -> float:
         value = obj.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"{key!r} must be a number, not {_kind(value)}")
+        if isinstance(value, int) and abs(value) > _LARGEST_FLOAT:  # JSON integers have no limit
+            self.fail(f"{key!r} is {_magnitude(value)}, beyond the range of a float")
         if not math.isfinite(value) or value < 0 or (positive and value == 0):
             need = "positive" if positive else "finite and non-negative"
             self.fail(f"{key!r} must be {need}, not {value}")
@@ -146,7 +158,7 @@ class _Where:
             self.integer(sizes, name, minimum=1)
         elements = math.prod(int(value) for value in sizes.values())
         if elements > MAX_COUNT:
-            self.fail(f"'sizes' {sizes} make {float(elements):.3g} elements, more than {MAX_COUNT}")
+            self.fail(f"'sizes' make {_magnitude(elements)} elements, more than {MAX_COUNT}")
         return {name: int(value) for name, value in sizes.items()}
 
     def ordered_stats(self, stats: dict[str, float]) -> None:

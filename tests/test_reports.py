@@ -610,12 +610,33 @@ def _huge_matrix() -> dict:
     return data
 
 
+def _integer_beyond_floats(place: str):
+    def change() -> dict:
+        data = make_result(ops=["dot"])
+        entry = data["benchmarks"][1]
+        if place == "median":
+            entry["stats"]["median"] = 10**400  # JSON integers have no limit
+        else:
+            entry["extra_info"]["sizes"] = {"n": 10**400}
+        return data
+
+    return change
+
+
 BAD_FILES = {
+    "median beyond floats": (
+        _integer_beyond_floats("median"),
+        "'median' is about 2^1329, beyond the range of a float",
+    ),
+    "size beyond floats": (
+        _integer_beyond_floats("sizes"),
+        "'n' is about 2^1329, more than the largest count",
+    ),
     "quartiles crossed": (_stats_changed(q1=2.0, q3=1.0), "'stats': 'q1' (2) is above"),
     "min above median": (_stats_changed(min=1.0), "'min' (1) is above 'q1'"),
     "mean outside": (_stats_changed(mean=1e3), "'stats': 'mean' (1000) is outside"),
     "huge size": (_huge_size, "'n' is 1e+30, more than the largest count"),
-    "huge matrix": (_huge_matrix, "make 1e+18 elements, more than"),
+    "huge matrix": (_huge_matrix, "'sizes' make 1e+18 elements, more than"),
     "missing": (None, "no such file"),
     "empty": (b"", "is empty"),
     "blank": (b"  \n", "is empty"),
