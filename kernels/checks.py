@@ -67,7 +67,8 @@ def check_scalar(owner: str, name: str, kind: str, value, dtype: np.dtype) -> fl
         wide = math.inf
     with np.errstate(over="ignore"):
         converted = float(dtype.type(wide))
-    if math.isinf(converted) and not (isinstance(value, float | np.floating) and math.isinf(value)):
+    # np.isinf, not math.isinf: a long double of 1e400 is finite, though float() makes it inf.
+    if math.isinf(converted) and not (isinstance(value, float | np.floating) and np.isinf(value)):
         shown = f" ({wide!r})" if math.isfinite(wide) else ""
         raise ValueError(
             f"{owner}: {name}{shown} is too large for {dtype}, the computation dtype "

@@ -74,6 +74,12 @@ CASES = [
     ("logistic_forward", "b", 10**400, ValueError, ["b is too large for float64"]),
     ("perceptron_epoch", "eta", 10**400, ValueError, ["eta is too large for float64"]),
     ("adaline_gd_epoch", "b", -(10**400), ValueError, ["b is too large for float64"]),
+    # finite in an 80-bit long double, though float() turns it into inf
+    *(
+        [("logistic_gradient", "b", np.longdouble("1e400"), ValueError, ["b is too large"])]
+        if np.finfo(np.longdouble).maxexp > 1024
+        else []
+    ),
     (
         "logistic_forward",
         "X",
