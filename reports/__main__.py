@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.compare and args.files:
         parser.error("--compare takes exactly its two files; name no others")
-    # SIGTERM unwinds like Ctrl-C, so the staging directory is removed on the way out.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM unwinds like Ctrl-C, so the staging directory is removed on the way out
+    # (only the main thread may set a handler; called from another, SIGTERM stays as is).
+    try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:
+        return _build(args)
     try:
         return _build(args)
     finally:
