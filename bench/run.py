@@ -138,7 +138,13 @@ def run_child(command: list[str]) -> int:
         except (AttributeError, OSError):  # not POSIX, or the group not yet made
             child.send_signal(signum)
 
-    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
+    # A signal this process ignores (nohup; SIGINT in a background job of a script) is
+    # ignored by the child too, which inherited that: it is not forwarded either.
+    previous = {
+        sig: signal.signal(sig, forward)
+        for sig in FORWARDED
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
     try:
         status = child.wait()
     finally:

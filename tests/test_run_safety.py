@@ -16,6 +16,8 @@ import pytest
 
 from bench import run
 
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and signals of POSIX")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,8 +112,9 @@ def test_publishing_takes_the_next_name_if_another_run_took_it(tmp_path, monkeyp
 
 
 RUNNER = """
-import sys
+import signal, sys
 from bench.run import run_child
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as started from a terminal
 child = [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"]
 sys.exit(run_child(child))
 """
@@ -169,3 +172,25 @@ def test_a_selection_matching_no_benchmark_says_so_in_one_line():
     last_line = done.stderr.strip().splitlines()[-1]
     assert last_line == "bench: no benchmark matched the selection; nothing was timed"
     assert "Traceback" not in done.stdout
+
+
+def test_a_signal_the_runner_ignores_is_not_forwarded():
+    """nohup: the runner ignores SIGHUP, and so does the child it started."""
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n" + RUNNER,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child_pid = int(runner.stdout.readline())
+    runner.send_signal(signal.SIGHUP)
+    assert not _wait_until(lambda: _is_gone(child_pid), timeout_s=1.0)
+    assert runner.poll() is None
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=20) == 128 + signal.SIGTERM
+    runner.stdout.close()
+    assert _wait_until(lambda: _is_gone(child_pid))
