@@ -23,6 +23,11 @@ from the measured last-level cache, until the largest problem's inputs are
 
 ``quick`` is a reduced ladder for a run of a few minutes; ``smoke`` runs each benchmark
 once on tiny inputs inside the correctness tests.
+
+Memory: the ``python`` backend converts arrays to lists of about 32 bytes per element
+(four times float64), so the top ``dot`` case would need 640 MB of lists. Its large cases
+are normally over the time budget and not run; with a larger ``--budget``, an input whose
+lists would not fit in the memory available is refused with a MemoryError saying so.
 """
 
 from __future__ import annotations

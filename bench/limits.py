@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from threadpoolctl import threadpool_limits
 
 from bench.ladders import MEMORY_SHARE, OUT_OF_CACHE
 from bench.machine import available_memory_bytes, last_level_cache_bytes
 from bench.threads import one_and_all
 from bench.timing import best_of
+from kernels.jit_cache import cached_njit
 
 
-@njit(fastmath=True, cache=True)
+@cached_njit(fastmath=True)
 def _read(a):
     total = 0.0
     for i in range(len(a)):
@@ -39,7 +40,7 @@ def _read(a):
     return total
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@cached_njit(parallel=True, fastmath=True)
 def _read_parallel(a):
     total = 0.0
     for i in prange(len(a)):
@@ -47,7 +48,7 @@ def _read_parallel(a):
     return total
 
 
-@njit(fastmath=True, cache=True)
+@cached_njit(fastmath=True)
 def _read2(a, b):
     total = 0.0
     for i in range(len(a)):
@@ -55,7 +56,7 @@ def _read2(a, b):
     return total
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@cached_njit(parallel=True, fastmath=True)
 def _read2_parallel(a, b):
     total = 0.0
     for i in prange(len(a)):
@@ -63,13 +64,13 @@ def _read2_parallel(a, b):
     return total
 
 
-@njit(cache=True)
+@cached_njit
 def _triad(a, b, c, scalar):
     for i in range(len(a)):
         a[i] = b[i] + scalar * c[i]
 
 
-@njit(parallel=True, cache=True)
+@cached_njit(parallel=True)
 def _triad_parallel(a, b, c, scalar):
     for i in prange(len(a)):
         a[i] = b[i] + scalar * c[i]

@@ -1,20 +1,29 @@
 """Run the benchmark suite and store its results safely: ``python -m bench.run [--quick]``.
 
-pytest-benchmark writes its JSON to a hidden partial file in ``reports/results``; only
-a run that finished is renamed to ``<machine>-<YYYYmmdd-HHMMSS>.json`` (the rename is
-atomic, and an existing file is never replaced), so an interrupted run leaves nothing
-half-written and no earlier result is lost. The course experiments are timed in the
-same session and stored in the same file. Then the report is rebuilt from it. Other
+pytest-benchmark writes its JSON to a hidden partial file in ``reports/results``, created
+exclusively for this run (two runs started in the same second each have their own);
+only a run that finished is linked to ``<machine>-<YYYYmmdd-HHMMSS>.json`` (``-2``, ``-3``
+… when the name is taken: an existing file is never replaced), so an interrupted run
+leaves nothing half-written and no earlier result is lost. The pytest child stops with
+its runner: signals are forwarded to it, and on Linux it is killed if the runner dies
+unannounced (SIGKILL); partial files left by such runs are removed by the next run.
+The course experiments are timed in the same session and stored in the same file.
+Then the report is rebuilt from it. Other
 arguments (``-k dot``, ``--budget 2``) go to pytest.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import os
+import re
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from bench.machine import machine_slug
@@ -25,6 +34,53 @@ RESULTS = ROOT / "reports" / "results"
 # pytest-benchmark's timing settings per ladder: at least 5 rounds, and about this many
 # seconds of rounds per case (more rounds for fast kernels, never fewer than 5).
 MAX_TIME_S = {"full": 0.25, "quick": 0.05}
+
+# pytest's exit code when no test ran: here, when -k or -m matched no benchmark.
+NO_TESTS_RAN = 5
+
+# A partial file names the process that writes it, so a later run can tell a file still
+# being written (its writer alive) from one left by a killed run.
+_WRITER = re.compile(r"\.pid(\d+)\.")
+_UNNAMED_WRITER_STALE_S = 3600  # partial files of older versions carry no pid
+
+
+def partial_file(directory: Path, stem: str) -> Path:
+    """A new, empty, hidden file for this process alone (created exclusively)."""
+    descriptor, name = tempfile.mkstemp(
+        dir=directory, prefix=f".partial-{stem}.pid{os.getpid()}.", suffix=".json"
+    )
+    os.close(descriptor)
+    path = Path(name)
+    path.chmod(0o644)  # mkstemp's 0600 would hide the published results from other users
+    return path
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_partials(directory: Path) -> list[Path]:
+    """Remove the partial files whose writer is gone (a run killed before it finished)."""
+    removed = []
+    for path in directory.glob(".partial-*.json"):
+        writer = _WRITER.search(path.name)
+        if writer:
+            stale = not _is_alive(int(writer.group(1)))
+        else:
+            try:
+                stale = time.time() - path.stat().st_mtime > _UNNAMED_WRITER_STALE_S
+            except FileNotFoundError:
+                continue
+        if stale:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def unique_path(directory: Path, stem: str) -> Path:
@@ -39,11 +95,63 @@ def unique_path(directory: Path, stem: str) -> Path:
 
 def publish(partial: Path, final_stem: str) -> Path:
     """Move a finished partial file to its final, never-overwriting name."""
-    target = unique_path(partial.parent, final_stem)
-    # os.link fails if the target appeared meanwhile, so nothing is ever overwritten.
-    os.link(partial, target)
-    partial.unlink()
-    return target
+    while True:
+        target = unique_path(partial.parent, final_stem)
+        try:
+            # os.link fails if the target exists, so nothing is ever overwritten; if
+            # another run took the name since unique_path looked, take the next one.
+            os.link(partial, target)
+        except FileExistsError:
+            continue
+        partial.unlink()
+        return target
+
+
+def _child_setup(parent: int) -> None:
+    """In the child, before exec: its own process group, so a Ctrl-C reaches it once
+    (forwarded by the parent), and on Linux a SIGTERM when the parent dies."""
+    os.setpgid(0, 0)
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+FORWARDED = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def run_child(command: list[str]) -> int:
+    """Run ``command`` and return its exit code (128 + n if killed by signal n).
+
+    Signals sent to this process alone reach the child too, and this process waits for
+    it, so a runner that is stopped never leaves a child timing on and writing files.
+    """
+    parent = os.getpid()
+    preexec = (lambda: _child_setup(parent)) if os.name == "posix" else None
+    child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec)
+
+    def forward(signum, _frame):
+        try:  # the child's whole group: its own children (the JIT probes) stop too
+            os.killpg(child.pid, signum)
+        except (AttributeError, OSError):  # not POSIX, or the group not yet made
+            child.send_signal(signum)
+
+    # A signal this process ignores (nohup; SIGINT in a background job of a script) is
+    # ignored by the child too, which inherited that: it is not forwarded either.
+    previous = {
+        sig: signal.signal(sig, forward)
+        for sig in FORWARDED
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
+    try:
+        status = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - status if status < 0 else status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     ladder = "quick" if options.quick else "full"
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_partials(RESULTS):
+        print(f"bench: removed {stale.name}, left by a run that was killed", file=sys.stderr)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     stem = f"{machine_slug()}-{stamp}"
-    partial = RESULTS / f".partial-{stem}.json"
+    partial = partial_file(RESULTS, stem)
     command = [
         sys.executable, "-m", "pytest", "bench",
         f"--ladder={ladder}",
@@ -69,14 +179,22 @@ def main(argv: list[str] | None = None) -> int:
         "--benchmark-sort=fullname",
         "--benchmark-columns=min,median,iqr,rounds",
         "-p", "no:cacheprovider",
+        # "no benchmarks have been run" is a warning, an error under the suite's
+        # warnings-as-errors: it would end a -k that matches nothing in a traceback.
+        "-W", "ignore::pytest_benchmark.logger.PytestBenchmarkWarning",
         *pytest_args,
     ]  # fmt: skip
     print(f"bench: timing the {ladder} ladder; results go to {RESULTS.relative_to(ROOT)}/")
+    status = 1
     try:
-        status = subprocess.call(command, cwd=ROOT)
-    except KeyboardInterrupt:
-        status = 130
-    if status != 0 or not partial.exists():
+        status = run_child(command)
+    finally:  # whatever happened, a partial file of this run is not left behind
+        if status != 0:
+            partial.unlink(missing_ok=True)
+    if status == NO_TESTS_RAN:
+        print("bench: no benchmark matched the selection; nothing was timed", file=sys.stderr)
+        return status
+    if status != 0 or partial.stat().st_size == 0:
         partial.unlink(missing_ok=True)
         print(f"bench: pytest exited with {status}; no result file was written", file=sys.stderr)
         return status or 1
@@ -85,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if options.no_report:
         return 0
-    return subprocess.call([sys.executable, "-m", "reports", str(result)], cwd=ROOT)
+    return run_child([sys.executable, "-m", "reports", str(result)])
 
 
 if __name__ == "__main__":

@@ -28,14 +28,18 @@ from functools import cache
 
 import numpy as np
 
-from kernels.checks import check_arguments
+from kernels.checks import check_arguments, check_fits_as_lists
 from kernels.ops import OPS, Op
 from kernels.reference import EVALUATORS
 
 
 def to_list(value):
-    """Arrays to Python lists (the loops' native form); scalars unchanged."""
-    return value.tolist() if isinstance(value, np.ndarray) else value
+    """Arrays to Python lists (the loops' native form); scalars unchanged. Refuses an
+    array whose lists would not fit in the memory available (``check_fits_as_lists``)."""
+    if not isinstance(value, np.ndarray):
+        return value
+    check_fits_as_lists(value)
+    return value.tolist()
 
 
 def to_contiguous(value):
@@ -81,9 +85,7 @@ class BackendSpec:
 
     def record(self) -> dict:
         """The description a result file carries (everything but the conversion)."""
-        return {
-            key: value for key, value in asdict(self).items() if key not in ("native", "wait")
-        }
+        return {key: value for key, value in asdict(self).items() if key not in ("native", "wait")}
 
 
 BACKENDS: dict[str, BackendSpec] = {}
@@ -168,7 +170,9 @@ def _finish(kind: str, value, dtype: np.dtype):
         return value if isinstance(value, np.ndarray) else np.asarray(value)
     if kind == "count":
         return int(value)
-    return float(value)
+    # A value of the computation dtype, as a Python float: the loops carry float64
+    # intermediates, so a float32 result is rounded here (and is inf beyond its range).
+    return float(dtype.type(value))
 
 
 class Backend:
@@ -215,10 +219,13 @@ class Backend:
 
         def public(*args, **kwargs):
             checked, dtype = check_arguments(op, args, kwargs)
-            result = wait(kernel(*(to_native(value) for value in checked)))
-            if len(returns) == 1:
-                return _finish(returns[0], result, dtype)
-            return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))
+            # NaN and inf propagate silently in every backend, as they do in compiled
+            # loops: NumPy would warn on reaching them in a product or on a float32 cast.
+            with np.errstate(all="ignore"):
+                result = wait(kernel(*(to_native(value) for value in checked)))
+                if len(returns) == 1:
+                    return _finish(returns[0], result, dtype)
+                return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))
 
         public.__name__ = public.__qualname__ = op
         public.__doc__ = f"{spec.formula}\n\n({self.name} backend; see kernels.OPS[{op!r}])"

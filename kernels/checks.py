@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -31,8 +32,15 @@ def computation_dtype(arrays: list[np.ndarray]) -> np.dtype:
 
 
 def _as_array(op: Op, name: str, value) -> np.ndarray:
-    array = np.asarray(value)
-    is_real = array.dtype.kind in "iub" or array.dtype in (np.float16, np.float32, np.float64)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # a ragged nested list: NumPy's message names no argument
+        raise ValueError(
+            f"{op.name}: {name} is a nested sequence whose rows differ in length; "
+            "expected a rectangular array"
+        ) from error
+    # Any byte order: '>f8' is a float64 too, and the conversion below makes it native.
+    is_real = array.dtype.kind in "iub" or (array.dtype.kind == "f" and array.dtype.itemsize <= 8)
     if not is_real:
         raise TypeError(
             f"{op.name}: {name} has dtype {array.dtype}; "
@@ -41,15 +49,34 @@ def _as_array(op: Op, name: str, value) -> np.ndarray:
     return array
 
 
-def _check_scalar(op: Op, name: str, kind: str, value) -> float:
+def check_scalar(owner: str, name: str, kind: str, value, dtype: np.dtype) -> float:
+    """The scalar as a Python float holding a value of the computation dtype.
+
+    b and eta are used in that dtype (as NumPy does with a Python float beside a float32
+    array), so every backend sees the same rounded value; a finite number that does not
+    fit in it — an integer like 10**400, or 1e300 for float32 — is refused here rather
+    than turning into inf in some backends and an OverflowError in others.
+    """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op.name}: {name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if kind == "rate" and not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{op.name}: {name} must be finite and >= 0, got {value!r}")
-    return value
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
+    try:
+        wide = float(value)
+    except OverflowError:  # an int or Fraction beyond every float
+        wide = math.inf
+    with np.errstate(over="ignore"):
+        converted = float(dtype.type(wide))
+    # np.isinf, not math.isinf: a long double of 1e400 is finite, though float() makes it inf.
+    if math.isinf(converted) and not (isinstance(value, float | np.floating) and np.isinf(value)):
+        shown = f" ({wide!r})" if math.isfinite(wide) else ""
+        raise ValueError(
+            f"{owner}: {name}{shown} is too large for {dtype}, the computation dtype "
+            f"(max {np.finfo(dtype).max:.3g})"
+        )
+    if kind == "rate" and not (math.isfinite(converted) and converted >= 0.0):
+        raise ValueError(f"{owner}: {name} must be finite and >= 0, got {converted!r}")
+    return converted
 
 
 def _check_shapes(op: Op, arrays: dict[str, np.ndarray]) -> None:
@@ -104,7 +131,7 @@ def check_arguments(op_name: str, args: tuple, kwargs: dict) -> tuple[tuple, np.
         if param.is_array:
             checked.append(np.asarray(arrays[param.name], dtype=dtype))
         else:
-            checked.append(_check_scalar(op, param.name, param.kind, values[param.name]))
+            checked.append(check_scalar(op.name, param.name, param.kind, values[param.name], dtype))
     if op.needs_clip:
         checked.append(clip_for(dtype))
     return tuple(checked), dtype
@@ -116,3 +143,43 @@ def clip_for(dtype) -> float:
     largest number below 1, so the cost stays finite (at most -log(eps): 36.7 in
     float64, 16.6 in float32) even where A reaches exactly 0 or 1."""
     return float(np.finfo(dtype).epsneg)
+
+
+# The python backend's lists: a float is a 24-byte object behind an 8-byte pointer, and
+# each row of X is a list of its own (56-byte header). A 5·10⁷-element dot needs about
+# 3.2 GB of lists against NumPy's 0.8 GB of arrays; asking for more than the machine has
+# would swap or be killed by the OS instead of failing with a message.
+LIST_BYTES_PER_ELEMENT = 32
+LIST_BYTES_PER_ROW = 64
+_CHECK_MEMORY_ABOVE = 64 * 2**20  # below this, lists always fit: skip reading /proc
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give (MemAvailable on Linux), or None."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_fits_as_lists(array: np.ndarray) -> None:
+    """Refuse, with one line, an array whose Python lists would not fit in memory."""
+    rows = array.shape[0] if array.ndim == 2 else 0
+    needed = array.size * LIST_BYTES_PER_ELEMENT + rows * LIST_BYTES_PER_ROW
+    if needed < _CHECK_MEMORY_ABOVE:
+        return
+    available = available_memory()
+    if available is not None and needed > available:
+        raise MemoryError(
+            f"python backend: an array of shape {array.shape} would take "
+            f"{needed / 2**30:.1f} GiB as Python lists, more than the "
+            f"{available / 2**30:.1f} GiB of memory available; use a smaller input or "
+            "another backend"
+        )

@@ -19,10 +19,11 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from numba import config, njit
+from numba import config
 from numba.extending import overload, register_jitable
 
 from kernels import python_loops
+from kernels.jit_cache import cached_njit
 
 FASTMATH = frozenset({"reassoc", "contract"})
 KERNEL_SOURCES = ("python_loops.py", "numba_jit.py", "numba_parallel.py")
@@ -55,8 +56,8 @@ forget_stale_compiled_code()
 
 
 def jit(function):
-    """Compile a loop kernel for one thread, cached on disk."""
-    return njit(cache=True, fastmath=set(FASTMATH))(function)
+    """Compile a loop kernel for one thread, cached on disk (a damaged cache heals)."""
+    return cached_njit(fastmath=set(FASTMATH))(function)
 
 
 # The loop kernels' helpers are plain arithmetic and compile as they are (the *_sums

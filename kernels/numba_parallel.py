@@ -15,10 +15,11 @@ one-thread kernels of ``numba_jit`` unchanged.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import register_jitable
 
 from kernels import numba_jit
+from kernels.jit_cache import cached_njit
 from kernels.python_loops import (
     adaline_gd_sums,
     cross_entropy,
@@ -37,7 +38,7 @@ MIN_BLOCK_ROWS = 64
 
 def parallel_jit(function):
     """Compile a kernel whose ``prange`` loops run on all of Numba's threads."""
-    return njit(parallel=True, cache=True, fastmath=set(numba_jit.FASTMATH))(function)
+    return cached_njit(parallel=True, fastmath=set(numba_jit.FASTMATH))(function)
 
 
 @register_jitable

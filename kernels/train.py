@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import kernels
-from kernels.checks import check_arguments
+from kernels.checks import check_arguments, check_scalar
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +162,7 @@ def logistic_regression(
     ops = kernels.get(backend)
     _check_count("logistic_regression", "iterations", iterations, minimum=0)
     w, b, X, y, *_ = _checked("logistic_gradient", X, y, None, w_init, b_init)
-    eta = _check_learning_rate("logistic_regression", eta)
+    eta = _check_learning_rate("logistic_regression", eta, X.dtype)
     _check_labels("logistic_regression", y, (0.0, 1.0))
 
     costs = []
@@ -213,14 +213,10 @@ def _check_count(trainer: str, name: str, value, *, minimum: int) -> int:
     return int(value)
 
 
-def _check_learning_rate(trainer: str, eta) -> float:
+def _check_learning_rate(trainer: str, eta, dtype: np.dtype) -> float:
     """The rule the epoch ops apply to their ``eta`` (``kernels.checks``), for the one
-    trainer whose op takes no learning rate."""
-    if isinstance(eta, bool | np.bool_) or not isinstance(eta, numbers.Real):
-        raise TypeError(f"{trainer}: eta must be a real number, got {type(eta).__name__}")
-    if not (np.isfinite(eta) and eta >= 0):
-        raise ValueError(f"{trainer}: eta must be finite and >= 0, got {float(eta)!r}")
-    return float(eta)
+    trainer whose op takes no learning rate: finite and >= 0 in the computation dtype."""
+    return check_scalar(trainer, "eta", "rate", eta, dtype)
 
 
 def _check_labels(trainer: str, y: np.ndarray, allowed: tuple[float, float]) -> None:
@@ -239,7 +235,8 @@ def _checked(op: str, X, y, eta, w_init, b_init) -> tuple:
     if w_init is None:
         # A wrong X gets the op's own message below, so only a 2-D X sets the length.
         features = X.shape[1] if X.ndim == 2 else 1
-        w_init = np.zeros(features, dtype=np.float32 if X.dtype == np.float32 else np.float64)
+        single = X.dtype.kind == "f" and X.dtype.itemsize == 4  # float32, either byte order
+        w_init = np.zeros(features, dtype=np.float32 if single else np.float64)
     args = (w_init, b_init, X, y) if eta is None else (w_init, b_init, X, y, eta)
     checked, _ = check_arguments(op, args, {})
     return checked

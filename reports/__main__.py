@@ -12,6 +12,7 @@ leave the previous report as it was; so does any other failure while building, a
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -72,19 +73,39 @@ def _inputs(files: list[Path], results: Path) -> list[Path]:
     return files
 
 
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.compare and args.files:
         parser.error("--compare takes exactly its two files; name no others")
-    # Imported here so that `--help` and argument errors do not wait for Matplotlib.
-    from reports.build import build_comparison, build_report
-
+    # SIGTERM unwinds like Ctrl-C, so the staging directory is removed on the way out
+    # (only the main thread may set a handler; called from another, SIGTERM stays as is).
     try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:
+        return _build(args)
+    try:
+        return _build(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _build(args: argparse.Namespace) -> int:
+    try:
+        # Imported here so that `--help` and argument errors do not wait for Matplotlib.
+        from reports.build import build_comparison, build_report
+
         if args.compare:
             written = build_comparison(*args.compare, args.out)
         else:
             written = build_report(_inputs(args.files, args.results), args.out)
+    except KeyboardInterrupt:
+        print("reports: interrupted; the previous report is as it was", file=sys.stderr)
+        return 130
     except ResultFileError as error:
         print(f"reports: {error}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from reports import analysis, style
 from reports.figures import legend_below, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
-from reports.load import CASE_KEY, Run
+from reports.load import CASE_KEY, ResultFileError, Run
 from reports.markdown import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
 
@@ -295,6 +295,11 @@ def directory_name(old_path: Path, new_path: Path) -> str:
 def write_comparison(old: Run, new: Run, directory: Path) -> None:
     """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
     table = compare_runs(old, new)
+    if not table["verdict"].isin([FASTER, SLOWER, LEVEL]).any():
+        raise ResultFileError(
+            new.sources[0],
+            f"no case was measured both here and in {old.sources[0]}: nothing to compare",
+        )
     directory.mkdir(parents=True, exist_ok=True)
     write_csv(table, directory / "compare.csv")
     figure = None

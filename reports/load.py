@@ -15,12 +15,15 @@ different runs can be read side by side.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,11 +35,14 @@ from reports.style import DTYPES, threads_label
 
 SCHEMA = 2  # the first format (1) is converted by `python -m bench.upgrade`
 COURSE_PREFIX = "course-"
-_STAMP = re.compile(r"-(\d{8}-\d{6})$")
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-(\d+))?$")  # -2, -3 …: a second run that second
 
 CASE_KEY = ["op", "backend", "dtype", "threads", "shape"]
 JIT_KEY = ["op", "backend", "dtype", "shape"]
 STAT_NAMES = ("median", "q1", "q3", "iqr", "min", "max", "mean", "stddev")
+# Sizes, FLOPs and byte counts: exact in float64 (the figures' axes) and in int64 (the
+# table's columns). 2**53 elements is 72 PB of float64: no run measures more.
+MAX_COUNT = 2**53
 
 
 class ResultFileError(Exception):
@@ -72,6 +78,15 @@ class Run:
 
 
 # --- checking values, with the place of each value in the file --------------------------
+
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
+def _magnitude(value: int) -> str:
+    """A huge integer, shown without converting it to a float (which would overflow)."""
+    if abs(value) <= _LARGEST_FLOAT:
+        return f"{float(value):.3g}"
+    return f"about 2^{value.bit_length()}"
 
 
 def _kind(value: Any) -> str:
@@ -115,12 +130,16 @@ class _Where:
             self.fail(f"{key!r} must be an integer, not {_kind(value)}")
         if value < minimum:
             self.fail(f"{key!r} must be at least {minimum}, not {value}")
+        if value > MAX_COUNT:  # the table holds counts as int64, figures as float64
+            self.fail(f"{key!r} is {_magnitude(value)}, more than the largest count {MAX_COUNT}")
         return value
 
     def number(self, obj: dict[str, Any], key: str, *, positive: bool = False) -> float:
         value = obj.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"{key!r} must be a number, not {_kind(value)}")
+        if isinstance(value, int) and abs(value) > _LARGEST_FLOAT:  # JSON integers have no limit
+            self.fail(f"{key!r} is {_magnitude(value)}, beyond the range of a float")
         if not math.isfinite(value) or value < 0 or (positive and value == 0):
             need = "positive" if positive else "finite and non-negative"
             self.fail(f"{key!r} must be {need}, not {value}")
@@ -141,7 +160,21 @@ class _Where:
             self.fail(f"'sizes' must be an object such as {{'n': 1000}}, not {_kind(sizes)}")
         for name in sizes:
             self.integer(sizes, name, minimum=1)
+        elements = math.prod(int(value) for value in sizes.values())
+        if elements > MAX_COUNT:
+            self.fail(f"'sizes' make {_magnitude(elements)} elements, more than {MAX_COUNT}")
         return {name: int(value) for name, value in sizes.items()}
+
+    def ordered_stats(self, stats: dict[str, float]) -> None:
+        """min <= q1 <= median <= q3 <= max, and the mean within [min, max]."""
+        order = ("min", "q1", "median", "q3", "max")
+        for low, high in itertools.pairwise(order):
+            if stats[low] > stats[high]:
+                self.fail(
+                    f"'stats': {low!r} ({stats[low]:.6g}) is above {high!r} ({stats[high]:.6g})"
+                )
+        if not stats["min"] <= stats["mean"] <= stats["max"]:
+            self.fail(f"'stats': 'mean' ({stats['mean']:.6g}) is outside ['min', 'max']")
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -274,6 +307,7 @@ def _steady_case(
     stats = where.object(entry.get("stats"), "'stats'")
     for stat in STAT_NAMES:
         row[f"{stat}_s"] = where.number(stats, stat, positive=stat == "median")
+    where.ordered_stats({stat: row[f"{stat}_s"] for stat in STAT_NAMES})
     row["rounds"] = where.integer(stats, "rounds", minimum=1)
     row["iterations"] = (
         where.integer(stats, "iterations", minimum=1) if "iterations" in stats else 1
@@ -608,17 +642,22 @@ def is_course_file(path: Path) -> bool:
     return path.name.startswith(COURSE_PREFIX)
 
 
-def _stamp(path: Path) -> str:
-    """``<machine>-<YYYYmmdd-HHMMSS>.json`` → the stamp; other names → their mtime."""
+def _stamp(path: Path) -> tuple[str, int]:
+    """``<machine>-<YYYYmmdd-HHMMSS>[-k].json`` → (stamp, k); other names → their mtime."""
     match = _STAMP.search(path.stem)
     if match:
-        return match.group(1)
-    return datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+        return match.group(1), int(match.group(2) or 1)
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    return mtime.strftime("%Y%m%d-%H%M%S"), 0
 
 
 def _json_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise ResultFileError(directory, "no such directory; run `nox -s bench` first")
+    try:  # glob would read an unreadable directory as an empty one
+        os.listdir(directory)
+    except OSError as error:
+        raise ResultFileError(directory, f"cannot be read: {error.strerror}") from None
     # Names starting with a dot are files still being written (or hidden): not results.
     return [
         path

@@ -70,6 +70,23 @@ CASES = [
     ("logistic_forward", "b", np.ones(2), TypeError, ["b must be a real number", "ndarray"]),
     ("logistic_gradient", "b", 1 + 2j, TypeError, ["b must be a real number", "complex"]),
     ("adaline_gd_epoch", "b", True, TypeError, ["b must be a real number", "bool"]),
+    # A Python int beyond every float: named, not a bare OverflowError.
+    ("logistic_forward", "b", 10**400, ValueError, ["b is too large for float64"]),
+    ("perceptron_epoch", "eta", 10**400, ValueError, ["eta is too large for float64"]),
+    ("adaline_gd_epoch", "b", -(10**400), ValueError, ["b is too large for float64"]),
+    # finite in an 80-bit long double, though float() turns it into inf
+    *(
+        [("logistic_gradient", "b", np.longdouble("1e400"), ValueError, ["b is too large"])]
+        if np.finfo(np.longdouble).maxexp > 1024
+        else []
+    ),
+    (
+        "logistic_forward",
+        "X",
+        [[1.0, 2.0, 3.0]] * 3 + [[1.0]],
+        ValueError,
+        ["logistic_forward: X is a nested sequence whose rows differ in length"],
+    ),
 ]
 
 
@@ -139,3 +156,43 @@ def test_zero_learning_rate_changes_nothing(backend):
     new_w, new_b, _ = kernels.get(backend).adaline_sgd_epoch(w, b, X, y, 0.0)
     np.testing.assert_array_equal(new_w, w)
     assert new_b == b
+
+
+@pytest.mark.parametrize("op", ["perceptron_epoch", "adaline_sgd_epoch", "adaline_gd_epoch"])
+def test_a_rate_beyond_float32_is_refused_for_float32_data(op):
+    """eta = 1e300 is finite in float64 but inf in float32, the dtype it is used in."""
+    args = (*kernels.make_inputs(op, {"m": 4, "n": 3}, "float32", seed=1)[:-1], 1e300)
+    raised, message = raised_by_every_backend(op, args)
+    assert raised is ValueError
+    assert f"{op}: eta (1e+300) is too large for float32" in message
+
+
+def test_b_beyond_float32_is_refused_for_float32_data():
+    w, _, X = kernels.make_inputs("logistic_forward", {"m": 4, "n": 3}, "float32", seed=1)
+    raised, message = raised_by_every_backend("logistic_forward", (w, -1e39, X))
+    assert raised is ValueError
+    assert "b (-1e+39) is too large for float32" in message
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_any_byte_order_is_accepted(backend, dtype):
+    ops = kernels.get(backend)
+    big, little = np.dtype(dtype).newbyteorder(">"), np.dtype(dtype).newbyteorder("<")
+    assert ops.dot(np.ones(3, big), np.arange(3, dtype=little)) == 3.0
+    w, b, X = kernels.make_inputs("logistic_forward", {"m": 5, "n": 3}, "float64", seed=3)
+    swapped = ops.logistic_forward(w.astype(big), b, X.astype(big))
+    native = ops.logistic_forward(w.astype(dtype), b, X.astype(dtype))
+    assert swapped.dtype == np.dtype(dtype)  # the native dtype, whatever came in
+    np.testing.assert_array_equal(swapped, native)
+
+
+def test_python_lists_that_would_not_fit_in_memory_are_refused(monkeypatch):
+    """Checked against the memory the system reports; faked small here."""
+    monkeypatch.setattr(kernels.checks, "_CHECK_MEMORY_ABOVE", 0)
+    monkeypatch.setattr(kernels.checks, "available_memory", lambda: 2**20)
+    a = np.ones(40_000)  # 1.2 MiB of lists
+    with pytest.raises(MemoryError, match=r"python backend: an array of shape \(40000,\)"):
+        kernels.get("python").dot(a, a)
+    assert kernels.get("python").dot(a[:100], a[:100]) == 100.0
+    assert kernels.get("numpy").dot(a, a) == 40_000.0  # arrays are not lists

@@ -84,3 +84,69 @@ def test_nan_and_inf_propagate_alike(op, bad):
     args[first] = poisoned
     with np.errstate(invalid="ignore", over="ignore"):
         assert_matches_reference(op, tuple(args))
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_nan_and_inf_propagate_silently(op, bad):
+    """No backend warns where NaN or inf meet a product (NumPy's matmul would), and all
+    put NaN in the same places."""
+    args = list(kernels.make_inputs(op, {"m": 5, "n": 3}, "float64", seed=2))
+    first = 2 if op == "logistic_backward" else 0
+    poisoned = args[first].copy()
+    poisoned.flat[1] = bad
+    args[first] = poisoned
+    nan_places = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for backend in kernels.BACKENDS:
+            results = run(backend, op, tuple(args))
+            nan_places.add(tuple(tuple(np.isnan(np.atleast_1d(r)).ravel()) for r in results))
+    assert len(nan_places) == 1, nan_places
+
+
+# The float32 contract at the range limits (README, "The contract every backend keeps"):
+# a result beyond float32's range is ±inf from every backend, and every scalar result is
+# a float32 value, whatever precision the backend's intermediates carry.
+
+
+@pytest.mark.usefixtures("strict_floating_point")
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_float32_results_beyond_the_range_are_inf(backend):
+    ops = kernels.get(backend)
+    big = np.full(3, 1e30, np.float32)
+    assert ops.dot(big, big) == math.inf  # 3e60: finite in float64, not in float32
+    assert ops.dot(big, -big) == -math.inf
+    # z = 1e39 overflows: the error, the gradient and the cost are beyond the range too.
+    w, b, cost = ops.adaline_gd_epoch(
+        np.full(1, 1e19, np.float32), 0.0, np.full((1, 1), 1e20, np.float32),
+        np.zeros(1, np.float32), 1.0,
+    )  # fmt: skip
+    assert w.dtype == np.float32
+    assert (w[0], b, cost) == (-math.inf, -math.inf, math.inf)
+
+
+@pytest.mark.usefixtures("strict_floating_point")
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_float32_results_at_the_range_limit_stay_finite(backend):
+    """X = 3e38, the largest magnitude below float32's max: σ saturates, dw is X itself."""
+    X = np.full((1, 1), 3e38, np.float32)
+    cost, dw, db = kernels.get(backend).logistic_gradient(
+        np.ones(1, np.float32), 0.0, X, np.zeros(1, np.float32)
+    )
+    assert dw.dtype == np.float32
+    assert (dw[0], db) == (X[0, 0], 1.0)
+    eps = float(np.finfo(np.float32).epsneg)
+    assert cost == float(np.float32(-math.log(eps)))  # clipped, then rounded to float32
+
+
+@pytest.mark.parametrize("op", ["dot", "logistic_cost", "logistic_gradient", "adaline_gd_epoch"])
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_float32_scalar_results_are_float32_values(backend, op):
+    """The loops add in float64 (Python floats are doubles): the result is rounded once."""
+    args = kernels.make_inputs(op, {"m": 7, "n": 5}, "float32", seed=4)
+    kinds = kernels.ops.OPS[op].returns
+    scalars = [r for r, kind in zip(run(backend, op, args), kinds, strict=True) if kind == "scalar"]
+    assert scalars
+    for result in scalars:
+        assert float(np.float32(result)) == result, (backend, op, result)

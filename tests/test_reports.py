@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -24,7 +25,7 @@ import pandas as pd
 import pytest
 
 from bench import records
-from reports import analysis, build, compare
+from reports import analysis, atomic, build, compare, load
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
@@ -86,7 +87,7 @@ def stats_for(median: float, *, spread: float = 0.035, rounds: int | None = None
     rounds = rounds or max(5, min(20_000, int(0.5 / median)))
     iterations = max(1, int(2e-5 / median))
     return {
-        "min": median * 0.97,
+        "min": min(median * 0.97, q1),  # as in any real run: min <= q1 <= q3 <= max
         "max": median * 1.6,
         "mean": median * 1.01,
         "stddev": median * spread / 1.35,
@@ -98,7 +99,7 @@ def stats_for(median: float, *, spread: float = 0.035, rounds: int | None = None
         "iqr_outliers": 3,
         "stddev_outliers": 2,
         "outliers": "2;3",
-        "ld15iqr": median * 0.97,
+        "ld15iqr": min(median * 0.97, q1),
         "hd15iqr": median * 1.05,
         "ops": 1 / median,
         "total": median * rounds * iterations,
@@ -608,7 +609,54 @@ def _no_benchmarks_at_all() -> dict:
     return data
 
 
+def _stats_changed(**changes):
+    def change() -> dict:
+        data = make_result(ops=["dot"])
+        data["benchmarks"][1]["stats"].update(changes)
+        return data
+
+    return change
+
+
+def _huge_size() -> dict:
+    data = make_result(ops=["dot"])
+    data["benchmarks"][0]["extra_info"]["sizes"] = {"n": 10**30}
+    return data
+
+
+def _huge_matrix() -> dict:
+    data = make_result(ops=["logistic_forward"])
+    data["benchmarks"][0]["extra_info"]["sizes"] = {"m": 10**9, "n": 10**9}
+    return data
+
+
+def _integer_beyond_floats(place: str):
+    def change() -> dict:
+        data = make_result(ops=["dot"])
+        entry = data["benchmarks"][1]
+        if place == "median":
+            entry["stats"]["median"] = 10**400  # JSON integers have no limit
+        else:
+            entry["extra_info"]["sizes"] = {"n": 10**400}
+        return data
+
+    return change
+
+
 BAD_FILES = {
+    "median beyond floats": (
+        _integer_beyond_floats("median"),
+        "'median' is about 2^1329, beyond the range of a float",
+    ),
+    "size beyond floats": (
+        _integer_beyond_floats("sizes"),
+        "'n' is about 2^1329, more than the largest count",
+    ),
+    "quartiles crossed": (_stats_changed(q1=2.0, q3=1.0), "'stats': 'q1' (2) is above"),
+    "min above median": (_stats_changed(min=1.0), "'min' (1) is above 'q1'"),
+    "mean outside": (_stats_changed(mean=1e3), "'stats': 'mean' (1000) is outside"),
+    "huge size": (_huge_size, "'n' is 1e+30, more than the largest count"),
+    "huge matrix": (_huge_matrix, "'sizes' make 1e+18 elements, more than"),
     "missing": (None, "no such file"),
     "empty": (b"", "is empty"),
     "blank": (b"  \n", "is empty"),
@@ -703,6 +751,13 @@ def test_newest_result_skips_course_and_partial_files(tmp_path):
     ):
         (tmp_path / name).write_text("{}")
     assert newest_result(tmp_path).name == "vm-20260101-000000.json"
+
+
+def test_a_second_run_in_the_same_second_is_the_newer(tmp_path):
+    for name in ("vm-20260101-000000.json", "vm-20260101-000000-2.json"):
+        (tmp_path / name).write_text("{}")
+        os.utime(tmp_path / name, (0, 0))  # the name decides, not when the file was touched
+    assert newest_result(tmp_path).name == "vm-20260101-000000-2.json"
 
 
 def test_no_result_files_is_an_error(tmp_path, capsys):
@@ -1115,3 +1170,97 @@ def test_a_first_format_run_and_its_course_file_become_one_file(tmp_path, capsys
     assert (out / f"{run_file.stem}-2.json").exists()
     assert upgrade.main([str(converted)]) == 2
     assert "not a schema-1 result file (schema 2)" in capsys.readouterr().err
+
+
+# --- the output path, interruptions and leftovers --------------------------------------------
+
+
+def test_out_naming_a_file_says_so(built, tmp_path, capsys):
+    out = tmp_path / "a-file"
+    out.write_text("not a directory")
+    capsys.readouterr()
+    assert main([str(built.source), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"reports: {out}: is a file, not a directory\n"
+
+
+def test_an_unwritable_out_names_the_directory_given(built, tmp_path, monkeypatch, capsys):
+    """Faked: the tests may run as root, who can write anywhere."""
+    out = tmp_path / "read-only"
+
+    def refuse(prefix, dir):  # what mkdtemp raises in a read-only directory
+        raise PermissionError(13, "Permission denied", str(Path(dir) / f"{prefix}x1y2"))
+
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", refuse)
+    capsys.readouterr()
+    assert main([str(built.source), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"reports: {out}: cannot write the report here: Permission denied\n"
+    )
+
+
+def test_an_unreadable_results_directory_is_not_an_empty_one(tmp_path, monkeypatch, capsys):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(load.os, "listdir", refuse)
+    assert main(["--results", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"reports: {tmp_path}: cannot be read: Permission denied\n"
+
+
+def test_comparing_runs_with_no_case_in_common_is_an_error(tmp_path, capsys):
+    old = write(tmp_path / "vm-20260101-000000.json", make_result(ops=["dot"]))
+    new = write(tmp_path / "vm-20260201-000000.json", make_result(ops=["logistic_cost"]))
+    out = tmp_path / "out"
+    assert main(["--compare", str(old), str(new), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"reports: {new}: no case was measured both here and in {old}: nothing to compare\n"
+    )
+    assert not [path for path in out.iterdir() if path.name != "results"]
+
+
+def test_staging_directories_of_killed_builds_are_removed(tmp_path):
+    out = tmp_path / "out"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    killed = out / f".tmp-report-pid{gone.pid}-abc"
+    old_style = out / ".tmp-report-xyz"  # an older version's name: no pid, hours old
+    in_use = out / f".tmp-report-pid{os.getpid()}-def"
+    for stage in (killed, old_style, in_use):
+        (stage / "figures").mkdir(parents=True)
+    os.utime(old_style, (time.time() - 7200, time.time() - 7200))
+    with atomic.staged_output(out) as stage:  # what every build and comparison goes through
+        (stage / "README.md").write_text("new")
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".tmp")) == [in_use.name]
+    assert (out / "README.md").read_text() == "new"
+
+
+INTERRUPTED_BUILD = """
+import os, signal, sys
+from reports import build
+from reports.__main__ import main
+
+def stopped(*args):
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))  # while the figures are drawn
+
+build.draw_report = stopped
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_says_one_line_and_cleans_up(built, tmp_path, sig):
+    out = tmp_path / "out"
+    shutil.copytree(built.out, out)
+    before = snapshot(out)
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_BUILD, sig, str(built.source), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "reports: interrupted; the previous report is as it was\n"
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]

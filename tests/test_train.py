@@ -286,9 +286,11 @@ def test_initial_weights_are_where_training_starts(iris):
     assert result.b == b
 
 
-def test_float32_inputs_train_in_float32(iris):
+@pytest.mark.parametrize("byte_order", ["<", ">"])
+def test_float32_inputs_train_in_float32(iris, byte_order):
     X, y = iris["standardized"]
-    result = train.adaline_gd(X.astype(np.float32), y, eta=0.01, epochs=3, backend="numba")
+    X = X.astype(np.dtype(np.float32).newbyteorder(byte_order))
+    result = train.adaline_gd(X, y, eta=0.01, epochs=3, backend="numba")
     assert result.w.dtype == np.float32
 
 
@@ -319,6 +321,13 @@ BAD_ARGUMENTS = [
     (train.perceptron, {"eta": float("inf"), "epochs": 0}, ValueError, "eta must be finite"),
     (train.logistic_regression, {"eta": float("nan")}, ValueError, "eta must be finite"),
     (train.logistic_regression, {"eta": "0.1"}, TypeError, "eta must be a real number"),
+    (train.logistic_regression, {"eta": 10**400}, ValueError, "eta is too large for float64"),
+    (
+        train.logistic_regression,
+        {"eta": 1e300, "X": slides_iris()[0].astype(np.float32)},
+        ValueError,
+        r"logistic_regression: eta \(1e\+300\) is too large for float32",
+    ),
     (train.adaline_sgd, {"X": np.ones(100)}, ValueError, r"X has shape \(100,\)"),
     (train.adaline_gd, {"y": np.ones(99)}, ValueError, "'m' lengths differ"),
     (train.adaline_gd, {"w_init": np.zeros(3)}, ValueError, "'n' lengths differ"),

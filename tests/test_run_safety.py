@@ -1,0 +1,196 @@
+"""bench.run keeps every run's results: concurrent runs, killed runs, empty selections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+from bench import run
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and signals of POSIX")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _is_gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting to be reaped counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+
+def _wait_until(condition, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def same_second(monkeypatch, tmp_path):
+    """bench.run writing to tmp_path, on a machine and a clock that never change."""
+    frozen = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    clock = types.SimpleNamespace(
+        datetime=types.SimpleNamespace(now=lambda tz=None: frozen), timezone=dt.timezone
+    )
+    monkeypatch.setattr(run, "dt", clock)
+    monkeypatch.setattr(run, "machine_slug", lambda: "box")
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    monkeypatch.setattr(run, "ROOT", tmp_path.parent)
+    return tmp_path
+
+
+def test_two_runs_in_the_same_second_keep_both_results(same_second, monkeypatch):
+    """Run B starts and finishes while run A's pytest is still timing: both stored."""
+
+    def fake_pytest(command, name):
+        if "pytest" not in command:
+            return 0  # the course experiments
+        json_path = next(arg for arg in command if arg.startswith("--benchmark-json="))
+        Path(json_path.split("=", 1)[1]).write_text(json.dumps({"run": name}))
+        return 0
+
+    def run_b(command, *args, **kwargs):
+        return fake_pytest(command, "B")
+
+    def run_a(command, *args, **kwargs):
+        status = fake_pytest(command, "A")
+        if "pytest" in command:  # B runs to the end in the middle of A's run
+            monkeypatch.setattr(run, "run_child", run_b)
+            assert run.main(["--no-report"]) == 0
+        return status
+
+    monkeypatch.setattr(run, "run_child", run_a)
+    assert run.main(["--no-report"]) == 0
+    stored = sorted(same_second.glob("*.json"))
+    assert [path.name for path in stored] == [
+        "box-20260102-030405-2.json",
+        "box-20260102-030405.json",
+    ]
+    assert {json.loads(path.read_text())["run"] for path in stored} == {"A", "B"}
+    assert not list(same_second.glob(".partial-*"))
+
+
+def test_publishing_takes_the_next_name_if_another_run_took_it(tmp_path, monkeypatch):
+    first, second = run.partial_file(tmp_path, "box"), run.partial_file(tmp_path, "box")
+    assert first != second  # created exclusively: never one file for two runs
+    first.write_text("first")
+    second.write_text("second")
+    # Both runs found box.json free; the first links its file there before the second.
+    stale_views = [tmp_path / "box.json"]
+    real_unique_path = run.unique_path
+    monkeypatch.setattr(
+        run,
+        "unique_path",
+        lambda d, s: stale_views.pop() if stale_views else real_unique_path(d, s),
+    )
+    assert run.publish(first, "box") == tmp_path / "box.json"
+    stale_views.append(tmp_path / "box.json")
+    published = run.publish(second, "box")
+    assert published.name == "box-2.json"
+    assert published.read_text() == "second"
+    assert (tmp_path / "box.json").read_text() == "first"
+
+
+RUNNER = """
+import signal, sys
+from bench.run import run_child
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as started from a terminal
+child = [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"]
+sys.exit(run_child(child))
+"""
+
+
+@pytest.mark.parametrize(
+    "sig",
+    [
+        signal.SIGTERM,
+        signal.SIGINT,
+        pytest.param(
+            signal.SIGKILL,
+            marks=pytest.mark.skipif(
+                not sys.platform.startswith("linux"), reason="a parent-death signal is Linux's"
+            ),
+        ),
+    ],
+    ids=["SIGTERM", "SIGINT", "SIGKILL"],
+)
+def test_the_pytest_child_stops_with_its_runner(sig):
+    runner = subprocess.Popen(
+        [sys.executable, "-c", RUNNER], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    child_pid = int(runner.stdout.readline())
+    runner.send_signal(sig)  # to the runner alone, not its process group
+    status = runner.wait(timeout=20)
+    runner.stdout.close()
+    assert _wait_until(lambda: _is_gone(child_pid)), "the child outlived its runner"
+    if sig != signal.SIGKILL:
+        assert status == 128 + sig  # the runner waited for its child, and says why it ended
+
+
+def test_partial_files_of_killed_runs_are_removed(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f".partial-box-20260102-030405.pid{gone.pid}.x1.json"
+    stale.write_text("{}")
+    live = run.partial_file(tmp_path, "box")  # this process: still writing
+    other = tmp_path / "box-20260102-030405.json"
+    other.write_text("{}")
+    assert run.remove_stale_partials(tmp_path) == [stale]
+    assert live.exists()
+    assert other.exists()
+
+
+def test_a_selection_matching_no_benchmark_says_so_in_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--no-report", "-k", "no_such_op"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == run.NO_TESTS_RAN
+    last_line = done.stderr.strip().splitlines()[-1]
+    assert last_line == "bench: no benchmark matched the selection; nothing was timed"
+    assert "Traceback" not in done.stdout
+
+
+def test_a_signal_the_runner_ignores_is_not_forwarded():
+    """nohup: the runner ignores SIGHUP, and so does the child it started."""
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n" + RUNNER,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child_pid = int(runner.stdout.readline())
+    runner.send_signal(signal.SIGHUP)
+    assert not _wait_until(lambda: _is_gone(child_pid), timeout_s=1.0)
+    assert runner.poll() is None
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=20) == 128 + signal.SIGTERM
+    runner.stdout.close()
+    assert _wait_until(lambda: _is_gone(child_pid))
