@@ -64,7 +64,7 @@ def test_two_runs_in_the_same_second_keep_both_results(same_second, monkeypatch)
 
     def fake_pytest(command, name):
         if "pytest" not in command:
-            return 0  # the course experiments
+            return 0  # the report builder
         json_path = next(arg for arg in command if arg.startswith("--benchmark-json="))
         Path(json_path.split("=", 1)[1]).write_text(json.dumps({"run": name}))
         return 0
