@@ -10,6 +10,7 @@ Numba kernels (and warms caches) before pytest-benchmark calibrates.
 from __future__ import annotations
 
 import functools
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -38,6 +39,22 @@ def seconds_per_element(op: str, backend: str) -> float:
     args = implementation.prepare(op, *kernels.make_inputs(op, sizes, "float64"))
     best = best_of(implementation.timed(op), *args, repeats=3, warm_up=False)
     return best / ladders.elements(sizes)
+
+
+def peak_allocation(kernel, args) -> int:
+    """Bytes allocated at the peak of one untimed call: its temporaries and its results.
+
+    ``tracemalloc`` sees what goes through Python's allocators and what NumPy and Numba's
+    runtime report to it (NumPy's arrays, the arrays a Numba kernel creates); memory an
+    engine manages on its own (a BLAS library's buffers, another engine's device memory)
+    it does not see. The inputs, allocated before, are not counted.
+    """
+    tracemalloc.start()
+    try:
+        kernel(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def run_case(benchmark, request, op, backend, dtype, threads, sizes):
@@ -73,6 +90,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
     )
     with pinned(threads):
         kernel(*args)  # compile (Numba) and warm caches before calibration
+        benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
         benchmark(kernel, *args)
 
 
