@@ -203,7 +203,6 @@ OPS: dict[str, Op] = {
             flops=lambda s: 4 * s["m"] * s["n"] + 13 * s["m"] + s["n"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_gradient_inputs,
-            needs_clip=True,
         ),
         Op(
             name="adaline_gd_epoch",

@@ -40,14 +40,15 @@ def cross_entropy(a, target, eps):
     return -(target * math.log(a) + (1.0 - target) * math.log1p(-a))
 
 
-def sigmoid_and_cross_entropy(z, target, log_eps, log_1m_eps):
-    """σ(z) and its cross-entropy, straight from the net input z.
+def sigmoid_and_cross_entropy(z, target):
+    """σ(z) and its cross-entropy, straight from the net input z: exact for any finite z.
 
     log σ(z) = -log(1 + e^-z) and log(1 - σ(z)) = -log(1 + e^z): with e = e^-|z| both
-    are -log1p(e) less max(-z, 0) or max(z, 0). One exp and one log1p instead of the
-    exp, log and log1p of ``sigmoid`` then ``cross_entropy``, and no logarithm of a
-    rounded probability. Clipping the logarithms to [log ε, log(1 - ε)] is clipping
-    σ(z) to [ε, 1 - ε], as ``cross_entropy`` does.
+    are -softplus(-|z|) = -log1p(e), less max(-z, 0) or max(z, 0). One exp and one log1p
+    instead of the exp, log and log1p of ``sigmoid`` then ``cross_entropy``, and no
+    logarithm of a rounded probability, so nothing needs clipping: a confidently wrong
+    sample (z = 1e4, y = 0) costs its full 1e4, not the -log ε = 36.7 of a clipped
+    probability.
     """
     e = math.exp(-abs(z))
     softplus = math.log1p(e)
@@ -57,8 +58,6 @@ def sigmoid_and_cross_entropy(z, target, log_eps, log_1m_eps):
     else:
         a = e / (1.0 + e)
         log_a, log_1m_a = z - softplus, -softplus
-    log_a = min(max(log_a, log_eps), log_1m_eps)
-    log_1m_a = min(max(log_1m_a, log_eps), log_1m_eps)
     return a, -(target * log_a + (1.0 - target) * log_1m_a)
 
 
@@ -121,18 +120,17 @@ def logistic_backward(X, A, y):
     return dw, error_sum / m
 
 
-def logistic_gradient_sums(w, b, X, y, eps, dw):
+def logistic_gradient_sums(w, b, X, y, dw):
     """One walk over X: forward pass, cost and gradient for each sample in turn.
 
     Adds Σᵢ (aᵢ - yᵢ)·xᵢ into dw; returns the summed cross-entropy and Σᵢ (aᵢ - yᵢ).
     """
-    log_eps, log_1m_eps = math.log(eps), math.log1p(-eps)
     cost = 0.0
     error_sum = 0.0
     for i in range(len(X)):
         x = X[i]
         z = net_input(w, b, x)
-        a, loss = sigmoid_and_cross_entropy(z, y[i], log_eps, log_1m_eps)
+        a, loss = sigmoid_and_cross_entropy(z, y[i])
         cost += loss
         error = a - y[i]
         error_sum += error
@@ -141,15 +139,16 @@ def logistic_gradient_sums(w, b, X, y, eps, dw):
     return cost, error_sum
 
 
-def logistic_gradient(w, b, X, y, eps):
+def logistic_gradient(w, b, X, y):
     """Forward pass, cost and backward pass fused into one walk over X.
 
     Each sample's activation is used at once for its cost and its share of the
-    gradient, so X is read once (the NumPy version reads it twice).
+    gradient, so X is read once (the NumPy version reads it twice). The cost comes from
+    the net input, exactly, not from clipped probabilities as in ``logistic_cost``.
     """
     m, n = len(X), len(w)
     dw = zeros(n, w)
-    cost, error_sum = logistic_gradient_sums(w, b, X, y, eps, dw)
+    cost, error_sum = logistic_gradient_sums(w, b, X, y, dw)
     for j in range(n):
         dw[j] /= m
     return cost / m, dw, error_sum / m
