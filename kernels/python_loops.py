@@ -5,8 +5,10 @@ rows) and use no NumPy. The very same functions, with one decorator, are the ``n
 backend (``kernels/numba_jit.py``): read them side by side with their vectorized twins
 in ``kernels/numpy_vectorized.py``.
 
-Three small helpers let one source serve both: ``zeros`` and ``copy`` make lists here,
-while Numba is taught to make NumPy arrays of the input's dtype in their place.
+Small helpers let one source serve both: ``zeros`` and ``copy`` make lists here,
+while Numba is taught to make NumPy arrays of the input's dtype in their place; ``exp``,
+``log``, ``log1p`` and ``tanh`` are ``math``'s here, and compile to versions LLVM can
+vectorize (``kernels/vector_math.py``).
 """
 
 from __future__ import annotations
@@ -26,18 +28,36 @@ def copy(vector):
     return list(vector)
 
 
+def exp(x):
+    """e^x (in Numba: a polynomial the compiler can vectorize, as log, log1p and tanh)."""
+    return math.exp(x)
+
+
+def log(x):
+    return math.log(x)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return math.log1p(x)
+
+
+def tanh(x):
+    return math.tanh(x)
+
+
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^-z), written so that exp never overflows: e^-|z| <= 1."""
     if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
+        return 1.0 / (1.0 + exp(-z))
+    e = exp(z)
     return e / (1.0 + e)
 
 
 def cross_entropy(a, target, eps):
     """-(y log a + (1 - y) log(1 - a)) for one sample, with a clipped to [eps, 1 - eps]."""
     a = min(max(a, eps), 1.0 - eps)
-    return -(target * math.log(a) + (1.0 - target) * math.log1p(-a))
+    return -(target * log(a) + (1.0 - target) * log1p(-a))
 
 
 def sigmoid_and_cross_entropy(z, target):
@@ -50,8 +70,8 @@ def sigmoid_and_cross_entropy(z, target):
     sample (z = 1e4, y = 0) costs its full 1e4, not the -log ε = 36.7 of a clipped
     probability.
     """
-    e = math.exp(-abs(z))
-    softplus = math.log1p(e)
+    e = exp(-abs(z))
+    softplus = log1p(e)
     if z >= 0.0:
         a = 1.0 / (1.0 + e)
         log_a, log_1m_a = -softplus, -softplus - z

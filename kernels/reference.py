@@ -29,7 +29,11 @@ import numpy as np
 
 from kernels.ops import OPS
 
-# Glibc's and NumPy's SIMD exp/log are within 4 ulp (1 ulp <= 2u relative).
+# exp, log and log1p in every backend: the C library's (python), NumPy's SIMD ufuncs
+# (numpy) and kernels/vector_math.py's (numba, numba_parallel). Measured over 10⁶
+# arguments across each whole range and the edge cases (tests/test_vector_math.py): at
+# most 1.42 ulp for vector_math's (2.44 for its tanh), 3.66 for NumPy's float32 log,
+# 2.33 for its float32 exp. 1 ulp <= 2u relative.
 TRANSCENDENTAL_ULPS = 4
 C_F = 2 * TRANSCENDENTAL_ULPS
 # σ(z) = e/(1+e) with e = exp(-|z|): two errors of exp, the add, the divide, the
