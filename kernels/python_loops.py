@@ -72,12 +72,9 @@ def sigmoid_and_cross_entropy(z, target):
     """
     e = exp(-abs(z))
     softplus = log1p(e)
-    if z >= 0.0:
-        a = 1.0 / (1.0 + e)
-        log_a, log_1m_a = -softplus, -softplus - z
-    else:
-        a = e / (1.0 + e)
-        log_a, log_1m_a = z - softplus, -softplus
+    a = (1.0 if z >= 0.0 else e) / (1.0 + e)
+    log_a = -softplus - max(-z, 0.0)
+    log_1m_a = -softplus - max(z, 0.0)
     return a, -(target * log_a + (1.0 - target) * log_1m_a)
 
 

@@ -181,23 +181,16 @@ def _instantiate(dtype):
 
     @register_jitable(inline="always")
     def exp_polynomial_tail(r):
-        """(e^r - 1 - r)/r², by Horner."""
+        """(e^r - 1 - r)/r², by Estrin's scheme: independent pairs, so the multiply-adds
+        overlap instead of waiting on one another as in Horner's."""
+        r2 = r * r
+        r4 = r2 * r2
+        low = (e2 + e3 * r) + r2 * (e4 + e5 * r)
         if double:
-            p = e13
-            p = p * r + e12
-            p = p * r + e11
-            p = p * r + e10
-            p = p * r + e9
-            p = p * r + e8
-            p = p * r + e7
-        else:
-            p = e7
-        p = p * r + e6
-        p = p * r + e5
-        p = p * r + e4
-        p = p * r + e3
-        p = p * r + e2
-        return p
+            middle = (e6 + e7 * r) + r2 * (e8 + e9 * r)
+            high = (e10 + e11 * r) + r2 * (e12 + e13 * r)
+            return low + r4 * (middle + r4 * high)
+        return low + r4 * (e6 + e7 * r)
 
     @register_jitable(inline="always")
     def power_of_two(k):
