@@ -19,14 +19,14 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from numba import config
+from numba import config, types
 from numba.extending import overload, register_jitable
 
-from kernels import python_loops
+from kernels import python_loops, vector_math
 from kernels.jit_cache import cached_njit
 
 FASTMATH = frozenset({"reassoc", "contract"})
-KERNEL_SOURCES = ("python_loops.py", "numba_jit.py", "numba_parallel.py")
+KERNEL_SOURCES = ("python_loops.py", "numba_jit.py", "numba_parallel.py", "vector_math.py")
 
 
 def forget_stale_compiled_code() -> None:
@@ -65,14 +65,58 @@ def jit(function):
 # and copy make lists in Python and arrays of the input's dtype here.
 for helper in (
     python_loops.net_input,
-    python_loops.sigmoid,
-    python_loops.cross_entropy,
-    python_loops.sigmoid_and_cross_entropy,
     python_loops.logistic_backward_sums,
     python_loops.logistic_gradient_sums,
     python_loops.adaline_gd_sums,
 ):
     register_jitable(helper)
+# The per-sample σ and cross-entropy are inlined into the loops (Numba's own inliner:
+# LLVM would leave them as calls), so that a loop over samples can be vectorized.
+for helper in (
+    python_loops.sigmoid,
+    python_loops.cross_entropy,
+    python_loops.sigmoid_and_cross_entropy,
+):
+    register_jitable(inline="always")(helper)
+
+
+def _vector_math(x):
+    """The vectorizable transcendentals for a float argument's type (None: not a float)."""
+    if isinstance(x, types.Float):
+        return vector_math.FLOAT32 if x == types.float32 else vector_math.FLOAT64
+    return None
+
+
+@overload(python_loops.exp, inline="always")
+def _exp(x):
+    if (functions := _vector_math(x)) is not None:
+        exp = functions.exp
+        return lambda x: exp(x)
+    return None
+
+
+@overload(python_loops.log, inline="always")
+def _log(x):
+    if (functions := _vector_math(x)) is not None:
+        log = functions.log
+        return lambda x: log(x)
+    return None
+
+
+@overload(python_loops.log1p, inline="always")
+def _log1p(x):
+    if (functions := _vector_math(x)) is not None:
+        log1p = functions.log1p
+        return lambda x: log1p(x)
+    return None
+
+
+@overload(python_loops.tanh, inline="always")
+def _tanh(x):
+    if (functions := _vector_math(x)) is not None:
+        tanh = functions.tanh
+        return lambda x: tanh(x)
+    return None
 
 
 @overload(python_loops.zeros)

@@ -109,7 +109,7 @@ def logistic_backward(X, A, y):
 
 
 @parallel_jit
-def logistic_gradient(w, b, X, y, eps):
+def logistic_gradient(w, b, X, y):
     m, n = X.shape
     blocks = block_count(m)
     partial_dw = np.zeros((blocks, n), w.dtype)
@@ -118,7 +118,7 @@ def logistic_gradient(w, b, X, y, eps):
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
         partial_cost[block], partial_error_sum[block] = logistic_gradient_sums(
-            w, b, X[start:stop], y[start:stop], eps, partial_dw[block]
+            w, b, X[start:stop], y[start:stop], partial_dw[block]
         )
     dw = sum_blocks(partial_dw)
     for j in range(n):

@@ -47,11 +47,20 @@ def logistic_backward(X, A, y):
     return X.T @ errors / len(y), np.mean(errors)
 
 
-def logistic_gradient(w, b, X, y, eps):
-    """Forward, cost and backward: two passes over X (X @ w, then X.T @ errors)."""
-    A = logistic_forward(w, b, X)
+def logistic_gradient(w, b, X, y):
+    """Forward, cost and backward: two passes over X (X @ w, then X.T @ errors).
+
+    The cost comes from the net input z, exactly: log σ(z) = -softplus(-z) and
+    log(1 - σ(z)) = -softplus(z), each -log1p(e^-|z|) less max(∓z, 0).
+    """
+    z = X @ w + b
+    e = np.exp(-np.abs(z))
+    softplus = np.log1p(e)
+    A = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    log_A = -softplus - np.maximum(-z, 0)
+    log_1m_A = -softplus - np.maximum(z, 0)
     dw, db = logistic_backward(X, A, y)
-    return logistic_cost(A, y, eps), dw, db
+    return -np.mean(y * log_A + (1 - y) * log_1m_A), dw, db
 
 
 def adaline_gd_epoch(w, b, X, y, eta):

@@ -209,14 +209,13 @@ OPS: dict[str, Op] = {
         ),
         Op(
             name="logistic_gradient",
-            formula="A = σ(Xw + b);  J, dw, db as in logistic_cost and logistic_backward",
+            formula="A = σ(Xw + b);  J exact from the net input;  dw, db as in logistic_backward",
             params=(_w, _b, _X, _y),
             returns=("scalar", "vector", "scalar"),
             size_names=("m", "n"),
             flops=lambda s: 4 * s["m"] * s["n"] + 13 * s["m"] + s["n"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_gradient_inputs,
-            needs_clip=True,
             dtypes=("float64", "float32"),
         ),
         Op(

@@ -5,8 +5,10 @@ rows) and use no NumPy. The very same functions, with one decorator, are the ``n
 backend (``kernels/numba_jit.py``): read them side by side with their vectorized twins
 in ``kernels/numpy_vectorized.py``.
 
-Three small helpers let one source serve both: ``zeros`` and ``copy`` make lists here,
-while Numba is taught to make NumPy arrays of the input's dtype in their place.
+Small helpers let one source serve both: ``zeros`` and ``copy`` make lists here,
+while Numba is taught to make NumPy arrays of the input's dtype in their place; ``exp``,
+``log``, ``log1p`` and ``tanh`` are ``math``'s here, and compile to versions LLVM can
+vectorize (``kernels/vector_math.py``).
 """
 
 from __future__ import annotations
@@ -26,39 +28,53 @@ def copy(vector):
     return list(vector)
 
 
+def exp(x):
+    """e^x (in Numba: a polynomial the compiler can vectorize, as log, log1p and tanh)."""
+    return math.exp(x)
+
+
+def log(x):
+    return math.log(x)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return math.log1p(x)
+
+
+def tanh(x):
+    return math.tanh(x)
+
+
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^-z), written so that exp never overflows: e^-|z| <= 1."""
     if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
+        return 1.0 / (1.0 + exp(-z))
+    e = exp(z)
     return e / (1.0 + e)
 
 
 def cross_entropy(a, target, eps):
     """-(y log a + (1 - y) log(1 - a)) for one sample, with a clipped to [eps, 1 - eps]."""
     a = min(max(a, eps), 1.0 - eps)
-    return -(target * math.log(a) + (1.0 - target) * math.log1p(-a))
+    return -(target * log(a) + (1.0 - target) * log1p(-a))
 
 
-def sigmoid_and_cross_entropy(z, target, log_eps, log_1m_eps):
-    """σ(z) and its cross-entropy, straight from the net input z.
+def sigmoid_and_cross_entropy(z, target):
+    """σ(z) and its cross-entropy, straight from the net input z: exact for any finite z.
 
     log σ(z) = -log(1 + e^-z) and log(1 - σ(z)) = -log(1 + e^z): with e = e^-|z| both
-    are -log1p(e) less max(-z, 0) or max(z, 0). One exp and one log1p instead of the
-    exp, log and log1p of ``sigmoid`` then ``cross_entropy``, and no logarithm of a
-    rounded probability. Clipping the logarithms to [log ε, log(1 - ε)] is clipping
-    σ(z) to [ε, 1 - ε], as ``cross_entropy`` does.
+    are -softplus(-|z|) = -log1p(e), less max(-z, 0) or max(z, 0). One exp and one log1p
+    instead of the exp, log and log1p of ``sigmoid`` then ``cross_entropy``, and no
+    logarithm of a rounded probability, so nothing needs clipping: a confidently wrong
+    sample (z = 1e4, y = 0) costs its full 1e4, not the -log ε = 36.7 of a clipped
+    probability.
     """
-    e = math.exp(-abs(z))
-    softplus = math.log1p(e)
-    if z >= 0.0:
-        a = 1.0 / (1.0 + e)
-        log_a, log_1m_a = -softplus, -softplus - z
-    else:
-        a = e / (1.0 + e)
-        log_a, log_1m_a = z - softplus, -softplus
-    log_a = min(max(log_a, log_eps), log_1m_eps)
-    log_1m_a = min(max(log_1m_a, log_eps), log_1m_eps)
+    e = exp(-abs(z))
+    softplus = log1p(e)
+    a = (1.0 if z >= 0.0 else e) / (1.0 + e)
+    log_a = -softplus - max(-z, 0.0)
+    log_1m_a = -softplus - max(z, 0.0)
     return a, -(target * log_a + (1.0 - target) * log_1m_a)
 
 
@@ -121,18 +137,17 @@ def logistic_backward(X, A, y):
     return dw, error_sum / m
 
 
-def logistic_gradient_sums(w, b, X, y, eps, dw):
+def logistic_gradient_sums(w, b, X, y, dw):
     """One walk over X: forward pass, cost and gradient for each sample in turn.
 
     Adds Σᵢ (aᵢ - yᵢ)·xᵢ into dw; returns the summed cross-entropy and Σᵢ (aᵢ - yᵢ).
     """
-    log_eps, log_1m_eps = math.log(eps), math.log1p(-eps)
     cost = 0.0
     error_sum = 0.0
     for i in range(len(X)):
         x = X[i]
         z = net_input(w, b, x)
-        a, loss = sigmoid_and_cross_entropy(z, y[i], log_eps, log_1m_eps)
+        a, loss = sigmoid_and_cross_entropy(z, y[i])
         cost += loss
         error = a - y[i]
         error_sum += error
@@ -141,15 +156,16 @@ def logistic_gradient_sums(w, b, X, y, eps, dw):
     return cost, error_sum
 
 
-def logistic_gradient(w, b, X, y, eps):
+def logistic_gradient(w, b, X, y):
     """Forward pass, cost and backward pass fused into one walk over X.
 
     Each sample's activation is used at once for its cost and its share of the
-    gradient, so X is read once (the NumPy version reads it twice).
+    gradient, so X is read once (the NumPy version reads it twice). The cost comes from
+    the net input, exactly, not from clipped probabilities as in ``logistic_cost``.
     """
     m, n = len(X), len(w)
     dw = zeros(n, w)
-    cost, error_sum = logistic_gradient_sums(w, b, X, y, eps, dw)
+    cost, error_sum = logistic_gradient_sums(w, b, X, y, dw)
     for j in range(n):
         dw[j] /= m
     return cost / m, dw, error_sum / m

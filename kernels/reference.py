@@ -29,7 +29,11 @@ import numpy as np
 
 from kernels.ops import OPS
 
-# Glibc's and NumPy's SIMD exp/log are within 4 ulp (1 ulp <= 2u relative).
+# exp, log and log1p in every backend: the C library's (python), NumPy's SIMD ufuncs
+# (numpy) and kernels/vector_math.py's (numba, numba_parallel). Measured over 10⁶
+# arguments across each whole range and the edge cases (tests/test_vector_math.py): at
+# most 1.42 ulp for vector_math's (2.44 for its tanh), 3.66 for NumPy's float32 log,
+# 2.33 for its float32 exp. 1 ulp <= 2u relative.
 TRANSCENDENTAL_ULPS = 4
 C_F = 2 * TRANSCENDENTAL_ULPS
 # σ(z) = e/(1+e) with e = exp(-|z|): two errors of exp, the add, the divide, the
@@ -132,13 +136,6 @@ def _cost_with_bound(A, y, eps, u, tiny):
     return terms.mean(), bound
 
 
-def _cost_slope(A, dA, y, eps):
-    """max |∂/∂A of the cross-entropy| over [A - dA, A + dA], after clipping."""
-    low = np.clip(A - dA, eps, 1 - eps)
-    high = np.clip(A + dA, eps, 1 - eps)
-    return np.abs(y) / low + np.abs(1 - y) / (1 - high)
-
-
 def _dot(a, b, u, tiny):
     n = len(a)
     value = exact_dot(a, b)
@@ -165,14 +162,37 @@ def _logistic_backward(X, A, y, u, tiny):
     return (dw, db), (dw_bound, db_bound)
 
 
-def _logistic_gradient(w, b, X, y, eps, u, tiny):
+def _exact_cost_with_bound(z, dz, y, u, tiny):
+    """The mean cross-entropy straight from the net input, as the fused gradient computes
+    it: -(y log σ(z) + (1 - y) log(1 - σ(z))) with log σ(z) = -(s + max(-z, 0)),
+    log(1 - σ(z)) = -(s + max(z, 0)) and s = log1p(e^-|z|). No clipping: exact for any
+    finite z.
+
+    The bound: e carries C_F·u relative error from exp, which log1p turns into at most
+    C_F·u·s (s >= e/(1 + e)), plus log1p's own C_F·u·s; both logarithms are sums of
+    non-negative parts, so their one rounding each keeps every error relative to them;
+    then y·, (1 - y)·, their sum, the m-term sum and the division by m. A slope of at
+    most |y| + |1 - y| carries z's own error dz, and each term may round absolutely (η)
+    in the subnormal range.
+    """
     m = len(y)
+    softplus = np.log1p(np.exp(-np.abs(z)))
+    t1 = y * -(softplus + np.maximum(-z, 0.0))
+    t2 = (1 - y) * -(softplus + np.maximum(z, 0.0))
+    abs_terms = np.abs(t1) + np.abs(t2)
+    bound = _sum_bound(abs_terms.sum(), m + 2 * C_F + 5, u, tiny) / m
+    bound += ((np.abs(y) + np.abs(1 - y)) @ np.where(np.isinf(z), 0.0, dz)) / m
+    bound += (2 * C_F + 5) * tiny
+    return -(t1 + t2).mean(), bound
+
+
+def _logistic_gradient(w, b, X, y, u, tiny):
+    z, dz = _net_input(w, b, X, u, tiny)
     A, dA = _activation(w, b, X, u, tiny)
-    cost, cost_bound = _cost_with_bound(A, y, eps, u, tiny)
-    cost_bound += (_cost_slope(A, dA, y, eps) * dA).sum() / m
+    cost, cost_bound = _exact_cost_with_bound(z, dz, y, u, tiny)
     (dw, db), (dw_bound, db_bound) = _logistic_backward(X, A, y, u, tiny)
-    dw_bound = dw_bound + np.abs(X).T @ dA / m
-    db_bound = db_bound + dA.sum() / m
+    dw_bound = dw_bound + np.abs(X).T @ dA / len(y)
+    db_bound = db_bound + dA.sum() / len(y)
     return (cost, dw, db), (cost_bound, dw_bound, db_bound)
 
 
