@@ -8,28 +8,19 @@ staging directory and moved into place in one step (``reports.atomic``).
 from __future__ import annotations
 
 import importlib
-import math
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-import pandas as pd
 
 from reports.analysis import jit_costs
 from reports.atomic import staged_output
 from reports.compare import directory_name, write_comparison
 from reports.figures import draw_report
 from reports.load import ResultFileError, read_results
-from reports.markdown import FIGURES, NEVER_LEVEL, course_not_run, render_report
-from reports.table import tidy_table, write_csv
+from reports.markdown import FIGURES, course_not_run, render_report
+from reports.table import jit_table, tidy_table, write_csv
 
 COURSE_MODULE = "reports.course"
-_CALL_COLUMNS = [
-    "calls_vs_numpy_cold",
-    "calls_vs_numpy_warm",
-    "calls_vs_python_cold",
-    "calls_vs_python_warm",
-]
 
 
 def build_report(paths: list[Path], out: Path, course_file: Path | None = None) -> Path:
@@ -58,24 +49,6 @@ def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
     with staged_output(out) as stage:
         write_comparison(old, new, stage / name)
     return out / name
-
-
-def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
-    """The JIT costs for ``jit.csv``: break-even counts as integers, "never", or
-    "never (level within noise)" when NumPy and the compiled loop are level."""
-    table = costs.copy()
-    for column in _CALL_COLUMNS:
-        level = costs["numpy_level"] if "numpy" in column else pd.Series(False, costs.index)
-        table[column] = [_calls_text(v, flat) for v, flat in zip(costs[column], level, strict=True)]
-    return table
-
-
-def _calls_text(calls: float, level: bool) -> str:
-    if math.isnan(calls):
-        return ""
-    if level:
-        return NEVER_LEVEL
-    return "never" if math.isinf(calls) else str(int(calls))
 
 
 # --- the course experiments, rendered by reports/course.py when both exist ---------------

@@ -1,12 +1,10 @@
 """Two runs side by side: two machines, or one machine before and after a change.
 
-For each case measured in both, the ratio new ÷ old of the median times (below 1: the
-new run is faster) and an interval for it from the quartiles of both runs: from the new
-run's first quartile over the old run's third to the new run's third over the old run's
-first. A case is called faster or slower only when that whole interval lies on one side
-of 1 **and** the medians differ by more than ``MIN_CHANGE``: the measured spread decides
-first; the floor keeps the small drifts between two runs of the same machine (clock
-speed, temperature, background load) from being reported as changes.
+For each case measured in both, the new run is compared with the old one by the report's
+one rule (``reports.rules.Comparison``, the old run as the reference): faster, slower or
+level. The page and the CSV show the ratio new ÷ old of the median times (below 1: the
+new run is faster) with its interval from the quartiles of both runs; the verdict is the
+rule's.
 """
 
 from __future__ import annotations
@@ -17,16 +15,14 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from reports import analysis, style
+from reports import analysis, rules, style
 from reports.figures import legend_below, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
 from reports.load import CASE_KEY, Run
 from reports.markdown import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
 
-MIN_CHANGE = analysis.MIN_CHANGE
-
-FASTER, SLOWER, LEVEL = "faster", "slower", "within noise"
+FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
 
 COLUMNS = [
@@ -56,22 +52,27 @@ def compare_runs(old: Run, new: Run) -> pd.DataFrame:
         both[name] = both[f"{name}_new"].fillna(both[f"{name}_old"])
     both["old_median_s"] = both["median_s_old"]
     both["new_median_s"] = both["median_s_new"]
-    both["ratio"] = both["median_s_new"] / both["median_s_old"]
-    both["ratio_low"] = both["q1_s_new"] / both["q3_s_old"]
-    both["ratio_high"] = both["q3_s_new"] / both["q1_s_old"]
+    # The new run against the old one as the reference: a speedup above 1 is a faster
+    # new run. The table shows its inverse, the time ratio new ÷ old, and that band.
+    comparisons = [
+        rules.Comparison.of(old_quartiles, new_quartiles)
+        for old_quartiles, new_quartiles in zip(
+            both[["q1_s_old", "median_s_old", "q3_s_old"]].itertuples(index=False),
+            both[["q1_s_new", "median_s_new", "q3_s_new"]].itertuples(index=False),
+            strict=True,
+        )
+    ]
+    both["ratio"] = [1 / c.speedup for c in comparisons]
+    both["ratio_low"] = [1 / c.high for c in comparisons]
+    both["ratio_high"] = [1 / c.low for c in comparisons]
     both["verdict"] = [
         ONLY_NEW
         if math.isnan(before_s)
         else ONLY_OLD
         if math.isnan(after_s)
-        else verdict(ratio, low, high)
-        for before_s, after_s, ratio, low, high in zip(
-            both["old_median_s"],
-            both["new_median_s"],
-            both["ratio"],
-            both["ratio_low"],
-            both["ratio_high"],
-            strict=True,
+        else comparison.verdict
+        for before_s, after_s, comparison in zip(
+            both["old_median_s"], both["new_median_s"], comparisons, strict=True
         )
     ]
     both["old_flags"] = both["flags_old"].fillna("")
@@ -89,15 +90,6 @@ def compare_runs(old: Run, new: Run) -> pd.DataFrame:
         ignore_index=True,
     )
     return both[COLUMNS]
-
-
-def verdict(ratio: float, low: float, high: float) -> str:
-    """Faster, slower or within noise, from the ratio's quartile interval and the floor."""
-    if high < 1 and ratio <= 1 - MIN_CHANGE:
-        return FASTER
-    if low > 1 and ratio >= 1 + MIN_CHANGE:
-        return SLOWER
-    return LEVEL
 
 
 # --- the figure -------------------------------------------------------------------------
@@ -164,7 +156,8 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
                 zorder=3,
             )
         ax.axhline(1.0, color="black", linewidth=0.9)
-        ax.axhspan(1 - MIN_CHANGE, 1 + MIN_CHANGE, color="0.85", alpha=0.5, linewidth=0)
+        floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
+        ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
@@ -182,11 +175,13 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
         Line2D([], [], color="0.3", marker="o", linestyle="", label="a real change (filled)"),
         Line2D(
             [], [], color="0.3", marker="o", markerfacecolor="white", linestyle="",
-            label="within noise (hollow)",
+            label="level (hollow)",
         ),
     ]  # fmt: skip
     legend_below(figure, grid.ravel()[: len(ops)], extra)
-    figure.suptitle(f"{new_name} against {old_name}: time ratio per case (grey band: ±5%)")
+    figure.suptitle(
+        f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
+    )
     return figure
 
 
@@ -233,17 +228,14 @@ def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | Non
         "",
         f"Ratio = new median time ÷ old median time: below 1× the new run ({new_name}) is "
         f"faster. Of {len(table)} cases: {counts.get(FASTER, 0)} faster, "
-        f"{counts.get(SLOWER, 0)} slower, {counts.get(LEVEL, 0)} within noise, "
+        f"{counts.get(SLOWER, 0)} slower, {counts.get(LEVEL, 0)} level, "
         f"{counts.get(ONLY_OLD, 0)} only in the old run, {counts.get(ONLY_NEW, 0)} only in "
         "the new one.",
         "",
-        "**The rule.** Each run's interquartile range gives an interval for the ratio: from "
-        "the new first quartile over the old third to the new third quartile over the old "
-        "first. A case is *faster* or *slower* only when the whole interval lies below or "
-        f"above 1× and the medians differ by more than {MIN_CHANGE:.0%}; otherwise it is "
-        "*within noise*. The spread decides first; the floor keeps the small drifts between "
-        "two runs on one machine (clock speed, temperature, background load) from being "
-        "reported as changes.",
+        "**The rule**, the report's own: "
+        f"{rules.comparison_rule('the new run', 'the old one')} The "
+        "spread decides first; the floor keeps the small drifts between two runs on one "
+        "machine (clock speed, temperature, background load) from being reported as changes.",
         "",
     ]
     if figure:

@@ -39,6 +39,7 @@ from reports.formatting import (
     size_axis_name,
 )
 from reports.load import Run
+from reports.rules import LEVEL
 from reports.table import measured, not_run, thread_counts
 
 FORMATS = ("png", "svg")
@@ -465,8 +466,7 @@ def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
         rgb = cmap(norm(value))[:3]
         light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
         text = format_ratio(here.loc[key, "speedup"])
-        low, high = here.loc[key, "speedup_low"], here.loc[key, "speedup_high"]
-        if analysis.within_noise(low, high):
+        if here.loc[key, "verdict"] == LEVEL:
             text += "\n(≈ NumPy)"
         ax.text(
             j, i, text, ha="center", va="center", fontsize=8.5, color="black" if light else "white"

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from reports import analysis, style
+from reports import analysis, rules, style
 from reports.figures import stem
 from reports.formatting import (
     format_approx_size,
@@ -32,35 +32,34 @@ from reports.formatting import (
     size_symbol,
 )
 from reports.load import Run, limit_at
-from reports.table import (
+from reports.rules import (
+    ABOVE_CEILING,
+    FASTER,
+    FIXED_COST_SHARE,
     FLAG_ROUNDS,
     FLAG_SPREAD,
     FLAG_TIMER,
-    MIN_ROUNDS,
-    SPREAD_LIMIT,
+    LEVEL,
+    LITTLE_GAIN,
+    MARK,
+    MEMORY_BOUND,
+    NOT_MEMORY_BOUND,
+    PYTHON_STEPS_LEAD,
+    SAME_WALL,
+    SHRINKS_TO,
+    SLOWER,
+    SOON_CALLS,
+    STEADY_PER_ELEMENT,
     TIMER_FACTOR,
-    flagged,
-    measured,
-    not_run,
+    WORK_GROWTH,
+    Comparison,
 )
+from reports.table import NEVER_LEVEL, flagged, measured, not_run
 
 FIGURES = "figures/"
-# Fractions of the measured bandwidth above which memory is said to set the pace, and
-# below which it is said not to.
-MEMORY_BOUND = 0.85
-NOT_MEMORY_BOUND = 0.3
-# Threads are said to have little left to gain only when more threads gained less than this.
-LITTLE_GAIN = 1.2
-# Marks a number resting on a flagged measurement; a footnote links to the list.
-MARK = "†"
 MARK_NOTE = (
     f"{MARK} rests on a flagged measurement: see [Numbers not to trust](#numbers-not-to-trust)."
 )
-NEVER_LEVEL = "never (level within noise)"
-# A lead is called out when larger than this and larger than the measured spread.
-CLEAR_LEAD = 1.3
-# Beyond this, NumPy is not doing all of the work in compiled code.
-PYTHON_STEPS_LEAD = 5.0
 _FLAG_LIST_LIMIT = 12  # longer lists fold away under <details>
 
 
@@ -98,12 +97,13 @@ def _relative(ratio: float) -> str:
 
 
 def _work_dominates(times: pd.Series) -> bool:
-    """Whether a series' time grows with size: at the largest, 10× or more the smallest's.
+    """Whether a series' time grows with size: at the largest, ``WORK_GROWTH`` times or
+    more the smallest's.
 
     If it does not, its times are mostly the fixed cost of a call, and comparing them
     compares call overheads, not the loops inside.
     """
-    return len(times) > 1 and times.iloc[-1] >= 10 * times.iloc[0]
+    return len(times) > 1 and times.iloc[-1] >= WORK_GROWTH * times.iloc[0]
 
 
 def md_table(header: list[str], rows: Iterable[list[str]]) -> str:
@@ -134,6 +134,10 @@ def _primary_dtype(table: pd.DataFrame, op: str) -> str:
 
 def _per_element(row: pd.Series) -> str:
     return format_time(row["median_s"] / row["size"])
+
+
+def _quartiles(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
+    return row[f"q1_s{suffix}"], row[f"median_s{suffix}"], row[f"q3_s{suffix}"]
 
 
 def _mark(*flags) -> str:
@@ -259,14 +263,12 @@ def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series 
             f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
             f"{_mark(loop['flags'], numba['flags'])}"
         )
-    low = reference["q1_s"] / numba["q3_s"]
-    high = reference["q3_s"] / numba["q1_s"]
+    against_numpy = Comparison.of(_quartiles(reference), _quartiles(numba))
     mark = _mark(reference["flags"], numba["flags"])
-    if analysis.within_noise(low, high):
-        text += f"; against NumPy it is level, within the measured spread{mark}."
+    if against_numpy.verdict == LEVEL:
+        text += f"; against NumPy it is level{mark}."
     else:
-        ratio = reference["median_s"] / numba["median_s"]
-        text += f"; {_faster(ratio, 'Numba', 'NumPy')}{mark} here."
+        text += f"; {_faster(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
     return text
 
 
@@ -295,8 +297,8 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
 def _headline_why(loop: pd.Series | None, numpy_one: pd.Series, run: Run) -> str:
     if loop is None:
         return ""
-    ratio = loop["median_s"] / numpy_one["median_s"]
-    if ratio < 1:
+    against_loop = Comparison.of(_quartiles(loop), _quartiles(numpy_one))
+    if against_loop.speedup < 1:
         return (
             f"Why the loop wins here: with only {format_count(loop['size'])} elements there is "
             "little work, and NumPy's fixed cost per call — checking the arguments, "
@@ -305,7 +307,7 @@ def _headline_why(loop: pd.Series | None, numpy_one: pd.Series, run: Run) -> str
             "(#where-the-lead-changes-hands) shows from which size NumPy is ahead, if it ever "
             "is in this run."
         )
-    if ratio < CLEAR_LEAD:
+    if against_loop.clear_lead != FASTER:
         return ""
     blas = (run.suite.get("threads") or {}).get("blas") or []
     library = ""
@@ -341,7 +343,8 @@ def _summary(table: pd.DataFrame, figures: set[str]) -> str:
         "",
         "Each cell: how many times faster than NumPy (same thread count) a backend is at the "
         "largest size measured for the op. Blue is faster than NumPy, red slower; "
-        "“≈ NumPy” marks a difference within the measured spread.",
+        "“≈ NumPy” marks a backend level with NumPy by the rule of "
+        "[How these numbers were made](#how-these-numbers-were-made).",
         "",
         _figure("summary", "speedup over NumPy at the largest size", figures),
         "",
@@ -362,9 +365,9 @@ def _summary_sentence(backend: str, threads: int, rows: pd.DataFrame, dtype: str
     tail = f" ({skipped} ops not run at that size)" if skipped else ""
     if ok.empty:
         return f"{name}: not measured at any op's largest size ({dtype}){tail}." if skipped else ""
-    level = ok.apply(lambda r: analysis.within_noise(r["speedup_low"], r["speedup_high"]), axis=1)
-    faster = ok[(ok["speedup"] > 1) & ~level]
-    slower = ok[(ok["speedup"] < 1) & ~level]
+    level = ok["verdict"] == LEVEL
+    faster = ok[ok["verdict"] == FASTER]
+    slower = ok[ok["verdict"] == SLOWER]
     parts = []
     if len(faster):
         best = faster.loc[faster["speedup"].idxmax()]
@@ -378,7 +381,7 @@ def _summary_sentence(backend: str, threads: int, rows: pd.DataFrame, dtype: str
             f"slower in {len(slower)} (least: {format_ratio(worst['speedup'])} on `{worst['op']}`)"
         )
     if int(level.sum()):
-        parts.append(f"level within the spread in {int(level.sum())}")
+        parts.append(f"level in {int(level.sum())}")
     return f"{name} at the largest sizes ({dtype}): " + "; ".join(parts) + tail + "."
 
 
@@ -438,10 +441,10 @@ def _crossovers(table: pd.DataFrame) -> str:
             "## Where the lead changes hands",
             "",
             "Where NumPy overtakes the loop, where Numba overtakes NumPy (or falls behind it), "
-            "and where threads start to pay. At each size measured, the contender counts as "
-            "*faster* or *slower* only when the speedup's quartile band lies wholly on one "
-            f"side of 1× and the medians differ by at least {analysis.MIN_CHANGE:.0%}; "
-            "otherwise the two are *level*. Where the contender goes straight from slower "
+            "and where threads start to pay. At each size measured, the contender is *faster*, "
+            "*slower* or *level* by the rule of "
+            "[How these numbers were made](#how-these-numbers-were-made). "
+            "Where the contender goes straight from slower "
             "to faster (or back) between two neighbouring sizes, the crossing is "
             "interpolated on log–log axes between them, given in brackets.",
             "",
@@ -477,7 +480,7 @@ def describe_lead(lead: analysis.Lead, symbol: str) -> str:
         return text + "".join(f", {region.verdict} {_span(region)}" for region in regions[1:])
     rest = [size for region in regions[1:] for size in region.sizes]
     mixed = []
-    for verdict in (analysis.FASTER, analysis.SLOWER, analysis.LEVEL):
+    for verdict in (FASTER, SLOWER, LEVEL):
         sizes = [s for r in regions[1:] if r.verdict == verdict for s in r.sizes]
         if sizes:
             mixed.append(f"{verdict} at {_listed(sizes)}")
@@ -579,7 +582,8 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
     if both.empty:
         return ["The loop and NumPy were never measured at the same size."]
     largest, smallest = both.iloc[-1], both.iloc[0]
-    ratio = largest["median_s_a"] / largest["median_s_b"]
+    numpy_over_loop = Comparison.of(_quartiles(largest, "_a"), _quartiles(largest, "_b"))
+    ratio = numpy_over_loop.speedup
     loop_mark, numpy_mark = _mark(largest["flags_a"]), _mark(largest["flags_b"])
     readings = [
         f"At {_shape(largest)}, {_faster(ratio, 'NumPy', 'the Python loop')}"
@@ -590,11 +594,11 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
     per_element = loop["median_s"] / loop["size"]
     loop_each = format_time(largest["median_s_a"] / largest["size"]) + loop_mark
     numpy_each = format_time(largest["median_s_b"] / largest["size"]) + numpy_mark
-    if per_element.max() / per_element.min() < 2 and len(loop) > 1:
+    if per_element.max() / per_element.min() < STEADY_PER_ELEMENT and len(loop) > 1:
         steady = f"about {format_time(per_element.median())} per element at every size measured"
     else:
         steady = f"{loop_each} per element at {_shape(largest)}"
-    if ratio > CLEAR_LEAD:
+    if numpy_over_loop.clear_lead == FASTER:
         readings.append(
             f"The loop costs {steady}: the interpreter handles one boxed Python number at a "
             f"time. NumPy's compiled loops take {numpy_each} per element on raw machine numbers, "
@@ -604,7 +608,9 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
         small_ratio = smallest["median_s_a"] / smallest["median_s_b"]
         small_mark = _mark(smallest["flags_a"], smallest["flags_b"])
         numpy_small_each = smallest["median_s_b"] / smallest["size"]
-        fixed_cost_dominates = numpy_small_each > 5 * largest["median_s_b"] / largest["size"]
+        fixed_cost_dominates = (
+            numpy_small_each > FIXED_COST_SHARE * largest["median_s_b"] / largest["size"]
+        )
         call = (
             f"NumPy takes {format_time(smallest['median_s_b'])}{_mark(smallest['flags_b'])} per "
             f"call there, {format_time(numpy_small_each)} per element against {numpy_each} at "
@@ -619,7 +625,7 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
                 else f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
             )
             readings.append(text + (" " + call if fixed_cost_dominates else ""))
-        elif small_ratio < ratio / 3:
+        elif small_ratio < ratio * SHRINKS_TO:
             text = (
                 f"At the smallest size, {_shape(smallest)}, the lead shrinks to "
                 f"{format_ratio(small_ratio)}{small_mark}."
@@ -642,15 +648,15 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
         return []
     readings = []
     largest, smallest = paired.iloc[-1], paired.iloc[0]
-    level = analysis.within_noise(largest["speedup_low"], largest["speedup_high"])
+    at_largest = analysis.comparison(largest)
     times = (
         f"Numba {format_time(largest['median_s'])}{_mark(largest['flags'])}, NumPy "
         f"{format_time(largest['ref_median_s'])}{_mark(largest['ref_flags'])} per call"
     )
-    if level:
+    if at_largest.verdict == LEVEL:
         readings.append(
-            f"Numba and NumPy are level at {_shape(largest)} ({times}): the difference is "
-            "within the measured spread. Both run compiled loops over the same data."
+            f"Numba and NumPy are level at {_shape(largest)} ({times}). "
+            "Both run compiled loops over the same data."
         )
     else:
         ratio = largest["speedup"]
@@ -667,7 +673,7 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
                 "Python steps — in a per-sample rule, one step per sample — while Numba "
                 "compiles all of it."
             )
-        elif ratio >= CLEAR_LEAD:
+        elif at_largest.clear_lead == FASTER:
             text += (
                 " Usually this is NumPy's temporaries: NumPy evaluates an expression one "
                 "whole-array operation at a time, writing each intermediate result to memory "
@@ -676,8 +682,7 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
         readings.append(text)
     if (
         _work_dominates(paired["ref_median_s"])
-        and smallest["speedup"] >= CLEAR_LEAD
-        and not analysis.within_noise(smallest["speedup_low"], smallest["speedup_high"])
+        and analysis.comparison(smallest).clear_lead == FASTER
     ):
         readings.append(
             f"At {_shape(smallest)}, Numba is {format_ratio(smallest['speedup'])}"
@@ -699,7 +704,7 @@ def _bandwidth_reading(row: pd.Series, run: Run) -> str:
     l3 = (run.suite.get("cpu") or {}).get("l3_bytes")
     data = format_bytes(row["bytes"])
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
-    if share > 1.05:
+    if share > ABOVE_CEILING:
         if isinstance(l3, int) and row["bytes"] <= l3:
             return (
                 f"{format_percent(share)} of the main-memory bandwidth measured on this machine "
@@ -753,11 +758,11 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
     text = f"{moved}, {reading}."
     compiled = cases[cases["backend"] != "python"]
     if (
-        MEMORY_BOUND <= best["bandwidth_share"] <= 1.05
+        MEMORY_BOUND <= best["bandwidth_share"] <= ABOVE_CEILING
         and len(compiled) > 1
-        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < 1.5
+        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < SAME_WALL
     ):
-        text += " That is why NumPy and Numba end up within 1.5× of each other here."
+        text += f" That is why NumPy and Numba end up within {SAME_WALL:g}× of each other here."
     return [text]
 
 
@@ -770,9 +775,7 @@ def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
         ratio = largest["speedup"]
         mark = _mark(largest["flags"], largest["ref_flags"])
         threads = style.threads_label(int(most))
-        if analysis.within_noise(largest["speedup_low"], largest["speedup_high"]) or (
-            abs(ratio - 1) < 0.1
-        ):
+        if largest["verdict"] == LEVEL:
             readings.append(
                 f"NumPy takes about the same time with {threads} as with one at "
                 f"{_shape(largest)} ({format_ratio(ratio)}{mark}): apart from its BLAS calls "
@@ -817,9 +820,7 @@ def _parallel_threads(rows: pd.DataFrame) -> list[str]:
     mark = _mark(largest["flags"], largest["ref_flags"])
     threads = style.threads_label(most)
     readings = []
-    slower = ratio < 1 and not analysis.within_noise(
-        largest["speedup_low"], largest["speedup_high"]
-    )
+    slower = largest["verdict"] == SLOWER
     if slower:
         text = (
             f"With {threads}, Numba parallel is {format_ratio(1 / ratio)}{mark} slower than "
@@ -867,16 +868,17 @@ def _precision(table: pd.DataFrame, op: str) -> list[str]:
     if both.empty:
         return []
     largest = both.sort_values(["size", "threads"]).iloc[-1]
-    ratio = largest["median_s_64"] / largest["median_s_32"]
+    single_over_double = Comparison.of(_quartiles(largest, "_64"), _quartiles(largest, "_32"))
+    ratio = single_over_double.speedup
     where = f"{_shape(largest)}, {style.threads_label(int(largest['threads']))}"
     mark = _mark(largest["flags_32"], largest["flags_64"])
-    if ratio >= CLEAR_LEAD:
+    if single_over_double.clear_lead == FASTER:
         text = (
             f"In float32, NumPy is {format_ratio(ratio)}{mark} faster than in float64 ({where}): a "
             "float32 number is half the size, so there are half the bytes to move and twice "
             "as many numbers per SIMD instruction."
         )
-    elif ratio <= 1 / CLEAR_LEAD:
+    elif single_over_double.clear_lead == SLOWER:
         text = (
             f"In float32, NumPy is {format_ratio(1 / ratio)}{mark} slower than in float64 "
             f"({where})."
@@ -972,15 +974,15 @@ def _jit_summary(costs: pd.DataFrame) -> str:
     compared = calls[calls.notna()]
     if len(compared) < 2:
         return ""
-    soon = int((compared <= 1_000).sum())
-    late = int(((compared > 1_000) & np.isfinite(compared)).sum())
+    soon = int((compared <= SOON_CALLS).sum())
+    late = int(((compared > SOON_CALLS) & np.isfinite(compared)).sum())
     never = int(np.isinf(compared).sum())
     level = int(costs.loc[compared.index, "numpy_level"].sum())
     parts = []
     if soon:
-        parts.append(f"within 1,000 calls for {soon}")
+        parts.append(f"within {format_count(SOON_CALLS)} calls for {soon}")
     if late:
-        parts.append(f"after more than 1,000 calls for {late}")
+        parts.append(f"after more than {format_count(SOON_CALLS)} calls for {late}")
     if never:
         why = "NumPy is at least as fast per call"
         if level:
@@ -1055,12 +1057,10 @@ def _trust(table: pd.DataFrame) -> str:
     lines = [
         "## Numbers not to trust",
         "",
-        f"A measurement is flagged when its interquartile range is over {SPREAD_LIMIT:.0%} "
-        f"of its median, when one timed round is shorter than {TIMER_FACTOR} ticks of the "
-        f"timer (so the clock's granularity shows in the result), or when it rests on fewer "
-        f"than {MIN_ROUNDS} rounds. Flagged numbers are shown like the others, marked "
-        f"{MARK} where the text cites them, but read them as rough: rerun on a quiet machine "
-        "before drawing conclusions from them.",
+        f"One rule for every timing on this page, the course experiments included: "
+        f"{rules.flag_rule()}. Flagged numbers are shown like the others, marked "
+        f"{MARK} where the text and the tables cite them, but read them as rough: rerun on a "
+        "quiet machine before drawing conclusions from them.",
         "",
     ]
     shaky = flagged(table)
@@ -1209,10 +1209,12 @@ def _method(run: Run) -> str:
             "100% means that part of the data came from a cache, or that at this footprint "
             f"memory delivered more than the bandwidth probe measured at its own{how}; where "
             "the data does not fit in the L3 cache, the measured ceiling is a lower bound.",
-            "- A **speedup** is the other backend's median over this one's; its band runs from "
-            "the other's first quartile over this one's third to the other's third over this "
-            "one's first. A speedup whose band contains 1× is called *level*: within the "
-            "measured spread.",
+            f"- **Faster, slower or level**, everywhere on this page: "
+            f"{rules.comparison_rule()} Explanations of a gap "
+            f"(interpreter, SIMD, temporaries, precision) are given only for a decided gap of "
+            f"at least {rules.CLEAR_LEAD:g}×. Numba's one-shot compile probe has no spread "
+            f"of its own; its times count as level with NumPy's when they differ by less than "
+            f"{rules.ONE_SHOT_SPREAD:.0%} (the spread the flag rule still trusts).",
             "- Sizes: n for vectors; for an (m, n) matrix X the x axis counts its m·n elements.",
             "- Files: [`table.csv`](table.csv) has one row per op × backend × dtype × threads "
             "× size, with a `status` column for cases not run and a `flags` column; "

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import analysis, build, compare
+from reports import analysis, build, rules
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
@@ -798,8 +798,8 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
     verdicts = table.groupby("backend")["verdict"].agg(set)
     assert verdicts["numba"] == {"faster", "only in old run"}
     assert verdicts["python"] == {"slower"}
-    assert verdicts["numpy"] == {"within noise"}
-    assert verdicts["numba_parallel"] == {"within noise"}
+    assert verdicts["numpy"] == {"level"}
+    assert verdicts["numba_parallel"] == {"level"}
     numba = table[(table["backend"] == "numba") & (table["verdict"] == "faster")]
     assert numba["ratio"].to_numpy() == pytest.approx(0.5)
     assert_valid_image(folder / "compare.png")
@@ -812,15 +812,97 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
 @pytest.mark.parametrize(
     ("ratio", "low", "high", "expected"),
     [
-        (0.5, 0.45, 0.55, compare.FASTER),
-        (2.0, 1.8, 2.2, compare.SLOWER),
-        (0.9, 0.8, 1.02, compare.LEVEL),  # the spread reaches 1
-        (1.03, 1.01, 1.05, compare.LEVEL),  # outside the spread, but under the floor
-        (0.94, 0.93, 0.95, compare.FASTER),
+        (0.5, 0.45, 0.55, rules.FASTER),
+        (2.0, 1.8, 2.2, rules.SLOWER),
+        (0.9, 0.8, 1.02, rules.LEVEL),  # the spread reaches 1
+        (1.03, 1.01, 1.05, rules.LEVEL),  # outside the spread, but under the floor
+        (0.94, 0.93, 0.95, rules.FASTER),
     ],
 )
-def test_within_noise_rule(ratio, low, high, expected):
-    assert compare.verdict(ratio, low, high) == expected
+def test_run_comparison_is_the_one_rule_with_the_old_run_as_reference(ratio, low, high, expected):
+    # the old run a steady 1 s; the new run's quartiles are the time ratio new ÷ old
+    comparison = rules.Comparison.of((1.0, 1.0, 1.0), (low, ratio, high))
+    assert comparison.speedup == pytest.approx(1 / ratio)
+    assert comparison.verdict == expected
+
+
+@pytest.mark.parametrize(
+    ("speedup", "low", "high", "expected"),
+    [
+        (2.0, 1.5, 2.5, rules.FASTER),
+        (0.5, 0.4, 0.6, rules.SLOWER),
+        (1.5, 0.99, 2.0, rules.LEVEL),  # the band reaches 1
+        (1.04, 1.01, 1.07, rules.LEVEL),  # the band excludes 1, the change is under 5%
+        (1.05, 1.01, 1.07, rules.FASTER),  # exactly at the floor
+        (1 / 1.05, 0.93, 0.99, rules.SLOWER),  # the floor is the same ratio the other way
+        (0.96, 0.93, 0.99, rules.LEVEL),  # 4% slower: under the floor
+    ],
+)
+def test_verdict_needs_the_band_and_the_floor(speedup, low, high, expected):
+    assert rules.verdict(speedup, low, high) == expected
+    assert rules.Comparison(speedup, low, high).verdict == expected
+
+
+def test_comparison_band_comes_from_both_quartiles_and_swaps_symmetrically():
+    comparison = rules.Comparison.of((9.0, 10.0, 12.0), (4.0, 5.0, 6.0))
+    assert comparison.speedup == 2.0
+    assert comparison.low == 9.0 / 6.0
+    assert comparison.high == 12.0 / 4.0
+    assert comparison.verdict == rules.FASTER
+    swapped = rules.Comparison.of((4.0, 5.0, 6.0), (9.0, 10.0, 12.0))
+    assert swapped == comparison.reversed()
+    assert swapped.verdict == rules.SLOWER
+    # the floor is symmetric in ratio: swapping reference and contender flips the verdict
+    for speedup in (1.04, 1.05, 1.06, 1 / 1.05, 1.3):
+        there = rules.Comparison(speedup, speedup * 0.99, speedup * 1.01)
+        back = {rules.FASTER: rules.SLOWER, rules.SLOWER: rules.FASTER, rules.LEVEL: rules.LEVEL}
+        assert there.reversed().verdict == back[there.verdict]
+
+
+def test_clear_lead_needs_a_decided_verdict():
+    assert rules.Comparison(1.3, 1.2, 1.4).clear_lead == rules.FASTER
+    assert rules.Comparison(1.29, 1.2, 1.4).clear_lead == ""  # decided, but not clear
+    assert rules.Comparison(2.0, 0.9, 4.0).clear_lead == ""  # large, but within the spread
+    assert rules.Comparison(1 / 1.3, 0.7, 0.8).clear_lead == rules.SLOWER
+
+
+def test_one_shot_timings_are_level_within_the_trusted_spread():
+    assert rules.Comparison.one_shot(1.0, 0.95).verdict == rules.LEVEL  # 5% apart
+    assert rules.Comparison.one_shot(1.0, 1.09).verdict == rules.LEVEL
+    assert rules.Comparison.one_shot(1.0, 0.85).verdict == rules.FASTER  # 15% apart
+    assert rules.Comparison.one_shot(1.0, 1.15).verdict == rules.SLOWER
+
+
+def test_quartiles_are_pytest_benchmarks():
+    from pytest_benchmark.stats import Stats
+
+    rng = np.random.default_rng(8)
+    for rounds in (1, 2, 3, 4, 5, 6, 7, 8, 15, 16):
+        times = list(rng.lognormal(-9, 0.3, size=rounds))
+        stats = Stats()
+        for time in times:
+            stats.update(time)
+        quartiles = rules.Quartiles.of(times)
+        assert (quartiles.q1, quartiles.median, quartiles.q3) == (
+            stats.q1,
+            stats.median,
+            stats.q3,
+        )
+        assert quartiles.rounds == rounds
+    with pytest.raises(ValueError, match="no timed rounds"):
+        rules.Quartiles.of([])
+
+
+def test_flag_rule_raises_each_flag_on_its_own():
+    assert rules.flags(0.10, 1e-3, 1e-9, 5) == []  # at every limit: trusted
+    assert rules.flags(0.11, 1e-3, 1e-9, 5) == [rules.FLAG_SPREAD]
+    assert rules.flags(0.0, 0.99e-6, 1e-9, 5) == [rules.FLAG_TIMER]
+    assert rules.flags(0.0, 1e-3, 1e-9, 4) == [rules.FLAG_ROUNDS]
+    assert rules.flags(0.2, 1e-7, 1e-9, 1) == [
+        rules.FLAG_SPREAD,
+        rules.FLAG_TIMER,
+        rules.FLAG_ROUNDS,
+    ]
 
 
 # --- the arithmetic behind the readings -------------------------------------------------
