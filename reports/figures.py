@@ -330,13 +330,13 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
     return figure
 
 
-# --- per op: roofline view ------------------------------------------------------------
+# --- per op: memory throughput against data size ----------------------------------------
 
 _CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
 
 
 @styled
-def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
+def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
     """Achieved GB/s against data moved per call, under the measured bandwidth, with caches."""
     rows = measured(table[table["op"] == op])
     rows = rows[rows["bytes"] > 0]
@@ -646,7 +646,7 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     for op in analysis.ops(table):
         keep(time_figure(table, op), stem("time", op))
         keep(speedup_figure(table, op), stem("speedup", op))
-        keep(roofline_figure(table, op, run), stem("roofline", op))
+        keep(memory_throughput_figure(table, op, run), stem("memory-throughput", op))
     if not costs.empty:
         written.add(save(jit_figure(costs), directory, stem("jit")))
     return written

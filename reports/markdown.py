@@ -513,7 +513,7 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
     for kind, alt in (
         ("time", "time per call against size"),
         ("speedup", "speedup over the loop and over NumPy"),
-        ("roofline", "achieved memory throughput"),
+        ("memory-throughput", "achieved memory throughput against data size"),
     ):
         figure = _figure(stem(kind, op), f"{op}: {alt}", figures)
         if figure:

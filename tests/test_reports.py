@@ -298,7 +298,7 @@ EXPECTED_FIGURES = {
     "headline",
     "summary",
     "jit",
-    *(f"{kind}-{op}" for kind in ("time", "speedup", "roofline") for op in SIZES),
+    *(f"{kind}-{op}" for kind in ("time", "speedup", "memory-throughput") for op in SIZES),
 }
 
 
