@@ -16,10 +16,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from reports import analysis, rules, style
-from reports.figures import legend_below, new_figure, ratio_axis, save, styled
+from reports.figkit import GRID, legend_below, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
 from reports.load import CASE_KEY, Run
-from reports.markdown import md_table
+from reports.markup import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
 
 FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
@@ -164,7 +164,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
         if ax in grid[:, 0]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
-        ax.grid(True, which="major", color="#dddddd", linewidth=0.6)
+        ax.grid(True, **GRID)
     ratio_axis(grid[0, 0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
     extra = [
         Line2D([], [], color="0.3", marker=marker, linestyle="", label=dtype)

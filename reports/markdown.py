@@ -11,13 +11,12 @@ less.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from reports import analysis, rules, style
-from reports.figures import stem
+from reports.figkit import stem
 from reports.formatting import (
     format_approx_size,
     format_bytes,
@@ -32,6 +31,9 @@ from reports.formatting import (
     size_symbol,
 )
 from reports.load import Run, limit_at
+from reports.markup import MARK_NOTE, fold, md_table, with_note
+from reports.markup import figure_link as _figure
+from reports.markup import mark as _mark
 from reports.rules import (
     ABOVE_CEILING,
     FASTER,
@@ -56,20 +58,7 @@ from reports.rules import (
 )
 from reports.table import NEVER_LEVEL, flagged, measured, not_run
 
-FIGURES = "figures/"
-MARK_NOTE = (
-    f"{MARK} rests on a flagged measurement: see [Numbers not to trust](#numbers-not-to-trust)."
-)
-_FLAG_LIST_LIMIT = 12  # longer lists fold away under <details>
-
-
 # --- small pieces ---------------------------------------------------------------------
-
-
-def _figure(name: str, alt: str, figures: set[str]) -> str:
-    if name not in figures:
-        return ""
-    return f"![{alt}]({FIGURES}{name}.png)\n<sub>[SVG for slides]({FIGURES}{name}.svg)</sub>"
 
 
 def _shape(row) -> str:
@@ -106,18 +95,6 @@ def _work_dominates(times: pd.Series) -> bool:
     return len(times) > 1 and times.iloc[-1] >= WORK_GROWTH * times.iloc[0]
 
 
-def md_table(header: list[str], rows: Iterable[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _fold(summary: str, body: str, rows: int) -> str:
-    if rows <= _FLAG_LIST_LIMIT:
-        return body
-    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
-
-
 def _series(rows: pd.DataFrame, backend: str, threads: int | None = None) -> pd.DataFrame:
     """Measured rows of one backend, at ``threads`` or its fewest, sorted by size."""
     cases = measured(rows)
@@ -138,16 +115,6 @@ def _per_element(row: pd.Series) -> str:
 
 def _quartiles(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
     return row[f"q1_s{suffix}"], row[f"median_s{suffix}"], row[f"q3_s{suffix}"]
-
-
-def _mark(*flags) -> str:
-    """``MARK`` if any of the stability flags given is raised, else ``""``."""
-    return MARK if any(isinstance(flag, str) and flag for flag in flags) else ""
-
-
-def _with_note(text: str) -> str:
-    """``text``, followed by the footnote for ``MARK`` if it uses the mark."""
-    return f"{text}\n\n{MARK_NOTE}" if MARK in text else text
 
 
 # --- title and warnings ---------------------------------------------------------------
@@ -251,7 +218,7 @@ def _headline(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     why = _headline_why(loop, numpy_one, run)
     if why:
         lines += ["", why]
-    return _with_note("\n".join(lines))
+    return with_note("\n".join(lines))
 
 
 def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None) -> str:
@@ -531,7 +498,7 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
             "",
             "Not run, so missing from the lines above (marked where predicted):",
             "",
-            _fold(f"{len(skipped)} cases not run", listed, len(skipped)),
+            fold(f"{len(skipped)} cases not run", listed, len(skipped)),
         ]
     shaky = flagged(rows)
     if len(shaky):
@@ -1079,7 +1046,7 @@ def _trust(table: pd.DataFrame) -> str:
             for _, row in shaky.iterrows()
         ]
         body = md_table(["op", "backend", "dtype", "size", "median", "why flagged"], rows)
-        lines.append(_fold(f"{len(rows)} flagged measurements", body, len(rows)))
+        lines.append(fold(f"{len(rows)} flagged measurements", body, len(rows)))
     skipped = not_run(table)
     lines += ["", "### Not run", ""]
     if skipped.empty:
@@ -1097,7 +1064,7 @@ def _trust(table: pd.DataFrame) -> str:
             for _, row in skipped.iterrows()
         ]
         body = md_table(["op", "backend", "dtype", "size", "why", "predicted time per call"], rows)
-        lines.append(_fold(f"{len(rows)} cases not run", body, len(rows)))
+        lines.append(fold(f"{len(rows)} cases not run", body, len(rows)))
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import analysis, build, rules
+from reports import analysis, build, course, rules
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
@@ -729,10 +729,8 @@ def test_course_section_comes_from_reports_course(tmp_path, monkeypatch):
         (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
 
-    fake = types.ModuleType("reports.course")
-    fake.load = lambda path: {"loaded from": Path(path).name}
-    fake.render = render
-    monkeypatch.setitem(sys.modules, "reports.course", fake)
+    monkeypatch.setattr(course, "load", lambda path: {"loaded from": Path(path).name})
+    monkeypatch.setattr(course, "render", render)
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
 
     out = tmp_path / "out"
@@ -753,9 +751,7 @@ def test_a_bad_course_file_is_a_file_error(tmp_path, monkeypatch, capsys):
     def load(path):
         raise ValueError(f"{path}: 'experiments' must be an object")
 
-    fake = types.ModuleType("reports.course")
-    fake.load = load
-    monkeypatch.setitem(sys.modules, "reports.course", fake)
+    monkeypatch.setattr(course, "load", load)
     assert main(["--results", str(results), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err == f"reports: {course_file}: 'experiments' must be an object\n"

@@ -1,0 +1,63 @@
+"""The course section's two tables, as Markdown: times to train, and agreement."""
+
+from __future__ import annotations
+
+from reports.course.experiments import TITLES
+from reports.course.findings import Timing
+from reports.formatting import FLOAT64_EPS, format_eps, format_ratio, format_time
+from reports.markup import mark, md_table
+from reports.style import label
+
+
+def _experiment(results: dict, name: str) -> str:
+    return f"{TITLES[name]}, η = {results['experiments'][name]['parameters']['eta']:g}"
+
+
+def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
+    """Median time per experiment and backend, marked where the flag rule says not to
+    trust it; in brackets the speedup over the first backend."""
+    backends = results["backends"]
+    reference = backends[0]
+    rows = []
+    for name in TITLES:
+        cells = [_experiment(results, name)]
+        base = judged[name][reference]
+        for backend in backends:
+            timing = judged[name][backend]
+            cell = format_time(timing.median_s) + mark(*timing.flags)
+            if timing.against_reference is not None:
+                ratio = format_ratio(timing.against_reference.speedup)
+                cell += f" ({ratio}{mark(*timing.flags, *base.flags)})"
+            cells.append(cell)
+        rows.append(cells)
+    return md_table(["experiment", *(label(b) for b in backends)], rows)
+
+
+def any_flagged(judged: dict[str, dict[str, Timing]]) -> bool:
+    return any(timing.flags for runs in judged.values() for timing in runs.values())
+
+
+def agreement_table(results: dict) -> str:
+    """The largest differences from the first backend, against the run's tolerance."""
+    backends = results["backends"]
+    others = backends[1:]
+    rows = []
+    for name in TITLES:
+        experiment = results["experiments"][name]
+        agreement = experiment["agreement"]
+        counts = experiment["history"] == "misclassifications"
+        cells = [_experiment(results, name)]
+        for backend in others:
+            diff = agreement["backends"].get(backend)
+            if diff is None:
+                cells.append("—")
+                continue
+            if counts:
+                history = "same counts" if diff["history_identical"] else "counts differ"
+            else:
+                history = f"history {format_eps(diff['history_max_rel_diff'])}"
+            cells.append(f"w, b {format_eps(diff['weights_max_rel_diff'])}; {history}")
+        cells.append(f"{agreement['tolerance'] / FLOAT64_EPS:,.0f} ε")
+        cells.append("yes" if agreement["within_tolerance"] else "**no**")
+        rows.append(cells)
+    return md_table(["experiment", *(label(b) for b in others), "tolerance", "agree?"], rows)
