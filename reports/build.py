@@ -15,8 +15,8 @@ from reports.atomic import staged_output
 from reports.compare import directory_name, write_comparison
 from reports.figures import draw_report
 from reports.load import ResultFileError, read_results
-from reports.markdown import course_not_run, render_report
 from reports.markup import FIGURES
+from reports.page import course_not_run, render_report
 from reports.table import jit_table, tidy_table, write_csv
 
 

@@ -33,7 +33,7 @@ def figure_link(name: str, alt: str, figures: set[str]) -> str:
     return f"![{alt}]({FIGURES}{name}.png)\n<sub>[SVG for slides]({FIGURES}{name}.svg)</sub>"
 
 
-def mark(*flags) -> str:
+def marked(*flags) -> str:
     """``MARK`` if any of the stability flags given is raised, else ``""``."""
     return MARK if any(isinstance(flag, str) and flag for flag in flags) else ""
 

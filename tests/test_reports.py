@@ -27,8 +27,9 @@ from reports import analysis, build, course, rules
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
+from reports.leads import describe_lead
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
-from reports.markdown import describe_lead, render_report
+from reports.page import render_report
 from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parents[1]

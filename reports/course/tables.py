@@ -5,7 +5,7 @@ from __future__ import annotations
 from reports.course.experiments import TITLES
 from reports.course.findings import Timing
 from reports.formatting import FLOAT64_EPS, format_eps, format_ratio, format_time
-from reports.markup import mark, md_table
+from reports.markup import marked, md_table
 from reports.style import label
 
 
@@ -24,10 +24,10 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
         base = judged[name][reference]
         for backend in backends:
             timing = judged[name][backend]
-            cell = format_time(timing.median_s) + mark(*timing.flags)
+            cell = format_time(timing.median_s) + marked(*timing.flags)
             if timing.against_reference is not None:
                 ratio = format_ratio(timing.against_reference.speedup)
-                cell += f" ({ratio}{mark(*timing.flags, *base.flags)})"
+                cell += f" ({ratio}{marked(*timing.flags, *base.flags)})"
             cells.append(cell)
         rows.append(cells)
     return md_table(["experiment", *(label(b) for b in backends)], rows)
