@@ -21,50 +21,8 @@ from reports.load import Run
 from reports.markup import md_table
 from reports.readings import op_sections
 from reports.table import flagged, not_run
+from reports.templating import render
 from reports.trust import trust_section
-
-
-def _title(run: Run, table: pd.DataFrame) -> str:
-    cpu = run.suite.get("cpu") or {}
-    brand = cpu.get("brand") or "an unnamed CPU"
-    timed = int((table["status"] == "ok").sum())
-    skipped = int((table["status"] != "ok").sum())
-    sources = ", ".join(f"`{path.name}`" for path in run.sources)
-    when = run.datetime[:19].replace("T", " ") if run.datetime else "an unknown date"
-    return (
-        f"# Loops, NumPy and Numba, measured on {brand}\n\n"
-        f"{timed} cases timed, {skipped} not run, on {when} (UTC), "
-        f"host `{run.machine.get('node', '?')}`. Built by `python -m reports` from {sources}: "
-        "rerun `nox -s report` instead of editing this page; the numbers behind every "
-        "figure are in [`table.csv`](table.csv) and [`jit.csv`](jit.csv)."
-    )
-
-
-def _banner(run: Run, table: pd.DataFrame) -> str:
-    notes = []
-    if run.suite.get("quick"):
-        notes.append(
-            "This is a **quick run**: fewer sizes and rounds. Good for checking that "
-            "everything works; for teaching, use the numbers of a full `nox -s bench`."
-        )
-    git = run.suite.get("git") or {}
-    if git.get("dirty"):
-        notes.append("The code had **uncommitted changes** when it was measured.")
-    shaky = len(flagged(table))
-    if shaky:
-        notes.append(
-            f"{shaky} of {int((table['status'] == 'ok').sum())} measurements are flagged as "
-            "less trustworthy: see [Numbers not to trust](#numbers-not-to-trust)."
-        )
-    skipped = len(not_run(table))
-    if skipped:
-        notes.append(
-            f"{skipped} cases were not run; they are listed under "
-            "[Numbers not to trust](#numbers-not-to-trust)."
-        )
-    if not notes:
-        return ""
-    return "> [!WARNING]\n" + "\n>\n".join(f"> {note}" for note in notes)
 
 
 def _machine(run: Run) -> str:
@@ -151,41 +109,6 @@ def _threads_text(key: str) -> str:
     return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
 
-# --- method -----------------------------------------------------------------------------
-
-
-def _method(run: Run) -> str:
-    probe = (run.suite.get("limits") or {}).get("method")
-    how = f" ({probe})" if probe else ""
-    return "\n".join(
-        [
-            "## How these numbers were made",
-            "",
-            "- Each case is timed by pytest-benchmark over many rounds; the figures show the "
-            "**median** time per call and, as a band, the **interquartile range** (the middle "
-            "half of the rounds). Medians resist the occasional slow round caused by other "
-            "programs.",
-            "- **Throughput** uses the cost model recorded with each case: the minimal number "
-            "of floating-point operations of one call (GFLOP/s) and the bytes one call must "
-            "at least read and write (GB/s). The **bandwidth share** divides GB/s by the read "
-            "bandwidth measured on the same machine with the same number of threads. Above "
-            "100% means that part of the data came from a cache, or that at this footprint "
-            f"memory delivered more than the bandwidth probe measured at its own{how}; where "
-            "the data does not fit in the L3 cache, the measured ceiling is a lower bound.",
-            f"- **Faster, slower or level**, everywhere on this page: "
-            f"{rules.comparison_rule()} Explanations of a gap "
-            f"(interpreter, SIMD, temporaries, precision) are given only for a decided gap of "
-            f"at least {rules.CLEAR_LEAD:g}×. Numba's one-shot compile probe has no spread "
-            f"of its own; its times count as level with NumPy's when they differ by less than "
-            f"{rules.ONE_SHOT_SPREAD:.0%} (the spread the flag rule still trusts).",
-            "- Sizes: n for vectors; for an (m, n) matrix X the x axis counts its m·n elements.",
-            "- Files: [`table.csv`](table.csv) has one row per op × backend × dtype × threads "
-            "× size, with a `status` column for cases not run and a `flags` column; "
-            "[`jit.csv`](jit.csv) has Numba's first-call costs and break-even counts.",
-        ]
-    )
-
-
 def course_not_run(reason: str) -> str:
     return f"## Course experiments\n\nCourse experiments: not run ({reason})."
 
@@ -201,17 +124,33 @@ def render_report(
     course_section: str,
 ) -> str:
     """The whole README.md, from the run, its tidy table and the figures written."""
-    parts = [
-        _title(run, table),
-        _banner(run, table),
-        headline_section(table, run, figures),
-        summary_section(table, figures),
-        crossovers_section(table),
-        op_sections(table, run, figures),
-        jit_section(costs, figures),
-        trust_section(table),
-        course_section.strip(),
-        _machine(run),
-        _method(run),
-    ]
-    return "\n\n".join(part for part in parts if part) + "\n"
+    git = run.suite.get("git") or {}
+    return (
+        render(
+            "report.md.j2",
+            cpu=(run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU",
+            timed=int((table["status"] == "ok").sum()),
+            skipped=len(not_run(table)),
+            flagged=len(flagged(table)),
+            when=run.datetime[:19].replace("T", " ") if run.datetime else "an unknown date",
+            host=run.machine.get("node", "?"),
+            sources=[path.name for path in run.sources],
+            quick=bool(run.suite.get("quick")),
+            dirty=bool(git.get("dirty")),
+            sections=[
+                headline_section(table, run, figures),
+                summary_section(table, figures),
+                crossovers_section(table),
+                op_sections(table, run, figures),
+                jit_section(costs, figures),
+                trust_section(table),
+                course_section.strip(),
+                _machine(run),
+            ],
+            probe=(run.suite.get("limits") or {}).get("method"),
+            comparison_rule=rules.comparison_rule(),
+            clear_lead=rules.CLEAR_LEAD,
+            one_shot_spread=rules.ONE_SHOT_SPREAD,
+        )
+        + "\n"
+    )
