@@ -312,7 +312,9 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
         and len(compiled) > 1
         and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < SAME_WALL
     ):
-        text += f" That is why NumPy and Numba end up within {SAME_WALL:g}× of each other here."
+        text += (
+            f" That is why the compiled backends end up within {SAME_WALL:g}× of each other here."
+        )
     return [text]
 
 

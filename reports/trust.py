@@ -20,10 +20,10 @@ from reports.rules import (
     FLAG_ROUNDS,
     FLAG_SPREAD,
     FLAG_TIMER,
-    MARK,
     TIMER_FACTOR,
 )
 from reports.table import flagged, not_run
+from reports.templating import render
 
 
 def _flag_reasons(row: pd.Series) -> str:
@@ -42,48 +42,45 @@ def _flag_reasons(row: pd.Series) -> str:
 
 
 def trust_section(table: pd.DataFrame) -> str:
-    lines = [
-        "## Numbers not to trust",
-        "",
-        f"One rule for every timing on this page, the course experiments included: "
-        f"{rules.flag_rule()}. Flagged numbers are shown like the others, marked "
-        f"{MARK} where the text and the tables cite them, but read them as rough: rerun on a "
-        "quiet machine before drawing conclusions from them.",
-        "",
-    ]
-    shaky = flagged(table)
+    return render(
+        "trust.md.j2",
+        flag_rule=rules.flag_rule(),
+        flagged_table=_flagged_table(flagged(table)),
+        not_run_table=_not_run_table(not_run(table)),
+    )
+
+
+def _flagged_table(shaky: pd.DataFrame) -> str:
     if shaky.empty:
-        lines.append("No measurement of this run is flagged.")
-    else:
-        rows = [
-            [
-                f"`{row['op']}`",
-                case_name(row["backend"], row["threads"]),
-                row["dtype"],
-                shape_text(row),
-                format_time(row["median_s"]),
-                _flag_reasons(row),
-            ]
-            for _, row in shaky.iterrows()
+        return ""
+    rows = [
+        [
+            f"`{row['op']}`",
+            case_name(row["backend"], row["threads"]),
+            row["dtype"],
+            shape_text(row),
+            format_time(row["median_s"]),
+            _flag_reasons(row),
         ]
-        body = md_table(["op", "backend", "dtype", "size", "median", "why flagged"], rows)
-        lines.append(fold(f"{len(rows)} flagged measurements", body, len(rows)))
-    skipped = not_run(table)
-    lines += ["", "### Not run", ""]
+        for _, row in shaky.iterrows()
+    ]
+    body = md_table(["op", "backend", "dtype", "size", "median", "why flagged"], rows)
+    return fold(f"{len(rows)} flagged measurements", body, len(rows))
+
+
+def _not_run_table(skipped: pd.DataFrame) -> str:
     if skipped.empty:
-        lines.append("Every case of the run was measured.")
-    else:
-        rows = [
-            [
-                f"`{row['op']}`",
-                case_name(row["backend"], row["threads"]),
-                row["dtype"],
-                shape_text(row),
-                row["reason"] or "—",
-                format_time(row["predicted_s"]) if math.isfinite(row["predicted_s"]) else "—",
-            ]
-            for _, row in skipped.iterrows()
+        return ""
+    rows = [
+        [
+            f"`{row['op']}`",
+            case_name(row["backend"], row["threads"]),
+            row["dtype"],
+            shape_text(row),
+            row["reason"] or "—",
+            format_time(row["predicted_s"]) if math.isfinite(row["predicted_s"]) else "—",
         ]
-        body = md_table(["op", "backend", "dtype", "size", "why", "predicted time per call"], rows)
-        lines.append(fold(f"{len(rows)} cases not run", body, len(rows)))
-    return "\n".join(lines)
+        for _, row in skipped.iterrows()
+    ]
+    body = md_table(["op", "backend", "dtype", "size", "why", "predicted time per call"], rows)
+    return fold(f"{len(rows)} cases not run", body, len(rows))

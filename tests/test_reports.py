@@ -1002,6 +1002,44 @@ def test_flag_rule_is_described_as_applied(built):
     assert "fewer than 5 rounds" in trust
 
 
+def test_comparison_rule_is_stated_once_as_applied(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    method = _section(readme, "## How these numbers were made")
+    assert rules.comparison_rule() in method
+    assert "at least 1.05×" in method
+    assert "at most 1/1.05× (0.952×)" in method
+    assert readme.count(rules.comparison_rule()) == 1  # other sections link to it
+    crossovers = _section(readme, "## Where the lead changes hands")
+    assert (
+        "by the rule of [How these numbers were made](#how-these-numbers-were-made)" in crossovers
+    )
+    assert "within the measured spread" not in readme  # the old, looser wording
+
+
+def test_templates_keep_markdown_blocks_and_join_wrapped_sentences():
+    from reports.templating import reflow
+
+    text = (
+        "A sentence wrapped\n  over two lines.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- an item\n  continued\n- another\n\n![alt](f.png)\n<sub>[SVG](f.svg)</sub>\n\n"
+        "> [!WARNING]\n> one\n>\n> two\n\n\n\n## Title"
+    )
+    assert reflow(text) == (
+        "A sentence wrapped over two lines.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- an item continued\n- another\n\n![alt](f.png)\n<sub>[SVG](f.svg)</sub>\n\n"
+        "> [!WARNING]\n> one\n>\n> two\n\n## Title"
+    )
+
+
+def test_a_missing_finding_fails_instead_of_printing_nothing():
+    import jinja2
+
+    from reports import templating
+
+    with pytest.raises(jinja2.UndefinedError, match="example"):
+        templating.render("jit.md.j2", measured=True, figure="")
+
+
 def test_per_element_cost_names_the_size_it_comes_from(built):
     dot = _section((built.out / "README.md").read_text(encoding="utf-8"), "### `dot`")
     # the loop ran up to n = 10⁶ only (10⁷ was not run): the per-element numbers are from 10⁶
