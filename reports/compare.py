@@ -21,6 +21,7 @@ from reports.formatting import format_ratio, format_shape, format_time, shape_of
 from reports.load import CASE_KEY, Run
 from reports.markup import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
+from reports.templating import render
 
 FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
@@ -220,64 +221,45 @@ def _row(row: pd.Series) -> list[str]:
 
 
 def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | None) -> str:
-    old_name, new_name = old.sources[0].name, new.sources[0].name
     counts = table["verdict"].value_counts()
     header = ["op", "backend", "dtype", "size", "old", "new", "new ÷ old", "verdict"]
-    lines = [
-        f"# {new_name} against {old_name}",
-        "",
-        f"Ratio = new median time ÷ old median time: below 1× the new run ({new_name}) is "
-        f"faster. Of {len(table)} cases: {counts.get(FASTER, 0)} faster, "
-        f"{counts.get(SLOWER, 0)} slower, {counts.get(LEVEL, 0)} level, "
-        f"{counts.get(ONLY_OLD, 0)} only in the old run, {counts.get(ONLY_NEW, 0)} only in "
-        "the new one.",
-        "",
-        "**The rule**, the report's own: "
-        f"{rules.comparison_rule('the new run', 'the old one')} The "
-        "spread decides first; the floor keeps the small drifts between two runs on one "
-        "machine (clock speed, temperature, background load) from being reported as changes.",
-        "",
-    ]
-    if figure:
-        lines += [
-            f"![time ratio per case]({figure}.png)\n<sub>[SVG for slides]({figure}.svg)</sub>",
-            "",
-        ]
-    for name, chosen, ascending in (
-        (FASTER, "largest speedups", True),
-        (SLOWER, "largest slowdowns", False),
-    ):
-        rows = table[table["verdict"] == name].sort_values("ratio", ascending=ascending).head(10)
-        if len(rows):
-            lines += [
-                f"## The {chosen}",
-                "",
-                md_table(header, [_row(r) for _, r in rows.iterrows()]),
-                "",
-            ]
-    lines += [
-        "## Every case",
-        "",
-        "<details><summary>all cases</summary>\n",
-        md_table(header, [_row(r) for _, r in table.iterrows()]),
-        "\n</details>",
-        "",
-        "## The two runs",
-        "",
-    ]
+
+    def cases(rows: pd.DataFrame) -> str:
+        return md_table(header, [_row(r) for _, r in rows.iterrows()]) if len(rows) else ""
+
+    def largest(verdict: str, ascending: bool) -> str:
+        rows = table[table["verdict"] == verdict]
+        return cases(rows.sort_values("ratio", ascending=ascending).head(10))
+
     before, after = _machine_facts(old), _machine_facts(new)
     facts = []
     for key in dict.fromkeys([*before, *after]):
         a, b = before.get(key, "—"), after.get(key, "—")
         facts.append([key, a, f"**{b}**" if a != b and key not in ("file", "date") else b])
-    lines.append(md_table(["", "old", "new (differences in bold)"], facts))
-    skipped_old, skipped_new = len(not_run(tidy_table(old))), len(not_run(tidy_table(new)))
-    if skipped_old or skipped_new:
-        lines += [
-            "",
-            f"Cases deliberately not run: {skipped_old} in the old run, {skipped_new} in the new.",
-        ]
-    return "\n".join(lines) + "\n"
+    return (
+        render(
+            "compare.md.j2",
+            old_name=old.sources[0].name,
+            new_name=new.sources[0].name,
+            cases=len(table),
+            counts={
+                "faster": counts.get(FASTER, 0),
+                "slower": counts.get(SLOWER, 0),
+                "level": counts.get(LEVEL, 0),
+                "only_old": counts.get(ONLY_OLD, 0),
+                "only_new": counts.get(ONLY_NEW, 0),
+            },
+            rule=rules.comparison_rule("the new run", "the old one"),
+            figure=figure,
+            largest_speedups=largest(FASTER, ascending=True),
+            largest_slowdowns=largest(SLOWER, ascending=False),
+            every_case=cases(table),
+            runs_table=md_table(["", "old", "new (differences in bold)"], facts),
+            skipped_old=len(not_run(tidy_table(old))),
+            skipped_new=len(not_run(tidy_table(new))),
+        )
+        + "\n"
+    )
 
 
 def directory_name(old_path: Path, new_path: Path) -> str:
