@@ -23,57 +23,45 @@ from reports.rules import (
     SLOWER,
 )
 from reports.table import measured
+from reports.templating import render
 
 
 def summary_section(table: pd.DataFrame, figures: set[str]) -> str:
     summary = analysis.at_largest_size(table)
     if summary.empty:
         return ""
-    lines = [
-        "## At a glance: every op at its largest size",
-        "",
-        "Each cell: how many times faster than NumPy (same thread count) a backend is at the "
-        "largest size measured for the op. Blue is faster than NumPy, red slower; "
-        "“≈ NumPy” marks a backend level with NumPy by the rule of "
-        "[How these numbers were made](#how-these-numbers-were-made).",
-        "",
-        figure_link("summary", "speedup over NumPy at the largest size", figures),
-        "",
-    ]
     dtype = analysis.dtypes(summary)[0]
     here = summary[summary["dtype"] == dtype]
-    for (backend, threads), rows in here.groupby(["backend", "threads"], sort=False):
-        sentence = _summary_sentence(backend, int(threads), rows, dtype)
-        if sentence:
-            lines.append(f"- {sentence}")
-    return "\n".join(lines)
+    return render(
+        "summary.md.j2",
+        figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
+        dtype=dtype,
+        series=[
+            _summary_findings(backend, int(threads), rows)
+            for (backend, threads), rows in here.groupby(["backend", "threads"], sort=False)
+        ],
+    )
 
 
-def _summary_sentence(backend: str, threads: int, rows: pd.DataFrame, dtype: str) -> str:
+def _summary_findings(backend: str, threads: int, rows: pd.DataFrame) -> dict:
+    """One backend at one thread count against NumPy, over every op's largest size."""
     ok = rows[rows["status"] == "ok"]
-    name = f"**{case_name(backend, threads)}**"
-    skipped = int((rows["status"] == "not run").sum())
-    tail = f" ({skipped} ops not run at that size)" if skipped else ""
-    if ok.empty:
-        return f"{name}: not measured at any op's largest size ({dtype}){tail}." if skipped else ""
-    level = ok["verdict"] == LEVEL
     faster = ok[ok["verdict"] == FASTER]
     slower = ok[ok["verdict"] == SLOWER]
-    parts = []
-    if len(faster):
-        best = faster.loc[faster["speedup"].idxmax()]
-        parts.append(
-            f"faster than NumPy in {len(faster)} of {len(ok)} ops "
-            f"(most: {format_ratio(best['speedup'])} on `{best['op']}`)"
-        )
-    if len(slower):
-        worst = slower.loc[slower["speedup"].idxmin()]
-        parts.append(
-            f"slower in {len(slower)} (least: {format_ratio(worst['speedup'])} on `{worst['op']}`)"
-        )
-    if int(level.sum()):
-        parts.append(f"level in {int(level.sum())}")
-    return f"{name} at the largest sizes ({dtype}): " + "; ".join(parts) + tail + "."
+    best = faster.loc[faster["speedup"].idxmax()] if len(faster) else None
+    worst = slower.loc[slower["speedup"].idxmin()] if len(slower) else None
+    return {
+        "name": case_name(backend, threads),
+        "measured": len(ok),
+        "skipped": int((rows["status"] == "not run").sum()),
+        "faster": len(faster),
+        "slower": len(slower),
+        "level": int((ok["verdict"] == LEVEL).sum()),
+        "best_speedup": None if best is None else best["speedup"],
+        "best_op": None if best is None else best["op"],
+        "worst_speedup": None if worst is None else worst["speedup"],
+        "worst_op": None if worst is None else worst["op"],
+    }
 
 
 # --- crossovers ----------------------------------------------------------------------
@@ -127,21 +115,7 @@ def crossovers_section(table: pd.DataFrame) -> str:
         for contender, threads, reference, ref_threads in (columns[i] for i in keep)
     ]
     rows = [[row[0]] + [row[1 + i] for i in keep] for row in rows]
-    return "\n".join(
-        [
-            "## Where the lead changes hands",
-            "",
-            "Where NumPy overtakes the loop, where Numba overtakes NumPy (or falls behind it), "
-            "and where threads start to pay. At each size measured, the contender is *faster*, "
-            "*slower* or *level* by the rule of "
-            "[How these numbers were made](#how-these-numbers-were-made). "
-            "Where the contender goes straight from slower "
-            "to faster (or back) between two neighbouring sizes, the crossing is "
-            "interpolated on log–log axes between them, given in brackets.",
-            "",
-            md_table(header, rows),
-        ]
-    )
+    return render("crossovers.md.j2", table=md_table(header, rows))
 
 
 def describe_lead(lead: analysis.Lead, symbol: str) -> str:
