@@ -26,6 +26,7 @@ from reports import analysis, style
 from reports.figkit import (
     BAND_ALPHA,
     GRID,
+    backend_line,
     bytes_axis,
     empty_panel,
     legend_below,
@@ -370,9 +371,7 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
-            ax.plot(
-                calls, calls * first["python_s"], color=style.colour("python"), label="Python loop"
-            )
+            ax.plot(calls, calls * first["python_s"], **backend_line("python"))
         if math.isfinite(first["numpy_s"]):
             ax.plot(
                 calls,

@@ -9,7 +9,6 @@ import pandas as pd
 
 from reports import analysis, style
 from reports.formatting import (
-    format_count,
     format_rate,
     format_ratio,
     format_time,
@@ -25,66 +24,56 @@ from reports.phrases import (
     sentence,
 )
 from reports.readings import bandwidth_reading
-from reports.rules import (
-    FASTER,
-    LEVEL,
-    Comparison,
-)
+from reports.rules import FASTER, LEVEL, SLOWER, Comparison
+from reports.templating import render
 
 
 def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     head = analysis.headline(table)
-    title = "## The slides' example on this machine"
     if head is None:
-        return (
-            f"{title}\n\nThe dot product was not measured with NumPy in this run, so the "
-            "slides' comparison of a for-loop with `np.dot` cannot be reproduced from it."
-        )
-    n_text = format_count(head.n)
-    lines = [title, ""]
-    if head.n != analysis.HEADLINE_N:
-        lines.append(
-            f"_The slides use n = 1,000,000; this run has no such case measured for both, "
-            f"so the closest size is used: n = {n_text}._\n"
-        )
+        return render("headline.md.j2", measured=False)
     numpy_rows = head.measured("numpy")
     numpy_one = numpy_rows.iloc[0]
     loop = head.row("python")
-    what = f"the dot product of two {n_text}-element {head.dtype} vectors"
+    findings = {
+        "measured": True,
+        "closest": head.n != analysis.HEADLINE_N,
+        "n": head.n,
+        "dtype": head.dtype,
+        "numpy_s": numpy_one["median_s"],
+        "numpy_mark": marked(numpy_one["flags"]),
+        "numpy_threads": style.threads_label(int(numpy_one["threads"])),
+        "loop": "missing",
+        "why": "",
+    }
     if loop is not None and loop["status"] == "ok":
-        ratio = loop["median_s"] / numpy_one["median_s"]
-        lines.append(
-            f"**A Python `for` loop takes {format_time(loop['median_s'])}{marked(loop['flags'])} "
-            f"to compute {what}; `np.dot` takes {format_time(numpy_one['median_s'])}"
-            f"{marked(numpy_one['flags'])} ({style.threads_label(int(numpy_one['threads']))}). "
-            f"{sentence(faster_than(ratio, 'NumPy', 'the loop'))}"
-            f"{marked(loop['flags'], numpy_one['flags'])}.**"
+        against_loop = Comparison.of(quartiles(loop), quartiles(numpy_one))
+        findings.update(
+            loop="measured",
+            loop_s=loop["median_s"],
+            loop_mark=marked(loop["flags"]),
+            both_mark=marked(loop["flags"], numpy_one["flags"]),
+            loop_verdict=against_loop.verdict,
+            numpy_speedup=against_loop.speedup,
+            numpy_sentence=sentence(faster_than(against_loop.speedup, "NumPy", "the loop")),
+            **_why(against_loop, loop, numpy_one, run),
         )
-    elif loop is not None and math.isfinite(loop["predicted_s"]):
-        ratio = loop["predicted_s"] / numpy_one["median_s"]
-        lines.append(
-            f"`np.dot` computes {what} in {format_time(numpy_one['median_s'])}"
-            f"{marked(numpy_one['flags'])}. The Python "
-            f"loop was not run at this size ({loop['reason'] or 'no reason given'}); its "
-            f"predicted time, {format_time(loop['predicted_s'])}, would make NumPy about "
-            f"{format_ratio(ratio)} faster — a prediction, not a measurement."
-        )
-        loop = None
     else:
-        lines.append(
-            f"`np.dot` computes {what} in {format_time(numpy_one['median_s'])}"
-            f"{marked(numpy_one['flags'])}; the Python "
-            "loop was not measured at this size, so there is no ratio to show."
-        )
+        if loop is not None and math.isfinite(loop["predicted_s"]):
+            findings.update(
+                loop="predicted",
+                loop_reason=loop["reason"] or "no reason given",
+                predicted_s=loop["predicted_s"],
+                predicted_speedup=loop["predicted_s"] / numpy_one["median_s"],
+            )
         loop = None
     numba = head.measured("numba")
-    if len(numba):
-        lines[-1] += " " + _numba_headline(numba.iloc[0], numpy_rows, loop)
-    lines += ["", _headline_table(head, loop), "", figure_link("headline", "dot product", figures)]
-    why = _headline_why(loop, numpy_one, run)
-    if why:
-        lines += ["", why]
-    return with_note("\n".join(lines))
+    findings["numba_sentence"] = (
+        _numba_headline(numba.iloc[0], numpy_rows, loop) if len(numba) else ""
+    )
+    findings["table"] = _headline_table(head, loop)
+    findings["figure"] = figure_link("headline", "dot product", figures)
+    return with_note(render("headline.md.j2", **findings))
 
 
 def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None) -> str:
@@ -127,38 +116,22 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
     return md_table(["", "time per call (median)", "against the loop"], rows)
 
 
-def _headline_why(loop: pd.Series | None, numpy_one: pd.Series, run: Run) -> str:
-    if loop is None:
-        return ""
-    against_loop = Comparison.of(quartiles(loop), quartiles(numpy_one))
-    if against_loop.speedup < 1:
-        return (
-            f"Why the loop wins here: with only {format_count(loop['size'])} elements there is "
-            "little work, and NumPy's fixed cost per call — checking the arguments, "
-            "dispatching to compiled code, returning a result — outweighs it (its call takes "
-            f"{format_time(numpy_one['median_s'])}). [Where the lead changes hands]"
-            "(#where-the-lead-changes-hands) shows from which size NumPy is ahead, if it ever "
-            "is in this run."
-        )
+def _why(against_loop: Comparison, loop: pd.Series, numpy_one: pd.Series, run: Run) -> dict:
+    """Which explanation the gap between the loop and NumPy earns, with its numbers: the
+    loop's win only when decided, NumPy's only when it is a clear lead."""
+    if against_loop.verdict == SLOWER:
+        return {"why": "loop wins"}
     if against_loop.clear_lead != FASTER:
-        return ""
+        return {"why": ""}
     blas = (run.suite.get("threads") or {}).get("blas") or []
     library = ""
     if blas and isinstance(blas[0], dict) and blas[0].get("internal_api"):
-        library = f" (a BLAS routine, here {blas[0]['internal_api']} {blas[0].get('version', '')})"
-    text = (
-        f"Why: per element, the loop spends {per_element(loop)}{marked(loop['flags'])} — "
-        "for every number the "
-        "interpreter fetches the next bytecode, looks up the types, and makes a new Python "
-        f"float for each product and sum. `np.dot` spends {per_element(numpy_one)}"
-        f"{marked(numpy_one['flags'])}: one call "
-        f"into compiled code{library.rstrip()} that runs through raw arrays of machine numbers, "
-        "several per instruction (SIMD)."
-    )
-    reading = bandwidth_reading(numpy_one, run)
-    if reading:
-        text += (
-            f" It reads the two vectors at {format_rate(numpy_one['gb_per_s'], 'GB/s')}"
-            f"{marked(numpy_one['flags'])}, {reading}."
-        )
-    return text
+        library = f"{blas[0]['internal_api']} {blas[0].get('version', '')}".rstrip()
+    return {
+        "why": "numpy wins",
+        "loop_per_element": per_element(loop),
+        "numpy_per_element": per_element(numpy_one),
+        "blas": library,
+        "numpy_gb_per_s": format_rate(numpy_one["gb_per_s"], "GB/s"),
+        "bandwidth": bandwidth_reading(numpy_one, run),
+    }

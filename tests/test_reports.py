@@ -443,6 +443,22 @@ def test_readings_change_when_the_data_does(tmp_path):
     assert row.split(" | ")[1] == "slower at every size (n = 10 to 10⁶)"  # NumPy against the loop
 
 
+def test_headline_calls_a_gap_under_the_floor_level_and_explains_nothing(tmp_path):
+    def numpy_almost_the_loop(op, backend, threads, sizes):
+        if backend == "numpy":  # 3% faster than the loop: inside the 5% floor
+            return model_time(op, "python", 1, sizes) / 1.03
+        return model_time(op, backend, threads, sizes)
+
+    data = make_result(model=numpy_almost_the_loop, ops=["dot"])
+    run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
+    table = tidy_table(run)
+    readme = render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+    opening = _section(readme, "## The slides' example on this machine")
+    assert "NumPy and the loop are level (1.03×).**" in opening
+    assert "faster than the loop" not in opening.split("**")[1]  # the bold sentence
+    assert "Why" not in opening  # neither side's win is explained
+
+
 def test_crossovers_are_reported(built):
     readme = (built.out / "README.md").read_text(encoding="utf-8")
     crossovers = readme.split("## Where the lead changes hands")[1].split("\n## ")[0]
