@@ -506,6 +506,7 @@ def test_course_times_are_judged_by_the_benchmarks_rules(course_results, tmp_pat
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[1:4] == ["3.5 ms", "1 ms† (3.5×†)", "1 ms (3.5×)"]
     assert rules.MARK + " rests on a flagged measurement" in markdown
+    assert "- Perceptron, η = 0.1, NumPy: IQR 40% of the median\n" in markdown
     assert "‡" not in markdown  # one mark, not a second one for the timer
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reports.course import findings
 from reports.course.figures import draw_figures
-from reports.course.tables import agreement_table, any_flagged, times_table
+from reports.course.tables import agreement_table, flagged_timings, times_table
 from reports.course.validate import SCHEMA, load
 from reports.formatting import format_linear
 from reports.templating import render as render_template
@@ -49,7 +49,7 @@ def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
             logistic=findings.logistic_findings(results),
             times=findings.times_findings(results, judged),
             times_table=times_table(results, judged),
-            flagged=any_flagged(judged),
+            flagged=flagged_timings(results, judged),
             agreement_table=agreement_table(results),
         )
         + "\n"

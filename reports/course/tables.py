@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from reports.course.experiments import TITLES
 from reports.course.findings import Timing
-from reports.formatting import FLOAT64_EPS, format_eps, format_ratio, format_time
+from reports.formatting import (
+    FLOAT64_EPS,
+    format_eps,
+    format_percent,
+    format_ratio,
+    format_time,
+)
 from reports.markup import marked, md_table
+from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import label
 
 
@@ -33,8 +40,26 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
     return md_table(["experiment", *(label(b) for b in backends)], rows)
 
 
-def any_flagged(judged: dict[str, dict[str, Timing]]) -> bool:
-    return any(timing.flags for runs in judged.values() for timing in runs.values())
+def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list[str]:
+    """Which times the flag rule marks, and why, in the words of "Numbers not to trust"."""
+    resolution = results["timer"].get("resolution_s") or 0.0
+    listed = []
+    for name in TITLES:
+        for backend, timing in judged[name].items():
+            if not timing.flags:
+                continue
+            reasons = []
+            if FLAG_SPREAD in timing.flags:
+                reasons.append(f"IQR {format_percent(timing.quartiles.iqr_rel)} of the median")
+            if FLAG_TIMER in timing.flags:
+                reasons.append(
+                    f"a run lasts {format_time(timing.median_s)}, under {TIMER_FACTOR}× the "
+                    f"timer's resolution ({format_time(resolution)})"
+                )
+            if FLAG_ROUNDS in timing.flags:
+                reasons.append(f"only {timing.quartiles.rounds} runs")
+            listed.append(f"{_experiment(results, name)}, {label(backend)}: {'; '.join(reasons)}")
+    return listed
 
 
 def agreement_table(results: dict) -> str:
