@@ -135,9 +135,13 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
     numpy_over_loop = Comparison.of(quartiles(largest, "_a"), quartiles(largest, "_b"))
     ratio = numpy_over_loop.speedup
     loop_mark, numpy_mark = marked(largest["flags_a"]), marked(largest["flags_b"])
+    verdict = (
+        f"NumPy and the Python loop are level ({format_ratio(ratio)})"
+        if numpy_over_loop.verdict == LEVEL
+        else faster_than(ratio, "NumPy", "the Python loop")
+    )
     readings = [
-        f"At {shape_text(largest)}, {faster_than(ratio, 'NumPy', 'the Python loop')}"
-        f"{marked(largest['flags_a'], largest['flags_b'])} "
+        f"At {shape_text(largest)}, {verdict}{marked(largest['flags_a'], largest['flags_b'])} "
         f"(NumPy {format_time(largest['median_s_b'])}{numpy_mark}, "
         f"loop {format_time(largest['median_s_a'])}{loop_mark} per call)."
     ]
@@ -155,7 +159,8 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
             "several at a time with SIMD instructions where they can."
         )
     if len(both) > 1:
-        small_ratio = smallest["median_s_a"] / smallest["median_s_b"]
+        at_smallest = Comparison.of(quartiles(smallest, "_a"), quartiles(smallest, "_b"))
+        small_ratio = at_smallest.speedup
         small_mark = marked(smallest["flags_a"], smallest["flags_b"])
         numpy_small_each = smallest["median_s_b"] / smallest["size"]
         fixed_cost_dominates = (
@@ -168,11 +173,11 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
             "allocating the result, dispatching to compiled code — has little work to spread "
             "over."
         )
-        if small_ratio < 1:
+        if at_smallest.verdict == SLOWER:
             text = f"At the smallest size, {shape_text(smallest)}, " + (
-                f"the loop wins: {faster_than(small_ratio, 'NumPy', 'the loop')}{small_mark}."
-                if ratio >= 1
-                else f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
+                f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
+                if numpy_over_loop.verdict == SLOWER
+                else f"the loop wins: {faster_than(small_ratio, 'NumPy', 'the loop')}{small_mark}."
             )
             readings.append(text + (" " + call if fixed_cost_dominates else ""))
         elif small_ratio < ratio * SHRINKS_TO:

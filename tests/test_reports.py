@@ -457,6 +457,8 @@ def test_headline_calls_a_gap_under_the_floor_level_and_explains_nothing(tmp_pat
     assert "NumPy and the loop are level (1.03×).**" in opening
     assert "faster than the loop" not in opening.split("**")[1]  # the bold sentence
     assert "Why" not in opening  # neither side's win is explained
+    assert "At n = 10⁶, NumPy and the Python loop are level (1.03×)" in readme  # op by op
+    assert "the loop wins" not in readme
 
 
 def test_crossovers_are_reported(built):
