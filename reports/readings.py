@@ -401,7 +401,7 @@ def _parallel_threads(rows: pd.DataFrame) -> list[str]:
     if (
         not slower
         and len(series) > 1
-        and smallest["speedup"] < 1
+        and smallest["verdict"] == SLOWER
         and cost > smallest["ref_median_s"]
     ):
         readings.append(
