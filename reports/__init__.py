@@ -8,7 +8,12 @@ works on results from another machine or an older version of the suite::
     python -m reports --compare OLD NEW       # two runs side by side
 
 One module per job: ``load`` (reading and checking result files), ``table`` (the tidy
-table and stability flags), ``analysis`` (speedups, crossovers, headline, JIT
-break-even), ``figures``, ``markdown`` (the README), ``compare`` (two runs), ``atomic``
-(all-or-nothing output), ``build`` (putting them together) and ``__main__`` (the CLI).
+table, its flags, the CSV files), ``rules`` (every threshold: the flag rule and the one
+comparison, faster / slower / level), ``analysis`` (speedups, crossovers, headline, JIT
+break-even), ``figkit`` (style and saving shared by every figure), ``figures`` (the
+benchmark figures), the page's sections — ``headline``, ``leads``, ``readings``,
+``jit_section``, ``trust`` — put together by ``page`` from the Jinja2 templates in
+``templates/`` (``templating``, ``markup``, ``phrases``), ``course`` (the course
+experiments' section), ``compare`` (two runs), ``atomic`` (all-or-nothing output),
+``build`` (putting them together) and ``__main__`` (the CLI).
 """

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reports import rules
 from reports.formatting import shape_of
 from reports.load import CASE_KEY
+from reports.rules import FASTER, LEVEL, SLOWER, Comparison
 from reports.style import backend_rank, dtype_rank, op_rank
 from reports.table import measured
 
@@ -38,8 +40,8 @@ def versus(
     The reference is taken at the same thread count when it was measured there, else at
     the closest one (fewer threads on a tie) — or at ``reference_threads`` if given.
     ``speedup`` > 1 means the case is faster than the reference; ``speedup_low`` and
-    ``speedup_high`` bound it by the quartiles of both measurements; ``ref_flags`` are
-    the reference's stability flags.
+    ``speedup_high`` bound it by the quartiles of both measurements (``rules.Comparison``),
+    ``verdict`` is the rule's; ``ref_flags`` are the reference's stability flags.
     """
     cases = measured(table)
     ref = cases[cases["backend"] == reference]
@@ -63,32 +65,24 @@ def versus(
     paired = paired.sort_values([*CASE_KEY, "thread_gap", "ref_threads"]).drop_duplicates(
         subset=CASE_KEY, keep="first"
     )
-    paired["speedup"] = paired["ref_median_s"] / paired["median_s"]
-    paired["speedup_low"] = paired["ref_q1_s"] / paired["q3_s"]
-    paired["speedup_high"] = paired["ref_q3_s"] / paired["q1_s"]
+    comparisons = [
+        Comparison.of(reference, contender)
+        for reference, contender in zip(
+            paired[["ref_q1_s", "ref_median_s", "ref_q3_s"]].itertuples(index=False),
+            paired[["q1_s", "median_s", "q3_s"]].itertuples(index=False),
+            strict=True,
+        )
+    ]
+    paired["speedup"] = [c.speedup for c in comparisons]
+    paired["speedup_low"] = [c.low for c in comparisons]
+    paired["speedup_high"] = [c.high for c in comparisons]
+    paired["verdict"] = [c.verdict for c in comparisons]
     return paired.sort_values(["op", "backend", "dtype", "threads", "size"], ignore_index=True)
 
 
-def within_noise(low: float, high: float) -> bool:
-    """Whether an interval of ratios, from the quartiles of two measurements, contains 1."""
-    return low <= 1.0 <= high
-
-
-# A difference smaller than this is not called a lead even when the quartile band
-# excludes 1: small steady drifts (clock speed, alignment) are not a result to teach.
-MIN_CHANGE = 0.05
-
-FASTER, SLOWER, LEVEL = "faster", "slower", "level"
-
-
-def lead_verdict(speedup: float, low: float, high: float) -> str:
-    """``"faster"`` or ``"slower"`` only when the quartile band excludes 1 and the medians
-    differ by at least ``MIN_CHANGE``; else ``"level"``."""
-    if low > 1 and speedup >= 1 + MIN_CHANGE:
-        return FASTER
-    if high < 1 and speedup <= 1 - MIN_CHANGE:
-        return SLOWER
-    return LEVEL
+def comparison(row: pd.Series) -> Comparison:
+    """The comparison of one row of ``versus``."""
+    return Comparison(row["speedup"], row["speedup_low"], row["speedup_high"])
 
 
 # --- where the lead changes hands ------------------------------------------------------
@@ -151,7 +145,7 @@ def lead_along_sizes(
     xs = per_size.index.to_numpy(dtype=float)
     logs = per_size["log"].to_numpy()
     verdicts = [
-        lead_verdict(math.exp(log), math.exp(low), math.exp(high))
+        rules.verdict(math.exp(log), math.exp(low), math.exp(high))
         for log, low, high in zip(logs, per_size["low"], per_size["high"], strict=True)
     ]
     crossings = []
@@ -241,6 +235,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
         "speedup_low",
         "speedup_high",
         "ref_threads",
+        "verdict",
     ]
     if numpy_cases.empty:
         return pd.DataFrame(columns=columns)
@@ -273,6 +268,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
                 "speedup_low": math.nan,
                 "speedup_high": math.nan,
                 "ref_threads": math.nan,
+                "verdict": "",
             }
             if key in paired.index:
                 match = paired.loc[key]
@@ -282,6 +278,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
                     speedup_low=match["speedup_low"],
                     speedup_high=match["speedup_high"],
                     ref_threads=match["ref_threads"],
+                    verdict=match["verdict"],
                 )
             elif key in skipped:
                 row["status"] = "not run"
@@ -306,9 +303,6 @@ def calls_to_break_even(first_call_s: float, steady_s: float, other_s: float) ->
         return math.inf
     return float(max(1, math.ceil((first_call_s - steady_s) / (other_s - steady_s))))
 
-
-# Steady times closer than this are too close to call from one-shot probe timings.
-JIT_LEVEL = 0.10
 
 JIT_COLUMNS = [
     "op",
@@ -342,9 +336,9 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     defaults), the loop at its only one.
 
     Against NumPy, compiling is said never to pay off (``numpy_level``) when the two
-    steady times differ by less than ``JIT_LEVEL``, or when the benchmarks at the same
-    op, dtype and shape call the two level: a break-even count from a difference within
-    the noise would be a number without meaning.
+    steady times are level by the rule for one-shot timings (``Comparison.one_shot``),
+    or when the benchmarks at the same op, dtype and shape call the two level: a
+    break-even count from a difference within the noise would be a number without meaning.
     """
     cases = measured(table)
     against_numpy = versus(table, "numpy")
@@ -397,7 +391,7 @@ def _level_with_numpy(entry, numpy_s: float, against_numpy: pd.DataFrame) -> boo
     """Whether the compiled function and NumPy are level per call (see ``jit_costs``)."""
     if not math.isfinite(numpy_s):
         return False
-    if abs(numpy_s - entry.steady_s) < JIT_LEVEL * max(numpy_s, entry.steady_s):
+    if Comparison.one_shot(numpy_s, entry.steady_s).verdict == LEVEL:
         return True
     same = against_numpy[
         (against_numpy["op"] == entry.op)
@@ -409,7 +403,7 @@ def _level_with_numpy(entry, numpy_s: float, against_numpy: pd.DataFrame) -> boo
         return False
     # the backend at its most threads: how the probe calls it, with the defaults
     case = same.sort_values("threads").iloc[-1]
-    return lead_verdict(case["speedup"], case["speedup_low"], case["speedup_high"]) == LEVEL
+    return case["verdict"] == LEVEL
 
 
 # --- small helpers shared by the figures and the text -------------------------------

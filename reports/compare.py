@@ -1,12 +1,10 @@
 """Two runs side by side: two machines, or one machine before and after a change.
 
-For each case measured in both, the ratio new ÷ old of the median times (below 1: the
-new run is faster) and an interval for it from the quartiles of both runs: from the new
-run's first quartile over the old run's third to the new run's third over the old run's
-first. A case is called faster or slower only when that whole interval lies on one side
-of 1 **and** the medians differ by more than ``MIN_CHANGE``: the measured spread decides
-first; the floor keeps the small drifts between two runs of the same machine (clock
-speed, temperature, background load) from being reported as changes.
+For each case measured in both, the new run is compared with the old one by the report's
+one rule (``reports.rules.Comparison``, the old run as the reference): faster, slower or
+level. The page and the CSV show the ratio new ÷ old of the median times (below 1: the
+new run is faster) with its interval from the quartiles of both runs; the verdict is the
+rule's.
 """
 
 from __future__ import annotations
@@ -17,16 +15,15 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from reports import analysis, style
-from reports.figures import legend_below, new_figure, ratio_axis, save, styled
+from reports import analysis, rules, style
+from reports.figkit import GRID, legend_below, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
 from reports.load import CASE_KEY, ResultFileError, Run
-from reports.markdown import md_table
+from reports.markup import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
+from reports.templating import render
 
-MIN_CHANGE = analysis.MIN_CHANGE
-
-FASTER, SLOWER, LEVEL = "faster", "slower", "within noise"
+FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
 
 COLUMNS = [
@@ -56,22 +53,27 @@ def compare_runs(old: Run, new: Run) -> pd.DataFrame:
         both[name] = both[f"{name}_new"].fillna(both[f"{name}_old"])
     both["old_median_s"] = both["median_s_old"]
     both["new_median_s"] = both["median_s_new"]
-    both["ratio"] = both["median_s_new"] / both["median_s_old"]
-    both["ratio_low"] = both["q1_s_new"] / both["q3_s_old"]
-    both["ratio_high"] = both["q3_s_new"] / both["q1_s_old"]
+    # The new run against the old one as the reference: a speedup above 1 is a faster
+    # new run. The table shows its inverse, the time ratio new ÷ old, and that band.
+    comparisons = [
+        rules.Comparison.of(old_quartiles, new_quartiles)
+        for old_quartiles, new_quartiles in zip(
+            both[["q1_s_old", "median_s_old", "q3_s_old"]].itertuples(index=False),
+            both[["q1_s_new", "median_s_new", "q3_s_new"]].itertuples(index=False),
+            strict=True,
+        )
+    ]
+    both["ratio"] = [1 / c.speedup for c in comparisons]
+    both["ratio_low"] = [1 / c.high for c in comparisons]
+    both["ratio_high"] = [1 / c.low for c in comparisons]
     both["verdict"] = [
         ONLY_NEW
         if math.isnan(before_s)
         else ONLY_OLD
         if math.isnan(after_s)
-        else verdict(ratio, low, high)
-        for before_s, after_s, ratio, low, high in zip(
-            both["old_median_s"],
-            both["new_median_s"],
-            both["ratio"],
-            both["ratio_low"],
-            both["ratio_high"],
-            strict=True,
+        else comparison.verdict
+        for before_s, after_s, comparison in zip(
+            both["old_median_s"], both["new_median_s"], comparisons, strict=True
         )
     ]
     both["old_flags"] = both["flags_old"].fillna("")
@@ -89,15 +91,6 @@ def compare_runs(old: Run, new: Run) -> pd.DataFrame:
         ignore_index=True,
     )
     return both[COLUMNS]
-
-
-def verdict(ratio: float, low: float, high: float) -> str:
-    """Faster, slower or within noise, from the ratio's quartile interval and the floor."""
-    if high < 1 and ratio <= 1 - MIN_CHANGE:
-        return FASTER
-    if low > 1 and ratio >= 1 + MIN_CHANGE:
-        return SLOWER
-    return LEVEL
 
 
 # --- the figure -------------------------------------------------------------------------
@@ -164,14 +157,15 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
                 zorder=3,
             )
         ax.axhline(1.0, color="black", linewidth=0.9)
-        ax.axhspan(1 - MIN_CHANGE, 1 + MIN_CHANGE, color="0.85", alpha=0.5, linewidth=0)
+        floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
+        ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
         if ax in grid[:, 0]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
-        ax.grid(True, which="major", color="#dddddd", linewidth=0.6)
+        ax.grid(True, **GRID)
     ratio_axis(grid[0, 0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
     extra = [
         Line2D([], [], color="0.3", marker=marker, linestyle="", label=dtype)
@@ -182,11 +176,13 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
         Line2D([], [], color="0.3", marker="o", linestyle="", label="a real change (filled)"),
         Line2D(
             [], [], color="0.3", marker="o", markerfacecolor="white", linestyle="",
-            label="within noise (hollow)",
+            label="level (hollow)",
         ),
     ]  # fmt: skip
     legend_below(figure, grid.ravel()[: len(ops)], extra)
-    figure.suptitle(f"{new_name} against {old_name}: time ratio per case (grey band: ±5%)")
+    figure.suptitle(
+        f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
+    )
     return figure
 
 
@@ -225,67 +221,45 @@ def _row(row: pd.Series) -> list[str]:
 
 
 def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | None) -> str:
-    old_name, new_name = old.sources[0].name, new.sources[0].name
     counts = table["verdict"].value_counts()
     header = ["op", "backend", "dtype", "size", "old", "new", "new ÷ old", "verdict"]
-    lines = [
-        f"# {new_name} against {old_name}",
-        "",
-        f"Ratio = new median time ÷ old median time: below 1× the new run ({new_name}) is "
-        f"faster. Of {len(table)} cases: {counts.get(FASTER, 0)} faster, "
-        f"{counts.get(SLOWER, 0)} slower, {counts.get(LEVEL, 0)} within noise, "
-        f"{counts.get(ONLY_OLD, 0)} only in the old run, {counts.get(ONLY_NEW, 0)} only in "
-        "the new one.",
-        "",
-        "**The rule.** Each run's interquartile range gives an interval for the ratio: from "
-        "the new first quartile over the old third to the new third quartile over the old "
-        "first. A case is *faster* or *slower* only when the whole interval lies below or "
-        f"above 1× and the medians differ by more than {MIN_CHANGE:.0%}; otherwise it is "
-        "*within noise*. The spread decides first; the floor keeps the small drifts between "
-        "two runs on one machine (clock speed, temperature, background load) from being "
-        "reported as changes.",
-        "",
-    ]
-    if figure:
-        lines += [
-            f"![time ratio per case]({figure}.png)\n<sub>[SVG for slides]({figure}.svg)</sub>",
-            "",
-        ]
-    for name, chosen, ascending in (
-        (FASTER, "largest speedups", True),
-        (SLOWER, "largest slowdowns", False),
-    ):
-        rows = table[table["verdict"] == name].sort_values("ratio", ascending=ascending).head(10)
-        if len(rows):
-            lines += [
-                f"## The {chosen}",
-                "",
-                md_table(header, [_row(r) for _, r in rows.iterrows()]),
-                "",
-            ]
-    lines += [
-        "## Every case",
-        "",
-        "<details><summary>all cases</summary>\n",
-        md_table(header, [_row(r) for _, r in table.iterrows()]),
-        "\n</details>",
-        "",
-        "## The two runs",
-        "",
-    ]
+
+    def cases(rows: pd.DataFrame) -> str:
+        return md_table(header, [_row(r) for _, r in rows.iterrows()]) if len(rows) else ""
+
+    def largest(verdict: str, ascending: bool) -> str:
+        rows = table[table["verdict"] == verdict]
+        return cases(rows.sort_values("ratio", ascending=ascending).head(10))
+
     before, after = _machine_facts(old), _machine_facts(new)
     facts = []
     for key in dict.fromkeys([*before, *after]):
         a, b = before.get(key, "—"), after.get(key, "—")
         facts.append([key, a, f"**{b}**" if a != b and key not in ("file", "date") else b])
-    lines.append(md_table(["", "old", "new (differences in bold)"], facts))
-    skipped_old, skipped_new = len(not_run(tidy_table(old))), len(not_run(tidy_table(new)))
-    if skipped_old or skipped_new:
-        lines += [
-            "",
-            f"Cases deliberately not run: {skipped_old} in the old run, {skipped_new} in the new.",
-        ]
-    return "\n".join(lines) + "\n"
+    return (
+        render(
+            "compare.md.j2",
+            old_name=old.sources[0].name,
+            new_name=new.sources[0].name,
+            cases=len(table),
+            counts={
+                "faster": counts.get(FASTER, 0),
+                "slower": counts.get(SLOWER, 0),
+                "level": counts.get(LEVEL, 0),
+                "only_old": counts.get(ONLY_OLD, 0),
+                "only_new": counts.get(ONLY_NEW, 0),
+            },
+            rule=rules.comparison_rule("the new run", "the old one"),
+            figure=figure,
+            largest_speedups=largest(FASTER, ascending=True),
+            largest_slowdowns=largest(SLOWER, ascending=False),
+            every_case=cases(table),
+            runs_table=md_table(["", "old", "new (differences in bold)"], facts),
+            skipped_old=len(not_run(tidy_table(old))),
+            skipped_new=len(not_run(tidy_table(new))),
+        )
+        + "\n"
+    )
 
 
 def directory_name(old_path: Path, new_path: Path) -> str:
@@ -302,9 +276,7 @@ def write_comparison(old: Run, new: Run, directory: Path) -> None:
         )
     directory.mkdir(parents=True, exist_ok=True)
     write_csv(table, directory / "compare.csv")
-    figure = None
-    if table["verdict"].isin([FASTER, SLOWER, LEVEL]).any():
-        drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name)
-        figure = save(drawing, directory, "compare")
+    drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name)
+    figure = save(drawing, directory, "compare")
     text = render_comparison(table, old, new, figure)
     (directory / "README.md").write_text(text, encoding="utf-8")

@@ -1,17 +1,13 @@
 """The report's figures, drawn from the tidy table with Matplotlib's Agg backend.
 
-Every figure is written twice: PNG for the web page, SVG for slides. Backends keep their
-colour everywhere (``reports.style``); a backend's largest thread count is a solid line,
-one thread a dashed one. Sizes span decades, so size axes are logarithmic, and so are
-time, speedup and throughput axes. Legends sit outside the axes, below the plots.
-
-Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never through
-``pyplot``: no global state, no display needed.
+Drawn and saved with the figure kit (``reports.figkit``). A backend's largest thread count
+is a solid line, one thread a dashed one. Sizes span decades, so size axes are
+logarithmic, and so are time, speedup and throughput axes. Legends sit outside the axes,
+below the plots.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,7 +16,6 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib import ticker
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -28,6 +23,25 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from reports import analysis, style
+from reports.figkit import (
+    BAND_ALPHA,
+    GRID,
+    backend_line,
+    bytes_axis,
+    empty_panel,
+    legend_below,
+    line_style,
+    log_axes,
+    new_figure,
+    panel_width,
+    panels,
+    ratio_axis,
+    ratio_tick,
+    save,
+    seconds_axis,
+    stem,
+    styled,
+)
 from reports.formatting import (
     format_bytes,
     format_count,
@@ -39,110 +53,8 @@ from reports.formatting import (
     size_axis_name,
 )
 from reports.load import Run
+from reports.rules import LEVEL
 from reports.table import measured, not_run, thread_counts
-
-FORMATS = ("png", "svg")
-DPI = 150
-_SAVE_OPTIONS = {
-    "png": {"dpi": DPI, "metadata": {"Software": None}, "bbox_inches": "tight"},
-    "svg": {"metadata": {"Date": None}, "bbox_inches": "tight"},
-}
-_STYLE = {
-    "svg.hashsalt": "vectorbench",  # the same figure gives the same SVG file
-    "font.size": 9.5,
-    "axes.titlesize": 10.5,
-    "figure.titlesize": 12,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "legend.frameon": False,
-}
-_BAND_ALPHA = 0.18
-_GRID = {"which": "major", "color": "#dddddd", "linewidth": 0.6}
-
-
-def stem(kind: str, op: str | None = None) -> str:
-    """File name (without extension) of a figure: ``stem("time", "dot")`` → ``"time-dot"``."""
-    return kind if op is None else f"{kind}-{op}"
-
-
-def new_figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def save(figure: Figure, directory: Path, name: str) -> str:
-    """Write ``name.png`` and ``name.svg`` into ``directory``; returns ``name``."""
-    with mpl.rc_context(_STYLE):
-        for fmt in FORMATS:
-            figure.savefig(directory / f"{name}.{fmt}", format=fmt, **_SAVE_OPTIONS[fmt])
-    return name
-
-
-def styled(draw):
-    """Run a drawing function with the report's Matplotlib style."""
-
-    @functools.wraps(draw)
-    def wrapper(*args, **kwargs):
-        with mpl.rc_context(_STYLE):
-            return draw(*args, **kwargs)
-
-    return wrapper
-
-
-# --- axes ---------------------------------------------------------------------------
-
-
-def seconds_axis(axis) -> None:
-    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_time(value)))
-    axis.set_minor_formatter(ticker.NullFormatter())
-
-
-_RATIO_TICKS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
-
-
-def ratio_axis(axis, values=None) -> None:
-    """A log axis of ratios labelled ``0.1×``, ``1×``, ``10×``.
-
-    When the ratios span less than a decade (``values``: the data drawn, to decide),
-    ticks go at 0.5×, 0.6× … 1.5×, 2× instead, so the axis still has labels.
-    """
-    if values is not None:
-        finite = np.asarray(values, dtype=float)
-        finite = finite[np.isfinite(finite) & (finite > 0)]
-        if finite.size and finite.max() / finite.min() < 10 and finite.min() >= 0.3:
-            axis.set_major_locator(ticker.FixedLocator(_RATIO_TICKS))
-    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: _ratio_tick(value)))
-    axis.set_minor_formatter(ticker.NullFormatter())
-
-
-def _ratio_tick(value: float) -> str:
-    return f"{value:g}×" if value < 10 else f"{value:,.0f}×"
-
-
-def bytes_axis(axis, values) -> None:
-    """Ticks at powers of 32 bytes: 32 B, 1 KiB, 32 KiB, 1 MiB, … (caches come in KiB, MiB);
-    at powers of 2 when the data spans too little for that."""
-    values = np.asarray(values, dtype=float)
-    wide = values.size and values.max() / values.min() >= 32.0**3
-    base = 32.0 if wide else 2.0
-    axis.set_major_locator(ticker.LogLocator(base=base, numticks=10))
-    axis.set_minor_locator(ticker.NullLocator())
-    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_bytes(value)))
-
-
-def _log_axes(ax, x_label: str, y_label: str) -> None:
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
-    ax.grid(True, **_GRID)
-
-
-def _empty(ax, message: str) -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
-    ax.set_xticks([])
-    ax.set_yticks([])
 
 
 def _series(rows: pd.DataFrame) -> Iterable[tuple[str, int, pd.DataFrame]]:
@@ -154,51 +66,6 @@ def _series(rows: pd.DataFrame) -> Iterable[tuple[str, int, pd.DataFrame]]:
     for backend, threads in keys:
         series = rows[(rows["backend"] == backend) & (rows["threads"] == threads)]
         yield backend, threads, series.sort_values(["size", "shape"])
-
-
-def _line_style(backend: str, threads: int, counts: dict[str, frozenset[int]]) -> dict:
-    linestyle = style.linestyle(threads, counts.get(backend, frozenset({threads})))
-    return {
-        "color": style.colour(backend),
-        "linestyle": linestyle,
-        "label": style.series_label(backend, threads),
-        # dashed lines on top, so a series equal to the solid one still shows
-        "zorder": 2.2 if linestyle != style.SOLID else 2.0,
-    }
-
-
-def legend_below(figure: Figure, axes, extra: list | None = None) -> None:
-    """One legend for the whole figure, outside and below the axes: it covers no data."""
-    found: dict[str, object] = {}
-    for ax in axes:
-        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
-            found.setdefault(text, handle)
-    handles = {text: found[text] for text in sorted(found, key=_legend_rank)}
-    for handle in extra or []:
-        handles.setdefault(handle.get_label(), handle)
-    if handles:
-        figure.legend(
-            handles.values(),
-            handles.keys(),
-            loc="outside lower center",
-            ncols=max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8))),
-        )
-
-
-def _legend_rank(text: str) -> tuple:
-    """Backends in their usual order, then everything else (limits, markers) as drawn."""
-    for backend in sorted(style.BACKENDS, key=lambda b: -len(style.label(b))):
-        if text.startswith(style.label(backend) + ","):
-            return (0, style.backend_rank(backend), text)
-    return (1, (0, ""), "")
-
-
-def _panels(figure: Figure, count: int, *, sharey: bool = True):
-    return figure.subplots(1, count, sharey=sharey, squeeze=False)[0]
-
-
-def _panel_width(count: int) -> float:
-    return max(8.5, 1.0 + 4.6 * count)
 
 
 # --- per op: time per call ------------------------------------------------------------
@@ -220,20 +87,20 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(_panel_width(len(dtypes)), 4.6)
-    axes = _panels(figure, len(dtypes))
+    figure = new_figure(panel_width(len(dtypes)), 4.6)
+    axes = panels(figure, len(dtypes))
     extra = []
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
         for backend, threads, series in _series(measured(here)):
-            line = _line_style(backend, threads, counts)
+            line = line_style(backend, threads, counts)
             ax.plot(series["size"], series["median_s"], marker="o", markersize=3.5, **line)
             ax.fill_between(
                 series["size"],
                 series["q1_s"],
                 series["q3_s"],
                 color=line["color"],
-                alpha=_BAND_ALPHA,
+                alpha=BAND_ALPHA,
                 linewidth=0,
             )
         skipped = not_run(here)
@@ -272,7 +139,7 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
                     label="not run (no prediction): size marked on the axis",
                 )
             )
-        _log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
+        log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         seconds_axis(ax.yaxis)
         ax.set_title(dtype)
     axes[0].set_ylabel("time per call (median, log scale)")
@@ -306,22 +173,22 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
         for ax, (reference, name) in zip(row_axes, _REFERENCES, strict=True):
             paired = analysis.versus(here, reference)
             if paired.empty:
-                _empty(ax, f"{name} not measured alongside others ({dtype})")
+                empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")
                 continue
             for backend, threads, series in _series(paired):
-                line = _line_style(backend, threads, counts)
+                line = line_style(backend, threads, counts)
                 ax.plot(series["size"], series["speedup"], marker="o", markersize=3.5, **line)
                 ax.fill_between(
                     series["size"],
                     series["speedup_low"],
                     series["speedup_high"],
                     color=line["color"],
-                    alpha=_BAND_ALPHA,
+                    alpha=BAND_ALPHA,
                     linewidth=0,
                 )
             ax.axhline(1.0, color="black", linewidth=0.9)
-            _log_axes(ax, x_label, f"speedup over {name} (×)")
+            log_axes(ax, x_label, f"speedup over {name} (×)")
             ratio_axis(ax.yaxis)
             ax.set_title(f"over {name} ({dtype}): above 1× is faster")
     figure.suptitle(f"{op}: how many times faster than the Python loop and than NumPy")
@@ -329,13 +196,13 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
     return figure
 
 
-# --- per op: roofline view ------------------------------------------------------------
+# --- per op: memory throughput against data size ----------------------------------------
 
 _CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
 
 
 @styled
-def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
+def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
     """Achieved GB/s against data moved per call, under the measured bandwidth, with caches."""
     rows = measured(table[table["op"] == op])
     rows = rows[rows["bytes"] > 0]
@@ -343,16 +210,16 @@ def roofline_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(_panel_width(len(dtypes)), 4.6)
-    axes = _panels(figure, len(dtypes))
+    figure = new_figure(panel_width(len(dtypes)), 4.6)
+    axes = panels(figure, len(dtypes))
     read = (run.suite.get("limits") or {}).get("read_GBps") or {}
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
         for backend, threads, series in _series(here):
-            line = _line_style(backend, threads, counts)
+            line = line_style(backend, threads, counts)
             ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
-        _log_axes(ax, "data moved per call (log scale)", "")
+        log_axes(ax, "data moved per call (log scale)", "")
         bytes_axis(ax.xaxis, rows["bytes"])
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
@@ -444,7 +311,7 @@ def summary_figure(summary: pd.DataFrame) -> Figure:
     bar = figure.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
     ticks = [t for t in range(-6, 7) if -limit <= t <= limit] or [0]
     bar.set_ticks(ticks)
-    bar.set_ticklabels([_ratio_tick(10.0**t) for t in ticks])
+    bar.set_ticklabels([ratio_tick(10.0**t) for t in ticks])
     bar.set_label("speedup over NumPy (blue: faster, red: slower)")
     first_dtype = rows[0][1] if rows else ""
     figure.suptitle(
@@ -465,8 +332,7 @@ def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
         rgb = cmap(norm(value))[:3]
         light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
         text = format_ratio(here.loc[key, "speedup"])
-        low, high = here.loc[key, "speedup_low"], here.loc[key, "speedup_high"]
-        if analysis.within_noise(low, high):
+        if here.loc[key, "verdict"] == LEVEL:
             text += "\n(≈ NumPy)"
         ax.text(
             j, i, text, ha="center", va="center", fontsize=8.5, color="black" if light else "white"
@@ -505,9 +371,7 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
-            ax.plot(
-                calls, calls * first["python_s"], color=style.colour("python"), label="Python loop"
-            )
+            ax.plot(calls, calls * first["python_s"], **backend_line("python"))
         if math.isfinite(first["numpy_s"]):
             ax.plot(
                 calls,
@@ -550,7 +414,7 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
                     fontsize=7.5,
                     color=colour,
                 )
-        _log_axes(ax, "number of calls", "total time")
+        log_axes(ax, "number of calls", "total time")
         seconds_axis(ax.yaxis)
         ax.set_title(
             f"{op}\n{first['dtype']}, {format_shape(shape_of(first['shape']))}", fontsize=9
@@ -621,7 +485,7 @@ def headline_figure(head: analysis.Headline) -> Figure:
     right = max(bar[1] for bar in bars) * 60
     ax.set_xlim(left, right)
     ax.set_xlabel("time per call (median, log scale): shorter is faster")
-    ax.grid(True, axis="x", **_GRID)
+    ax.grid(True, axis="x", **GRID)
     figure.suptitle(f"Dot product of two vectors of n = {format_size(head.n)} {head.dtype} numbers")
     return figure
 
@@ -646,7 +510,7 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     for op in analysis.ops(table):
         keep(time_figure(table, op), stem("time", op))
         keep(speedup_figure(table, op), stem("speedup", op))
-        keep(roofline_figure(table, op, run), stem("roofline", op))
+        keep(memory_throughput_figure(table, op, run), stem("memory-throughput", op))
     if not costs.empty:
         written.add(save(jit_figure(costs), directory, stem("jit")))
     return written

@@ -123,3 +123,39 @@ def format_approx_size(size: float) -> str:
 def size_symbol(size_names: frozenset[str] | set[str]) -> str:
     """The letter(s) a size is written with in the text: ``n``, ``m`` or ``m·n``."""
     return "·".join(sorted(size_names))
+
+
+# --- numbers in sentences about the course experiments ---------------------------------
+
+FLOAT64_EPS = 2.0**-52  # float64's machine epsilon
+
+
+def format_number(x: float) -> str:
+    """Three significant digits, a proper minus, powers of ten for the very large or small:
+    ``-0.6789`` → ``"−0.679"``; ``123456`` → ``"1.23·10⁵"``."""
+    if x != 0 and not 1e-3 <= abs(x) < 1e5:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        text = f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    else:
+        text = f"{x:.3g}"
+    return text.replace("-", "−")
+
+
+def format_vector(values) -> str:
+    """``[1, -2.5]`` → ``"(1, −2.5)"``."""
+    return "(" + ", ".join(format_number(v) for v in values) + ")"
+
+
+def format_linear(w, b: float, names) -> str:
+    """``w·x + b`` written out: ``−0.68·sepal length + 1.82·petal length − 0.4``."""
+    text = f"{format_number(w[0])}·{names[0]}"
+    for value, name in ((w[1], names[1]), (b, None)):
+        sign = "−" if value < 0 else "+"
+        term = format_number(abs(value)) + (f"·{name}" if name else "")
+        text += f" {sign} {term}"
+    return text
+
+
+def format_eps(x: float) -> str:
+    """A relative difference in units of float64's machine epsilon: ``"3.5 ε"``."""
+    return "0" if x == 0 else f"{x / FLOAT64_EPS:.2g} ε"

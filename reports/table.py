@@ -3,27 +3,19 @@
 Throughput comes from the cost model the benchmark recorded with each case (FLOPs and
 compulsory bytes of one call) and the median time; the bandwidth share divides by the
 read bandwidth measured on the same machine at the same thread count (or the closest one
-measured). Stability flags follow pyperf's advice: don't print a number with more
-confidence than its measurement supports.
+measured). Stability flags are ``reports.rules.flags``, the report's one flag rule.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
+from reports import rules
 from reports.load import Run
 from reports.style import backend_rank, dtype_rank, op_rank
-
-# A number is flagged when ...
-SPREAD_LIMIT = 0.10  # ... its IQR exceeds 10% of the median (robust to rare outliers);
-TIMER_FACTOR = 1000  # ... one timed round lasts less than 1000 timer ticks;
-MIN_ROUNDS = 5  # ... or it rests on fewer than 5 rounds.
-
-FLAG_SPREAD = "spread"
-FLAG_TIMER = "timer resolution"
-FLAG_ROUNDS = "few rounds"
 
 COLUMNS = [
     "op",
@@ -87,15 +79,17 @@ def _report_order(column: pd.Series) -> pd.Series:
 
 
 def _flags(table: pd.DataFrame) -> pd.Series:
-    spread = table["iqr_rel"] > SPREAD_LIMIT
     round_time = table["median_s"] * table["iterations"].astype("float64")
-    timer = round_time < TIMER_FACTOR * table["timer_resolution_s"]
-    rounds = (table["rounds"] < MIN_ROUNDS).fillna(False).astype(bool)
     flags = [
-        "; ".join(
-            name for name, raised in ((FLAG_SPREAD, s), (FLAG_TIMER, t), (FLAG_ROUNDS, r)) if raised
+        "; ".join(rules.flags(spread, round_s, resolution, rounds)) if status == "ok" else ""
+        for status, spread, round_s, resolution, rounds in zip(
+            table["status"],
+            table["iqr_rel"],
+            round_time,
+            table["timer_resolution_s"],
+            table["rounds"],
+            strict=True,
         )
-        for s, t, r in zip(spread, timer, rounds, strict=True)
     ]
     return pd.Series(flags, index=table.index, dtype="object")
 
@@ -122,3 +116,34 @@ def thread_counts(table: pd.DataFrame) -> dict[str, frozenset[int]]:
         backend: frozenset(int(t) for t in group["threads"])
         for backend, group in measured(table).groupby("backend")
     }
+
+
+# --- jit.csv -------------------------------------------------------------------------
+
+# A break-even count from a difference within the noise would be a number without
+# meaning: the CSV says so instead (the page uses the same words).
+NEVER_LEVEL = "never (level within noise)"
+_CALL_COLUMNS = [
+    "calls_vs_numpy_cold",
+    "calls_vs_numpy_warm",
+    "calls_vs_python_cold",
+    "calls_vs_python_warm",
+]
+
+
+def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
+    """The JIT costs for ``jit.csv``: break-even counts as integers, "never", or
+    "never (level within noise)" when NumPy and the compiled loop are level."""
+    table = costs.copy()
+    for column in _CALL_COLUMNS:
+        level = costs["numpy_level"] if "numpy" in column else pd.Series(False, costs.index)
+        table[column] = [_calls_text(v, flat) for v, flat in zip(costs[column], level, strict=True)]
+    return table
+
+
+def _calls_text(calls: float, level: bool) -> str:
+    if math.isnan(calls):
+        return ""
+    if level:
+        return NEVER_LEVEL
+    return "never" if math.isinf(calls) else str(int(calls))

@@ -25,12 +25,13 @@ import pandas as pd
 import pytest
 
 from bench import records
-from reports import analysis, atomic, build, compare, load
+from reports import analysis, atomic, build, course, load, rules
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
+from reports.leads import describe_lead
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
-from reports.markdown import describe_lead, render_report
+from reports.page import render_report
 from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,7 +302,7 @@ EXPECTED_FIGURES = {
     "headline",
     "summary",
     "jit",
-    *(f"{kind}-{op}" for kind in ("time", "speedup", "roofline") for op in SIZES),
+    *(f"{kind}-{op}" for kind in ("time", "speedup", "memory-throughput") for op in SIZES),
 }
 
 
@@ -443,6 +444,24 @@ def test_readings_change_when_the_data_does(tmp_path):
     assert "Why the loop wins here" in readme
     row = next(line for line in readme.splitlines() if line.startswith("| `dot` (float64) |"))
     assert row.split(" | ")[1] == "slower at every size (n = 10 to 10⁶)"  # NumPy against the loop
+
+
+def test_headline_calls_a_gap_under_the_floor_level_and_explains_nothing(tmp_path):
+    def numpy_almost_the_loop(op, backend, threads, sizes):
+        if backend == "numpy":  # 3% faster than the loop: inside the 5% floor
+            return model_time(op, "python", 1, sizes) / 1.03
+        return model_time(op, backend, threads, sizes)
+
+    data = make_result(model=numpy_almost_the_loop, ops=["dot"])
+    run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
+    table = tidy_table(run)
+    readme = render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+    opening = _section(readme, "## The slides' example on this machine")
+    assert "NumPy and the loop are level (1.03×).**" in opening
+    assert "faster than the loop" not in opening.split("**")[1]  # the bold sentence
+    assert "Why" not in opening  # neither side's win is explained
+    assert "At n = 10⁶, NumPy and the Python loop are level (1.03×)" in readme  # op by op
+    assert "the loop wins" not in readme
 
 
 def test_crossovers_are_reported(built):
@@ -803,9 +822,10 @@ def with_course(data: dict, course) -> dict:
 def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()
-    course = {"experiments": 3}
+    section = {"experiments": 3}
     write(
-        results / "vm-20260101-000000.json", with_course(make_result(ops=["logistic_cost"]), course)
+        results / "vm-20260101-000000.json",
+        with_course(make_result(ops=["logistic_cost"]), section),
     )
     calls = {}
 
@@ -814,16 +834,14 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
         (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
 
-    fake = types.ModuleType("reports.course")
-    fake.check = lambda section: {"checked": section}
-    fake.render = render
-    monkeypatch.setitem(sys.modules, "reports.course", fake)
+    monkeypatch.setattr(course, "check", lambda section: {"checked": section})
+    monkeypatch.setattr(course, "render", render)
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
 
     out = tmp_path / "out"
     assert main(["--results", str(results), "--out", str(out)]) == 0
 
-    assert calls["render"] == ({"checked": course}, "figures/")
+    assert calls["render"] == ({"checked": section}, "figures/")
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "![iris](figures/course-iris.png) from the file" in readme
     assert (out / "figures" / "course-iris.png").read_bytes().startswith(PNG_SIGNATURE)
@@ -840,9 +858,7 @@ def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
     def check(section):
         raise ValueError("results.experiments is missing or not an object")
 
-    fake = types.ModuleType("reports.course")
-    fake.check = check
-    monkeypatch.setitem(sys.modules, "reports.course", fake)
+    monkeypatch.setattr(course, "check", check)
     assert main(["--results", str(results), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err == (
@@ -887,8 +903,8 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
     verdicts = table.groupby("backend")["verdict"].agg(set)
     assert verdicts["numba"] == {"faster", "only in old run"}
     assert verdicts["python"] == {"slower"}
-    assert verdicts["numpy"] == {"within noise"}
-    assert verdicts["numba_parallel"] == {"within noise"}
+    assert verdicts["numpy"] == {"level"}
+    assert verdicts["numba_parallel"] == {"level"}
     numba = table[(table["backend"] == "numba") & (table["verdict"] == "faster")]
     assert numba["ratio"].to_numpy() == pytest.approx(0.5)
     assert_valid_image(folder / "compare.png")
@@ -901,15 +917,97 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
 @pytest.mark.parametrize(
     ("ratio", "low", "high", "expected"),
     [
-        (0.5, 0.45, 0.55, compare.FASTER),
-        (2.0, 1.8, 2.2, compare.SLOWER),
-        (0.9, 0.8, 1.02, compare.LEVEL),  # the spread reaches 1
-        (1.03, 1.01, 1.05, compare.LEVEL),  # outside the spread, but under the floor
-        (0.94, 0.93, 0.95, compare.FASTER),
+        (0.5, 0.45, 0.55, rules.FASTER),
+        (2.0, 1.8, 2.2, rules.SLOWER),
+        (0.9, 0.8, 1.02, rules.LEVEL),  # the spread reaches 1
+        (1.03, 1.01, 1.05, rules.LEVEL),  # outside the spread, but under the floor
+        (0.94, 0.93, 0.95, rules.FASTER),
     ],
 )
-def test_within_noise_rule(ratio, low, high, expected):
-    assert compare.verdict(ratio, low, high) == expected
+def test_run_comparison_is_the_one_rule_with_the_old_run_as_reference(ratio, low, high, expected):
+    # the old run a steady 1 s; the new run's quartiles are the time ratio new ÷ old
+    comparison = rules.Comparison.of((1.0, 1.0, 1.0), (low, ratio, high))
+    assert comparison.speedup == pytest.approx(1 / ratio)
+    assert comparison.verdict == expected
+
+
+@pytest.mark.parametrize(
+    ("speedup", "low", "high", "expected"),
+    [
+        (2.0, 1.5, 2.5, rules.FASTER),
+        (0.5, 0.4, 0.6, rules.SLOWER),
+        (1.5, 0.99, 2.0, rules.LEVEL),  # the band reaches 1
+        (1.04, 1.01, 1.07, rules.LEVEL),  # the band excludes 1, the change is under 5%
+        (1.05, 1.01, 1.07, rules.FASTER),  # exactly at the floor
+        (1 / 1.05, 0.93, 0.99, rules.SLOWER),  # the floor is the same ratio the other way
+        (0.96, 0.93, 0.99, rules.LEVEL),  # 4% slower: under the floor
+    ],
+)
+def test_verdict_needs_the_band_and_the_floor(speedup, low, high, expected):
+    assert rules.verdict(speedup, low, high) == expected
+    assert rules.Comparison(speedup, low, high).verdict == expected
+
+
+def test_comparison_band_comes_from_both_quartiles_and_swaps_symmetrically():
+    comparison = rules.Comparison.of((9.0, 10.0, 12.0), (4.0, 5.0, 6.0))
+    assert comparison.speedup == 2.0
+    assert comparison.low == 9.0 / 6.0
+    assert comparison.high == 12.0 / 4.0
+    assert comparison.verdict == rules.FASTER
+    swapped = rules.Comparison.of((4.0, 5.0, 6.0), (9.0, 10.0, 12.0))
+    assert swapped == comparison.reversed()
+    assert swapped.verdict == rules.SLOWER
+    # the floor is symmetric in ratio: swapping reference and contender flips the verdict
+    for speedup in (1.04, 1.05, 1.06, 1 / 1.05, 1.3):
+        there = rules.Comparison(speedup, speedup * 0.99, speedup * 1.01)
+        back = {rules.FASTER: rules.SLOWER, rules.SLOWER: rules.FASTER, rules.LEVEL: rules.LEVEL}
+        assert there.reversed().verdict == back[there.verdict]
+
+
+def test_clear_lead_needs_a_decided_verdict():
+    assert rules.Comparison(1.3, 1.2, 1.4).clear_lead == rules.FASTER
+    assert rules.Comparison(1.29, 1.2, 1.4).clear_lead == ""  # decided, but not clear
+    assert rules.Comparison(2.0, 0.9, 4.0).clear_lead == ""  # large, but within the spread
+    assert rules.Comparison(1 / 1.3, 0.7, 0.8).clear_lead == rules.SLOWER
+
+
+def test_one_shot_timings_are_level_within_the_trusted_spread():
+    assert rules.Comparison.one_shot(1.0, 0.95).verdict == rules.LEVEL  # 5% apart
+    assert rules.Comparison.one_shot(1.0, 1.09).verdict == rules.LEVEL
+    assert rules.Comparison.one_shot(1.0, 0.85).verdict == rules.FASTER  # 15% apart
+    assert rules.Comparison.one_shot(1.0, 1.15).verdict == rules.SLOWER
+
+
+def test_quartiles_are_pytest_benchmarks():
+    from pytest_benchmark.stats import Stats
+
+    rng = np.random.default_rng(8)
+    for rounds in (1, 2, 3, 4, 5, 6, 7, 8, 15, 16):
+        times = list(rng.lognormal(-9, 0.3, size=rounds))
+        stats = Stats()
+        for seconds in times:
+            stats.update(seconds)
+        quartiles = rules.Quartiles.of(times)
+        assert (quartiles.q1, quartiles.median, quartiles.q3) == (
+            stats.q1,
+            stats.median,
+            stats.q3,
+        )
+        assert quartiles.rounds == rounds
+    with pytest.raises(ValueError, match="no timed rounds"):
+        rules.Quartiles.of([])
+
+
+def test_flag_rule_raises_each_flag_on_its_own():
+    assert rules.flags(0.10, 1e-3, 1e-9, 5) == []  # at every limit: trusted
+    assert rules.flags(0.11, 1e-3, 1e-9, 5) == [rules.FLAG_SPREAD]
+    assert rules.flags(0.0, 0.99e-6, 1e-9, 5) == [rules.FLAG_TIMER]
+    assert rules.flags(0.0, 1e-3, 1e-9, 4) == [rules.FLAG_ROUNDS]
+    assert rules.flags(0.2, 1e-7, 1e-9, 1) == [
+        rules.FLAG_SPREAD,
+        rules.FLAG_TIMER,
+        rules.FLAG_ROUNDS,
+    ]
 
 
 # --- the arithmetic behind the readings -------------------------------------------------
@@ -1010,6 +1108,44 @@ def test_flag_rule_is_described_as_applied(built):
     assert "interquartile range is over 10% of its median" in trust
     assert "shorter than 1000 ticks of the timer" in trust
     assert "fewer than 5 rounds" in trust
+
+
+def test_comparison_rule_is_stated_once_as_applied(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    method = _section(readme, "## How these numbers were made")
+    assert rules.comparison_rule() in method
+    assert "at least 1.05×" in method
+    assert "at most 1/1.05× (0.952×)" in method
+    assert readme.count(rules.comparison_rule()) == 1  # other sections link to it
+    crossovers = _section(readme, "## Where the lead changes hands")
+    assert (
+        "by the rule of [How these numbers were made](#how-these-numbers-were-made)" in crossovers
+    )
+    assert "within the measured spread" not in readme  # the old, looser wording
+
+
+def test_templates_keep_markdown_blocks_and_join_wrapped_sentences():
+    from reports.templating import reflow
+
+    text = (
+        "A sentence wrapped\n  over two lines.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- an item\n  continued\n- another\n\n![alt](f.png)\n<sub>[SVG](f.svg)</sub>\n\n"
+        "> [!WARNING]\n> one\n>\n> two\n\n\n\n## Title"
+    )
+    assert reflow(text) == (
+        "A sentence wrapped over two lines.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- an item continued\n- another\n\n![alt](f.png)\n<sub>[SVG](f.svg)</sub>\n\n"
+        "> [!WARNING]\n> one\n>\n> two\n\n## Title"
+    )
+
+
+def test_a_missing_finding_fails_instead_of_printing_nothing():
+    import jinja2
+
+    from reports import templating
+
+    with pytest.raises(jinja2.UndefinedError, match="example"):
+        templating.render("jit.md.j2", measured=True, figure="")
 
 
 def test_per_element_cost_names_the_size_it_comes_from(built):

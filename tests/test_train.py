@@ -510,6 +510,35 @@ def test_report_renders_every_figure(course_run, course_results, tmp_path):
     assert "**no**" not in markdown  # every experiment's backends agree
 
 
+def test_course_times_are_judged_by_the_benchmarks_rules(course_run, course_results, tmp_path):
+    from reports import course, rules, style
+    from reports.course import findings
+
+    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    results = course_results
+    judged_file = json.loads(json.dumps(results))
+    runs = judged_file["experiments"]["perceptron"]["runs"]
+    # NumPy: an IQR of 40% of the median; Numba: steady, 3.5× faster than the loop's 3.5 ms
+    runs["numpy"]["time"]["times_s"] = [1e-3 * f for f in (0.7, 0.8, 1.0, 1.2, 1.3) * 3]
+    runs["numba"]["time"]["times_s"] = [1e-3] * 15
+    runs["python"]["time"]["times_s"] = [3.5e-3] * 15
+    judged = findings.timings(judged_file)["perceptron"]
+    assert judged["numpy"].quartiles.median == pytest.approx(1e-3)
+    assert judged["numpy"].flags == (rules.FLAG_SPREAD,)
+    assert judged["numba"].flags == ()
+    assert judged["python"].against_reference is None
+    assert judged["numba"].against_reference.speedup == pytest.approx(3.5)
+    assert judged["numba"].against_reference.verdict == rules.FASTER
+
+    markdown = course.render(judged_file, tmp_path / "figures", "figures/")
+    row = next(line for line in markdown.splitlines() if line.startswith("| Perceptron"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1:4] == ["3.5 ms", "1 ms† (3.5×†)", "1 ms (3.5×)"]
+    assert rules.MARK + " rests on a flagged measurement" in markdown
+    assert "- Perceptron, η = 0.1, NumPy: IQR 40% of the median\n" in markdown
+    assert "‡" not in markdown  # one mark, not a second one for the timer
+
+
 @pytest.mark.parametrize(
     ("section", "message"),
     [

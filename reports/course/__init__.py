@@ -1,0 +1,90 @@
+"""The report's "Course experiments" section, from a result file's ``vectorbench_course``.
+
+``check(section)`` checks it (``validate``); ``render(results, figures_dir,
+link_prefix)`` draws its figures (``figures``) and returns the Markdown section, worded by
+``templates/course.md.j2`` over the findings (``findings``) and tables (``tables``). Only
+the result file is read: nothing is trained again, and neither the kernels nor the
+benchmark code is imported, so a file from another machine or an older version renders
+the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from reports.course import findings
+from reports.course.figures import draw_figures
+from reports.course.tables import agreement_table, flagged_timings, times_table
+from reports.course.validate import SCHEMA, check
+from reports.formatting import format_linear
+from reports.templating import render as render_template
+
+__all__ = ["SCHEMA", "check", "render"]
+
+
+def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
+    """Draw the figures into ``figures_dir`` and return the Markdown section, whose
+    images are linked as ``link_prefix + file name``."""
+    drawn = draw_figures(results, Path(figures_dir))
+
+    def figure(name: str) -> str:
+        return (
+            f"![{drawn[name]}]({link_prefix}{name}.png)\n"
+            f"<sub>[SVG for slides]({link_prefix}{name}.svg)</sub>"
+        )
+
+    judged = findings.timings(results)
+    return (
+        render_template(
+            "course.md.j2",
+            figure=figure,
+            linear=format_linear,
+            flowers_wrong=_flowers_wrong,
+            **_context(results),
+            perceptron=findings.perceptron_findings(results),
+            adaline_raw=findings.adaline_raw_findings(results),
+            adaline_standardized=findings.adaline_standardized_findings(results),
+            gradient_descent=findings.gradient_descent_findings(results),
+            logistic=findings.logistic_findings(results),
+            times=findings.times_findings(results, judged),
+            times_table=times_table(results, judged),
+            flagged=flagged_timings(results, judged),
+            agreement_table=agreement_table(results),
+        )
+        + "\n"
+    )
+
+
+def _context(results: dict) -> dict:
+    """The run's conditions, for the section's introduction."""
+    machine = results["machine"]
+    cpu = machine.get("cpu") or {}
+    threads = machine.get("threads") or {}
+    git = results.get("git") or {}
+    return {
+        "backends": results["backends"],
+        "raw": results["datasets"][results["experiments"]["perceptron"]["dataset"]],
+        "machine": {
+            "name": machine["name"],
+            "cpu": cpu.get("brand", "unknown CPU"),
+            "cores": threads.get("all_cores", "?"),
+            "numba_threads": threads.get("numba_threads", "?"),
+        },
+        "created": datetime.fromisoformat(results["created"]).strftime("%Y-%m-%d %H:%M %Z"),
+        "quick": bool(results.get("quick")),
+        "commit": (git.get("commit") or "")[:10],
+        "dirty": bool(git.get("dirty")),
+        "versions": ", ".join(
+            f"{name} {version}"
+            for name, version in results["versions"].items()
+            if name in ("python", "numpy", "numba")
+        ),
+        "repeats": results["timer"]["repeats"],
+    }
+
+
+def _flowers_wrong(count: int) -> str:
+    if count == 0:
+        return "every flower is on the right side of the boundary"
+    return f"{count} flower{'s are' if count > 1 else ' is'} still on the wrong side"

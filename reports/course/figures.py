@@ -1,0 +1,260 @@
+"""The course section's figures: histories per epoch, decision regions, times to train.
+
+Drawn and saved with the report's figure kit (``reports.figkit``): the same style,
+colours, labels and PNG + SVG files as the benchmark figures.
+
+Decision regions: the slides draw them with mlxtend's ``plot_decision_regions``. Here
+``plot_decision_regions`` below does the same in about thirty lines of matplotlib,
+because mlxtend would add scikit-learn, SciPy, pandas and joblib to the report's
+dependencies for one contour plot, and its function wants a fitted classifier with a
+``predict`` method, which a results file does not hold. Every model of the course is
+linear, so its regions are just the sign of x·w + b on a grid, computed from the
+weights stored in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from reports.course.experiments import TICK_LABELS, TITLES
+from reports.course.findings import Timing, arrays, history, timings
+from reports.figkit import GRID, backend_line, new_figure, save, styled
+
+CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
+CLASS_MARKERS = ("o", "^")
+BACKEND_MARKERS = ("o", "s", "^", "x", "v", "D")
+
+
+def _axis_label(results: dict, dataset: str, feature: int) -> str:
+    data = results["datasets"][dataset]
+    name = data["feature_names"][feature]
+    if data["standardized"]:
+        return f"{name} [standardized]"
+    return f"{name} [{data['unit']}]" if data.get("unit") else name
+
+
+def _backend_style(index: int) -> dict:
+    """Later backends drawn thinner and smaller on top, so that where all the curves
+    coincide (they should) every one of them still shows."""
+    return {
+        "linewidth": max(3.2 - 0.7 * index, 0.8),
+        "markersize": max(9.0 - 1.8 * index, 3.0),
+        "marker": BACKEND_MARKERS[index % len(BACKEND_MARKERS)],
+    }
+
+
+def plot_history(ax, results: dict, name: str, ylabel: str, *, log: bool = False) -> None:
+    """One experiment's history per epoch (or iteration), every backend in its colour."""
+    experiment = results["experiments"][name]
+    for index, backend in enumerate(results["backends"]):
+        values = history(experiment["runs"][backend])
+        steps = np.arange(1, len(values) + 1)
+        style = _backend_style(index)
+        if len(values) > 30:  # markers would merge into a band
+            style["marker"] = None
+        ax.plot(steps, values, **backend_line(backend), **style)
+    parameters = experiment["parameters"]
+    ax.set_xlabel("iteration" if "iterations" in parameters else "epoch")
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(f"{TITLES[name]}, η = {parameters['eta']:g}")
+    ax.grid(True, **GRID)
+    ax.legend(fontsize="small")
+
+
+def plot_decision_regions(ax, results: dict, name: str, *, resolution: int = 300) -> None:
+    """The plane shaded by the class that x·w + b predicts (≥ 0: the second class),
+    with the reference backend's weights; every backend's boundary x·w + b = 0 as a line
+    in its colour; and the samples, one marker per species.
+
+    A small stand-in for mlxtend's ``plot_decision_regions``: the models are linear, so
+    the prediction on the grid needs only w and b from the results file.
+    """
+    experiment = results["experiments"][name]
+    X, y = arrays(results, experiment["dataset"])
+    classes = results["datasets"][experiment["dataset"]]["classes"]
+    (low_name, low), (high_name, high) = sorted(classes.items(), key=lambda item: item[1])
+    margin = 1.0  # the slides' margin, in the features' units
+    g1, g2 = np.meshgrid(
+        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution),
+        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution),
+    )
+
+    def net_input(run: dict) -> np.ndarray:
+        return g1 * run["w"][0] + g2 * run["w"][1] + run["b"]
+
+    backends = results["backends"]
+    regions = np.where(net_input(experiment["runs"][backends[0]]) >= 0, 1.0, 0.0)
+    ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
+    handles = []
+    for index, backend in enumerate(backends):
+        z = net_input(experiment["runs"][backend])
+        if z.min() < 0 < z.max():  # the boundary crosses the plotted area
+            width = _backend_style(index)["linewidth"]
+            line = backend_line(backend)
+            ax.contour(g1, g2, z, levels=[0.0], colors=[line["color"]], linewidths=width)
+            handles.append(Line2D([], [], linewidth=width, **line))
+    for (species, value), face, marker in zip(
+        ((low_name, low), (high_name, high)), CLASS_COLOURS, CLASS_MARKERS, strict=True
+    ):
+        rows = y == value
+        handles.append(
+            ax.scatter(
+                X[rows, 0],
+                X[rows, 1],
+                c=face,
+                marker=marker,
+                edgecolors="black",
+                linewidths=0.6,
+                label=f"{species} ({value:+g})" if low < 0 else f"{species} ({value:g})",
+            )
+        )
+    ax.set_xlim(g1[0, 0], g1[0, -1])
+    ax.set_ylim(g2[0, 0], g2[-1, 0])
+    ax.set_xlabel(_axis_label(results, experiment["dataset"], 0))
+    ax.set_ylabel(_axis_label(results, experiment["dataset"], 1))
+    ax.set_title(f"{TITLES[name]}: decision regions")
+    ax.legend(handles=handles, fontsize="small", loc="upper left")
+
+
+def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) -> None:
+    """Median time to train per experiment and backend; whiskers over the interquartile
+    range, as the benchmark figures band it."""
+    names = list(TITLES)
+    backends = results["backends"]
+    width = 0.8 / len(backends)
+    for index, backend in enumerate(backends):
+        quartiles = [judged[name][backend].quartiles for name in names]
+        median = np.array([q.median for q in quartiles]) * 1e3
+        low = median - np.array([q.q1 for q in quartiles]) * 1e3
+        high = np.array([q.q3 for q in quartiles]) * 1e3 - median
+        ax.bar(
+            np.arange(len(names)) + (index - (len(backends) - 1) / 2) * width,
+            median,
+            width,
+            yerr=[low, high],
+            error_kw={"elinewidth": 0.8, "capsize": 2},
+            **backend_line(backend),
+        )
+    ax.set_yscale("log")
+    ax.set_xticks(np.arange(len(names)))
+    ax.set_xticklabels([_tick_label(results, n) for n in names], fontsize="small")
+    ax.set_ylabel("time to train [ms]")
+    repeats = results["timer"]["repeats"]
+    ax.set_title(f"Time to train (median and interquartile range of {repeats} runs)")
+    ax.grid(True, axis="y", **GRID)
+    ax.legend(fontsize="small")
+
+
+def _tick_label(results: dict, name: str) -> str:
+    return f"{TICK_LABELS[name]}\nη = {results['experiments'][name]['parameters']['eta']:g}"
+
+
+# --- the figures -------------------------------------------------------------------------
+
+
+def _figure_perceptron(fig: Figure, results: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, "perceptron", "misclassifications")
+    left.yaxis.get_major_locator().set_params(integer=True)
+    plot_decision_regions(right, results, "perceptron")
+
+
+def _figure_adaline_raw(fig: Figure, results: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(
+        left, results, "adaline_raw_large_eta", "½ · sum of squared errors (log scale)", log=True
+    )
+    plot_history(right, results, "adaline_raw_small_eta", "½ · sum of squared errors")
+
+
+def _figure_adaline_standardized(fig: Figure, results: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, "adaline_standardized", "½ · sum of squared errors")
+    plot_decision_regions(right, results, "adaline_standardized")
+
+
+def _figure_gradient_descent(fig: Figure, results: dict) -> None:
+    axes = fig.subplots(1, 3, sharey=True)
+    names = ("adaline_sgd", "adaline_minibatch", "adaline_standardized")
+    for ax, name in zip(axes, names, strict=True):
+        plot_history(ax, results, name, "½ · sum of squared errors")
+        if name == "adaline_minibatch":
+            batch = results["experiments"][name]["parameters"]["batch_size"]
+            ax.set_title(f"{ax.get_title()}, batch {batch}")
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+
+
+def _figure_logistic(fig: Figure, results: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, "logistic_regression", "mean cross-entropy")
+    plot_decision_regions(right, results, "logistic_regression")
+
+
+def _figure_times(fig: Figure, results: dict) -> None:
+    plot_train_times(fig.subplots(), results, timings(results))
+
+
+# The section's figures: file name, drawing, size in inches, alternative text.
+FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], str], ...] = (
+    (
+        "course-perceptron",
+        _figure_perceptron,
+        (11.0, 4.2),
+        "Perceptron on Iris: misclassifications per epoch, and its decision regions",
+    ),
+    (
+        "course-adaline-raw",
+        _figure_adaline_raw,
+        (11.0, 4.2),
+        "Adaline on raw Iris features: cost per epoch for two learning rates",
+    ),
+    (
+        "course-adaline-standardized",
+        _figure_adaline_standardized,
+        (11.0, 4.2),
+        "Adaline on standardized Iris features: cost per epoch and decision regions",
+    ),
+    (
+        "course-gradient-descent",
+        _figure_gradient_descent,
+        (13.0, 4.2),
+        "Adaline by stochastic, mini-batch and batch gradient descent: cost per epoch",
+    ),
+    (
+        "course-logistic-regression",
+        _figure_logistic,
+        (11.0, 4.2),
+        "Logistic regression on Iris: cost per iteration and decision regions",
+    ),
+    (
+        "course-train-times",
+        _figure_times,
+        (11.0, 5.0),
+        "Median time to train each experiment on each backend",
+    ),
+)
+
+
+@styled
+def _draw(draw: Callable[[Figure, dict], None], results: dict, size: tuple[float, float]):
+    figure = new_figure(*size)
+    draw(figure, results)
+    return figure
+
+
+def draw_figures(results: dict, figures_dir: Path) -> dict[str, str]:
+    """Draw every figure of the section into ``figures_dir`` (PNG and SVG); returns each
+    figure's file name (without extension) → its alternative text."""
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        save(_draw(draw, results, size), figures_dir, name): alt
+        for name, draw, size, alt in FIGURES
+    }

@@ -1,0 +1,221 @@
+"""What the course results say, as data: the numbers each reading and table is built on.
+
+Each ``*_findings`` function returns the facts one part of the section states (numbers,
+and the decisions that choose its wording); the templates word them. Training times are
+judged like the benchmarks': quartiles of every timed repeat, the one flag rule, and the
+one comparison (``reports.rules``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from reports.course.experiments import PER_SAMPLE, TITLES
+from reports.rules import SLOWER, Comparison, Quartiles, flags
+
+# --- the data ----------------------------------------------------------------------------
+
+
+def arrays(results: dict, dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    data = results["datasets"][dataset]
+    return np.array(data["X"], dtype=np.float64), np.array(data["y"], dtype=np.float64)
+
+
+def history(run: dict) -> np.ndarray:
+    return np.array(run["history"], dtype=np.float64)
+
+
+def hessian_eigenvalues(X: np.ndarray) -> np.ndarray:
+    """Eigenvalues of [X 1]ᵀ[X 1], the curvature of Adaline's summed squared error: batch
+    gradient descent on it converges only for η < 2/λ_max."""
+    X1 = np.column_stack([X, np.ones(len(X))])
+    return np.linalg.eigvalsh(X1.T @ X1)
+
+
+def misclassified(results: dict, experiment: dict, run: dict) -> int:
+    X, y = arrays(results, experiment["dataset"])
+    labels = sorted(results["datasets"][experiment["dataset"]]["classes"].values())
+    predicted = np.where(X @ np.array(run["w"]) + run["b"] >= 0, labels[1], labels[0])
+    return int(np.sum(predicted != y))
+
+
+def _reference_run(results: dict, name: str) -> tuple[dict, dict]:
+    experiment = results["experiments"][name]
+    return experiment, experiment["runs"][results["backends"][0]]
+
+
+# --- the readings ------------------------------------------------------------------------
+
+
+def perceptron_findings(results: dict) -> dict:
+    experiment, run = _reference_run(results, "perceptron")
+    errors = [int(h) for h in run["history"]]
+    converged = bool(errors) and errors[-1] == 0
+    last_mistake = max((i for i, h in enumerate(errors) if h > 0), default=-1) + 1
+    dataset = results["datasets"][experiment["dataset"]]
+    return {
+        "m": len(dataset["y"]),
+        "eta": experiment["parameters"]["eta"],
+        "errors": errors,
+        "converged": converged,
+        "clean_from_epoch": last_mistake + 1,
+        "w": run["w"],
+        "b": run["b"],
+        "feature_names": dataset["feature_names"],
+        "backends_agree": experiment["agreement"]["within_tolerance"],
+    }
+
+
+def adaline_raw_findings(results: dict) -> dict:
+    large, large_run = _reference_run(results, "adaline_raw_large_eta")
+    small, small_run = _reference_run(results, "adaline_raw_small_eta")
+    X, _ = arrays(results, large["dataset"])
+    eigenvalues = hessian_eigenvalues(X)
+    cost_large, cost_small = history(large_run), history(small_run)
+    return {
+        "m": len(X),
+        "x_min": float(X.min()),
+        "x_max": float(X.max()),
+        "limit": 2 / eigenvalues[-1],
+        "eta_large": large["parameters"]["eta"],
+        "eta_small": small["parameters"]["eta"],
+        "cost_large": list(cost_large),
+        "cost_small": list(cost_small),
+        "diverges": bool(np.all(np.diff(cost_large) > 0)),
+        "steepness": eigenvalues[-1] / eigenvalues[0],
+    }
+
+
+def adaline_standardized_findings(results: dict) -> dict:
+    experiment, run = _reference_run(results, "adaline_standardized")
+    cost = history(run)
+    raw, _ = arrays(results, results["experiments"]["adaline_raw_large_eta"]["dataset"])
+    scaled, _ = arrays(results, experiment["dataset"])
+    raw_eigen, eigen = hessian_eigenvalues(raw), hessian_eigenvalues(scaled)
+    eta = experiment["parameters"]["eta"]
+    limit = 2 / eigen[-1]
+    return {
+        "raw_steepness": raw_eigen[-1] / raw_eigen[0],
+        "steepness": eigen[-1] / eigen[0],
+        "limit": limit,
+        "eta": eta,
+        "converges": bool(eta < limit and cost[-1] < cost[0]),
+        "cost": list(cost),
+        "wrong": misclassified(results, experiment, run),
+    }
+
+
+def gradient_descent_findings(results: dict) -> dict:
+    backend = results["backends"][0]
+    experiments = results["experiments"]
+    sgd, mini, batch = (
+        experiments["adaline_sgd"],
+        experiments["adaline_minibatch"],
+        experiments["adaline_standardized"],
+    )
+    m = len(results["datasets"][batch["dataset"]]["y"])
+    size = mini["parameters"]["batch_size"]
+    costs = {
+        name: history(experiment["runs"][backend])
+        for name, experiment in (("stochastic", sgd), ("mini-batch", mini), ("batch", batch))
+    }
+    return {
+        "m": m,
+        "eta": batch["parameters"]["eta"],
+        "batch_size": size,
+        "minibatch_updates": math.ceil(m / size),
+        "first": {name: cost[0] for name, cost in costs.items()},
+        "last": {name: cost[-1] for name, cost in costs.items()},
+        "epochs": len(costs["batch"]),
+        "shuffle_seed": sgd["parameters"].get("shuffle_seed"),
+    }
+
+
+def logistic_findings(results: dict) -> dict:
+    experiment, run = _reference_run(results, "logistic_regression")
+    cost = history(run)
+    return {
+        "cost": list(cost),
+        "eta": experiment["parameters"]["eta"],
+        "wrong": misclassified(results, experiment, run),
+    }
+
+
+# --- the times to train ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One experiment trained on one backend: the quartiles of its timed repeats, the
+    flags the report's one rule raises on them, and the comparison with the reference
+    backend (``None`` for the reference itself)."""
+
+    quartiles: Quartiles
+    flags: tuple[str, ...]
+    against_reference: Comparison | None
+
+    @property
+    def median_s(self) -> float:
+        return self.quartiles.median
+
+
+def timings(results: dict) -> dict[str, dict[str, Timing]]:
+    """Per experiment and backend, judged like a benchmark: one training run is one
+    round, the timer is the course's."""
+    backends = results["backends"]
+    resolution = results["timer"].get("resolution_s") or 0.0
+    judged: dict[str, dict[str, Timing]] = {}
+    for name in TITLES:
+        runs = results["experiments"][name]["runs"]
+        quartiles = {b: Quartiles.of(runs[b]["time"]["times_s"]) for b in backends}
+        reference = quartiles[backends[0]]
+        judged[name] = {
+            backend: Timing(
+                quartiles=q,
+                flags=tuple(flags(q.iqr_rel, q.median, resolution, q.rounds)),
+                against_reference=None
+                if backend == backends[0]
+                else Comparison.of(
+                    (reference.q1, reference.median, reference.q3), (q.q1, q.median, q.q3)
+                ),
+            )
+            for backend, q in quartiles.items()
+        }
+    return judged
+
+
+def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
+    """What the reading of the timing table states."""
+    backends = results["backends"]
+    reference = backends[0]
+    m, n = arrays(results, results["experiments"]["perceptron"]["dataset"])[0].shape
+    numpy_slower = []
+    if "numpy" in backends and reference != "numpy":
+        numpy_slower = [
+            text
+            for name, text in PER_SAMPLE.items()
+            if judged[name]["numpy"].against_reference.verdict == SLOWER
+        ]
+    compiled = [b for b in ("numba", "numba_parallel") if b in backends]
+    fastest = {
+        name: min(backends, key=lambda backend: judged[name][backend].median_s) for name in TITLES
+    }
+    gains = []
+    if {"numba", "numba_parallel"} <= set(backends):
+        gains = [
+            judged[name]["numba"].median_s / judged[name]["numba_parallel"].median_s
+            for name in TITLES
+        ]
+    return {
+        "m": m,
+        "n": n,
+        "reference": reference,
+        "numpy_slower": numpy_slower,
+        "has_numba": "numba" in backends,
+        "compiled_fastest": sum(fastest[name] in compiled for name in TITLES),
+        "experiments": len(TITLES),
+        "parallel_gains": gains,
+    }

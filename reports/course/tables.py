@@ -1,0 +1,88 @@
+"""The course section's two tables, as Markdown: times to train, and agreement."""
+
+from __future__ import annotations
+
+from reports.course.experiments import TITLES
+from reports.course.findings import Timing
+from reports.formatting import (
+    FLOAT64_EPS,
+    format_eps,
+    format_percent,
+    format_ratio,
+    format_time,
+)
+from reports.markup import marked, md_table
+from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
+from reports.style import label
+
+
+def _experiment(results: dict, name: str) -> str:
+    return f"{TITLES[name]}, η = {results['experiments'][name]['parameters']['eta']:g}"
+
+
+def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
+    """Median time per experiment and backend, marked where the flag rule says not to
+    trust it; in brackets the speedup over the first backend."""
+    backends = results["backends"]
+    reference = backends[0]
+    rows = []
+    for name in TITLES:
+        cells = [_experiment(results, name)]
+        base = judged[name][reference]
+        for backend in backends:
+            timing = judged[name][backend]
+            cell = format_time(timing.median_s) + marked(*timing.flags)
+            if timing.against_reference is not None:
+                ratio = format_ratio(timing.against_reference.speedup)
+                cell += f" ({ratio}{marked(*timing.flags, *base.flags)})"
+            cells.append(cell)
+        rows.append(cells)
+    return md_table(["experiment", *(label(b) for b in backends)], rows)
+
+
+def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list[str]:
+    """Which times the flag rule marks, and why, in the words of "Numbers not to trust"."""
+    resolution = results["timer"].get("resolution_s") or 0.0
+    listed = []
+    for name in TITLES:
+        for backend, timing in judged[name].items():
+            if not timing.flags:
+                continue
+            reasons = []
+            if FLAG_SPREAD in timing.flags:
+                reasons.append(f"IQR {format_percent(timing.quartiles.iqr_rel)} of the median")
+            if FLAG_TIMER in timing.flags:
+                reasons.append(
+                    f"a run lasts {format_time(timing.median_s)}, under {TIMER_FACTOR}× the "
+                    f"timer's resolution ({format_time(resolution)})"
+                )
+            if FLAG_ROUNDS in timing.flags:
+                reasons.append(f"only {timing.quartiles.rounds} runs")
+            listed.append(f"{_experiment(results, name)}, {label(backend)}: {'; '.join(reasons)}")
+    return listed
+
+
+def agreement_table(results: dict) -> str:
+    """The largest differences from the first backend, against the run's tolerance."""
+    backends = results["backends"]
+    others = backends[1:]
+    rows = []
+    for name in TITLES:
+        experiment = results["experiments"][name]
+        agreement = experiment["agreement"]
+        counts = experiment["history"] == "misclassifications"
+        cells = [_experiment(results, name)]
+        for backend in others:
+            diff = agreement["backends"].get(backend)
+            if diff is None:
+                cells.append("—")
+                continue
+            if counts:
+                history = "same counts" if diff["history_identical"] else "counts differ"
+            else:
+                history = f"history {format_eps(diff['history_max_rel_diff'])}"
+            cells.append(f"w, b {format_eps(diff['weights_max_rel_diff'])}; {history}")
+        cells.append(f"{agreement['tolerance'] / FLOAT64_EPS:,.0f} ε")
+        cells.append("yes" if agreement["within_tolerance"] else "**no**")
+        rows.append(cells)
+    return md_table(["experiment", *(label(b) for b in others), "tolerance", "agree?"], rows)

@@ -1,0 +1,131 @@
+"""Checking the course experiments a result file carries (``vectorbench_course``, laid
+out by ``bench/course.py``; the file itself is read and checked by ``reports.load``).
+
+Everything the section reads is checked to be there and of the right kind, so that a
+file from another machine or an older version either renders or fails with one line
+naming the file and the place that is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from reports.course.experiments import TITLES
+
+SCHEMA = "vectorbench-course/1"
+
+
+class _Invalid(Exception):
+    """What is wrong, and where in the file; ``load`` adds the file's name."""
+
+
+def check(results: Any) -> dict[str, Any]:
+    """The course section of a result file (``vectorbench_course``), checked: one the
+    section cannot draw raises ValueError with one line naming the place that is wrong."""
+    try:
+        _check_results(results)
+    except _Invalid as error:
+        raise ValueError(str(error)) from None
+    return results
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "an object": lambda value: isinstance(value, dict),
+    "a list": lambda value: isinstance(value, list),
+    "a string": lambda value: isinstance(value, str),
+    "true or false": lambda value: isinstance(value, bool),
+    "a positive integer": lambda value: type(value) is int and value > 0,
+    "a finite number": _is_number,
+    "a positive number": lambda value: _is_number(value) and value > 0,
+}
+
+
+def _get(obj: Any, key: str, kind: str, where: str) -> Any:
+    """``obj[key]``, which must be of ``kind`` (a key of ``_KINDS``)."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    if not _KINDS[kind](value):
+        raise _Invalid(f"{where}.{key} is missing or not {kind}")
+    return value
+
+
+def _numbers(obj: Any, key: str, where: str, length: int | None = None) -> list:
+    """``obj[key]``, a non-empty list of finite numbers (of ``length`` if given)."""
+    values = _get(obj, key, "a list", where)
+    if not values or (length is not None and len(values) != length):
+        raise _Invalid(f"{where}.{key} has {len(values)} entries, expected {length or 'some'}")
+    if not all(_is_number(value) for value in values):
+        raise _Invalid(f"{where}.{key} holds something other than finite numbers")
+    return values
+
+
+def _check_results(results: Any) -> None:
+    """Everything the section reads is there and of the right kind."""
+    if not isinstance(results, dict):
+        raise _Invalid("holds a JSON value that is not an object: not a course results file")
+    if results.get("schema") != SCHEMA:
+        raise _Invalid(
+            f"schema is {results.get('schema')!r}, expected {SCHEMA!r}: "
+            "not a course results file of this version"
+        )
+    _get(results, "created", "a string", "results")
+    _get(_get(results, "machine", "an object", "results"), "name", "a string", "machine")
+    _get(results, "versions", "an object", "results")
+    _get(_get(results, "timer", "an object", "results"), "repeats", "a positive integer", "timer")
+    backends = _get(results, "backends", "a list", "results")
+    if not backends or not all(isinstance(backend, str) for backend in backends):
+        raise _Invalid("results.backends must be a non-empty list of names")
+    datasets = _get(results, "datasets", "an object", "results")
+    experiments = _get(results, "experiments", "an object", "results")
+    for name in TITLES:
+        where = f"experiments.{name}"
+        experiment = _get(experiments, name, "an object", "experiments")
+        _check_dataset(datasets, _get(experiment, "dataset", "a string", where))
+        parameters = _get(experiment, "parameters", "an object", where)
+        _get(parameters, "eta", "a finite number", f"{where}.parameters")
+        if name == "adaline_minibatch":
+            _get(parameters, "batch_size", "a positive integer", f"{where}.parameters")
+        _get(experiment, "history", "a string", where)
+        runs = _get(experiment, "runs", "an object", where)
+        for backend in backends:
+            run = _get(runs, backend, "an object", f"{where}.runs")
+            at = f"{where}.runs.{backend}"
+            _numbers(run, "w", at, length=2)
+            _get(run, "b", "a finite number", at)
+            _numbers(run, "history", at)
+            # every timed repeat: the section judges them by the benchmarks' quartiles
+            time = _get(run, "time", "an object", at)
+            times = _numbers(time, "times_s", f"{at}.time")
+            if not all(value > 0 for value in times):
+                raise _Invalid(f"{at}.time.times_s holds a time that is not positive")
+        at = f"{where}.agreement"
+        agreement = _get(experiment, "agreement", "an object", where)
+        _get(agreement, "tolerance", "a positive number", at)
+        _get(agreement, "within_tolerance", "true or false", at)
+        compared = _get(agreement, "backends", "an object", at)
+        for backend, difference in compared.items():
+            for key in ("weights_max_rel_diff", "history_max_rel_diff"):
+                _get(difference, key, "a finite number", f"{at}.backends.{backend}")
+            _get(difference, "history_identical", "true or false", f"{at}.backends.{backend}")
+
+
+def _check_dataset(datasets: dict, name: str) -> None:
+    where = f"datasets.{name}"
+    data = _get(datasets, name, "an object", "datasets")
+    rows = _get(data, "X", "a list", where)
+    if not rows:
+        raise _Invalid(f"{where}.X has no rows")
+    for row in rows:
+        _numbers({"X": row}, "X", where, length=2)
+    _numbers(data, "y", where, length=len(rows))
+    _get(data, "rows", "a string", where)
+    if len(_get(data, "feature_names", "a list", where)) != 2:
+        raise _Invalid(f"{where}.feature_names must name the 2 features")
+    _get(data, "standardized", "true or false", where)
+    if len(_get(data, "classes", "an object", where)) != 2:
+        raise _Invalid(f"{where}.classes must map the 2 species to their labels")

@@ -1,0 +1,175 @@
+"""The figure kit every figure of the report is drawn with: benchmarks, course, comparison.
+
+One style (fonts, spines, frameless legends), one way to save (PNG for the web page, SVG
+for slides, both reproducible byte for byte), the backends' colours and labels from
+``reports.style``, and the axes the figures share (log sizes, times, ratios, bytes).
+Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never through
+``pyplot``: no global state, no display needed.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from reports import style
+from reports.formatting import format_bytes, format_time
+
+FORMATS = ("png", "svg")
+DPI = 150
+_SAVE_OPTIONS = {
+    "png": {"dpi": DPI, "metadata": {"Software": None}, "bbox_inches": "tight"},
+    "svg": {"metadata": {"Date": None}, "bbox_inches": "tight"},
+}
+STYLE = {
+    "svg.hashsalt": "vectorbench",  # the same figure gives the same SVG file
+    "font.size": 9.5,
+    "axes.titlesize": 10.5,
+    "figure.titlesize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+}
+BAND_ALPHA = 0.18
+GRID = {"which": "major", "color": "#dddddd", "linewidth": 0.6}
+
+
+def stem(kind: str, op: str | None = None) -> str:
+    """File name (without extension) of a figure: ``stem("time", "dot")`` → ``"time-dot"``."""
+    return kind if op is None else f"{kind}-{op}"
+
+
+def new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def save(figure: Figure, directory: Path, name: str) -> str:
+    """Write ``name.png`` and ``name.svg`` into ``directory``; returns ``name``."""
+    with mpl.rc_context(STYLE):
+        for fmt in FORMATS:
+            figure.savefig(directory / f"{name}.{fmt}", format=fmt, **_SAVE_OPTIONS[fmt])
+    return name
+
+
+def styled(draw):
+    """Run a drawing function with the report's Matplotlib style."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+# --- axes ---------------------------------------------------------------------------
+
+
+def seconds_axis(axis) -> None:
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_time(value)))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+_RATIO_TICKS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
+
+
+def ratio_axis(axis, values=None) -> None:
+    """A log axis of ratios labelled ``0.1×``, ``1×``, ``10×``.
+
+    When the ratios span less than a decade (``values``: the data drawn, to decide),
+    ticks go at 0.5×, 0.6× … 1.5×, 2× instead, so the axis still has labels.
+    """
+    if values is not None:
+        finite = np.asarray(values, dtype=float)
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        if finite.size and finite.max() / finite.min() < 10 and finite.min() >= 0.3:
+            axis.set_major_locator(ticker.FixedLocator(_RATIO_TICKS))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: ratio_tick(value)))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def ratio_tick(value: float) -> str:
+    return f"{value:g}×" if value < 10 else f"{value:,.0f}×"
+
+
+def bytes_axis(axis, values) -> None:
+    """Ticks at powers of 32 bytes: 32 B, 1 KiB, 32 KiB, 1 MiB, … (caches come in KiB, MiB);
+    at powers of 2 when the data spans too little for that."""
+    values = np.asarray(values, dtype=float)
+    wide = values.size and values.max() / values.min() >= 32.0**3
+    base = 32.0 if wide else 2.0
+    axis.set_major_locator(ticker.LogLocator(base=base, numticks=10))
+    axis.set_minor_locator(ticker.NullLocator())
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_bytes(value)))
+
+
+def log_axes(ax, x_label: str, y_label: str) -> None:
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.grid(True, **GRID)
+
+
+def empty_panel(ax, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def line_style(backend: str, threads: int, counts: dict[str, frozenset[int]]) -> dict:
+    linestyle = style.linestyle(threads, counts.get(backend, frozenset({threads})))
+    return {
+        "color": style.colour(backend),
+        "linestyle": linestyle,
+        "label": style.series_label(backend, threads),
+        # dashed lines on top, so a series equal to the solid one still shows
+        "zorder": 2.2 if linestyle != style.SOLID else 2.0,
+    }
+
+
+def legend_below(figure: Figure, axes, extra: list | None = None) -> None:
+    """One legend for the whole figure, outside and below the axes: it covers no data."""
+    found: dict[str, object] = {}
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(text, handle)
+    handles = {text: found[text] for text in sorted(found, key=_legend_rank)}
+    for handle in extra or []:
+        handles.setdefault(handle.get_label(), handle)
+    if handles:
+        figure.legend(
+            handles.values(),
+            handles.keys(),
+            loc="outside lower center",
+            ncols=max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8))),
+        )
+
+
+def _legend_rank(text: str) -> tuple:
+    """Backends in their usual order, then everything else (limits, markers) as drawn."""
+    for backend in sorted(style.BACKENDS, key=lambda b: -len(style.label(b))):
+        if text.startswith(style.label(backend) + ","):
+            return (0, style.backend_rank(backend), text)
+    return (1, (0, ""), "")
+
+
+def panels(figure: Figure, count: int, *, sharey: bool = True):
+    return figure.subplots(1, count, sharey=sharey, squeeze=False)[0]
+
+
+def panel_width(count: int) -> float:
+    return max(8.5, 1.0 + 4.6 * count)
+
+
+def backend_line(backend: str) -> dict:
+    """Colour and legend label of a backend, as every figure draws it."""
+    return {"color": style.colour(backend), "label": style.label(backend)}

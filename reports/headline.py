@@ -1,0 +1,137 @@
+"""The report's opening: the slides' dot product, loop against NumPy and Numba, on this
+machine."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from reports import analysis, style
+from reports.formatting import (
+    format_rate,
+    format_ratio,
+    format_time,
+)
+from reports.load import Run
+from reports.markup import figure_link, marked, md_table, with_note
+from reports.phrases import (
+    case_name,
+    faster_than,
+    per_element,
+    quartiles,
+    relative,
+    sentence,
+)
+from reports.readings import bandwidth_reading
+from reports.rules import FASTER, LEVEL, SLOWER, Comparison
+from reports.templating import render
+
+
+def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
+    head = analysis.headline(table)
+    if head is None:
+        return render("headline.md.j2", measured=False)
+    numpy_rows = head.measured("numpy")
+    numpy_one = numpy_rows.iloc[0]
+    loop = head.row("python")
+    findings = {
+        "measured": True,
+        "closest": head.n != analysis.HEADLINE_N,
+        "n": head.n,
+        "dtype": head.dtype,
+        "numpy_s": numpy_one["median_s"],
+        "numpy_mark": marked(numpy_one["flags"]),
+        "numpy_threads": style.threads_label(int(numpy_one["threads"])),
+        "loop": "missing",
+        "why": "",
+    }
+    if loop is not None and loop["status"] == "ok":
+        against_loop = Comparison.of(quartiles(loop), quartiles(numpy_one))
+        findings.update(
+            loop="measured",
+            loop_s=loop["median_s"],
+            loop_mark=marked(loop["flags"]),
+            both_mark=marked(loop["flags"], numpy_one["flags"]),
+            loop_verdict=against_loop.verdict,
+            numpy_speedup=against_loop.speedup,
+            numpy_sentence=sentence(faster_than(against_loop.speedup, "NumPy", "the loop")),
+            **_why(against_loop, loop, numpy_one, run),
+        )
+    else:
+        if loop is not None and math.isfinite(loop["predicted_s"]):
+            findings.update(
+                loop="predicted",
+                loop_reason=loop["reason"] or "no reason given",
+                predicted_s=loop["predicted_s"],
+                predicted_speedup=loop["predicted_s"] / numpy_one["median_s"],
+            )
+        loop = None
+    numba = head.measured("numba")
+    findings["numba_sentence"] = (
+        _numba_headline(numba.iloc[0], numpy_rows, loop) if len(numba) else ""
+    )
+    findings["table"] = _headline_table(head, loop)
+    findings["figure"] = figure_link("headline", "dot product", figures)
+    return with_note(render("headline.md.j2", **findings))
+
+
+def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None) -> str:
+    same = numpy_rows[numpy_rows["threads"] == numba["threads"]]
+    reference = same.iloc[0] if len(same) else numpy_rows.iloc[0]
+    text = f"Numba's compiled loop takes {format_time(numba['median_s'])}{marked(numba['flags'])}"
+    if loop is not None:
+        text += (
+            f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
+            f"{marked(loop['flags'], numba['flags'])}"
+        )
+    against_numpy = Comparison.of(quartiles(reference), quartiles(numba))
+    mark = marked(reference["flags"], numba["flags"])
+    if against_numpy.verdict == LEVEL:
+        text += f"; against NumPy it is level{mark}."
+    else:
+        text += f"; {faster_than(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
+    return text
+
+
+def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
+    rows = []
+    for backend in sorted(head.rows["backend"].unique(), key=style.backend_rank):
+        for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
+            name = case_name(backend, row.threads)
+            if row.status != "ok":
+                predicted = (
+                    f"predicted {format_time(row.predicted_s)}"
+                    if math.isfinite(row.predicted_s)
+                    else "—"
+                )
+                rows.append([name, f"not run ({predicted})", "—"])
+                continue
+            against = (
+                relative(loop["median_s"] / row.median_s) + marked(loop["flags"], row.flags)
+                if loop is not None and backend != "python"
+                else "—"
+            )
+            rows.append([name, format_time(row.median_s) + marked(row.flags), against])
+    return md_table(["", "time per call (median)", "against the loop"], rows)
+
+
+def _why(against_loop: Comparison, loop: pd.Series, numpy_one: pd.Series, run: Run) -> dict:
+    """Which explanation the gap between the loop and NumPy earns, with its numbers: the
+    loop's win only when decided, NumPy's only when it is a clear lead."""
+    if against_loop.verdict == SLOWER:
+        return {"why": "loop wins"}
+    if against_loop.clear_lead != FASTER:
+        return {"why": ""}
+    blas = (run.suite.get("threads") or {}).get("blas") or []
+    library = ""
+    if blas and isinstance(blas[0], dict) and blas[0].get("internal_api"):
+        library = f"{blas[0]['internal_api']} {blas[0].get('version', '')}".rstrip()
+    return {
+        "why": "numpy wins",
+        "loop_per_element": per_element(loop),
+        "numpy_per_element": per_element(numpy_one),
+        "blas": library,
+        "numpy_gb_per_s": format_rate(numpy_one["gb_per_s"], "GB/s"),
+        "bandwidth": bandwidth_reading(numpy_one, run),
+    }

@@ -1,0 +1,127 @@
+"""The price of compiling: Numba's first-call costs and when they pay off."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from reports import analysis, style
+from reports.formatting import (
+    format_count,
+    format_shape,
+    format_time,
+    shape_of,
+)
+from reports.markup import figure_link, md_table
+from reports.rules import (
+    SOON_CALLS,
+)
+from reports.table import NEVER_LEVEL
+from reports.templating import render
+
+
+def _calls(value: float, level: bool = False) -> str:
+    if math.isnan(value):
+        return "—"
+    if level:
+        return NEVER_LEVEL
+    return "never" if math.isinf(value) else f"{format_count(value)} calls"
+
+
+def jit_section(costs: pd.DataFrame, figures: set[str]) -> str:
+    if costs.empty:
+        return render("jit.md.j2", measured=False)
+    return render(
+        "jit.md.j2",
+        measured=True,
+        figure=figure_link("jit", "total time after k calls", figures),
+        example=_example_findings(_jit_example(costs)),
+        summary=_summary_findings(costs),
+        table=_table(costs),
+    )
+
+
+def _table(costs: pd.DataFrame) -> str:
+    rows = [
+        [
+            f"`{entry.op}`",
+            style.label(entry.backend),
+            entry.dtype,
+            format_shape(shape_of(entry.shape)),
+            format_time(entry.cold_s),
+            format_time(entry.warm_s),
+            format_time(entry.steady_s),
+            format_time(entry.numpy_s),
+            _calls(entry.calls_vs_numpy_cold, entry.numpy_level),
+            _calls(entry.calls_vs_python_cold),
+        ]
+        for entry in costs.itertuples(index=False)
+    ]
+    header = [
+        "op",
+        "backend",
+        "dtype",
+        "size",
+        "first call, compiling",
+        "first call, from cache",
+        "later calls",
+        "NumPy per call",
+        "pays off against NumPy after",
+        "against the loop after",
+    ]
+    return md_table(header, rows)
+
+
+def _jit_example(costs: pd.DataFrame):
+    """The entry told in words: the dot product with Numba if measured, else the first."""
+    preferred = costs[(costs["op"] == analysis.HEADLINE_OP) & (costs["backend"] == "numba")]
+    chosen = preferred if len(preferred) else costs
+    return next(chosen.itertuples(index=False))
+
+
+def _summary_findings(costs: pd.DataFrame) -> dict | None:
+    """How often compiling pays off against NumPy, over all the entries."""
+    calls = costs["calls_vs_numpy_cold"]
+    compared = calls[calls.notna()]
+    if len(compared) < 2:
+        return None
+    return {
+        "compared": len(compared),
+        "soon_calls": SOON_CALLS,
+        "soon": int((compared <= SOON_CALLS).sum()),
+        "late": int(((compared > SOON_CALLS) & np.isfinite(compared)).sum()),
+        "never": int(np.isinf(compared).sum()),
+        "level": int(costs.loc[compared.index, "numpy_level"].sum()),
+        "cold_range": _time_range(costs["cold_s"]),
+        "warm_range": _time_range(costs["warm_s"]),
+    }
+
+
+def _time_range(seconds: pd.Series) -> str:
+    low, high = format_time(seconds.min()), format_time(seconds.max())
+    return low if low == high else f"{low} to {high}"
+
+
+def _example_findings(entry) -> dict:
+    """What the worked example states about one entry of the JIT costs."""
+    return {
+        "op": entry.op,
+        "backend": entry.backend,
+        "dtype": entry.dtype,
+        "size": format_shape(shape_of(entry.shape)),
+        "cold_s": entry.cold_s,
+        "warm_s": entry.warm_s,
+        "steady_s": entry.steady_s,
+        "numpy_s": entry.numpy_s,
+        "numpy_measured": math.isfinite(entry.numpy_s),
+        "numpy_level": bool(entry.numpy_level),
+        "never_vs_numpy": math.isinf(entry.calls_vs_numpy_cold),
+        "calls_vs_numpy_cold": entry.calls_vs_numpy_cold,
+        "calls_vs_numpy_warm_text": _calls(entry.calls_vs_numpy_warm),
+        "python_s": entry.python_s,
+        "pays_vs_python": math.isfinite(entry.python_s)
+        and math.isfinite(entry.calls_vs_python_cold),
+        "calls_vs_python_cold_text": _calls(entry.calls_vs_python_cold),
+    }

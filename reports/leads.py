@@ -1,0 +1,163 @@
+"""Who is ahead, and where the lead changes hands: the summary at the largest sizes and the
+crossover table, worded from the verdicts of ``reports.rules``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import analysis
+from reports.formatting import (
+    format_approx_size,
+    format_ratio,
+    format_size,
+    size_symbol,
+)
+from reports.markup import figure_link, md_table
+from reports.phrases import (
+    case_name,
+    primary_dtype,
+)
+from reports.rules import (
+    FASTER,
+    LEVEL,
+    SLOWER,
+)
+from reports.table import measured
+from reports.templating import render
+
+
+def summary_section(table: pd.DataFrame, figures: set[str]) -> str:
+    summary = analysis.at_largest_size(table)
+    if summary.empty:
+        return ""
+    dtype = analysis.dtypes(summary)[0]
+    here = summary[summary["dtype"] == dtype]
+    return render(
+        "summary.md.j2",
+        figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
+        dtype=dtype,
+        series=[
+            _summary_findings(backend, int(threads), rows)
+            for (backend, threads), rows in here.groupby(["backend", "threads"], sort=False)
+        ],
+    )
+
+
+def _summary_findings(backend: str, threads: int, rows: pd.DataFrame) -> dict:
+    """One backend at one thread count against NumPy, over every op's largest size."""
+    ok = rows[rows["status"] == "ok"]
+    faster = ok[ok["verdict"] == FASTER]
+    slower = ok[ok["verdict"] == SLOWER]
+    best = faster.loc[faster["speedup"].idxmax()] if len(faster) else None
+    worst = slower.loc[slower["speedup"].idxmin()] if len(slower) else None
+    return {
+        "name": case_name(backend, threads),
+        "measured": len(ok),
+        "skipped": int((rows["status"] == "not run").sum()),
+        "faster": len(faster),
+        "slower": len(slower),
+        "level": int((ok["verdict"] == LEVEL).sum()),
+        "best_speedup": None if best is None else best["speedup"],
+        "best_op": None if best is None else best["op"],
+        "worst_speedup": None if worst is None else worst["speedup"],
+        "worst_op": None if worst is None else worst["op"],
+    }
+
+
+# --- crossovers ----------------------------------------------------------------------
+
+
+def _crossover_columns(table: pd.DataFrame) -> list[tuple[str, int, str, int]]:
+    """(contender, its threads, reference, its threads): the questions the table answers."""
+    if measured(table).empty:
+        return []
+    most = int(measured(table)["threads"].max())
+    columns = [("numpy", 1, "python", 1), ("numba", 1, "numpy", 1)]
+    if most > 1:
+        columns += [("numba_parallel", most, "numpy", most), ("numba_parallel", most, "numba", 1)]
+    return columns
+
+
+def _lead(table: pd.DataFrame, contender: str, threads: int, reference: str, ref_threads: int):
+    paired = analysis.versus(table, reference, contenders=[contender])
+    paired = paired[(paired["threads"] == threads) & (paired["ref_threads"] == ref_threads)]
+    if paired.empty:
+        return None
+    return analysis.lead_along_sizes(
+        paired["size"].to_numpy(),
+        paired["speedup"].to_numpy(),
+        paired["speedup_low"].to_numpy(),
+        paired["speedup_high"].to_numpy(),
+    )
+
+
+def crossovers_section(table: pd.DataFrame) -> str:
+    columns = _crossover_columns(table)
+    if not columns:
+        return ""
+    rows, used = [], set()
+    for op in analysis.ops(table):
+        dtype = primary_dtype(table, op)
+        here = table[(table["op"] == op) & (table["dtype"] == dtype)]
+        symbol = size_symbol(analysis.size_names(table, op))
+        cells = []
+        for index, column in enumerate(columns):
+            lead = _lead(here, *column)
+            cells.append("—" if lead is None else describe_lead(lead, symbol))
+            if lead is not None:
+                used.add(index)
+        rows.append([f"`{op}` ({dtype})", *cells])
+    if not used:
+        return ""
+    keep = sorted(used)
+    header = ["op"] + [
+        f"{case_name(contender, threads)} faster than {case_name(reference, ref_threads)}"
+        for contender, threads, reference, ref_threads in (columns[i] for i in keep)
+    ]
+    rows = [[row[0]] + [row[1 + i] for i in keep] for row in rows]
+    return render("crossovers.md.j2", table=md_table(header, rows))
+
+
+def describe_lead(lead: analysis.Lead, symbol: str) -> str:
+    """Where the contender is faster, slower or level, in a few plain words.
+
+    ``"slower up to n ≈ 18 (10 to 30), faster above"``, ``"faster up to n = 10⁵, level
+    above"``, ``"level at every size (n = 1 to 10⁷)"``; a crossing is named only where the
+    verdict goes straight from slower to faster or back, never across a level stretch.
+    """
+    regions = lead.regions
+    if len(lead.sizes) == 1:
+        return f"{lead.verdicts[0]} ({format_ratio(lead.speedups[0])}), at the one size measured"
+    if len(regions) == 1:
+        first, last = format_size(lead.sizes[0]), format_size(lead.sizes[-1])
+        return f"{regions[0].verdict} at every size ({symbol} = {first} to {last})"
+    head = regions[0]
+    if len(regions) == 2:
+        crossing = lead.crossings[0] if lead.crossings else None
+        if crossing is not None:
+            bracket = f"({format_size(crossing.below)} to {format_size(crossing.above)})"
+            where = f"{symbol} ≈ {format_approx_size(crossing.estimate)} {bracket}"
+        else:
+            where = f"{symbol} = {format_size(head.sizes[-1])}"
+        return f"{head.verdict} up to {where}, {regions[1].verdict} above"
+    text = f"{head.verdict} up to {symbol} = {format_size(head.sizes[-1])}"
+    if len(regions) <= 4:
+        return text + "".join(f", {region.verdict} {_span(region)}" for region in regions[1:])
+    rest = [size for region in regions[1:] for size in region.sizes]
+    mixed = []
+    for verdict in (FASTER, SLOWER, LEVEL):
+        sizes = [s for r in regions[1:] if r.verdict == verdict for s in r.sizes]
+        if sizes:
+            mixed.append(f"{verdict} at {_listed(sizes)}")
+    return f"{text}; from {format_size(rest[0])} on, mixed: " + ", ".join(mixed)
+
+
+def _span(region: analysis.Region) -> str:
+    if len(region.sizes) == 1:
+        return f"at {format_size(region.sizes[0])}"
+    return f"from {format_size(region.sizes[0])} to {format_size(region.sizes[-1])}"
+
+
+def _listed(sizes: list[int]) -> str:
+    names = [format_size(size) for size in sizes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

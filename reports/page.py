@@ -1,0 +1,156 @@
+"""``reports/README.md``: the report as a page a student reads on GitHub.
+
+The page's skeleton and its fixed text are templates (``reports/templates/``); the
+sections come from the modules that decide what each says.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import rules, style
+from reports.formatting import (
+    format_bytes,
+    format_rate,
+    format_time,
+)
+from reports.headline import headline_section
+from reports.jit_section import jit_section
+from reports.leads import crossovers_section, summary_section
+from reports.load import Run
+from reports.markup import md_table
+from reports.readings import op_sections
+from reports.table import flagged, not_run
+from reports.templating import render
+from reports.trust import trust_section
+
+
+def _machine(run: Run) -> str:
+    suite = run.suite
+    cpu = suite.get("cpu") or {}
+    threads = suite.get("threads") or {}
+    limits = suite.get("limits") or {}
+    timer = suite.get("timer") or {}
+    git = suite.get("git") or {}
+
+    def cache(key: str) -> str:
+        value = cpu.get(key)
+        return format_bytes(value) if isinstance(value, int) else "unknown"
+
+    facts = [
+        ["CPU", f"{cpu.get('brand', 'unknown')} ({cpu.get('arch', '?')})"],
+        [
+            "cores",
+            f"{cpu.get('logical_cores', '?')} logical, "
+            f"{cpu.get('physical_cores') or '?'} physical; "
+            f"“all cores” = {threads.get('all_cores', '?')} threads",
+        ],
+        ["caches", f"L1d {cache('l1d_bytes')}, L2 {cache('l2_bytes')}, L3 {cache('l3_bytes')}"],
+        ["SIMD", ", ".join(cpu.get("simd") or []) or "unknown"],
+    ]
+    for key, name, unit in (
+        ("read_GBps", "memory read bandwidth", "GB/s"),
+        ("triad_GBps", "memory triad bandwidth", "GB/s"),
+        ("peak_GFLOPs", "peak arithmetic", "GFLOP/s"),
+    ):
+        measured_values = limits.get(key) or {}
+        if measured_values:
+            facts.append(
+                [
+                    name,
+                    ", ".join(
+                        f"{format_rate(value, unit)} with {_threads_text(count)}"
+                        for count, value in measured_values.items()
+                    ),
+                ]
+            )
+    if limits.get("method"):
+        facts.append(["how the limits were measured", str(limits["method"])])
+    facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
+    for blas in threads.get("blas") or []:
+        if isinstance(blas, dict):
+            facts.append(
+                [
+                    "BLAS",
+                    f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
+                    f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
+                ]
+            )
+    resolution = timer.get("resolution_s")
+    facts.append(
+        [
+            "timer",
+            f"{timer.get('name', 'unknown')}, resolution "
+            + (format_time(resolution) if resolution else "unknown"),
+        ]
+    )
+    commit = git.get("commit") or run.commit.get("id") or "unknown"
+    facts.append(
+        ["code", f"`{commit}`" + (" with uncommitted changes" if git.get("dirty") else "")]
+    )
+    facts.append(
+        [
+            "system",
+            f"{run.machine.get('system', '?')} {run.machine.get('release', '')}, "
+            f"{run.machine.get('python_implementation', 'Python')} "
+            f"{run.machine.get('python_version', '')}",
+        ]
+    )
+    versions = suite.get("versions") or {}
+    version_text = ", ".join(f"{name} {value}" for name, value in versions.items())
+    facts.append(["versions", version_text or "unknown"])
+    facts.append(["mode", "quick" if suite.get("quick") else "full"])
+    if run.ignored:
+        facts.append(["ignored", f"{run.ignored} benchmark entries of another kind than steady"])
+    return "## The machine and its environment\n\n" + md_table(["", ""], facts)
+
+
+def _threads_text(key: str) -> str:
+    return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
+
+
+def course_not_run(reason: str) -> str:
+    return f"## Course experiments\n\nCourse experiments: not run ({reason})."
+
+
+# --- the page ------------------------------------------------------------------------
+
+
+def render_report(
+    run: Run,
+    table: pd.DataFrame,
+    costs: pd.DataFrame,
+    figures: set[str],
+    course_section: str,
+) -> str:
+    """The whole README.md, from the run, its tidy table and the figures written."""
+    git = run.suite.get("git") or {}
+    return (
+        render(
+            "report.md.j2",
+            cpu=(run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU",
+            timed=int((table["status"] == "ok").sum()),
+            skipped=len(not_run(table)),
+            flagged=len(flagged(table)),
+            when=run.datetime[:19].replace("T", " ") if run.datetime else "an unknown date",
+            host=run.machine.get("node", "?"),
+            sources=[path.name for path in run.sources],
+            quick=bool(run.suite.get("quick")),
+            dirty=bool(git.get("dirty")),
+            sections=[
+                headline_section(table, run, figures),
+                summary_section(table, figures),
+                crossovers_section(table),
+                op_sections(table, run, figures),
+                jit_section(costs, figures),
+                trust_section(table),
+                course_section.strip(),
+                _machine(run),
+            ],
+            probe=(run.suite.get("limits") or {}).get("method"),
+            comparison_rule=rules.comparison_rule(),
+            clear_lead=rules.CLEAR_LEAD,
+            one_shot_spread=rules.ONE_SHOT_SPREAD,
+        )
+        + "\n"
+    )

@@ -1,0 +1,74 @@
+"""Small pieces of wording shared by the report's sections: case names, "X is N× faster
+than Y", the series and quartiles a sentence reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import analysis, style
+from reports.formatting import (
+    format_ratio,
+    format_shape,
+    format_time,
+    shape_of,
+)
+from reports.rules import (
+    WORK_GROWTH,
+)
+from reports.table import measured
+
+
+def shape_text(row) -> str:
+    return format_shape(shape_of(row["shape"] if isinstance(row, pd.Series) else row.shape))
+
+
+def case_name(backend: str, threads: int) -> str:
+    return style.series_label(backend, int(threads))
+
+
+def faster_than(ratio: float, subject: str, other: str) -> str:
+    """``"NumPy is 312× faster than the loop"`` or the reverse, for any ratio."""
+    if ratio >= 1:
+        return f"{subject} is {format_ratio(ratio)} faster than {other}"
+    return f"{other} is {format_ratio(1 / ratio)} faster than {subject}"
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def relative(ratio: float) -> str:
+    """``239.4`` → ``"239× faster"``; ``0.95`` → ``"1.05× slower"``."""
+    return f"{format_ratio(ratio)} faster" if ratio >= 1 else f"{format_ratio(1 / ratio)} slower"
+
+
+def work_dominates(times: pd.Series) -> bool:
+    """Whether a series' time grows with size: at the largest, ``WORK_GROWTH`` times or
+    more the smallest's.
+
+    If it does not, its times are mostly the fixed cost of a call, and comparing them
+    compares call overheads, not the loops inside.
+    """
+    return len(times) > 1 and times.iloc[-1] >= WORK_GROWTH * times.iloc[0]
+
+
+def series_of(rows: pd.DataFrame, backend: str, threads: int | None = None) -> pd.DataFrame:
+    """Measured rows of one backend, at ``threads`` or its fewest, sorted by size."""
+    cases = measured(rows)
+    cases = cases[cases["backend"] == backend]
+    if cases.empty:
+        return cases
+    chosen = cases["threads"].min() if threads is None else threads
+    return cases[cases["threads"] == chosen].sort_values(["size", "shape"])
+
+
+def primary_dtype(table: pd.DataFrame, op: str) -> str:
+    return analysis.dtypes(table, op)[0]
+
+
+def per_element(row: pd.Series) -> str:
+    return format_time(row["median_s"] / row["size"])
+
+
+def quartiles(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
+    return row[f"q1_s{suffix}"], row[f"median_s{suffix}"], row[f"q3_s{suffix}"]

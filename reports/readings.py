@@ -1,0 +1,448 @@
+"""Op by op: the figures of each op and the readings of its numbers.
+
+Every claim is generated from the table: a sentence is written only when the numbers
+behind it were measured, and its wording follows the verdicts and thresholds of
+``reports.rules``. Explanations of *why* — interpreter overhead, SIMD, memory bandwidth,
+temporaries, threads — are attached only where the data shows the effect they explain.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from reports import analysis, style
+from reports.figkit import stem
+from reports.formatting import (
+    format_bytes,
+    format_percent,
+    format_rate,
+    format_ratio,
+    format_time,
+)
+from reports.load import Run, limit_at
+from reports.markup import MARK_NOTE, figure_link, fold, marked
+from reports.phrases import (
+    case_name,
+    faster_than,
+    primary_dtype,
+    quartiles,
+    series_of,
+    shape_text,
+    work_dominates,
+)
+from reports.rules import (
+    ABOVE_CEILING,
+    FASTER,
+    FIXED_COST_SHARE,
+    LEVEL,
+    LITTLE_GAIN,
+    MARK,
+    MEMORY_BOUND,
+    NOT_MEMORY_BOUND,
+    PYTHON_STEPS_LEAD,
+    SAME_WALL,
+    SHRINKS_TO,
+    SLOWER,
+    STEADY_PER_ELEMENT,
+    Comparison,
+)
+from reports.table import flagged, measured, not_run
+
+
+def op_sections(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
+    parts = ["## Op by op"]
+    for op in analysis.ops(table):
+        parts.append(_op_section(table, run, op, figures))
+    return "\n\n".join(parts)
+
+
+def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> str:
+    lines = [f"### `{op}`", ""]
+    for kind, alt in (
+        ("time", "time per call against size"),
+        ("speedup", "speedup over the loop and over NumPy"),
+        ("memory-throughput", "achieved memory throughput against data size"),
+    ):
+        figure = figure_link(stem(kind, op), f"{op}: {alt}", figures)
+        if figure:
+            lines += [figure, ""]
+    readings = op_readings(table, run, op)
+    if readings:
+        lines += ["What the figures show:", ""] + [f"- {text}" for text in readings]
+        if any(MARK in text for text in readings):
+            lines += ["", MARK_NOTE]
+    rows = table[table["op"] == op]
+    skipped = not_run(rows)
+    if len(skipped):
+        listed = "\n".join(f"- {_not_run_text(row)}" for _, row in skipped.iterrows())
+        lines += [
+            "",
+            "Not run, so missing from the lines above (marked where predicted):",
+            "",
+            fold(f"{len(skipped)} cases not run", listed, len(skipped)),
+        ]
+    shaky = flagged(rows)
+    if len(shaky):
+        lines += [
+            "",
+            f"{len(shaky)} of this op's {len(measured(rows))} measurements are flagged: "
+            "see [Numbers not to trust](#numbers-not-to-trust).",
+        ]
+    return "\n".join(lines)
+
+
+def _not_run_text(row: pd.Series) -> str:
+    text = f"{case_name(row['backend'], row['threads'])}, {row['dtype']}, {shape_text(row)}"
+    details = []
+    if row["reason"]:
+        details.append(str(row["reason"]))
+    if math.isfinite(row["predicted_s"]) and "predicted" not in str(row["reason"]):
+        details.append(f"predicted {format_time(row['predicted_s'])} per call")
+    return text + (f" — {'; '.join(details)}" if details else "")
+
+
+def op_readings(table: pd.DataFrame, run: Run, op: str) -> list[str]:
+    """Plain-language readings of one op's numbers, each backed by the table."""
+    dtype = primary_dtype(table, op)
+    rows = table[(table["op"] == op) & (table["dtype"] == dtype)]
+    if measured(rows).empty:
+        return []
+    readings = []
+    readings += _loop_against_numpy(rows)
+    readings += _compiled_against_numpy(rows)
+    readings += _memory(rows, run)
+    readings += _threads(rows, run)
+    readings += _precision(table, op)
+    return readings
+
+
+def _common(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    return a.merge(b, on=["shape", "size"], suffixes=("_a", "_b")).sort_values("size")
+
+
+def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
+    loop = series_of(rows, "python")
+    numpy = series_of(rows, "numpy")
+    if loop.empty or numpy.empty:
+        missing = "the Python loop" if loop.empty else "NumPy"
+        return [f"{missing.capitalize()} was not measured for this op and dtype."]
+    both = _common(loop, numpy)
+    if both.empty:
+        return ["The loop and NumPy were never measured at the same size."]
+    largest, smallest = both.iloc[-1], both.iloc[0]
+    numpy_over_loop = Comparison.of(quartiles(largest, "_a"), quartiles(largest, "_b"))
+    ratio = numpy_over_loop.speedup
+    loop_mark, numpy_mark = marked(largest["flags_a"]), marked(largest["flags_b"])
+    verdict = (
+        f"NumPy and the Python loop are level ({format_ratio(ratio)})"
+        if numpy_over_loop.verdict == LEVEL
+        else faster_than(ratio, "NumPy", "the Python loop")
+    )
+    readings = [
+        f"At {shape_text(largest)}, {verdict}{marked(largest['flags_a'], largest['flags_b'])} "
+        f"(NumPy {format_time(largest['median_s_b'])}{numpy_mark}, "
+        f"loop {format_time(largest['median_s_a'])}{loop_mark} per call)."
+    ]
+    per_element = loop["median_s"] / loop["size"]
+    loop_each = format_time(largest["median_s_a"] / largest["size"]) + loop_mark
+    numpy_each = format_time(largest["median_s_b"] / largest["size"]) + numpy_mark
+    if per_element.max() / per_element.min() < STEADY_PER_ELEMENT and len(loop) > 1:
+        steady = f"about {format_time(per_element.median())} per element at every size measured"
+    else:
+        steady = f"{loop_each} per element at {shape_text(largest)}"
+    if numpy_over_loop.clear_lead == FASTER:
+        readings.append(
+            f"The loop costs {steady}: the interpreter handles one boxed Python number at a "
+            f"time. NumPy's compiled loops take {numpy_each} per element on raw machine numbers, "
+            "several at a time with SIMD instructions where they can."
+        )
+    if len(both) > 1:
+        at_smallest = Comparison.of(quartiles(smallest, "_a"), quartiles(smallest, "_b"))
+        small_ratio = at_smallest.speedup
+        small_mark = marked(smallest["flags_a"], smallest["flags_b"])
+        numpy_small_each = smallest["median_s_b"] / smallest["size"]
+        fixed_cost_dominates = (
+            numpy_small_each > FIXED_COST_SHARE * largest["median_s_b"] / largest["size"]
+        )
+        call = (
+            f"NumPy takes {format_time(smallest['median_s_b'])}{marked(smallest['flags_b'])} per "
+            f"call there, {format_time(numpy_small_each)} per element against {numpy_each} at "
+            f"{shape_text(largest)}: the fixed cost of each call — checking the arguments, "
+            "allocating the result, dispatching to compiled code — has little work to spread "
+            "over."
+        )
+        if at_smallest.verdict == SLOWER:
+            text = f"At the smallest size, {shape_text(smallest)}, " + (
+                f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
+                if numpy_over_loop.verdict == SLOWER
+                else f"the loop wins: {faster_than(small_ratio, 'NumPy', 'the loop')}{small_mark}."
+            )
+            readings.append(text + (" " + call if fixed_cost_dominates else ""))
+        elif small_ratio < ratio * SHRINKS_TO:
+            text = (
+                f"At the smallest size, {shape_text(smallest)}, the lead shrinks to "
+                f"{format_ratio(small_ratio)}{small_mark}."
+            )
+            readings.append(text + (" " + call if fixed_cost_dominates else ""))
+    return readings
+
+
+def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=None):
+    paired = analysis.versus(rows, reference, contenders=[backend])
+    if paired.empty:
+        return paired
+    chosen = paired["threads"].min() if threads is None else threads
+    return paired[paired["threads"] == chosen].sort_values("size")
+
+
+def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
+    paired = _versus_series(rows, "numpy", "numba")
+    if paired.empty:
+        return []
+    readings = []
+    largest, smallest = paired.iloc[-1], paired.iloc[0]
+    at_largest = analysis.comparison(largest)
+    times = (
+        f"Numba {format_time(largest['median_s'])}{marked(largest['flags'])}, NumPy "
+        f"{format_time(largest['ref_median_s'])}{marked(largest['ref_flags'])} per call"
+    )
+    if at_largest.verdict == LEVEL:
+        readings.append(
+            f"Numba and NumPy are level at {shape_text(largest)} ({times}). "
+            "Both run compiled loops over the same data."
+        )
+    else:
+        ratio = largest["speedup"]
+        mark = marked(largest["flags"], largest["ref_flags"])
+        text = f"At {shape_text(largest)}, {faster_than(ratio, 'Numba', 'NumPy')}{mark} ({times})."
+        if not work_dominates(paired["ref_median_s"]):
+            text += (
+                " NumPy's time hardly grows from the smallest size measured to this one, so "
+                "this compares the fixed costs of a call rather than the loops inside."
+            )
+        elif ratio >= PYTHON_STEPS_LEAD:
+            text += (
+                " A gap this large means NumPy's version still does part of its work as "
+                "Python steps — in a per-sample rule, one step per sample — while Numba "
+                "compiles all of it."
+            )
+        elif at_largest.clear_lead == FASTER:
+            text += (
+                " Usually this is NumPy's temporaries: NumPy evaluates an expression one "
+                "whole-array operation at a time, writing each intermediate result to memory "
+                "and reading it back, while Numba's loop does every step in one pass."
+            )
+        readings.append(text)
+    if (
+        work_dominates(paired["ref_median_s"])
+        and analysis.comparison(smallest).clear_lead == FASTER
+    ):
+        readings.append(
+            f"At {shape_text(smallest)}, Numba is {format_ratio(smallest['speedup'])}"
+            f"{marked(smallest['flags'], smallest['ref_flags'])} faster than "
+            f"NumPy (Numba {format_time(smallest['median_s'])}{marked(smallest['flags'])}, NumPy "
+            f"{format_time(smallest['ref_median_s'])}{marked(smallest['ref_flags'])} per call): "
+            "there, the per-call cost "
+            "decides, and a call into one compiled function costs less than NumPy's checks "
+            "and allocations for each operation."
+        )
+    return readings
+
+
+def bandwidth_reading(row: pd.Series, run: Run) -> str:
+    """What the share of the measured bandwidth says about ``row``, or "" if nothing."""
+    share = row["bandwidth_share"]
+    if not math.isfinite(share):
+        return ""
+    l3 = (run.suite.get("cpu") or {}).get("l3_bytes")
+    data = format_bytes(row["bytes"])
+    measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
+    if share > ABOVE_CEILING:
+        if isinstance(l3, int) and row["bytes"] <= l3:
+            return (
+                f"{format_percent(share)} of the main-memory bandwidth measured on this machine "
+                f"({measured_at}): its {data} fit in the {format_bytes(l3)} L3 cache, so part "
+                "of the data can come from the cache, which delivers it faster than main memory"
+            )
+        fits = (
+            f"its {data} do not fit in the {format_bytes(l3)} L3 cache, so "
+            if isinstance(l3, int)
+            else ""
+        )
+        return (
+            f"{format_percent(share)} of the read bandwidth measured on this machine "
+            f"({measured_at}): {fits}memory delivered more at this footprint than the "
+            "bandwidth probe measured at its own; take the measured ceiling as a lower bound"
+        )
+    text = f"{format_percent(share)} of the read bandwidth measured on this machine ({measured_at})"
+    if share >= MEMORY_BOUND:
+        text += (
+            ": memory, not arithmetic, sets the pace — faster instructions would wait for "
+            "the same data"
+        )
+        if isinstance(l3, int) and row["bytes"] > l3:
+            text += f" ({data} per call do not fit in the {format_bytes(l3)} L3 cache)"
+    elif share < NOT_MEMORY_BOUND:
+        text += ": memory bandwidth is not what limits it"
+        peak = (run.suite.get("limits") or {}).get("peak_GFLOPs")
+        ceiling = limit_at(peak, int(row["threads"]), run.all_cores) if peak else math.nan
+        if math.isfinite(ceiling):
+            text += (
+                f"; it computes {format_rate(row['gflop_per_s'], 'GFLOP/s')}, "
+                f"{format_percent(row['gflop_per_s'] / ceiling)} of the measured peak"
+            )
+    return text
+
+
+def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
+    cases = measured(rows)
+    cases = cases[cases["size"] == cases["size"].max()]
+    cases = cases[cases["gb_per_s"].notna() & (cases["bytes"] > 0)]
+    if cases.empty:
+        return []
+    best = cases.loc[cases["gb_per_s"].idxmax()]
+    moved = (
+        f"At {shape_text(best)}, the fastest, {case_name(best['backend'], best['threads'])}, moves "
+        f"{format_rate(best['gb_per_s'], 'GB/s')}{marked(best['flags'])}"
+    )
+    reading = bandwidth_reading(best, run)
+    if not reading:
+        return [moved + " (this run has no bandwidth measurement to compare it with)."]
+    text = f"{moved}, {reading}."
+    compiled = cases[cases["backend"] != "python"]
+    if (
+        MEMORY_BOUND <= best["bandwidth_share"] <= ABOVE_CEILING
+        and len(compiled) > 1
+        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < SAME_WALL
+    ):
+        text += (
+            f" That is why the compiled backends end up within {SAME_WALL:g}× of each other here."
+        )
+    return [text]
+
+
+def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
+    readings = _parallel_threads(rows)
+    numpy = analysis.versus(rows, "numpy", reference_threads=1, contenders=["numpy"])
+    if not numpy.empty:
+        most = numpy["threads"].max()
+        largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
+        ratio = largest["speedup"]
+        mark = marked(largest["flags"], largest["ref_flags"])
+        threads = style.threads_label(int(most))
+        if largest["verdict"] == LEVEL:
+            readings.append(
+                f"NumPy takes about the same time with {threads} as with one at "
+                f"{shape_text(largest)} ({format_ratio(ratio)}{mark}): apart from its BLAS calls "
+                "(matrix and vector products), NumPy computes on one thread."
+            )
+        elif ratio > 1:
+            readings.append(
+                f"NumPy is {format_ratio(ratio)}{mark} faster with {threads} "
+                f"than with one at {shape_text(largest)}: its BLAS library splits the products "
+                "across cores."
+            )
+        else:
+            readings.append(
+                f"NumPy is {format_ratio(1 / ratio)}{mark} slower with {threads} "
+                f"than with one at {shape_text(largest)}."
+            )
+    return readings
+
+
+def _parallel_threads(rows: pd.DataFrame) -> list[str]:
+    """Numba parallel with its most threads against the same kernel on one thread.
+
+    The reference is Numba parallel at 1 thread (the same compiled kernel), so the ratio
+    measures the threads alone; plain Numba stands in only if that was not measured.
+    """
+    same_kernel = analysis.versus(
+        rows, "numba_parallel", reference_threads=1, contenders=["numba_parallel"]
+    )
+    reference = "Numba parallel on 1 thread"
+    parallel = same_kernel[same_kernel["ref_threads"] == 1]
+    if parallel.empty:
+        parallel = analysis.versus(rows, "numba", contenders=["numba_parallel"])
+        reference = "one-thread Numba"
+    if parallel.empty:
+        return []
+    most = int(parallel["threads"].max())
+    series = parallel[parallel["threads"] == most].sort_values("size")
+    if most <= 1 or series.empty:
+        return []
+    largest, smallest = series.iloc[-1], series.iloc[0]
+    ratio = largest["speedup"]
+    mark = marked(largest["flags"], largest["ref_flags"])
+    threads = style.threads_label(most)
+    readings = []
+    slower = largest["verdict"] == SLOWER
+    if slower:
+        text = (
+            f"With {threads}, Numba parallel is {format_ratio(1 / ratio)}{mark} slower than "
+            f"{reference} at {shape_text(largest)}, the largest size measured: starting and "
+            "joining the threads costs more than they save."
+        )
+    else:
+        text = (
+            f"With {threads}, Numba parallel is {format_ratio(ratio)}{mark} as fast as "
+            f"{reference} at {shape_text(largest)}"
+            + (f" (at most {most}× is possible)." if ratio <= most else ".")
+        )
+        if largest["bandwidth_share"] >= MEMORY_BOUND and ratio < LITTLE_GAIN:
+            text += (
+                f" The threads share one memory system, and at "
+                f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
+                "there is little left for them to gain."
+            )
+    readings.append(text)
+    cost = smallest["median_s"] - smallest["ref_median_s"]
+    if (
+        not slower
+        and len(series) > 1
+        and smallest["verdict"] == SLOWER
+        and cost > smallest["ref_median_s"]
+    ):
+        readings.append(
+            f"At {shape_text(smallest)}, the threads make it "
+            f"{format_ratio(1 / smallest['speedup'])}"
+            f"{marked(smallest['flags'], smallest['ref_flags'])} slower: waking them and "
+            f"splitting the work adds {format_time(cost)} per call, more than the whole "
+            "one-thread computation takes."
+        )
+    return readings
+
+
+def _precision(table: pd.DataFrame, op: str) -> list[str]:
+    dtypes = analysis.dtypes(table, op)
+    if not {"float32", "float64"} <= set(dtypes):
+        return []
+    cases = measured(table[(table["op"] == op) & (table["backend"] == "numpy")])
+    single = cases[cases["dtype"] == "float32"]
+    double = cases[cases["dtype"] == "float64"]
+    both = single.merge(double, on=["shape", "size", "threads"], suffixes=("_32", "_64"))
+    if both.empty:
+        return []
+    largest = both.sort_values(["size", "threads"]).iloc[-1]
+    single_over_double = Comparison.of(quartiles(largest, "_64"), quartiles(largest, "_32"))
+    ratio = single_over_double.speedup
+    where = f"{shape_text(largest)}, {style.threads_label(int(largest['threads']))}"
+    mark = marked(largest["flags_32"], largest["flags_64"])
+    if single_over_double.clear_lead == FASTER:
+        text = (
+            f"In float32, NumPy is {format_ratio(ratio)}{mark} faster than in float64 ({where}): a "
+            "float32 number is half the size, so there are half the bytes to move and twice "
+            "as many numbers per SIMD instruction."
+        )
+    elif single_over_double.clear_lead == SLOWER:
+        text = (
+            f"In float32, NumPy is {format_ratio(1 / ratio)}{mark} slower than in float64 "
+            f"({where})."
+        )
+    else:
+        text = (
+            f"In float32, NumPy takes about as long as in float64 ({format_ratio(ratio)}{mark} as "
+            f"fast; {where})."
+        )
+    return [text]

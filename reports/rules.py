@@ -1,0 +1,203 @@
+"""Every rule the report decides with, in one place: which numbers not to trust, and when
+one measurement is faster than, slower than or level with another.
+
+The text, the figures, the run comparison and the CSV files read these decisions; none
+of them holds a threshold of its own. Each threshold says why it has its value.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# --- numbers not to trust (after pyperf: never print a number more confidently than its
+# measurement supports). One rule for the benchmarks and the course experiments alike.
+
+SPREAD_LIMIT = 0.10  # the IQR exceeds 10% of the median (robust to a rare outlier);
+TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
+MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
+
+FLAG_SPREAD = "spread"
+FLAG_TIMER = "timer resolution"
+FLAG_ROUNDS = "few rounds"
+
+# Marks a number resting on a flagged measurement, wherever it is cited.
+MARK = "†"
+
+
+def flags(iqr_rel: float, round_s: float, resolution_s: float, rounds: int) -> list[str]:
+    """The flags one measurement raises: its IQR over its median, the duration of one
+    timed round, the timer's resolution and the number of rounds."""
+    raised = []
+    if iqr_rel > SPREAD_LIMIT:
+        raised.append(FLAG_SPREAD)
+    if round_s < TIMER_FACTOR * resolution_s:
+        raised.append(FLAG_TIMER)
+    if rounds < MIN_ROUNDS:
+        raised.append(FLAG_ROUNDS)
+    return raised
+
+
+@dataclass(frozen=True)
+class Quartiles:
+    """First quartile, median and third quartile of a set of timed rounds."""
+
+    q1: float
+    median: float
+    q3: float
+    rounds: int
+
+    @classmethod
+    def of(cls, times: Sequence[float]) -> Quartiles:
+        """The quartiles exactly as pytest-benchmark computes them (its ``stats.Stats``:
+        Wikipedia's method 3 for an odd number of rounds, method 2 for an even one), so
+        that times stored as raw rounds are judged like the benchmarks."""
+        data = sorted(times)
+        rounds = len(data)
+        if rounds == 0:
+            raise ValueError("no timed rounds to summarise")
+        if rounds == 1:
+            return cls(data[0], data[0], data[0], 1)
+        if rounds % 2:
+            n, q = rounds // 4, rounds % 4
+            if q == 1:
+                q1 = 0.25 * data[n - 1] + 0.75 * data[n]
+                q3 = 0.75 * data[3 * n] + 0.25 * data[3 * n + 1]
+            else:
+                q1 = 0.75 * data[n] + 0.25 * data[n + 1]
+                q3 = 0.25 * data[3 * n + 1] + 0.75 * data[3 * n + 2]
+        else:
+            q1 = statistics.median(data[: rounds // 2])
+            q3 = statistics.median(data[rounds // 2 :])
+        return cls(q1, statistics.median(data), q3, rounds)
+
+    @property
+    def iqr_rel(self) -> float:
+        return (self.q3 - self.q1) / self.median
+
+
+# --- faster, slower or level ---------------------------------------------------------
+
+# A difference smaller than this is never called faster or slower, even when the quartile
+# band excludes 1: small steady drifts (clock speed, alignment, temperature) are not a
+# result to teach. Applied symmetrically: 1.05× faster, or 1/1.05× (4.8%) slower.
+MIN_CHANGE = 0.05
+# A one-shot timing (the JIT probe) has no measured spread; it gets the largest spread
+# the flag rule still trusts, so it is judged no more confidently than a benchmark.
+ONE_SHOT_SPREAD = SPREAD_LIMIT
+
+FASTER, SLOWER, LEVEL = "faster", "slower", "level"
+
+
+def verdict(speedup: float, low: float, high: float) -> str:
+    """``FASTER`` or ``SLOWER`` only when the speedup's band lies wholly on one side of 1
+    and the speedup is at least ``MIN_CHANGE`` away from 1 (in ratio terms); else ``LEVEL``.
+    ``speedup`` is the reference's time over the contender's: above 1, the contender is
+    faster."""
+    if low > 1 and speedup >= 1 + MIN_CHANGE:
+        return FASTER
+    if high < 1 and speedup <= 1 / (1 + MIN_CHANGE):
+        return SLOWER
+    return LEVEL
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A contender against a reference: the speedup (reference time ÷ contender time),
+    its band from the quartiles of both, and the verdict that follows.
+
+    The band runs from the reference's first quartile over the contender's third to the
+    reference's third quartile over the contender's first: the ratios the middle halves
+    of the two measurements allow.
+    """
+
+    speedup: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(
+        cls, reference: tuple[float, float, float], contender: tuple[float, float, float]
+    ) -> Comparison:
+        """From (q1, median, q3) of the reference and of the contender."""
+        (ref_q1, ref_median, ref_q3), (q1, median, q3) = reference, contender
+        return cls(ref_median / median, ref_q1 / q3, ref_q3 / q1)
+
+    @classmethod
+    def one_shot(cls, reference_s: float, contender_s: float) -> Comparison:
+        """From two single timings, each given the band ±``ONE_SHOT_SPREAD``: level when
+        they differ by less than ``ONE_SHOT_SPREAD`` of the larger."""
+        speedup = reference_s / contender_s
+        return cls(speedup, speedup * (1 - ONE_SHOT_SPREAD), speedup / (1 - ONE_SHOT_SPREAD))
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.speedup, self.low, self.high)
+
+    @property
+    def clear_lead(self) -> str:
+        """``FASTER`` or ``SLOWER`` when the verdict is decided **and** the gap is at least
+        ``CLEAR_LEAD``: large enough that the report explains where it comes from."""
+        if self.verdict == FASTER and self.speedup >= CLEAR_LEAD:
+            return FASTER
+        if self.verdict == SLOWER and self.speedup <= 1 / CLEAR_LEAD:
+            return SLOWER
+        return ""
+
+    def reversed(self) -> Comparison:
+        """The reference against the contender."""
+        return Comparison(1 / self.speedup, 1 / self.high, 1 / self.low)
+
+
+def comparison_rule(contender: str = "the contender", reference: str = "the reference") -> str:
+    """The rule of ``verdict`` in words, exactly as applied, for every page that uses it."""
+    return (
+        f"the speedup of {contender} over {reference} is {reference}'s median time over "
+        f"{contender}'s, and its band runs from {reference}'s first quartile over "
+        f"{contender}'s third to {reference}'s third quartile over {contender}'s first. "
+        f"{contender[:1].upper() + contender[1:]} is *faster* only when the whole band lies "
+        f"above 1× and the speedup is at least {1 + MIN_CHANGE:.2f}×, *slower* only when "
+        f"the whole band lies below 1× and the speedup is at most 1/{1 + MIN_CHANGE:.2f}× "
+        f"({1 / (1 + MIN_CHANGE):.3f}×); otherwise the two are *level*."
+    )
+
+
+def flag_rule() -> str:
+    """The flag rule in words, exactly as ``flags`` applies it."""
+    return (
+        f"a measurement is flagged when its interquartile range is over {SPREAD_LIMIT:.0%} "
+        f"of its median, when one timed round is shorter than {TIMER_FACTOR} ticks of the "
+        "timer (so the clock's granularity shows in the result), or when it rests on fewer "
+        f"than {MIN_ROUNDS} rounds"
+    )
+
+
+# --- when a reading explains a gap ---------------------------------------------------
+
+# A decided lead is explained (interpreter, SIMD, temporaries, precision) only from here.
+CLEAR_LEAD = 1.3
+# Beyond this lead of Numba over NumPy, NumPy is not doing all of its work in compiled code.
+PYTHON_STEPS_LEAD = 5.0
+# A series whose largest-size time is at least this multiple of its smallest-size time is
+# doing work that grows with size; below it, its times are mostly the fixed cost of a call.
+WORK_GROWTH = 10.0
+# NumPy's fixed cost per call is named only when its per-element time at the smallest size
+# is at least this multiple of its per-element time at the largest.
+FIXED_COST_SHARE = 5.0
+# The loop's lead over NumPy is said to shrink at small sizes below this fraction of it.
+SHRINKS_TO = 1 / 3
+# The loop's time per element is "about the same at every size" within this factor.
+STEADY_PER_ELEMENT = 2.0
+
+# Fractions of the measured read bandwidth above which memory is said to set the pace,
+# below which it is said not to, and beyond which the probe's ceiling is a lower bound.
+MEMORY_BOUND = 0.85
+NOT_MEMORY_BOUND = 0.3
+ABOVE_CEILING = 1.05
+# Compiled backends this close in GB/s are "within 1.5× of each other" at the memory wall.
+SAME_WALL = 1.5
+# Threads are said to have little left to gain only when they gained less than this.
+LITTLE_GAIN = 1.2
+# A JIT compile that pays for itself within this many calls is "soon".
+SOON_CALLS = 1_000
