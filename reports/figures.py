@@ -490,6 +490,49 @@ def headline_figure(head: analysis.Headline) -> Figure:
     return figure
 
 
+# --- memory allocated per call --------------------------------------------------------
+
+
+@styled
+def memory_per_call_figure(table: pd.DataFrame) -> Figure | None:
+    """Bytes one call allocates at its peak (its temporaries and results) against size,
+    one panel per op, one line per backend (its one-thread series; float64 where the op
+    ran in it). ``None`` if no case recorded it."""
+    rows = measured(table)
+    rows = rows[rows["peak_alloc_bytes"].notna() & (rows["peak_alloc_bytes"] > 0)]
+    ops = [op for op in analysis.ops(table) if (rows["op"] == op).any()]
+    if not ops:
+        return None
+    columns = min(4, len(ops))
+    lines = -(-len(ops) // columns)
+    figure = new_figure(3.4 * columns + 0.6, 3.0 * lines + 1.4)
+    axes = figure.subplots(lines, columns, squeeze=False).ravel()
+    for ax, op in zip(axes, ops, strict=False):
+        here = rows[rows["op"] == op]
+        dtype = analysis.dtypes(here, op)[0]
+        here = here[(here["dtype"] == dtype) & (here["threads"] == 1)]
+        for backend, _, series in _series(here):
+            ax.plot(
+                series["size"],
+                series["peak_alloc_bytes"].astype(float),
+                marker="o",
+                markersize=3,
+                **backend_line(backend),
+            )
+        log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
+        bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
+        ax.set_title(f"{op} ({dtype})", fontsize="medium")
+    for ax in axes[len(ops) :]:
+        ax.set_visible(False)
+    for ax in axes[::columns]:
+        ax.set_ylabel("bytes allocated per call")
+    figure.suptitle(
+        "Memory one call allocates at its peak (temporaries and results; inputs not counted)"
+    )
+    legend_below(figure, axes[: len(ops)])
+    return figure
+
+
 # --- everything ---------------------------------------------------------------------
 
 
@@ -511,6 +554,7 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
         keep(time_figure(table, op), stem("time", op))
         keep(speedup_figure(table, op), stem("speedup", op))
         keep(memory_throughput_figure(table, op, run), stem("memory-throughput", op))
+    keep(memory_per_call_figure(table), stem("memory-per-call"))
     if not costs.empty:
         written.add(save(jit_figure(costs), directory, stem("jit")))
     return written

@@ -72,8 +72,38 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
         _numba_headline(numba.iloc[0], numpy_rows, loop) if len(numba) else ""
     )
     findings["table"] = _headline_table(head, loop)
+    findings["slides"] = _slides_findings(run, loop)
     findings["figure"] = figure_link("headline", "dot product", figures)
     return with_note(render("headline.md.j2", **findings))
+
+
+LOOP_OVER_ARRAYS = "for loop over NumPy arrays"
+
+
+def _slides_findings(run: Run, loop: pd.Series | None) -> dict | None:
+    """The slides' own code: its loop over NumPy arrays, timed the slides' way (one
+    ``time.time()`` pair around the first call) and the suite's way (median of rounds),
+    set against the suite's loop over Python lists at the same size."""
+    slides = run.slides
+    if not slides or LOOP_OVER_ARRAYS not in slides["suite_way"]:
+        return None
+    suite_way = slides["suite_way"]
+    arrays = suite_way[LOOP_OVER_ARRAYS]
+    findings = {
+        "n": slides["n"],
+        "arrays_s": arrays["median_s"],
+        "rounds": arrays["rounds"],
+        "dot_s": suite_way.get("np.dot", {}).get("median_s", math.nan),
+        "first_loop_s": slides["slides_way_ms"][LOOP_OVER_ARRAYS] / 1e3,
+        "first_dot_s": slides["slides_way_ms"]["np.dot"] / 1e3,
+        "lists_s": math.nan,
+    }
+    findings["ratio_slides_way"] = findings["first_loop_s"] / findings["first_dot_s"]
+    findings["first_dot_vs_steady"] = findings["first_dot_s"] / findings["dot_s"]
+    if loop is not None and int(loop.get("n") or 0) == slides["n"]:
+        findings["lists_s"] = loop["median_s"]
+        findings["arrays_vs_lists"] = arrays["median_s"] / loop["median_s"]
+    return findings
 
 
 def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None) -> str:

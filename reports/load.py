@@ -314,6 +314,11 @@ def _steady_case(
     )
     row["flops"] = where.integer(extra, "flops", minimum=0)
     row["bytes"] = where.integer(extra, "bytes", minimum=0)
+    # bytes one untimed call allocated at its peak, where the run measured it
+    peak = extra.get("peak_alloc_bytes")
+    row["peak_alloc_bytes"] = (
+        math.nan if peak is None else where.integer(extra, "peak_alloc_bytes", minimum=0)
+    )
     ceiling = extra.get("ceiling", "read_GBps")
     if ceiling not in CEILINGS:
         where.fail(f"'ceiling' is {ceiling!r}, not one of {', '.join(CEILINGS)}")
@@ -535,6 +540,7 @@ _CASE_COLUMNS = [
     "timer_resolution_s",
     "bandwidth_GBps",
     "served_from",
+    "peak_alloc_bytes",
     "name",
     "source",
 ]

@@ -19,6 +19,7 @@ from reports.jit_section import jit_section
 from reports.leads import crossovers_section, summary_section
 from reports.load import Run
 from reports.markup import md_table
+from reports.memory_section import memory_section
 from reports.readings import op_sections
 from reports.table import flagged, not_run
 from reports.templating import render
@@ -50,6 +51,7 @@ def _machine(run: Run) -> str:
     ]
     for key, name, unit in (
         ("read_GBps", "memory read bandwidth", "GB/s"),
+        ("cache_read_GBps", "last-level cache read bandwidth", "GB/s"),
         ("triad_GBps", "memory triad bandwidth", "GB/s"),
         ("peak_GFLOPs", "peak arithmetic", "GFLOP/s"),
     ):
@@ -66,6 +68,15 @@ def _machine(run: Run) -> str:
             )
     if limits.get("method"):
         facts.append(["how the limits were measured", str(limits["method"])])
+    system = run.suite.get("system") or {}
+    if system.get("governor"):
+        facts.append(["CPU frequency governor", str(system["governor"])])
+    if system.get("load_average"):
+        load = ", ".join(f"{value:g}" for value in system["load_average"])
+        facts.append(["load average at the start (1, 5, 15 min)", load])
+    memory = system.get("memory") or {}
+    if memory.get("total_bytes"):
+        facts.append(["memory", format_bytes(memory["total_bytes"])])
     facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
     for blas in threads.get("blas") or []:
         if isinstance(blas, dict):
@@ -142,6 +153,7 @@ def render_report(
                 summary_section(table, figures),
                 crossovers_section(table),
                 op_sections(table, run, figures),
+                memory_section(table, figures),
                 jit_section(costs, figures),
                 trust_section(table),
                 course_section.strip(),

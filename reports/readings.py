@@ -259,6 +259,15 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     l3 = (run.suite.get("cpu") or {}).get("l3_bytes")
     data = format_bytes(row["bytes"])
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
+    if row.get("served_from") == "cache":
+        # its inputs fit in the last-level cache: the ceiling is the cache's bandwidth
+        text = (
+            f"{format_percent(share)} of the bandwidth measured reading from the cache on this "
+            f"machine ({measured_at}): its {data} per call fit in the last-level cache"
+        )
+        if share >= MEMORY_BOUND:
+            text += ", whose bandwidth, not arithmetic, sets the pace"
+        return text
     if share > ABOVE_CEILING:
         if isinstance(l3, int) and row["bytes"] <= l3:
             return (
@@ -276,7 +285,10 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
             f"({measured_at}): {fits}memory delivered more at this footprint than the "
             "bandwidth probe measured at its own; take the measured ceiling as a lower bound"
         )
-    text = f"{format_percent(share)} of the read bandwidth measured on this machine ({measured_at})"
+    text = (
+        f"{format_percent(share)} of the bandwidth measured reading from memory on this "
+        f"machine ({measured_at})"
+    )
     if share >= MEMORY_BOUND:
         text += (
             ": memory, not arithmetic, sets the pace — faster instructions would wait for "

@@ -39,6 +39,8 @@ COLUMNS = [
     "gflop_per_s",
     "bandwidth_GBps",
     "bandwidth_share",
+    "served_from",
+    "peak_alloc_bytes",
     "flops",
     "bytes",
     "iqr_rel",

@@ -1163,7 +1163,7 @@ def test_above_the_measured_bandwidth_out_of_cache_is_a_lower_bound(built):
     assert "take the measured ceiling as a lower bound" in dot
     method = _section(readme, "## How these numbers were made")
     assert "means the data came from a cache" not in method
-    assert "part of the data came from a cache, or that at this footprint" in method
+    assert "part of the data came from a closer cache, or that at this footprint" in method
     assert "(numpy sum over 256 MiB; matmul 2000×2000)" in method
 
 
@@ -1184,7 +1184,7 @@ def _share_and_gain(tmp_path, share: float, gain: float) -> str:
 
 def test_memory_bound_and_little_left_need_strong_evidence(tmp_path):
     dot = _share_and_gain(tmp_path, share=0.73, gain=1.56)
-    assert "73% of the read bandwidth" in dot
+    assert "73% of the bandwidth measured reading from memory" in dot
     assert "memory, not arithmetic, sets the pace" not in dot
     assert "little left for them to gain" not in dot
     dot = _share_and_gain(tmp_path, share=0.9, gain=1.56)
@@ -1400,3 +1400,78 @@ def test_an_interrupted_build_says_one_line_and_cleans_up(built, tmp_path, sig):
     assert done.stderr == "reports: interrupted; the previous report is as it was\n"
     assert snapshot(out) == before
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
+
+
+# --- the slides' own code, memory per call, the cache or memory ceiling --------------------
+
+
+def test_the_headline_shows_the_slides_own_loop(tmp_path):
+    data = make_result(ops=["dot"])
+    loop_s, dot_s = 0.18, 0.0003
+    for variant, median in (("for loop over NumPy arrays", loop_s), ("np.dot", dot_s)):
+        entry = benchmark_entry("dot", "numpy", "float64", 1, {"n": 1_000_000}, median)
+        entry["extra_info"] = {"kind": "slides", "variant": variant, "n": 1_000_000}
+        data["benchmarks"].append(entry)
+    data["vectorbench_slides"] = {
+        "n": 1_000_000,
+        "vectorized_ms": 6.0,
+        "loop_ms": 250.0,
+        "clock": {"name": "time.time", "resolution_s": 1e-9},
+    }
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
+    page = (out / "README.md").read_text(encoding="utf-8")
+    section = page.split("### The slides' own code")[1].split("\n## ")[0]
+    loop_over_lists = model_time("dot", "python", 1, {"n": 1_000_000})
+    assert "that loop takes **180 ms**" in section
+    assert f"{format_ratio(loop_s / loop_over_lists)} the time of the same loop over Python" in (
+        " ".join(section.split())
+    )
+    assert "one `time.time()` pair gave 250 ms for the loop and 6 ms for `np.dot`" in (
+        " ".join(section.split())
+    )
+    assert f"took {format_ratio(6e-3 / dot_s)} its steady time" in " ".join(section.split())
+    assert "creates a new NumPy scalar object" in section
+
+
+def test_memory_per_call_is_shown_and_compared(tmp_path):
+    data = make_result(ops=["logistic_cost"])
+    for entry in data["benchmarks"]:
+        info = entry["extra_info"]
+        m = info["sizes"]["m"]
+        info["peak_alloc_bytes"] = 40 * m if info["backend"] == "numpy" else 96
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
+    page = (out / "README.md").read_text(encoding="utf-8")
+    section = page.split("## Memory per call")[1].split("\n## ")[0]
+    row = "| `logistic_cost` (float64), m = 10⁶ | 96 B (< 0.01 B/sample) | 38.1 MiB (40 B/sample) |"
+    assert row in section
+    text = " ".join(section.split())
+    assert "NumPy allocates 38.1 MiB (40 bytes per sample), Python loop 96 B" in text
+    assert (out / "figures" / "memory-per-call.png").read_bytes().startswith(PNG_SIGNATURE)
+    with (out / "table.csv").open(encoding="utf-8") as file:
+        header = file.readline()
+    assert "peak_alloc_bytes" in header
+    assert "served_from" in header
+
+
+def test_a_case_in_the_cache_is_read_against_the_cache_bandwidth(tmp_path):
+    data = make_result(ops=["dot"])
+    data["machine_info"]["vectorbench"]["limits"]["cache_read_GBps"] = {"1": 40.0, "2": 80.0}
+    for entry in data["benchmarks"]:
+        small = entry["extra_info"]["sizes"]["n"] <= 100_000
+        entry["extra_info"]["ceiling"] = "cache_read_GBps" if small else "read_GBps"
+    run = read_results([write(tmp_path / "vm-20260101-000000.json", data)])
+    table = tidy_table(run)
+    one = table[
+        (table["backend"] == "numba") & (table["threads"] == 1) & (table["dtype"] == "float64")
+    ]
+    by_n = one.set_index("n")
+    assert by_n.loc[1_000, "served_from"] == "cache"
+    assert by_n.loc[1_000, "bandwidth_GBps"] == 40.0
+    assert by_n.loc[10_000_000, "served_from"] == "memory"
+    assert by_n.loc[10_000_000, "bandwidth_GBps"] == READ_GBPS["1"]
+    bad = copy.deepcopy(data)
+    bad["benchmarks"][0]["extra_info"]["ceiling"] = "l7_GBps"
+    with pytest.raises(ResultFileError, match="'ceiling' is 'l7_GBps'"):
+        read_result(write(tmp_path / "bad.json", bad))
