@@ -23,10 +23,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.machine import machine_slug
+from reports.atomic import is_stale
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "reports" / "results"
@@ -55,29 +55,11 @@ def partial_file(directory: Path, stem: str) -> Path:
     return path
 
 
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def remove_stale_partials(directory: Path) -> list[Path]:
     """Remove the partial files whose writer is gone (a run killed before it finished)."""
     removed = []
     for path in directory.glob(".partial-*.json"):
-        writer = _WRITER.search(path.name)
-        if writer:
-            stale = not _is_alive(int(writer.group(1)))
-        else:
-            try:
-                stale = time.time() - path.stat().st_mtime > _UNNAMED_WRITER_STALE_S
-            except FileNotFoundError:
-                continue
-        if stale:
+        if is_stale(path, _WRITER, _UNNAMED_WRITER_STALE_S):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed

@@ -69,6 +69,19 @@ def _is_alive(pid: int) -> bool:
     return True
 
 
+def is_stale(path: Path, owner: re.Pattern, unnamed_after_s: float) -> bool:
+    """Whether a temporary file or directory was left by a writer that is gone: the one
+    whose process id ``owner`` finds in its name, or, in names without one (older
+    versions), whatever was last touched more than ``unnamed_after_s`` seconds ago."""
+    match = owner.search(path.name)
+    if match:
+        return not _is_alive(int(match.group(1)))
+    try:
+        return time.time() - path.stat().st_mtime > unnamed_after_s
+    except OSError:
+        return False
+
+
 def remove_stale_stages(target: Path) -> None:
     """Remove staging directories whose builder is gone."""
     try:
@@ -76,15 +89,7 @@ def remove_stale_stages(target: Path) -> None:
     except OSError:
         return
     for stage in stages:
-        builder = _BUILDER.match(stage.name)
-        if builder:
-            stale = not _is_alive(int(builder.group(1)))
-        else:
-            try:
-                stale = time.time() - stage.stat().st_mtime > _UNNAMED_BUILDER_STALE_S
-            except OSError:
-                continue
-        if stale:
+        if is_stale(stage, _BUILDER, _UNNAMED_BUILDER_STALE_S):
             shutil.rmtree(stage, ignore_errors=True)
 
 
