@@ -3,8 +3,9 @@
 ``check_arguments`` turns what a caller passed into what every kernel expects — arrays
 of one floating dtype whose shapes agree, plus plain Python scalars — or raises the same
 ``ValueError``/``TypeError`` with the same message whichever backend was asked. It costs
-O(1) per call: shapes and dtypes only. NaN and inf in the data are *not* scanned for
-(that would double the cost of a dot product); they propagate through every backend.
+O(1) per call: shapes and dtypes only (a Dask array is not computed). NaN and inf in the
+data are *not* scanned for (that would double the cost of a dot product); they propagate
+through every backend.
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ def computation_dtype(arrays: list[np.ndarray]) -> np.dtype:
     return np.promote_types(np.result_type(*floating), np.float32)
 
 
+def is_lazy(value) -> bool:
+    """A Dask collection: its shape and dtype are known, its values not yet computed."""
+    return hasattr(value, "__dask_graph__") and hasattr(value, "dtype")
+
+
 def _as_array(op: Op, name: str, value) -> np.ndarray:
-    array = np.asarray(value)
+    # A lazy array is checked by its shape and dtype only: asarray would compute it.
+    array = value if is_lazy(value) else np.asarray(value)
     is_real = array.dtype.kind in "iub" or array.dtype in (np.float16, np.float32, np.float64)
     if not is_real:
         raise TypeError(
@@ -102,7 +109,11 @@ def check_arguments(op_name: str, args: tuple, kwargs: dict) -> tuple[tuple, np.
     checked = []
     for param in op.params:
         if param.is_array:
-            checked.append(np.asarray(arrays[param.name], dtype=dtype))
+            array = arrays[param.name]
+            if is_lazy(array):
+                checked.append(array if array.dtype == dtype else array.astype(dtype))
+            else:
+                checked.append(np.asarray(array, dtype=dtype))
         else:
             checked.append(_check_scalar(op, param.name, param.kind, values[param.name]))
     if op.needs_clip:

@@ -70,6 +70,7 @@ for helper in (
     python_loops.logistic_backward_sums,
     python_loops.logistic_gradient_sums,
     python_loops.adaline_gd_sums,
+    python_loops.adaline_sgd_steps,
 ):
     register_jitable(helper)
 

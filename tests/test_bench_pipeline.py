@@ -143,7 +143,9 @@ def test_every_op_is_benchmarked_on_every_backend():
     for op, spec in OPS.items():
         for backend in kernels.BACKENDS:
             for dtype in spec.dtypes:
-                assert any(case.startswith(f"{op}-{backend}-{dtype}-t1-") for case in collected), (
+                threads = thread_counts(backend)[0]  # 1, or all cores for a fixed pool
+                prefix = f"{op}-{backend}-{dtype}-t{threads}-"
+                assert any(case.startswith(prefix) for case in collected), (
                     op,
                     backend,
                     dtype,
