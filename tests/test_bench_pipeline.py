@@ -82,6 +82,9 @@ def test_machine_conditions_are_stored(result_file):
     assert info["cpu"]["logical_cores"] >= 1
     assert info["threads"]["numba_threading_layer"]
     assert info["versions"]["numpy"]
+    # which scheduler ran the dask backend (Dask's threads by default), with its size
+    assert info["dask"]["scheduler"] == "threads"
+    assert info["dask"]["threads"] >= 1
     assert info["timer"]["resolution_s"] > 0
     for limit in ("read_GBps", "triad_GBps", "peak_GFLOPs"):
         assert all(value > 0 for value in info["limits"][limit].values())
