@@ -1,8 +1,9 @@
 """pytest-benchmark configuration: the ladder, the time budget, and what the JSON carries.
 
-Options: ``--ladder full|quick|smoke`` (see ``bench/ladders.py``) and ``--budget``, the
+Options: ``--ladder full|quick|smoke`` (see ``bench/ladders.py``); ``--budget``, the
 predicted seconds per call above which a slow case (the Python loops, NumPy's
-per-sample loops) is recorded as not run instead of being timed.
+per-sample loops) is recorded as not run instead of being timed; ``--dask-scheduler``,
+where the dask backend computes (threads, local, or a scheduler's address).
 
 The hooks add to pytest-benchmark's JSON: the machine's conditions and measured limits
 under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
@@ -43,6 +44,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds per call above which a predicted-slow case is not run "
         f"(default per ladder: {DEFAULT_BUDGET_S})",
     )
+    group.addoption(
+        "--dask-scheduler",
+        default="threads",
+        help="where the dask backend computes: threads (Dask's threaded scheduler, the "
+        "default), local (a dask.distributed cluster on this machine) or the address of "
+        "a running scheduler, e.g. tcp://HOST:8786",
+    )
 
 
 def ladder(config: pytest.Config) -> str:
@@ -76,13 +84,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(["op", "backend", "dtype", "threads", "sizes"], values, ids=ids)
 
 
+DASK = pytest.StashKey[tuple]()  # (client or None, description of the scheduler)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     records.setup(config)
+    if "dask" in kernels.BACKENDS:
+        from kernels import dask_engine
+
+        config.stash[DASK] = dask_engine.connect(config.getoption("--dask-scheduler"))
     if ladder(config) != "smoke" and not config.getoption("benchmark_disable", False):
         config.pluginmanager.register(Progress(config, budget(config)), "vectorbench-progress")
     config.addinivalue_line(
         "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    client = config.stash.get(DASK, (None, None))[0]
+    if client is not None:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -94,6 +118,8 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
         measured = limits.measure()
     machine_info["vectorbench"] = describe(quick=ladder(config) != "full", limits=measured)
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
+    if DASK in config.stash:  # which scheduler, how many workers and threads ran dask
+        machine_info["vectorbench"]["dask"] = config.stash[DASK][1]
     machine_info["vectorbench"]["ladder"] = ladder(config)
     machine_info["vectorbench"]["budget_s"] = budget(config)
     machine_info["vectorbench"]["ladder_top"] = {

@@ -1,7 +1,7 @@
-"""What Numba's compiler costs: the first call in a fresh process, cold and warm.
+"""What a JIT compiler costs: the first call in a fresh process, cold and warm.
 
-For each Numba backend, two fresh Python processes share one new, empty on-disk cache
-directory (``NUMBA_CACHE_DIR``):
+For each compiling backend (Numba's, JAX's), two fresh Python processes share one new,
+empty on-disk cache directory (``NUMBA_CACHE_DIR``, ``JAX_COMPILATION_CACHE_DIR``):
 
 * **cold** — the first process finds the cache empty: each op's first call compiles it
   (type inference, LLVM optimisation, machine code) and then runs it once;
@@ -40,14 +40,18 @@ def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
     import numba
     import numpy as np
 
-    # Numba's one-time start-up (and its thread pool's, for the parallel backend), kept
-    # off the ops' first calls.
+    import kernels
+
+    # Numba's one-time start-up (and its thread pool's, for the parallel backend), and
+    # that of any other engine (a module's ``start_up``: JAX's client and first
+    # compilation), kept off the ops' first calls.
     numba.njit(lambda x: x + 1)(1)
     if backend == "numba_parallel":
         numba.njit(parallel=True)(lambda a: a.sum())(np.ones(4))
+    start_up = getattr(kernels.get(backend).module, "start_up", None)
+    if start_up is not None:
+        start_up()
     startup = time.perf_counter() - start
-
-    import kernels
 
     results = {}
     for op in ops:
@@ -66,7 +70,15 @@ def _probe(backend: str, dtype: str, ops: list[str], compare: bool) -> dict:
 
 
 def _run_probe(backend: str, dtype: str, ops: list[str], cache_dir: str, compare: bool) -> dict:
-    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": cache_dir,
+        # JAX's on-disk cache of compiled executables, for every compilation however
+        # short: "warm" is then a load from disk for JAX as for Numba.
+        "JAX_COMPILATION_CACHE_DIR": cache_dir,
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+    }
     command = [sys.executable, "-m", "bench.jit_cost", backend, dtype, ",".join(ops)]
     if compare:
         command.append("--compare")

@@ -24,11 +24,12 @@ SIMD_FLAGS = (
 )  # fmt: skip
 PACKAGES = (
     "numpy", "numba", "llvmlite", "pytest", "pytest-benchmark", "threadpoolctl",
-    "py-cpuinfo", "py-cpuinfo2", "pandas", "matplotlib",
+    "py-cpuinfo", "py-cpuinfo2", "pandas", "matplotlib", "jax", "jaxlib", "dask",
+    "distributed", "torch",
 )  # fmt: skip
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-    "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER",
+    "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "XLA_FLAGS",
 )  # fmt: skip
 ROOT = Path(__file__).resolve().parent.parent
 

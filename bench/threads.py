@@ -1,8 +1,9 @@
-"""Pinning the threads a kernel may use: BLAS through threadpoolctl, Numba directly."""
+"""Pinning the threads a kernel may use: BLAS through threadpoolctl, Numba and Dask directly."""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 
 import numba
@@ -18,17 +19,28 @@ def one_and_all() -> list[int]:
 
 
 def thread_counts(backend: str) -> list[int]:
-    """One thread for every backend; all cores too for the multi-threaded ones."""
-    return one_and_all() if BACKENDS[backend].multithreaded else [1]
+    """One thread for every backend; all cores too for the multi-threaded ones; only all
+    cores for those whose thread pool is fixed when the process starts (XLA's)."""
+    spec = BACKENDS[backend]
+    if spec.fixed_threads:
+        return [all_cores()]
+    return one_and_all() if spec.multithreaded else [1]
 
 
 @contextlib.contextmanager
 def pinned(threads: int) -> Iterator[None]:
-    """Let BLAS and Numba's parallel loops use exactly ``threads`` threads."""
+    """Let BLAS, Numba's parallel loops and Dask's threaded scheduler use exactly
+    ``threads`` threads (a dask.distributed cluster keeps its own: see the result
+    file's ``dask`` record)."""
     previous = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        with threadpool_limits(limits=threads, user_api="blas"):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(threadpool_limits(limits=threads, user_api="blas"))
+            if "dask" in sys.modules:
+                import dask
+
+                stack.enter_context(dask.config.set(num_workers=threads))
             yield
     finally:
         numba.set_num_threads(previous)

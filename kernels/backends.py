@@ -51,6 +51,17 @@ def unchanged(value):
     return value
 
 
+def _engine(module: str, name: str) -> Callable:
+    """A function of an engine's module, imported on its first call, so that importing
+    the catalogue does not import the engine (JAX, Dask)."""
+
+    def call(value):
+        return getattr(importlib.import_module(module), name)(value)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
 @dataclass(frozen=True)
 class BackendSpec:
     """What a backend is, said once.
@@ -74,6 +85,15 @@ class BackendSpec:
     multithreaded: bool = False
     interprets: str = "none"
     compiles: bool = False
+    # Compiles anew for every new shape (XLA), not only for every dtype (Numba): the
+    # generated tests draw a new shape per example, so they draw fewer for these.
+    compiles_per_shape: bool = False
+    # Its thread pool is sized when the process starts and cannot be pinned per case
+    # (XLA's CPU client): benchmarked at all cores only, and recorded so.
+    fixed_threads: bool = False
+    # Subnormal results are flushed to zero (XLA's CPU code): each rounding near zero
+    # may lose up to the smallest normal number, which its error bound then allows.
+    flushes_subnormals: bool = False
 
     def __post_init__(self) -> None:
         if self.interprets not in ("all", "sequential", "none"):
@@ -156,6 +176,46 @@ for _spec in (
         multithreaded=True,
         compiles=True,
     ),
+    BackendSpec(
+        "jax",
+        "kernels.jax_engine",
+        "the NumPy expressions under jax.jit: XLA fuses them per shape; the per-sample "
+        "rules are a lax.scan over rows inside the compiled function",
+        label="JAX",
+        colour="#ff7f0e",
+        native=_engine("kernels.jax_engine", "to_device"),
+        wait=_engine("kernels.jax_engine", "wait"),
+        multithreaded=True,  # XLA's CPU thread pool (Eigen) for products and reductions
+        compiles=True,
+        compiles_per_shape=True,
+        fixed_threads=True,
+        flushes_subnormals=True,
+    ),
+    BackendSpec(
+        "jax_autodiff",
+        "kernels.jax_autodiff",
+        "as jax, but the logistic gradient is jax.value_and_grad of the cost",
+        label="JAX autodiff",
+        colour="#bcbd22",
+        native=_engine("kernels.jax_engine", "to_device"),
+        wait=_engine("kernels.jax_engine", "wait"),
+        multithreaded=True,
+        compiles=True,
+        compiles_per_shape=True,
+        fixed_threads=True,
+        flushes_subnormals=True,
+    ),
+    BackendSpec(
+        "dask",
+        "kernels.dask_engine",
+        "NumPy's expressions on dask.array blocks of rows, partial results summed; the "
+        "per-sample rules a chain of Numba tasks over the blocks; computed in the timed region",
+        label="Dask",
+        colour="#8c564b",
+        native=_engine("kernels.dask_engine", "to_dask"),
+        wait=_engine("kernels.dask_engine", "wait"),
+        multithreaded=True,  # the scheduler's threads (and BLAS's within a block)
+    ),
 ):
     BACKENDS[_spec.name] = _spec
 
@@ -221,8 +281,12 @@ class Backend:
             checked, dtype = check_arguments(op, args, kwargs)
             # NaN and inf propagate silently in every backend, as they do in compiled
             # loops: NumPy would warn on reaching them in a product or on a float32 cast.
+            # The native arguments stay referenced until the wait is over: a lazy result
+            # may need them (Dask arrays persisted on a cluster are released with them).
+            native = [to_native(value) for value in checked]
             with np.errstate(all="ignore"):
-                result = wait(kernel(*(to_native(value) for value in checked)))
+                result = wait(kernel(*native))
+                del native
                 if len(returns) == 1:
                     return _finish(returns[0], result, dtype)
                 return tuple(_finish(k, v, dtype) for k, v in zip(returns, result, strict=True))

@@ -3,8 +3,9 @@
 ``check_arguments`` turns what a caller passed into what every kernel expects — arrays
 of one floating dtype whose shapes agree, plus plain Python scalars — or raises the same
 ``ValueError``/``TypeError`` with the same message whichever backend was asked. It costs
-O(1) per call: shapes and dtypes only. NaN and inf in the data are *not* scanned for
-(that would double the cost of a dot product); they propagate through every backend.
+O(1) per call: shapes and dtypes only (a Dask array is not computed). NaN and inf in the
+data are *not* scanned for (that would double the cost of a dot product); they propagate
+through every backend.
 """
 
 from __future__ import annotations
@@ -31,14 +32,22 @@ def computation_dtype(arrays: list[np.ndarray]) -> np.dtype:
     return np.promote_types(np.result_type(*floating), np.float32)
 
 
+def is_lazy(value) -> bool:
+    """A Dask collection: its shape and dtype are known, its values not yet computed."""
+    return hasattr(value, "__dask_graph__") and hasattr(value, "dtype")
+
+
 def _as_array(op: Op, name: str, value) -> np.ndarray:
-    try:
-        array = np.asarray(value)
-    except ValueError as error:  # a ragged nested list: NumPy's message names no argument
-        raise ValueError(
-            f"{op.name}: {name} is a nested sequence whose rows differ in length; "
-            "expected a rectangular array"
-        ) from error
+    if is_lazy(value):  # checked by its shape and dtype only: asarray would compute it
+        array = value
+    else:
+        try:
+            array = np.asarray(value)
+        except ValueError as error:  # a ragged nested list: NumPy's message names no argument
+            raise ValueError(
+                f"{op.name}: {name} is a nested sequence whose rows differ in length; "
+                "expected a rectangular array"
+            ) from error
     # Any byte order: '>f8' is a float64 too, and the conversion below makes it native.
     is_real = array.dtype.kind in "iub" or (array.dtype.kind == "f" and array.dtype.itemsize <= 8)
     if not is_real:
@@ -129,7 +138,11 @@ def check_arguments(op_name: str, args: tuple, kwargs: dict) -> tuple[tuple, np.
     checked = []
     for param in op.params:
         if param.is_array:
-            checked.append(np.asarray(arrays[param.name], dtype=dtype))
+            array = arrays[param.name]
+            if is_lazy(array):
+                checked.append(array if array.dtype == dtype else array.astype(dtype))
+            else:
+                checked.append(np.asarray(array, dtype=dtype))
         else:
             checked.append(check_scalar(op.name, param.name, param.kind, values[param.name], dtype))
     if op.needs_clip:

@@ -68,6 +68,7 @@ for helper in (
     python_loops.logistic_backward_sums,
     python_loops.logistic_gradient_sums,
     python_loops.adaline_gd_sums,
+    python_loops.adaline_sgd_steps,
 ):
     register_jitable(helper)
 # The per-sample σ and cross-entropy are inlined into the loops (Numba's own inliner:

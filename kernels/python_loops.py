@@ -201,8 +201,8 @@ def adaline_gd_epoch(w, b, X, y, eta):
     return w, b + eta * error_sum, squared_sum / 2.0
 
 
-def adaline_sgd_epoch(w, b, X, y, eta):
-    """The delta rule sample by sample, in row order; the cost uses the final weights."""
+def adaline_sgd_steps(w, b, X, y, eta):
+    """The delta rule sample by sample, in row order, on a copy of w; returns (w, b)."""
     m, n = len(X), len(w)
     w = copy(w)
     for i in range(m):
@@ -212,6 +212,13 @@ def adaline_sgd_epoch(w, b, X, y, eta):
         for j in range(n):
             w[j] += eta * error * x[j]
         b += eta * error
+    return w, b
+
+
+def adaline_sgd_epoch(w, b, X, y, eta):
+    """The delta rule sample by sample, in row order; the cost uses the final weights."""
+    m = len(X)
+    w, b = adaline_sgd_steps(w, b, X, y, eta)
     cost = 0.0
     for i in range(m):
         x = X[i]

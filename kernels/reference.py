@@ -8,7 +8,8 @@ Numerical Algorithms* (2002), ch. 3:
 
 * a sum of k terms, products included, in any order: |error| <= γ_k · Σ|terms|,
   with γ_k = k·u / (1 - k·u) and u the unit roundoff (half the machine epsilon);
-  plus k·η for products that underflow (η, the smallest subnormal);
+  plus k·η for products that underflow (η, the smallest subnormal; the smallest
+  normal number for a backend that flushes subnormal results to zero);
 * exp, log and log1p: within ``TRANSCENDENTAL_ULPS`` units in the last place;
 * an input error δz passes through f scaled by max |f'| over [z - δz, z + δz].
 
@@ -304,25 +305,34 @@ EVALUATORS = {
 assert set(EVALUATORS) == set(OPS), "every op needs a reference"
 
 
-def _evaluate(op: str, args: tuple, dtype) -> tuple[tuple, tuple, bool]:
+def smallest(dtype, flushes_subnormals: bool = False) -> float:
+    """The absolute error of one rounding near zero: the smallest subnormal (gradual
+    underflow), or the smallest normal number for a backend that flushes subnormal
+    results to zero (XLA's CPU code runs with flush-to-zero: 0.5 x 2.2e-308 is 0)."""
+    info = np.finfo(dtype)
+    return float(info.tiny if flushes_subnormals else info.smallest_subnormal)
+
+
+def _evaluate(op: str, args: tuple, dtype, flushes_subnormals=False) -> tuple[tuple, tuple, bool]:
     u = unit_roundoff(dtype)
-    tiny = float(np.finfo(dtype).smallest_subnormal)
+    tiny = smallest(dtype, flushes_subnormals)
     as64 = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
     out = EVALUATORS[op](*as64, u, tiny)
     return out if len(out) == 3 else (*out, True)
 
 
-def reference(op: str, args: tuple, dtype) -> Reference:
+def reference(op: str, args: tuple, dtype, flushes_subnormals: bool = False) -> Reference:
     """The reference results of ``op`` on checked ``args`` (see ``kernels.checks``), with
-    tolerances for a backend computing in ``dtype``."""
-    values, backend_bounds, well_conditioned = _evaluate(op, args, dtype)
+    tolerances for a backend computing in ``dtype`` (and flushing subnormal results to
+    zero, if it does: ``BackendSpec.flushes_subnormals``)."""
+    values, backend_bounds, well_conditioned = _evaluate(op, args, dtype, flushes_subnormals)
     if op == "dot":  # exact, rounded once to float64
         own_bounds = (unit_roundoff(np.float64) * abs(values[0]),)
     else:
         _, own_bounds, _ = _evaluate(op, args, np.float64)
     # ... plus the final rounding of a result into the dtype's subnormal range, which
     # is absolute (η), not relative.
-    tiny = float(np.finfo(dtype).smallest_subnormal)
+    tiny = smallest(dtype, flushes_subnormals)
     tolerances = tuple(
         np.asarray(backend) + np.asarray(own) + (tiny if kind != "count" else 0)
         for kind, backend, own in zip(OPS[op].returns, backend_bounds, own_bounds, strict=True)

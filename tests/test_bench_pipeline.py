@@ -82,6 +82,9 @@ def test_machine_conditions_are_stored(result_file):
     assert info["cpu"]["logical_cores"] >= 1
     assert info["threads"]["numba_threading_layer"]
     assert info["versions"]["numpy"]
+    # which scheduler ran the dask backend (Dask's threads by default), with its size
+    assert info["dask"]["scheduler"] == "threads"
+    assert info["dask"]["threads"] >= 1
     assert info["timer"]["resolution_s"] > 0
     for limit in ("read_GBps", "triad_GBps", "peak_GFLOPs"):
         assert all(value > 0 for value in info["limits"][limit].values())
@@ -143,7 +146,9 @@ def test_every_op_is_benchmarked_on_every_backend():
     for op, spec in OPS.items():
         for backend in kernels.BACKENDS:
             for dtype in spec.dtypes:
-                assert any(case.startswith(f"{op}-{backend}-{dtype}-t1-") for case in collected), (
+                threads = thread_counts(backend)[0]  # 1, or all cores for a fixed pool
+                prefix = f"{op}-{backend}-{dtype}-t{threads}-"
+                assert any(case.startswith(prefix) for case in collected), (
                     op,
                     backend,
                     dtype,

@@ -24,6 +24,14 @@ PROFILE = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# Backends that compile anew for every shape (XLA: 30-200 ms per op and shape on the
+# 2-core machine) would spend 150 examples x 8 ops x ~0.1 s compiling, most of the whole
+# test budget, on shapes that exercise the same compiled code paths. They get fewer
+# examples, drawn by the same strategies: every dtype, layout and size range still
+# comes up, and their fixed-shape tests (tests/test_kernels.py) run in full.
+PER_SHAPE_PROFILE = settings(PROFILE, max_examples=20)
+PER_SHAPE = [name for name, spec in kernels.BACKENDS.items() if spec.compiles_per_shape]
+PER_DTYPE = [name for name in kernels.BACKENDS if name not in PER_SHAPE]
 
 
 def values(dtype, shape, low=-1e3, high=1e3):
@@ -111,13 +119,25 @@ def problems(draw, op):
     return w, b, X, y, eta
 
 
-@PROFILE
-@pytest.mark.parametrize("op", kernels.OPS)
-@given(data=st.data())
-def test_every_backend_matches_the_reference(op, data):
+def check_generated(op, data, backends):
     args = data.draw(problems(op), label="arguments")
     # A perceptron whose net input falls within rounding of zero may rightly decide
     # either way: such cases say nothing about correctness.
     ref, _ = reference_for(op, args)
     assume(ref.well_conditioned)
-    assert_matches_reference(op, args)
+    assert_matches_reference(op, args, backends)
+
+
+@PROFILE
+@pytest.mark.parametrize("op", kernels.OPS)
+@given(data=st.data())
+def test_every_backend_matches_the_reference(op, data):
+    check_generated(op, data, PER_DTYPE)
+
+
+@PER_SHAPE_PROFILE
+@pytest.mark.parametrize("op", kernels.OPS)
+@given(data=st.data())
+def test_every_compile_per_shape_backend_matches_the_reference(op, data):
+    assert PER_SHAPE, "no backend compiles per shape: this test would compare nothing"
+    check_generated(op, data, PER_SHAPE)

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 import kernels
+from kernels.jax_engine import in_float64_scope
 from kernels.reference import _sum_bound, exact_dot
 
 BACKEND = "numpy_twin"
@@ -46,6 +47,12 @@ def _vectorized(a):
     return np.dot(a, a)
 
 
+def _vectorized_jax(a):
+    import jax.numpy as jnp
+
+    return jnp.dot(a, a)
+
+
 def pytest_configure(config) -> None:
     """Registered when pytest loads this plugin (``-p``), not when a test imports it."""
     implementations = {
@@ -53,6 +60,9 @@ def pytest_configure(config) -> None:
         "kernels.numpy_vectorized": _vectorized,
         "kernels.numba_jit": njit(_loop),
         "kernels.numba_parallel": njit(_loop),
+        "kernels.jax_engine": in_float64_scope(_vectorized_jax),
+        "kernels.jax_autodiff": in_float64_scope(_vectorized_jax),
+        "kernels.dask_engine": _vectorized,  # np.dot on Dask arrays: a lazy partial-sum tree
     }
     for module, implementation in implementations.items():
         # What "implement it in every backend module" means, done from outside the file.

@@ -1,0 +1,199 @@
+"""Backend ``dask``: the NumPy backend's expressions on arrays cut into blocks of rows.
+
+``dask.array`` overloads the operators and NumPy's functions, so the batch ops are
+``kernels.numpy_vectorized``'s own functions, applied to Dask arrays: ``X @ w`` runs
+block by block, and ``X.T @ errors`` and the means become one partial result per block,
+then a tree of sums (the shape of work of ``numba_parallel``'s row blocks). The
+per-sample rules cannot be cut: each update feeds the next sample. They walk the blocks
+in row order as a chain of tasks, each running the compiled one-thread Numba kernel on
+its block and handing ``(w, b)`` on to the next.
+
+The native form is a Dask array cut along the samples into blocks of about
+``CHUNK_BYTES`` (``to_dask``; held in memory by ``persist``, outside the timed region).
+The ops also take Dask arrays directly — the checking layer reads their shapes and
+dtypes without computing them — so data that does not fit in memory can be passed.
+
+An op returns Dask objects; ``wait`` computes them (``dask.compute``, one graph for all
+results of a call), inside the timed region. The scheduler is Dask's default: threads in
+this process, or a ``dask.distributed`` client once one is connected (``connect``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import dask
+import dask.array as da
+import numpy as np
+
+from kernels import numba_jit, numpy_vectorized, python_loops
+
+CHUNK_BYTES = 16 * 2**20  # per block of rows: a few blocks per core at the largest sizes
+
+_sgd_steps = numba_jit.jit(python_loops.adaline_sgd_steps)
+
+
+def rows_per_chunk(shape: tuple, itemsize: int, chunk_bytes: int | None = None) -> int:
+    """Rows per block: about ``chunk_bytes`` (``CHUNK_BYTES``) of the array each."""
+    row_bytes = itemsize * math.prod(shape[1:])
+    return max(1, (CHUNK_BYTES if chunk_bytes is None else chunk_bytes) // row_bytes)
+
+
+def to_dask(value, chunk_bytes: int | None = None):
+    """NumPy arrays to Dask arrays in blocks of rows (whole rows).
+
+    On a dask.distributed cluster the blocks are sent to the workers once, here
+    (``persist``), not with every op; the threaded scheduler reads them in place.
+    ``name=False``: the array is named at random instead of by hashing all its data.
+    """
+    if not isinstance(value, np.ndarray):
+        return value
+    rows = rows_per_chunk(value.shape, value.itemsize, chunk_bytes)
+    array = da.from_array(value, chunks=(rows, *value.shape[1:]), name=False)
+    if dask.config.get("scheduler", None) == "dask.distributed":
+        array = array.persist()
+    return array
+
+
+def wait(results):
+    """Compute the lazy results of one op in one graph."""
+    (computed,) = dask.compute(results)
+    return computed
+
+
+# --- alignment: any Dask arrays in, blocks that match out --------------------------------
+
+
+def _whole(vector):
+    """A vector of features as one block (what every row block multiplies)."""
+    return vector.rechunk(-1) if isinstance(vector, da.Array) else vector
+
+
+def _rows(X, *vectors):
+    """X in blocks of whole rows, and the per-sample vectors cut at the same rows."""
+    X = da.asarray(X)
+    X = X.rechunk({1: -1}) if X.numblocks[1] > 1 else X
+    return (X, *(da.asarray(v).rechunk((X.chunks[0],)) for v in vectors))
+
+
+# --- the batch ops: NumPy's expressions, blockwise ---------------------------------------
+
+
+def dot(a, b):
+    """a · b: a partial dot product per block, then their sum."""
+    a = da.asarray(a)
+    return numpy_vectorized.dot(a, da.asarray(b).rechunk(a.chunks))
+
+
+def logistic_forward(w, b, X):
+    X = _rows(X)[0]
+    return numpy_vectorized.logistic_forward(_whole(w), b, X)
+
+
+def logistic_cost(A, y, eps):
+    A = da.asarray(A)
+    return numpy_vectorized.logistic_cost(A, da.asarray(y).rechunk(A.chunks), eps)
+
+
+def logistic_backward(X, A, y):
+    return numpy_vectorized.logistic_backward(*_rows(X, A, y))
+
+
+def logistic_gradient(w, b, X, y):
+    X, y = _rows(X, y)
+    return numpy_vectorized.logistic_gradient(_whole(w), b, X, y)
+
+
+def adaline_gd_epoch(w, b, X, y, eta):
+    X, y = _rows(X, y)
+    return numpy_vectorized.adaline_gd_epoch(_whole(w), b, X, y, eta)
+
+
+# --- the per-sample rules: a chain of tasks over the blocks, in row order ----------------
+
+
+def _walk(kernel, w, b, X, y, eta, *carried):
+    """Run ``kernel`` on each block in row order, handing on (w, b, *carried)."""
+    X, y = _rows(X, y)
+    state = (_whole(w), b, *carried)
+    for X_block, y_block in zip(X.to_delayed()[:, 0], y.to_delayed(), strict=True):
+        w_b, carried = state[:2], state[2:]
+        state = tuple(
+            dask.delayed(kernel, nout=len(state), pure=True)(*w_b, X_block, y_block, eta, *carried)
+        )
+    return X, y, state
+
+
+def _sgd_block(w, b, X, y, eta):
+    w, b = _sgd_steps(w, b, X, y, eta)
+    return w, np.float64(b)  # a NumPy scalar: from_delayed makes a 0-d array of it
+
+
+def _perceptron_block(w, b, X, y, eta, errors):
+    w, b, block_errors = numba_jit.perceptron_epoch(w, b, X, y, eta)
+    return w, b, errors + block_errors
+
+
+def adaline_sgd_epoch(w, b, X, y, eta):
+    """The delta rule block by block; the cost with the final weights, blockwise."""
+    X, y, (w_final, b_final) = _walk(_sgd_block, w, b, X, y, eta)
+    w_final = da.from_delayed(w_final, shape=(X.shape[1],), dtype=X.dtype)
+    b_final = da.from_delayed(b_final, shape=(), dtype=np.float64)
+    errors = y - (X @ w_final + b_final.astype(X.dtype))
+    return w_final, b_final, errors @ errors / 2
+
+
+def perceptron_epoch(w, b, X, y, eta):
+    """Rosenblatt's rule block by block, counting the updates along the chain."""
+    return _walk(_perceptron_block, w, b, X, y, eta, 0)[2]
+
+
+# --- schedulers --------------------------------------------------------------------------
+
+
+def connect(scheduler: str = "threads", **cluster_options):
+    """Make ``scheduler`` Dask's default for this process and say what it is.
+
+    "threads": Dask's threaded scheduler in this process (no set-up);
+    "local": a ``dask.distributed`` cluster on this machine (``LocalCluster``);
+    anything else: the address of a running scheduler (``tcp://HOST:8786``).
+    Returns (client or None, description); close the client to go back to threads.
+    """
+    if scheduler == "threads":
+        import os
+
+        threads = dask.config.get("num_workers", None) or os.cpu_count()
+        return None, {
+            "scheduler": "threads",
+            "workers": 1,
+            "threads": threads,
+            "note": "the benchmarks set num_workers to each case's threads",
+        }
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        cluster_options.setdefault("dashboard_address", None)
+        client = Client(LocalCluster(**cluster_options))
+    else:
+        client = Client(scheduler)
+    workers = client.scheduler_info()["workers"]
+    return client, {
+        "scheduler": "distributed-local" if scheduler == "local" else scheduler,
+        "workers": len(workers),
+        "threads": sum(worker["nthreads"] for worker in workers.values()),
+    }
+
+
+@contextlib.contextmanager
+def scheduler(name: str = "threads", **cluster_options):
+    """``connect`` for the duration of a block; the client and its cluster closed after."""
+    client, description = connect(name, **cluster_options)
+    try:
+        yield description
+    finally:
+        if client is not None:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()

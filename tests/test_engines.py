@@ -1,0 +1,135 @@
+"""What is particular to the engines beyond loops, NumPy and Numba: JAX's float64 scope,
+its native form, and the gradient JAX takes by itself."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from support import assert_matches_reference, assert_within, reference_for, run
+
+import kernels
+
+JAX_BACKENDS = ("jax", "jax_autodiff")
+
+
+@pytest.mark.parametrize("backend", JAX_BACKENDS)
+def test_jax_computes_float64_without_changing_jax_defaults(backend):
+    assert not jax.config.jax_enable_x64  # JAX's default, before ...
+    a = np.array([1.0, 1e-10])
+    (total,) = run(backend, "dot", (a, np.ones(2)))
+    assert total == 1.0 + 1e-10  # float64: float32 would return 1.0
+    assert not jax.config.jax_enable_x64  # ... and after
+    assert jnp.ones(2).dtype == jnp.float32
+    assert jnp.asarray(np.ones(2)).dtype == jnp.float32
+
+
+@pytest.mark.parametrize("backend", JAX_BACKENDS)
+def test_jax_native_form_is_a_device_array_of_the_same_dtype(backend):
+    implementation = kernels.get(backend)
+    for dtype in (np.float32, np.float64):
+        w, b, X, y = implementation.prepare(
+            "logistic_gradient", *kernels.make_inputs("logistic_gradient", {"m": 5, "n": 3}, dtype)
+        )[:4]
+        assert isinstance(X, jax.Array)
+        assert X.dtype == dtype
+        assert isinstance(b, float)  # weakly typed: takes the arrays' dtype
+        results = implementation.timed("logistic_gradient")(
+            *implementation.prepare("logistic_gradient", w, b, X, y)
+        )
+        assert all(isinstance(r, jax.Array) and r.dtype == dtype for r in results)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_autodiff_gradient_at_zero_weights_and_saturated_samples(dtype):
+    """σ'(0) at w = 0 (where training starts), and samples far past the clip of the
+    cross-entropy: the clip guards the value and leaves the gradient σ(z) - y."""
+    X = np.array([[0.0], [1e4], [-1e4], [3.0]], dtype=dtype)
+    y = np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype)
+    for w in (np.zeros(1, dtype), np.ones(1, dtype)):
+        assert_matches_reference("logistic_gradient", (w, 0.0, X, y), JAX_BACKENDS)
+
+
+# --- Dask ---------------------------------------------------------------------------------
+
+DASK_SHAPES = [{"m": 1, "n": 3}, {"m": 9, "n": 1}, {"m": 57, "n": 6}]
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 16 bytes: every shape above is cut into several blocks of rows."""
+    from kernels import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CHUNK_BYTES", 16)
+    return dask_engine
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_dask_in_many_blocks_matches_the_reference(op, dtype, small_blocks):
+    for sizes in DASK_SHAPES:
+        args = kernels.make_inputs(op, sizes, dtype, seed=sizes["m"])
+        native = kernels.get("dask").prepare(op, *args)
+        if sizes["m"] > 8 and OPS_WITH_SAMPLES[op]:
+            assert max(a.numblocks[0] for a in native if hasattr(a, "numblocks")) > 1
+        assert_matches_reference(op, args, ["dask"])
+
+
+OPS_WITH_SAMPLES = {name: "m" in op.size_names for name, op in kernels.OPS.items()}
+
+
+def _never_computed(shape, dtype):
+    """A Dask array whose computation fails: it proves that nothing computed it."""
+    import dask
+    import dask.array as da
+
+    def fail():
+        raise AssertionError("computed a lazy argument")
+
+    return da.from_delayed(dask.delayed(fail)(), shape=shape, dtype=dtype)
+
+
+def test_the_checks_read_dask_arrays_without_computing_them():
+    from kernels.checks import check_arguments
+
+    X, y = _never_computed((5, 3), np.float32), _never_computed((5,), np.float32)
+    checked, dtype = check_arguments("logistic_gradient", (np.zeros(3, np.float32), 0.0, X, y), {})
+    assert dtype == np.float32
+    assert checked[2] is X
+    lazy_y = _never_computed((4,), float)
+    with pytest.raises(ValueError, match=r"y has shape \(4,\) but X has shape \(5, 3\)"):
+        check_arguments("adaline_gd_epoch", (np.zeros(3), 0.0, X, lazy_y, 1.0), {})
+
+
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_dask_takes_dask_arrays(op):
+    import dask.array as da
+
+    args = kernels.make_inputs(op, {"m": 30, "n": 4}, "float64", seed=2)
+    lazy = tuple(da.from_array(a, chunks=7) if isinstance(a, np.ndarray) else a for a in args)
+    ref, _ = reference_for(op, args)
+    assert_within(op, "dask", run("dask", op, lazy), ref.values, ref.tolerances)
+
+
+def test_dask_threads_and_a_distributed_cluster_agree(monkeypatch):
+    """The same ops on Dask's threaded scheduler and on a dask.distributed cluster (its
+    workers in this process, to start in a second) give results within the bound."""
+    from kernels import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CHUNK_BYTES", 400)  # 40 x 5 float64: four blocks
+    results = {}
+    cases = {
+        op: kernels.make_inputs(op, {"m": 40, "n": 5}, "float64", seed=11) for op in kernels.OPS
+    }
+    for name in ("threads", "local"):
+        options = {"processes": False, "n_workers": 2, "threads_per_worker": 1}
+        with dask_engine.scheduler(name, **(options if name == "local" else {})) as described:
+            assert described["threads"] >= 1
+            results[name] = {op: run("dask", op, args) for op, args in cases.items()}
+    assert described["scheduler"] == "distributed-local"
+    assert described["workers"] == 2
+    for op, args in cases.items():
+        ref, _ = reference_for(op, args)
+        twice = tuple(2 * np.asarray(t) for t in ref.tolerances)
+        assert_within(op, "threads vs local", results["threads"][op], results["local"][op], twice)
