@@ -1,9 +1,8 @@
 """Backend ``dask``: the NumPy backend's expressions on arrays cut into blocks of rows.
 
-``dask.array`` overloads the operators and NumPy's functions, so the batch ops are
-``kernels.numpy_vectorized``'s own functions, applied to Dask arrays: ``X @ w`` runs
-block by block, and ``X.T @ errors`` and the means become one partial result per block,
-then a tree of sums (the shape of work of ``numba_parallel``'s row blocks). The
+The batch ops run ``kernels.numpy_vectorized``'s expressions on each block of rows and
+return partial sums (``X_blockᵀ·errors``, Σ errors, Σ cross-entropy), which one task adds
+and divides (the shape of work of ``numba_parallel``'s row blocks). The
 per-sample rules cannot be cut: each update feeds the next sample. They walk the blocks
 in row order as a chain of tasks, each running the compiled one-thread Numba kernel on
 its block and handing ``(w, b)`` on to the next.
