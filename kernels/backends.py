@@ -208,7 +208,7 @@ for _spec in (
     BackendSpec(
         "dask",
         "kernels.dask_engine",
-        "NumPy's expressions on dask.array blocks of rows, partial results summed; the "
+        "NumPy's expressions on each dask.array block of rows, partial sums added; the "
         "per-sample rules a chain of Numba tasks over the blocks; computed in the timed region",
         label="Dask",
         colour="#8c564b",

@@ -1,9 +1,8 @@
 """Backend ``dask``: the NumPy backend's expressions on arrays cut into blocks of rows.
 
-``dask.array`` overloads the operators and NumPy's functions, so the batch ops are
-``kernels.numpy_vectorized``'s own functions, applied to Dask arrays: ``X @ w`` runs
-block by block, and ``X.T @ errors`` and the means become one partial result per block,
-then a tree of sums (the shape of work of ``numba_parallel``'s row blocks). The
+The batch ops run ``kernels.numpy_vectorized``'s expressions on each block of rows and
+return partial sums (``X_blockᵀ·errors``, Σ errors, Σ cross-entropy), which one task adds
+and divides (the shape of work of ``numba_parallel``'s row blocks). The
 per-sample rules cannot be cut: each update feeds the next sample. They walk the blocks
 in row order as a chain of tasks, each running the compiled one-thread Numba kernel on
 its block and handing ``(w, b)`` on to the next.
@@ -77,37 +76,112 @@ def _rows(X, *vectors):
     return (X, *(da.asarray(v).rechunk((X.chunks[0],)) for v in vectors))
 
 
-# --- the batch ops: NumPy's expressions, blockwise ---------------------------------------
+# --- the batch ops: NumPy's expressions on each block, partial sums added -----------------
+#
+# Each block runs numpy_vectorized's expressions on its rows and returns partial sums;
+# one task adds them and divides: a few tasks per block. (Built instead from Dask's
+# overloaded operators, the graph of logistic_gradient took some twenty element-wise
+# steps, each inferring its output's type.)
+
+
+def _blocks(X, *vectors):
+    """The delayed blocks of X and of the per-sample vectors, row block by row block."""
+    X, *vectors = _rows(X, *vectors)
+    return zip(X.to_delayed()[:, 0], *(v.to_delayed() for v in vectors), strict=True)
+
+
+def _added(partials):
+    """Element-wise sums of the blocks' tuples of partial results."""
+    return tuple(sum(parts[1:], start=parts[0]) for parts in zip(*partials, strict=True))
+
+
+def _dot_block(a, b):
+    return (np.dot(a, b),)
+
+
+def _cost_block(A, y, eps):
+    return (np.sum(numpy_vectorized.cross_entropy(A, y, eps)),)
+
+
+def _backward_block(X, A, y):
+    errors = A - y
+    return X.T @ errors, np.sum(errors)
+
+
+def _gradient_block(w, b, X, y):
+    A, log_A, log_1m_A = numpy_vectorized.sigmoid_and_log_probabilities(X @ w + b)
+    errors = A - y
+    return -np.sum(y * log_A + (1 - y) * log_1m_A), X.T @ errors, np.sum(errors)
+
+
+def _gd_block(w, b, X, y):
+    errors = y - (X @ w + b)
+    return X.T @ errors, np.sum(errors), errors @ errors
+
+
+def _squared_errors_block(w, b, X, y):
+    errors = y - (X @ w + b)
+    return (errors @ errors,)
+
+
+def _partials(block, blocks, *before, **after):
+    return [dask.delayed(block, pure=True)(*before, *parts, **after) for parts in blocks]
+
+
+def _divided(partials, m):
+    return tuple(total / m for total in _added(partials))
+
+
+def _updated(partials, w, b, eta):
+    gradient, error_sum, squared_sum = _added(partials)
+    return w + eta * gradient, b + eta * error_sum, squared_sum / 2
+
+
+def _mean_of(partials, m):
+    """The blocks' partial sums added, each divided by m: one task (delayed)."""
+    return dask.delayed(_divided, pure=True)(partials, m)
+
+
+def _gd_update(partials, w, b, eta):
+    return dask.delayed(_updated, pure=True, nout=3)(partials, w, b, eta)
 
 
 def dot(a, b):
     """a · b: a partial dot product per block, then their sum."""
     a = da.asarray(a)
-    return numpy_vectorized.dot(a, da.asarray(b).rechunk(a.chunks))
+    b = da.asarray(b).rechunk(a.chunks)
+    partials = _partials(_dot_block, zip(a.to_delayed(), b.to_delayed(), strict=True))
+    return _mean_of(partials, 1)[0]
 
 
 def logistic_forward(w, b, X):
+    """A = σ(Xw + b), block by block: a Dask array of the activations."""
     X = _rows(X)[0]
-    return numpy_vectorized.logistic_forward(_whole(w), b, X)
+    return da.blockwise(
+        numpy_vectorized.logistic_forward, "i", _whole(w), "j", b, None, X, "ij",
+        dtype=X.dtype, concatenate=True, meta=np.empty((0,), X.dtype),
+    )  # fmt: skip
 
 
 def logistic_cost(A, y, eps):
     A = da.asarray(A)
-    return numpy_vectorized.logistic_cost(A, da.asarray(y).rechunk(A.chunks), eps)
+    y = da.asarray(y).rechunk(A.chunks)
+    partials = _partials(_cost_block, zip(A.to_delayed(), y.to_delayed(), strict=True), eps=eps)
+    return _mean_of(partials, A.shape[0])[0]
 
 
 def logistic_backward(X, A, y):
-    return numpy_vectorized.logistic_backward(*_rows(X, A, y))
+    return _mean_of(_partials(_backward_block, _blocks(X, A, y)), len(y))
 
 
 def logistic_gradient(w, b, X, y):
-    X, y = _rows(X, y)
-    return numpy_vectorized.logistic_gradient(_whole(w), b, X, y)
+    partials = _partials(_gradient_block, _blocks(X, y), _whole(w), b)
+    return _mean_of(partials, len(y))
 
 
 def adaline_gd_epoch(w, b, X, y, eta):
-    X, y = _rows(X, y)
-    return numpy_vectorized.adaline_gd_epoch(_whole(w), b, X, y, eta)
+    w = _whole(w)
+    return _gd_update(_partials(_gd_block, _blocks(X, y), w, b), w, b, eta)
 
 
 # --- the per-sample rules: a chain of tasks over the blocks, in row order ----------------
@@ -126,8 +200,7 @@ def _walk(kernel, w, b, X, y, eta, *carried):
 
 
 def _sgd_block(w, b, X, y, eta):
-    w, b = _sgd_steps(w, b, X, y, eta)
-    return w, np.float64(b)  # a NumPy scalar: from_delayed makes a 0-d array of it
+    return _sgd_steps(w, b, X, y, eta)
 
 
 def _perceptron_block(w, b, X, y, eta, errors):
@@ -138,10 +211,8 @@ def _perceptron_block(w, b, X, y, eta, errors):
 def adaline_sgd_epoch(w, b, X, y, eta):
     """The delta rule block by block; the cost with the final weights, blockwise."""
     X, y, (w_final, b_final) = _walk(_sgd_block, w, b, X, y, eta)
-    w_final = da.from_delayed(w_final, shape=(X.shape[1],), dtype=X.dtype)
-    b_final = da.from_delayed(b_final, shape=(), dtype=np.float64)
-    errors = y - (X @ w_final + b_final.astype(X.dtype))
-    return w_final, b_final, errors @ errors / 2
+    partials = _partials(_squared_errors_block, _blocks(X, y), w_final, b_final)
+    return w_final, b_final, _mean_of(partials, 2)[0]
 
 
 def perceptron_epoch(w, b, X, y, eta):

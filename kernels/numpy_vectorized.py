@@ -47,6 +47,15 @@ def logistic_backward(X, A, y):
     return X.T @ errors / len(y), np.mean(errors)
 
 
+def sigmoid_and_log_probabilities(z):
+    """σ(z), log σ(z) and log(1 - σ(z)) from the net input, with one exp and one log1p:
+    log σ(z) = -softplus(-z) and log(1 - σ(z)) = -softplus(z)."""
+    e = np.exp(-np.abs(z))
+    softplus = np.log1p(e)
+    A = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return A, -softplus - np.maximum(-z, 0), -softplus - np.maximum(z, 0)
+
+
 def logistic_gradient(w, b, X, y):
     """Forward, cost and backward: two passes over X (X @ w, then X.T @ errors).
 
@@ -54,11 +63,7 @@ def logistic_gradient(w, b, X, y):
     log(1 - σ(z)) = -softplus(z), each -log1p(e^-|z|) less max(∓z, 0).
     """
     z = X @ w + b
-    e = np.exp(-np.abs(z))
-    softplus = np.log1p(e)
-    A = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-    log_A = -softplus - np.maximum(-z, 0)
-    log_1m_A = -softplus - np.maximum(z, 0)
+    A, log_A, log_1m_A = sigmoid_and_log_probabilities(z)
     dw, db = logistic_backward(X, A, y)
     return -np.mean(y * log_A + (1 - y) * log_1m_A), dw, db
 
