@@ -177,7 +177,11 @@ def _course_section(config: pytest.Config, output_json: dict) -> dict:
     return course.section(
         outcomes,
         times,
-        machine_record={"machine": {"name": machine_slug()}, "versions": suite["versions"]},
+        machine_record={
+            "machine": {"name": machine_slug(), "cpu": suite["cpu"], "threads": suite["threads"]},
+            "versions": suite["versions"],
+            "git": suite["git"],
+        },
         timer={
             **suite["timer"],
             "warmup_calls": 1,

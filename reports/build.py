@@ -56,9 +56,17 @@ def load_course(run) -> dict | str:
     if run.course is None:
         return "the result file holds no course experiments (vectorbench_course)"
     try:
-        return course.check(run.course)
+        results = course.check(run.course)
     except ValueError as error:  # one line naming the place in the section
         raise ResultFileError(run.sources[-1], f"vectorbench_course: {error}") from error
+    # The run's conditions are the course's: its own record may name only the machine.
+    machine = results.setdefault("machine", {})
+    for key in ("cpu", "threads"):
+        if not machine.get(key) and isinstance(run.suite.get(key), dict):
+            machine[key] = run.suite[key]
+    if not results.get("git") and isinstance(run.suite.get("git"), dict):
+        results["git"] = run.suite["git"]
+    return results
 
 
 def course_section(results: dict | str, figures_dir: Path) -> str:
