@@ -841,7 +841,12 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert main(["--results", str(results), "--out", str(out)]) == 0
 
-    assert calls["render"] == ({"checked": section}, "figures/")
+    loaded, prefix = calls["render"]
+    assert prefix == "figures/"
+    assert loaded["checked"] == section
+    # the run's conditions fill in what the course record does not name
+    assert loaded["machine"]["cpu"]["brand"] == "Example CPU 9000"
+    assert loaded["git"]["commit"] == "0123456789abcdef"
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "![iris](figures/course-iris.png) from the file" in readme
     assert (out / "figures" / "course-iris.png").read_bytes().startswith(PNG_SIGNATURE)
