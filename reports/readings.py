@@ -111,7 +111,7 @@ def op_readings(table: pd.DataFrame, run: Run, op: str) -> list[str]:
         return []
     readings = []
     readings += _loop_against_numpy(rows)
-    readings += _compiled_against_numpy(rows)
+    readings += _compiled_against_numpy(rows, numpy_interprets(run, op))
     readings += _memory(rows, run)
     readings += _threads(rows, run)
     readings += _precision(table, op)
@@ -197,7 +197,16 @@ def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=Non
     return paired[paired["threads"] == chosen].sort_values("size")
 
 
-def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
+def numpy_interprets(run: Run, op: str) -> bool:
+    """Whether the run's NumPy backend loops over this op's samples in Python (the
+    catalogue says so: the per-sample rules), rather than in compiled code."""
+    numpy = run.catalogue.get("backends", {}).get("numpy", {})
+    how = numpy.get("interprets", "none")
+    sequential = bool(run.catalogue.get("ops", {}).get(op, {}).get("sequential"))
+    return how == "all" or (how == "sequential" and sequential)
+
+
+def _compiled_against_numpy(rows: pd.DataFrame, numpy_loops_in_python: bool) -> list[str]:
     paired = _versus_series(rows, "numpy", "numba")
     if paired.empty:
         return []
@@ -222,10 +231,10 @@ def _compiled_against_numpy(rows: pd.DataFrame) -> list[str]:
                 " NumPy's time hardly grows from the smallest size measured to this one, so "
                 "this compares the fixed costs of a call rather than the loops inside."
             )
-        elif ratio >= PYTHON_STEPS_LEAD:
+        elif ratio >= PYTHON_STEPS_LEAD and numpy_loops_in_python:
             text += (
-                " A gap this large means NumPy's version still does part of its work as "
-                "Python steps — in a per-sample rule, one step per sample — while Numba "
+                " A gap this large comes from NumPy's version doing part of its work as "
+                "Python steps — in this per-sample rule, one step per sample — while Numba "
                 "compiles all of it."
             )
         elif at_largest.clear_lead == FASTER:

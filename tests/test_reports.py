@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from bench import records
-from reports import analysis, atomic, build, course, load, rules
+from reports import analysis, atomic, build, course, load, readings, rules
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
@@ -1480,3 +1480,26 @@ def test_a_case_in_the_cache_is_read_against_the_cache_bandwidth(tmp_path):
     bad["benchmarks"][0]["extra_info"]["ceiling"] = "l7_GBps"
     with pytest.raises(ResultFileError, match="'ceiling' is 'l7_GBps'"):
         read_result(write(tmp_path / "bad.json", bad))
+
+
+def test_python_steps_explain_a_large_lead_only_where_numpy_loops_in_python(tmp_path):
+    """The catalogue says where NumPy's backend loops in Python (the per-sample rules):
+    only there does a large Numba lead earn the "Python steps" explanation."""
+
+    def numba_ten_times_faster(op, backend, threads, sizes):
+        time = model_time(op, backend, threads, sizes)
+        return time / 10 if backend == "numba" and elements(sizes) >= 10_000 else time
+
+    data = make_result(model=numba_ten_times_faster, ops=["logistic_cost"])
+    run = read_results([write(tmp_path / "vm-20260101-000000.json", data)])
+    assert not readings.numpy_interprets(run, "logistic_cost")
+    text = " ".join(readings.op_readings(tidy_table(run), run, "logistic_cost"))
+    assert "At m = 10⁶, Numba is 17.2× faster than NumPy" in text  # over the 5× lead
+    assert "Python steps" not in text
+    assert "NumPy's temporaries" in text
+    catalogue = data["machine_info"]["vectorbench"]["catalogue"]
+    catalogue["ops"]["logistic_cost"]["sequential"] = True  # as if it were a per-sample rule
+    run = read_results([write(tmp_path / "vm-20260101-000001.json", data)])
+    assert readings.numpy_interprets(run, "logistic_cost")
+    text = " ".join(readings.op_readings(tidy_table(run), run, "logistic_cost"))
+    assert "Python steps" in text
