@@ -10,7 +10,12 @@ to measure, up past the last-level cache where memory bandwidth decides:
   200 000 × 100 (160 MB in float64) — tiny square problems, then 100 features and
   more samples;
 * "sequential" ops (the per-sample rules, SGD and the perceptron): up to 10⁵ samples
-  of 10 features, where the time per sample is what matters.
+  of 10 features, where the time per sample is what matters;
+* "network" ops (the shallow network, sized m × n × h): tiny networks, then 2 000 samples
+  of 784 features (a 28×28 image) through h = 1, 2, 4, ... 1024 hidden units. Its FLOPs
+  grow with h while the bytes of X do not: the arithmetic intensity grows from a
+  memory-bound 0.5 FLOP per byte at h = 1 to a compute-bound 500 at h = 1024, in one
+  figure. Its ladder is not grown past the cache: h, not the size of X, is the lesson.
 
 Which ladder an op climbs follows from its description in ``kernels/ops.py``
 (``family``), and so do its dtypes: nothing here names an op.
@@ -40,11 +45,19 @@ FEATURES = 100  # features of the large logistic and batch-Adaline problems
 SEQUENTIAL_FEATURES = 10
 
 
+NETWORK_SAMPLES = 2_000
+NETWORK_FEATURES = 784
+HIDDEN_UNITS = [2**e for e in range(11)]  # 1, 2, 4, ... 1024
+
+
 def family(op: Op) -> str:
     """Which ladder an op climbs, from its description: "vector" (one length),
-    "sequential" (the per-sample rules) or "matrix" (samples × features)."""
+    "sequential" (the per-sample rules), "network" (samples × features × hidden units)
+    or "matrix" (samples × features)."""
     if op.sequential:
         return "sequential"
+    if "h" in op.size_names:
+        return "network"
     return "vector" if len(op.size_names) == 1 else "matrix"
 
 
@@ -64,21 +77,29 @@ def _matrix_shapes(largest_m: int) -> list[tuple[int, int]]:
     return tiny + [(m, FEATURES) for m in samples]
 
 
+def _network_shapes(hidden_units: list[int]) -> list[tuple[int, int, int]]:
+    tiny = [(1, 1, 1), (4, 4, 4), (10, 10, 10)]
+    return tiny + [(NETWORK_SAMPLES, NETWORK_FEATURES, h) for h in hidden_units]
+
+
 LADDERS: dict[str, dict[str, list]] = {
     "full": {
         "vector": _third_decades(7),
         "matrix": _matrix_shapes(200_000),
         "sequential": [(m, SEQUENTIAL_FEATURES) for m in _third_decades(5)],
+        "network": _network_shapes(HIDDEN_UNITS),
     },
     "quick": {
         "vector": [10**e for e in range(0, 8, 2)],  # 1, 100, 10⁴, 10⁶
         "matrix": [(1, 1), (10, 10), (1_000, FEATURES), (100_000, FEATURES)],
         "sequential": [(1, SEQUENTIAL_FEATURES), (100, SEQUENTIAL_FEATURES), (10_000, 10)],
+        "network": [(1, 1, 1), (10, 10, 10), *_network_shapes([1, 32, 1024])[3:]],
     },
     "smoke": {
         "vector": [1, 17],
         "matrix": [(1, 1), (9, 4)],
         "sequential": [(1, 3), (9, 4)],
+        "network": [(1, 1, 1), (9, 4, 3)],
     },
 }
 
@@ -86,11 +107,17 @@ LADDERS: dict[str, dict[str, list]] = {
 # Per family: the size of the compile-cost probe (bench/jit_cost.py; small, so
 # compilation, not the work, dominates the first call) and of the calibration run that
 # predicts the interpreted backends' times (a small problem of the ladder's own shape).
-JIT_SIZES = {"vector": [10_000], "matrix": [(1_000, FEATURES)], "sequential": [(1_000, 10)]}
+JIT_SIZES = {
+    "vector": [10_000],
+    "matrix": [(1_000, FEATURES)],
+    "sequential": [(1_000, 10)],
+    "network": [(200, 64, 16)],
+}
 CALIBRATION_SIZES = {
     "vector": [2_000],
     "matrix": [(20, FEATURES)],
     "sequential": [(200, SEQUENTIAL_FEATURES)],
+    "network": [(20, 64, 16)],
 }
 
 
@@ -125,7 +152,7 @@ def _grow(op: Op, ladder: str, cache_bytes: int | None, memory_bytes: int | None
     """The family's ladder, grown past the cache: every further step on the full ladder,
     only the first out-of-cache one on the quick ladder."""
     base = list(LADDERS[ladder][family(op)])
-    if ladder == "smoke" or not cache_bytes:
+    if ladder == "smoke" or not cache_bytes or family(op) == "network":
         return base
     target = OUT_OF_CACHE * cache_bytes
     limit = MEMORY_SHARE * memory_bytes if memory_bytes else float("inf")

@@ -221,7 +221,7 @@ for _spec in (
 
 
 def _finish(kind: str, value, dtype: np.dtype):
-    if kind == "vector":
+    if kind in ("vector", "matrix"):
         # Lists (from the loops) become arrays; arrays are returned as computed (another
         # engine's arrays as NumPy arrays of their own dtype), so a backend that changed
         # the dtype is caught by the tests, not hidden here.

@@ -102,7 +102,7 @@ def _check_shapes(op: Op, arrays: dict[str, np.ndarray]) -> None:
             )
         for axis, length in zip(param.axes, array.shape, strict=True):
             if length == 0:
-                what = {"m": "zero samples", "n": "zero features"}[axis]
+                what = {"m": "zero samples", "n": "zero features", "h": "zero hidden units"}[axis]
                 raise ValueError(f"{op.name}: {param.name} has {what} (shape {array.shape})")
             if axis in bound and bound[axis][1] != length:
                 other = bound[axis][0]

@@ -65,7 +65,7 @@ def wait(results):
 
 
 def _whole(vector):
-    """A vector of features as one block (what every row block multiplies)."""
+    """A vector (or matrix) of weights as one block (what every row block multiplies)."""
     return vector.rechunk(-1) if isinstance(vector, da.Array) else vector
 
 
@@ -122,6 +122,15 @@ def _gd_block(w, b, X, y):
 def _squared_errors_block(w, b, X, y):
     errors = y - (X @ w + b)
     return (errors @ errors,)
+
+
+def _network_block(W1, b1, W2, b2, X, y):
+    H = np.tanh(X @ W1 + b1)
+    A, log_A, log_1m_A = numpy_vectorized.sigmoid_and_log_probabilities(H @ W2 + b2)
+    dz2 = A - y
+    dZ1 = np.outer(dz2, W2) * (1 - H * H)
+    cost = -np.sum(y * log_A + (1 - y) * log_1m_A)
+    return cost, X.T @ dZ1, dZ1.sum(axis=0), H.T @ dz2, np.sum(dz2)
 
 
 def _partials(block, blocks, *before, **after):
@@ -182,6 +191,22 @@ def logistic_gradient(w, b, X, y):
 def adaline_gd_epoch(w, b, X, y, eta):
     w = _whole(w)
     return _gd_update(_partials(_gd_block, _blocks(X, y), w, b), w, b, eta)
+
+
+def mlp_forward(W1, b1, W2, b2, X):
+    """A = σ(tanh(X W1 + b1) W2 + b2), block by block: a Dask array of the activations."""
+    X = _rows(X)[0]
+    return da.blockwise(
+        numpy_vectorized.mlp_forward, "i",
+        _whole(W1), "jk", _whole(b1), "k", _whole(W2), "k", b2, None, X, "ij",
+        dtype=X.dtype, concatenate=True, meta=np.empty((0,), X.dtype),
+    )  # fmt: skip
+
+
+def mlp_gradient(W1, b1, W2, b2, X, y):
+    """Each block's forward pass, cost and backpropagated sums; then added and divided."""
+    partials = _partials(_network_block, _blocks(X, y), _whole(W1), _whole(b1), _whole(W2), b2)
+    return _mean_of(partials, len(y))
 
 
 # --- the per-sample rules: a chain of tasks over the blocks, in row order ----------------

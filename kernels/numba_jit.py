@@ -62,13 +62,17 @@ def jit(function):
 
 # The loop kernels' helpers are plain arithmetic and compile as they are (the *_sums
 # walks are also what each thread of numba_parallel runs on its block of rows); zeros
-# and copy make lists in Python and arrays of the input's dtype here.
+# zeros_matrix and copy make lists in Python and arrays of the input's dtype here.
 for helper in (
     python_loops.net_input,
     python_loops.logistic_backward_sums,
     python_loops.logistic_gradient_sums,
     python_loops.adaline_gd_sums,
     python_loops.adaline_sgd_steps,
+    python_loops.transposed,
+    python_loops.hidden_layer,
+    python_loops.mlp_forward_rows,
+    python_loops.mlp_gradient_sums,
 ):
     register_jitable(helper)
 # The per-sample σ and cross-entropy are inlined into the loops (Numba's own inliner:
@@ -125,6 +129,11 @@ def _zeros(n, like):
     return lambda n, like: np.zeros(n, like.dtype)
 
 
+@overload(python_loops.zeros_matrix)
+def _zeros_matrix(rows, cols, like):
+    return lambda rows, cols, like: np.zeros((rows, cols), like.dtype)
+
+
 @overload(python_loops.copy)
 def _copy(vector):
     return lambda vector: vector.copy()
@@ -138,3 +147,5 @@ logistic_gradient = jit(python_loops.logistic_gradient)
 adaline_gd_epoch = jit(python_loops.adaline_gd_epoch)
 adaline_sgd_epoch = jit(python_loops.adaline_sgd_epoch)
 perceptron_epoch = jit(python_loops.perceptron_epoch)
+mlp_forward = jit(python_loops.mlp_forward)
+mlp_gradient = jit(python_loops.mlp_gradient)

@@ -25,7 +25,10 @@ from kernels.python_loops import (
     cross_entropy,
     logistic_backward_sums,
     logistic_gradient_sums,
+    mlp_forward_rows,
+    mlp_gradient_sums,
     sigmoid,
+    transposed,
 )
 
 # The rows are cut into at most BLOCKS blocks of at least MIN_BLOCK_ROWS rows. A fixed
@@ -34,6 +37,9 @@ from kernels.python_loops import (
 # nothing machine-specific is frozen into the compiled code Numba caches on disk.
 BLOCKS = 64
 MIN_BLOCK_ROWS = 64
+# The shallow network's partial dW1 is n × h, not n: fewer blocks (8 x 784 x 1024 float64
+# is 51 MB), still several per thread.
+NETWORK_BLOCKS = 8
 
 
 def parallel_jit(function):
@@ -42,8 +48,8 @@ def parallel_jit(function):
 
 
 @register_jitable
-def block_count(m):
-    return max(1, min(BLOCKS, m // MIN_BLOCK_ROWS))
+def block_count(m, most=BLOCKS):
+    return max(1, min(most, m // MIN_BLOCK_ROWS))
 
 
 @register_jitable
@@ -143,6 +149,47 @@ def adaline_gd_epoch(w, b, X, y, eta):
     for j in range(n):
         new_w[j] += eta * gradient[j]
     return new_w, b + eta * partial_error_sum.sum(), partial_squared_sum.sum() / 2.0
+
+
+@parallel_jit
+def mlp_forward(W1, b1, W2, b2, X):
+    m = X.shape[0]
+    W1T = transposed(W1, W2)
+    A = np.empty(m, W2.dtype)
+    blocks = block_count(m)
+    for block in prange(blocks):
+        start, stop = row_block(block, blocks, m)
+        mlp_forward_rows(W1T, b1, W2, b2, X[start:stop], A[start:stop])
+    return A
+
+
+@parallel_jit
+def mlp_gradient(W1, b1, W2, b2, X, y):
+    m, n = X.shape
+    h = len(b1)
+    W1T = transposed(W1, W2)
+    blocks = block_count(m, NETWORK_BLOCKS)
+    partial_dW1T = np.zeros((blocks, h, n), W2.dtype)
+    partial_db1 = np.zeros((blocks, h), W2.dtype)
+    partial_dW2 = np.zeros((blocks, h), W2.dtype)
+    partial_cost = np.zeros(blocks)
+    partial_error_sum = np.zeros(blocks)
+    for block in prange(blocks):
+        start, stop = row_block(block, blocks, m)
+        partial_cost[block], partial_error_sum[block] = mlp_gradient_sums(
+            W1T, b1, W2, b2, X[start:stop], y[start:stop],
+            partial_dW1T[block], partial_db1[block], partial_dW2[block],
+        )  # fmt: skip
+    dW1T = sum_blocks(partial_dW1T.reshape(blocks, h * n))  # h·n sums, as one vector
+    db1 = sum_blocks(partial_db1)
+    dW2 = sum_blocks(partial_dW2)
+    for k in range(h * n):
+        dW1T[k] /= m
+    for k in range(h):
+        db1[k] /= m
+        dW2[k] /= m
+    dW1 = transposed(dW1T.reshape(h, n), W2)
+    return partial_cost.sum() / m, dW1, db1, dW2, partial_error_sum.sum() / m
 
 
 adaline_sgd_epoch = numba_jit.adaline_sgd_epoch

@@ -12,6 +12,8 @@ rows, so the same thing is ``X @ w + b``):
 * ``X`` is (m, n): m samples, n features; ``y`` and ``A`` are (m,); ``w`` is (n,);
   ``b`` is a float; ``eta`` is the learning rate.
 * Labels are 0/1 for logistic regression and -1/+1 for Adaline and the perceptron.
+* The shallow network has h hidden units: ``W1`` is (n, h), ``b1`` and ``W2`` are (h,),
+  ``b2`` is a float; ``H = tanh(X W1 + b1)`` is (m, h) and ``A = σ(H W2 + b2)``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Param:
     """
 
     name: str
-    axes: tuple[str, ...] = ()
+    axes: tuple[str, ...] = ()  # "m" samples, "n" features, "h" hidden units
     kind: str = "array"
 
     @property
@@ -49,7 +51,7 @@ class Op:
     name: str
     formula: str
     params: tuple[Param, ...]
-    returns: tuple[str, ...]  # each "vector", "scalar" or "count"
+    returns: tuple[str, ...]  # each "vector", "matrix", "scalar" or "count"
     size_names: tuple[str, ...]
     flops: Callable[[Sizes], int]
     bytes_moved: Callable[[Sizes, int], int]
@@ -144,6 +146,20 @@ def _adaline_sgd_inputs(rng, s, dtype):
     return w, b, X, _labels_pm1(rng, s, dtype), _sgd_rate(s)
 
 
+def _network_inputs(rng, s, dtype):
+    """Weights scaled by 1/√fan-in, so that the net inputs are of order 1 at any size
+    (tanh neither saturated nor linear) — the course's 0.01 would make every hidden
+    unit nearly linear at these sizes."""
+    W1 = (rng.standard_normal((s["n"], s["h"])) / np.sqrt(s["n"])).astype(dtype)
+    b1 = rng.normal(0.0, 0.1, s["h"]).astype(dtype)
+    W2 = (rng.standard_normal(s["h"]) / np.sqrt(s["h"])).astype(dtype)
+    return W1, b1, W2, _bias(rng), _features(rng, s, dtype)
+
+
+def _network_gradient_inputs(rng, s, dtype):
+    return *_network_inputs(rng, s, dtype), _labels01(rng, s, dtype)
+
+
 def _perceptron_inputs(rng, s, dtype):
     w, b, X = _forward_inputs(rng, s, dtype)
     return w, b, X, _labels_pm1(rng, s, dtype), 0.1
@@ -161,6 +177,18 @@ _X = Param("X", ("m", "n"))
 _y = Param("y", ("m",))
 _A = Param("A", ("m",))
 _eta = Param("eta", kind="rate")
+_W1 = Param("W1", ("n", "h"))
+_b1 = Param("b1", ("h",))
+_W2 = Param("W2", ("h",))
+_b2 = Param("b2", kind="float")
+_network = (_W1, _b1, _W2, _b2, _X)
+
+
+def _network_bytes(s: Sizes, item: int, outputs: int) -> int:
+    """X, y or A, and the weights read once; ``outputs`` times the weights written."""
+    m, n, h = s["m"], s["n"], s["h"]
+    return (m * n + m + (1 + outputs) * (n * h + 2 * h)) * item
+
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -252,6 +280,34 @@ OPS: dict[str, Op] = {
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_perceptron_inputs,
             sequential=True,
+        ),
+        Op(
+            name="mlp_forward",
+            formula="H = tanh(X W1 + b1);  A = σ(H W2 + b2)",
+            params=_network,
+            returns=("vector",),
+            size_names=("m", "n", "h"),
+            # the product X W1 (2mnh), b1 and tanh (2mh), H W2 + b2 (2mh), σ (4m)
+            flops=lambda s: 2 * s["m"] * s["n"] * s["h"] + 4 * s["m"] * s["h"] + 4 * s["m"],
+            bytes_moved=lambda s, item: _network_bytes(s, item, outputs=0),
+            make_inputs=_network_inputs,
+            dtypes=("float64", "float32"),
+        ),
+        Op(
+            name="mlp_gradient",
+            formula="forward as mlp_forward;  J exact from the net input;  dz2 = A - y;  "
+            "dW2 = Hᵀdz2/m;  db2 = mean(dz2);  dZ1 = (dz2 ⊗ W2) ⊙ (1 - H²);  "
+            "dW1 = XᵀdZ1/m;  db1 = mean of dZ1 over samples",
+            params=(*_network, _y),
+            returns=("scalar", "matrix", "vector", "vector", "scalar"),
+            size_names=("m", "n", "h"),
+            # the two products with X (4mnh), the hidden layer's other work both ways
+            # (about 12mh: bias, tanh, Hᵀdz2, the outer product, 1 - H², db1), σ and the
+            # exact cost (13m)
+            flops=lambda s: 4 * s["m"] * s["n"] * s["h"] + 12 * s["m"] * s["h"] + 13 * s["m"],
+            bytes_moved=lambda s, item: _network_bytes(s, item, outputs=1),
+            make_inputs=_network_gradient_inputs,
+            dtypes=("float64", "float32"),
         ),
     )
 }

@@ -5,7 +5,7 @@ rows) and use no NumPy. The very same functions, with one decorator, are the ``n
 backend (``kernels/numba_jit.py``): read them side by side with their vectorized twins
 in ``kernels/numpy_vectorized.py``.
 
-Small helpers let one source serve both: ``zeros`` and ``copy`` make lists here,
+Small helpers let one source serve both: ``zeros``, ``zeros_matrix`` and ``copy`` make lists here,
 while Numba is taught to make NumPy arrays of the input's dtype in their place; ``exp``,
 ``log``, ``log1p`` and ``tanh`` are ``math``'s here, and compile to versions LLVM can
 vectorize (``kernels/vector_math.py``).
@@ -21,6 +21,11 @@ import math
 def zeros(n, like):
     """A new vector of n zeros (in Numba: an array of ``like``'s dtype)."""
     return [0.0] * n
+
+
+def zeros_matrix(rows, cols, like):
+    """A new rows × cols matrix of zeros, a list of rows (in Numba: a 2-D array)."""
+    return [[0.0] * cols for _ in range(rows)]
 
 
 def copy(vector):
@@ -247,3 +252,104 @@ def perceptron_epoch(w, b, X, y, eta):
         b += update
         errors += int(update != 0.0)
     return w, b, errors
+
+
+# --- the shallow network: one hidden layer of tanh units, one sigmoid output -------------
+#
+# Each hidden unit k is a neuron like logistic regression's: its net input is a dot
+# product of the sample with its weights, the column k of W1 (made a row of W1ᵀ, so the
+# loop runs along contiguous memory and vectorizes), and its share of dW1 is the
+# backward pass of logistic regression, Σᵢ dz1ᵢₖ·xᵢ. The rows are walked in blocks of
+# BLOCK_ROWS samples, hidden unit by hidden unit within a block: a unit's n weights stay
+# in the fastest cache while the block's rows use them, instead of all n·h weights
+# being fetched again for every sample. That is the first step of what a tuned BLAS
+# does; the README says what else it does.
+
+BLOCK_ROWS = 32
+
+
+def transposed(M, like):
+    """Mᵀ as a new matrix (in Numba: an array of ``like``'s dtype)."""
+    rows, cols = len(M), len(M[0])
+    T = zeros_matrix(cols, rows, like)
+    for i in range(rows):
+        for j in range(cols):
+            T[j][i] = M[i][j]
+    return T
+
+
+def hidden_layer(W1T, b1, X, start, stop, H):
+    """H[r][k] = tanh(X[start + r] · W1T[k] + b1[k]) for the rows start..stop-1 of X."""
+    for k in range(len(b1)):
+        weights = W1T[k]  # hidden unit k's weights, one per feature
+        for r in range(stop - start):
+            H[r][k] = tanh(net_input(weights, b1[k], X[start + r]))
+
+
+def mlp_forward_rows(W1T, b1, W2, b2, X, A):
+    """A[i] = σ(tanh(X[i] W1 + b1) · W2 + b2) for every row of X, a block at a time."""
+    m = len(X)
+    H = zeros_matrix(BLOCK_ROWS, len(b1), W2)  # the block's hidden activations
+    for start in range(0, m, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, m)
+        hidden_layer(W1T, b1, X, start, stop, H)
+        for i in range(start, stop):
+            A[i] = sigmoid(net_input(W2, b2, H[i - start]))
+
+
+def mlp_forward(W1, b1, W2, b2, X):
+    """H = tanh(X W1 + b1);  A = σ(H W2 + b2)"""
+    A = zeros(len(X), W2)
+    mlp_forward_rows(transposed(W1, W2), b1, W2, b2, X, A)
+    return A
+
+
+def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2):
+    """One walk over X, a block of rows at a time: forward pass, cost and backpropagation.
+
+    Adds Σᵢ dz1ᵢₖ·xᵢ into row k of dW1T, Σᵢ dz1ᵢ into db1 and Σᵢ dz2ᵢ·hᵢ into dW2;
+    returns the summed cross-entropy and Σᵢ dz2ᵢ.
+    """
+    m, h = len(X), len(b1)
+    H = zeros_matrix(BLOCK_ROWS, h, W2)  # the block's hidden activations ...
+    D = zeros_matrix(BLOCK_ROWS, h, W2)  # ... and their errors dz1
+    cost = 0.0
+    error_sum = 0.0
+    for start in range(0, m, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, m)
+        hidden_layer(W1T, b1, X, start, stop, H)
+        for i in range(start, stop):
+            hidden = H[i - start]
+            delta = D[i - start]
+            a, loss = sigmoid_and_cross_entropy(net_input(W2, b2, hidden), y[i])
+            cost += loss
+            error = a - y[i]  # dz2 of this sample
+            error_sum += error
+            for k in range(h):
+                dW2[k] += error * hidden[k]
+                delta[k] = error * W2[k] * (1.0 - hidden[k] * hidden[k])  # tanh' = 1 - tanh²
+                db1[k] += delta[k]
+        for k in range(h):  # each hidden unit's backward pass, as logistic regression's
+            gradient = dW1T[k]
+            for i in range(start, stop):
+                x = X[i]
+                delta_k = D[i - start][k]
+                for j in range(len(gradient)):
+                    gradient[j] += delta_k * x[j]
+    return cost, error_sum
+
+
+def mlp_gradient(W1, b1, W2, b2, X, y):
+    """Forward pass, exact cost and backpropagation, fused into one walk over X."""
+    m, n, h = len(X), len(W1), len(b1)
+    dW1T = zeros_matrix(h, n, W2)
+    db1 = zeros(h, W2)
+    dW2 = zeros(h, W2)
+    cost, error_sum = mlp_gradient_sums(transposed(W1, W2), b1, W2, b2, X, y, dW1T, db1, dW2)
+    for k in range(h):
+        gradient = dW1T[k]
+        for j in range(n):
+            gradient[j] /= m
+        db1[k] /= m
+        dW2[k] /= m
+    return cost / m, transposed(dW1T, W2), db1, dW2, error_sum / m

@@ -310,6 +310,7 @@ JIT_COLUMNS = [
     "dtype",
     "m",
     "n",
+    "h",
     "size",
     "cold_s",
     "warm_s",
@@ -359,7 +360,7 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         python_s = entry.python_s
         if not math.isfinite(python_s) and len(python_rows):
             python_s = python_rows["median_s"].iloc[0]
-        row = {name: getattr(entry, name) for name in ("op", "backend", "dtype", "m", "n")}
+        row = {name: getattr(entry, name) for name in ("op", "backend", "dtype", "m", "n", "h")}
         row.update(
             size=entry.size,
             cold_s=entry.cold_s,

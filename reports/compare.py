@@ -30,6 +30,7 @@ COLUMNS = [
     *CASE_KEY[:-1],
     "m",
     "n",
+    "h",
     "size",
     "old_median_s",
     "new_median_s",
@@ -45,11 +46,11 @@ COLUMNS = [
 
 def compare_runs(old: Run, new: Run) -> pd.DataFrame:
     """One row per case in either run: the time ratio new ÷ old and its verdict."""
-    columns = [*CASE_KEY, "m", "n", "size", "median_s", "q1_s", "q3_s", "flags"]
+    columns = [*CASE_KEY, "m", "n", "h", "size", "median_s", "q1_s", "q3_s", "flags"]
     before = measured(tidy_table(old))[columns]
     after = measured(tidy_table(new))[columns]
     both = before.merge(after, on=CASE_KEY, how="outer", suffixes=("_old", "_new"))
-    for name in ("m", "n", "size"):
+    for name in ("m", "n", "h", "size"):
         both[name] = both[f"{name}_new"].fillna(both[f"{name}_old"])
     both["old_median_s"] = both["median_s_old"]
     both["new_median_s"] = both["median_s_new"]

@@ -53,6 +53,7 @@ from reports.formatting import (
     size_axis_name,
 )
 from reports.load import Run
+from reports.roofline import roofline_figure
 from reports.rules import LEVEL
 from reports.table import measured, not_run, thread_counts
 
@@ -547,6 +548,7 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     head = analysis.headline(table)
     if head is not None and not head.rows.empty:
         written.add(save(headline_figure(head), directory, stem("headline")))
+    keep(roofline_figure(table, run), stem("roofline"))
     summary = analysis.at_largest_size(table)
     if not summary.empty:
         written.add(save(summary_figure(summary), directory, stem("summary")))

@@ -83,10 +83,16 @@ def format_size(n: float) -> str:
 
 
 def format_shape(sizes: Mapping[str, int]) -> str:
-    """``{"m": 10000, "n": 100}`` → ``"m × n = 10⁴ × 100"``; ``{"n": 10**6}`` → ``"n = 10⁶"``."""
-    names = sorted(sizes)
+    """``{"m": 10000, "n": 100}`` → ``"m × n = 10⁴ × 100"``; ``{"n": 10**6}`` → ``"n = 10⁶"``;
+    the shallow network's ``"m × n × h = 2000 × 784 × 64"``."""
+    names = sorted(sizes, key=_size_order)
     values = [format_size(sizes[name]) for name in names]
     return f"{' × '.join(names)} = {' × '.join(values)}"
+
+
+def _size_order(name: str) -> tuple[int, str]:
+    """Samples, features, hidden units, then any other size name alphabetically."""
+    return ("mnh".index(name) if name in ("m", "n", "h") else 3, name)
 
 
 def size_axis_name(size_names: frozenset[str] | set[str]) -> str:
@@ -97,6 +103,8 @@ def size_axis_name(size_names: frozenset[str] | set[str]) -> str:
         return "m (samples)"
     if set(size_names) == {"m", "n"}:
         return "m·n (elements of X)"
+    if set(size_names) == {"m", "n", "h"}:
+        return "m·n·h (elements of X × hidden units)"
     return "·".join(sorted(size_names)) + " (elements)"
 
 

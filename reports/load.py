@@ -366,6 +366,7 @@ def _case_identity(
         "shape": shape_key(sizes),
         "m": sizes.get("m"),
         "n": sizes.get("n"),
+        "h": sizes.get("h"),
         "size": math.prod(sizes.values()),
     }
 
@@ -414,6 +415,7 @@ def _jit_entry(where: _Where, entry: Any, source: str, catalogue: dict) -> dict[
         "shape": shape_key(sizes),
         "m": sizes.get("m"),
         "n": sizes.get("n"),
+        "h": sizes.get("h"),
         "size": math.prod(sizes.values()),
         "cold_s": where.number(entry, "cold_s", positive=True),
         "warm_s": where.number(entry, "warm_s", positive=True),
@@ -517,7 +519,7 @@ def _cases_frame(measured: list[dict], not_run: list[dict]) -> pd.DataFrame:
     skipped = [row for row in not_run if tuple(row[name] for name in CASE_KEY) not in run_keys]
     frame = pd.DataFrame.from_records(measured + skipped, columns=_CASE_COLUMNS)
     frame = frame.drop_duplicates(subset=CASE_KEY, keep="first")
-    for column in ("m", "n", "rounds", "iterations", "flops", "bytes"):
+    for column in ("m", "n", "h", "rounds", "iterations", "flops", "bytes"):
         frame[column] = frame[column].astype("Int64")
     for column in ("threads", "size"):
         frame[column] = frame[column].astype("int64")
@@ -528,6 +530,7 @@ _CASE_COLUMNS = [
     *CASE_KEY,
     "m",
     "n",
+    "h",
     "size",
     "status",
     "reason",
@@ -548,6 +551,7 @@ _JIT_COLUMNS = [
     *JIT_KEY,
     "m",
     "n",
+    "h",
     "size",
     "cold_s",
     "warm_s",
@@ -561,7 +565,7 @@ _JIT_COLUMNS = [
 def _jit_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=_JIT_COLUMNS)
     frame = frame.drop_duplicates(subset=JIT_KEY, keep="last")
-    for column in ("m", "n"):
+    for column in ("m", "n", "h"):
         frame[column] = frame[column].astype("Int64")
     frame["size"] = frame["size"].astype("int64")
     return frame.reset_index(drop=True)

@@ -21,6 +21,7 @@ from reports.load import Run
 from reports.markup import md_table
 from reports.memory_section import memory_section
 from reports.readings import op_sections
+from reports.roofline import roofline_section
 from reports.table import flagged, not_run
 from reports.templating import render
 from reports.trust import trust_section
@@ -150,6 +151,7 @@ def render_report(
             dirty=bool(git.get("dirty")),
             sections=[
                 headline_section(table, run, figures),
+                roofline_section(table, run, figures),
                 summary_section(table, figures),
                 crossovers_section(table),
                 op_sections(table, run, figures),

@@ -24,6 +24,7 @@ COLUMNS = [
     "threads",
     "m",
     "n",
+    "h",
     "size",
     "status",
     "median_s",

@@ -85,9 +85,10 @@ def assert_matches_reference(op: str, args: tuple, backends=kernels.BACKENDS) ->
 
 def assert_result_dtypes(op: str, results: tuple, dtype) -> None:
     for kind, result in zip(OPS[op].returns, results, strict=True):
-        if kind == "vector":
+        if kind in ("vector", "matrix"):
             assert isinstance(result, np.ndarray), type(result)
-            assert result.dtype == dtype, f"{op}: vector result is {result.dtype}, not {dtype}"
+            assert result.ndim == (1 if kind == "vector" else 2), f"{op}: {kind} is {result.shape}"
+            assert result.dtype == dtype, f"{op}: {kind} result is {result.dtype}, not {dtype}"
         elif kind == "scalar":
             assert type(result) is float, f"{op}: scalar result is {type(result).__name__}"
         else:

@@ -8,7 +8,9 @@ from support import run
 
 import kernels
 
-GOOD = {op: kernels.make_inputs(op, {"m": 4, "n": 3}, "float64", seed=1) for op in kernels.OPS}
+GOOD = {
+    op: kernels.make_inputs(op, {"m": 4, "n": 3, "h": 2}, "float64", seed=1) for op in kernels.OPS
+}
 
 
 def replaced(op: str, name: str, value) -> tuple:
@@ -161,7 +163,7 @@ def test_zero_learning_rate_changes_nothing(backend):
 @pytest.mark.parametrize("op", ["perceptron_epoch", "adaline_sgd_epoch", "adaline_gd_epoch"])
 def test_a_rate_beyond_float32_is_refused_for_float32_data(op):
     """eta = 1e300 is finite in float64 but inf in float32, the dtype it is used in."""
-    args = (*kernels.make_inputs(op, {"m": 4, "n": 3}, "float32", seed=1)[:-1], 1e300)
+    args = (*kernels.make_inputs(op, {"m": 4, "n": 3, "h": 2}, "float32", seed=1)[:-1], 1e300)
     raised, message = raised_by_every_backend(op, args)
     assert raised is ValueError
     assert f"{op}: eta (1e+300) is too large for float32" in message

@@ -53,7 +53,7 @@ def test_autodiff_gradient_at_zero_weights_and_saturated_samples(dtype):
 
 # --- Dask ---------------------------------------------------------------------------------
 
-DASK_SHAPES = [{"m": 1, "n": 3}, {"m": 9, "n": 1}, {"m": 57, "n": 6}]
+DASK_SHAPES = [{"m": 1, "n": 3, "h": 2}, {"m": 9, "n": 1, "h": 1}, {"m": 57, "n": 6, "h": 5}]
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_the_checks_read_dask_arrays_without_computing_them():
 def test_dask_takes_dask_arrays(op):
     import dask.array as da
 
-    args = kernels.make_inputs(op, {"m": 30, "n": 4}, "float64", seed=2)
+    args = kernels.make_inputs(op, {"m": 30, "n": 4, "h": 3}, "float64", seed=2)
     lazy = tuple(da.from_array(a, chunks=7) if isinstance(a, np.ndarray) else a for a in args)
     ref, _ = reference_for(op, args)
     assert_within(op, "dask", run("dask", op, lazy), ref.values, ref.tolerances)
@@ -120,7 +120,8 @@ def test_dask_threads_and_a_distributed_cluster_agree(monkeypatch):
     monkeypatch.setattr(dask_engine, "CHUNK_BYTES", 400)  # 40 x 5 float64: four blocks
     results = {}
     cases = {
-        op: kernels.make_inputs(op, {"m": 40, "n": 5}, "float64", seed=11) for op in kernels.OPS
+        op: kernels.make_inputs(op, {"m": 40, "n": 5, "h": 4}, "float64", seed=11)
+        for op in kernels.OPS
     }
     for name in ("threads", "local"):
         options = {"processes": False, "n_workers": 2, "threads_per_worker": 1}

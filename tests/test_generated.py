@@ -67,9 +67,11 @@ def laid_out(array: np.ndarray, layout: str) -> np.ndarray:
     return array
 
 
-# Samples from 1 to 40, features from 1 to 40 or, now and then, up to 2000.
+# Samples from 1 to 40, features from 1 to 40 or, now and then, up to 2000; hidden
+# units from 1 to 40.
 SAMPLES = st.integers(1, 40)
 FEATURES = st.one_of(st.integers(1, 40), st.integers(100, 2000))
+HIDDEN = st.integers(1, 40)
 
 
 # The ops whose values are drawn element by element below; any other op of the catalogue
@@ -90,7 +92,8 @@ def problems(draw, op):
 
     if op not in DRAWN_BY_HAND:
         spec = kernels.OPS[op]
-        sizes = {name: draw(SAMPLES if name == "m" else FEATURES) for name in spec.size_names}
+        axes = {"m": SAMPLES, "n": FEATURES, "h": HIDDEN}
+        sizes = {name: draw(axes[name]) for name in spec.size_names}
         seed = draw(st.integers(0, 2**32 - 1))
         args = kernels.make_inputs(op, sizes, dtype, seed=seed)
         return tuple(layout(a) if isinstance(a, np.ndarray) else a for a in args)

@@ -18,12 +18,12 @@ import kernels
 from kernels.ops import OPS
 
 SHAPES = [
-    {"m": 1, "n": 1},
-    {"m": 1, "n": 9},
-    {"m": 9, "n": 1},
-    {"m": 40, "n": 13},
-    {"m": 3, "n": 2000},
-    {"m": 257, "n": 31},
+    {"m": 1, "n": 1, "h": 1},
+    {"m": 1, "n": 9, "h": 2},
+    {"m": 9, "n": 1, "h": 5},
+    {"m": 40, "n": 13, "h": 7},
+    {"m": 3, "n": 2000, "h": 3},
+    {"m": 257, "n": 31, "h": 33},
 ]
 
 
@@ -46,6 +46,8 @@ def test_registry_names_the_contract():
         "adaline_gd_epoch",
         "adaline_sgd_epoch",
         "perceptron_epoch",
+        "mlp_forward",
+        "mlp_gradient",
     )
     assert OPS is kernels.OPS  # one name, one thing
     for name, spec in kernels.BACKENDS.items():
@@ -67,7 +69,7 @@ def test_unknown_backend_is_an_error():
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("sizes", SHAPES, ids=lambda s: f"m{s['m']}-n{s['n']}")
+@pytest.mark.parametrize("sizes", SHAPES, ids=lambda s: "-".join(f"{k}{v}" for k, v in s.items()))
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_every_backend_matches_the_reference(op, sizes, dtype):
     args = kernels.make_inputs(op, sizes, dtype, seed=sizes["m"] + sizes["n"])
@@ -95,7 +97,7 @@ def test_tolerances_are_tight_enough_to_mean_something(op, dtype):
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_backends_agree_with_each_other(op):
     """Each within the bound of the reference, so any two within twice that bound."""
-    args = kernels.make_inputs(op, {"m": 64, "n": 50}, "float64", seed=7)
+    args = kernels.make_inputs(op, {"m": 64, "n": 50, "h": 8}, "float64", seed=7)
     ref, _ = reference_for(op, args)
     results = {backend: run(backend, op, args) for backend in kernels.BACKENDS}
     for first, second in itertools.combinations(kernels.BACKENDS, 2):
@@ -107,14 +109,14 @@ def test_backends_agree_with_each_other(op):
 @pytest.mark.parametrize("backend", kernels.BACKENDS)
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_results_keep_the_input_dtype(op, backend, dtype):
-    args = kernels.make_inputs(op, {"m": 6, "n": 4}, dtype)
+    args = kernels.make_inputs(op, {"m": 6, "n": 4, "h": 3}, dtype)
     assert_result_dtypes(op, run(backend, op, args), dtype)
 
 
 @pytest.mark.parametrize("backend", kernels.BACKENDS)
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_inputs_are_unchanged(op, backend):
-    args = kernels.make_inputs(op, {"m": 12, "n": 5}, "float64", seed=3)
+    args = kernels.make_inputs(op, {"m": 12, "n": 5, "h": 3}, "float64", seed=3)
     before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     run(backend, op, args)
     for original, after in zip(before, args, strict=True):
@@ -126,7 +128,7 @@ def test_inputs_are_unchanged(op, backend):
 def test_bare_kernel_on_prepared_arguments_equals_public_op(op, backend):
     """What the benchmarks time is what the public op computes."""
     implementation = kernels.get(backend)
-    args = kernels.make_inputs(op, {"m": 20, "n": 6}, "float64", seed=5)
+    args = kernels.make_inputs(op, {"m": 20, "n": 6, "h": 4}, "float64", seed=5)
     bare = implementation.timed(op)(*implementation.prepare(op, *args))
     public = run(backend, op, args)
     bare = bare if isinstance(bare, tuple) else (bare,)

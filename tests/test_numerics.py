@@ -80,7 +80,7 @@ NON_FINITE = [float("nan"), float("inf"), -float("inf")]
 def test_nan_and_inf_propagate_alike(op, bad):
     """Non-finite data is not rejected: every backend passes it through as the reference
     does (same NaN positions, same infinities, finite parts within the bound)."""
-    args = list(kernels.make_inputs(op, {"m": 5, "n": 3}, "float64", seed=2))
+    args = list(kernels.make_inputs(op, {"m": 5, "n": 3, "h": 2}, "float64", seed=2))
     first = 2 if op == "logistic_backward" else 0  # poison an array the op reads
     poisoned = args[first].copy()
     poisoned.flat[1] = bad
@@ -94,7 +94,7 @@ def test_nan_and_inf_propagate_alike(op, bad):
 def test_nan_and_inf_propagate_silently(op, bad):
     """No backend warns where NaN or inf meet a product (NumPy's matmul would), and all
     put NaN in the same places."""
-    args = list(kernels.make_inputs(op, {"m": 5, "n": 3}, "float64", seed=2))
+    args = list(kernels.make_inputs(op, {"m": 5, "n": 3, "h": 2}, "float64", seed=2))
     first = 2 if op == "logistic_backward" else 0
     poisoned = args[first].copy()
     poisoned.flat[1] = bad
@@ -147,7 +147,7 @@ def test_float32_results_at_the_range_limit_stay_finite(backend):
 @pytest.mark.parametrize("backend", kernels.BACKENDS)
 def test_float32_scalar_results_are_float32_values(backend, op):
     """The loops add in float64 (Python floats are doubles): the result is rounded once."""
-    args = kernels.make_inputs(op, {"m": 7, "n": 5}, "float32", seed=4)
+    args = kernels.make_inputs(op, {"m": 7, "n": 5, "h": 3}, "float32", seed=4)
     kinds = kernels.ops.OPS[op].returns
     scalars = [r for r, kind in zip(run(backend, op, args), kinds, strict=True) if kind == "scalar"]
     assert scalars

@@ -300,6 +300,7 @@ def built(tmp_path_factory):
 
 EXPECTED_FIGURES = {
     "headline",
+    "roofline",
     "summary",
     "jit",
     *(f"{kind}-{op}" for kind in ("time", "speedup", "memory-throughput") for op in SIZES),

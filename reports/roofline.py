@@ -1,0 +1,236 @@
+"""The roofline: achieved GFLOP/s against arithmetic intensity, under the machine's two roofs.
+
+Every op's cost model (``kernels.OPS``) says how many FLOPs it must do and how many
+bytes it must move; their ratio, FLOP per byte, is its arithmetic intensity. A call can
+go no faster than the memory delivers bytes (read bandwidth × intensity, the slanted
+roof) nor than the processor does arithmetic (the peak of a BLAS matrix product, the
+flat roof), both measured by the run. The memory-bound ops of logistic regression do a
+few FLOPs per byte: under the slanted roof, where every good backend ends level. The
+shallow network's intensity grows with its hidden units h: its sweep climbs from the
+slanted roof towards the flat one, where a tuned library (BLAS) leaves a plain
+compiled loop behind.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from reports import style
+from reports.figkit import GRID, legend_below, new_figure, styled
+from reports.formatting import format_rate, format_ratio
+from reports.markup import figure_link
+from reports.table import measured
+
+DTYPE = "float64"  # the dtype the peak is measured in
+_MARKERS = "osD^v<>pXh*P"
+
+
+def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
+    limits = run.suite.get("limits") or {}
+
+    def by_threads(name: str) -> dict[int, float]:
+        values = limits.get(name) or {}
+        return {int(k): float(v) for k, v in values.items() if str(k).isdigit()}
+
+    return by_threads("read_GBps"), by_threads("peak_GFLOPs")
+
+
+def _points(table: pd.DataFrame) -> pd.DataFrame:
+    """Every op × backend at its largest measured size, at the backend's most threads."""
+    rows = measured(table[table["dtype"] == DTYPE])
+    rows = rows[(rows["flops"] > 0) & (rows["bytes"] > 0)]
+    if rows.empty:
+        return rows
+    rows = rows.assign(intensity=rows["flops"].astype(float) / rows["bytes"].astype(float))
+    most = rows.groupby("backend")["threads"].transform("max")
+    rows = rows[rows["threads"] == most]
+    largest = rows.groupby(["op", "backend"])["size"].transform("max")
+    return rows[rows["size"] == largest]
+
+
+def sweep(table: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+    """The h sweep: the op sized by hidden units, at its largest samples × features, one
+    row per backend × h at each backend's most threads; None if the run has none."""
+    rows = measured(table[(table["dtype"] == DTYPE) & table["h"].notna()])
+    if rows.empty:
+        return None
+    # The gradient (forward and backward) if the run has it, else any op swept in h.
+    ops = sorted(rows["op"].unique(), key=lambda op: (not op.endswith("gradient"), op))
+    op = ops[0]
+    rows = rows[rows["op"] == op]
+    m, n = rows["m"].max(), rows[rows["m"] == rows["m"].max()]["n"].max()
+    rows = rows[(rows["m"] == m) & (rows["n"] == n)]
+    most = rows.groupby("backend")["threads"].transform("max")
+    rows = rows[rows["threads"] == most]
+    if rows["h"].nunique() < 2:
+        return None
+    rows = rows.assign(intensity=rows["flops"].astype(float) / rows["bytes"].astype(float))
+    return op, rows.sort_values("h")
+
+
+@styled
+def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
+    read, peak = _limits(run)
+    points = _points(table)
+    threads = sorted(set(read) & set(peak))
+    if points.empty or not threads:
+        return None
+    swept = sweep(table)
+    figure = new_figure(9.0, 6.4)
+    ax = figure.add_subplot()
+    intensities = points["intensity"]
+    if swept is not None:
+        intensities = pd.concat([intensities, swept[1]["intensity"]])
+    x = np.logspace(math.log10(intensities.min() / 3), math.log10(intensities.max() * 3), 200)
+    for count in threads:
+        ax.plot(
+            x,
+            np.minimum(read[count] * x, peak[count]),
+            color="0.2",
+            linestyle="--" if count == 1 else "-",
+            linewidth=1.3,
+            label=f"roof, {style.threads_label(count)}: {read[count]:.3g} GB/s × intensity, "
+            f"at most {peak[count]:.3g} GFLOP/s",
+        )
+    ops = sorted(points["op"].unique(), key=style.op_rank)
+    for index, op in enumerate(ops):
+        here = points[points["op"] == op]
+        for row in here.itertuples():
+            ax.scatter(
+                row.intensity,
+                row.gflop_per_s,
+                marker=_MARKERS[index % len(_MARKERS)],
+                s=34,
+                color=style.colour(row.backend),
+                edgecolors="white",
+                linewidths=0.4,
+                zorder=3,
+            )
+        ax.scatter([], [], marker=_MARKERS[index % len(_MARKERS)], color="0.45", label=op)
+    if swept is not None:
+        op, rows = swept
+        for backend in sorted(rows["backend"].unique(), key=style.backend_rank):
+            line = rows[rows["backend"] == backend]
+            ax.plot(
+                line["intensity"],
+                line["gflop_per_s"],
+                color=style.colour(backend),
+                linewidth=1.4,
+                alpha=0.85,
+                label=f"{style.label(backend)}: {op}, h = {int(line['h'].min())} to "
+                f"{int(line['h'].max())}",
+            )
+    for backend in sorted(points["backend"].unique(), key=style.backend_rank):
+        ax.scatter([], [], marker="s", color=style.colour(backend), label=style.label(backend))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.grid(**GRID)
+    ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each op's cost model)")
+    ax.set_ylabel("achieved GFLOP/s (log scale)")
+    figure.suptitle(
+        f"Roofline ({DTYPE}): each op × backend at its largest size; lines: the shallow "
+        "network as h grows"
+    )
+    legend_below(figure, [ax])
+    return figure
+
+
+def roofline_findings(table: pd.DataFrame, run) -> dict | None:
+    """What the section says: NumPy's share of the peak at the top of the sweep, and the
+    h at which each backend's lead over NumPy (or NumPy's over it) changes hands."""
+    swept = sweep(table)
+    _, peak = _limits(run)
+    if swept is None or not peak:
+        return None
+    op, rows = swept
+    top_h = rows["h"].max()
+    top = rows[rows["h"] == top_h]
+    numpy_rows = rows[rows["backend"] == "numpy"].set_index("h")
+    shares = []
+    for row in top.sort_values("backend", key=lambda c: c.map(style.backend_rank)).itertuples():
+        roof = peak.get(int(row.threads))
+        if roof:
+            shares.append(
+                {
+                    "label": style.series_label(row.backend, int(row.threads)),
+                    "rate": format_rate(row.gflop_per_s, "GFLOP/s"),
+                    "share": f"{row.gflop_per_s / roof:.0%}",
+                    "raw_share": row.gflop_per_s / roof,
+                }
+            )
+    changes = []
+    if not numpy_rows.empty:
+        for backend in sorted(rows["backend"].unique(), key=style.backend_rank):
+            if backend == "numpy":
+                continue
+            mine = rows[rows["backend"] == backend].set_index("h")
+            common = [h for h in mine.index if h in numpy_rows.index]
+            if len(common) < 2:
+                continue
+            ratio = numpy_rows.loc[common, "median_s"] / mine.loc[common, "median_s"]
+            leads = ratio > 1
+            if leads.iloc[0] != leads.iloc[-1]:
+                flip = next(h for h, lead in leads.items() if lead != leads.iloc[0])
+                changes.append(
+                    {
+                        "label": style.label(backend),
+                        "first": "leads" if leads.iloc[0] else "trails",
+                        "h": int(flip),
+                        "low": format_ratio(ratio.iloc[0]),
+                        "low_h": int(common[0]),
+                        "high": format_ratio(ratio.iloc[-1]),
+                        "high_h": int(common[-1]),
+                    }
+                )
+    return {
+        "op": op,
+        "m": int(rows["m"].max()),
+        "n": int(rows["n"].max()),
+        "top_h": int(top_h),
+        "shares": shares,
+        "changes": changes,
+    }
+
+
+def roofline_section(table: pd.DataFrame, run, figures: set[str]) -> str:
+    image = figure_link("roofline", "Roofline: GFLOP/s against arithmetic intensity", figures)
+    if not image:
+        return ""
+    found = roofline_findings(table, run)
+    lines = [
+        "## Why the memory-bound ops end level, and why BLAS wins the products",
+        "",
+        image,
+        "",
+        "Each point is one op on one backend at its largest size; its x is the op's "
+        "arithmetic intensity, the FLOPs it must do per byte it must move (from the cost "
+        "model of `kernels/ops.py`), its y the GFLOP/s achieved. No call can rise above "
+        "the slanted roof (the measured read bandwidth times the intensity) or the flat one "
+        "(the measured peak of a BLAS matrix product). The logistic-regression and Adaline "
+        "ops do one or two FLOPs per byte: they sit under the slanted roof, where the "
+        "bandwidth, not the backend, sets the pace — which is why their winners end level.",
+    ]
+    if found:
+        lines += [
+            "",
+            f"The lines are `{found['op']}` on {found['m']:,} samples of {found['n']} "
+            f"features as the hidden units h grow: the FLOPs grow with h, the bytes of X do "
+            f"not, so each line climbs from the slanted roof towards the flat one. At "
+            f"h = {found['top_h']}: "
+            + "; ".join(
+                f"{s['label']} {s['rate']} ({s['share']} of the peak)" for s in found["shares"]
+            )
+            + ".",
+        ]
+        for change in found["changes"]:
+            lines.append("")
+            lines.append(
+                f"{change['label']} {change['first']} NumPy at h = {change['low_h']} "
+                f"({change['low']} NumPy's speed) and the lead changes hands at "
+                f"h = {change['h']} ({change['high']} at h = {change['high_h']})."
+            )
+    return "\n".join(lines)
