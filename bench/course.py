@@ -1,8 +1,10 @@
 """The slides' training runs on every backend: what each experiment is, and its record.
 
 Every experiment of the course (perceptron, Adaline by batch, stochastic and mini-batch
-gradient descent, logistic regression, all on the slides' Iris set-up) is trained with
-``kernels.train`` on every backend, the pure-Python one included: Iris is tiny.
+gradient descent, logistic regression, all on the slides' Iris set-up; the perceptron
+again on two species no line separates; logistic regression on the shallow-network
+exercise's "flower") is trained with ``kernels.train`` on every backend, the pure-Python
+one included: the data sets are tiny.
 
 They are timed by the benchmark session itself (``bench/test_course.py``), through
 pytest-benchmark like every op: one untimed call first (it pays for loading or
@@ -66,6 +68,21 @@ EXPERIMENTS = (
         "standardized_01",
         {"eta": 0.5, "iterations": 100},
     ),
+    # The perceptron where no line separates the classes: it never stops updating.
+    # Standardized: on the raw features, in file order (all versicolor, then all
+    # virginica), the bias barely moves against weights of order 10 and the rule spends
+    # its first 64 epochs correcting the first flower of each species, ending each epoch
+    # with every versicolor on the wrong side; centred, the line can sit between them.
+    Experiment(
+        "perceptron_nonseparable",
+        "perceptron",
+        "standardized_nonseparable",
+        {"eta": 0.1, "epochs": 50},
+        "misclassifications",
+    ),
+    # The first half of "a hidden layer separates what a line cannot": the best a line
+    # does on the flower (at this η the cost settles within about 10 iterations).
+    Experiment("logistic_flower", "logistic_regression", "flower", {"eta": 0.5, "iterations": 50}),
 )
 
 
@@ -74,7 +91,8 @@ EXPERIMENTS = (
 
 def course_datasets() -> dict[str, dict]:
     """The slides' set-up three ways: raw (cm), standardized, and standardized with the
-    0/1 labels of logistic regression. Each entry holds the rows themselves."""
+    0/1 labels of logistic regression; versicolor against virginica, raw; and the
+    flower. Each entry holds the rows themselves."""
     X, y, features = datasets.slides_iris()
     classes = {name: int(label) for name, label in datasets.SLIDES_LABELS.items()}
     common = {
@@ -106,6 +124,43 @@ def course_datasets() -> dict[str, dict]:
             "y": np.where(y == 1, 1, 0).tolist(),
             "classes": {name: int(label == 1) for name, label in classes.items()},
         },
+        "standardized_nonseparable": _nonseparable_iris(),
+        "flower": _flower(),
+    }
+
+
+def _nonseparable_iris() -> dict:
+    """Versicolor against virginica, standardized; ``mean`` and ``std`` give back cm."""
+    X, y, features = datasets.nonseparable_iris()
+    return {
+        "source": "kernels/data/iris.csv (UCI copy of Fisher's Iris data)",
+        "rows": f"51–{50 + len(y)} (versicolor and virginica)",
+        "feature_names": list(features),
+        "standardized": True,
+        "unit": None,
+        "raw_unit": datasets.UNIT,
+        "mean": X.mean(axis=0).tolist(),
+        "std": X.std(axis=0).tolist(),
+        "X": datasets.standardize(X).tolist(),
+        "y": y.tolist(),
+        "classes": dict(datasets.NONSEPARABLE_LABELS),
+    }
+
+
+def _flower() -> dict:
+    X, y = datasets.planar_flower()
+    return {
+        "source": (
+            "kernels.datasets.planar_flower: the course's load_planar_dataset, "
+            f"generated with np.random.RandomState({datasets.FLOWER_SEED})"
+        ),
+        "rows": f"all {len(y)} points",
+        "feature_names": ["x₁", "x₂"],
+        "standardized": False,
+        "unit": None,
+        "X": X.tolist(),
+        "y": y.tolist(),
+        "classes": {"red": 0, "blue": 1},  # the colours of the course's plots
     }
 
 

@@ -22,7 +22,13 @@ import pytest
 
 import kernels
 from kernels import train
-from kernels.datasets import load_iris, slides_iris, standardize
+from kernels.datasets import (
+    load_iris,
+    nonseparable_iris,
+    planar_flower,
+    slides_iris,
+    standardize,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parent.parent
@@ -424,6 +430,55 @@ def test_standardize_centres_and_scales():
         standardize(np.column_stack([X[:, 0], np.ones(100)]))
 
 
+def test_nonseparable_iris_is_versicolor_against_virginica_with_a_shared_point():
+    X, y, features = nonseparable_iris()
+    iris = load_iris()
+    assert X.shape == (100, 2)
+    assert features == ("sepal length", "petal length")
+    np.testing.assert_array_equal(y, [-1] * 50 + [1] * 50)
+    np.testing.assert_array_equal(X, iris.X[50:, [0, 2]])
+    # Why no line separates them: rows 73 (versicolor) and 124 (virginica) coincide.
+    np.testing.assert_array_equal(X[72 - 50], [6.3, 4.9])
+    np.testing.assert_array_equal(X[123 - 50], [6.3, 4.9])
+    assert (y[72 - 50], y[123 - 50]) == (-1, 1)
+
+
+def test_planar_flower_is_the_courses_data_set():
+    X, y = planar_flower()
+    assert (X.shape, X.dtype) == ((400, 2), np.float64)
+    assert (y.shape, y.dtype) == ((400,), np.int64)
+    np.testing.assert_array_equal(y, [0] * 200 + [1] * 200)  # N = m/2 per class, in order
+    # The first points of load_planar_dataset() (np.random.seed(1)), as published; sin and
+    # cos may differ in the last bit between C libraries.
+    np.testing.assert_allclose(
+        X[:3],
+        [
+            [1.204442292254319, 3.5761141481288448],
+            [0.15870990398255372, -1.4821709003683443],
+            [0.09524719604502052, -1.2799553276531797],
+        ],
+        rtol=1e-13,
+    )
+    # |r| = |a·sin(4θ) + noise| <= a + |noise|; the noise (σ = 0.2) stays under 5σ here
+    radius = np.hypot(X[:, 0], X[:, 1])
+    assert radius.max() <= 4.0 + 5 * 0.2
+    assert radius.max() > 4.0 - 0.2  # the petals do reach the maximum ray
+
+
+def test_planar_flower_is_deterministic_and_follows_its_seed():
+    X, y = planar_flower()
+    again = planar_flower()
+    np.testing.assert_array_equal(again.X, X)
+    np.testing.assert_array_equal(again.y, y)
+    other = planar_flower(seed=2)
+    assert not np.array_equal(other.X, X)
+    small = planar_flower(m=10)
+    assert small.X.shape == (10, 2)
+    np.testing.assert_array_equal(small.y, [0] * 5 + [1] * 5)
+    with pytest.raises(ValueError, match="m must be an even number >= 2, got 7"):
+        planar_flower(m=7)
+
+
 @pytest.mark.parametrize("backend", kernels.BACKENDS)
 def test_slides_perceptron_converges(backend, iris):
     # As on the slides, no update from the 6th epoch on; from zero weights the counts
@@ -431,6 +486,44 @@ def test_slides_perceptron_converges(backend, iris):
     X, y = iris["raw"]
     result = train.perceptron(X, y, eta=0.1, epochs=10, backend=backend)
     np.testing.assert_array_equal(result.history, [2, 2, 3, 2, 1, 0, 0, 0, 0, 0])
+
+
+@pytest.fixture(scope="module")
+def nonseparable():
+    X, y, _ = nonseparable_iris()
+    X = standardize(X)
+    return X, y, train.perceptron(X, y, eta=0.1, epochs=8, backend="python")
+
+
+@pytest.mark.parametrize("backend", kernels.BACKENDS)
+def test_nonseparable_perceptron_never_converges(backend, nonseparable):
+    # No line separates versicolor from virginica (two of them share a point), so every
+    # epoch misclassifies some flower and moves the weights; every backend counts the
+    # same mistakes and ends at the same weights.
+    X, y, reference = nonseparable
+    result = train.perceptron(X, y, eta=0.1, epochs=8, backend=backend)
+    np.testing.assert_array_equal(result.history, [6, 7, 5, 8, 8, 6, 8, 7])
+    assert_weights_close(result, reference.w, reference.b, train.agreement_rtol(*X.shape, 8))
+
+
+def test_logistic_regression_on_the_flower_is_no_better_than_a_guess():
+    # The course's notebook: 47% for a linear classifier on the flower.
+    X, y = planar_flower()
+    result = train.logistic_regression(X, y, eta=0.5, iterations=100, backend="numba")
+    accuracy = np.mean((X @ result.w + result.b >= 0) == y)
+    assert accuracy == pytest.approx(0.47, abs=0.005)
+    assert result.history[-1] < result.history[0] == pytest.approx(np.log(2))
+
+
+def test_logistic_regression_on_the_flower_agrees_across_backends():
+    X, y = planar_flower()
+    steps = 5
+    rtol = train.agreement_rtol(*X.shape, steps)
+    reference = train.logistic_regression(X, y, eta=0.5, iterations=steps, backend="python")
+    for backend in set(kernels.BACKENDS) - {"python"}:
+        result = train.logistic_regression(X, y, eta=0.5, iterations=steps, backend=backend)
+        np.testing.assert_allclose(result.history, reference.history, rtol=rtol, err_msg=backend)
+        assert_weights_close(result, reference.w, reference.b, rtol)
 
 
 # --- the course experiments: results file and report -------------------------------------
@@ -499,7 +592,7 @@ def test_report_renders_every_figure(course_run, course_results, tmp_path):
     markdown = course.render(course.check(course_results), tmp_path / "figures", "figures/")
     assert markdown.startswith("## Course experiments\n")
     images = re.findall(r"!\[[^\]]+\]\(figures/([^)]+)\)", markdown)
-    assert len(images) == 6
+    assert len(images) == 8
     for name in images:
         png = tmp_path / "figures" / name
         assert png.read_bytes().startswith(PNG_SIGNATURE), name
@@ -508,6 +601,45 @@ def test_report_renders_every_figure(course_run, course_results, tmp_path):
     for backend in ("Python loop", "NumPy", "Numba", "Numba parallel"):
         assert backend in markdown
     assert "**no**" not in markdown  # every experiment's backends agree
+
+
+def test_a_file_from_before_the_later_experiments_still_renders(
+    course_run, course_results, tmp_path, monkeypatch
+):
+    from reports import course, style
+    from reports.course import figures
+    from reports.course.experiments import LATER
+
+    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    drawn = []  # the figures' names, not their drawing (test_report_renders_every_figure)
+    monkeypatch.setattr(figures, "_draw", lambda draw, results, size: draw)
+    monkeypatch.setattr(figures, "save", lambda draw, directory, name: drawn.append(name) or name)
+    older = json.loads(json.dumps(course_results))
+    for name in LATER:
+        del older["experiments"][name]
+    markdown = course.render(course.check(older), tmp_path / "figures", "figures/")
+    assert len(re.findall(r"!\[[^\]]+\]\(figures/", markdown)) == len(drawn) == 6
+    assert "course-hidden-layer" not in drawn
+    assert "does not converge" not in markdown
+    assert "hidden layer" not in markdown
+    assert "not separable" not in markdown  # nor in the tables
+
+
+def test_planar_decision_regions_draw_any_predictor(course_results):
+    from matplotlib.figure import Figure
+
+    from reports.course.figures import flower_panels, plot_planar_decision_regions
+
+    panels = [
+        *flower_panels(course_results),
+        ("inside radius 2", lambda P: (np.hypot(P[:, 0], P[:, 1]) < 2).astype(int), 0.5),
+    ]
+    axes = Figure().subplots(1, len(panels))
+    plot_planar_decision_regions(axes, course_results, "flower", panels)
+    assert [ax.get_title() for ax in axes] == [
+        "Logistic regression: accuracy 47%",
+        "inside radius 2: accuracy 50%",
+    ]
 
 
 def test_course_times_are_judged_by_the_benchmarks_rules(course_run, course_results, tmp_path):

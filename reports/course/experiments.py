@@ -9,22 +9,35 @@ from __future__ import annotations
 # A short title for each experiment.
 TITLES = {
     "perceptron": "Perceptron",
+    "perceptron_nonseparable": "Perceptron, not separable",
     "adaline_raw_large_eta": "Adaline (batch), raw features",
     "adaline_raw_small_eta": "Adaline (batch), raw features",
     "adaline_standardized": "Adaline (batch), standardized",
     "adaline_sgd": "Adaline, stochastic GD",
     "adaline_minibatch": "Adaline, mini-batch GD",
     "logistic_regression": "Logistic regression",
+    "logistic_flower": "Logistic regression, flower",
 }
 # The same, in two lines for the labels under the bars of the timing figure.
 TICK_LABELS = {
     "perceptron": "Perceptron\nraw",
+    "perceptron_nonseparable": "Perceptron\nnot separable",
     "adaline_raw_large_eta": "Adaline GD\nraw",
     "adaline_raw_small_eta": "Adaline GD\nraw",
     "adaline_standardized": "Adaline GD\nstandardized",
     "adaline_sgd": "Adaline SGD\nstandardized",
     "adaline_minibatch": "Adaline mini-batch\nstandardized",
     "logistic_regression": "Logistic regr.\nstandardized",
+    "logistic_flower": "Logistic regr.\nflower",
 }
+# Experiments added after result files were first committed: a file without them still
+# renders, without their parts of the section.
+LATER = frozenset({"perceptron_nonseparable", "logistic_flower"})
 # The per-sample rules: each update feeds the next sample, so NumPy loops in Python there.
 PER_SAMPLE = {"perceptron": "the perceptron", "adaline_sgd": "stochastic Adaline"}
+
+
+def experiments_in(results: dict) -> list[str]:
+    """The experiments of ``TITLES`` the file holds, in their order: all of them but the
+    ``LATER`` ones a file may predate."""
+    return [name for name in TITLES if name in results["experiments"] or name not in LATER]

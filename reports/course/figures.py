@@ -10,6 +10,10 @@ dependencies for one contour plot, and its function wants a fitted classifier wi
 ``predict`` method, which a results file does not hold. Every model of the course is
 linear, so its regions are just the sign of x·w + b on a grid, computed from the
 weights stored in the file.
+
+The flower of the shallow-network exercise is not linearly separable, and the models
+drawn on it need not be linear: ``plot_planar_decision_regions`` shades the plane by
+any predictor, a function from points to labels, one panel per model.
 """
 
 from __future__ import annotations
@@ -21,13 +25,25 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from reports.course.experiments import TICK_LABELS, TITLES
-from reports.course.findings import Timing, arrays, history, timings
+from reports.course.experiments import TICK_LABELS, TITLES, experiments_in
+from reports.course.findings import (
+    Timing,
+    arrays,
+    flower_findings,
+    history,
+    same_point_both_classes,
+    timings,
+)
 from reports.figkit import GRID, backend_line, new_figure, save, styled
 
 CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
 CLASS_MARKERS = ("o", "^")
 BACKEND_MARKERS = ("o", "s", "^", "x", "v", "D")
+PLANAR_COLOURS = ("#d62728", "#1f77b4")  # the flower's classes, red and blue as in the course
+SEPARABLE_STYLE = {"color": "0.45", "linestyle": "--", "linewidth": 2.0, "marker": "."}
+
+# A model's prediction on the flower: (k, 2) points → (k,) labels 0 or 1.
+Predictor = Callable[[np.ndarray], np.ndarray]
 
 
 def _axis_label(results: dict, dataset: str, feature: int) -> str:
@@ -123,10 +139,63 @@ def plot_decision_regions(ax, results: dict, name: str, *, resolution: int = 300
     ax.legend(handles=handles, fontsize="small", loc="upper left")
 
 
+def plot_planar_decision_regions(
+    axes,
+    results: dict,
+    dataset: str,
+    panels: list[tuple[str, Predictor, float]],
+    *,
+    resolution: int = 300,
+) -> None:
+    """One panel per (title, predict, accuracy): the plane shaded by the label ``predict``
+    gives each point of a grid, the data set's points on top in their class's colour,
+    the title followed by the accuracy on those points.
+
+    ``predict`` may be any model, linear or not: it maps a (k, 2) array of points to k
+    labels 0 or 1 (the course's ``predict(parameters, X)``, with samples as rows).
+    """
+    X, y = arrays(results, dataset)
+    classes = sorted(results["datasets"][dataset]["classes"].items(), key=lambda item: item[1])
+    margin = 1.0
+    g1, g2 = np.meshgrid(
+        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution),
+        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution),
+    )
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    for ax, (title, predict, accuracy) in zip(axes, panels, strict=True):
+        regions = np.asarray(predict(grid), dtype=np.float64).reshape(g1.shape)
+        ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=PLANAR_COLOURS, alpha=0.25)
+        for (name, value), colour in zip(classes, PLANAR_COLOURS, strict=True):
+            rows = y == value
+            ax.scatter(
+                X[rows, 0], X[rows, 1], s=12, c=colour, edgecolors="black", linewidths=0.3,
+                label=f"{name} ({value:g})",
+            )  # fmt: skip
+        ax.set_xlim(g1[0, 0], g1[0, -1])
+        ax.set_ylim(g2[0, 0], g2[-1, 0])
+        ax.set_aspect("equal")
+        ax.set_xlabel(_axis_label(results, dataset, 0))
+        ax.set_ylabel(_axis_label(results, dataset, 1))
+        ax.set_title(f"{title}: accuracy {accuracy:.0%}")
+        ax.legend(fontsize="small", loc="upper left")
+
+
+def linear_predictor(w, b) -> Predictor:
+    """Label 1 where x·w + b >= 0, else 0: logistic regression's σ(x·w + b) >= 0.5."""
+    w = np.asarray(w, dtype=np.float64)
+    return lambda points: (points @ w + b >= 0).astype(np.int64)
+
+
+def flower_panels(results: dict) -> list[tuple[str, Predictor, float]]:
+    """The models drawn on the flower, each as (title, predict, accuracy)."""
+    found = flower_findings(results)
+    return [("Logistic regression", linear_predictor(found["w"], found["b"]), found["accuracy"])]
+
+
 def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) -> None:
     """Median time to train per experiment and backend; whiskers over the interquartile
     range, as the benchmark figures band it."""
-    names = list(TITLES)
+    names = experiments_in(results)
     backends = results["backends"]
     width = 0.8 / len(backends)
     for index, backend in enumerate(backends):
@@ -166,6 +235,31 @@ def _figure_perceptron(fig: Figure, results: dict) -> None:
     plot_decision_regions(right, results, "perceptron")
 
 
+def _figure_perceptron_nonseparable(fig: Figure, results: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    name = "perceptron_nonseparable"
+    plot_history(left, results, name, "misclassifications")
+    separable = history(results["experiments"]["perceptron"]["runs"][results["backends"][0]])
+    left.plot(
+        np.arange(1, len(separable) + 1), separable, **SEPARABLE_STYLE,
+        label="setosa vs versicolor (separable)",
+    )  # fmt: skip
+    left.set_ylim(bottom=-0.3)
+    left.yaxis.get_major_locator().set_params(integer=True)
+    left.legend(fontsize="small", ncol=2)
+    plot_decision_regions(right, results, name)
+    dataset = results["experiments"][name]["dataset"]
+    twin = same_point_both_classes(*arrays(results, dataset))
+    if twin is not None:
+        right.annotate(
+            "one flower of each species",
+            xy=twin,
+            xytext=(twin[0] + 0.4, twin[1] - 1.2),
+            arrowprops={"arrowstyle": "->"},
+            fontsize="small",
+        )
+
+
 def _figure_adaline_raw(fig: Figure, results: dict) -> None:
     left, right = fig.subplots(1, 2)
     plot_history(
@@ -198,6 +292,16 @@ def _figure_logistic(fig: Figure, results: dict) -> None:
     plot_decision_regions(right, results, "logistic_regression")
 
 
+def _figure_hidden_layer(fig: Figure, results: dict) -> None:
+    """The cost of the flower's models per iteration, then one panel of decision regions
+    per model."""
+    panels = flower_panels(results)
+    history_ax, *region_axes = fig.subplots(1, 1 + len(panels))
+    plot_history(history_ax, results, "logistic_flower", "mean cross-entropy")
+    dataset = results["experiments"]["logistic_flower"]["dataset"]
+    plot_planar_decision_regions(region_axes, results, dataset, panels)
+
+
 def _figure_times(fig: Figure, results: dict) -> None:
     plot_train_times(fig.subplots(), results, timings(results))
 
@@ -209,6 +313,13 @@ FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], s
         _figure_perceptron,
         (11.0, 4.2),
         "Perceptron on Iris: misclassifications per epoch, and its decision regions",
+    ),
+    (
+        "course-perceptron-nonseparable",
+        _figure_perceptron_nonseparable,
+        (11.0, 4.2),
+        "Perceptron on versicolor against virginica, which no line separates: "
+        "misclassifications per epoch never reach zero",
     ),
     (
         "course-adaline-raw",
@@ -235,12 +346,25 @@ FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], s
         "Logistic regression on Iris: cost per iteration and decision regions",
     ),
     (
+        "course-hidden-layer",
+        _figure_hidden_layer,
+        (11.0, 4.6),
+        "Logistic regression on the planar flower: cost per iteration and decision regions",
+    ),
+    (
         "course-train-times",
         _figure_times,
-        (11.0, 5.0),
+        (13.0, 5.0),
         "Median time to train each experiment on each backend",
     ),
 )
+
+
+# Figures of experiments a result file may predate (``experiments.LATER``).
+FIGURE_NEEDS = {
+    "course-perceptron-nonseparable": "perceptron_nonseparable",
+    "course-hidden-layer": "logistic_flower",
+}
 
 
 @styled
@@ -257,4 +381,5 @@ def draw_figures(results: dict, figures_dir: Path) -> dict[str, str]:
     return {
         save(_draw(draw, results, size), figures_dir, name): alt
         for name, draw, size, alt in FIGURES
+        if FIGURE_NEEDS.get(name, "perceptron") in results["experiments"]
     }

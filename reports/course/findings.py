@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reports.course.experiments import PER_SAMPLE, TITLES
+from reports.course.experiments import PER_SAMPLE, experiments_in
 from reports.rules import SLOWER, Comparison, Quartiles, flags
 
 # --- the data ----------------------------------------------------------------------------
@@ -67,6 +67,50 @@ def perceptron_findings(results: dict) -> dict:
         "feature_names": dataset["feature_names"],
         "backends_agree": experiment["agreement"]["within_tolerance"],
     }
+
+
+def nonseparable_findings(results: dict) -> dict | None:
+    """The perceptron on versicolor against virginica; None for a file from before it."""
+    if "perceptron_nonseparable" not in results["experiments"]:
+        return None
+    experiment, run = _reference_run(results, "perceptron_nonseparable")
+    X, y = arrays(results, experiment["dataset"])
+    errors = [int(h) for h in run["history"]]
+    dataset = results["datasets"][experiment["dataset"]]
+    return {
+        "m": len(y),
+        "rows": dataset["rows"],
+        "eta": experiment["parameters"]["eta"],
+        "epochs": len(errors),
+        "errors": errors,
+        "fewest": min(errors),
+        "most": max(errors),
+        "updates": sum(errors),
+        "every_epoch_updates": all(e > 0 for e in errors),
+        "wrong_at_end": misclassified(results, experiment, run),
+        "twins": _measured(dataset, same_point_both_classes(X, y)),
+        "unit": dataset.get("raw_unit") or dataset.get("unit"),
+        "classes": dataset["classes"],
+        "separable_errors": [int(h) for h in _reference_run(results, "perceptron")[1]["history"]],
+        "backends_agree": experiment["agreement"]["within_tolerance"],
+    }
+
+
+def same_point_both_classes(X: np.ndarray, y: np.ndarray) -> list[float] | None:
+    """A point that occurs with both labels (no line can separate those), or None."""
+    labels_at: dict[tuple, set] = {}
+    for point, label in zip(map(tuple, X.tolist()), y.tolist(), strict=True):
+        labels_at.setdefault(point, set()).add(label)
+    return next((list(point) for point, seen in labels_at.items() if len(seen) > 1), None)
+
+
+def _measured(dataset: dict, point: list[float] | None) -> list[float] | None:
+    """A point of the data set in the features' own units (undoing standardization)."""
+    if point is None or not dataset["standardized"]:
+        return point
+    return [
+        z * std + mean for z, mean, std in zip(point, dataset["mean"], dataset["std"], strict=True)
+    ]
 
 
 def adaline_raw_findings(results: dict) -> dict:
@@ -144,6 +188,27 @@ def logistic_findings(results: dict) -> dict:
     }
 
 
+def flower_findings(results: dict) -> dict | None:
+    """Logistic regression on the flower; None for a file from before it."""
+    if "logistic_flower" not in results["experiments"]:
+        return None
+    experiment, run = _reference_run(results, "logistic_flower")
+    _, y = arrays(results, experiment["dataset"])
+    cost = history(run)
+    wrong = misclassified(results, experiment, run)
+    return {
+        "m": len(y),
+        "per_class": int(np.sum(y == 1)),
+        "eta": experiment["parameters"]["eta"],
+        "cost": list(cost),
+        "wrong": wrong,
+        "accuracy": 1 - wrong / len(y),
+        "one_class": max(np.mean(y == 0), np.mean(y == 1)),  # always answering the larger class
+        "w": run["w"],
+        "b": run["b"],
+    }
+
+
 # --- the times to train ----------------------------------------------------------------
 
 
@@ -168,7 +233,7 @@ def timings(results: dict) -> dict[str, dict[str, Timing]]:
     backends = results["backends"]
     resolution = results["timer"].get("resolution_s") or 0.0
     judged: dict[str, dict[str, Timing]] = {}
-    for name in TITLES:
+    for name in experiments_in(results):
         runs = results["experiments"][name]["runs"]
         quartiles = {b: Quartiles.of(runs[b]["time"]["times_s"]) for b in backends}
         reference = quartiles[backends[0]]
@@ -199,15 +264,16 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
             for name, text in PER_SAMPLE.items()
             if judged[name]["numpy"].against_reference.verdict == SLOWER
         ]
+    names = experiments_in(results)
     compiled = [b for b in ("numba", "numba_parallel") if b in backends]
     fastest = {
-        name: min(backends, key=lambda backend: judged[name][backend].median_s) for name in TITLES
+        name: min(backends, key=lambda backend: judged[name][backend].median_s) for name in names
     }
     gains = []
     if {"numba", "numba_parallel"} <= set(backends):
         gains = [
             judged[name]["numba"].median_s / judged[name]["numba_parallel"].median_s
-            for name in TITLES
+            for name in names
         ]
     return {
         "m": m,
@@ -215,7 +281,7 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
         "reference": reference,
         "numpy_slower": numpy_slower,
         "has_numba": "numba" in backends,
-        "compiled_fastest": sum(fastest[name] in compiled for name in TITLES),
-        "experiments": len(TITLES),
+        "compiled_fastest": sum(fastest[name] in compiled for name in names),
+        "experiments": len(names),
         "parallel_gains": gains,
     }

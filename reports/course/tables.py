@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.course.experiments import TITLES
+from reports.course.experiments import TITLES, experiments_in
 from reports.course.findings import Timing
 from reports.formatting import (
     FLOAT64_EPS,
@@ -26,7 +26,7 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
     backends = results["backends"]
     reference = backends[0]
     rows = []
-    for name in TITLES:
+    for name in experiments_in(results):
         cells = [_experiment(results, name)]
         base = judged[name][reference]
         for backend in backends:
@@ -44,7 +44,7 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list
     """Which times the flag rule marks, and why, in the words of "Numbers not to trust"."""
     resolution = results["timer"].get("resolution_s") or 0.0
     listed = []
-    for name in TITLES:
+    for name in experiments_in(results):
         for backend, timing in judged[name].items():
             if not timing.flags:
                 continue
@@ -67,7 +67,7 @@ def agreement_table(results: dict) -> str:
     backends = results["backends"]
     others = backends[1:]
     rows = []
-    for name in TITLES:
+    for name in experiments_in(results):
         experiment = results["experiments"][name]
         agreement = experiment["agreement"]
         counts = experiment["history"] == "misclassifications"

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from reports.course.experiments import TITLES
+from reports.course.experiments import LATER, TITLES
 
 SCHEMA = "vectorbench-course/1"
 
@@ -83,6 +83,8 @@ def _check_results(results: Any) -> None:
     datasets = _get(results, "datasets", "an object", "results")
     experiments = _get(results, "experiments", "an object", "results")
     for name in TITLES:
+        if name in LATER and name not in experiments:  # a file from before they were added
+            continue
         where = f"experiments.{name}"
         experiment = _get(experiments, name, "an object", "experiments")
         _check_dataset(datasets, _get(experiment, "dataset", "a string", where))
