@@ -112,9 +112,14 @@ class BackendSpec:
         return self.interprets == "all" or (self.interprets == "sequential" and op.sequential)
 
     @property
+    def missing(self) -> tuple[str, ...]:
+        """The libraries of ``requires`` that cannot be imported here."""
+        return tuple(r for r in self.requires if importlib.util.find_spec(r) is None)
+
+    @property
     def installed(self) -> bool:
         """Whether every library in ``requires`` can be imported here."""
-        return all(importlib.util.find_spec(library) is not None for library in self.requires)
+        return not self.missing
 
     def record(self) -> dict:
         """The description a result file carries (everything but the conversion), and
@@ -366,7 +371,7 @@ def get(backend: str) -> Backend:
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     spec = BACKENDS[backend]
-    if not spec.installed:
-        missing = [r for r in spec.requires if importlib.util.find_spec(r) is None]
-        raise ImportError(f"{backend} backend: {', '.join(missing)} is not installed; {spec.install}")
+    if spec.missing:
+        missing = " and ".join(spec.missing)
+        raise ImportError(f"{backend} backend: {missing} is not installed; {spec.install}")
     return _build(backend)
