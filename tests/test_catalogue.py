@@ -14,7 +14,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from throwaway_catalogue import BACKEND, OP
+from throwaway_catalogue import BACKEND, NOT_INSTALLED, OP
+
+import kernels
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ["-p", "throwaway_catalogue"]
@@ -67,6 +69,11 @@ def test_the_benchmarks_time_a_registered_backend_and_op(result_file):
     assert {(OP, backend) for backend in ("python", "numpy", "numba", BACKEND)} <= timed
     catalogue = data["machine_info"]["vectorbench"]["catalogue"]
     assert catalogue["backends"][BACKEND]["label"] == "NumPy twin"
+    # every backend is in the catalogue, saying whether it could run here
+    assert catalogue["backends"][NOT_INSTALLED]["installed"] is False
+    assert NOT_INSTALLED not in {backend for _, backend in timed}
+    for name, spec in kernels.BACKENDS.items():
+        assert catalogue["backends"][name]["installed"] is spec.installed
     assert catalogue["ops"][OP]["formula"] == "‖a‖² = Σᵢ aᵢ²"
 
 
@@ -84,3 +91,6 @@ def test_the_report_shows_a_registered_backend_and_op(result_file, tmp_path):
     page = (out / "README.md").read_text(encoding="utf-8")
     assert "NumPy twin" in page
     assert OP in page
+    assert f"| Absent engine | `{NOT_INSTALLED}` | a module that needs a library" in page
+    assert "| not installed |" in page
+    assert f"| NumPy twin | `{BACKEND}` | NumPy's module registered a second time" in page

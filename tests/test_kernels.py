@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import numpy as np
@@ -64,6 +65,55 @@ def test_every_backend_has_every_op(backend):
     for op in kernels.OPS:
         assert callable(getattr(implementation, op)), f"{backend} lacks {op}"
         assert callable(implementation.kernel(op))
+
+
+def test_a_backend_is_skipped_only_where_its_libraries_cannot_be_imported():
+    """A backend of an optional extra (PyTorch) is skipped where its library is missing,
+    and only there: where it can be imported, its tests run, or this test fails."""
+    assert [param.values for param in BACKEND_PARAMS] == [(name,) for name in kernels.BACKENDS]
+    for param in BACKEND_PARAMS:
+        (name,) = param.values
+        spec = kernels.BACKENDS[name]
+        importable = True
+        for library in spec.requires:
+            try:
+                importlib.import_module(library)
+            except ImportError:
+                importable = False
+        assert spec.installed is importable, name
+        assert (name in INSTALLED) is importable, name
+        assert (not param.marks) is importable, f"{name}: skipped though importable"
+        if importable:
+            assert kernels.get(name).spec is spec
+        else:
+            with pytest.raises(ImportError, match=f"^{name} backend: .* is not installed; pip"):
+                kernels.get(name)
+
+
+def test_a_backend_whose_library_is_missing_is_listed_as_not_installed():
+    spec = kernels.BackendSpec(
+        "absent",
+        "kernels.absent_engine",  # never imported: there is no such module either
+        "nothing",
+        "Absent",
+        "#000000",
+        requires=("numpy", "vectorbench_absent_library"),
+        install="pip install vectorbench-absent-library",
+    )
+    kernels.register_backend(spec)
+    try:
+        assert "absent" in kernels.BACKENDS
+        assert "absent" not in kernels.installed_backends()
+        assert spec.missing == ("vectorbench_absent_library",)
+        assert spec.record()["installed"] is False
+        message = (
+            "absent backend: vectorbench_absent_library is not installed; "
+            "pip install vectorbench-absent-library"
+        )
+        with pytest.raises(ImportError, match=f"^{message}$"):
+            kernels.get("absent")
+    finally:
+        del kernels.BACKENDS["absent"]
 
 
 def test_unknown_backend_is_an_error():
