@@ -159,10 +159,7 @@ def register_op(op: Op, evaluator: Callable) -> Op:
 
 
 # PyTorch is an optional extra; PyPI's default Linux wheel is a CUDA build of several GB.
-TORCH_INSTALL = (
-    "pip install 'vectorbench[torch]', or only PyTorch's CPU build: "
-    "pip install torch --index-url https://download.pytorch.org/whl/cpu"
-)
+TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu (its CPU build)"
 
 for _spec in (
     BackendSpec(
@@ -278,8 +275,8 @@ for _spec in (
 def _finish(kind: str, value, dtype: np.dtype):
     if kind == "vector":
         # Lists (from the loops) become arrays; arrays are returned as computed (another
-        # engine's arrays as NumPy arrays of their own dtype), so a backend that changed
-        # the dtype is caught by the tests, not hidden here.
+        # engine's arrays and PyTorch's CPU tensors as NumPy arrays of their own dtype),
+        # so a backend that changed the dtype is caught by the tests, not hidden here.
         if isinstance(value, list):
             return np.array(value, dtype=dtype)
         return value if isinstance(value, np.ndarray) else np.asarray(value)
@@ -287,6 +284,7 @@ def _finish(kind: str, value, dtype: np.dtype):
         return int(value)
     # A value of the computation dtype, as a Python float: the loops carry float64
     # intermediates, so a float32 result is rounded here (and is inf beyond its range).
+    # A 0-d array or tensor of an engine is read as its one value.
     return float(dtype.type(value))
 
 
