@@ -116,7 +116,7 @@ def _machine(run: Run) -> str:
     return "## The machine and its environment\n\n" + md_table(["", ""], facts)
 
 
-def _backends(table: pd.DataFrame) -> str:
+def backends_section(table: pd.DataFrame) -> str:
     """Every backend of the run's catalogue, how it computes, and whether this run timed
     it: a backend whose libraries were not installed where the run was made (an optional
     extra, such as PyTorch) is listed as such, not left out."""
@@ -174,7 +174,7 @@ def render_report(
                 jit_section(costs, figures),
                 trust_section(table),
                 course_section.strip(),
-                _backends(table),
+                backends_section(table),
                 _machine(run),
             ],
             probe=(run.suite.get("limits") or {}).get("method"),
