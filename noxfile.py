@@ -1,8 +1,12 @@
 """Sessions: ``nox -s tests`` proves the kernels right; ``nox -s bench`` times them and
 builds the report; ``nox -s report`` rebuilds the report from stored results;
-``nox -s lint`` checks style."""
+``nox -s lint`` checks style. ``tests_torch`` and ``bench_torch`` do the same with the
+optional PyTorch backends installed."""
 
 from __future__ import annotations
+
+import os
+import shlex
 
 import nox
 
@@ -20,12 +24,50 @@ def tests(session: nox.Session) -> None:
         session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q")
 
 
+# The PyTorch requirement of the torch sessions: pip arguments, so it can name an index,
+# e.g. VECTORBENCH_TORCH="torch --index-url https://download.pytorch.org/whl/cpu".
+TORCH = os.environ.get("VECTORBENCH_TORCH", "torch==2.13.0")
+# The tests that run every backend of the catalogue, and PyTorch's own.
+BACKEND_TESTS = [
+    "tests/test_kernels.py", "tests/test_checks.py", "tests/test_numerics.py",
+    "tests/test_generated.py", "tests/test_exact.py", "tests/test_cross_entropy.py",
+    "tests/test_trajectories.py", "tests/test_train.py", "tests/test_engines.py",
+    "tests/test_catalogue.py",
+]  # fmt: skip
+
+
+def install_torch(session: nox.Session) -> None:
+    """PyTorch first, on its own: by pip, never uv. PyPI's default Linux wheel is a CUDA
+    build of several GB; pip takes a CPU build from a local wheel directory (pip.conf's
+    find-links) or from the index VECTORBENCH_TORCH names, where uv would not look."""
+    session.install(*shlex.split(TORCH))
+
+
+@nox.session(venv_backend="venv")
+def tests_torch(session: nox.Session) -> None:
+    """The backends' correctness tests with PyTorch installed, and the torch backends'
+    benchmarks once, untimed, on small sizes."""
+    install_torch(session)
+    session.install("-e", ".[test]")
+    session.run("pytest", *(session.posargs or BACKEND_TESTS))
+    if not session.posargs:
+        session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q", "-k", "torch")
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time every op × backend × size, store the results, build reports/README.md.
 
     ``nox -s bench -- --quick`` runs a reduced ladder in a few minutes.
     """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(venv_backend="venv")
+def bench_torch(session: nox.Session) -> None:
+    """``bench`` with the PyTorch backends installed, so they are timed too."""
+    install_torch(session)
     session.install("-e", ".[bench]")
     session.run("python", "-m", "bench.run", *session.posargs)
 

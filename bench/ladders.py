@@ -11,7 +11,7 @@ to measure, up past the last-level cache where memory bandwidth decides:
   more samples;
 * "sequential" ops (the per-sample rules, SGD and the perceptron): up to 10⁵ samples
   of 10 features, where the time per sample is what matters;
-* "network" ops (the shallow network, sized m × n × h): tiny networks, then 2 000 samples
+* "network" ops (the shallow network, sized m × n × h): tiny networks, then 1 000 samples
   of 784 features (a 28×28 image) through h = 1, 2, 4, ... 1024 hidden units. Its FLOPs
   grow with h while the bytes of X do not: the arithmetic intensity grows from a
   memory-bound 0.5 FLOP per byte at h = 1 to a compute-bound 500 at h = 1024, in one
@@ -45,7 +45,7 @@ FEATURES = 100  # features of the large logistic and batch-Adaline problems
 SEQUENTIAL_FEATURES = 10
 
 
-NETWORK_SAMPLES = 2_000
+NETWORK_SAMPLES = 1_000
 NETWORK_FEATURES = 784
 HIDDEN_UNITS = [2**e for e in range(11)]  # 1, 2, 4, ... 1024
 

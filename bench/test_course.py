@@ -30,7 +30,7 @@ def reference_outcome(name: str) -> dict:
     return course.outcome(course.training_call(experiment, data, course.REFERENCE_BACKEND)())
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", kernels.installed_backends())
 @pytest.mark.parametrize("experiment", course.EXPERIMENTS, ids=lambda e: e.name)
 def test_course(benchmark, request, experiment, backend):
     call = course.training_call(experiment, datasets()[experiment.dataset], backend)

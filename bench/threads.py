@@ -1,4 +1,5 @@
-"""Pinning the threads a kernel may use: BLAS through threadpoolctl, Numba and Dask directly."""
+"""Pinning the threads a kernel may use: BLAS through threadpoolctl, Numba, Dask and
+PyTorch directly."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ def thread_counts(backend: str) -> list[int]:
 
 @contextlib.contextmanager
 def pinned(threads: int) -> Iterator[None]:
-    """Let BLAS, Numba's parallel loops and Dask's threaded scheduler use exactly
-    ``threads`` threads (a dask.distributed cluster keeps its own: see the result
-    file's ``dask`` record)."""
+    """Let BLAS, Numba's parallel loops, Dask's threaded scheduler and PyTorch's intra-op
+    thread pool use exactly ``threads`` threads (a dask.distributed cluster keeps its
+    own: see the result file's ``dask`` record)."""
     previous = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
@@ -41,6 +42,21 @@ def pinned(threads: int) -> Iterator[None]:
                 import dask
 
                 stack.enter_context(dask.config.set(num_workers=threads))
+            if "torch" in sys.modules:
+                stack.enter_context(torch_threads(threads))
             yield
     finally:
         numba.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """PyTorch's intra-op threads (its own loops and its BLAS calls), restored after."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

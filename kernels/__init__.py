@@ -11,7 +11,15 @@ add to them. ``kernels.reference`` computes each op in high precision together w
 bound on any backend's rounding error.
 """
 
-from kernels.backends import BACKENDS, Backend, BackendSpec, get, register_backend, register_op
+from kernels.backends import (
+    BACKENDS,
+    Backend,
+    BackendSpec,
+    get,
+    installed_backends,
+    register_backend,
+    register_op,
+)
 from kernels.ops import OPS, Op, Param, make_inputs
 
 __all__ = [
@@ -22,6 +30,7 @@ __all__ = [
     "Op",
     "Param",
     "get",
+    "installed_backends",
     "make_inputs",
     "register_backend",
     "register_op",

@@ -21,6 +21,7 @@ conversion, done once, outside the timed region).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -94,6 +95,13 @@ class BackendSpec:
     # Subnormal results are flushed to zero (XLA's CPU code): each rounding near zero
     # may lose up to the smallest normal number, which its error bound then allows.
     flushes_subnormals: bool = False
+    # tracemalloc sees the arrays it allocates (NumPy's, Numba's), so the benchmarks can
+    # record its memory per call; not an engine with an allocator of its own (PyTorch's).
+    allocations_traced: bool = True
+    # The libraries (import names) it needs beyond the suite's own dependencies, an
+    # optional extra; without them it stays in the catalogue, listed as not installed.
+    requires: tuple[str, ...] = ()
+    install: str = ""  # how to install them: the error of kernels.get says it
 
     def __post_init__(self) -> None:
         if self.interprets not in ("all", "sequential", "none"):
@@ -103,9 +111,21 @@ class BackendSpec:
         """Whether ``op``'s loops run in the interpreter on this backend."""
         return self.interprets == "all" or (self.interprets == "sequential" and op.sequential)
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The libraries of ``requires`` that cannot be imported here."""
+        return tuple(r for r in self.requires if importlib.util.find_spec(r) is None)
+
+    @property
+    def installed(self) -> bool:
+        """Whether every library in ``requires`` can be imported here."""
+        return not self.missing
+
     def record(self) -> dict:
-        """The description a result file carries (everything but the conversion)."""
-        return {key: value for key, value in asdict(self).items() if key not in ("native", "wait")}
+        """The description a result file carries (everything but the conversion), and
+        whether the backend was installed where the file was written."""
+        described = {k: v for k, v in asdict(self).items() if k not in ("native", "wait")}
+        return {**described, "installed": self.installed}
 
 
 BACKENDS: dict[str, BackendSpec] = {}
@@ -113,10 +133,12 @@ BACKENDS: dict[str, BackendSpec] = {}
 
 def register_backend(spec: BackendSpec) -> BackendSpec:
     """Add a backend: its module must define every op of ``kernels.OPS``, or this raises
-    ``NotImplementedError`` and nothing is added."""
+    ``NotImplementedError`` and nothing is added. A backend whose libraries are not
+    installed is added as such, and checked by the first ``get`` once they are."""
     if spec.name in BACKENDS:
         raise ValueError(f"backend {spec.name!r} is already registered")
-    Backend(spec)  # import it and check it now, not at its first use
+    if spec.installed:
+        Backend(spec)  # import it and check it now, not at its first use
     BACKENDS[spec.name] = spec
     _build.cache_clear()
     return spec
@@ -135,6 +157,9 @@ def register_op(op: Op, evaluator: Callable) -> Op:
     _build.cache_clear()
     return op
 
+
+# PyTorch is an optional extra; PyPI's default Linux wheel is a CUDA build of several GB.
+TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu (its CPU build)"
 
 for _spec in (
     BackendSpec(
@@ -216,6 +241,33 @@ for _spec in (
         wait=_engine("kernels.dask_engine", "wait"),
         multithreaded=True,  # the scheduler's threads (and BLAS's within a block)
     ),
+    BackendSpec(
+        "torch",
+        "kernels.torch_engine",
+        "NumPy's expressions on PyTorch CPU tensors, op by op (eager mode); a Python loop "
+        "only over the samples of the per-sample rules",
+        label="PyTorch",
+        colour="#e377c2",
+        native=_engine("kernels.torch_engine", "to_tensor"),
+        multithreaded=True,  # PyTorch's intra-op thread pool (torch.set_num_threads)
+        interprets="sequential",
+        allocations_traced=False,
+        requires=("torch",),
+        install=TORCH_INSTALL,
+    ),
+    BackendSpec(
+        "torch_autograd",
+        "kernels.torch_autograd",
+        "as torch, but the logistic gradient is torch.autograd.grad of the cost",
+        label="PyTorch autograd",
+        colour="#17becf",
+        native=_engine("kernels.torch_engine", "to_tensor"),
+        multithreaded=True,
+        interprets="sequential",
+        allocations_traced=False,
+        requires=("torch",),
+        install=TORCH_INSTALL,
+    ),
 ):
     BACKENDS[_spec.name] = _spec
 
@@ -223,8 +275,8 @@ for _spec in (
 def _finish(kind: str, value, dtype: np.dtype):
     if kind in ("vector", "matrix"):
         # Lists (from the loops) become arrays; arrays are returned as computed (another
-        # engine's arrays as NumPy arrays of their own dtype), so a backend that changed
-        # the dtype is caught by the tests, not hidden here.
+        # engine's arrays and PyTorch's CPU tensors as NumPy arrays of their own dtype),
+        # so a backend that changed the dtype is caught by the tests, not hidden here.
         if isinstance(value, list):
             return np.array(value, dtype=dtype)
         return value if isinstance(value, np.ndarray) else np.asarray(value)
@@ -232,6 +284,7 @@ def _finish(kind: str, value, dtype: np.dtype):
         return int(value)
     # A value of the computation dtype, as a Python float: the loops carry float64
     # intermediates, so a float32 result is rounded here (and is inf beyond its range).
+    # A 0-d array or tensor of an engine is read as its one value.
     return float(dtype.type(value))
 
 
@@ -304,8 +357,19 @@ def _build(name: str) -> Backend:
     return Backend(BACKENDS[name])
 
 
+def installed_backends() -> list[str]:
+    """The backends of the catalogue whose libraries are installed, in its order: the ones
+    the tests run and the benchmarks time (the others are listed as not installed)."""
+    return [name for name, spec in BACKENDS.items() if spec.installed]
+
+
 def get(backend: str) -> Backend:
-    """The backend called ``backend``, one of ``kernels.BACKENDS``."""
+    """The backend called ``backend``, one of ``kernels.BACKENDS``; an ``ImportError``
+    saying how to install it if its libraries are not installed."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    spec = BACKENDS[backend]
+    if spec.missing:
+        missing = " and ".join(spec.missing)
+        raise ImportError(f"{backend} backend: {missing} is not installed; {spec.install}")
     return _build(backend)

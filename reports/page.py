@@ -117,6 +117,23 @@ def _machine(run: Run) -> str:
     return "## The machine and its environment\n\n" + md_table(["", ""], facts)
 
 
+def backends_section(table: pd.DataFrame) -> str:
+    """Every backend of the run's catalogue, how it computes, and whether this run timed
+    it: a backend whose libraries were not installed where the run was made (an optional
+    extra, such as PyTorch) is listed as such, not left out."""
+    timed = set(table["backend"])
+    rows = []
+    for name, described in style.BACKENDS.items():
+        if name in timed:
+            status = "timed"
+        elif described.get("installed", True):  # older files do not say: all were installed
+            status = "not selected in this run"
+        else:
+            status = "not installed"
+        rows.append([style.label(name), f"`{name}`", str(described.get("how", "")), status])
+    return "## The backends\n\n" + md_table(["", "name", "how it computes", "this run"], rows)
+
+
 def _threads_text(key: str) -> str:
     return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
@@ -159,6 +176,7 @@ def render_report(
                 jit_section(costs, figures),
                 trust_section(table),
                 course_section.strip(),
+                backends_section(table),
                 _machine(run),
             ],
             probe=(run.suite.get("limits") or {}).get("method"),

@@ -8,11 +8,27 @@ passing vacuously.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import kernels
 from kernels.checks import check_arguments
 from kernels.ops import OPS
 from kernels.reference import Reference, reference
+
+# The backends whose libraries are installed: the ones the tests run.
+INSTALLED = kernels.installed_backends()
+
+
+def _parameter(name: str, spec: kernels.BackendSpec):
+    if spec.installed:
+        return pytest.param(name)
+    reason = f"{' and '.join(spec.missing)} not installed"
+    return pytest.param(name, marks=pytest.mark.skip(reason=reason))
+
+
+# Every backend of the catalogue as a test parameter: one whose libraries are not
+# installed (an optional extra, such as PyTorch) is skipped, saying which library.
+BACKEND_PARAMS = [_parameter(name, spec) for name, spec in kernels.BACKENDS.items()]
 
 
 def as_tuple(result) -> tuple:
@@ -70,7 +86,7 @@ def assert_within(op: str, backend: str, results: tuple, values: tuple, toleranc
     return compared
 
 
-def assert_matches_reference(op: str, args: tuple, backends=kernels.BACKENDS) -> Reference:
+def assert_matches_reference(op: str, args: tuple, backends=INSTALLED) -> Reference:
     """Every backend against the reference; returns the reference."""
     ref, _ = reference_for(op, args)
     for backend in backends:

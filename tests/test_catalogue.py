@@ -8,13 +8,16 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from throwaway_catalogue import BACKEND, OP
+from throwaway_catalogue import BACKEND, NOT_INSTALLED, OP
+
+import kernels
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ["-p", "throwaway_catalogue"]
@@ -38,8 +41,23 @@ def test_the_correctness_tests_include_a_registered_backend_and_op(tmp_path):
         f"--junitxml={report}",
     )  # fmt: skip
     cases = list(ET.parse(report).getroot().iter("testcase"))
+    # the backends whose libraries are missing (the plugin's own, PyTorch perhaps): each
+    # of their tests is skipped, saying which library
+    missing = {NOT_INSTALLED: "vectorbench_absent_library"}
+    missing.update(
+        {name: " and ".join(s.missing) for name, s in kernels.BACKENDS.items() if s.missing}
+    )
+    absent = []
+    for case in cases:
+        parameters = re.split(r"[\[\]-]", case.get("name", ""))
+        for backend in set(parameters) & set(missing):
+            (skipped,) = list(case)
+            assert skipped.tag == "skipped"
+            assert skipped.get("message") == f"{missing[backend]} not installed"
+            absent.append(case)
+    assert any(NOT_INSTALLED in case.get("name", "") for case in absent)
     for name in (BACKEND, OP):
-        mine = [case for case in cases if name in case.get("name", "")]
+        mine = [case for case in cases if name in case.get("name", "") and case not in absent]
         assert len(mine) >= 5, f"only {len(mine)} tests of {name} ran"
         for case in mine:  # passed: neither failed, errored nor skipped
             assert not list(case), f"{case.get('name')}: {[child.tag for child in case]}"
@@ -67,6 +85,11 @@ def test_the_benchmarks_time_a_registered_backend_and_op(result_file):
     assert {(OP, backend) for backend in ("python", "numpy", "numba", BACKEND)} <= timed
     catalogue = data["machine_info"]["vectorbench"]["catalogue"]
     assert catalogue["backends"][BACKEND]["label"] == "NumPy twin"
+    # every backend is in the catalogue, saying whether it could run here
+    assert catalogue["backends"][NOT_INSTALLED]["installed"] is False
+    assert NOT_INSTALLED not in {backend for _, backend in timed}
+    for name, spec in kernels.BACKENDS.items():
+        assert catalogue["backends"][name]["installed"] is spec.installed
     assert catalogue["ops"][OP]["formula"] == "‖a‖² = Σᵢ aᵢ²"
 
 
@@ -84,3 +107,6 @@ def test_the_report_shows_a_registered_backend_and_op(result_file, tmp_path):
     page = (out / "README.md").read_text(encoding="utf-8")
     assert "NumPy twin" in page
     assert OP in page
+    assert f"| Absent engine | `{NOT_INSTALLED}` | a module that needs a library" in page
+    assert "| not installed |" in page
+    assert f"| NumPy twin | `{BACKEND}` | NumPy's module registered a second time" in page

@@ -1,5 +1,6 @@
 """What is particular to the engines beyond loops, NumPy and Numba: JAX's float64 scope,
-its native form, and the gradient JAX takes by itself."""
+its native form, and the gradient JAX takes by itself; Dask's blocks and schedulers;
+PyTorch's tensors, threads and autograd."""
 
 from __future__ import annotations
 
@@ -134,3 +135,67 @@ def test_dask_threads_and_a_distributed_cluster_agree(monkeypatch):
         ref, _ = reference_for(op, args)
         twice = tuple(2 * np.asarray(t) for t in ref.tolerances)
         assert_within(op, "threads vs local", results["threads"][op], results["local"][op], twice)
+
+
+# --- PyTorch (an optional extra: these skip only where it cannot be imported) -------------
+
+TORCH_BACKENDS = ("torch", "torch_autograd")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("backend", TORCH_BACKENDS)
+def test_torch_native_form_is_a_tensor_of_the_same_dtype(backend, dtype):
+    torch = pytest.importorskip("torch")
+    implementation = kernels.get(backend)
+    for op in ("adaline_gd_epoch", "logistic_gradient"):
+        args = kernels.make_inputs(op, {"m": 5, "n": 3}, dtype)
+        native = implementation.prepare(op, *args)
+        _, b, X = native[:3]
+        assert isinstance(X, torch.Tensor)
+        assert X.numpy().dtype == dtype
+        assert np.shares_memory(X.numpy(), args[2])  # the caller's array, not a copy
+        assert type(b) is float  # as eta: a Python float, which takes the tensors' dtype
+        results = implementation.timed(op)(*native)
+        for result in results:  # float32 stays float32: scalars too, as 0-d tensors
+            assert isinstance(result, torch.Tensor)
+            assert result.dtype == X.dtype
+            assert not result.requires_grad
+
+
+@pytest.mark.parametrize("backend", TORCH_BACKENDS)
+def test_torch_takes_read_only_and_reversed_arrays(backend):
+    """A read-only array (PyTorch would warn: warnings are errors here) and one with a
+    negative stride (which no tensor can view) are computed like any other."""
+    pytest.importorskip("torch")
+    w, b, X, y, eta = kernels.make_inputs("perceptron_epoch", {"m": 7, "n": 4}, seed=4)
+    X_reversed, y_reversed = X[::-1, ::-1], y[::-1]
+    w_reversed = w[::-1]
+    X_frozen = X.copy()
+    X_frozen.flags.writeable = False
+    for args in ((w, b, X_frozen, y, eta), (w_reversed, b, X_reversed, y_reversed, eta)):
+        assert_matches_reference("perceptron_epoch", args, [backend])
+
+
+def test_torch_threads_are_pinned_per_case_and_restored():
+    torch = pytest.importorskip("torch")
+    from bench.threads import pinned
+
+    kernels.get("torch")  # imports torch, as preparing a case does
+    before = torch.get_num_threads()
+    for threads in (1, 2):
+        with pinned(threads):
+            assert torch.get_num_threads() == threads
+            assert_matches_reference("dot", (np.arange(5.0), np.ones(5)), ["torch"])
+        assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_torch_autograd_gradient_at_zero_weights_and_saturated_samples(dtype):
+    """As JAX's: σ'(0) at w = 0, where |z| and max(z, 0) have no derivative (autograd
+    takes 0 for them: the branches are selected instead), and samples far past the
+    cross-entropy's clip."""
+    pytest.importorskip("torch")
+    X = np.array([[0.0], [1e4], [-1e4], [3.0]], dtype=dtype)
+    y = np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype)
+    for w in (np.zeros(1, dtype), np.ones(1, dtype)):
+        assert_matches_reference("logistic_gradient", (w, 0.0, X, y), TORCH_BACKENDS)

@@ -17,9 +17,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from support import run
-
-import kernels
+from support import INSTALLED, run
 
 SMALL_INTS = st.integers(-4, 4).map(float)
 
@@ -141,7 +139,7 @@ def assert_exactly(results, expected):
 def test_dot_is_exact(ab):
     a, b = ab
     expected = float(exactly(exact_dot, a, b))
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         assert run(backend, "dot", (a, b)) == (expected,)
 
 
@@ -149,7 +147,7 @@ def test_dot_is_exact(ab):
 @given(integer_problems())
 def test_adaline_gd_epoch_is_exact(problem):
     expected = exactly(exact_adaline_gd, *problem)
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         assert_exactly(run(backend, "adaline_gd_epoch", problem), expected)
 
 
@@ -157,7 +155,7 @@ def test_adaline_gd_epoch_is_exact(problem):
 @given(integer_problems())
 def test_adaline_sgd_epoch_is_exact(problem):
     expected = exactly(exact_adaline_sgd, *problem)
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         assert_exactly(run(backend, "adaline_sgd_epoch", problem), expected)
 
 
@@ -165,7 +163,7 @@ def test_adaline_sgd_epoch_is_exact(problem):
 @given(integer_problems())
 def test_perceptron_epoch_is_exact(problem):
     expected = exactly(exact_perceptron, *problem)
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         assert_exactly(run(backend, "perceptron_epoch", problem), expected)
 
 
@@ -175,7 +173,7 @@ def test_logistic_backward_is_exact(problem):
     _, _, X, y, _ = problem
     A = np.round(np.linspace(0.0, 1.0, len(y)) * 8) / 8  # probabilities in eighths
     expected = exactly(exact_backward, X, A, y)
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         assert_exactly(run(backend, "logistic_backward", (X, A, y)), expected)
 
 
@@ -188,7 +186,7 @@ def test_perceptron_by_hand():
     """
     X = np.array([[1.0, 2.0], [-1.0, 0.0]])
     y = np.array([-1.0, 1.0])
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         w, b, errors = run(backend, "perceptron_epoch", (np.zeros(2), 0.0, X, y, 0.5))
         assert w.tolist() == [-1.0, -2.0]
         assert (b, errors) == (-1.0, 1)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from support import assert_matches_reference, reference_for
+from support import INSTALLED, assert_matches_reference, reference_for
 
 import kernels
 
@@ -35,8 +35,8 @@ PROFILE = settings(
 # examples, drawn by the same strategies: every dtype, layout and size range still
 # comes up, and their fixed-shape tests (tests/test_kernels.py) run in full.
 PER_SHAPE_PROFILE = settings(PROFILE, max_examples=20)
-PER_SHAPE = [name for name, spec in kernels.BACKENDS.items() if spec.compiles_per_shape]
-PER_DTYPE = [name for name in kernels.BACKENDS if name not in PER_SHAPE]
+PER_SHAPE = [name for name in INSTALLED if kernels.BACKENDS[name].compiles_per_shape]
+PER_DTYPE = [name for name in INSTALLED if name not in PER_SHAPE]
 
 
 def values(dtype, shape, low=-1e3, high=1e3):
@@ -159,7 +159,7 @@ def test_a_subnormal_net_input_decides_nothing_where_subnormals_flush():
     """Found by hypothesis: b = -2.2e-313 is a negative net input to the reference, and 0
     (so a positive prediction) to a backend that flushes subnormals. The reference says
     so for that backend, and the generated tests skip the case for it."""
-    flushing = [b for b, spec in kernels.BACKENDS.items() if spec.flushes_subnormals]
+    flushing = [b for b in INSTALLED if kernels.BACKENDS[b].flushes_subnormals]
     assert flushing, "no backend flushes subnormals: nothing to check"
     args = (np.zeros(1), -2.2250738585e-313, np.zeros((1, 1)), np.array([-1.0]), 1.0)
     assert reference_for("perceptron_epoch", args)[0].well_conditioned

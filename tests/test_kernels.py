@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import numpy as np
 import pytest
 from support import (
+    BACKEND_PARAMS,
+    INSTALLED,
     assert_matches_reference,
     assert_result_dtypes,
     assert_within,
@@ -36,6 +39,8 @@ def test_registry_names_the_contract():
         "jax",
         "jax_autodiff",
         "dask",
+        "torch",
+        "torch_autograd",
     )
     assert tuple(kernels.OPS) == (
         "dot",
@@ -52,15 +57,65 @@ def test_registry_names_the_contract():
     assert OPS is kernels.OPS  # one name, one thing
     for name, spec in kernels.BACKENDS.items():
         assert spec.name == name
-        assert kernels.get(name).spec is spec
+        if spec.installed:
+            assert kernels.get(name).spec is spec
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_every_backend_has_every_op(backend):
     implementation = kernels.get(backend)
     for op in kernels.OPS:
         assert callable(getattr(implementation, op)), f"{backend} lacks {op}"
         assert callable(implementation.kernel(op))
+
+
+def test_a_backend_is_skipped_only_where_its_libraries_cannot_be_imported():
+    """A backend of an optional extra (PyTorch) is skipped where its library is missing,
+    and only there: where it can be imported, its tests run, or this test fails."""
+    assert [param.values for param in BACKEND_PARAMS] == [(name,) for name in kernels.BACKENDS]
+    for param in BACKEND_PARAMS:
+        (name,) = param.values
+        spec = kernels.BACKENDS[name]
+        importable = True
+        for library in spec.requires:
+            try:
+                importlib.import_module(library)
+            except ImportError:
+                importable = False
+        assert spec.installed is importable, name
+        assert (name in INSTALLED) is importable, name
+        assert (not param.marks) is importable, f"{name}: skipped though importable"
+        if importable:
+            assert kernels.get(name).spec is spec
+        else:
+            with pytest.raises(ImportError, match=f"^{name} backend: .* is not installed; pip"):
+                kernels.get(name)
+
+
+def test_a_backend_whose_library_is_missing_is_listed_as_not_installed():
+    spec = kernels.BackendSpec(
+        "absent",
+        "kernels.absent_engine",  # never imported: there is no such module either
+        "nothing",
+        "Absent",
+        "#000000",
+        requires=("numpy", "vectorbench_absent_library"),
+        install="pip install vectorbench-absent-library",
+    )
+    kernels.register_backend(spec)
+    try:
+        assert "absent" in kernels.BACKENDS
+        assert "absent" not in kernels.installed_backends()
+        assert spec.missing == ("vectorbench_absent_library",)
+        assert spec.record()["installed"] is False
+        message = (
+            "absent backend: vectorbench_absent_library is not installed; "
+            "pip install vectorbench-absent-library"
+        )
+        with pytest.raises(ImportError, match=f"^{message}$"):
+            kernels.get("absent")
+    finally:
+        del kernels.BACKENDS["absent"]
 
 
 def test_unknown_backend_is_an_error():
@@ -99,21 +154,21 @@ def test_backends_agree_with_each_other(op):
     """Each within the bound of the reference, so any two within twice that bound."""
     args = kernels.make_inputs(op, {"m": 64, "n": 50, "h": 8}, "float64", seed=7)
     ref, _ = reference_for(op, args)
-    results = {backend: run(backend, op, args) for backend in kernels.BACKENDS}
-    for first, second in itertools.combinations(kernels.BACKENDS, 2):
+    results = {backend: run(backend, op, args) for backend in INSTALLED}
+    for first, second in itertools.combinations(INSTALLED, 2):
         twice = tuple(2 * np.asarray(t) for t in ref.tolerances)
         assert_within(op, f"{first} vs {second}", results[first], results[second], twice)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_results_keep_the_input_dtype(op, backend, dtype):
     args = kernels.make_inputs(op, {"m": 6, "n": 4, "h": 3}, dtype)
     assert_result_dtypes(op, run(backend, op, args), dtype)
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_inputs_are_unchanged(op, backend):
     args = kernels.make_inputs(op, {"m": 12, "n": 5, "h": 3}, "float64", seed=3)
@@ -123,7 +178,7 @@ def test_inputs_are_unchanged(op, backend):
         np.testing.assert_array_equal(after, original)
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 @pytest.mark.parametrize("op", kernels.OPS)
 def test_bare_kernel_on_prepared_arguments_equals_public_op(op, backend):
     """What the benchmarks time is what the public op computes."""

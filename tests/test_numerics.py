@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from support import assert_matches_reference, run
+from support import BACKEND_PARAMS, INSTALLED, assert_matches_reference, run
 
 import kernels
 
@@ -29,7 +29,7 @@ def strict_floating_point():
 @pytest.mark.parametrize(
     ("dtype", "extreme"), [(np.float64, 1e4), (np.float32, 1e4), (np.float32, FLOAT32_MAX)]
 )
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_saturated_sigmoid_and_cost_stay_finite(backend, dtype, extreme):
     X = np.array([[extreme], [-extreme], [0.0], [1.0]], dtype)
     w = np.ones(1, dtype)
@@ -68,7 +68,7 @@ def test_cost_where_probabilities_are_exactly_zero_and_one(dtype):
     eps = float(np.finfo(dtype).epsneg)
     # clipped to eps and 1 - eps: two samples pay -log(eps), two pay -log(1 - eps)
     expected = -(2 * math.log(eps) + 2 * math.log1p(-eps)) / 4
-    for backend in kernels.BACKENDS:
+    for backend in INSTALLED:
         assert run(backend, "logistic_cost", (A, y))[0] == pytest.approx(expected, rel=1e-6)
 
 
@@ -102,7 +102,7 @@ def test_nan_and_inf_propagate_silently(op, bad):
     nan_places = set()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for backend in kernels.BACKENDS:
+        for backend in INSTALLED:
             results = run(backend, op, tuple(args))
             nan_places.add(tuple(tuple(np.isnan(np.atleast_1d(r)).ravel()) for r in results))
     assert len(nan_places) == 1, nan_places
@@ -114,7 +114,7 @@ def test_nan_and_inf_propagate_silently(op, bad):
 
 
 @pytest.mark.usefixtures("strict_floating_point")
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_float32_results_beyond_the_range_are_inf(backend):
     ops = kernels.get(backend)
     big = np.full(3, 1e30, np.float32)
@@ -130,7 +130,7 @@ def test_float32_results_beyond_the_range_are_inf(backend):
 
 
 @pytest.mark.usefixtures("strict_floating_point")
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_float32_results_at_the_range_limit_stay_finite(backend):
     """X = 3e38, the largest magnitude below float32's max: σ saturates, dw is X itself."""
     X = np.full((1, 1), 3e38, np.float32)
@@ -144,7 +144,7 @@ def test_float32_results_at_the_range_limit_stay_finite(backend):
 
 
 @pytest.mark.parametrize("op", ["dot", "logistic_cost", "logistic_gradient", "adaline_gd_epoch"])
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_float32_scalar_results_are_float32_values(backend, op):
     """The loops add in float64 (Python floats are doubles): the result is rounded once."""
     args = kernels.make_inputs(op, {"m": 7, "n": 5, "h": 3}, "float32", seed=4)

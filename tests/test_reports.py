@@ -25,13 +25,13 @@ import pandas as pd
 import pytest
 
 from bench import records
-from reports import analysis, atomic, build, course, load, readings, rules
+from reports import analysis, atomic, build, course, load, readings, rules, style
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
 from reports.leads import describe_lead
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
-from reports.page import render_report
+from reports.page import backends_section, render_report
 from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1504,3 +1504,25 @@ def test_python_steps_explain_a_large_lead_only_where_numpy_loops_in_python(tmp_
     assert readings.numpy_interprets(run, "logistic_cost")
     text = " ".join(readings.op_readings(tidy_table(run), run, "logistic_cost"))
     assert "Python steps" in text
+
+
+def test_the_backends_table_lists_every_backend_of_the_catalogue():
+    """Timed, installed but not selected (a -k run), or not installed where the run was
+    made; a file written before backends recorded it counts them installed."""
+    style.use(
+        {
+            "ops": {},
+            "backends": {
+                "numpy": {"label": "NumPy", "how": "whole arrays", "installed": True},
+                "numba": {"label": "Numba", "how": "loops"},
+                "torch": {"label": "PyTorch", "how": "tensors", "installed": False},
+            },
+        }
+    )
+    try:
+        section = backends_section(pd.DataFrame({"backend": ["numpy", "numpy"]}))
+    finally:
+        style.use({"ops": {}, "backends": {}})
+    assert "| NumPy | `numpy` | whole arrays | timed |" in section
+    assert "| Numba | `numba` | loops | not selected in this run |" in section
+    assert "| PyTorch | `torch` | tensors | not installed |" in section

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import BACKEND_PARAMS, INSTALLED
 
 import kernels
 from kernels import train
@@ -56,7 +57,7 @@ def assert_weights_close(result, expected_w, expected_b, rtol: float) -> None:
 # --- small cases worked out by hand ------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_perceptron_by_hand(backend):
     # Net input 0 counts as +1. Epoch 1: sample 1 right; sample 2 (y = -1) wrong, so
     # w += 0.5·(-1 - 1)·(0, 1) = (0, -1), b = -1. Epoch 2: sample 1 has z = -1, wrong:
@@ -71,7 +72,7 @@ def test_perceptron_by_hand(backend):
     assert result.backend == backend
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_adaline_gd_by_hand(backend):
     # x = (1, 2), y = (1, -1), η = 0.1, from w = b = 0.
     # Epoch 1: e = (1, -1), cost 1; w += 0.1·(1 - 2) = -0.1; b += 0.1·0 = 0.
@@ -85,7 +86,7 @@ def test_adaline_gd_by_hand(backend):
     assert_weights_close(result, [-0.15], 0.03, rtol)
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_adaline_sgd_by_hand(backend):
     # Same problem, one sample at a time. Sample 1: e = 1, w = 0.1, b = 0.1.
     # Sample 2: z = 0.3, e = -1.3, w = 0.1 - 0.26 = -0.16, b = 0.1 - 0.13 = -0.03.
@@ -98,7 +99,7 @@ def test_adaline_sgd_by_hand(backend):
     assert_weights_close(result, [-0.16], -0.03, rtol)
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_logistic_regression_first_step_by_hand(backend):
     # At w = 0, b = 0 every activation is σ(0) = 1/2: the cost is log 2, the gradient
     # dw = -Xᵀ(y - 1/2)/m, db = -mean(y - 1/2), and one step of size η moves against it.
@@ -145,7 +146,7 @@ def test_backends_agree(case, iris):
     rtol = train.agreement_rtol(*X.shape, steps)
     reference = trainer(X, y, backend="python", **parameters)
     assert len(reference.history) == steps
-    for backend in set(kernels.BACKENDS) - {"python"}:
+    for backend in set(INSTALLED) - {"python"}:
         result = trainer(X, y, backend=backend, **parameters)
         if trainer is train.perceptron:  # counts of mistakes: exactly the same
             np.testing.assert_array_equal(result.history, reference.history, err_msg=backend)
@@ -170,7 +171,7 @@ def test_backends_agree_where_numba_parallel_splits_the_rows(trainer):
         y, parameters = labels.astype(float), {"eta": 0.5, "iterations": steps}
     rtol = train.agreement_rtol(m, n, steps)
     reference = trainer(X, y, backend="python", **parameters)
-    for backend in set(kernels.BACKENDS) - {"python"}:
+    for backend in set(INSTALLED) - {"python"}:
         result = trainer(X, y, backend=backend, **parameters)
         np.testing.assert_allclose(result.history, reference.history, rtol=rtol, err_msg=backend)
         assert_weights_close(result, reference.w, reference.b, rtol)
@@ -221,7 +222,7 @@ def test_shuffling_is_reproducible_and_depends_on_the_seed(iris):
 # --- mini-batch between its two extremes -------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_minibatch_of_all_rows_is_batch_gradient_descent(backend, iris):
     X, y = iris["standardized"]
     batch = train.adaline_gd(X, y, eta=0.01, epochs=5, backend=backend)
@@ -234,7 +235,7 @@ def test_minibatch_of_all_rows_is_batch_gradient_descent(backend, iris):
         assert mini.b == batch.b
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_minibatch_of_one_row_makes_the_updates_of_sgd(backend, iris):
     # The same updates, rounded differently: SGD computes (η·e)·x, a one-row batch η·(e·x).
     # The histories differ by definition (before each update, against after the epoch).
@@ -264,7 +265,7 @@ TRAINERS = {
 
 
 @pytest.mark.parametrize("name", TRAINERS)
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_zero_epochs_return_the_initial_weights(name, backend, iris):
     trainer, dataset, parameters = TRAINERS[name]
     X, y = iris[dataset]
@@ -479,7 +480,7 @@ def test_planar_flower_is_deterministic_and_follows_its_seed():
         planar_flower(m=7)
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_slides_perceptron_converges(backend, iris):
     # As on the slides, no update from the 6th epoch on; from zero weights the counts
     # before that are 2, 2, 3, 2, 1 on every backend.
@@ -495,7 +496,7 @@ def nonseparable():
     return X, y, train.perceptron(X, y, eta=0.1, epochs=8, backend="python")
 
 
-@pytest.mark.parametrize("backend", kernels.BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_nonseparable_perceptron_never_converges(backend, nonseparable):
     # No line separates versicolor from virginica (two of them share a point), so every
     # epoch misclassifies some flower and moves the weights; every backend counts the
@@ -520,7 +521,7 @@ def test_logistic_regression_on_the_flower_agrees_across_backends():
     steps = 5
     rtol = train.agreement_rtol(*X.shape, steps)
     reference = train.logistic_regression(X, y, eta=0.5, iterations=steps, backend="python")
-    for backend in set(kernels.BACKENDS) - {"python"}:
+    for backend in set(INSTALLED) - {"python"}:
         result = train.logistic_regression(X, y, eta=0.5, iterations=steps, backend=backend)
         np.testing.assert_allclose(result.history, reference.history, rtol=rtol, err_msg=backend)
         assert_weights_close(result, reference.w, reference.b, rtol)
@@ -557,7 +558,7 @@ def course_results(course_run) -> dict:
 def test_results_file_holds_every_experiment_on_every_backend(course_results, course_bench):
     results = course_results
     assert results["schema"] == "vectorbench-course/1"
-    assert results["backends"] == list(kernels.BACKENDS)
+    assert results["backends"] == INSTALLED
     assert set(results["experiments"]) == {e.name for e in course_bench.EXPERIMENTS}
     for name, experiment in results["experiments"].items():
         assert experiment["agreement"]["within_tolerance"], name
@@ -579,7 +580,7 @@ def test_course_timings_are_benchmarks_like_the_ops(course_run, course_results):
         for b in course_run["benchmarks"]
         if b["extra_info"].get("kind") == "course"
     }
-    assert len(entries) == len(course_results["experiments"]) * len(kernels.BACKENDS)
+    assert len(entries) == len(course_results["experiments"]) * len(INSTALLED)
     for name, experiment in course_results["experiments"].items():
         for backend, run in experiment["runs"].items():
             assert run["time"]["median_s"] == entries[(name, backend)]["median"]

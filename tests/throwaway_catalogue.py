@@ -22,6 +22,7 @@ from kernels.reference import _sum_bound, exact_dot
 
 BACKEND = "numpy_twin"
 OP = "sum_of_squares"
+NOT_INSTALLED = "absent_engine"  # a backend whose library is missing: listed, never run
 
 
 # --- the op: description, reference, implementations -------------------------------------
@@ -53,20 +54,30 @@ def _vectorized_jax(a):
     return jnp.dot(a, a)
 
 
+def _vectorized_torch(a):
+    import torch
+
+    return torch.dot(a, a)
+
+
 def pytest_configure(config) -> None:
     """Registered when pytest loads this plugin (``-p``), not when a test imports it."""
     implementations = {
-        "kernels.python_loops": _loop,
-        "kernels.numpy_vectorized": _vectorized,
-        "kernels.numba_jit": njit(_loop),
-        "kernels.numba_parallel": njit(_loop),
-        "kernels.jax_engine": in_float64_scope(_vectorized_jax),
-        "kernels.jax_autodiff": in_float64_scope(_vectorized_jax),
-        "kernels.dask_engine": _vectorized,  # np.dot on Dask arrays: a lazy partial-sum tree
+        "python": _loop,
+        "numpy": _vectorized,
+        "numba": njit(_loop),
+        "numba_parallel": njit(_loop),
+        "jax": in_float64_scope(_vectorized_jax),
+        "jax_autodiff": in_float64_scope(_vectorized_jax),
+        "dask": _vectorized,  # np.dot on Dask arrays: a lazy partial-sum tree
+        "torch": _vectorized_torch,
+        "torch_autograd": _vectorized_torch,
     }
-    for module, implementation in implementations.items():
-        # What "implement it in every backend module" means, done from outside the file.
-        setattr(importlib.import_module(module), OP, implementation)
+    # What "implement it in every backend module" means, done from outside the file; a
+    # backend that is not installed cannot be imported, and gets it where it is.
+    for backend in kernels.installed_backends():
+        module = importlib.import_module(kernels.BACKENDS[backend].module)
+        setattr(module, OP, implementations[backend])
 
     kernels.register_op(
         kernels.Op(
@@ -89,5 +100,16 @@ def pytest_configure(config) -> None:
             label="NumPy twin",
             colour="#17becf",
             interprets="sequential",
+        )
+    )
+    kernels.register_backend(
+        kernels.BackendSpec(
+            NOT_INSTALLED,
+            "kernels.absent_engine",
+            "a module that needs a library this machine lacks",
+            label="Absent engine",
+            colour="#7f7f7f",
+            requires=("vectorbench_absent_library",),
+            install="pip install vectorbench-absent-library",
         )
     )
