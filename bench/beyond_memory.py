@@ -51,10 +51,10 @@ from bench import out_of_core
 from bench.machine import git_state, machine_slug, system_state, versions
 from bench.run import RESULTS, partial_file, publish, remove_stale_partials
 from kernels import dask_engine, train
+from reports.load import BEYOND_MEMORY_KIND, BEYOND_MEMORY_PREFIX, BEYOND_MEMORY_SCHEMA
 
-KIND = "vectorbench-beyond-memory"
-SCHEMA = 1
-PREFIX = "beyond-memory-"  # result files: PREFIX + <machine>-<YYYYmmdd-HHMMSS>.json
+# Records: PREFIX + <machine>-<YYYYmmdd-HHMMSS>.json, read by reports.beyond_memory.
+KIND, SCHEMA, PREFIX = BEYOND_MEMORY_KIND, BEYOND_MEMORY_SCHEMA, BEYOND_MEMORY_PREFIX
 GB = 1e9
 
 CHECK_ROWS = 20_000  # the small problem trained in memory too: 16 MB of X at 100 features
@@ -186,6 +186,7 @@ def run(
     report=print,
 ) -> dict:
     """Train on ``problem`` (generated, or from ``files``) and return the run's record."""
+    report = report or (lambda line: None)
     threads = threads or os.cpu_count() or 1
     system = system_state()  # the load average before the run: other programs on the cores
     cluster_options = {"n_workers": threads, "threads_per_worker": 1}

@@ -133,6 +133,7 @@ def render_report(
     costs: pd.DataFrame,
     figures: set[str],
     course_section: str,
+    beyond_memory_section: str = "",
 ) -> str:
     """The whole README.md, from the run, its tidy table and the figures written."""
     git = run.suite.get("git") or {}
@@ -157,6 +158,7 @@ def render_report(
                 jit_section(costs, figures),
                 trust_section(table),
                 course_section.strip(),
+                beyond_memory_section.strip(),
                 _machine(run),
             ],
             probe=(run.suite.get("limits") or {}).get("method"),
