@@ -125,6 +125,10 @@ def findings(record: dict, path: Path) -> dict[str, Any]:
     if load:
         rows.append(["load average at the start", ", ".join(f"{value:g}" for value in load)])
     return {
+        # More runnable programs than the run's threads: others competed for the cores.
+        "busy": bool(load) and load[0] >= scheduler["threads"],
+        "load": f"{load[0]:g}" if load else None,
+        "threads": scheduler["threads"],
         "source": path.name,
         "generated": data["source"] == "generated",
         "x": _gb(data["X_bytes"]),

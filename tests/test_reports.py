@@ -942,6 +942,7 @@ def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatc
     assert "agreed to a relative 1.2e-15" in section
     assert "--scheduler tcp://HOST:8786" in section  # what changes on a cluster
     assert "X of **3 GB**" not in section  # the older record
+    assert "Other programs were running" not in section  # load 0.5 on 2 threads
 
 
 def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
@@ -951,6 +952,7 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
             "data.source": "files",
             "memory.workers_peak_rss_bytes": {"tcp://a:1": 400_000_000, "tcp://b:2": 2.5e9},
             "training.cost_decreased": False,
+            "system.load_average": [3.5, 2.0, 1.0],
         }
     )
     code, out = _report_with_records(tmp_path, ("beyond-memory-vm-20260101-130000.json", record))
@@ -960,6 +962,7 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
     assert "| peak resident memory of the workers | 0.4 GB, 2.5 GB |" in section
     assert "was **2.5 GB** — **over the limit**" in section
     assert "The cost did **not** fall at every epoch" in section
+    assert "the load average was 3.5 when the run started, with 2 threads" in section
 
 
 def test_beyond_memory_section_says_how_to_make_a_record(built):
