@@ -84,10 +84,21 @@ def _rows(X, *vectors):
 # steps, each inferring its output's type.)
 
 
+def _delayed(*arrays):
+    """Each array's blocks as delayed objects, sharing the tasks that make them.
+
+    ``to_delayed()`` optimises each array's graph on its own by default, fusing the
+    tasks that make its blocks into its own: X and a y computed from X's blocks would
+    then each generate (or read from disk) every block of X, twice the work. Left
+    unoptimised, the task that makes a block of X is one task, run once for both.
+    """
+    return [array.to_delayed(optimize_graph=False) for array in arrays]
+
+
 def _blocks(X, *vectors):
     """The delayed blocks of X and of the per-sample vectors, row block by row block."""
-    X, *vectors = _rows(X, *vectors)
-    return zip(X.to_delayed()[:, 0], *(v.to_delayed() for v in vectors), strict=True)
+    X_blocks, *vector_blocks = _delayed(*_rows(X, *vectors))
+    return zip(X_blocks[:, 0], *vector_blocks, strict=True)
 
 
 def _added(partials):
@@ -159,7 +170,7 @@ def dot(a, b):
     """a · b: a partial dot product per block, then their sum."""
     a = da.asarray(a)
     b = da.asarray(b).rechunk(a.chunks)
-    partials = _partials(_dot_block, zip(a.to_delayed(), b.to_delayed(), strict=True))
+    partials = _partials(_dot_block, zip(*_delayed(a, b), strict=True))
     return _mean_of(partials, 1)[0]
 
 
@@ -175,7 +186,7 @@ def logistic_forward(w, b, X):
 def logistic_cost(A, y, eps):
     A = da.asarray(A)
     y = da.asarray(y).rechunk(A.chunks)
-    partials = _partials(_cost_block, zip(A.to_delayed(), y.to_delayed(), strict=True), eps=eps)
+    partials = _partials(_cost_block, zip(*_delayed(A, y), strict=True), eps=eps)
     return _mean_of(partials, A.shape[0])[0]
 
 
@@ -216,7 +227,8 @@ def _walk(kernel, w, b, X, y, eta, *carried):
     """Run ``kernel`` on each block in row order, handing on (w, b, *carried)."""
     X, y = _rows(X, y)
     state = (_whole(w), b, *carried)
-    for X_block, y_block in zip(X.to_delayed()[:, 0], y.to_delayed(), strict=True):
+    X_blocks, y_blocks = _delayed(X, y)
+    for X_block, y_block in zip(X_blocks[:, 0], y_blocks, strict=True):
         w_b, carried = state[:2], state[2:]
         state = tuple(
             dask.delayed(kernel, nout=len(state), pure=True)(*w_b, X_block, y_block, eta, *carried)

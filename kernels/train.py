@@ -16,6 +16,11 @@ Arguments are checked once, before the first epoch, by the ops' own checking lay
 one-line error whatever the number of epochs; the trainers add checks of their own
 arguments (epochs, batch size, seed) and of the labels.
 
+With ``backend="dask"``, X and y may be Dask arrays, larger than memory: they are checked
+by shape and dtype, the labels block by block inside each epoch, and every epoch is one op
+that computes the blocks anew (``bench.beyond_memory`` trains so on data generated or
+read block by block).
+
 The backends compute each epoch with the same arithmetic in different orders: sums are
 reassociated, multiply-adds may be fused. Their trajectories therefore agree to rounding
 error, not bit for bit; ``agreement_rtol`` states how closely.
@@ -30,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import kernels
-from kernels.checks import check_arguments, check_scalar
+from kernels.checks import check_arguments, check_scalar, is_lazy
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +65,7 @@ def perceptron(X, y, *, eta, epochs, backend="numpy", w_init=None, b_init=0.0) -
     ops = kernels.get(backend)
     _check_count("perceptron", "epochs", epochs, minimum=0)
     w, b, X, y, eta = _checked("perceptron_epoch", X, y, eta, w_init, b_init)
-    _check_labels("perceptron", y, (-1.0, 1.0))
+    y = _check_labels("perceptron", y, (-1.0, 1.0))
 
     errors = []
     for _ in range(epochs):
@@ -163,7 +168,7 @@ def logistic_regression(
     _check_count("logistic_regression", "iterations", iterations, minimum=0)
     w, b, X, y, *_ = _checked("logistic_gradient", X, y, None, w_init, b_init)
     eta = _check_learning_rate("logistic_regression", eta, X.dtype)
-    _check_labels("logistic_regression", y, (0.0, 1.0))
+    y = _check_labels("logistic_regression", y, (0.0, 1.0))
 
     costs = []
     for _ in range(iterations):
@@ -219,19 +224,31 @@ def _check_learning_rate(trainer: str, eta, dtype: np.dtype) -> float:
     return check_scalar(trainer, "eta", "rate", eta, dtype)
 
 
-def _check_labels(trainer: str, y: np.ndarray, allowed: tuple[float, float]) -> None:
+def _check_labels(trainer: str, y, allowed: tuple[float, float]):
+    """y, its labels checked. A Dask array's are checked block by block as each epoch
+    computes them: checking them first would be one more pass over the data (labels
+    generated from X need X), and a pass over data larger than memory is an epoch's work."""
+    if is_lazy(y):
+        return y.map_blocks(_labels_checked, trainer=trainer, allowed=allowed, dtype=y.dtype)
+    return _labels_checked(y, trainer, allowed)
+
+
+def _labels_checked(y: np.ndarray, trainer: str, allowed: tuple[float, float]) -> np.ndarray:
     if not np.all(np.isin(y, allowed)):
         found = np.unique(y[~np.isin(y, allowed)])
         shown = ", ".join(f"{v:g}" for v in found[:5]) + (", …" if len(found) > 5 else "")
         raise ValueError(
             f"{trainer}: labels must be {allowed[0]:g} or {allowed[1]:g}, found {shown}"
         )
+    return y
 
 
 def _checked(op: str, X, y, eta, w_init, b_init) -> tuple:
     """The op's own checks on the first epoch's arguments: (w, b, X, y, eta) converted
-    to the computation dtype. ``w_init=None`` means zeros, one per column of X."""
-    X = np.asarray(X)
+    to the computation dtype. ``w_init=None`` means zeros, one per column of X.
+    A Dask array stays lazy: the checks read its shape and dtype only."""
+    if not is_lazy(X):
+        X = np.asarray(X)
     if w_init is None:
         # A wrong X gets the op's own message below, so only a 2-D X sets the length.
         features = X.shape[1] if X.ndim == 2 else 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from reports import course
 from reports.analysis import jit_costs
 from reports.atomic import staged_output
+from reports.beyond_memory import beyond_memory_section
 from reports.compare import directory_name, write_comparison
 from reports.figures import draw_report
 from reports.load import ResultFileError, read_results
@@ -21,11 +22,17 @@ from reports.table import jit_table, tidy_table, write_csv
 
 
 def build_report(paths: list[Path], out: Path) -> Path:
-    """Build ``out/README.md``, ``out/table.csv``, ``out/jit.csv`` and ``out/figures/``."""
+    """Build ``out/README.md``, ``out/table.csv``, ``out/jit.csv`` and ``out/figures/``.
+
+    The section on data beyond memory comes from the newest ``beyond-memory-*.json``
+    record in the directory of the newest result file, if there is one."""
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
     costs = jit_costs(run.jit, table)
+    # The newest beyond-memory record beside the (newest) result file, read before
+    # anything is written: a malformed record stops the build like a malformed result.
+    outgrown = beyond_memory_section(run.sources[-1].parent)
     with staged_output(out) as stage:
         figures_dir = stage / "figures"
         figures_dir.mkdir()
@@ -33,7 +40,7 @@ def build_report(paths: list[Path], out: Path) -> Path:
         section = course_section(course_results, figures_dir)
         write_csv(table, stage / "table.csv")
         write_csv(jit_table(costs), stage / "jit.csv")
-        page = render_report(run, table, costs, written, section)
+        page = render_report(run, table, costs, written, section, outgrown)
         (stage / "README.md").write_text(page, encoding="utf-8")
     return out / "README.md"
 

@@ -35,6 +35,10 @@ from reports.style import DTYPES, threads_label
 
 SCHEMA = 2  # the first format (1) is converted by `python -m bench.upgrade`
 COURSE_PREFIX = "course-"
+# Records of `python -m bench.beyond_memory`, stored beside the results: not benchmark runs.
+BEYOND_MEMORY_PREFIX = "beyond-memory-"
+BEYOND_MEMORY_KIND = "vectorbench-beyond-memory"  # the record's "kind"
+BEYOND_MEMORY_SCHEMA = 1
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-(\d+))?$")  # -2, -3 …: a second run that second
 
 CASE_KEY = ["op", "backend", "dtype", "threads", "shape"]
@@ -676,11 +680,21 @@ def _json_files(directory: Path) -> list[Path]:
     ]
 
 
+def newest_by_stamp(paths: Iterable[Path]) -> Path:
+    """The newest of ``paths`` by the stamp in their names (see ``_stamp``)."""
+    return max(paths, key=lambda path: (_stamp(path), path.name))
+
+
 def newest_result(directory: Path) -> Path:
-    """The newest benchmark result file in ``directory`` (course files excluded)."""
-    candidates = [path for path in _json_files(directory) if not is_course_file(path)]
+    """The newest benchmark result file in ``directory`` (course files and beyond-memory
+    records excluded)."""
+    candidates = [
+        path
+        for path in _json_files(directory)
+        if not is_course_file(path) and not path.name.startswith(BEYOND_MEMORY_PREFIX)
+    ]
     if not candidates:
         raise ResultFileError(
             directory, "holds no result files (*.json); run `nox -s bench` or name files"
         )
-    return max(candidates, key=lambda path: (_stamp(path), path.name))
+    return newest_by_stamp(candidates)

@@ -151,6 +151,7 @@ def render_report(
     costs: pd.DataFrame,
     figures: set[str],
     course_section: str,
+    beyond_memory_section: str = "",
 ) -> str:
     """The whole README.md, from the run, its tidy table and the figures written."""
     git = run.suite.get("git") or {}
@@ -176,6 +177,7 @@ def render_report(
                 jit_section(costs, figures),
                 trust_section(table),
                 course_section.strip(),
+                beyond_memory_section.strip(),
                 backends_section(table),
                 _machine(run),
             ],

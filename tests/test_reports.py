@@ -761,12 +761,13 @@ def test_command_line_error_from_a_fresh_process(tmp_path):
 # --- finding and merging files ------------------------------------------------------------
 
 
-def test_newest_result_skips_course_and_partial_files(tmp_path):
+def test_newest_result_skips_course_beyond_memory_and_partial_files(tmp_path):
     for name in (
         "vm-20250101-000000.json",
         "vm-20260101-000000.json",
         "other-host-20251231-235959.json",
         "course-20270101-000000.json",
+        "beyond-memory-vm-20270101-000000.json",
         ".partial-vm-20280101-000000.json",
     ):
         (tmp_path / name).write_text("{}")
@@ -871,6 +872,132 @@ def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
         f"reports: {path}: vectorbench_course: results.experiments is missing or not an object\n"
     )
     assert not (tmp_path / "out" / "README.md").exists()
+
+
+# --- the data beyond memory: a record of bench.beyond_memory beside the results ------------
+
+
+def beyond_memory_record(**changes) -> dict:
+    """A record as ``python -m bench.beyond_memory`` writes it: 8 GB of X in 16 MiB blocks,
+    1.2 GB/s against 16 GB/s of read bandwidth at 2 threads (7.5%)."""
+    record = {
+        "kind": "vectorbench-beyond-memory",
+        "schema": 1,
+        "datetime": "2026-01-01T13:00:00+00:00",
+        "host": "vm",
+        "command": ["python", "-m", "bench.beyond_memory", "--gigabytes", "8"],
+        "system": {"load_average": [0.5, 0.25, 0.125]},
+        "data": {
+            "source": "generated", "rows": 10_000_000, "features": 100, "blocks": 477,
+            "X_bytes": 8_000_000_000, "y_bytes": 80_000_000, "block_bytes": 16_776_000,
+        },
+        "scheduler": {"scheduler": "threads", "workers": 1, "threads": 2,
+                      "blas_threads_per_task": 1},
+        "memory": {"limit_bytes": 2_000_000_000, "peak_rss_bytes": 300_000_000,
+                   "workers_peak_rss_bytes": None},
+        "training": {"epochs": 3, "epoch_seconds": [7.0, 6.8, 6.9], "median_epoch_s": 6.9,
+                     "costs": [0.6931, 0.6605, 0.6345], "cost_decreased": True},
+        "throughput": {"GBps": 1.2, "read_GBps": 16.0, "read_GBps_threads": "2",
+                       "read_GBps_source": "vm-20260101-000000.json", "share_of_read": 0.075},
+        "check": {"rows": 20_000, "rtol": 4e-9, "max_relative_difference": 1.2e-15,
+                  "agrees": True},
+    }  # fmt: skip
+    for place, value in changes.items():
+        *parents, key = place.split(".")
+        target = record
+        for parent in parents:
+            target = target[parent]
+        target[key] = value
+    return record
+
+
+def _report_with_records(tmp_path, *records) -> tuple[int, Path]:
+    results = tmp_path / "results"
+    results.mkdir()
+    write(results / "vm-20260101-000000.json", make_result(ops=["dot"]))
+    for name, record in records:
+        write(results / name, record)
+    out = tmp_path / "out"
+    return main(["--results", str(results), "--out", str(out)]), out
+
+
+def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
+    older = beyond_memory_record(**{"data.X_bytes": 3_000_000_000})
+    code, out = _report_with_records(
+        tmp_path,
+        ("beyond-memory-vm-20260101-110000.json", older),
+        ("beyond-memory-vm-20260101-130000.json", beyond_memory_record()),
+    )
+    assert code == 0  # the records, newer than the result file, are not taken for it
+    section = _section((out / "README.md").read_text(encoding="utf-8"), "## When the data")
+    assert "`beyond-memory-vm-20260101-130000.json`" in section
+    assert "an X of **8 GB**, more than the memory limit of 2 GB" in section
+    assert "was **0.3 GB** — X is 26.7× as large — inside the limit" in section
+    assert "| peak resident memory | 0.3 GB (this process, 3.8% of X) |" in section
+    assert "| time per epoch | 6.9 s median (7 s, 6.8 s, 6.9 s) |" in section
+    assert "| throughput | 1.2 GB/s of X and y per epoch |" in section
+    assert "16 GB/s with 2 threads (vm-20260101-000000.json): the run reached 7.5% of it" in section
+    assert "| scheduler | threads: 1 worker(s), 2 threads" in section
+    assert "generated each block again from its seed" in section
+    assert "agreed to a relative 1.2e-15" in section
+    assert "--scheduler tcp://HOST:8786" in section  # what changes on a cluster
+    assert "X of **3 GB**" not in section  # the older record
+    assert "Other programs were running" not in section  # load 0.5 on 2 threads
+
+
+def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+    record = beyond_memory_record(
+        **{
+            "data.source": "files",
+            "memory.workers_peak_rss_bytes": {"tcp://a:1": 400_000_000, "tcp://b:2": 2.5e9},
+            "training.cost_decreased": False,
+            "system.load_average": [3.5, 2.0, 1.0],
+        }
+    )
+    code, out = _report_with_records(tmp_path, ("beyond-memory-vm-20260101-130000.json", record))
+    assert code == 0
+    section = _section((out / "README.md").read_text(encoding="utf-8"), "## When the data")
+    assert "read each block again from its `.npy` file on disk" in section
+    assert "| peak resident memory of the workers | 0.4 GB, 2.5 GB |" in section
+    assert "was **2.5 GB** — **over the limit**" in section
+    assert "The cost did **not** fall at every epoch" in section
+    assert "the load average was 3.5 when the run started, with 2 threads" in section
+
+
+def test_beyond_memory_section_says_how_to_make_a_record(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    section = _section(readme, "## When the data outgrows the machine")
+    assert "No beyond-memory run is stored" in section
+    assert "`python -m bench.beyond_memory --gigabytes 8 --epochs 3`" in section
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"kind": "other"}, "is not a beyond-memory record (kind 'vectorbench-beyond-memory')"),
+        ({"schema": 2}, "schema 2; this builder reads 1"),
+        ({"memory.peak_rss_bytes": "300 MB"}, "memory.peak_rss_bytes is not a number"),
+        ({"throughput.GBps": -1.0}, "throughput.GBps is -1.0, not a finite number >= 0"),
+        ({"training.costs": []}, "training.costs is not a list of numbers"),
+    ],
+)
+def test_a_bad_beyond_memory_record_fails_in_one_line(changes, problem, tmp_path, capsys):
+    name = "beyond-memory-vm-20260101-130000.json"
+    code, out = _report_with_records(tmp_path, (name, beyond_memory_record(**changes)))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err == f"reports: {tmp_path / 'results' / name}: {problem}\n"
+    assert not (out / "README.md").exists()
+
+
+def test_a_missing_field_of_a_beyond_memory_record_is_named(tmp_path, capsys):
+    record = beyond_memory_record()
+    del record["check"]["rtol"]
+    code, _ = _report_with_records(tmp_path, ("beyond-memory-vm-20260101-130000.json", record))
+    assert code == 2
+    assert capsys.readouterr().err.endswith(": check.rtol is missing\n")
 
 
 # --- comparing two runs ------------------------------------------------------------------

@@ -362,6 +362,51 @@ def test_bad_arguments_raise_one_line_errors(trainer, changes, error, message):
     assert "\n" not in str(raised.value)
 
 
+# --- Dask arrays: data that need not fit in memory ---------------------------------------
+
+
+def _never_computed(shape):
+    """A Dask array whose computation fails: it proves that nothing computed it."""
+    import dask
+    import dask.array as da
+
+    def fail():
+        raise AssertionError("computed a lazy argument")
+
+    return da.from_delayed(dask.delayed(fail)(), shape=shape, dtype=np.float64)
+
+
+@pytest.mark.parametrize("name", ["perceptron", "adaline_gd", "logistic_regression"])
+def test_trainers_check_dask_arrays_without_computing_them(name):
+    trainer, _, parameters = TRAINERS[name]
+    X, y = _never_computed((100, 2)), _never_computed((100,))
+    result = trainer(X, y, backend="dask", **parameters)
+    np.testing.assert_array_equal(result.w, [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"y has shape \(99,\) but X has shape \(100, 2\)"):
+        trainer(X, _never_computed((99,)), backend="dask", **parameters)
+
+
+@pytest.mark.parametrize(
+    ("trainer", "labels", "message"),
+    [
+        (train.perceptron, np.tile([0, 1], 50), "perceptron: labels must be -1 or 1, found 0"),
+        (
+            train.logistic_regression,
+            np.tile([-1, 1], 50),
+            "logistic_regression: labels must be 0 or 1, found -1",
+        ),
+    ],
+)
+def test_dask_labels_are_checked_as_an_epoch_computes_them(trainer, labels, message):
+    """Bad labels in a Dask array raise the same one-line error, from the first epoch."""
+    import dask.array as da
+
+    lazy = da.from_array(labels.astype(np.float64), chunks=30)
+    with pytest.raises(ValueError, match=message) as raised:
+        _call(trainer, y=lazy, backend="dask")
+    assert "\n" not in str(raised.value)
+
+
 # --- the data ----------------------------------------------------------------------------
 
 
