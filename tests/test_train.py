@@ -545,7 +545,9 @@ def test_shallow_network_starts_from_small_random_weights_drawn_from_the_seed():
     np.testing.assert_array_equal(start.W1, rng.standard_normal((2, 4)) * 0.01)
     np.testing.assert_array_equal(start.W2, rng.standard_normal(4) * 0.01)
     np.testing.assert_array_equal(start.b1, np.zeros(4))
-    assert start.b2 == 0.0 and start.hidden == 4 and len(start.history) == 0
+    assert start.b2 == 0.0
+    assert start.hidden == 4
+    assert len(start.history) == 0
     assert not start.W1.flags.writeable
     other = train.shallow_network(X, y, hidden=4, eta=1.2, iterations=0, seed=3)
     assert not np.array_equal(other.W1, start.W1)
