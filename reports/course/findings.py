@@ -209,6 +209,36 @@ def flower_findings(results: dict) -> dict | None:
     }
 
 
+def network_output(run: dict, points: np.ndarray) -> np.ndarray:
+    """The net input of the network's output unit, H W2 + b2 with H = tanh(X W1 + b1):
+    the network predicts label 1 where it is > 0 (where A = σ(·) > 0.5)."""
+    H = np.tanh(points @ np.array(run["W1"]) + np.array(run["b1"]))
+    return H @ np.array(run["W2"]) + run["b2"]
+
+
+def network_findings(results: dict) -> dict | None:
+    """The shallow network on the flower; None for a file from before it."""
+    if "network_flower" not in results["experiments"]:
+        return None
+    experiment, run = _reference_run(results, "network_flower")
+    X, y = arrays(results, experiment["dataset"])
+    wrong = int(np.sum((network_output(run, X) > 0).astype(np.float64) != y))
+    accuracy = 1 - wrong / len(y)
+    line = flower_findings(results)
+    return {
+        "hidden": len(run["b1"]),
+        "eta": experiment["parameters"]["eta"],
+        "seed": experiment["parameters"].get("seed"),
+        "cost": list(history(run)),
+        "wrong": wrong,
+        "accuracy": accuracy,
+        # "clearly better": a fifth more of the points right than the best line
+        "beats_line": line is not None and accuracy >= line["accuracy"] + 0.2,
+        "backends_agree": experiment["agreement"]["within_tolerance"],
+        "run": run,
+    }
+
+
 # --- the times to train ----------------------------------------------------------------
 
 
