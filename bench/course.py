@@ -99,6 +99,19 @@ EXPERIMENTS = (
         smoke={"iterations": 20},
     ),
 )
+# The course's hidden-size experiment: the same network and training with h = 1, 2, 3,
+# 4, 5, 20 and 50 hidden units, for accuracy and time per iteration against h.
+HIDDEN_SIZES = (1, 2, 3, 4, 5, 20, 50)
+HIDDEN_SWEEP = tuple(
+    Experiment(
+        f"network_h{hidden}",
+        "shallow_network",
+        "flower",
+        {"hidden": hidden, "eta": 1.2, "iterations": 1000, "seed": 2},
+        smoke={"iterations": 5},
+    )
+    for hidden in HIDDEN_SIZES
+)
 
 
 # --- the data ----------------------------------------------------------------------------
@@ -290,7 +303,7 @@ def section(
     if REFERENCE_BACKEND in backends:  # the reference first: the others are compared with it
         backends = [REFERENCE_BACKEND, *(b for b in backends if b != REFERENCE_BACKEND)]
     experiments = {}
-    for experiment in EXPERIMENTS:
+    for experiment in (*EXPERIMENTS, *HIDDEN_SWEEP):
         ran = [b for b in backends if b in outcomes.get(experiment.name, {})]
         if len(ran) < 2:
             continue

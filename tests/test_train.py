@@ -639,7 +639,8 @@ def test_results_file_holds_every_experiment_on_every_backend(course_results, co
     results = course_results
     assert results["schema"] == "vectorbench-course/1"
     assert results["backends"] == list(kernels.BACKENDS)
-    assert set(results["experiments"]) == {e.name for e in course_bench.EXPERIMENTS}
+    names = {e.name for e in (*course_bench.EXPERIMENTS, *course_bench.HIDDEN_SWEEP)}
+    assert set(results["experiments"]) == names
     for name, experiment in results["experiments"].items():
         assert experiment["agreement"]["within_tolerance"], name
         parameters = experiment["parameters"]
@@ -673,7 +674,7 @@ def test_report_renders_every_figure(course_run, course_results, tmp_path):
     markdown = course.render(course.check(course_results), tmp_path / "figures", "figures/")
     assert markdown.startswith("## Course experiments\n")
     images = re.findall(r"!\[[^\]]+\]\(figures/([^)]+)\)", markdown)
-    assert len(images) == 8
+    assert len(images) == 9
     for name in images:
         png = tmp_path / "figures" / name
         assert png.read_bytes().startswith(PNG_SIGNATURE), name
@@ -689,18 +690,20 @@ def test_a_file_from_before_the_later_experiments_still_renders(
 ):
     from reports import course, style
     from reports.course import figures
-    from reports.course.experiments import LATER
+    from reports.course.experiments import LATER, hidden_sweep_in
 
     style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
     drawn = []  # the figures' names, not their drawing (test_report_renders_every_figure)
     monkeypatch.setattr(figures, "_draw", lambda draw, results, size: draw)
     monkeypatch.setattr(figures, "save", lambda draw, directory, name: drawn.append(name) or name)
     older = json.loads(json.dumps(course_results))
-    for name in LATER:
+    for name in [*LATER, *hidden_sweep_in(older).values()]:
         del older["experiments"][name]
     markdown = course.render(course.check(older), tmp_path / "figures", "figures/")
     assert len(re.findall(r"!\[[^\]]+\]\(figures/", markdown)) == len(drawn) == 6
     assert "course-hidden-layer" not in drawn
+    assert "course-hidden-sizes" not in drawn
+    assert "hidden units" not in markdown
     assert "does not converge" not in markdown
     assert "hidden layer" not in markdown
     assert "not separable" not in markdown  # nor in the tables

@@ -41,6 +41,21 @@ NETWORKS = frozenset({"network_flower"})
 PER_SAMPLE = {"perceptron": "the perceptron", "adaline_sgd": "stochastic Adaline"}
 
 
+# The hidden-size experiment: the shallow network once per hidden size h, named
+# ``network_h{h}``, drawn in a figure of its own rather than in the tables; later too.
+HIDDEN_SWEEP_PREFIX = "network_h"
+
+
+def hidden_sweep_in(results: dict) -> dict[int, str]:
+    """The hidden-size experiment's runs the file holds: h → experiment name, by h."""
+    names = [
+        name
+        for name in results["experiments"]
+        if name.startswith(HIDDEN_SWEEP_PREFIX) and name[len(HIDDEN_SWEEP_PREFIX) :].isdigit()
+    ]
+    return dict(sorted((int(name[len(HIDDEN_SWEEP_PREFIX) :]), name) for name in names))
+
+
 def experiments_in(results: dict) -> list[str]:
     """The experiments of ``TITLES`` the file holds, in their order: all of them but the
     ``LATER`` ones a file may predate."""

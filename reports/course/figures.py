@@ -30,6 +30,7 @@ from reports.course.findings import (
     Timing,
     arrays,
     flower_findings,
+    hidden_size_findings,
     history,
     network_findings,
     network_output,
@@ -318,6 +319,28 @@ def _figure_hidden_layer(fig: Figure, results: dict) -> None:
     plot_planar_decision_regions(axes[1], results, dataset, panels)
 
 
+def _figure_hidden_sizes(fig: Figure, results: dict) -> None:
+    """Accuracy on the flower against the hidden size h, and time per iteration against
+    h per backend, both on a logarithmic h axis."""
+    found = hidden_size_findings(results)
+    left, right = fig.subplots(1, 2)
+    left.plot(found["sizes"], [100 * a for a in found["accuracy"]], **SEPARABLE_STYLE)
+    left.set_ylabel("accuracy on the flower [%]")
+    left.set_title(f"Accuracy after {found['iterations']} iterations (every backend)")
+    for index, (backend, times) in enumerate(found["per_iteration"].items()):
+        style = _backend_style(index)
+        right.plot(found["sizes"], [t * 1e3 for t in times], **backend_line(backend), **style)
+    right.set_yscale("log")
+    right.set_ylabel("time per iteration [ms] (median)")
+    right.set_title("Time per iteration")
+    right.legend(fontsize="small")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xticks(found["sizes"], [str(h) for h in found["sizes"]])
+        ax.set_xlabel("hidden units h")
+        ax.grid(True, **GRID)
+
+
 def _figure_times(fig: Figure, results: dict) -> None:
     plot_train_times(fig.subplots(), results, timings(results))
 
@@ -369,6 +392,13 @@ FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], s
         "iteration and decision regions",
     ),
     (
+        "course-hidden-sizes",
+        _figure_hidden_sizes,
+        (11.0, 4.2),
+        "The shallow network on the flower for each hidden size: accuracy, and time per "
+        "iteration on each backend",
+    ),
+    (
         "course-train-times",
         _figure_times,
         (13.0, 5.0),
@@ -381,6 +411,7 @@ FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], s
 FIGURE_NEEDS = {
     "course-perceptron-nonseparable": "perceptron_nonseparable",
     "course-hidden-layer": "logistic_flower",
+    "course-hidden-sizes": "network_h1",
 }
 
 

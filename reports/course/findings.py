@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reports.course.experiments import PER_SAMPLE, experiments_in
+from reports.course.experiments import PER_SAMPLE, experiments_in, hidden_sweep_in
 from reports.rules import SLOWER, Comparison, Quartiles, flags
 
 # --- the data ----------------------------------------------------------------------------
@@ -236,6 +236,45 @@ def network_findings(results: dict) -> dict | None:
         "beats_line": line is not None and accuracy >= line["accuracy"] + 0.2,
         "backends_agree": experiment["agreement"]["within_tolerance"],
         "run": run,
+    }
+
+
+def hidden_size_findings(results: dict) -> dict | None:
+    """Accuracy and median time per iteration against the hidden size h, per backend;
+    None for a file without the hidden-size experiment."""
+    sweep = hidden_sweep_in(results)
+    if not sweep:
+        return None
+    backends = results["backends"]
+    sizes, accuracy, per_iteration = [], [], {backend: [] for backend in backends}
+    same_everywhere = True
+    for hidden, name in sweep.items():
+        experiment = results["experiments"][name]
+        X, y = arrays(results, experiment["dataset"])
+        right = {
+            backend: float(np.mean((network_output(run, X) > 0) == y))
+            for backend, run in experiment["runs"].items()
+        }
+        same_everywhere &= len(set(right.values())) == 1
+        sizes.append(hidden)
+        accuracy.append(right[backends[0]])
+        iterations = experiment["parameters"]["iterations"]
+        for backend in backends:
+            per_iteration[backend].append(
+                Quartiles.of(experiment["runs"][backend]["time"]["times_s"]).median / iterations
+            )
+    best = int(np.argmax(accuracy))
+    return {
+        "sizes": sizes,
+        "accuracy": accuracy,
+        "same_everywhere": same_everywhere,
+        "best_size": sizes[best],
+        "best_accuracy": accuracy[best],
+        "largest_accuracy": accuracy[-1],
+        "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
+        "per_iteration": per_iteration,
+        # growth of time per iteration from the smallest h to the largest, per backend
+        "growth": {backend: times[-1] / times[0] for backend, times in per_iteration.items()},
     }
 
 

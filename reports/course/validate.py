@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from reports.course.experiments import LATER, NETWORKS, TITLES
+from reports.course.experiments import LATER, NETWORKS, TITLES, hidden_sweep_in
 
 SCHEMA = "vectorbench-course/1"
 
@@ -82,7 +82,7 @@ def _check_results(results: Any) -> None:
         raise _Invalid("results.backends must be a non-empty list of names")
     datasets = _get(results, "datasets", "an object", "results")
     experiments = _get(results, "experiments", "an object", "results")
-    for name in TITLES:
+    for name in [*TITLES, *hidden_sweep_in(results).values()]:
         if name in LATER and name not in experiments:  # a file from before they were added
             continue
         where = f"experiments.{name}"
@@ -97,7 +97,7 @@ def _check_results(results: Any) -> None:
         for backend in backends:
             run = _get(runs, backend, "an object", f"{where}.runs")
             at = f"{where}.runs.{backend}"
-            if name in NETWORKS:
+            if name in NETWORKS or name in hidden_sweep_in(results).values():
                 _check_network(run, at)
             else:
                 _numbers(run, "w", at, length=2)
