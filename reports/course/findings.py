@@ -264,7 +264,10 @@ def hidden_size_findings(results: dict) -> dict | None:
                 Quartiles.of(experiment["runs"][backend]["time"]["times_s"]).median / iterations
             )
     best = int(np.argmax(accuracy))
+    line = flower_findings(results)
     return {
+        # trained long enough to read accuracies: the best h clearly beats the line
+        "trained": line is not None and accuracy[best] >= line["accuracy"] + 0.2,
         "sizes": sizes,
         "accuracy": accuracy,
         "same_everywhere": same_everywhere,
