@@ -190,4 +190,5 @@ def _course_section(config: pytest.Config, output_json: dict) -> dict:
             "repeats": course.ROUNDS[ladder(config)],
             "statistic": "median",
         },
+        ladder=ladder(config),
     )

@@ -24,28 +24,35 @@ def datasets() -> dict[str, dict]:
 
 
 @functools.cache
-def reference_outcome(name: str) -> dict:
-    experiment = next(e for e in course.EXPERIMENTS if e.name == name)
+def reference_outcome(name: str, rung: str) -> dict:
+    experiment = next(e for e in (*course.EXPERIMENTS, *course.HIDDEN_SWEEP) if e.name == name)
     data = datasets()[experiment.dataset]
-    return course.outcome(course.training_call(experiment, data, course.REFERENCE_BACKEND)())
+    call = course.training_call(experiment, data, course.REFERENCE_BACKEND, rung)
+    return course.outcome(call())
 
 
 @pytest.mark.parametrize("backend", kernels.installed_backends())
-@pytest.mark.parametrize("experiment", course.EXPERIMENTS, ids=lambda e: e.name)
+@pytest.mark.parametrize(
+    "experiment", [*course.EXPERIMENTS, *course.HIDDEN_SWEEP], ids=lambda e: e.name
+)
 def test_course(benchmark, request, experiment, backend):
-    call = course.training_call(experiment, datasets()[experiment.dataset], backend)
+    rung = ladder(request.config)
+    call = course.training_call(experiment, datasets()[experiment.dataset], backend, rung)
     result = call()
     outcomes = request.config.stash[records.COURSE]
     outcome = course.outcome(result)
     outcomes.setdefault(experiment.name, {})[backend] = outcome
-    assert len(result.history) == experiment.steps
+    steps = experiment.steps(rung)
+    assert len(result.history) == steps
     if backend != course.REFERENCE_BACKEND:  # a backend that disagrees is not timed
         X = datasets()[experiment.dataset]["X"]
-        runs = {course.REFERENCE_BACKEND: reference_outcome(experiment.name), backend: outcome}
+        reference = reference_outcome(experiment.name, rung)
+        runs = {course.REFERENCE_BACKEND: reference, backend: outcome}
+        hidden = experiment.parameters.get("hidden")
         agreement = course.agreement(
-            runs, course.REFERENCE_BACKEND, len(X), len(X[0]), experiment.steps
+            runs, course.REFERENCE_BACKEND, len(X), len(X[0]), steps, hidden
         )
         assert agreement["within_tolerance"], agreement
     benchmark.group = f"course {experiment.name}"
     benchmark.extra_info.update(kind="course", experiment=experiment.name, backend=backend)
-    benchmark.pedantic(call, rounds=course.ROUNDS[ladder(request.config)], iterations=1)
+    benchmark.pedantic(call, rounds=experiment.rounds_for(rung), iterations=1)

@@ -1,4 +1,5 @@
-"""Training runs built from the ops: the slides' perceptron, Adaline and logistic regression.
+"""Training runs built from the ops: the slides' perceptron, Adaline and logistic regression,
+and the course's shallow network (one hidden layer).
 
 >>> from kernels import train
 >>> from kernels.datasets import slides_iris
@@ -9,7 +10,9 @@
 
 Each trainer is the ``fit`` loop of the slides' classes, "for each epoch, one op", with
 the op taken from ``kernels.get(backend)``: the same training run, step for step, on
-every backend. Weights start at zero unless ``w_init`` and ``b_init`` are given.
+every backend. Weights start at zero unless ``w_init`` and ``b_init`` are given; the
+shallow network's start from small random values drawn with NumPy from a seed, the same
+on every backend.
 
 Arguments are checked once, before the first epoch, by the ops' own checking layer
 (``kernels.checks``), so a bad ``X``, ``y``, ``w_init`` or ``eta`` raises the same
@@ -179,6 +182,85 @@ def logistic_regression(
     return _result(w, b, np.array(costs, dtype=np.float64), backend)
 
 
+@dataclass(frozen=True, eq=False)
+class NetworkResult:
+    """The outcome of training the shallow network. The arrays are read-only.
+
+    The network is H = tanh(X W1 + b1), A = σ(H W2 + b2), samples as rows: W1 is (n, h),
+    b1 and W2 have h entries, b2 is a number. ``history`` is the cost per iteration.
+    """
+
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: float
+    history: np.ndarray
+    backend: str
+
+    @property
+    def hidden(self) -> int:
+        return self.W1.shape[1]
+
+
+def initial_network(n: int, hidden: int, seed: int) -> tuple:
+    """The course's starting point: W1 = randn(n, h)·0.01, b1 = 0, W2 = randn(h)·0.01,
+    b2 = 0, drawn from ``numpy.random.default_rng(seed)`` (W1 first, then W2).
+
+    Small and random, not zero: with all weights zero every hidden unit computes the same
+    thing and receives the same gradient, so they stay identical forever (the symmetry
+    the course warns about); small, so that tanh starts on its steep middle part rather
+    than on its flat, saturated ends.
+    """
+    rng = np.random.default_rng(seed)
+    W1 = rng.standard_normal((n, hidden)) * 0.01
+    W2 = rng.standard_normal(hidden) * 0.01
+    return W1, np.zeros(hidden), W2, 0.0
+
+
+def shallow_network(X, y, *, hidden, eta, iterations, seed=2, backend="numpy") -> NetworkResult:
+    """The shallow network by batch gradient descent on the mean cross-entropy.
+
+    Labels are 0/1. Weights start from ``initial_network(n, hidden, seed)``. Each
+    iteration is one forward and backward pass (``mlp_gradient``) and one step of
+    every weight against its gradient, scaled by ``eta``. ``history[k]`` is the cost at
+    the weights *before* iteration k's step.
+    """
+    ops = kernels.get(backend)
+    _check_count("shallow_network", "hidden", hidden, minimum=1)
+    _check_count("shallow_network", "iterations", iterations, minimum=0)
+    _check_count("shallow_network", "seed", seed, minimum=0)
+    X = np.asarray(X)
+    features = X.shape[1] if X.ndim == 2 else 1  # a wrong X gets the op's own message
+    W1, b1, W2, b2 = initial_network(features, hidden, seed)
+    checked, _ = check_arguments("mlp_gradient", (W1, b1, W2, b2, X, y), {})
+    W1, b1, W2, b2, X, y = checked
+    eta = _check_learning_rate("shallow_network", eta, X.dtype)
+    _check_labels("shallow_network", y, (0.0, 1.0))
+
+    costs = []
+    for _ in range(iterations):
+        cost, dW1, db1, dW2, db2 = ops.mlp_gradient(W1, b1, W2, b2, X, y)
+        W1 = W1 - eta * np.asarray(dW1)
+        b1 = b1 - eta * np.asarray(db1)
+        W2 = W2 - eta * np.asarray(dW2)
+        b2 = b2 - eta * float(db2)
+        costs.append(float(cost))
+    arrays = [np.array(weights) for weights in (W1, b1, W2)]  # copies, then read-only
+    for array in arrays:
+        array.flags.writeable = False
+    history = np.array(costs, dtype=np.float64)
+    history.flags.writeable = False
+    return NetworkResult(*arrays, b2=float(b2), history=history, backend=backend)
+
+
+def predict_network(network: NetworkResult, X, backend=None) -> np.ndarray:
+    """Labels 0/1 of the rows of X: 1 where the network's output A = σ(H W2 + b2) is > 0.5
+    (``mlp_forward`` of ``backend``, by default the one the network was trained on)."""
+    ops = kernels.get(backend or network.backend)
+    A = ops.mlp_forward(network.W1, network.b1, network.W2, network.b2, X)
+    return (np.asarray(A) > 0.5).astype(np.int64)
+
+
 # --- how closely two backends' trajectories agree ----------------------------------------
 
 
@@ -205,6 +287,14 @@ def agreement_rtol(m: int, n: int, steps: int, dtype=np.float64) -> float:
     """
     operations = 3 * m * (n + 1) * max(steps, 1)
     return operations * float(np.finfo(dtype).eps)
+
+
+def network_agreement_rtol(m: int, n: int, hidden: int, steps: int, dtype=np.float64) -> float:
+    """``agreement_rtol`` for the shallow network: an iteration passes over the m·(n + 2)·h
+    weights-times-inputs of both layers (X W1 + b1, then H W2) forward, and as many
+    backward (XᵀdZ1, Hᵀdz2, the outer product), tanh and σ adding a few ulp per unit:
+    the linear models' count with (n + 2)·h in place of n features."""
+    return agreement_rtol(m, (n + 2) * hidden, steps, dtype)
 
 
 # --- checking and plumbing ---------------------------------------------------------------

@@ -49,6 +49,8 @@ def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
             gradient_descent=findings.gradient_descent_findings(results),
             logistic=findings.logistic_findings(results),
             flower=findings.flower_findings(results),
+            network=findings.network_findings(results),
+            hidden_sizes=findings.hidden_size_findings(results),
             times=findings.times_findings(results, judged),
             times_table=times_table(results, judged),
             flagged=flagged_timings(results, judged),

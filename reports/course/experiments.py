@@ -17,6 +17,7 @@ TITLES = {
     "adaline_minibatch": "Adaline, mini-batch GD",
     "logistic_regression": "Logistic regression",
     "logistic_flower": "Logistic regression, flower",
+    "network_flower": "Shallow network, flower",
 }
 # The same, in two lines for the labels under the bars of the timing figure.
 TICK_LABELS = {
@@ -29,12 +30,30 @@ TICK_LABELS = {
     "adaline_minibatch": "Adaline mini-batch\nstandardized",
     "logistic_regression": "Logistic regr.\nstandardized",
     "logistic_flower": "Logistic regr.\nflower",
+    "network_flower": "Shallow network\nflower",
 }
 # Experiments added after result files were first committed: a file without them still
 # renders, without their parts of the section.
-LATER = frozenset({"perceptron_nonseparable", "logistic_flower"})
+LATER = frozenset({"perceptron_nonseparable", "logistic_flower", "network_flower"})
+# The experiments whose runs hold a network's W1, b1, W2, b2 instead of w and b.
+NETWORKS = frozenset({"network_flower"})
 # The per-sample rules: each update feeds the next sample, so NumPy loops in Python there.
 PER_SAMPLE = {"perceptron": "the perceptron", "adaline_sgd": "stochastic Adaline"}
+
+
+# The hidden-size experiment: the shallow network once per hidden size h, named
+# ``network_h{h}``, drawn in a figure of its own rather than in the tables; later too.
+HIDDEN_SWEEP_PREFIX = "network_h"
+
+
+def hidden_sweep_in(results: dict) -> dict[int, str]:
+    """The hidden-size experiment's runs the file holds: h → experiment name, by h."""
+    names = [
+        name
+        for name in results["experiments"]
+        if name.startswith(HIDDEN_SWEEP_PREFIX) and name[len(HIDDEN_SWEEP_PREFIX) :].isdigit()
+    ]
+    return dict(sorted((int(name[len(HIDDEN_SWEEP_PREFIX) :]), name) for name in names))
 
 
 def experiments_in(results: dict) -> list[str]:

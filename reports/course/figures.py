@@ -30,7 +30,10 @@ from reports.course.findings import (
     Timing,
     arrays,
     flower_findings,
+    hidden_size_findings,
     history,
+    network_findings,
+    network_output,
     same_point_both_classes,
     timings,
 )
@@ -186,10 +189,21 @@ def linear_predictor(w, b) -> Predictor:
     return lambda points: (points @ w + b >= 0).astype(np.int64)
 
 
+def network_predictor(run: dict) -> Predictor:
+    """Label 1 where the network's output σ(tanh(x W1 + b1) W2 + b2) is > 0.5."""
+    return lambda points: (network_output(run, points) > 0).astype(np.int64)
+
+
 def flower_panels(results: dict) -> list[tuple[str, Predictor, float]]:
-    """The models drawn on the flower, each as (title, predict, accuracy)."""
+    """The models drawn on the flower, each as (title, predict, accuracy): logistic
+    regression, and the shallow network where the file has it."""
     found = flower_findings(results)
-    return [("Logistic regression", linear_predictor(found["w"], found["b"]), found["accuracy"])]
+    panels = [("Logistic regression", linear_predictor(found["w"], found["b"]), found["accuracy"])]
+    network = network_findings(results)
+    if network is not None:
+        title = f"Shallow network, {network['hidden']} tanh units"
+        panels.append((title, network_predictor(network["run"]), network["accuracy"]))
+    return panels
 
 
 def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) -> None:
@@ -293,13 +307,38 @@ def _figure_logistic(fig: Figure, results: dict) -> None:
 
 
 def _figure_hidden_layer(fig: Figure, results: dict) -> None:
-    """The cost of the flower's models per iteration, then one panel of decision regions
-    per model."""
+    """Per model of the flower, a column: its cost per iteration above, its decision
+    regions below."""
     panels = flower_panels(results)
-    history_ax, *region_axes = fig.subplots(1, 1 + len(panels))
-    plot_history(history_ax, results, "logistic_flower", "mean cross-entropy")
+    names = ["logistic_flower", "network_flower"][: len(panels)]
+    fig.set_size_inches(5.5 * len(panels), 9.0)
+    axes = fig.subplots(2, len(panels), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        plot_history(ax, results, name, "mean cross-entropy")
     dataset = results["experiments"]["logistic_flower"]["dataset"]
-    plot_planar_decision_regions(region_axes, results, dataset, panels)
+    plot_planar_decision_regions(axes[1], results, dataset, panels)
+
+
+def _figure_hidden_sizes(fig: Figure, results: dict) -> None:
+    """Accuracy on the flower against the hidden size h, and time per iteration against
+    h per backend, both on a logarithmic h axis."""
+    found = hidden_size_findings(results)
+    left, right = fig.subplots(1, 2)
+    left.plot(found["sizes"], [100 * a for a in found["accuracy"]], **SEPARABLE_STYLE)
+    left.set_ylabel("accuracy on the flower [%]")
+    left.set_title(f"Accuracy after {found['iterations']} iterations (every backend)")
+    for index, (backend, times) in enumerate(found["per_iteration"].items()):
+        style = _backend_style(index)
+        right.plot(found["sizes"], [t * 1e3 for t in times], **backend_line(backend), **style)
+    right.set_yscale("log")
+    right.set_ylabel("time per iteration [ms] (median)")
+    right.set_title("Time per iteration")
+    right.legend(fontsize="small")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xticks(found["sizes"], [str(h) for h in found["sizes"]])
+        ax.set_xlabel("hidden units h")
+        ax.grid(True, **GRID)
 
 
 def _figure_times(fig: Figure, results: dict) -> None:
@@ -349,7 +388,15 @@ FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], s
         "course-hidden-layer",
         _figure_hidden_layer,
         (11.0, 4.6),
-        "Logistic regression on the planar flower: cost per iteration and decision regions",
+        "Logistic regression and the shallow network on the planar flower: cost per "
+        "iteration and decision regions",
+    ),
+    (
+        "course-hidden-sizes",
+        _figure_hidden_sizes,
+        (11.0, 4.2),
+        "The shallow network on the flower for each hidden size: accuracy, and time per "
+        "iteration on each backend",
     ),
     (
         "course-train-times",
@@ -364,6 +411,7 @@ FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], s
 FIGURE_NEEDS = {
     "course-perceptron-nonseparable": "perceptron_nonseparable",
     "course-hidden-layer": "logistic_flower",
+    "course-hidden-sizes": "network_h1",
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reports.course.experiments import PER_SAMPLE, experiments_in
+from reports.course.experiments import PER_SAMPLE, experiments_in, hidden_sweep_in
 from reports.rules import SLOWER, Comparison, Quartiles, flags
 
 # --- the data ----------------------------------------------------------------------------
@@ -206,6 +206,78 @@ def flower_findings(results: dict) -> dict | None:
         "one_class": max(np.mean(y == 0), np.mean(y == 1)),  # always answering the larger class
         "w": run["w"],
         "b": run["b"],
+    }
+
+
+def network_output(run: dict, points: np.ndarray) -> np.ndarray:
+    """The net input of the network's output unit, H W2 + b2 with H = tanh(X W1 + b1):
+    the network predicts label 1 where it is > 0 (where A = σ(·) > 0.5)."""
+    H = np.tanh(points @ np.array(run["W1"]) + np.array(run["b1"]))
+    return H @ np.array(run["W2"]) + run["b2"]
+
+
+def network_findings(results: dict) -> dict | None:
+    """The shallow network on the flower; None for a file from before it."""
+    if "network_flower" not in results["experiments"]:
+        return None
+    experiment, run = _reference_run(results, "network_flower")
+    X, y = arrays(results, experiment["dataset"])
+    wrong = int(np.sum((network_output(run, X) > 0).astype(np.float64) != y))
+    accuracy = 1 - wrong / len(y)
+    line = flower_findings(results)
+    return {
+        "hidden": len(run["b1"]),
+        "eta": experiment["parameters"]["eta"],
+        "seed": experiment["parameters"].get("seed"),
+        "cost": list(history(run)),
+        "wrong": wrong,
+        "accuracy": accuracy,
+        # "clearly better": a fifth more of the points right than the best line
+        "beats_line": line is not None and accuracy >= line["accuracy"] + 0.2,
+        "backends_agree": experiment["agreement"]["within_tolerance"],
+        "run": run,
+    }
+
+
+def hidden_size_findings(results: dict) -> dict | None:
+    """Accuracy and median time per iteration against the hidden size h, per backend;
+    None for a file without the hidden-size experiment."""
+    sweep = hidden_sweep_in(results)
+    if not sweep:
+        return None
+    backends = results["backends"]
+    sizes, accuracy, per_iteration = [], [], {backend: [] for backend in backends}
+    same_everywhere = True
+    for hidden, name in sweep.items():
+        experiment = results["experiments"][name]
+        X, y = arrays(results, experiment["dataset"])
+        right = {
+            backend: float(np.mean((network_output(run, X) > 0) == y))
+            for backend, run in experiment["runs"].items()
+        }
+        same_everywhere &= len(set(right.values())) == 1
+        sizes.append(hidden)
+        accuracy.append(right[backends[0]])
+        iterations = experiment["parameters"]["iterations"]
+        for backend in backends:
+            per_iteration[backend].append(
+                Quartiles.of(experiment["runs"][backend]["time"]["times_s"]).median / iterations
+            )
+    best = int(np.argmax(accuracy))
+    line = flower_findings(results)
+    return {
+        # trained long enough to read accuracies: the best h clearly beats the line
+        "trained": line is not None and accuracy[best] >= line["accuracy"] + 0.2,
+        "sizes": sizes,
+        "accuracy": accuracy,
+        "same_everywhere": same_everywhere,
+        "best_size": sizes[best],
+        "best_accuracy": accuracy[best],
+        "largest_accuracy": accuracy[-1],
+        "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
+        "per_iteration": per_iteration,
+        # growth of time per iteration from the smallest h to the largest, per backend
+        "growth": {backend: times[-1] / times[0] for backend, times in per_iteration.items()},
     }
 
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from reports.course.experiments import LATER, TITLES
+from reports.course.experiments import LATER, NETWORKS, TITLES, hidden_sweep_in
 
 SCHEMA = "vectorbench-course/1"
 
@@ -82,7 +82,7 @@ def _check_results(results: Any) -> None:
         raise _Invalid("results.backends must be a non-empty list of names")
     datasets = _get(results, "datasets", "an object", "results")
     experiments = _get(results, "experiments", "an object", "results")
-    for name in TITLES:
+    for name in [*TITLES, *hidden_sweep_in(results).values()]:
         if name in LATER and name not in experiments:  # a file from before they were added
             continue
         where = f"experiments.{name}"
@@ -97,8 +97,11 @@ def _check_results(results: Any) -> None:
         for backend in backends:
             run = _get(runs, backend, "an object", f"{where}.runs")
             at = f"{where}.runs.{backend}"
-            _numbers(run, "w", at, length=2)
-            _get(run, "b", "a finite number", at)
+            if name in NETWORKS or name in hidden_sweep_in(results).values():
+                _check_network(run, at)
+            else:
+                _numbers(run, "w", at, length=2)
+                _get(run, "b", "a finite number", at)
             _numbers(run, "history", at)
             # every timed repeat: the section judges them by the benchmarks' quartiles
             time = _get(run, "time", "an object", at)
@@ -114,6 +117,18 @@ def _check_results(results: Any) -> None:
             for key in ("weights_max_rel_diff", "history_max_rel_diff"):
                 _get(difference, key, "a finite number", f"{at}.backends.{backend}")
             _get(difference, "history_identical", "true or false", f"{at}.backends.{backend}")
+
+
+def _check_network(run: dict, where: str) -> None:
+    """W1 (2 rows of h), b1 and W2 (h each), b2: a network on the plane's 2 features."""
+    rows = _get(run, "W1", "a list", where)
+    if len(rows) != 2:
+        raise _Invalid(f"{where}.W1 has {len(rows)} rows, expected 2")
+    hidden = len(_numbers({"W1": rows[0]}, "W1", where))
+    _numbers({"W1": rows[1]}, "W1", where, length=hidden)
+    _numbers(run, "b1", where, length=hidden)
+    _numbers(run, "W2", where, length=hidden)
+    _get(run, "b2", "a finite number", where)
 
 
 def _check_dataset(datasets: dict, name: str) -> None:
