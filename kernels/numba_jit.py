@@ -124,6 +124,14 @@ def _tanh(x):
     return None
 
 
+@overload(python_loops.in_dtype_of, inline="always")
+def _in_dtype_of(value, array):
+    if isinstance(array, types.Array) and isinstance(array.dtype, types.Float):
+        dtype = array.dtype
+        return lambda value, array: dtype(value)
+    return None
+
+
 @overload(python_loops.zeros)
 def _zeros(n, like):
     return lambda n, like: np.zeros(n, like.dtype)
