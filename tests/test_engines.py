@@ -137,7 +137,32 @@ def test_dask_threads_and_a_distributed_cluster_agree(monkeypatch):
         assert_within(op, "threads vs local", results["threads"][op], results["local"][op], twice)
 
 
-<<<<<<< HEAD
+@pytest.mark.parametrize("op", ["logistic_gradient", "adaline_gd_epoch", "perceptron_epoch"])
+def test_dask_makes_each_block_of_X_once_per_call(op):
+    """Labels computed from X's blocks share the task that makes each block: data
+    generated or read block by block is generated or read once per epoch, not twice."""
+    import threading
+
+    import dask.array as da
+
+    made = []
+    lock = threading.Lock()
+
+    def features(block_id=None):
+        with lock:
+            made.append(block_id[0])
+        return np.random.default_rng(block_id[0]).uniform(-1, 1, (10, 3))
+
+    def labels(X):
+        return np.where(X[:, 0] > 0, 1.0, 0.0 if op == "logistic_gradient" else -1.0)
+
+    X = da.map_blocks(features, chunks=((10,) * 4, (3,)), dtype=float, meta=np.empty((0, 0)))
+    y = X.map_blocks(labels, drop_axis=1, dtype=float, meta=np.empty((0,)))
+    args = (np.zeros(3), 0.0, X, y) + (() if op == "logistic_gradient" else (0.1,))
+    getattr(kernels.get("dask"), op)(*args)
+    assert sorted(made) == [0, 1, 2, 3]
+
+
 # --- PyTorch (an optional extra: these skip only where it cannot be imported) -------------
 
 TORCH_BACKENDS = ("torch", "torch_autograd")
@@ -200,29 +225,3 @@ def test_torch_autograd_gradient_at_zero_weights_and_saturated_samples(dtype):
     y = np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype)
     for w in (np.zeros(1, dtype), np.ones(1, dtype)):
         assert_matches_reference("logistic_gradient", (w, 0.0, X, y), TORCH_BACKENDS)
-=======
-@pytest.mark.parametrize("op", ["logistic_gradient", "adaline_gd_epoch", "perceptron_epoch"])
-def test_dask_makes_each_block_of_X_once_per_call(op):
-    """Labels computed from X's blocks share the task that makes each block: data
-    generated or read block by block is generated or read once per epoch, not twice."""
-    import threading
-
-    import dask.array as da
-
-    made = []
-    lock = threading.Lock()
-
-    def features(block_id=None):
-        with lock:
-            made.append(block_id[0])
-        return np.random.default_rng(block_id[0]).uniform(-1, 1, (10, 3))
-
-    def labels(X):
-        return np.where(X[:, 0] > 0, 1.0, 0.0 if op == "logistic_gradient" else -1.0)
-
-    X = da.map_blocks(features, chunks=((10,) * 4, (3,)), dtype=float, meta=np.empty((0, 0)))
-    y = X.map_blocks(labels, drop_axis=1, dtype=float, meta=np.empty((0,)))
-    args = (np.zeros(3), 0.0, X, y) + (() if op == "logistic_gradient" else (0.1,))
-    getattr(kernels.get("dask"), op)(*args)
-    assert sorted(made) == [0, 1, 2, 3]
->>>>>>> dask
