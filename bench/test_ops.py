@@ -88,7 +88,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
             "kind": "steady",
         }
     )
-    with pinned(threads):
+    with pinned(threads, backend):
         kernel(*args)  # compile (Numba) and warm caches before calibration
         # What a call allocates does not depend on the thread count; an engine with an
         # allocator of its own would show tracemalloc nothing, and is not recorded.

@@ -29,15 +29,18 @@ def thread_counts(backend: str) -> list[int]:
 
 
 @contextlib.contextmanager
-def pinned(threads: int) -> Iterator[None]:
+def pinned(threads: int, backend: str | None = None) -> Iterator[None]:
     """Let BLAS, Numba's parallel loops, Dask's threaded scheduler and PyTorch's intra-op
     thread pool use exactly ``threads`` threads (a dask.distributed cluster keeps its
-    own: see the result file's ``dask`` record)."""
+    own: see the result file's ``dask`` record). For a backend whose scheduler spreads
+    its tasks over the threads (``BackendSpec.schedules_threads``), BLAS gets one thread
+    per task."""
     previous = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    blas = 1 if backend is not None and BACKENDS[backend].schedules_threads else threads
     try:
         with contextlib.ExitStack() as stack:
-            stack.enter_context(threadpool_limits(limits=threads, user_api="blas"))
+            stack.enter_context(threadpool_limits(limits=blas, user_api="blas"))
             if "dask" in sys.modules:
                 import dask
 

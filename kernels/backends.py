@@ -95,6 +95,10 @@ class BackendSpec:
     # Subnormal results are flushed to zero (XLA's CPU code): each rounding near zero
     # may lose up to the smallest normal number, which its error bound then allows.
     flushes_subnormals: bool = False
+    # Its own scheduler spreads the work over the threads (Dask's, one block per task):
+    # each task's BLAS calls then get one thread, as Dask advises, or the threads axis'
+    # threads times BLAS's would oversubscribe the cores.
+    schedules_threads: bool = False
     # tracemalloc sees the arrays it allocates (NumPy's, Numba's), so the benchmarks can
     # record its memory per call; not an engine with an allocator of its own (PyTorch's).
     allocations_traced: bool = True
@@ -239,7 +243,8 @@ for _spec in (
         colour="#8c564b",
         native=_engine("kernels.dask_engine", "to_dask"),
         wait=_engine("kernels.dask_engine", "wait"),
-        multithreaded=True,  # the scheduler's threads (and BLAS's within a block)
+        multithreaded=True,  # the scheduler's threads, one block each
+        schedules_threads=True,
     ),
     BackendSpec(
         "torch",

@@ -225,3 +225,22 @@ def test_torch_autograd_gradient_at_zero_weights_and_saturated_samples(dtype):
     y = np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype)
     for w in (np.zeros(1, dtype), np.ones(1, dtype)):
         assert_matches_reference("logistic_gradient", (w, 0.0, X, y), TORCH_BACKENDS)
+
+
+def test_dask_tasks_get_one_blas_thread_each_while_its_scheduler_gets_the_cores():
+    """Two Dask threads each calling a two-thread BLAS would run four threads on two
+    cores: a benchmark case of the dask backend gives BLAS one thread per task."""
+    import dask
+    from threadpoolctl import threadpool_info
+
+    from bench.threads import pinned
+
+    def blas_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    kernels.get("dask")  # imports dask, as preparing a case does
+    with pinned(2, "dask"):
+        assert blas_threads() == {1}
+        assert dask.config.get("num_workers") == 2
+    with pinned(2, "numpy"):
+        assert blas_threads() == {2}
