@@ -281,7 +281,9 @@ def connect(scheduler: str = "threads", **cluster_options):
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
-        cluster_options.setdefault("dashboard_address", None)
+        # Its dashboard on a free port: the default, 8787, may be taken (by another
+        # cluster, another test run), and then the cluster fails to start.
+        cluster_options.setdefault("dashboard_address", ":0")
         client = Client(LocalCluster(**cluster_options))
     else:
         client = Client(scheduler)
