@@ -19,6 +19,7 @@ from bench import ladders, records
 from bench.machine import (
     available_memory_bytes,
     describe,
+    git_state,
     last_level_cache_bytes,
     machine_slug,
 )
@@ -87,9 +88,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 DASK = pytest.StashKey[tuple]()  # (client or None, description of the scheduler)
+GIT = pytest.StashKey[dict]()  # the code the run times: git's state when it starts
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[GIT] = git_state()
     records.setup(config)
     if "dask" in kernels.BACKENDS:
         from kernels import dask_engine
@@ -118,7 +121,9 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
         measured = limits.measure(array_bytes=4 * 2**20, matrix=100, repeats=2)
     else:
         measured = limits.measure()
-    machine_info["vectorbench"] = describe(quick=ladder(config) != "full", limits=measured)
+    machine_info["vectorbench"] = describe(
+        quick=ladder(config) != "full", limits=measured, git=config.stash.get(GIT, None)
+    )
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
     if DASK in config.stash:  # which scheduler, how many workers and threads ran dask
         machine_info["vectorbench"]["dask"] = config.stash[DASK][1]

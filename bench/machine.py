@@ -180,6 +180,10 @@ def versions() -> dict:
 
 
 def git_state() -> dict:
+    """The commit checked out and whether tracked files differ from it. Read when the run
+    starts (``bench/conftest.py``), since that is the code the run times: an edit made
+    while a long run is under way does not change what it measured."""
+
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(
@@ -212,15 +216,16 @@ def machine_slug() -> str:
     return host[:40]
 
 
-def describe(quick: bool, limits: dict) -> dict:
-    """Everything stored under machine_info["vectorbench"]."""
+def describe(quick: bool, limits: dict, git: dict | None = None) -> dict:
+    """Everything stored under machine_info["vectorbench"]; ``git`` is the state read at
+    the start of the run (read now when not given)."""
     return {
         "schema": 2,  # reports/load.py reads it; bench/upgrade.py converts schema 1
         "quick": quick,
         "cpu": cpu_info(),
         "threads": thread_info(),
         "versions": versions(),
-        "git": git_state(),
+        "git": git_state() if git is None else git,
         "timer": timer_info(),
         "system": system_state(),
         "limits": limits,

@@ -91,6 +91,20 @@ def test_machine_conditions_are_stored(result_file):
         assert all(value > 0 for value in info["limits"][limit].values())
 
 
+def test_the_code_is_recorded_as_it_was_when_the_run_started(result_file, monkeypatch):
+    """The run records the commit it started from, read when pytest is configured: an
+    edit saved half-way through a 40-minute run must not mark its results dirty."""
+    info = json.loads(result_file.read_text())["machine_info"]["vectorbench"]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode == 0:  # a source tree without git records None
+        assert info["git"]["commit"] == head.stdout.strip()
+    from bench import machine
+
+    monkeypatch.setattr(machine, "git_state", lambda: {"commit": "at-the-end", "dirty": True})
+    at_start = {"commit": "at-the-start", "dirty": False}
+    assert machine.describe(quick=True, limits={}, git=at_start)["git"] == at_start
+
+
 def test_result_is_readable_by_pytest_benchmark_compare(result_file):
     cli = Path(sys.executable).parent / "pytest-benchmark"  # installed with pytest-benchmark
     done = subprocess.run(
