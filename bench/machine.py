@@ -162,6 +162,9 @@ def thread_info() -> dict:
         "all_cores": all_cores(),
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
         "numba_threading_layer": numba.threading_layer(),
+        # LLVM's features for Numba's code: "-prefer-256-bit" lets its loops use 512-bit
+        # vectors as OpenBLAS does (kernels.jit_cache.allow_512_bit_vectors)
+        "numba_cpu_features": numba.config.CPU_FEATURES or "",
         "blas": [
             {k: v for k, v in pool.items() if k != "filepath"}
             for pool in threadpool_info()

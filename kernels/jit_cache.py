@@ -12,12 +12,39 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 
-from numba import njit
+from numba import config, njit
 from numba.core.caching import FunctionCache
 
 log = logging.getLogger(__name__)
+
+
+def allow_512_bit_vectors() -> str:
+    """Let Numba's loops use the vector width the processor and NumPy's BLAS use.
+
+    On processors with AVX-512, LLVM prefers 256-bit vectors by default (512-bit
+    instructions once lowered the clock of some Intel parts), while OpenBLAS's kernels
+    for those processors use 512-bit registers. Measured on a Xeon with AVX-512 (one
+    thread, X out of the cache): the compiled Xᵀe loop was 0.88-0.92× NumPy's with
+    256-bit vectors and 0.98-1.01× with 512-bit, a dot product 0.94× and 0.99×. So the
+    compiled loops get the same width as the library they are compared with. A user's
+    own ``NUMBA_CPU_FEATURES`` is left as it is. Returns the features in use ("" for
+    LLVM's own choice); must run before Numba compiles anything in this process, and
+    is exported so that child processes (Dask workers) compile alike.
+    """
+    if config.CPU_FEATURES is None:
+        from llvmlite import binding
+
+        host = binding.get_host_cpu_features()
+        if host.get("avx512f"):
+            config.CPU_FEATURES = host.flatten() + ",-prefer-256-bit"
+            os.environ["NUMBA_CPU_FEATURES"] = config.CPU_FEATURES
+    return config.CPU_FEATURES or ""
+
+
+allow_512_bit_vectors()
 
 
 class HealingCache(FunctionCache):

@@ -10,6 +10,13 @@ may be computed in any order (which lets LLVM use SIMD lanes for a reduction) an
 a*b + c may round once instead of twice. Neither moves a result outside the
 error bound γₙ·Σ|terms| (γₙ ≈ n·u) of a sum; "no NaN/inf" and approximate functions are not
 allowed, so NaN and inf propagate as in the other backends.
+
+``error_model="numpy"``: a float division by zero gives inf or NaN, as in NumPy, instead
+of raising ``ZeroDivisionError`` as Python does. Python's rule costs a test and a branch
+before every division, and a branch in a loop over samples stops LLVM from computing
+several samples at once: σ's division alone made the logistic kernels 1.3-1.7× slower.
+The checks in front of every op already rule out the empty inputs that could divide by
+zero.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from kernels import python_loops, vector_math
 from kernels.jit_cache import cached_njit
 
 FASTMATH = frozenset({"reassoc", "contract"})
+ERROR_MODEL = "numpy"
 KERNEL_SOURCES = ("python_loops.py", "numba_jit.py", "numba_parallel.py", "vector_math.py")
 
 
@@ -57,7 +65,7 @@ forget_stale_compiled_code()
 
 def jit(function):
     """Compile a loop kernel for one thread, cached on disk (a damaged cache heals)."""
-    return cached_njit(fastmath=set(FASTMATH))(function)
+    return cached_njit(fastmath=set(FASTMATH), error_model=ERROR_MODEL)(function)
 
 
 # The loop kernels' helpers are plain arithmetic and compile as they are (the *_sums
@@ -65,6 +73,9 @@ def jit(function):
 # zeros_matrix and copy make lists in Python and arrays of the input's dtype here.
 for helper in (
     python_loops.net_input,
+    python_loops.net_inputs,
+    python_loops.add_weighted_rows,
+    python_loops.logistic_forward_rows,
     python_loops.logistic_backward_sums,
     python_loops.logistic_gradient_sums,
     python_loops.adaline_gd_sums,

@@ -23,11 +23,12 @@ from kernels.jit_cache import cached_njit
 from kernels.python_loops import (
     adaline_gd_sums,
     cross_entropy,
+    in_dtype_of,
     logistic_backward_sums,
+    logistic_forward_rows,
     logistic_gradient_sums,
     mlp_forward_rows,
     mlp_gradient_sums,
-    sigmoid,
     transposed,
 )
 
@@ -44,7 +45,9 @@ NETWORK_BLOCKS = 8
 
 def parallel_jit(function):
     """Compile a kernel whose ``prange`` loops run on all of Numba's threads."""
-    return cached_njit(parallel=True, fastmath=set(numba_jit.FASTMATH))(function)
+    return cached_njit(
+        parallel=True, fastmath=set(numba_jit.FASTMATH), error_model=numba_jit.ERROR_MODEL
+    )(function)
 
 
 @register_jitable
@@ -71,7 +74,7 @@ def sum_blocks(partial):
 
 @parallel_jit
 def dot(a, b):
-    total = 0.0
+    total = in_dtype_of(0.0, a)  # float32 sums stay float32, as in the one-thread loop
     for i in prange(len(a)):
         total += a[i] * b[i]
     return total
@@ -79,13 +82,12 @@ def dot(a, b):
 
 @parallel_jit
 def logistic_forward(w, b, X):
-    m, n = X.shape
+    m = X.shape[0]
     A = np.empty(m, w.dtype)
-    for i in prange(m):
-        z = b
-        for j in range(n):
-            z += w[j] * X[i, j]
-        A[i] = sigmoid(z)
+    blocks = block_count(m)
+    for block in prange(blocks):
+        start, stop = row_block(block, blocks, m)
+        logistic_forward_rows(w, b, X[start:stop], A[start:stop])
     return A
 
 
