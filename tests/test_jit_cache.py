@@ -47,3 +47,50 @@ def test_a_damaged_cache_is_dropped_and_rebuilt(tmp_path):
     assert len(messages) == 1, messages
     assert "cache of dot was unreadable (UnpicklingError)" in messages[0]
     assert call_dot(tmp_path) == ("6.0", [])
+
+
+WIDTH_PROBE = """
+import re, numpy as np
+from numba import config, njit
+from llvmlite import binding
+from kernels import numba_jit, python_loops
+a = np.ones(1000)
+dot = njit(fastmath=set(numba_jit.FASTMATH), error_model=numba_jit.ERROR_MODEL)(python_loops.dot)
+dot(a, a)
+asm = next(iter(dot.inspect_asm().values()))
+print(bool(binding.get_host_cpu_features().get("avx512f")))
+print(bool(re.search(r"vfmadd\\w*pd\\s+[^\\n]*zmm", asm)))
+print(config.CPU_FEATURES or "")
+"""
+
+
+def width_probe(env: dict) -> tuple[bool, bool, str]:
+    """In a fresh process: (host has AVX-512, compiled dot uses 512-bit FMAs, features)."""
+    done = subprocess.run(
+        [sys.executable, "-c", WIDTH_PROBE],
+        cwd=ROOT,
+        env={key: value for key, value in env.items() if value is not None},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    avx512, zmm, features = [*done.stdout.splitlines(), ""][:3]
+    return avx512 == "True", zmm == "True", features
+
+
+def test_compiled_loops_use_the_processors_full_vector_width(tmp_path):
+    """On an AVX-512 processor the compiled loops use 512-bit vectors, as OpenBLAS does
+    there (LLVM alone would prefer 256); elsewhere LLVM's own choice is left alone."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_CPU_FEATURES": None}
+    avx512, zmm, features = width_probe(env)
+    assert zmm == avx512
+    assert ("-prefer-256-bit" in features) == avx512
+
+
+def test_a_users_own_cpu_features_are_kept(tmp_path):
+    """NUMBA_CPU_FEATURES set by the user wins: here, AVX-512 switched off entirely."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_CPU_FEATURES": "-avx512f"}
+    _, zmm, features = width_probe(env)
+    assert features == "-avx512f"
+    assert not zmm
