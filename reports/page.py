@@ -18,6 +18,7 @@ from reports.headline import headline_section
 from reports.jit_section import jit_section
 from reports.leads import crossovers_section, summary_section
 from reports.load import Run
+from reports.losses import losses_section
 from reports.markup import md_table
 from reports.memory_section import memory_section
 from reports.readings import op_sections
@@ -172,6 +173,7 @@ def render_report(
                 roofline_section(table, run, figures),
                 summary_section(table, figures),
                 crossovers_section(table),
+                losses_section(table),
                 op_sections(table, run, figures),
                 memory_section(table, figures),
                 jit_section(costs, figures),

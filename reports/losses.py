@@ -1,0 +1,108 @@
+"""The section "Where the compiled loops still lose to NumPy": every measurement from 10⁶
+elements up where a compiled loop (Numba, one thread or all cores) is slower than NumPy at
+the same dtype and thread count, by the report's one rule for "slower" (``reports.rules``).
+
+The compiled loops are the catalogue's backends that compile once per argument type and
+interpret nothing (Numba's two). The shallow network's ops are left to the roofline: at
+large h their work is a matrix product, where a tuned BLAS is meant to win.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import analysis, style
+from reports.formatting import format_percent, format_ratio, format_size
+from reports.markup import md_table
+from reports.phrases import case_name, shape_text
+from reports.rules import FASTER, LEVEL, SLOWER
+from reports.templating import render
+
+FROM_ELEMENTS = 10**6
+# NumPy at this share of the measured ceiling or more is held by memory (or the cache).
+STREAMING = 0.8
+
+
+def compiled_loops() -> list[str]:
+    """The backends that run the loops compiled: compiled once per type, nothing interpreted."""
+    return [
+        name
+        for name, described in style.BACKENDS.items()
+        if described.get("compiles")
+        and not described.get("compiles_per_shape")
+        and described.get("interprets") == "none"
+    ]
+
+
+def loss_findings(table: pd.DataFrame) -> dict:
+    """Every compiled-loop comparison with NumPy from 10⁶ elements up (not the network's):
+    how many are faster, level and slower, and the slower ones with what held NumPy."""
+    loops = [name for name in compiled_loops() if name in set(table["backend"])]
+    if "numpy" not in set(table["backend"]) or not loops:
+        return {}
+    paired = analysis.versus(table, "numpy", contenders=loops)
+    paired = paired[(paired["size"] >= FROM_ELEMENTS) & paired["h"].isna()]
+    paired = paired[paired["threads"] == paired["ref_threads"]]
+    if paired.empty:
+        return {}
+    numpy_share = table[table["backend"] == "numpy"].set_index(["op", "dtype", "threads", "shape"])[
+        "bandwidth_share"
+    ]
+    slower = []
+    for row in paired[paired["verdict"] == SLOWER].itertuples():
+        share = numpy_share.get((row.op, row.dtype, row.threads, row.shape))
+        slower.append(
+            {
+                "op": row.op,
+                "case": case_name(row.backend, int(row.threads)),
+                "dtype": row.dtype,
+                "shape": shape_text(row),
+                "speedup": format_ratio(row.speedup),
+                "band": f"{format_ratio(row.speedup_low)}–{format_ratio(row.speedup_high)}",
+                "served_from": row.served_from or "?",
+                "numpy_share": share,
+                "loop_share": row.bandwidth_share,
+                "streaming": bool(pd.notna(share) and share >= STREAMING),
+            }
+        )
+    verdicts = paired["verdict"].value_counts()
+    return {
+        "from": format_size(FROM_ELEMENTS),
+        "compared": len(paired),
+        "faster": int(verdicts.get(FASTER, 0)),
+        "level": int(verdicts.get(LEVEL, 0)),
+        "slower": slower,
+        "loops": [style.label(name) for name in loops],
+        "ops": len(set(paired["op"])),
+    }
+
+
+def _share(value) -> str:
+    return format_percent(value) if pd.notna(value) else "—"
+
+
+def losses_section(table: pd.DataFrame) -> str:
+    found = loss_findings(table)
+    if not found:
+        return ""
+    rows = [
+        [
+            f"`{s['op']}`", s["case"], s["dtype"], s["shape"], f"{s['speedup']} ({s['band']})",
+            s["served_from"], _share(s["numpy_share"]), _share(s["loop_share"]),
+        ]
+        for s in found["slower"]
+    ]  # fmt: skip
+    table_text = md_table(
+        [
+            "op", "backend", "dtype", "shape", "speed vs NumPy (band)", "data from",
+            "NumPy's share of the ceiling", "the loop's share",
+        ],
+        rows,
+    )  # fmt: skip
+    return render(
+        "losses.md.j2",
+        found=found,
+        table=table_text,
+        streaming=sum(s["streaming"] for s in found["slower"]),
+        streaming_share=format_percent(STREAMING),
+    )
