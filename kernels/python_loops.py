@@ -324,14 +324,14 @@ def perceptron_epoch(w, b, X, y, eta):
 
 # --- the shallow network: one hidden layer of tanh units, one sigmoid output -------------
 #
-# Each hidden unit k is a neuron like logistic regression's: its net input is a dot
-# product of the sample with its weights, the column k of W1 (made a row of W1ᵀ, so the
-# loop runs along contiguous memory and vectorizes), and its share of dW1 is the
-# backward pass of logistic regression, Σᵢ dz1ᵢₖ·xᵢ. The rows are walked in blocks of
-# BLOCK_ROWS samples, hidden unit by hidden unit within a block: a unit's n weights stay
-# in the fastest cache while the block's rows use them, instead of all n·h weights
-# being fetched again for every sample. That is the first step of what a tuned BLAS
-# does; the README says what else it does.
+# Each hidden unit k is a neuron like logistic regression's: its net inputs are
+# ``net_inputs`` over its weights, the column k of W1 (made a row of W1ᵀ, so the loop runs
+# along contiguous memory and vectorizes), and its share of dW1 is the backward pass of
+# logistic regression, ``add_weighted_rows`` of its errors dz1ᵢₖ. The rows are walked in
+# blocks of BLOCK_ROWS samples, hidden unit by hidden unit within a block: a unit's n
+# weights stay in the fastest cache while the block's rows use them, instead of all n·h
+# weights being fetched again for every sample. That and the four samples per walk are
+# the first steps of what a tuned BLAS does; the README says what else it does.
 
 
 def transposed(M, like):
@@ -344,21 +344,22 @@ def transposed(M, like):
     return T
 
 
-def hidden_layer(W1T, b1, X, start, stop, H):
+def hidden_layer(W1T, b1, X, start, stop, H, Z):
     """H[r][k] = tanh(X[start + r] · W1T[k] + b1[k]) for the rows start..stop-1 of X."""
     for k in range(len(b1)):
-        weights = W1T[k]  # hidden unit k's weights, one per feature
+        net_inputs(W1T[k], b1[k], X, start, stop, Z)  # hidden unit k's net inputs
         for r in range(stop - start):
-            H[r][k] = tanh(net_input(weights, b1[k], X[start + r]))
+            H[r][k] = tanh(Z[r])
 
 
 def mlp_forward_rows(W1T, b1, W2, b2, X, A):
     """A[i] = σ(tanh(X[i] W1 + b1) · W2 + b2) for every row of X, a block at a time."""
     m = len(X)
     H = zeros_matrix(BLOCK_ROWS, len(b1), W2)  # the block's hidden activations
+    Z = zeros(BLOCK_ROWS, W2)  # one unit's net inputs
     for start in range(0, m, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m)
-        hidden_layer(W1T, b1, X, start, stop, H)
+        hidden_layer(W1T, b1, X, start, stop, H, Z)
         for i in range(start, stop):
             A[i] = sigmoid(net_input(W2, b2, H[i - start]))
 
@@ -379,11 +380,12 @@ def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2):
     m, h = len(X), len(b1)
     H = zeros_matrix(BLOCK_ROWS, h, W2)  # the block's hidden activations ...
     D = zeros_matrix(BLOCK_ROWS, h, W2)  # ... and their errors dz1
+    Z = zeros(BLOCK_ROWS, W2)  # one unit's net inputs, or its errors
     cost = 0.0
     error_sum = 0.0
     for start in range(0, m, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m)
-        hidden_layer(W1T, b1, X, start, stop, H)
+        hidden_layer(W1T, b1, X, start, stop, H, Z)
         for i in range(start, stop):
             hidden = H[i - start]
             delta = D[i - start]
@@ -396,12 +398,9 @@ def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2):
                 delta[k] = error * W2[k] * (1.0 - hidden[k] * hidden[k])  # tanh' = 1 - tanh²
                 db1[k] += delta[k]
         for k in range(h):  # each hidden unit's backward pass, as logistic regression's
-            gradient = dW1T[k]
-            for i in range(start, stop):
-                x = X[i]
-                delta_k = D[i - start][k]
-                for j in range(len(gradient)):
-                    gradient[j] += delta_k * x[j]
+            for r in range(stop - start):
+                Z[r] = D[r][k]
+            add_weighted_rows(Z, X, start, stop, dW1T[k])
     return cost, error_sum
 
 
