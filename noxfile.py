@@ -19,9 +19,21 @@ nox.options.reuse_existing_virtualenvs = True
 def tests(session: nox.Session) -> None:
     """Correctness tests, and every benchmark once, untimed, on small sizes."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    # Without arguments: the tests on every core (pytest-xdist; Numba's kernels compiled
+    # once before the workers start, see tests/numba_warmup.py).
+    session.run("pytest", *(session.posargs or PARALLEL))
     if not session.posargs:  # a broken benchmark fails the tests too
-        session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q")
+        # bench/test_course.py is left out here only because tests/test_train.py has just
+        # run it (its course_run fixture: the same session, timed, on the smoke ladder).
+        session.run(
+            "pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q",
+            "--ignore=bench/test_course.py",
+        )  # fmt: skip
+
+
+# Spread over the cores, a test file per worker: a module fixture that runs a benchmark
+# session or builds a report (test_train's course_run, ...) runs once.
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]
 
 
 # The PyTorch requirement of the torch sessions: pip arguments, so it can name an index,

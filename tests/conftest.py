@@ -1,0 +1,42 @@
+"""Test-run set-up for pytest-xdist: Numba's kernels compiled once, before the workers
+start, into an on-disk cache written safely (``numba_warmup``)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from numba_warmup import lock_the_cache, warm
+
+
+def _workers(config: pytest.Config) -> int:
+    """How many xdist workers this run starts (0: none, or this is a worker)."""
+    if hasattr(config, "workerinput"):
+        return 0
+    return int(getattr(config.option, "numprocesses", None) or 0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    lock_the_cache()
+    if hasattr(config, "workerinput"):
+        # The benchmark sessions that tests start (``python -m pytest bench ...``) are
+        # runs of their own, not xdist workers: pytest-benchmark reads these variables
+        # and would disable their timings (and warn, which is an error here).
+        for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+            os.environ.pop(name, None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers (its hook is trylast)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    workers = _workers(session.config)
+    if workers < 2:
+        return
+    start = time.perf_counter()
+    warm(workers)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"numba: kernels compiled or loaded in {time.perf_counter() - start:.0f} s, "
+            f"{workers} at a time, before the workers start"
+        )

@@ -1,0 +1,161 @@
+"""Numba's on-disk cache under pytest-xdist: every kernel compiled once, and safely.
+
+On a fresh checkout every compiled kernel is compiled on its first call: about 200 s of
+LLVM on the 2-core machine, more than half of a cold ``nox -s tests``. Under
+pytest-xdist two workers would meet the same kernels and compile each of them twice;
+and Numba's cache is not safe for two processes that save different signatures of one
+function at once (``IndexDataCacheFile.save`` reads the index, picks a data file name,
+writes the index, then the data: numba/numba#10128). So:
+
+* ``lock_the_cache()`` (every test process, and the warming ones) lets one process at a
+  time compile a given cached function: another that needs it waits, then loads the
+  machine code from the cache. Index and data writes hold an exclusive ``flock``,
+  reads a shared one, so an entry is seen whole or not at all.
+* ``warm(processes)`` compiles every kernel of the compiling backends for every dtype
+  (and for the read-only weights ``train.predict_network`` passes), one cached function
+  per task, biggest first, in fresh processes, before the workers start: they then
+  load machine code. (Compiling alongside the tests was measured slower: four
+  processes on two cores, and workers waiting for the kernels their first tests need.)
+
+Compiling is all this does: the kernels compiled are those the tests run (the same
+decorators, flags and argument types, through the backends' public ops), and every
+comparison still runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import multiprocessing
+import os
+import time
+
+from numba.core import caching, dispatcher, sigutils
+
+_HELD: dict[str, int] = {}  # lock files this process holds, and how deep (nested compiles)
+
+
+@contextlib.contextmanager
+def _flock(path: str, kind: int, patience_s: float | None = None):
+    """``flock`` on ``path`` (created if need be). With ``patience_s``, give up waiting
+    after that long and go on unlocked: a lock is only a way to save work here."""
+    if _HELD.get(path):  # this process holds it already (a nested compile)
+        _HELD[path] += 1
+        try:
+            yield
+        finally:
+            _HELD[path] -= 1
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a+b") as handle:
+        locked = False
+        if patience_s is None:
+            fcntl.flock(handle, kind)
+            locked = True
+        else:
+            deadline = time.monotonic() + patience_s
+            while not locked and time.monotonic() < deadline:
+                try:
+                    fcntl.flock(handle, kind | fcntl.LOCK_NB)
+                    locked = True
+                except BlockingIOError:
+                    time.sleep(0.05)
+        _HELD[path] = 1
+        try:
+            yield
+        finally:
+            del _HELD[path]
+            if locked:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_the_cache() -> None:
+    """Serialise Numba's cache writes, and each cached function's compilation, across
+    processes (idempotent)."""
+    index_file = caching.IndexDataCacheFile
+    if getattr(index_file, "_vectorbench_locked", False):
+        return
+    save, load = index_file.save, index_file.load
+
+    def locked_save(self, key, data):
+        with _flock(self._index_path + ".lock", fcntl.LOCK_EX):
+            return save(self, key, data)
+
+    def locked_load(self, key):
+        with _flock(self._index_path + ".lock", fcntl.LOCK_SH):
+            return load(self, key)
+
+    index_file.save, index_file.load = locked_save, locked_load
+    index_file._vectorbench_locked = True
+
+    # One process compiles a cached function at a time; the others wait, then find its
+    # machine code in the cache instead of compiling it again. (Patience: a function
+    # that waits for another to compile — a nested call — would otherwise wait forever.)
+    compile_ = dispatcher.Dispatcher.compile
+
+    def compile_once(self, sig):
+        cache_file = getattr(self._cache, "_cache_file", None)
+        if cache_file is None:  # not cached on disk
+            return compile_(self, sig)
+        args, _ = sigutils.normalize_signature(sig)
+        if tuple(args) in self.overloads:
+            return compile_(self, sig)
+        with _flock(cache_file._index_path + ".compiling", fcntl.LOCK_EX, patience_s=300):
+            return compile_(self, sig)
+
+    dispatcher.Dispatcher.compile = compile_once
+
+
+def _calls() -> dict[str, list[tuple[str, str, str, bool]]]:
+    """(backend, op, dtype, read-only weights) calls, grouped by the cached function
+    they compile (a backend may share another's function: one task, not two)."""
+    from numba.core.dispatcher import Dispatcher
+
+    import kernels
+
+    tasks: dict[str, list] = {}
+    for backend in kernels.installed_backends():
+        if backend not in ("numba", "numba_parallel"):
+            continue
+        implementation = kernels.get(backend)
+        for op in kernels.OPS:
+            kernel = implementation.kernel(op)
+            if not isinstance(kernel, Dispatcher):
+                continue
+            key = f"{kernel.py_func.__module__}.{kernel.py_func.__qualname__}"
+            calls = tasks.setdefault(key, [])
+            if calls and calls[0][0] != backend:
+                continue  # the same compiled function as another backend's: warmed there
+            for dtype in ("float64", "float32"):
+                calls.append((backend, op, dtype, False))
+            if op == "mlp_forward":  # train.predict_network passes a result's weights
+                calls.append((backend, op, "float64", True))
+    return tasks
+
+
+def _compile(calls: list[tuple[str, str, str, bool]]) -> float:
+    import kernels
+
+    lock_the_cache()
+    start = time.perf_counter()
+    for backend, op, dtype, read_only in calls:
+        spec = kernels.OPS[op]
+        sizes = dict.fromkeys(spec.size_names, 3)
+        args = kernels.make_inputs(op, sizes, dtype, seed=0)
+        if read_only:  # the weights, as a NetworkResult holds them
+            for array in args[:3]:
+                array.setflags(write=False)
+        getattr(kernels.get(backend), op)(*args)
+    return time.perf_counter() - start
+
+
+def warm(processes: int) -> None:
+    """Compile (or load) every kernel into the on-disk cache, ``processes`` at a time,
+    in fresh interpreters. A kernel that fails to compile here fails its tests later,
+    which say why; so a failure here is not raised."""
+    # numba_parallel's functions, the slowest to compile, first: the last tasks to
+    # finish are then short ones, and the processes finish at about the same time
+    tasks = list(reversed(_calls().values()))
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for done in [pool.apply_async(_compile, (task,)) for task in tasks]:
+            done.wait()
