@@ -68,6 +68,16 @@ def _sum_bound(abs_sum, k: int, u: float, tiny: float):
     return gamma(k, u) * abs_sum + k * tiny * (np.asarray(abs_sum) > 0)
 
 
+def _mean_bound(abs_sum, k: int, m: int, u: float, tiny: float):
+    """Bound on a computed sum of k terms, whose absolute values sum to abs_sum, divided
+    by m. The division may come first, Σ (termᵢ / m), as in the derivative of a mean
+    that automatic differentiation builds: each scaled term may then underflow by up to
+    tiny, so the absolute part stays k·tiny instead of shrinking by m. (It matters only
+    where subnormals are flushed to zero and tiny is the smallest normal number: float32
+    terms of 1e-37 scaled by 1/14 all flush to zero.)"""
+    return gamma(k, u) * abs_sum / m + k * tiny * (np.asarray(abs_sum) > 0)
+
+
 # --- exact dot product -------------------------------------------------------------------
 
 
@@ -167,8 +177,8 @@ def _logistic_backward(X, A, y, u, tiny):
     errors = A - y
     dw = X.T @ errors / m
     db = errors.mean()
-    dw_bound = _sum_bound(np.abs(X).T @ np.abs(errors), m + 3, u, tiny) / m
-    db_bound = _sum_bound(np.abs(errors).sum(), m + 3, u, tiny) / m
+    dw_bound = _mean_bound(np.abs(X).T @ np.abs(errors), m + 3, m, u, tiny)
+    db_bound = _mean_bound(np.abs(errors).sum(), m + 3, m, u, tiny)
     return (dw, db), (dw_bound, db_bound)
 
 
@@ -363,12 +373,17 @@ def _mlp_gradient(W1, b1, W2, b2, X, y, u, tiny):
     db1, db1_bound = _product(ones, np.zeros_like(ones), dZ1, d_dZ1, u, tiny)
     dW2, dW2_bound = _product(H.T, dH.T, dz2, d_dz2, u, tiny)
     db2, db2_bound = _product(ones, np.zeros_like(ones), dz2, d_dz2, u, tiny)
+    # Divided by m, before or after summing (_mean_bound): each of the m scaled terms may
+    # underflow by up to tiny where subnormals are flushed.
+    scaled = [
+        bound / m + m * tiny * (bound > 0) for bound in (dW1_bound, db1_bound, dW2_bound, db2_bound)
+    ]
     return (cost, dW1 / m, db1[0] / m, dW2 / m, db2[0] / m), (
         cost_bound,
-        dW1_bound / m,
-        db1_bound[0] / m,
-        dW2_bound / m,
-        db2_bound[0] / m,
+        scaled[0],
+        scaled[1][0],
+        scaled[2],
+        scaled[3][0],
     )
 
 

@@ -170,3 +170,20 @@ def test_a_subnormal_net_input_decides_nothing_where_subnormals_flush():
     assert reference_for("perceptron_epoch", args)[0].well_conditioned
     for backend in flushing:
         assert not reference_for("perceptron_epoch", args, backend)[0].well_conditioned
+
+
+def test_a_mean_of_terms_that_underflow_where_subnormals_flush():
+    """Found by hypothesis: float32 X of 14 rows, every entry 3.1983765e-37, w = 0,
+    y = 0. dw = mean(0.5·x) = 1.6e-37, a normal number; but the derivative of a mean, as
+    automatic differentiation builds it, scales each term first, 0.5·x/14 = 1.1e-38,
+    below float32's smallest normal, and XLA flushes all fourteen to zero. The bound for
+    a backend that flushes subnormals allows for it (m terms, tiny each); it still holds
+    every other backend to the exact value."""
+    flushing = [b for b in INSTALLED if kernels.BACKENDS[b].flushes_subnormals]
+    assert flushing, "no backend flushes subnormals: nothing to check"
+    X = np.full((14, 1), 3.1983765e-37, dtype=np.float32)
+    args = (np.zeros(1, np.float32), 0.0, X, np.zeros(14, np.float32))
+    ref = assert_matches_reference("logistic_gradient", args)
+    assert ref.values[1][0] > np.finfo(np.float32).tiny  # the value compared is normal
+    exact = reference_for("logistic_gradient", args)[0]
+    assert exact.tolerances[1][0] < 1e-3 * exact.values[1][0]  # and held tightly elsewhere
