@@ -103,9 +103,10 @@ def net_input(w, b, x):
 # gradient. Done sample by sample, as on the slides, each sample's exp and log sit
 # between two walks along its row, one value at a time. The loops below walk X a block
 # of BLOCK_ROWS samples at a time instead, in three short loops: the block's net
-# inputs, then each sample's activation, cost and error (the same arithmetic on
-# consecutive samples with no branch, which the compiler runs on 4 or 8 samples at once,
-# exp and log included), then the block's share of the gradient. A block's rows are
+# inputs, then each sample's activation, cost and error: the same arithmetic on
+# consecutive samples with no branch, which the compiler runs on 4 to 16 samples at
+# once (by the vector width and the dtype), exp and log included; then the block's
+# share of the gradient. A block's rows are
 # still in the fastest cache when the third loop reads them again, so X is read from
 # memory once. The first and third loops take the samples four at a time: each weight
 # (or gradient entry) loaded once feeds four multiply-adds, and the four sums do not
