@@ -66,13 +66,21 @@ def tests_torch(session: nox.Session) -> None:
         session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q", "-k", "torch")
 
 
+def install_loudly(session: nox.Session, *args: str) -> None:
+    """``session.install`` with the installer's own progress shown: a first run downloads
+    a few hundred MB, and nox would otherwise stay silent for a minute or more."""
+    session.log("installing the environment (the first time only; later runs reuse it)")
+    session.install(*args, silent=False)
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time every op × backend × size, store the results, build reports/README.md.
+    """Time the lesson's ladder, store the results, write the report to reports/local/.
 
-    ``nox -s bench -- --quick`` runs a reduced ladder in a few minutes.
+    ``nox -s bench -- --full`` runs the exhaustive sweep; ``--out reports`` regenerates
+    the committed reference report.
     """
-    session.install("-e", ".[bench]")
+    install_loudly(session, "-e", ".[bench]")
     session.run("python", "-m", "bench.run", *session.posargs)
 
 
@@ -80,14 +88,16 @@ def bench(session: nox.Session) -> None:
 def bench_torch(session: nox.Session) -> None:
     """``bench`` with the PyTorch backends installed, so they are timed too."""
     install_torch(session)
-    session.install("-e", ".[bench]")
+    install_loudly(session, "-e", ".[bench]")
     session.run("python", "-m", "bench.run", *session.posargs)
 
 
 @nox.session
 def report(session: nox.Session) -> None:
-    """Rebuild the report from stored results: the newest, or the files named."""
-    session.install("-e", ".[report]")
+    """Rebuild the report from stored results: the newest, or the files named. Installs
+    only what reports/ imports (pyproject's ``report`` extra), not the kernels' Numba."""
+    extras = nox.project.load_toml("pyproject.toml")["project"]["optional-dependencies"]
+    install_loudly(session, *extras["report"])
     session.run("python", "-m", "reports", *session.posargs)
 
 

@@ -1,6 +1,6 @@
 """pytest-benchmark configuration: the ladder, the time budget, and what the JSON carries.
 
-Options: ``--ladder full|quick|smoke`` (see ``bench/ladders.py``); ``--budget``, the
+Options: ``--ladder lesson|full|smoke`` (see ``bench/ladders.py``); ``--budget``, the
 predicted seconds per call above which a slow case (the Python loops, NumPy's
 per-sample loops) is recorded as not run instead of being timed; ``--dask-scheduler``,
 where the dask backend computes (threads, local, or a scheduler's address).
@@ -11,6 +11,8 @@ under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
 """
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -26,7 +28,9 @@ from bench.machine import (
 from bench.progress import Progress
 from bench.threads import thread_counts
 
-DEFAULT_BUDGET_S = {"full": 0.5, "quick": 0.05, "smoke": 1.0}
+# The lesson's budget lets the Python loop run the slides' n = 10⁶ dot product (about
+# 0.1 s a call), the case its headline is about.
+DEFAULT_BUDGET_S = {"full": 0.5, "lesson": 0.2, "smoke": 1.0}
 KEPT_ROUNDS = 200  # per-round times stored per case
 
 
@@ -35,8 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ladder",
         choices=sorted(ladders.LADDERS),
-        default="full",
-        help="problem sizes to run: full, quick (a few minutes) or smoke (tiny, for tests)",
+        default="lesson",
+        help="problem sizes to run: lesson (minutes), full (every size) or smoke (tiny, for tests)",
     )
     group.addoption(
         "--budget",
@@ -79,12 +83,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cache, memory = last_level_cache_bytes(), available_memory_bytes()
     for op in kernels.OPS:
         for sizes in ladders.sizes_of(op, ladder(metafunc.config), cache, memory):
-            for dtype in ladders.dtypes_of(op):
+            for dtype in ladders.dtypes_of(op, ladder(metafunc.config), sizes):
                 for backend in backends:
                     for threads in thread_counts(backend):
                         values.append((op, backend, dtype, threads, sizes))
                         ids.append(_case_id(op, backend, dtype, threads, sizes))
     metafunc.parametrize(["op", "backend", "dtype", "threads", "sizes"], values, ids=ids)
+
+
+# The order a run takes: the slides' demo (the headline, printed at once), the ops, the
+# course's training runs, then the compile-cost probe in fresh processes.
+ORDER = ("test_slides.py", "test_ops.py::test_op", "test_course.py", "test_ops.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        where = item.nodeid.split("/")[-1]
+        return next((k for k, prefix in enumerate(ORDER) if where.startswith(prefix)), len(ORDER))
+
+    items.sort(key=rank)  # stable: within a group, the parametrized order is kept
 
 
 DASK = pytest.StashKey[tuple]()  # (client or None, description of the scheduler)
@@ -146,17 +163,31 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
     # statistics (min, quartiles, median, IQR, outliers, rounds) are computed from all
     # of them; at most KEPT_ROUNDS, evenly spaced in the order measured, are kept so that
     # stored results can be re-analysed (a bootstrap interval, a test between runs).
+    resolution = output_json["machine_info"]["vectorbench"]["timer"]["resolution_s"]
     for benchmark in output_json["benchmarks"]:
-        data = benchmark["stats"].get("data")
+        stats = benchmark["stats"]
+        data = stats.get("data")
         if data and len(data) > KEPT_ROUNDS:
             step = len(data) / KEPT_ROUNDS
-            benchmark["stats"]["data"] = [data[int(k * step)] for k in range(KEPT_ROUNDS)]
+            data = [data[int(k * step)] for k in range(KEPT_ROUNDS)]
+        if data:
+            stats["data"] = rounded_to_the_timer(data, stats["iterations"], resolution)
     output_json["vectorbench_not_run"] = list(config.stash[records.NOT_RUN])
     output_json["vectorbench_jit"] = list(config.stash[records.JIT])
     if config.stash[records.COURSE]:
         output_json["vectorbench_course"] = _course_section(config, output_json)
     if records.SLIDES in config.stash:
         output_json["vectorbench_slides"] = config.stash[records.SLIDES]
+
+
+def rounded_to_the_timer(times: list[float], iterations: int, resolution: float) -> list[float]:
+    """Per-call times with no more digits than the timer resolved: a round of
+    ``iterations`` calls is known to ``resolution``, so a call to resolution/iterations
+    (one more digit kept, so rounding adds no error the timer did not already make).
+    Seven or eight significant digits become three to six, and the file a third."""
+    step = resolution / max(iterations, 1) / 10
+    digits = max(0, -math.floor(math.log10(step))) if step > 0 else 12
+    return [round(t, digits) for t in times]
 
 
 def _course_section(config: pytest.Config, output_json: dict) -> dict:

@@ -31,7 +31,7 @@ from kernels import datasets, train
 
 SCHEMA = "vectorbench-course/1"
 # Timed rounds per (experiment, backend), per ladder.
-ROUNDS = {"full": 15, "quick": 3, "smoke": 2}
+ROUNDS = {"full": 15, "lesson": 3, "smoke": 2}
 REFERENCE_BACKEND = "python"  # the loops every other backend is compared with
 
 
@@ -116,7 +116,7 @@ HIDDEN_SWEEP = tuple(
         "flower",
         {"hidden": hidden, "eta": 1.2, "iterations": 1000, "seed": 2},
         smoke={"iterations": 5},
-        rounds={"full": 2, "quick": 1, "smoke": 1},
+        rounds={"full": 2, "lesson": 1, "smoke": 1},
     )
     for hidden in HIDDEN_SIZES
 )

@@ -22,12 +22,15 @@ Which ladder an op climbs follows from its description in ``kernels/ops.py``
 
 These tops suit a machine with a last-level cache of a few tens of MiB. Server parts
 have hundreds of MiB (one 2-core machine of this project: 260 MiB of L3), where those
-sizes are still served from the cache: the full and quick ladders therefore grow,
+sizes are still served from the cache: the full and lesson ladders therefore grow,
 from the measured last-level cache, until the largest problem's inputs are
 ``OUT_OF_CACHE`` times larger than it (``sizes_of``).
 
-``quick`` is a reduced ladder for a run of a few minutes; ``smoke`` runs each benchmark
-once on tiny inputs inside the correctness tests.
+``lesson`` (the default of ``nox -s bench``) is what a class needs, in minutes: each
+family's sweep a decade a step from tiny to out of cache, so the crossovers can be placed,
+the slides' n = 10⁶, and the network's h sweep for the roofline. ``full`` is the
+exhaustive sweep (``--full``); ``smoke`` runs each benchmark once on tiny inputs inside
+the correctness tests.
 
 Memory: the ``python`` backend converts arrays to lists of about 32 bytes per element
 (four times float64), so the top ``dot`` case would need 640 MB of lists. Its large cases
@@ -89,11 +92,17 @@ LADDERS: dict[str, dict[str, list]] = {
         "sequential": [(m, SEQUENTIAL_FEATURES) for m in _third_decades(5)],
         "network": _network_shapes(HIDDEN_UNITS),
     },
-    "quick": {
-        "vector": [10**e for e in range(0, 8, 2)],  # 1, 100, 10⁴, 10⁶
-        "matrix": [(1, 1), (10, 10), (1_000, FEATURES), (100_000, FEATURES)],
-        "sequential": [(1, SEQUENTIAL_FEATURES), (100, SEQUENTIAL_FEATURES), (10_000, 10)],
-        "network": [(1, 1, 1), (10, 10, 10), *_network_shapes([1, 32, 1024])[3:]],
+    # The lesson: a decade a step, from one element (all overhead) to 10⁶ (the slides'
+    # dot product) and then one step out of this machine's cache; the network's h sweep
+    # every fourfold, for the roofline.
+    "lesson": {
+        "vector": [10**e for e in range(0, 7)],  # 1, 10, ... 10⁶
+        "matrix": [(1, 1), (10, 10), *[(10**e, FEATURES) for e in range(2, 6)]],
+        "sequential": [
+            (1, SEQUENTIAL_FEATURES),
+            *[(10**e, SEQUENTIAL_FEATURES) for e in (2, 3, 4)],
+        ],
+        "network": [(1, 1, 1), (10, 10, 10), *_network_shapes([4**e for e in range(6)])[3:]],
     },
     "smoke": {
         "vector": [1, 17],
@@ -128,7 +137,7 @@ def _named(op: Op, sizes: list) -> Iterator[dict[str, int]]:
         yield dict(zip(op.size_names, values, strict=True))
 
 
-# The largest problem of the full and quick ladders must be out of the cache on the machine
+# The largest problem of the full and lesson ladders must be out of the cache on the machine
 # that runs them: its inputs at least OUT_OF_CACHE times the last-level cache, as long
 # as they take at most MEMORY_SHARE of the memory available.
 OUT_OF_CACHE = 4
@@ -150,7 +159,7 @@ def _footprint(op: Op, entry) -> int:
 
 def _grow(op: Op, ladder: str, cache_bytes: int | None, memory_bytes: int | None) -> list:
     """The family's ladder, grown past the cache: every further step on the full ladder,
-    only the first out-of-cache one on the quick ladder."""
+    only the first out-of-cache one on the lesson ladder."""
     base = list(LADDERS[ladder][family(op)])
     if ladder == "smoke" or not cache_bytes or family(op) == "network":
         return base
@@ -186,8 +195,18 @@ def calibration_sizes(op: str) -> dict[str, int]:
     return next(_named(spec, CALIBRATION_SIZES[family(spec)]))
 
 
-def dtypes_of(op: str) -> tuple[str, ...]:
-    return OPS[op].dtypes
+# On the lesson ladder float32 is timed where its lesson is, from this many elements up:
+# twice the SIMD lanes and half the bytes show once the work, not the call, dominates.
+LESSON_FLOAT32_FROM = 100_000
+
+
+def dtypes_of(op: str, ladder: str = "full", sizes: dict[str, int] | None = None) -> tuple:
+    """The dtypes ``op`` is timed in at ``sizes`` on ``ladder``: all of the op's, except
+    float32 below ``LESSON_FLOAT32_FROM`` elements on the lesson ladder."""
+    dtypes = OPS[op].dtypes
+    if ladder == "lesson" and sizes is not None and elements(sizes) < LESSON_FLOAT32_FROM:
+        return tuple(dtype for dtype in dtypes if dtype != "float32") or dtypes
+    return dtypes
 
 
 def elements(sizes: dict[str, int]) -> int:

@@ -182,6 +182,18 @@ def versions() -> dict:
     return found
 
 
+# What the suite writes into the checkout, which is not code: a regenerated reference
+# report does not make the code that timed it count as changed.
+GENERATED = (
+    ":(exclude)reports/results",
+    ":(exclude)reports/figures",
+    ":(exclude)reports/local",
+    ":(exclude,glob)reports/*.md",
+    ":(exclude,glob)reports/*.csv",
+    ":(exclude,glob)reports/compare-*/**",
+)
+
+
 def git_state() -> dict:
     """The commit checked out and whether tracked files differ from it. Read when the run
     starts (``bench/conftest.py``), since that is the code the run times: an edit made
@@ -197,7 +209,7 @@ def git_state() -> dict:
         return done.stdout.strip()
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", *GENERATED)
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 

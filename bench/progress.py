@@ -15,16 +15,33 @@ import time
 import pytest
 
 import kernels
-from bench import ladders
+from bench import ladders, records
 
-REPORT_EVERY_S = 30.0
+REPORT_EVERY_S = 10.0
 COMPILED_S_PER_ELEMENT = 1e-9
 INTERPRETED_S_PER_ELEMENT = 1e-7
 JIT_PROBE_S = 60.0  # the compile-cost probe: fresh processes, every op compiled twice
+# A course training run, measured on the 2-core machine: the shallow network's thousand
+# iterations take seconds where nothing is compiled (the loops, Dask's tasks), and a
+# fraction of a second where they are; the linear models' epochs are short everywhere.
+COURSE_RUN_S = {"network, interpreted": 8.0, "network, compiled": 1.0, "linear": 0.2}
+
+
+def course_weight(experiment, backend: str, ladder: str) -> float:
+    if "hidden" not in experiment.parameters:
+        per_run = COURSE_RUN_S["linear"]
+    elif kernels.BACKENDS[backend].compiles:
+        per_run = COURSE_RUN_S["network, compiled"]
+    else:
+        per_run = COURSE_RUN_S["network, interpreted"]
+    return per_run * (experiment.rounds_for(ladder) + 1)
 
 
 def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: float) -> float:
     callspec = getattr(item, "callspec", None)
+    if callspec is not None and "experiment" in callspec.params:
+        ladder = item.config.getoption("--ladder")
+        return course_weight(callspec.params["experiment"], callspec.params["backend"], ladder)
     if callspec is None or "sizes" not in callspec.params:
         return JIT_PROBE_S if "jit" in item.name else 1.0
     params = callspec.params
@@ -54,6 +71,30 @@ class Progress:
             item.nodeid: case_weight(item, max_time, min_rounds, self.budget) for item in items
         }
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.say(
+            f"bench: {len(self.weights)} cases to run; the slides' demo first, then each op "
+            "(a backend compiles on its first case), the course, and the compile costs"
+        )
+
+    def say(self, line: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(line)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """The first number worth reading, as soon as it is measured: the slides' demo."""
+        if report.when != "call" or not report.passed or "slide_as_a_student" not in report.nodeid:
+            return
+        measured = self.config.stash.get(records.SLIDES, None)
+        if measured and measured.get("vectorized_ms"):
+            self.say(
+                f"bench: the slides' demo, n = {measured['n']:,}: the for loop "
+                f"{measured['loop_ms']:.4g} ms, np.dot {measured['vectorized_ms']:.3g} ms, "
+                f"{measured['loop_ms'] / measured['vectorized_ms']:,.0f}× faster "
+                "(one call each, timed as the slides do)"
+            )
+
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         self.done += 1
         self.done_weight += self.weights.get(nodeid, 1.0)
@@ -61,10 +102,7 @@ class Progress:
         if now - self.last < REPORT_EVERY_S or self.done == len(self.weights):
             return
         self.last = now
-        line = self.line(now - self.start)
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(line)
+        self.say(self.line(now - self.start))
 
     def line(self, elapsed: float) -> str:
         total = len(self.weights)

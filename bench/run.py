@@ -1,4 +1,4 @@
-"""Run the benchmark suite and store its results safely: ``python -m bench.run [--quick]``.
+"""Run the benchmark suite and store its results safely: ``python -m bench.run [--full]``.
 
 pytest-benchmark writes its JSON to a hidden partial file in ``reports/results``, created
 exclusively for this run (two runs started in the same second each have their own);
@@ -25,15 +25,20 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale
+from reports.rules import CONFIDENCE
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "reports" / "results"
+# A run's results and report go where git does not look (.gitignore): thirty students'
+# runs never dirty the checkout, never make the code count as changed, and never
+# conflict with a `git pull` of the committed reference report, which is regenerated
+# only when asked (``--out reports``).
+RESULTS = ROOT / "reports" / "local" / "results"
 
-# pytest-benchmark's timing settings per ladder: at least 5 rounds, and about this many
-# seconds of rounds per case (more rounds for fast kernels, never fewer than 5).
-MAX_TIME_S = {"full": 0.25, "quick": 0.05}
+# The most seconds of rounds per case (bench/sampling.py stops a steady case long before).
+MAX_TIME_S = {"full": 0.5, "lesson": 0.25}
 
 # pytest's exit code when no test ran: here, when -k or -m matched no benchmark.
 NO_TESTS_RAN = 5
@@ -138,26 +143,47 @@ def run_child(command: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="reduced ladder: a few minutes")
+    parser.add_argument(
+        "--full", action="store_true", help="every size of every op (the lesson's is the default)"
+    )
+    parser.add_argument("--quick", action="store_true", help="the lesson ladder (the default)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the report goes, and its results under DIR/results (default: "
+        "reports/local, which git ignores; --out reports regenerates the committed one)",
+    )
     parser.add_argument("--no-report", action="store_true", help="only store the results")
     options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
-    ladder = "quick" if options.quick else "full"
+    if options.full and options.quick:
+        parser.error("--full and --quick are two different ladders: choose one")
+    ladder = "full" if options.full else "lesson"
+    results = RESULTS if options.out is None else options.out.resolve() / "results"
+    out = results.parent
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    for stale in remove_stale_partials(RESULTS):
+    results.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_partials(results):
         print(f"bench: removed {stale.name}, left by a run that was killed", file=sys.stderr)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     stem = f"{machine_slug()}-{stamp}"
-    partial = partial_file(RESULTS, stem)
+    partial = partial_file(results, stem)
     command = [
         sys.executable, "-m", "pytest", "bench",
         f"--ladder={ladder}",
         f"--benchmark-json={partial}",
-        "--benchmark-min-rounds=5",
+        # The cap is at least this many rounds, whatever the time: with six the median's
+        # interval is [min, max], and one slow round would flag the case.
+        f"--benchmark-min-rounds={sampling.CAP_ROUNDS_AT_LEAST}",
         # A round of a sub-microsecond kernel loops it until the round lasts 100 µs:
         # over 1000 ticks of the timer, so its resolution does not distort the median.
         "--benchmark-min-time=0.0001",
         f"--benchmark-max-time={MAX_TIME_S[ladder]}",
+        # Rounds stop once the median is known (bench/sampling.py's rule replaces
+        # pytest-benchmark's margin of the mean; this option turns that path on).
+        f"--benchmark-precision={sampling.TARGET}",
+        f"--benchmark-confidence={CONFIDENCE}",
         "--benchmark-sort=fullname",
         "--benchmark-columns=min,median,iqr,rounds",
         "-p", "no:cacheprovider",
@@ -166,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "-W", "ignore::pytest_benchmark.logger.PytestBenchmarkWarning",
         *pytest_args,
     ]  # fmt: skip
-    print(f"bench: timing the {ladder} ladder; results go to {RESULTS.relative_to(ROOT)}/")
+    print(f"bench: timing the {ladder} ladder; results go to {_shown(results)}/", flush=True)
     status = 1
     try:
         status = run_child(command)
@@ -181,11 +207,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: pytest exited with {status}; no result file was written", file=sys.stderr)
         return status or 1
     result = publish(partial, stem)
-    print(f"bench: results stored in {result.relative_to(ROOT)}")
+    print(f"bench: results stored in {_shown(result)}", flush=True)
 
     if options.no_report:
         return 0
-    return run_child([sys.executable, "-m", "reports", str(result)])
+    print(f"bench: building the report in {_shown(out)}/ ...", flush=True)
+    return run_child([sys.executable, "-m", "reports", str(result), "--out", str(out)])
+
+
+def _shown(path: Path) -> Path:
+    """A path as a user would type it: relative to the checkout when inside it."""
+    try:
+        return path.relative_to(ROOT)
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import kernels
-from bench import jit_cost, ladders, records
+from bench import jit_cost, ladders, records, sampling
 from bench.conftest import budget, ladder
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
@@ -94,7 +94,11 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         # allocator of its own would show tracemalloc nothing, and is not recorded.
         if threads == 1 and kernels.BACKENDS[backend].allocations_traced:
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
+        sampling.sample_until_sure(benchmark)
         benchmark(kernel, *args)
+    if benchmark.stats is not None:  # None: --benchmark-disable
+        times = benchmark.stats.stats.data
+        benchmark.extra_info["median_ci"] = list(sampling.median_interval(times))
 
 
 @pytest.mark.every_case

@@ -18,7 +18,7 @@ from bench.conftest import ladder
 from bench.slides import SIZE, slides_loop
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUNDS = {"full": 5, "quick": 3, "smoke": 1}
+ROUNDS = {"full": 5, "lesson": 3, "smoke": 1}
 
 
 def size(config) -> int:

@@ -40,20 +40,20 @@ def versus(
     The reference is taken at the same thread count when it was measured there, else at
     the closest one (fewer threads on a tie) — or at ``reference_threads`` if given.
     ``speedup`` > 1 means the case is faster than the reference; ``speedup_low`` and
-    ``speedup_high`` bound it by the quartiles of both measurements (``rules.Comparison``),
+    ``speedup_high`` bound it by the medians' intervals of both measurements (``rules.Comparison``),
     ``verdict`` is the rule's; ``ref_flags`` are the reference's stability flags.
     """
     cases = measured(table)
     ref = cases[cases["backend"] == reference]
     if reference_threads is not None:
         ref = ref[ref["threads"] == reference_threads]
-    ref = ref[[*SAME_CASE, "threads", "median_s", "q1_s", "q3_s", "flags"]].rename(
+    ref = ref[[*SAME_CASE, "threads", "median_s", "ci_low_s", "ci_high_s", "flags"]].rename(
         columns={
             "flags": "ref_flags",
             "threads": "ref_threads",
             "median_s": "ref_median_s",
-            "q1_s": "ref_q1_s",
-            "q3_s": "ref_q3_s",
+            "ci_low_s": "ref_ci_low_s",
+            "ci_high_s": "ref_ci_high_s",
         }
     )
     others = cases if contenders is None else cases[cases["backend"].isin(contenders)]
@@ -68,8 +68,8 @@ def versus(
     comparisons = [
         Comparison.of(reference, contender)
         for reference, contender in zip(
-            paired[["ref_q1_s", "ref_median_s", "ref_q3_s"]].itertuples(index=False),
-            paired[["q1_s", "median_s", "q3_s"]].itertuples(index=False),
+            paired[["ref_ci_low_s", "ref_median_s", "ref_ci_high_s"]].itertuples(index=False),
+            paired[["ci_low_s", "median_s", "ci_high_s"]].itertuples(index=False),
             strict=True,
         )
     ]

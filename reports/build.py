@@ -15,7 +15,7 @@ from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
 from reports.compare import directory_name, write_comparison
 from reports.figures import draw_report
-from reports.load import ResultFileError, read_results
+from reports.load import ResultFileError, ladder_of, read_results
 from reports.markup import FIGURES
 from reports.page import course_not_run, render_report
 from reports.table import jit_table, tidy_table, write_csv
@@ -73,6 +73,7 @@ def load_course(run) -> dict | str:
             machine[key] = run.suite[key]
     if not results.get("git") and isinstance(run.suite.get("git"), dict):
         results["git"] = run.suite["git"]
+    results.setdefault("ladder", ladder_of(run.suite))
     return results
 
 

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from reports import analysis, rules, style
 from reports.figkit import GRID, legend_below, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
-from reports.load import CASE_KEY, ResultFileError, Run
+from reports.load import CASE_KEY, ResultFileError, Run, ladder_of
 from reports.markup import md_table
 from reports.table import measured, not_run, tidy_table, write_csv
 from reports.templating import render
@@ -46,7 +46,7 @@ COLUMNS = [
 
 def compare_runs(old: Run, new: Run) -> pd.DataFrame:
     """One row per case in either run: the time ratio new ÷ old and its verdict."""
-    columns = [*CASE_KEY, "m", "n", "h", "size", "median_s", "q1_s", "q3_s", "flags"]
+    columns = [*CASE_KEY, "m", "n", "h", "size", "median_s", "ci_low_s", "ci_high_s", "flags"]
     before = measured(tidy_table(old))[columns]
     after = measured(tidy_table(new))[columns]
     both = before.merge(after, on=CASE_KEY, how="outer", suffixes=("_old", "_new"))
@@ -57,10 +57,10 @@ def compare_runs(old: Run, new: Run) -> pd.DataFrame:
     # The new run against the old one as the reference: a speedup above 1 is a faster
     # new run. The table shows its inverse, the time ratio new ÷ old, and that band.
     comparisons = [
-        rules.Comparison.of(old_quartiles, new_quartiles)
-        for old_quartiles, new_quartiles in zip(
-            both[["q1_s_old", "median_s_old", "q3_s_old"]].itertuples(index=False),
-            both[["q1_s_new", "median_s_new", "q3_s_new"]].itertuples(index=False),
+        rules.Comparison.of(old_band, new_band)
+        for old_band, new_band in zip(
+            both[["ci_low_s_old", "median_s_old", "ci_high_s_old"]].itertuples(index=False),
+            both[["ci_low_s_new", "median_s_new", "ci_high_s_new"]].itertuples(index=False),
             strict=True,
         )
     ]
@@ -202,7 +202,7 @@ def _machine_facts(run: Run) -> dict[str, str]:
         "CPU": str(cpu.get("brand", "?")),
         "logical cores": str(cpu.get("logical_cores", "?")),
         "code": str(git.get("commit") or "?") + (" (dirty)" if git.get("dirty") else ""),
-        "mode": "quick" if suite.get("quick") else "full",
+        "ladder": ladder_of(suite),
     }
     facts.update({name: str(value) for name, value in versions.items()})
     return facts

@@ -51,10 +51,23 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
+# The figures a lecture puts on a slide get an SVG beside their PNG: the headline, the
+# roofline, the summary heatmap and the course's. The others (one per op and kind) are
+# read on the page, and an SVG of each would double the report's size.
+SLIDE_FIGURES = ("headline", "roofline", "summary", "course-")
+
+
+def on_slides(name: str) -> bool:
+    return name.startswith(SLIDE_FIGURES)
+
+
 def save(figure: Figure, directory: Path, name: str) -> str:
-    """Write ``name.png`` and ``name.svg`` into ``directory``; returns ``name``."""
+    """Write ``name.png`` into ``directory``, and ``name.svg`` for a slide figure;
+    returns ``name``."""
     with mpl.rc_context(STYLE):
         for fmt in FORMATS:
+            if fmt == "svg" and not on_slides(name):
+                continue
             figure.savefig(directory / f"{name}.{fmt}", format=fmt, **_SAVE_OPTIONS[fmt])
     return name
 

@@ -98,8 +98,8 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
             ax.plot(series["size"], series["median_s"], marker="o", markersize=3.5, **line)
             ax.fill_between(
                 series["size"],
-                series["q1_s"],
-                series["q3_s"],
+                series["ci_low_s"],
+                series["ci_high_s"],
                 color=line["color"],
                 alpha=BAND_ALPHA,
                 linewidth=0,

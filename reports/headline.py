@@ -16,10 +16,10 @@ from reports.formatting import (
 from reports.load import Run
 from reports.markup import figure_link, marked, md_table, with_note
 from reports.phrases import (
+    band,
     case_name,
     faster_than,
     per_element,
-    quartiles,
     relative,
     sentence,
 )
@@ -47,7 +47,7 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
         "why": "",
     }
     if loop is not None and loop["status"] == "ok":
-        against_loop = Comparison.of(quartiles(loop), quartiles(numpy_one))
+        against_loop = Comparison.of(band(loop), band(numpy_one))
         findings.update(
             loop="measured",
             loop_s=loop["median_s"],
@@ -115,7 +115,7 @@ def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series 
             f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
             f"{marked(loop['flags'], numba['flags'])}"
         )
-    against_numpy = Comparison.of(quartiles(reference), quartiles(numba))
+    against_numpy = Comparison.of(band(reference), band(numba))
     mark = marked(reference["flags"], numba["flags"])
     if against_numpy.verdict == LEVEL:
         text += f"; against NumPy it is level{mark}."

@@ -31,6 +31,7 @@ import pandas as pd
 
 from reports import style
 from reports.formatting import shape_key
+from reports.rules import median_interval
 from reports.style import DTYPES, threads_label
 
 SCHEMA = 2  # the first format (1) is converted by `python -m bench.upgrade`
@@ -313,6 +314,7 @@ def _steady_case(
         row[f"{stat}_s"] = where.number(stats, stat, positive=stat == "median")
     where.ordered_stats({stat: row[f"{stat}_s"] for stat in STAT_NAMES})
     row["rounds"] = where.integer(stats, "rounds", minimum=1)
+    row["ci_low_s"], row["ci_high_s"] = _median_interval(where, extra, stats, row)
     row["iterations"] = (
         where.integer(stats, "iterations", minimum=1) if "iterations" in stats else 1
     )
@@ -330,6 +332,38 @@ def _steady_case(
     row.update(status="ok", reason="", predicted_s=math.nan, source=source)
     row["name"] = entry.get("name") if isinstance(entry.get("name"), str) else ""
     return row
+
+
+def ladder_of(suite: dict[str, Any]) -> str:
+    """The ladder a run timed: as recorded, or "quick" / "full" for files that only say
+    whether it was quick."""
+    ladder = suite.get("ladder")
+    if isinstance(ladder, str) and ladder:
+        return ladder
+    return "quick" if suite.get("quick") else "full"
+
+
+def _median_interval(
+    where: _Where, extra: dict[str, Any], stats: dict[str, Any], row: dict[str, Any]
+) -> tuple[float, float]:
+    """The median's 95% interval: as the run recorded it (``median_interval`` of all its
+    rounds), or from the rounds the file kept (files written before it was recorded), or
+    else the quartiles, wider than that interval from a dozen rounds on."""
+    recorded = extra.get("median_ci")
+    if recorded is not None:
+        if not (
+            isinstance(recorded, list)
+            and len(recorded) == 2
+            and all(isinstance(v, (int, float)) and math.isfinite(v) for v in recorded)
+            and recorded[0] <= row["median_s"] <= recorded[1]
+        ):
+            where.fail("'median_ci' must be [low, high] around the median")
+        return float(recorded[0]), float(recorded[1])
+    data = stats.get("data")
+    if isinstance(data, list) and len(data) >= 2 and all(isinstance(v, (int, float)) for v in data):
+        low, high = median_interval(data)
+        return min(low, row["median_s"]), max(high, row["median_s"])
+    return row["q1_s"], row["q3_s"]
 
 
 def _slides_stats(where: _Where, entry: dict[str, Any]) -> dict[str, float]:
@@ -540,6 +574,8 @@ _CASE_COLUMNS = [
     "reason",
     "predicted_s",
     *(f"{stat}_s" for stat in STAT_NAMES),
+    "ci_low_s",
+    "ci_high_s",
     "rounds",
     "iterations",
     "flops",

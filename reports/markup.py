@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reports.figkit import on_slides
 from reports.rules import MARK
 
 FIGURES = "figures/"
@@ -27,10 +28,14 @@ def fold(summary: str, body: str, rows: int) -> str:
 
 
 def figure_link(name: str, alt: str, figures: set[str]) -> str:
-    """The image of figure ``name`` with a link to its SVG, or "" if it was not drawn."""
+    """The image of figure ``name`` with a link to its SVG where it has one, or "" if it
+    was not drawn."""
     if name not in figures:
         return ""
-    return f"![{alt}]({FIGURES}{name}.png)\n<sub>[SVG for slides]({FIGURES}{name}.svg)</sub>"
+    image = f"![{alt}]({FIGURES}{name}.png)"
+    if not on_slides(name):
+        return image
+    return f"{image}\n<sub>[SVG for slides]({FIGURES}{name}.svg)</sub>"
 
 
 def marked(*flags) -> str:

@@ -17,7 +17,7 @@ from reports.formatting import (
 from reports.headline import headline_section
 from reports.jit_section import jit_section
 from reports.leads import crossovers_section, summary_section
-from reports.load import Run
+from reports.load import Run, ladder_of
 from reports.losses import losses_section
 from reports.markup import md_table
 from reports.memory_section import memory_section
@@ -112,7 +112,7 @@ def _machine(run: Run) -> str:
     versions = suite.get("versions") or {}
     version_text = ", ".join(f"{name} {value}" for name, value in versions.items())
     facts.append(["versions", version_text or "unknown"])
-    facts.append(["mode", "quick" if suite.get("quick") else "full"])
+    facts.append(["ladder", ladder_of(suite)])
     if run.ignored:
         facts.append(["ignored", f"{run.ignored} benchmark entries of another kind than steady"])
     return "## The machine and its environment\n\n" + md_table(["", ""], facts)
@@ -166,7 +166,7 @@ def render_report(
             when=run.datetime[:19].replace("T", " ") if run.datetime else "an unknown date",
             host=run.machine.get("node", "?"),
             sources=[path.name for path in run.sources],
-            quick=bool(run.suite.get("quick")),
+            ladder=ladder_of(run.suite),
             dirty=bool(git.get("dirty")),
             sections=[
                 headline_section(table, run, figures),

@@ -70,5 +70,6 @@ def per_element(row: pd.Series) -> str:
     return format_time(row["median_s"] / row["size"])
 
 
-def quartiles(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
-    return row[f"q1_s{suffix}"], row[f"median_s{suffix}"], row[f"q3_s{suffix}"]
+def band(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
+    """A measurement's median and its 95% interval, as the comparison rule takes them."""
+    return row[f"ci_low_s{suffix}"], row[f"median_s{suffix}"], row[f"ci_high_s{suffix}"]

@@ -24,10 +24,10 @@ from reports.formatting import (
 from reports.load import Run, limit_at
 from reports.markup import MARK_NOTE, figure_link, fold, marked
 from reports.phrases import (
+    band,
     case_name,
     faster_than,
     primary_dtype,
-    quartiles,
     series_of,
     shape_text,
     work_dominates,
@@ -132,7 +132,7 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
     if both.empty:
         return ["The loop and NumPy were never measured at the same size."]
     largest, smallest = both.iloc[-1], both.iloc[0]
-    numpy_over_loop = Comparison.of(quartiles(largest, "_a"), quartiles(largest, "_b"))
+    numpy_over_loop = Comparison.of(band(largest, "_a"), band(largest, "_b"))
     ratio = numpy_over_loop.speedup
     loop_mark, numpy_mark = marked(largest["flags_a"]), marked(largest["flags_b"])
     verdict = (
@@ -159,7 +159,7 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
             "several at a time with SIMD instructions where they can."
         )
     if len(both) > 1:
-        at_smallest = Comparison.of(quartiles(smallest, "_a"), quartiles(smallest, "_b"))
+        at_smallest = Comparison.of(band(smallest, "_a"), band(smallest, "_b"))
         small_ratio = at_smallest.speedup
         small_mark = marked(smallest["flags_a"], smallest["flags_b"])
         numpy_small_each = smallest["median_s_b"] / smallest["size"]
@@ -446,7 +446,7 @@ def _precision(table: pd.DataFrame, op: str) -> list[str]:
     if both.empty:
         return []
     largest = both.sort_values(["size", "threads"]).iloc[-1]
-    single_over_double = Comparison.of(quartiles(largest, "_64"), quartiles(largest, "_32"))
+    single_over_double = Comparison.of(band(largest, "_64"), band(largest, "_32"))
     ratio = single_over_double.speedup
     where = f"{shape_text(largest)}, {style.threads_label(int(largest['threads']))}"
     mark = marked(largest["flags_32"], largest["flags_64"])

@@ -7,6 +7,8 @@ of them holds a threshold of its own. Each threshold says why it has its value.
 
 from __future__ import annotations
 
+import functools
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,11 +16,15 @@ from dataclasses import dataclass
 # --- numbers not to trust (after pyperf: never print a number more confidently than its
 # measurement supports). One rule for the benchmarks and the course experiments alike.
 
-SPREAD_LIMIT = 0.10  # the IQR exceeds 10% of the median (robust to a rare outlier);
+# The median's 95% interval, from the order statistics of the rounds (no assumption on
+# the shape of their distribution). The bench samples a case until this interval is
+# within ±3% of the median (bench/sampling.py), or its time is up.
+CONFIDENCE = 0.95
+INTERVAL_LIMIT = 0.05  # the interval reaches beyond ±5% of the median;
 TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
 MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
 
-FLAG_SPREAD = "spread"
+FLAG_SPREAD = "interval"
 FLAG_TIMER = "timer resolution"
 FLAG_ROUNDS = "few rounds"
 
@@ -26,11 +32,40 @@ FLAG_ROUNDS = "few rounds"
 MARK = "†"
 
 
-def flags(iqr_rel: float, round_s: float, resolution_s: float, rounds: int) -> list[str]:
-    """The flags one measurement raises: its IQR over its median, the duration of one
-    timed round, the timer's resolution and the number of rounds."""
+@functools.lru_cache(maxsize=4096)
+def order_statistic_ranks(rounds: int, confidence: float = CONFIDENCE) -> tuple[int, int]:
+    """(j, k), 0-based: sorted[j] <= median <= sorted[k] with probability >= confidence.
+
+    The count of rounds below the true median is B(n, ½); the interval takes the largest
+    j with P(B <= j) <= (1 - confidence)/2, and its mirror. Exact sums up to 1000 rounds,
+    the normal approximation beyond; (0, n - 1) when even that pair falls short.
+    """
+    tail = (1 - confidence) / 2
+    if rounds > 1000:
+        z = statistics.NormalDist().inv_cdf(1 - tail)
+        j = max(0, math.floor(rounds / 2 - z * math.sqrt(rounds) / 2) - 1)
+        return j, rounds - 1 - j
+    total, cumulative, j = 2**rounds, 0, -1
+    for count in range(rounds):
+        cumulative += math.comb(rounds, count)
+        if cumulative / total > tail:
+            break
+        j = count
+    return (0, rounds - 1) if j < 0 else (j, rounds - 1 - j)
+
+
+def median_interval(times: Sequence[float]) -> tuple[float, float]:
+    """The 95% interval of the median of ``times``, from their order statistics."""
+    ordered = sorted(times)
+    j, k = order_statistic_ranks(len(ordered))
+    return ordered[j], ordered[k]
+
+
+def flags(interval_rel: float, round_s: float, resolution_s: float, rounds: int) -> list[str]:
+    """The flags one measurement raises: the half-width of its median's interval over the
+    median, the duration of one timed round, the timer's resolution and the rounds."""
     raised = []
-    if iqr_rel > SPREAD_LIMIT:
+    if interval_rel > INTERVAL_LIMIT:
         raised.append(FLAG_SPREAD)
     if round_s < TIMER_FACTOR * resolution_s:
         raised.append(FLAG_TIMER)
@@ -47,6 +82,8 @@ class Quartiles:
     median: float
     q3: float
     rounds: int
+    low: float = math.nan  # the median's 95% interval (``median_interval``)
+    high: float = math.nan
 
     @classmethod
     def of(cls, times: Sequence[float]) -> Quartiles:
@@ -58,7 +95,7 @@ class Quartiles:
         if rounds == 0:
             raise ValueError("no timed rounds to summarise")
         if rounds == 1:
-            return cls(data[0], data[0], data[0], 1)
+            return cls(data[0], data[0], data[0], 1, data[0], data[0])
         if rounds % 2:
             n, q = rounds // 4, rounds % 4
             if q == 1:
@@ -70,11 +107,20 @@ class Quartiles:
         else:
             q1 = statistics.median(data[: rounds // 2])
             q3 = statistics.median(data[rounds // 2 :])
-        return cls(q1, statistics.median(data), q3, rounds)
+        return cls(q1, statistics.median(data), q3, rounds, *median_interval(data))
 
     @property
     def iqr_rel(self) -> float:
         return (self.q3 - self.q1) / self.median
+
+    @property
+    def interval_rel(self) -> float:
+        """Half the width of the median's interval, over the median."""
+        return (self.high - self.low) / 2 / self.median
+
+    @property
+    def band(self) -> tuple[float, float, float]:
+        return self.low, self.median, self.high
 
 
 # --- faster, slower or level ---------------------------------------------------------
@@ -85,7 +131,7 @@ class Quartiles:
 MIN_CHANGE = 0.05
 # A one-shot timing (the JIT probe) has no measured spread; it gets the largest spread
 # the flag rule still trusts, so it is judged no more confidently than a benchmark.
-ONE_SHOT_SPREAD = SPREAD_LIMIT
+ONE_SHOT_SPREAD = 0.10
 
 FASTER, SLOWER, LEVEL = "faster", "slower", "level"
 
@@ -105,11 +151,11 @@ def verdict(speedup: float, low: float, high: float) -> str:
 @dataclass(frozen=True)
 class Comparison:
     """A contender against a reference: the speedup (reference time ÷ contender time),
-    its band from the quartiles of both, and the verdict that follows.
+    its band from the medians' 95% intervals of both, and the verdict that follows.
 
-    The band runs from the reference's first quartile over the contender's third to the
-    reference's third quartile over the contender's first: the ratios the middle halves
-    of the two measurements allow.
+    The band runs from the low end of the reference's interval over the high end of the
+    contender's to the high end of the reference's over the low end of the contender's:
+    the ratios the two medians' intervals allow.
     """
 
     speedup: float
@@ -120,9 +166,9 @@ class Comparison:
     def of(
         cls, reference: tuple[float, float, float], contender: tuple[float, float, float]
     ) -> Comparison:
-        """From (q1, median, q3) of the reference and of the contender."""
-        (ref_q1, ref_median, ref_q3), (q1, median, q3) = reference, contender
-        return cls(ref_median / median, ref_q1 / q3, ref_q3 / q1)
+        """From (low, median, high) of the reference and of the contender."""
+        (ref_low, ref_median, ref_high), (low, median, high) = reference, contender
+        return cls(ref_median / median, ref_low / high, ref_high / low)
 
     @classmethod
     def one_shot(cls, reference_s: float, contender_s: float) -> Comparison:
@@ -154,8 +200,9 @@ def comparison_rule(contender: str = "the contender", reference: str = "the refe
     """The rule of ``verdict`` in words, exactly as applied, for every page that uses it."""
     return (
         f"the speedup of {contender} over {reference} is {reference}'s median time over "
-        f"{contender}'s, and its band runs from {reference}'s first quartile over "
-        f"{contender}'s third to {reference}'s third quartile over {contender}'s first. "
+        f"{contender}'s, and its band runs from the low end of {reference}'s median's 95% "
+        f"interval over the high end of {contender}'s to the high end of {reference}'s "
+        f"over the low end of {contender}'s. "
         f"{contender[:1].upper() + contender[1:]} is *faster* only when the whole band lies "
         f"above 1× and the speedup is at least {1 + MIN_CHANGE:.2f}×, *slower* only when "
         f"the whole band lies below 1× and the speedup is at most 1/{1 + MIN_CHANGE:.2f}× "
@@ -166,8 +213,11 @@ def comparison_rule(contender: str = "the contender", reference: str = "the refe
 def flag_rule() -> str:
     """The flag rule in words, exactly as ``flags`` applies it."""
     return (
-        f"a measurement is flagged when its interquartile range is over {SPREAD_LIMIT:.0%} "
-        f"of its median, when one timed round is shorter than {TIMER_FACTOR} ticks of the "
+        "each case is timed until the 95% interval of its median (from the order "
+        "statistics of its rounds, which assumes nothing of their distribution) lies "
+        f"within ±3% of the median, or its time is up; it is flagged when that interval "
+        f"still reaches beyond ±{INTERVAL_LIMIT:.0%} of the median, when one timed round is "
+        f"shorter than {TIMER_FACTOR} ticks of the "
         "timer (so the clock's granularity shows in the result), or when it rests on fewer "
         f"than {MIN_ROUNDS} rounds"
     )

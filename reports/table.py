@@ -31,6 +31,8 @@ COLUMNS = [
     "iqr_s",
     "q1_s",
     "q3_s",
+    "ci_low_s",
+    "ci_high_s",
     "min_s",
     "mean_s",
     "stddev_s",
@@ -45,6 +47,7 @@ COLUMNS = [
     "flops",
     "bytes",
     "iqr_rel",
+    "interval_rel",
     "stddev_rel",
     "flags",
     "reason",
@@ -64,6 +67,7 @@ def tidy_table(run: Run) -> pd.DataFrame:
     table["gflop_per_s"] = table["flops"].astype("float64") / median / 1e9
     table["bandwidth_share"] = table["gb_per_s"] / table["bandwidth_GBps"]
     table["iqr_rel"] = table["iqr_s"] / median
+    table["interval_rel"] = (table["ci_high_s"] - table["ci_low_s"]) / 2 / median
     table["stddev_rel"] = table["stddev_s"] / table["mean_s"].where(ok)
     table["flags"] = _flags(table)
     table = table.sort_values(
@@ -87,7 +91,7 @@ def _flags(table: pd.DataFrame) -> pd.Series:
         "; ".join(rules.flags(spread, round_s, resolution, rounds)) if status == "ok" else ""
         for status, spread, round_s, resolution, rounds in zip(
             table["status"],
-            table["iqr_rel"],
+            table["interval_rel"],
             round_time,
             table["timer_resolution_s"],
             table["rounds"],

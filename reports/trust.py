@@ -30,7 +30,7 @@ def _flag_reasons(row: pd.Series) -> str:
     reasons = []
     flags = row["flags"].split("; ")
     if FLAG_SPREAD in flags:
-        reasons.append(f"IQR {format_percent(row['iqr_rel'])} of the median")
+        reasons.append(f"the median's interval ±{format_percent(row['interval_rel'])}")
     if FLAG_TIMER in flags:
         reasons.append(
             f"a timed round lasts {format_time(row['median_s'] * row['iterations'])}, "

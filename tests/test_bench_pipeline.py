@@ -16,6 +16,7 @@ from bench.conftest import KEPT_ROUNDS
 from bench.run import publish, unique_path
 from bench.threads import thread_counts
 from kernels.ops import OPS
+from reports.rules import median_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,7 @@ def result_file(tmp_path_factory) -> Path:
         sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-k", "test_op and dot",
         "--budget=1e-9", f"--benchmark-json={path}", "--benchmark-min-rounds=3",
         "--benchmark-max-time=0.001", "-q", "-p", "no:cacheprovider",
+        "--benchmark-precision=0.03",  # as bench.run times: bench/sampling.py's rule
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -37,6 +39,7 @@ def result_file(tmp_path_factory) -> Path:
 
 def test_every_case_carries_its_conditions(result_file):
     data = json.loads(result_file.read_text())
+    timer_resolution = data["machine_info"]["vectorbench"]["timer"]["resolution_s"]
     expected_cases = {
         (backend, dtype, threads, n)
         for n in ladders.LADDERS["smoke"]["vector"]
@@ -58,9 +61,15 @@ def test_every_case_carries_its_conditions(result_file):
         assert benchmark["stats"]["median"] > 0
         data = benchmark["stats"]["data"]  # the per-round times, for later re-analysis
         assert len(data) == min(benchmark["stats"]["rounds"], KEPT_ROUNDS)
-        if len(data) == benchmark["stats"]["rounds"]:  # all kept
-            assert min(data) == benchmark["stats"]["min"]
-        assert min(data) >= benchmark["stats"]["min"]
+        # the median's interval, recorded from every round, brackets the median
+        low, high = info["median_ci"]
+        assert low <= benchmark["stats"]["median"] <= high
+        tick = timer_resolution / benchmark["stats"]["iterations"]  # what rounding moves
+        if len(data) == benchmark["stats"]["rounds"]:  # every round kept, rounded to the timer
+            assert (low, high) == pytest.approx(median_interval(data), abs=tick)
+        if len(data) == benchmark["stats"]["rounds"]:  # all kept: the same to a tick
+            assert min(data) == pytest.approx(benchmark["stats"]["min"], abs=tick)
+        assert min(data) >= benchmark["stats"]["min"] - tick
         seen.add((info["backend"], info["dtype"], info["threads"], sizes["n"]))
     assert seen == expected_cases
 
@@ -171,7 +180,7 @@ def test_every_op_is_benchmarked_on_every_backend():
 
 
 @pytest.mark.parametrize("cache_mib", [32, 260, 1024])
-@pytest.mark.parametrize("ladder", ["full", "quick"])
+@pytest.mark.parametrize("ladder", ["full", "lesson"])
 def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
     cache, memory = cache_mib * 2**20, 24 * 2**30
     for op, spec in OPS.items():
@@ -188,7 +197,7 @@ def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
             assert spec.bytes_moved(larger, 8) > ladders.MEMORY_SHARE * memory, (op, larger)
         base = list(ladders.sizes_of(op, ladder))
         assert sizes[: len(base)] == base  # grown, never reshaped
-        if ladder == "quick":
+        if ladder == "lesson":
             assert len(sizes) - len(base) <= 1
 
 

@@ -19,7 +19,8 @@ def _row(op, backend, threads, m, median_s, share=None, h=None):
         "op": op, "backend": backend, "dtype": "float64", "threads": threads,
         "m": m, "n": n, "h": h, "size": m * n * (h or 1), "shape": f"m={m} n={n}",
         "status": "ok", "median_s": median_s, "q1_s": 0.99 * median_s,
-        "q3_s": 1.01 * median_s, "flags": "", "served_from": "memory",
+        "q3_s": 1.01 * median_s, "ci_low_s": 0.99 * median_s, "ci_high_s": 1.01 * median_s,
+        "flags": "", "served_from": "memory",
         "bandwidth_share": share,
     }  # fmt: skip
 

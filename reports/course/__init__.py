@@ -76,7 +76,7 @@ def _context(results: dict) -> dict:
             "numba_threads": threads.get("numba_threads", "?"),
         },
         "created": datetime.fromisoformat(results["created"]).strftime("%Y-%m-%d %H:%M %Z"),
-        "quick": bool(results.get("quick")),
+        "ladder": results.get("ladder", "full"),
         "commit": (git.get("commit") or "")[:10],
         "dirty": bool(git.get("dirty")),
         "versions": ", ".join(

@@ -312,12 +312,10 @@ def timings(results: dict) -> dict[str, dict[str, Timing]]:
         judged[name] = {
             backend: Timing(
                 quartiles=q,
-                flags=tuple(flags(q.iqr_rel, q.median, resolution, q.rounds)),
+                flags=tuple(flags(q.interval_rel, q.median, resolution, q.rounds)),
                 against_reference=None
                 if backend == backends[0]
-                else Comparison.of(
-                    (reference.q1, reference.median, reference.q3), (q.q1, q.median, q.q3)
-                ),
+                else Comparison.of(reference.band, q.band),
             )
             for backend, q in quartiles.items()
         }

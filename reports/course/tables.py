@@ -50,7 +50,9 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list
                 continue
             reasons = []
             if FLAG_SPREAD in timing.flags:
-                reasons.append(f"IQR {format_percent(timing.quartiles.iqr_rel)} of the median")
+                reasons.append(
+                    f"the median's interval ±{format_percent(timing.quartiles.interval_rel)}"
+                )
             if FLAG_TIMER in timing.flags:
                 reasons.append(
                     f"a run lasts {format_time(timing.median_s)}, under {TIMER_FACTOR}× the "

@@ -1,0 +1,83 @@
+"""The rule that stops a case's rounds: the median's order-statistic interval."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from bench import sampling
+from bench.conftest import rounded_to_the_timer
+from reports import rules
+
+
+def coverage(rounds: int, j: int, k: int) -> float:
+    """P(sorted[j] <= true median <= sorted[k]) for continuous data: B(n, ½) in [j+1, k]."""
+    return sum(math.comb(rounds, count) for count in range(j + 1, k + 1)) / 2**rounds
+
+
+@pytest.mark.parametrize(
+    ("rounds", "expected"),
+    [(6, (0, 5)), (10, (1, 8)), (20, (5, 14)), (100, (39, 60))],  # the textbook tables
+)
+def test_the_ranks_are_the_textbook_ones(rounds, expected):
+    assert rules.order_statistic_ranks(rounds) == expected
+
+
+@pytest.mark.parametrize("rounds", [6, 7, 9, 15, 31, 64, 200, 999])
+def test_the_interval_covers_the_median_at_95_percent_and_is_the_narrowest(rounds):
+    j, k = rules.order_statistic_ranks(rounds)
+    assert coverage(rounds, j, k) >= 0.95
+    assert coverage(rounds, j + 1, k - 1) < 0.95  # one step narrower would not
+
+
+def test_the_normal_approximation_takes_over_smoothly():
+    exact = rules.order_statistic_ranks(1000)
+    approximate = rules.order_statistic_ranks(1001)
+    assert abs(exact[0] - approximate[0]) <= 1
+    assert coverage(1001, *approximate) >= 0.95
+
+
+def test_too_few_rounds_give_the_whole_range():
+    assert rules.order_statistic_ranks(5) == (0, 4)  # [min, max] covers only 94%
+    assert rules.median_interval([3.0, 1.0, 2.0]) == (1.0, 3.0)
+
+
+def fake_runner(times):
+    """A runner whose rounds last the given seconds, one after another."""
+    it = iter(times)
+    return lambda loops: next(it)
+
+
+def test_a_steady_case_stops_after_the_fewest_rounds():
+    recorded = []
+    times = sampling.run_until_sure(fake_runner([1.0] * 1000), None, recorded.append, 1000)
+    assert len(times) == sampling.MIN_ROUNDS
+    assert recorded == times
+
+
+def test_a_noisy_case_runs_to_its_cap():
+    rng = random.Random(0)
+    noisy = [rng.uniform(1.0, 3.0) for _ in range(500)]
+    times = sampling.run_until_sure(fake_runner(noisy), None, lambda t: None, 40)
+    assert len(times) == 40
+    assert not sampling.sure(times)
+
+
+def test_a_moderately_noisy_case_stops_once_sure_and_not_before():
+    rng = random.Random(1)
+    rounds = [rng.gauss(1.0, 0.05) for _ in range(5000)]
+    times = sampling.run_until_sure(fake_runner(rounds), range(10), lambda t: None, 5000)
+    assert sampling.MIN_ROUNDS < len(times) < 5000
+    assert sampling.sure(times)
+    assert not sampling.sure(times[: len(times) // 2])  # it did need more rounds
+    assert times[0] == pytest.approx(rounds[0] / 10)  # per call: the round over its loops
+
+
+def test_rounding_keeps_what_the_timer_resolved():
+    times = [1.234567891234e-3, 2.0000000001e-7]
+    rounded = rounded_to_the_timer(times, iterations=1, resolution=1e-8)
+    assert rounded == [1.234568e-3, 2.0e-7]  # to 1e-9 s: a tenth of a tick
+    for before, after in zip(times, rounded, strict=True):
+        assert abs(before - after) <= 1e-8 / 10  # a tenth of a tick at most
