@@ -170,14 +170,29 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
         if data and len(data) > KEPT_ROUNDS:
             step = len(data) / KEPT_ROUNDS
             data = [data[int(k * step)] for k in range(KEPT_ROUNDS)]
+        iterations = stats.get("iterations", 1)
         if data:
-            stats["data"] = rounded_to_the_timer(data, stats["iterations"], resolution)
+            stats["data"] = rounded_to_the_timer(data, iterations, resolution)
+        for name in TIME_STATISTICS:  # rounding is monotonic: min <= q1 <= median ... holds
+            if isinstance(stats.get(name), float):
+                stats[name] = rounded_to_the_timer([stats[name]], iterations, resolution)[0]
+        interval = benchmark["extra_info"].get("median_ci")
+        if interval:
+            benchmark["extra_info"]["median_ci"] = rounded_to_the_timer(
+                interval, iterations, resolution
+            )
     output_json["vectorbench_not_run"] = list(config.stash[records.NOT_RUN])
     output_json["vectorbench_jit"] = list(config.stash[records.JIT])
     if config.stash[records.COURSE]:
         output_json["vectorbench_course"] = _course_section(config, output_json)
     if records.SLIDES in config.stash:
         output_json["vectorbench_slides"] = config.stash[records.SLIDES]
+
+
+# pytest-benchmark's statistics that are times (or sums and spreads of them).
+TIME_STATISTICS = (
+    "min", "max", "mean", "stddev", "median", "iqr", "q1", "q3", "ld15iqr", "hd15iqr", "total",
+)  # fmt: skip
 
 
 def rounded_to_the_timer(times: list[float], iterations: int, resolution: float) -> list[float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from support import INSTALLED
 import kernels
 from bench import ladders
 from bench.conftest import KEPT_ROUNDS
-from bench.run import publish, unique_path
+from bench.run import compact, publish, unique_path
 from bench.threads import thread_counts
 from kernels.ops import OPS
 from reports.rules import median_interval
@@ -114,13 +115,21 @@ def test_the_code_is_recorded_as_it_was_when_the_run_started(result_file, monkey
     assert machine.describe(quick=True, limits={}, git=at_start)["git"] == at_start
 
 
-def test_result_is_readable_by_pytest_benchmark_compare(result_file):
+def test_result_is_readable_by_pytest_benchmark_compare(result_file, tmp_path):
+    """As pytest-benchmark wrote it, and as bench.run publishes it (compacted)."""
+    compacted = tmp_path / "compacted.json"
+    shutil.copy(result_file, compacted)
+    compact(compacted)
+    assert json.loads(compacted.read_text()) == json.loads(result_file.read_text())
+    assert compacted.stat().st_size < 0.7 * result_file.stat().st_size
+    assert [p.name for p in tmp_path.iterdir()] == ["compacted.json"]  # no temporary left
     cli = Path(sys.executable).parent / "pytest-benchmark"  # installed with pytest-benchmark
-    done = subprocess.run(
-        [str(cli), "compare", str(result_file)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert "test_op[dot-numpy-float64-t1-n17]" in done.stdout
+    for path in (result_file, compacted):
+        done = subprocess.run(
+            [str(cli), "compare", str(path)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert "test_op[dot-numpy-float64-t1-n17]" in done.stdout
 
 
 def test_publishing_never_overwrites(tmp_path):

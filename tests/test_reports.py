@@ -1518,12 +1518,15 @@ def test_staging_directories_of_killed_builds_are_removed(tmp_path):
 
 
 INTERRUPTED_BUILD = """
-import os, signal, sys
+import os, signal, sys, time
 from reports import build
 from reports.__main__ import main
 
 def stopped(*args):
     os.kill(os.getpid(), getattr(signal, sys.argv[1]))  # while the figures are drawn
+    # Python runs a signal's handler at its next check, not always before kill returns:
+    # wait here for it, or the build would go on with no figures and fail otherwise.
+    time.sleep(60)
 
 build.draw_report = stopped
 sys.exit(main(sys.argv[2:]))
