@@ -139,6 +139,15 @@ def _threads_text(key: str) -> str:
     return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
 
+# How the warning names a probed limit.
+LIMIT_NAMES = {
+    "read_GBps": "read bandwidth from memory",
+    "cache_read_GBps": "read bandwidth from the cache",
+    "triad_GBps": "triad bandwidth",
+    "peak_GFLOPs": "BLAS's peak",
+}
+
+
 def course_not_run(reason: str) -> str:
     return f"## Course experiments\n\nCourse experiments: not run ({reason})."
 
@@ -167,6 +176,8 @@ def render_report(
             host=run.machine.get("node", "?"),
             sources=[path.name for path in run.sources],
             ladder=ladder_of(run.suite),
+            disturbances=rules.disturbances(run.suite),
+            limit_names=LIMIT_NAMES,
             dirty=bool(git.get("dirty")),
             sections=[
                 headline_section(table, run, figures),

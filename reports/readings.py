@@ -270,6 +270,12 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
     if row.get("served_from") == "cache":
         # its inputs fit in the last-level cache: the ceiling is the cache's bandwidth
+        if share > ABOVE_CEILING:  # above a ceiling: the ceiling's probe was disturbed
+            return (
+                f"faster than the {measured_at} the probe measured reading from the cache "
+                f"(its {data} per call fit in the last-level cache): that probe was "
+                "disturbed, so no share of it is given"
+            )
         text = (
             f"{format_percent(share)} of the bandwidth measured reading from the cache on this "
             f"machine ({measured_at}): its {data} per call fit in the last-level cache"

@@ -25,6 +25,7 @@ TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
 MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
 
 FLAG_SPREAD = "interval"
+FLAG_DISTURBED = "disturbed machine"
 FLAG_TIMER = "timer resolution"
 FLAG_ROUNDS = "few rounds"
 
@@ -71,7 +72,7 @@ def flags(interval_rel: float, round_s: float, resolution_s: float, rounds: int)
         raised.append(FLAG_TIMER)
     if rounds < MIN_ROUNDS:
         raised.append(FLAG_ROUNDS)
-    return raised
+    return raised  # FLAG_DISTURBED comes from the run's conditions: ``disturbances``
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,48 @@ class Quartiles:
     @property
     def band(self) -> tuple[float, float, float]:
         return self.low, self.median, self.high
+
+
+# --- a machine too busy to measure --------------------------------------------------
+#
+# Two signs that what was measured is not the machine at rest: a load average (over the
+# minute before the run) at or above its cores, so other programs took turns with the
+# benchmark; or a limit the probe measured that falls, with all cores, below this share
+# of its one-thread value (more threads never halve what a machine can read: a core was
+# taken away while the probe ran). Either one raises a warning at the top of the page, and
+# flags the cases it touches: every case under load, the cases whose ceiling the
+# contradicted probe is.
+PROBE_CONTRADICTS = 0.5
+PROBED_LIMITS = ("read_GBps", "cache_read_GBps", "triad_GBps", "peak_GFLOPs")
+# Which cases a limit is the ceiling of: by the memory level their inputs are read from.
+CEILING_SERVED_FROM = {"read_GBps": "memory", "cache_read_GBps": "cache"}
+
+
+def disturbances(suite: dict) -> list[dict]:
+    """What says the run's machine was disturbed, as plain data: ``{"kind": "load",
+    "load": ..., "cores": ...}`` and ``{"kind": "probe", "limit": ..., "one": ...,
+    "all": ..., "threads": ...}``."""
+    found = []
+    cores = (suite.get("threads") or {}).get("all_cores")
+    load = (suite.get("system") or {}).get("load_average")
+    latest = load[0] if isinstance(load, list) and load else None
+    if isinstance(cores, int) and isinstance(latest, (int, float)) and latest >= cores:
+        found.append({"kind": "load", "load": float(latest), "cores": cores})
+    limits = suite.get("limits") or {}
+    for name in PROBED_LIMITS:
+        measured = limits.get(name)
+        if not isinstance(measured, dict):
+            continue
+        counts = sorted(int(k) for k in measured if str(k).isdigit())
+        if len(counts) < 2:
+            continue
+        one, most = measured.get(str(counts[0])), measured.get(str(counts[-1]))
+        numbers = isinstance(one, (int, float)) and isinstance(most, (int, float))
+        if numbers and one > 0 and most < PROBE_CONTRADICTS * one:
+            found.append(
+                {"kind": "probe", "limit": name, "one": one, "all": most, "threads": counts[-1]}
+            )
+    return found
 
 
 # --- faster, slower or level ---------------------------------------------------------
@@ -219,7 +262,9 @@ def flag_rule() -> str:
         f"still reaches beyond ±{INTERVAL_LIMIT:.0%} of the median, when one timed round is "
         f"shorter than {TIMER_FACTOR} ticks of the "
         "timer (so the clock's granularity shows in the result), or when it rests on fewer "
-        f"than {MIN_ROUNDS} rounds"
+        f"than {MIN_ROUNDS} rounds; and every case a disturbed machine touched is flagged (a "
+        "load average at or above the cores when the run started, or a probe whose limit "
+        f"falls below {PROBE_CONTRADICTS:.0%} of its one-thread value with all cores)"
     )
 
 

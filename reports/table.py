@@ -69,7 +69,7 @@ def tidy_table(run: Run) -> pd.DataFrame:
     table["iqr_rel"] = table["iqr_s"] / median
     table["interval_rel"] = (table["ci_high_s"] - table["ci_low_s"]) / 2 / median
     table["stddev_rel"] = table["stddev_s"] / table["mean_s"].where(ok)
-    table["flags"] = _flags(table)
+    table["flags"] = _flags(table, rules.disturbances(run.suite))
     table = table.sort_values(
         ["op", "backend", "dtype", "threads", "size", "shape"],
         key=_report_order,
@@ -85,16 +85,29 @@ def _report_order(column: pd.Series) -> pd.Series:
     return column.map(lambda value: "{:03d}{}".format(*rank(value)))
 
 
-def _flags(table: pd.DataFrame) -> pd.Series:
+def _flags(table: pd.DataFrame, disturbed: list[dict]) -> pd.Series:
     round_time = table["median_s"] * table["iterations"].astype("float64")
+    loaded = any(d["kind"] == "load" for d in disturbed)
+    # the memory level whose probe contradicted itself: its cases' ceilings are suspect
+    suspect = {
+        rules.CEILING_SERVED_FROM[d["limit"]]
+        for d in disturbed
+        if d["kind"] == "probe" and d["limit"] in rules.CEILING_SERVED_FROM
+    }
     flags = [
-        "; ".join(rules.flags(spread, round_s, resolution, rounds)) if status == "ok" else ""
-        for status, spread, round_s, resolution, rounds in zip(
+        "; ".join(
+            rules.flags(spread, round_s, resolution, rounds)
+            + ([rules.FLAG_DISTURBED] if loaded or served_from in suspect else [])
+        )
+        if status == "ok"
+        else ""
+        for status, spread, round_s, resolution, rounds, served_from in zip(
             table["status"],
             table["interval_rel"],
             round_time,
             table["timer_resolution_s"],
             table["rounds"],
+            table["served_from"],
             strict=True,
         )
     ]

@@ -36,6 +36,8 @@ def _flag_reasons(row: pd.Series) -> str:
             f"a timed round lasts {format_time(row['median_s'] * row['iterations'])}, "
             f"under {TIMER_FACTOR}× the timer's resolution"
         )
+    if rules.FLAG_DISTURBED in flags:
+        reasons.append("measured on a disturbed machine (see the warning at the top)")
     if FLAG_ROUNDS in flags:
         reasons.append(f"only {row['rounds']} rounds")
     return "; ".join(reasons)

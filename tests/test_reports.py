@@ -1669,3 +1669,64 @@ def test_the_backends_table_lists_every_backend_of_the_catalogue():
     assert "| NumPy | `numpy` | whole arrays | timed |" in section
     assert "| Numba | `numba` | loops | not selected in this run |" in section
     assert "| PyTorch | `torch` | tensors | not installed |" in section
+
+
+# --- a disturbed machine: one warning at the top, the cases it touched flagged ------------
+
+
+def built_from(data: dict, tmp_path: Path) -> tuple[str, str, pd.DataFrame]:
+    """The page, its warnings above the first section, and the timed rows of table.csv."""
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
+    page = (out / "README.md").read_text(encoding="utf-8")
+    table = pd.read_csv(out / "table.csv", keep_default_na=False)
+    return page, page.split("\n## ")[0], table[table["status"] == "ok"]
+
+
+def test_a_busy_machine_is_warned_of_once_and_flags_every_case(tmp_path):
+    data = make_result(ops=["dot"])
+    data["machine_info"]["vectorbench"]["system"] = {"load_average": [2.4, 2.2, 2.0]}
+    _page, top, timed = built_from(data, tmp_path)
+    assert top.count("**The machine was busy**") == 1
+    assert "load average was 2.4 when the run started, on 2 cores" in top
+    assert len(timed) > 0
+    assert timed["flags"].str.contains(rules.FLAG_DISTURBED).all()
+
+
+def test_a_probe_that_contradicts_itself_is_warned_of_and_gives_no_share(tmp_path):
+    data = make_result(ops=["dot"])
+    # the cache's read bandwidth on two threads, a hundredth of one thread's: the probe
+    # lost a core (as seen on a loaded machine: 58.7 and 0.53 GB/s)
+    data["machine_info"]["vectorbench"]["limits"]["cache_read_GBps"] = {"1": 58.7, "2": 0.53}
+    for entry in data["benchmarks"]:
+        if entry["extra_info"]["sizes"]["n"] <= 10_000:
+            entry["extra_info"]["ceiling"] = "cache_read_GBps"
+    page, top, timed = built_from(data, tmp_path)
+    assert top.count("**The probe contradicts itself**") == 1
+    assert "read bandwidth from the cache measured 58.7 on one thread and 0.53 on 2" in top
+    from_cache = timed["served_from"] == "cache"
+    assert from_cache.any()
+    assert timed[from_cache]["flags"].str.contains(rules.FLAG_DISTURBED).all()
+    assert not timed[~from_cache]["flags"].str.contains(rules.FLAG_DISTURBED).any()
+    assert "no share of it is given" in page or not (timed["bandwidth_share"] > 1.05).any()
+
+
+def test_a_quiet_machine_raises_no_disturbance():
+    quiet = machine_info("vm")["vectorbench"]
+    quiet["system"] = {"load_average": [0.5, 0.25, 0.125]}
+    assert rules.disturbances(quiet) == []
+
+
+def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path):
+    """`python -m bench.run -k dot` keeps the suite's np.dot of the slides' demo and
+    leaves out the rest: the report is built, without the slides' part."""
+    data = make_result(ops=["dot"])
+    entry = benchmark_entry("dot", "numpy", "float64", 1, {"n": 1_000_000}, 0.0003)
+    entry["extra_info"] = {"kind": "slides", "variant": "np.dot", "n": 1_000_000}
+    data["benchmarks"].append(entry)
+    assert "vectorbench_slides" not in data
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
+    page = (out / "README.md").read_text(encoding="utf-8")
+    assert "### The slides' own code" not in page
+    assert "## The slides' example on this machine" in page
