@@ -61,7 +61,7 @@ def tests_torch(session: nox.Session) -> None:
     benchmarks once, untimed, on small sizes."""
     install_torch(session)
     session.install("-e", ".[test]")
-    session.run("pytest", *(session.posargs or BACKEND_TESTS))
+    session.run("pytest", *(session.posargs or [*PARALLEL, *BACKEND_TESTS]))
     if not session.posargs:
         session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q", "-k", "torch")
 
