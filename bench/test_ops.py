@@ -22,6 +22,7 @@ from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
 from bench.timing import best_of
 from kernels.ops import OPS
+from reports.rules import median_interval
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,7 +99,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         benchmark(kernel, *args)
     if benchmark.stats is not None:  # None: --benchmark-disable
         times = benchmark.stats.stats.data
-        benchmark.extra_info["median_ci"] = list(sampling.median_interval(times))
+        benchmark.extra_info["median_ci"] = list(median_interval(times))
 
 
 @pytest.mark.every_case

@@ -111,10 +111,6 @@ class Quartiles:
         return cls(q1, statistics.median(data), q3, rounds, *median_interval(data))
 
     @property
-    def iqr_rel(self) -> float:
-        return (self.q3 - self.q1) / self.median
-
-    @property
     def interval_rel(self) -> float:
         """Half the width of the median's interval, over the median."""
         return (self.high - self.low) / 2 / self.median
