@@ -122,6 +122,16 @@ JIT_SIZES = {
     "sequential": [(1_000, 10)],
     "network": [(200, 64, 16)],
 }
+# The ops whose cold compile each ladder measures (bench/jit_cost.py: two fresh processes
+# per compiling backend, each compiling every op). The lesson's are the slides' dot
+# product, their propagate, a per-sample rule and the network: one of each kind of
+# kernel, at a third of the probe's time for all ten (Numba's parallel kernels compile
+# in 2-6 s each). ``None``: every op.
+JIT_OPS: dict[str, tuple[str, ...] | None] = {
+    "smoke": ("dot",),
+    "lesson": ("dot", "logistic_gradient", "perceptron_epoch", "mlp_gradient"),
+    "full": None,
+}
 CALIBRATION_SIZES = {
     "vector": [2_000],
     "matrix": [(20, FEATURES)],

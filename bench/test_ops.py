@@ -110,7 +110,8 @@ def test_op(benchmark, request, op, backend, dtype, threads, sizes):
 def test_jit_compile_cost(request):
     """The compile cost per op of every compiling backend, cold and warm (see
     bench/jit_cost.py)."""
-    ops = ["dot"] if ladder(request.config) == "smoke" else list(kernels.OPS)
+    chosen = ladders.JIT_OPS[ladder(request.config)] or kernels.OPS
+    ops = [op for op in kernels.OPS if op in chosen]
     backends = [name for name in kernels.installed_backends() if kernels.BACKENDS[name].compiles]
     measured = jit_cost.measure(backends, ops)
     assert {(r["op"], r["backend"]) for r in measured} == {

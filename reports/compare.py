@@ -16,7 +16,15 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from reports import analysis, rules, style
-from reports.figkit import GRID, legend_below, new_figure, ratio_axis, save, styled
+from reports.figkit import (
+    GRID,
+    legend_below,
+    log_scale,
+    new_figure,
+    ratio_axis,
+    save,
+    styled,
+)
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
 from reports.load import CASE_KEY, ResultFileError, Run, ladder_of
 from reports.markup import md_table
@@ -160,8 +168,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
         ax.axhline(1.0, color="black", linewidth=0.9)
         floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
         ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        log_scale(ax)
         ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
         if ax in grid[:, 0]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")

@@ -124,9 +124,18 @@ def bytes_axis(axis, values) -> None:
     axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_bytes(value)))
 
 
+def log_scale(ax, *, x: bool = True, y: bool = True) -> None:
+    """Logarithmic axes with minor ticks at 2× and 5× each power of ten. Matplotlib's
+    default (every integer multiple: eight a decade) doubled the drawing time of every
+    figure, for marks the eye does not read between gridlines."""
+    for wanted, axis, set_scale in ((x, ax.xaxis, ax.set_xscale), (y, ax.yaxis, ax.set_yscale)):
+        if wanted:
+            set_scale("log")
+            axis.set_minor_locator(ticker.LogLocator(subs=(2.0, 5.0)))
+
+
 def log_axes(ax, x_label: str, y_label: str) -> None:
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.grid(True, **GRID)

@@ -32,6 +32,7 @@ from reports.figkit import (
     legend_below,
     line_style,
     log_axes,
+    log_scale,
     new_figure,
     panel_width,
     panels,
@@ -480,7 +481,7 @@ def headline_figure(head: analysis.Headline) -> Figure:
     ax.set_yticks(range(len(bars)))
     ax.set_yticklabels([bar[0] for bar in bars])
     ax.invert_yaxis()
-    ax.set_xscale("log")
+    log_scale(ax, y=False)
     seconds_axis(ax.xaxis)
     left = min(bar[1] for bar in bars) / 3
     right = max(bar[1] for bar in bars) * 60

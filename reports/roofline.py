@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from reports import style
-from reports.figkit import GRID, legend_below, new_figure, styled
+from reports.figkit import GRID, legend_below, log_scale, new_figure, styled
 from reports.formatting import format_rate, format_ratio
 from reports.markup import figure_link
 from reports.table import measured
@@ -126,8 +126,7 @@ def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
             )
     for backend in sorted(points["backend"].unique(), key=style.backend_rank):
         ax.scatter([], [], marker="s", color=style.colour(backend), label=style.label(backend))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.grid(**GRID)
     ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each op's cost model)")
     ax.set_ylabel("achieved GFLOP/s (log scale)")

@@ -37,7 +37,7 @@ from reports.course.findings import (
     same_point_both_classes,
     timings,
 )
-from reports.figkit import GRID, backend_line, new_figure, save, styled
+from reports.figkit import GRID, backend_line, log_scale, new_figure, save, styled
 
 CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
 CLASS_MARKERS = ("o", "^")
@@ -81,7 +81,7 @@ def plot_history(ax, results: dict, name: str, ylabel: str, *, log: bool = False
     ax.set_xlabel("iteration" if "iterations" in parameters else "epoch")
     ax.set_ylabel(ylabel)
     if log:
-        ax.set_yscale("log")
+        log_scale(ax, x=False)
     ax.set_title(f"{TITLES[name]}, η = {parameters['eta']:g}")
     ax.grid(True, **GRID)
     ax.legend(fontsize="small")
@@ -225,7 +225,7 @@ def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) ->
             error_kw={"elinewidth": 0.8, "capsize": 2},
             **backend_line(backend),
         )
-    ax.set_yscale("log")
+    log_scale(ax, x=False)
     ax.set_xticks(np.arange(len(names)))
     ax.set_xticklabels([_tick_label(results, n) for n in names], fontsize="small")
     ax.set_ylabel("time to train [ms]")
@@ -330,12 +330,12 @@ def _figure_hidden_sizes(fig: Figure, results: dict) -> None:
     for index, (backend, times) in enumerate(found["per_iteration"].items()):
         style = _backend_style(index)
         right.plot(found["sizes"], [t * 1e3 for t in times], **backend_line(backend), **style)
-    right.set_yscale("log")
+    log_scale(right, x=False)
     right.set_ylabel("time per iteration [ms] (median)")
     right.set_title("Time per iteration")
     right.legend(fontsize="small")
     for ax in (left, right):
-        ax.set_xscale("log")
+        log_scale(ax, y=False)
         ax.set_xticks(found["sizes"], [str(h) for h in found["sizes"]])
         ax.set_xlabel("hidden units h")
         ax.grid(True, **GRID)
