@@ -22,7 +22,8 @@ from reports.table import jit_table, tidy_table, write_csv
 
 
 def build_report(paths: list[Path], out: Path) -> Path:
-    """Build ``out/README.md``, ``out/table.csv``, ``out/jit.csv`` and ``out/figures/``.
+    """Build ``out/README.md`` (the lesson) and its detail pages, ``out/table.csv``,
+    ``out/jit.csv`` and ``out/figures/``.
 
     The section on data beyond memory comes from the newest ``beyond-memory-*.json``
     record in the directory of the newest result file, if there is one."""
@@ -40,9 +41,23 @@ def build_report(paths: list[Path], out: Path) -> Path:
         section = course_section(course_results, figures_dir)
         write_csv(table, stage / "table.csv")
         write_csv(jit_table(costs), stage / "jit.csv")
-        page = render_report(run, table, costs, written, section, outgrown)
-        (stage / "README.md").write_text(page, encoding="utf-8")
+        pages = render_report(run, table, costs, written, section, outgrown, rebuild(run, out))
+        for name, text in pages.items():
+            (stage / name).write_text(text, encoding="utf-8")
     return out / "README.md"
+
+
+def rebuild(run, out: Path) -> str:
+    """The command that rebuilds this report from its results, as its page says."""
+    sources = " ".join(_shown(path) for path in run.sources)
+    return f"python -m reports {sources} --out {_shown(out)}"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:

@@ -6,6 +6,9 @@ sections come from the modules that decide what each says.
 
 from __future__ import annotations
 
+import functools
+import re
+
 import pandas as pd
 
 from reports import rules, style
@@ -21,14 +24,14 @@ from reports.load import Run, ladder_of
 from reports.losses import losses_section
 from reports.markup import md_table
 from reports.memory_section import memory_section
-from reports.readings import op_sections
+from reports.readings import op_index, op_sections
 from reports.roofline import roofline_section
 from reports.table import flagged, not_run
 from reports.templating import render
 from reports.trust import trust_section
 
 
-def _machine(run: Run) -> str:
+def _machine_facts(run: Run) -> list[list[str]]:
     suite = run.suite
     cpu = suite.get("cpu") or {}
     threads = suite.get("threads") or {}
@@ -115,6 +118,21 @@ def _machine(run: Run) -> str:
     facts.append(["ladder", ladder_of(suite)])
     if run.ignored:
         facts.append(["ignored", f"{run.ignored} benchmark entries of another kind than steady"])
+    return facts
+
+
+# The machine's facts the lesson page shows in its one table; the rest are on machine.md.
+LESSON_FACTS = (
+    "CPU", "cores", "caches", "SIMD", "memory read bandwidth", "peak arithmetic", "BLAS",
+    "system", "versions",
+)  # fmt: skip
+
+
+def machine_section(run: Run, *, short: bool = False) -> str:
+    facts = _machine_facts(run)
+    if short:
+        facts = [fact for fact in facts if fact[0] in LESSON_FACTS]
+        return "## The machine\n\n" + md_table(["", ""], facts)
     return "## The machine and its environment\n\n" + md_table(["", ""], facts)
 
 
@@ -152,7 +170,24 @@ def course_not_run(reason: str) -> str:
     return f"## Course experiments\n\nCourse experiments: not run ({reason})."
 
 
-# --- the page ------------------------------------------------------------------------
+# --- the pages -----------------------------------------------------------------------
+#
+# The lesson (README.md) is what a student reads: the headline, the roofline, the summary,
+# one reading per op, the course, the machine. Everything else has a page of its own in
+# the same directory (so figure links stay ``figures/…``), linked from the lesson.
+
+LESSON = "README.md"
+# page → (title, what it holds, in the lesson's list of pages)
+DETAILS = {
+    "ops.md": ("Op by op", "every op's figures and readings, where the lead changes hands, "
+               "and where the compiled loops still lose"),
+    "memory.md": ("Memory per call", "what one call allocates, backend by backend"),
+    "jit.md": ("The price of compiling", "Numba's and JAX's first call, cold and warm"),
+    "trust.md": ("Numbers not to trust", "every flagged measurement and every case not run"),
+    "beyond-memory.md": ("When the data outgrows the machine", "Dask on data beyond memory"),
+    "machine.md": ("The machine and how it was measured",
+                   "the backends, the full machine record, and the method"),
+}  # fmt: skip
 
 
 def render_report(
@@ -162,19 +197,37 @@ def render_report(
     figures: set[str],
     course_section: str,
     beyond_memory_section: str = "",
-) -> str:
-    """The whole README.md, from the run, its tidy table and the figures written."""
+    rebuild: str = "nox -s report",
+) -> dict[str, str]:
+    """Every page of the report, by file name: the lesson (``README.md``) and the
+    detail pages it links to (those with something to say)."""
     git = run.suite.get("git") or {}
-    return (
-        render(
+    cpu = (run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU"
+    details = {
+        "ops.md": [crossovers_section(table), losses_section(table),
+                   op_sections(table, run, figures)],
+        "memory.md": [memory_section(table, figures)],
+        "jit.md": [jit_section(costs, figures)],
+        "trust.md": [trust_section(table)],
+        "beyond-memory.md": [beyond_memory_section.strip()],
+        "machine.md": [backends_section(table), machine_section(run),
+                       render("method.md.j2", probe=(run.suite.get("limits") or {}).get("method"),
+                              comparison_rule=rules.comparison_rule(),
+                              clear_lead=rules.CLEAR_LEAD, one_shot_spread=rules.ONE_SHOT_SPREAD)],
+    }  # fmt: skip
+    details = {page: [s for s in sections if s] for page, sections in details.items()}
+    details = {page: sections for page, sections in details.items() if sections}
+    pages = {
+        LESSON: render(
             "report.md.j2",
-            cpu=(run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU",
+            cpu=cpu,
             timed=int((table["status"] == "ok").sum()),
             skipped=len(not_run(table)),
             flagged=len(flagged(table)),
             when=run.datetime[:19].replace("T", " ") if run.datetime else "an unknown date",
             host=run.machine.get("node", "?"),
             sources=[path.name for path in run.sources],
+            rebuild=rebuild,
             ladder=ladder_of(run.suite),
             disturbances=rules.disturbances(run.suite),
             limit_names=LIMIT_NAMES,
@@ -183,21 +236,43 @@ def render_report(
                 headline_section(table, run, figures),
                 roofline_section(table, run, figures),
                 summary_section(table, figures),
-                crossovers_section(table),
-                losses_section(table),
-                op_sections(table, run, figures),
-                memory_section(table, figures),
-                jit_section(costs, figures),
-                trust_section(table),
+                op_index(table, run),
                 course_section.strip(),
-                beyond_memory_section.strip(),
-                backends_section(table),
-                _machine(run),
+                machine_section(run, short=True),
             ],
-            probe=(run.suite.get("limits") or {}).get("method"),
-            comparison_rule=rules.comparison_rule(),
-            clear_lead=rules.CLEAR_LEAD,
-            one_shot_spread=rules.ONE_SHOT_SPREAD,
-        )
-        + "\n"
-    )
+            pages=[(page, *DETAILS[page]) for page in details],
+        ),
+    }
+    for page, sections in details.items():
+        title, _ = DETAILS[page]
+        pages[page] = render("detail.md.j2", title=title, cpu=cpu, sections=sections)
+    return {page: text + "\n" for page, text in linked_across(pages).items()}
+
+
+# --- links between the pages --------------------------------------------------------------
+
+_HEADING = re.compile(r"^#{1,6} (.+?)\s*$", re.MULTILINE)
+_LOCAL_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped (hyphens
+    and underscores kept), spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def linked_across(pages: dict[str, str]) -> dict[str, str]:
+    """A link to ``#anchor`` whose heading is on another page points to that page."""
+    anchors = {page: {anchor(h) for h in _HEADING.findall(text)} for page, text in pages.items()}
+
+    def retarget(page: str, match: re.Match) -> str:
+        target = match.group(1)
+        if target in anchors[page]:
+            return match.group(0)
+        home = next((other for other, names in anchors.items() if target in names), None)
+        return match.group(0) if home is None else f"]({home}#{target})"
+
+    return {
+        page: _LOCAL_LINK.sub(functools.partial(retarget, page), text)
+        for page, text in pages.items()
+    }

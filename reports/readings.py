@@ -58,6 +58,18 @@ def op_sections(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     return "\n\n".join(parts)
 
 
+def op_index(table: pd.DataFrame, run: Run) -> str:
+    """The lesson's list of ops: each op's first reading, linked to its section."""
+    lines = []
+    for op in analysis.ops(table):
+        readings = op_readings(table, run, op)
+        lines.append(f"- [`{op}`](#{op}): {readings[0] if readings else 'no reading'}")
+    if not lines:
+        return ""
+    note = ["", MARK_NOTE] if any(MARK in line for line in lines) else []
+    return "\n".join(["## Every op in one line", "", *lines, *note])
+
+
 def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> str:
     lines = [f"### `{op}`", ""]
     for kind, alt in (

@@ -109,3 +109,12 @@ def assert_result_dtypes(op: str, results: tuple, dtype) -> None:
             assert type(result) is float, f"{op}: scalar result is {type(result).__name__}"
         else:
             assert type(result) is int, f"{op}: count is {type(result).__name__}"
+
+
+def whole_report(out) -> str:
+    """A built report's pages as one text: the lesson (README.md) first, then each
+    detail page it links to, in the lesson's order."""
+    from reports.page import DETAILS, LESSON
+
+    pages = [out / LESSON, *(out / name for name in DETAILS)]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages if page.exists())

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from support import whole_report
 from throwaway_catalogue import BACKEND, NOT_INSTALLED, OP
 
 import kernels
@@ -104,7 +105,7 @@ def test_the_report_shows_a_registered_backend_and_op(result_file, tmp_path):
         (row["op"], row["backend"]) for row in rows
     }
     assert (out / "figures" / f"time-{OP}.png").exists()
-    page = (out / "README.md").read_text(encoding="utf-8")
+    page = whole_report(out)
     assert "NumPy twin" in page
     assert OP in page
     assert f"| Absent engine | `{NOT_INSTALLED}` | a module that needs a library" in page

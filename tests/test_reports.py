@@ -12,6 +12,7 @@ import copy
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import whole_report
 
 from bench import records
 from reports import analysis, atomic, build, course, load, readings, rules, style
@@ -31,6 +33,7 @@ from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
 from reports.leads import describe_lead
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
+from reports.page import anchor as rendered_anchor
 from reports.page import backends_section, render_report
 from reports.table import tidy_table
 
@@ -326,7 +329,7 @@ def test_every_figure_is_a_valid_png_and_the_slide_ones_an_svg_too(built):
 
 
 def test_readme_links_only_figures_that_exist(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     linked = {
         part.split(")")[0] for part in readme.split("](figures/")[1:] if ")" in part
     }  # e.g. "time-dot.png"
@@ -390,7 +393,7 @@ def test_unstable_numbers_are_flagged(built):
         ("logistic_cost", "python", "float64", 1, 1_000_000): "few rounds",
         ("dot", "numba", "float32", 1, 10): "timer resolution",
     }
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     trust = readme.split("## Numbers not to trust")[1].split("\n## ")[0]
     # a file without rounds nor an interval: the quartiles stand in, ±15% of the median
     assert "the median's interval ±15%" in trust
@@ -408,7 +411,7 @@ def test_not_run_cases_are_rows_and_listed(built):
     assert (skipped["median_s"] == "").all()
     predicted = skipped[skipped["op"] == "dot"]["predicted_s"].astype(float)
     assert (predicted == 0.6).all()
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     not_run = readme.split("### Not run")[1].split("\n## ")[0]
     assert "predicted over the 0.5 s budget" in not_run
     assert "n = 10⁷" in not_run
@@ -419,7 +422,7 @@ def test_not_run_cases_are_rows_and_listed(built):
 def test_readme_opens_with_the_headline_from_the_data(built):
     loop = find(built.data, "dot", "python", "float64", 1, {"n": 1_000_000})["stats"]["median"]
     numpy = find(built.data, "dot", "numpy", "float64", 1, {"n": 1_000_000})["stats"]["median"]
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     opening = readme.split("## The slides' example on this machine")[1].split("\n## ")[0]
     assert readme.index("## The slides' example") < readme.index("## Op by op")
     ratio = f"{loop / numpy:.3g}×"  # 60.0003 ms / 251.5 µs
@@ -431,7 +434,7 @@ def test_readme_opens_with_the_headline_from_the_data(built):
 
 
 def test_readings_are_computed_from_the_numbers(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     dot = readme.split("### `dot`")[1].split("\n### ")[0]
     loop = model_time("dot", "python", 1, {"n": 1_000_000})
     numpy = model_time("dot", "numpy", 1, {"n": 1_000_000})
@@ -450,7 +453,9 @@ def test_readings_change_when_the_data_does(tmp_path):
     data = make_result(model=numpy_always_slow, ops=["dot"])
     run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
     table = tidy_table(run)
-    readme = render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+    readme = "".join(
+        render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
+    )
     assert "The loop is 2× faster than NumPy.**" in readme  # the headline
     assert "At n = 10⁶, the Python loop is 2× faster than NumPy" in readme
     assert "NumPy is 2× faster" not in readme
@@ -468,7 +473,9 @@ def test_headline_calls_a_gap_under_the_floor_level_and_explains_nothing(tmp_pat
     data = make_result(model=numpy_almost_the_loop, ops=["dot"])
     run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
     table = tidy_table(run)
-    readme = render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+    readme = "".join(
+        render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
+    )
     opening = _section(readme, "## The slides' example on this machine")
     assert "NumPy and the loop are level (1.03×).**" in opening
     assert "faster than the loop" not in opening.split("**")[1]  # the bold sentence
@@ -478,7 +485,7 @@ def test_headline_calls_a_gap_under_the_floor_level_and_explains_nothing(tmp_pat
 
 
 def test_crossovers_are_reported(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     crossovers = readme.split("## Where the lead changes hands")[1].split("\n## ")[0]
     header = next(line for line in crossovers.splitlines() if line.startswith("| op |"))
     assert header.split(" | ")[1] == "NumPy, 1 thread faster than Python loop, 1 thread"
@@ -502,7 +509,7 @@ def test_jit_break_even_in_csv_and_readme(built):
     assert int(row["calls_vs_numpy_cold"]) == expected
     assert int(row["calls_vs_numpy_warm"]) == math.ceil((0.01 - steady) / (numpy - steady))
     assert row["numpy_threads"] == 2
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     row = next(
         line for line in readme.splitlines() if line.startswith("| `logistic_forward` | Numba |")
     )
@@ -517,12 +524,12 @@ def test_jit_break_even_in_csv_and_readme(built):
 
 
 def test_course_section_says_not_run_without_a_course_file(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     assert "Course experiments: not run" in readme
 
 
 def test_machine_and_environment_are_described(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     machine = readme.split("## The machine and its environment")[1].split("\n## ")[0]
     for fact in ("Example CPU 9000", "L3 32 MiB", "avx2", "10 GB/s with 1 thread", "openblas"):
         assert fact in machine
@@ -555,7 +562,7 @@ def test_sparse_runs_still_make_a_report(change, tmp_path):
     change(data)
     source = write(tmp_path / "vm-20260101-000000.json", data)
     assert main([str(source), "--out", str(tmp_path / "out")]) == 0
-    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(tmp_path / "out")
     assert "## The machine and its environment" in readme
     for figure in (tmp_path / "out" / "figures").iterdir():
         assert_valid_image(figure)
@@ -861,7 +868,7 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     # the run's conditions fill in what the course record does not name
     assert loaded["machine"]["cpu"]["brand"] == "Example CPU 9000"
     assert loaded["git"]["commit"] == "0123456789abcdef"
-    readme = (out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(out)
     assert "![iris](figures/course-iris.png) from the file" in readme
     assert (out / "figures" / "course-iris.png").read_bytes().startswith(PNG_SIGNATURE)
 
@@ -942,7 +949,7 @@ def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatc
         ("beyond-memory-vm-20260101-130000.json", beyond_memory_record()),
     )
     assert code == 0  # the records, newer than the result file, are not taken for it
-    section = _section((out / "README.md").read_text(encoding="utf-8"), "## When the data")
+    section = _section(whole_report(out), "## When the data")
     assert "`beyond-memory-vm-20260101-130000.json`" in section
     assert "an X of **8 GB**, more than the memory limit of 2 GB" in section
     assert "was **0.3 GB** — X is 26.7× as large — inside the limit" in section
@@ -970,7 +977,7 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
     )
     code, out = _report_with_records(tmp_path, ("beyond-memory-vm-20260101-130000.json", record))
     assert code == 0
-    section = _section((out / "README.md").read_text(encoding="utf-8"), "## When the data")
+    section = _section(whole_report(out), "## When the data")
     assert "read each block again from its `.npy` file on disk" in section
     assert "| peak resident memory of the workers | 0.4 GB, 2.5 GB |" in section
     assert "was **2.5 GB** — **over the limit**" in section
@@ -979,7 +986,7 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
 
 
 def test_beyond_memory_section_says_how_to_make_a_record(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     section = _section(readme, "## When the data outgrows the machine")
     assert "No beyond-memory run is stored" in section
     assert "`python -m bench.beyond_memory --gigabytes 8 --epochs 3`" in section
@@ -1238,7 +1245,9 @@ def test_read_result_keeps_the_conditions_of_each_case(tmp_path):
 def _readme(tmp_path, data) -> str:
     run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
     table = tidy_table(run)
-    return render_report(run, table, analysis.jit_costs(run.jit, table), set(), "")
+    return "".join(
+        render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
+    )
 
 
 def _section(readme: str, title: str) -> str:
@@ -1246,7 +1255,7 @@ def _section(readme: str, title: str) -> str:
 
 
 def test_flag_rule_is_described_as_applied(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     assert "standard deviation" not in readme
     assert "stddev" not in readme
     trust = _section(readme, "## Numbers not to trust")
@@ -1257,17 +1266,42 @@ def test_flag_rule_is_described_as_applied(built):
 
 
 def test_comparison_rule_is_stated_once_as_applied(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     method = _section(readme, "## How these numbers were made")
     assert rules.comparison_rule() in method
     assert "at least 1.05×" in method
     assert "at most 1/1.05× (0.952×)" in method
     assert readme.count(rules.comparison_rule()) == 1  # other sections link to it
     crossovers = _section(readme, "## Where the lead changes hands")
-    assert (
-        "by the rule of [How these numbers were made](#how-these-numbers-were-made)" in crossovers
-    )
+    # on another page than the rule: the link names the page
+    rule_link = "[How these numbers were made](machine.md#how-these-numbers-were-made)"
+    assert f"by the rule of {rule_link}" in crossovers
     assert "within the measured spread" not in readme  # the old, looser wording
+
+
+def test_the_lesson_is_short_and_reaches_every_figure_and_page(built):
+    """The lesson page holds the headline, the roofline, the summary, a line per op, the
+    course and the machine; every figure written is reachable from it, directly or
+    through a page it links to, and every link to a section finds its page."""
+    lesson = (built.out / "README.md").read_text(encoding="utf-8")
+    assert len(lesson.splitlines()) <= 300
+    for heading in ("## The slides' example", "## Every op in one line", "## The machine"):
+        assert heading in lesson
+    pages = {"README.md": lesson}
+    pages |= {
+        link: (built.out / link).read_text(encoding="utf-8")
+        for link in re.findall(r"\]\(([\w-]+\.md)\)", lesson)
+    }
+    assert len(pages) > 3
+    linked = "\n".join(pages.values())
+    for figure in (built.out / "figures").glob("*.png"):
+        assert f"figures/{figure.name}" in linked, figure.name
+    for page, text in pages.items():
+        for target, anchor in re.findall(r"\]\(([\w-]+\.md)?#([^)]+)\)", text):
+            headings = pages[target or page]
+            assert any(
+                anchor == rendered_anchor(h) for h in re.findall(r"^#+ (.+)$", headings, re.M)
+            ), (page, target, anchor)
 
 
 def test_templates_keep_markdown_blocks_and_join_wrapped_sentences():
@@ -1295,14 +1329,14 @@ def test_a_missing_finding_fails_instead_of_printing_nothing():
 
 
 def test_per_element_cost_names_the_size_it_comes_from(built):
-    dot = _section((built.out / "README.md").read_text(encoding="utf-8"), "### `dot`")
+    dot = _section(whole_report(built.out), "### `dot`")
     # the loop ran up to n = 10⁶ only (10⁷ was not run): the per-element numbers are from 10⁶
     assert "per element against 252 ps at n = 10⁶:" in dot
     assert "at the largest size" not in dot
 
 
 def test_above_the_measured_bandwidth_out_of_cache_is_a_lower_bound(built):
-    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    readme = whole_report(built.out)
     dot = _section(readme, "### `dot`")
     # Numba parallel at n = 10⁷ moves 160 MB per call at 80 GB/s, over the 16 GB/s measured
     assert "do not fit in the 32 MiB L3 cache" in dot
@@ -1380,7 +1414,7 @@ def test_jit_break_even_is_never_when_level_with_numpy(tmp_path):
         == "never (level within noise)"
     )
     assert not costs[costs["backend"] == "numba_parallel"].iloc[0]["numpy_level"]
-    readme = render_report(run, table, costs, set(), "")
+    readme = "".join(render_report(run, table, costs, set(), "").values())
     row = next(x for x in readme.splitlines() if x.startswith("| `logistic_forward` | Numba |"))
     assert "| never (level within noise) |" in row
     # 10% apart is enough for the probe, but the benchmarks say level: never, too
@@ -1569,7 +1603,7 @@ def test_the_headline_shows_the_slides_own_loop(tmp_path):
     }
     out = tmp_path / "out"
     assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
-    page = (out / "README.md").read_text(encoding="utf-8")
+    page = whole_report(out)
     section = page.split("### The slides' own code")[1].split("\n## ")[0]
     loop_over_lists = model_time("dot", "python", 1, {"n": 1_000_000})
     assert "that loop takes **180 ms**" in section
@@ -1591,7 +1625,7 @@ def test_memory_per_call_is_shown_and_compared(tmp_path):
         info["peak_alloc_bytes"] = 40 * m if info["backend"] == "numpy" else 96
     out = tmp_path / "out"
     assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
-    page = (out / "README.md").read_text(encoding="utf-8")
+    page = whole_report(out)
     section = page.split("## Memory per call")[1].split("\n## ")[0]
     row = "| `logistic_cost` (float64), m = 10⁶ | 96 B (< 0.01 B/sample) | 38.1 MiB (40 B/sample) |"
     assert row in section
@@ -1678,7 +1712,7 @@ def built_from(data: dict, tmp_path: Path) -> tuple[str, str, pd.DataFrame]:
     """The page, its warnings above the first section, and the timed rows of table.csv."""
     out = tmp_path / "out"
     assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
-    page = (out / "README.md").read_text(encoding="utf-8")
+    page = whole_report(out)
     table = pd.read_csv(out / "table.csv", keep_default_na=False)
     return page, page.split("\n## ")[0], table[table["status"] == "ok"]
 
@@ -1727,6 +1761,6 @@ def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path):
     assert "vectorbench_slides" not in data
     out = tmp_path / "out"
     assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
-    page = (out / "README.md").read_text(encoding="utf-8")
+    page = whole_report(out)
     assert "### The slides' own code" not in page
     assert "## The slides' example on this machine" in page
