@@ -9,6 +9,10 @@ shapes, FLOPs, bytes, inputs) and ``kernels.BACKENDS`` each backend's name to it
 description (``kernels.backends.BackendSpec``); ``register_op`` and ``register_backend``
 add to them. ``kernels.reference`` computes each op in high precision together with a
 bound on any backend's rounding error.
+
+Your own function of an op: ``kernels.check(propagate, "logistic_gradient")`` runs it
+through the op's contract and says what is wrong in the course's words
+(``kernels.yours``; ``python -m kernels.check`` from a shell).
 """
 
 from kernels.backends import (
@@ -21,6 +25,7 @@ from kernels.backends import (
     register_op,
 )
 from kernels.ops import OPS, Op, Param, make_inputs
+from kernels.yours import check
 
 __all__ = [
     "BACKENDS",
@@ -29,6 +34,7 @@ __all__ = [
     "BackendSpec",
     "Op",
     "Param",
+    "check",
     "get",
     "installed_backends",
     "make_inputs",
