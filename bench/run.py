@@ -38,9 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # only when asked (``--out reports``).
 RESULTS = ROOT / "reports" / "local" / "results"
 
-# The most seconds of rounds per case (bench/sampling.py stops a steady case long before).
-MAX_TIME_S = {"full": 0.5, "lesson": 0.25}
-
 # pytest's exit code when no test ran: here, when -k or -m matched no benchmark.
 NO_TESTS_RAN = 5
 
@@ -194,13 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         # The cap is at least this many rounds, whatever the time: with six the median's
         # interval is [min, max], and one slow round would flag the case.
         f"--benchmark-min-rounds={sampling.CAP_ROUNDS_AT_LEAST}",
-        # A round of a fast kernel loops it until the round lasts 500 µs: over 1000 ticks
-        # of the timer, so its resolution does not distort the median. At 100 µs,
-        # pytest-benchmark's calibration settled on one call per round whenever the first
-        # call was slow (JAX's and PyTorch's dispatch), and 80 cases of the full run of
-        # 4 December timed rounds under 1000 ticks of its 60 ns timer.
-        "--benchmark-min-time=0.0005",
-        f"--benchmark-max-time={MAX_TIME_S[ladder]}",
+        f"--benchmark-min-time={sampling.MIN_ROUND_S}",
+        f"--benchmark-max-time={sampling.MAX_TIME_S[ladder]}",
         # Rounds stop once the median is known (bench/sampling.py's rule replaces
         # pytest-benchmark's margin of the mean; this option turns that path on).
         f"--benchmark-precision={sampling.TARGET}",

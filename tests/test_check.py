@@ -433,3 +433,39 @@ def test_a_file_that_does_not_import_is_one_line(tmp_path, capsys):
         f"{broken}: line 1: expected ':'",
         f"{raising}: importing it raised RuntimeError: no data here",
     ]
+
+
+# --- timing it beside the backends -----------------------------------------------------------
+
+TINY = [{"m": 1, "n": 1}, {"m": 9, "n": 4}]
+
+
+def test_time_returns_the_table_the_figure_and_the_reading():
+    timing = kernels.time(propagate, "logistic_gradient", sizes=TINY)
+    table = timing.table
+    assert list(table["backend"].unique()) == ["python", "numpy", "yours"]
+    assert (table["status"] == "ok").all()
+    assert list(table["size"]) == [1, 36] * 3
+    assert (table["ci_low_s"] <= table["median_s"]).all()
+    assert (table["median_s"] <= table["ci_high_s"]).all()
+    assert (table["rounds"] >= 6).all()  # the benchmarks' rule: at least MIN_ROUNDS
+    assert timing.reading.startswith("your `propagate` is ")
+    assert " the loop and " in timing.reading
+    assert timing.reading.endswith(("faster", "slower", "level"))
+    assert "NumPy at m = 9, n = 4: " in timing.reading
+    (ax,) = timing.figure.axes
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["Python loop", "NumPy", "yours (propagate)"]
+    assert timing.reading in ax.get_title()
+
+
+def test_a_wrong_function_is_not_timed():
+    calls = []
+
+    def counted(w, b, X, y):
+        calls.append(X.shape)
+        return propagate_summed(w, b, X, y)
+
+    with pytest.raises(ValueError, match="not timed, the check fails first:\ncounted fails"):
+        kernels.time(counted, "logistic_gradient", sizes=TINY)
+    assert len(calls) <= len(yours.cases_of("logistic_gradient"))  # the check's calls only
