@@ -561,6 +561,10 @@ def speed_sizes(op: str) -> dict[str, int]:
     return {name: sizes[name] for name in spec.size_names}
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.3g} s" if seconds >= 1 else f"{seconds * 1e3:.3g} ms"
+
+
 def _shown(sizes: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sizes.items())
 
@@ -580,9 +584,9 @@ def _check_speed(function, name: str, op: str, calls: list, outcome: Check) -> N
     slow = SLOWER_THAN_NUMPY * numpy_s
     if predicted > SPEED_LIMIT_S and predicted > slow:
         message = (
-            f"{name} would take about {predicted:.2g} s at {_shown(sizes)} (from "
-            f"{per_flop * largest * 1e3:.2g} ms at {largest:,} FLOPs), "
-            f"{predicted / numpy_s:.0f}× NumPy's {numpy_s * 1e3:.2g} ms: a Python loop "
+            f"{name} would take about {_duration(predicted)} at {_shown(sizes)} (from "
+            f"{_duration(per_flop * largest)} at {largest:,} FLOPs), "
+            f"{predicted / numpy_s:.0f}× NumPy's {_duration(numpy_s)}: a Python loop "
             "inside? Cut short, not run. Replace the loop over samples by whole-array "
             "expressions (X @ w, X.T @ dz), as the slides do"
         )
@@ -597,8 +601,8 @@ def _check_speed(function, name: str, op: str, calls: list, outcome: Check) -> N
     outcome.seconds = min(seconds)
     if outcome.seconds > slow:
         message = (
-            f"{name} takes {outcome.seconds * 1e3:.3g} ms at {_shown(sizes)}, "
-            f"{outcome.seconds / numpy_s:.0f}× NumPy's {numpy_s * 1e3:.2g} ms: a Python "
+            f"{name} takes {_duration(outcome.seconds)} at {_shown(sizes)}, "
+            f"{outcome.seconds / numpy_s:.0f}× NumPy's {_duration(numpy_s)}: a Python "
             "loop inside? Replace it by whole-array expressions (X @ w, X.T @ dz)"
         )
         outcome.diagnoses.append(

@@ -4,9 +4,11 @@ course mistake, written here on purpose, is found and named; a correct function 
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -469,3 +471,25 @@ def test_a_wrong_function_is_not_timed():
     with pytest.raises(ValueError, match="not timed, the check fails first:\ncounted fails"):
         kernels.time(counted, "logistic_gradient", sizes=TINY)
     assert len(calls) <= len(yours.cases_of("logistic_gradient"))  # the check's calls only
+
+
+def test_the_example_runs_the_exercise_end_to_end(tmp_path):
+    """examples/propagate.py, as a student runs it (a plain script: no nbmake needed)."""
+    root = Path(__file__).resolve().parent.parent
+    figure = tmp_path / "propagate.png"
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "propagate.py"), "--quick", "--out", str(figure)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "propagate_loop fails logistic_gradient: 1 problem"
+    assert lines[1].startswith("- Python loop: propagate_loop ")
+    assert lines[2].startswith("propagate passes logistic_gradient: 14 cases")
+    assert any(line.startswith("your `propagate` is ") for line in lines)
+    assert figure.stat().st_size > 0
