@@ -3,7 +3,6 @@ course mistake, written here on purpose, is found and named; a correct function 
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
@@ -89,23 +88,6 @@ def propagate_in_float32(w, b, X, y):
 def propagate_nudged(w, b, X, y):
     cost, dw, db = propagate(w, b, X, y)
     return cost, dw + 1e-9, db
-
-
-def propagate_loop(w, b, X, y):
-    """The slides' for-loop, one sample and one feature at a time."""
-    m, n = X.shape
-    cost, dw, db = 0.0, [0.0] * n, 0.0
-    for i in range(m):
-        z = b
-        for j in range(n):
-            z += w[j] * X[i, j]
-        softplus = math.log1p(math.exp(-abs(z)))
-        cost += softplus + (max(-z, 0.0) if y[i] == 1 else max(z, 0.0))
-        dz = (1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))) - y[i]
-        for j in range(n):
-            dw[j] += X[i, j] * dz
-        db += dz
-    return cost / m, np.array(dw, dtype=X.dtype) / m, db / m
 
 
 def propagate_refuses_wide(w, b, X, y):
@@ -299,7 +281,7 @@ def test_a_python_loop_is_cut_short(monkeypatch):
 
     def counted(w, b, X, y):
         calls.append(X.shape)
-        return propagate_loop(w, b, X, y)
+        return kernels.get("python").logistic_gradient(w, b, X, y)  # loops over lists
 
     outcome = kernels.check(counted, "logistic_gradient")
     assert [d.mistake for d in outcome.diagnoses] == [yours.LOOP], str(outcome)
