@@ -36,8 +36,9 @@ from bench.conftest import DEFAULT_BUDGET_S
 from bench.machine import available_memory_bytes, last_level_cache_bytes
 from bench.threads import pinned
 from kernels.ops import OPS
-from reports.formatting import format_ratio, format_size
-from reports.rules import Comparison, median_interval
+from reports.formatting import shape_key
+from reports.rules import median_interval
+from reports.yours import reading
 
 DEFAULT_BACKENDS = ("python", "numpy")
 YOURS_COLOUR = "#000000"
@@ -109,8 +110,8 @@ def sweep(
         for size in sizes:
             elements = ladders.elements(size)
             predicted = per_element * elements
-            row = {"op": op, "backend": name, "threads": threads, "size": elements}
-            row["sizes"] = ", ".join(f"{k} = {v}" for k, v in size.items())
+            row = {"op": op, "backend": name, "dtype": "float64", "threads": threads}
+            row.update({"shape": shape_key(size), "size": elements})
             if predicted > budget:
                 rows.append({**row, "status": f"not run: predicted {predicted:.3g} s per call"})
                 break
@@ -125,63 +126,6 @@ def sweep(
             )
             rows[-1]["rounds"] = len(times)
     return pd.DataFrame(rows)
-
-
-def _band(row) -> tuple[float, float, float]:
-    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
-
-
-def _compared(table: pd.DataFrame, label: str, backend: str):
-    """Yours against ``backend`` at the largest size both were timed at:
-    (Comparison, the sizes as text), or None."""
-    timed = table[table["status"] == "ok"]
-    mine = timed[timed["backend"] == label].set_index("size")
-    theirs = timed[timed["backend"] == backend].set_index("size")
-    common = sorted(set(mine.index) & set(theirs.index))
-    if not common:
-        return None
-    size = common[-1]
-    return Comparison.of(_band(theirs.loc[size]), _band(mine.loc[size])), mine.loc[size, "sizes"]
-
-
-def _sizes_text(sizes: str) -> str:
-    """ "m = 100000, n = 100" → "m = 10⁵, n = 100"."""
-    parts = [part.split(" = ") for part in sizes.split(", ")]
-    return ", ".join(f"{name} = {format_size(int(value))}" for name, value in parts)
-
-
-def reading(table: pd.DataFrame, name: str, label: str = "yours") -> str:
-    """One line: how your function compares with the loop and with NumPy, at the largest
-    size each was timed at, with the comparison rule's verdict against NumPy."""
-    against = {
-        backend: _compared(table, label, backend)
-        for backend in ("python", "numpy")
-        if backend in set(table["backend"])
-    }
-    against = {backend: found for backend, found in against.items() if found is not None}
-    if not against:
-        return f"your `{name}` was not timed beside the loop or NumPy"
-    owner = "your" if label == "yours" else f"{label}'s"
-    parts = []
-    loop = against.get("python")
-    numpy = against.get("numpy")
-    if loop is not None:
-        comparison, sizes = loop
-        where = f" at {_sizes_text(sizes)}" if numpy is None or numpy[1] != sizes else ""
-        parts.append(f"{_times(comparison.speedup)} the loop{where}")
-    if numpy is not None:
-        comparison, sizes = numpy
-        parts.append(
-            f"{format_ratio(comparison.speedup)} NumPy at {_sizes_text(sizes)}: "
-            f"{comparison.verdict}"
-        )
-    return f"{owner} `{name}` is {' and '.join(parts)}"
-
-
-def _times(speedup: float) -> str:
-    if speedup >= 1:
-        return f"{format_ratio(speedup)} faster than"
-    return f"{format_ratio(1 / speedup)} slower than"
 
 
 def figure(table: pd.DataFrame, name: str, label: str = "yours", title: str = ""):

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     # 2. Time the vectorized one beside the suite's loop and NumPy.
     sizes = [{"m": 1, "n": 1}, {"m": 100, "n": 10}] if options.quick else None
     timing = kernels.time(propagate, "logistic_gradient", sizes=sizes)
-    print(timing.table[["backend", "sizes", "median_s", "ci_low_s", "ci_high_s"]].to_string())
+    print(timing.table[["backend", "shape", "median_s", "ci_low_s", "ci_high_s"]].to_string())
     print(timing.reading)
 
     # 3. The figure.

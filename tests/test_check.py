@@ -436,7 +436,7 @@ def test_time_returns_the_table_the_figure_and_the_reading():
     assert timing.reading.startswith("your `propagate` is ")
     assert " the loop and " in timing.reading
     assert timing.reading.endswith(("faster", "slower", "level"))
-    assert "NumPy at m = 9, n = 4: " in timing.reading
+    assert "NumPy at m × n = 9 × 4: " in timing.reading
     (ax,) = timing.figure.axes
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["Python loop", "NumPy", "yours (propagate)"]
