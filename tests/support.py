@@ -82,3 +82,24 @@ def assert_result_dtypes(op: str, results: tuple, dtype) -> None:
             assert type(result) is float, f"{op}: scalar result is {type(result).__name__}"
         else:
             assert type(result) is int, f"{op}: count is {type(result).__name__}"
+
+
+# A student's file for the tests of ``kernels.check`` and ``bench.run --mine``: the
+# slides' propagate in the suite's layout, and the same summed instead of averaged.
+STUDENT = """import numpy as np
+
+
+def propagate(w, b, X, y):
+    m = X.shape[0]
+    z = X @ w + b
+    dz = 1 / (1 + np.exp(-z)) - y
+    cost = np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))
+    return cost, X.T @ dz / m, np.mean(dz)
+
+
+def summed(w, b, X, y):
+    cost, dw, db = propagate(w, b, X, y)
+    return cost, dw * X.shape[0], db
+
+not_a_function = 3
+"""
