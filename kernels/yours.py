@@ -165,10 +165,13 @@ def edges_of(op: Op) -> list[str]:
 
 
 def cases_of(op: str) -> list[Case]:
+    """Every case of the check of ``op``, in the order tried: the shapes, then the edges."""
     spec = OPS[op]
     cases = [Case(op, sizes, dtype, sizes["m"] + sizes["n"]) for sizes in CASES for dtype in DTYPES]
+    edge_sizes = CASES[3]  # 40 samples of 13 features: sums long enough to matter
     for edge in edges_of(spec):
-        cases += [Case(op, CASES[3], dtype, 3, edge) for dtype in DTYPES]
+        seed = edge_sizes["m"] + edge_sizes["n"]
+        cases += [Case(op, edge_sizes, dtype, seed, edge) for dtype in DTYPES]
     return cases
 
 
@@ -232,9 +235,7 @@ class Check:
 
 
 def _shape_mistake(name: str, got: tuple, want: tuple, case: Case | None) -> Diagnosis:
-    axes = dict(zip(("m", "n", "h"), (None, None, None), strict=True))
-    if case is not None:
-        axes = {k: case.sizes.get(k) for k in axes}
+    samples = case.sizes["m"] if case is not None else None
     if len(want) == 1 and got in ((want[0], 1), (1, want[0])):
         return Diagnosis(
             COLUMN,
@@ -265,8 +266,8 @@ def _shape_mistake(name: str, got: tuple, want: tuple, case: Case | None) -> Dia
             got,
         )
     layout = ""
-    if case is not None and axes["m"] in got and axes["m"] not in want:
-        layout = f"; it has the length of the samples (m = {axes['m']}): {LAYOUT_FIX}"
+    if samples is not None and samples in got and samples not in want:
+        layout = f"; it has the length of the samples (m = {samples}): {LAYOUT_FIX}"
     return Diagnosis(
         SHAPE, f"{name} has shape {got} where {want} was expected{layout}", name, case, want, got
     )
