@@ -311,7 +311,7 @@ def _value_mistake(name, got, want, tol, case: Case | None, m: int) -> Diagnosis
         return Diagnosis(NOT_FINITE, message, name, case, **numbers_)
     finite = np.isfinite(want)
     error = np.where(finite, np.abs(got - want), 0.0)
-    if np.all(error <= tol):
+    if np.all((error <= tol) | ~finite):  # a NaN or inf expected and received: not compared
         return None
     excess = np.where(finite, error - tol, -np.inf)
     where = _first(excess == excess.max())
