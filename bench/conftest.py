@@ -50,6 +50,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(default per ladder: {DEFAULT_BUDGET_S})",
     )
     group.addoption(
+        "--mine",
+        default=None,
+        metavar="FILE.py:FUNCTION",
+        help="time a function of your own beside the backends, for the op of --mine-op",
+    )
+    group.addoption("--mine-op", default=None, help="the op your function computes")
+    group.addoption("--mine-label", default="yours", help="its name in the results")
+    group.addoption(
         "--dask-scheduler",
         default="threads",
         help="where the dask backend computes: threads (Dask's threaded scheduler, the "
@@ -65,6 +73,48 @@ def ladder(config: pytest.Config) -> str:
 def budget(config: pytest.Config) -> float:
     value = config.getoption("--budget")
     return DEFAULT_BUDGET_S[ladder(config)] if value is None else value
+
+
+MINE = pytest.StashKey[dict]()  # a student's function: its function, op, label, record
+
+
+def mine(config: pytest.Config) -> dict | None:
+    """The function given by ``--mine``, loaded once: {"function", "op", "label",
+    "record"}, or None."""
+    if MINE in config.stash:
+        return config.stash[MINE]
+    target = config.getoption("--mine")
+    found = None
+    if target is not None:
+        from kernels.yours import LoadError, load
+
+        op, label = config.getoption("--mine-op"), config.getoption("--mine-label")
+        if op not in kernels.OPS:
+            raise pytest.UsageError(
+                f"--mine-op: unknown op {op!r}; choose one of {', '.join(kernels.OPS)}"
+            )
+        if label in kernels.BACKENDS:
+            raise pytest.UsageError(f"--mine-label: {label!r} is a backend's name; choose another")
+        try:
+            function = load(target)
+        except LoadError as error:
+            raise pytest.UsageError(f"--mine: {error}") from None
+        record = {"target": target, "function": function.__name__, "op": op, "label": label}
+        found = {"function": function, "op": op, "label": label, "record": record}
+    config.stash[MINE] = found
+    return found
+
+
+def mine_backend(record: dict) -> dict:
+    """The catalogue entry of a student's function: a backend of one op, drawn in black."""
+    return {
+        "name": record["label"],
+        "how": f"your function {record['function']} ({record['target']}), for {record['op']}",
+        "label": record["label"],
+        "colour": "#000000",
+        "installed": True,
+        "mine": True,
+    }
 
 
 def _case_id(op, backend, dtype, threads, sizes) -> str:
@@ -88,6 +138,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                     for threads in thread_counts(backend):
                         values.append((op, backend, dtype, threads, sizes))
                         ids.append(_case_id(op, backend, dtype, threads, sizes))
+                yours = mine(metafunc.config)
+                if yours is not None and yours["op"] == op:  # your function: one thread
+                    values.append((op, yours["label"], dtype, 1, sizes))
+                    ids.append(_case_id(op, yours["label"], dtype, 1, sizes))
     metafunc.parametrize(["op", "backend", "dtype", "threads", "sizes"], values, ids=ids)
 
 
@@ -142,6 +196,11 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
         quick=ladder(config) != "full", limits=measured, git=config.stash.get(GIT, None)
     )
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
+    yours = mine(config)
+    if yours is not None:
+        machine_info["vectorbench"]["mine"] = yours["record"]
+        backends = machine_info["vectorbench"]["catalogue"]["backends"]
+        backends[yours["label"]] = mine_backend(yours["record"])
     if DASK in config.stash:  # which scheduler, how many workers and threads ran dask
         machine_info["vectorbench"]["dask"] = config.stash[DASK][1]
     machine_info["vectorbench"]["ladder"] = ladder(config)

@@ -10,6 +10,12 @@ unannounced (SIGKILL); partial files left by such runs are removed by the next r
 The course experiments are timed in the same session and stored in the same file.
 Then the report is rebuilt from it. Other
 arguments (``-k dot``, ``--budget 2``) go to pytest.
+
+``--mine FILE.py:FUNCTION --op OP [--label NAME]`` times a function of your own: it is
+checked first (``kernels.check``; a function that fails is not timed, and the run exits
+1), then timed on the ladder beside the suite's backends for that op only, into a result
+file like any run's, where it is one more backend labelled NAME (default "yours"); the
+report opens with it (``reports/yours.py``).
 """
 
 from __future__ import annotations
@@ -37,9 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # conflict with a `git pull` of the committed reference report, which is regenerated
 # only when asked (``--out reports``).
 RESULTS = ROOT / "reports" / "local" / "results"
-
-# The most seconds of rounds per case (bench/sampling.py stops a steady case long before).
-MAX_TIME_S = {"full": 0.5, "lesson": 0.25}
 
 # pytest's exit code when no test ran: here, when -k or -m matched no benchmark.
 NO_TESTS_RAN = 5
@@ -174,9 +177,19 @@ def main(argv: list[str] | None = None) -> int:
         "reports/local, which git ignores; --out reports regenerates the committed one)",
     )
     parser.add_argument("--no-report", action="store_true", help="only store the results")
+    parser.add_argument(
+        "--mine", metavar="FILE.py:FUNCTION", help="time a function of your own (with --op)"
+    )
+    parser.add_argument("--op", help="the op your function computes (with --mine)")
+    parser.add_argument("--label", default="yours", help="its name in the results and report")
     options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
     if options.full and options.quick:
         parser.error("--full and --quick are two different ladders: choose one")
+    if options.mine is not None:
+        mine_args = checked_mine(options)
+        if isinstance(mine_args, int):
+            return mine_args
+        pytest_args = [*mine_args, *pytest_args]
     ladder = "full" if options.full else "lesson"
     results = RESULTS if options.out is None else options.out.resolve() / "results"
     out = results.parent
@@ -194,13 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         # The cap is at least this many rounds, whatever the time: with six the median's
         # interval is [min, max], and one slow round would flag the case.
         f"--benchmark-min-rounds={sampling.CAP_ROUNDS_AT_LEAST}",
-        # A round of a fast kernel loops it until the round lasts 500 µs: over 1000 ticks
-        # of the timer, so its resolution does not distort the median. At 100 µs,
-        # pytest-benchmark's calibration settled on one call per round whenever the first
-        # call was slow (JAX's and PyTorch's dispatch), and 80 cases of the full run of
-        # 4 December timed rounds under 1000 ticks of its 60 ns timer.
-        "--benchmark-min-time=0.0005",
-        f"--benchmark-max-time={MAX_TIME_S[ladder]}",
+        f"--benchmark-min-time={sampling.MIN_ROUND_S}",
+        f"--benchmark-max-time={sampling.MAX_TIME_S[ladder]}",
         # Rounds stop once the median is known (bench/sampling.py's rule replaces
         # pytest-benchmark's margin of the mean; this option turns that path on).
         f"--benchmark-precision={sampling.TARGET}",
@@ -235,6 +243,43 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"bench: building the report in {_shown(out)}/ ...", flush=True)
     return run_child([sys.executable, "-m", "reports", str(result), "--out", str(out)])
+
+
+def checked_mine(options) -> list[str] | int:
+    """The pytest arguments that time ``--mine``, once it passes the check; or the exit
+    code, after one line saying why not (2: bad arguments, 1: the check fails)."""
+    import kernels
+    from kernels.yours import LoadError, load
+
+    problem = ""
+    if options.op is None:
+        problem = f"--op: which op does {options.mine} compute? one of {', '.join(kernels.OPS)}"
+    elif options.op not in kernels.OPS:
+        problem = f"--op: unknown op {options.op!r}; choose one of {', '.join(kernels.OPS)}"
+    elif options.label in kernels.BACKENDS:
+        problem = f"--label: {options.label!r} is a backend's name; choose another"
+    if problem:
+        print(f"bench: {problem}", file=sys.stderr)
+        return 2
+    try:
+        function = load(options.mine)
+    except LoadError as error:
+        print(f"bench: --mine: {error}", file=sys.stderr)
+        return 2
+    outcome = kernels.check(function, options.op, speed=False)
+    print(f"bench: {outcome}", flush=True)
+    if not outcome.passed:
+        print("bench: a function that fails the check is not timed", file=sys.stderr)
+        return 1
+    # the pytest child runs in the checkout: the file by its absolute path
+    path, _, name = options.mine.rpartition(":")
+    return [
+        f"--mine={Path(path).resolve()}:{name}",
+        f"--mine-op={options.op}",
+        f"--mine-label={options.label}",
+        "-k",
+        f"test_op and {options.op}",
+    ]
 
 
 def _shown(path: Path) -> Path:

@@ -27,6 +27,15 @@ from collections.abc import Callable, Sequence
 
 from reports.rules import median_interval
 
+# The most seconds of rounds per case, per ladder (the rule below stops a steady case
+# long before).
+MAX_TIME_S = {"full": 0.5, "lesson": 0.25, "smoke": 0.05}
+# A round of a fast kernel loops it until the round lasts this long: over 1000 ticks of
+# the timer, so its resolution does not distort the median. At 100 µs, pytest-benchmark's
+# calibration settled on one call per round whenever the first call was slow (JAX's and
+# PyTorch's dispatch), and 80 cases of the full run of 4 December timed rounds under 1000
+# ticks of its 60 ns timer.
+MIN_ROUND_S = 0.0005
 TARGET = 0.03  # the half-width of the median's interval, as a share of the median
 MIN_ROUNDS = 6  # below 6 rounds no pair of order statistics covers the median at 95%
 # A case's time is up after max_time, or this many rounds if they take longer: from 10

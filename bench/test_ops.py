@@ -17,7 +17,7 @@ import pytest
 
 import kernels
 from bench import jit_cost, ladders, records, sampling
-from bench.conftest import budget, ladder
+from bench.conftest import budget, ladder, mine
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
 from bench.timing import best_of
@@ -58,12 +58,42 @@ def peak_allocation(kernel, args) -> int:
         tracemalloc.stop()
 
 
+@functools.cache
+def your_seconds_per_element(function, op: str) -> float:
+    """``seconds_per_element`` of a student's function, which may loop in the interpreter."""
+    sizes = ladders.calibration_sizes(op)
+    args = kernels.make_inputs(op, sizes, "float64")
+    return best_of(function, *args, repeats=3) / ladders.elements(sizes)
+
+
+def _kernel(request, op: str, backend: str, dtype: str, sizes: dict):
+    """What is timed, and its arguments: a backend's bare kernel on prepared arguments,
+    or a student's function (``--mine``) on the op's NumPy arrays."""
+    yours = mine(request.config)
+    if yours is not None and backend == yours["label"]:
+        return yours["function"], inputs(op, tuple(sizes.items()), dtype)
+    implementation = kernels.get(backend)
+    args = implementation.prepare(op, *inputs(op, tuple(sizes.items()), dtype))
+    return implementation.timed(op), args
+
+
+def _predicted(request, op: str, backend: str, sizes: dict) -> float | None:
+    """The predicted seconds per call of a case whose loops may run in the interpreter
+    (a backend's that do, or a student's function), else None."""
+    yours = mine(request.config)
+    if yours is not None and backend == yours["label"]:
+        return your_seconds_per_element(yours["function"], op) * ladders.elements(sizes)
+    if kernels.BACKENDS[backend].interpreted(OPS[op]):
+        return seconds_per_element(op, backend) * ladders.elements(sizes)
+    return None
+
+
 def run_case(benchmark, request, op, backend, dtype, threads, sizes):
     spec = OPS[op]
     case = {"op": op, "backend": backend, "dtype": dtype, "threads": threads, "sizes": sizes}
     # Loops in the interpreter can grow past the budget at the top of a ladder.
-    if kernels.BACKENDS[backend].interpreted(spec):
-        predicted = seconds_per_element(op, backend) * ladders.elements(sizes)
+    predicted = _predicted(request, op, backend, sizes)
+    if predicted is not None:
         limit = budget(request.config)
         if predicted > limit:
             reason = f"predicted {predicted:.3g} s per call, over the {limit:g} s budget"
@@ -72,9 +102,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
             )
             pytest.skip(reason)
 
-    implementation = kernels.get(backend)
-    args = implementation.prepare(op, *inputs(op, tuple(sizes.items()), dtype))
-    kernel = implementation.timed(op)
+    kernel, args = _kernel(request, op, backend, dtype, sizes)
     footprint = spec.bytes_moved(sizes, np.dtype(dtype).itemsize)
     cache = last_level_cache_bytes()
     benchmark.group = f"{op} {dtype}"
@@ -89,11 +117,12 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
             "kind": "steady",
         }
     )
-    with pinned(threads, backend):
+    spec_of = kernels.BACKENDS.get(backend)  # None: a student's function
+    with pinned(threads, backend if spec_of is not None else None):
         kernel(*args)  # compile (Numba) and warm caches before calibration
         # What a call allocates does not depend on the thread count; an engine with an
         # allocator of its own would show tracemalloc nothing, and is not recorded.
-        if threads == 1 and kernels.BACKENDS[backend].allocations_traced:
+        if threads == 1 and (spec_of is None or spec_of.allocations_traced):
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
         sampling.sample_until_sure(benchmark)
         benchmark(kernel, *args)

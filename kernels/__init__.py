@@ -9,6 +9,12 @@ shapes, FLOPs, bytes, inputs) and ``kernels.BACKENDS`` each backend's name to it
 description (``kernels.backends.BackendSpec``); ``register_op`` and ``register_backend``
 add to them. ``kernels.reference`` computes each op in high precision together with a
 bound on any backend's rounding error.
+
+Your own function of an op: ``kernels.check(propagate, "logistic_gradient")`` runs it
+through the op's contract and says what is wrong in the course's words
+(``kernels.yours``; ``python -m kernels.check`` from a shell), and
+``kernels.time(propagate, "logistic_gradient")`` times it beside the backends
+(``bench.yours``: timing belongs to the benchmarks, so it is imported only when asked for).
 """
 
 from kernels.backends import (
@@ -21,6 +27,7 @@ from kernels.backends import (
     register_op,
 )
 from kernels.ops import OPS, Op, Param, make_inputs
+from kernels.yours import check
 
 __all__ = [
     "BACKENDS",
@@ -29,9 +36,21 @@ __all__ = [
     "BackendSpec",
     "Op",
     "Param",
+    "check",
     "get",
     "installed_backends",
     "make_inputs",
     "register_backend",
     "register_op",
 ]
+
+
+def __getattr__(name: str):
+    """``kernels.time``: ``bench.yours.time``, imported on first use. Timing is the
+    benchmarks' job (kernels → bench → results → reports); a student finds it beside
+    ``kernels.check`` all the same, and importing kernels still imports nothing of bench."""
+    if name == "time":
+        from bench.yours import time
+
+        return time
+    raise AttributeError(f"module 'kernels' has no attribute {name!r}")

@@ -59,6 +59,12 @@ class Op:
     needs_clip: bool = False  # the kernel gets the cross-entropy clip as a last argument
     sequential: bool = False  # a loop over samples that cannot be vectorized away
     dtypes: tuple[str, ...] = ("float64",)  # the dtypes it is benchmarked in
+    outputs: tuple[str, ...] = ()  # the results' names, as the slides write them
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """The results' names ("cost", "dw", "db"), or "result 1", ... if not given."""
+        return self.outputs or tuple(f"result {k + 1}" for k in range(len(self.returns)))
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -202,6 +208,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 2 * s["n"],
             bytes_moved=lambda s, item: 2 * s["n"] * item,
             make_inputs=_dot_inputs,
+            outputs=("a · b",),
             dtypes=("float64", "float32"),
         ),
         Op(
@@ -213,6 +220,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 2 * s["m"] * s["n"] + 4 * s["m"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["n"] + s["m"]) * item,
             make_inputs=_forward_inputs,
+            outputs=("A",),
         ),
         Op(
             name="logistic_cost",
@@ -223,6 +231,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 7 * s["m"],
             bytes_moved=lambda s, item: 2 * s["m"] * item,
             make_inputs=_cost_inputs,
+            outputs=("cost",),
             needs_clip=True,
         ),
         Op(
@@ -234,6 +243,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 2 * s["m"] * s["n"] + 2 * s["m"] + s["n"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + 2 * s["m"] + s["n"]) * item,
             make_inputs=_backward_inputs,
+            outputs=("dw", "db"),
         ),
         Op(
             name="logistic_gradient",
@@ -244,6 +254,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 4 * s["m"] * s["n"] + 13 * s["m"] + s["n"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_gradient_inputs,
+            outputs=("cost", "dw", "db"),
             dtypes=("float64", "float32"),
         ),
         Op(
@@ -255,6 +266,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 4 * s["m"] * s["n"] + 4 * s["m"] + 2 * s["n"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_adaline_gd_inputs,
+            outputs=("w", "b", "cost"),
         ),
         Op(
             name="adaline_sgd_epoch",
@@ -266,6 +278,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 6 * s["m"] * s["n"] + 6 * s["m"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_adaline_sgd_inputs,
+            outputs=("w", "b", "cost"),
             sequential=True,
         ),
         Op(
@@ -279,6 +292,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 4 * s["m"] * s["n"] + 5 * s["m"],
             bytes_moved=lambda s, item: (s["m"] * s["n"] + s["m"] + 2 * s["n"]) * item,
             make_inputs=_perceptron_inputs,
+            outputs=("w", "b", "errors"),
             sequential=True,
         ),
         Op(
@@ -291,6 +305,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 2 * s["m"] * s["n"] * s["h"] + 4 * s["m"] * s["h"] + 4 * s["m"],
             bytes_moved=lambda s, item: _network_bytes(s, item, outputs=0),
             make_inputs=_network_inputs,
+            outputs=("A",),
             dtypes=("float64", "float32"),
         ),
         Op(
@@ -307,6 +322,7 @@ OPS: dict[str, Op] = {
             flops=lambda s: 4 * s["m"] * s["n"] * s["h"] + 12 * s["m"] * s["h"] + 13 * s["m"],
             bytes_moved=lambda s, item: _network_bytes(s, item, outputs=1),
             make_inputs=_network_gradient_inputs,
+            outputs=("cost", "dW1", "db1", "dW2", "db2"),
             dtypes=("float64", "float32"),
         ),
     )

@@ -194,13 +194,14 @@ class Headline:
         return rows[rows["status"] == "ok"].sort_values("threads")
 
 
-def headline(table: pd.DataFrame) -> Headline | None:
-    """Pick the dot product case for the report's opening, or ``None`` if dot never ran.
+def headline(table: pd.DataFrame, op: str = HEADLINE_OP) -> Headline | None:
+    """Pick the dot product case (or ``op``'s) for the report's opening, or ``None`` if
+    it never ran with NumPy.
 
-    float64 (else whatever dtype was run), at the n closest to 10⁶ where both the loop
-    and NumPy were measured, else where NumPy was.
+    float64 (else whatever dtype was run), at the size (elements) closest to 10⁶ where
+    both the loop and NumPy were measured, else where NumPy was.
     """
-    dots = table[table["op"] == HEADLINE_OP]
+    dots = table[table["op"] == op]
     numpy_dots = measured(dots)[measured(dots)["backend"] == "numpy"]
     if numpy_dots.empty:
         return None

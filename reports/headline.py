@@ -19,6 +19,7 @@ from reports.phrases import (
     band,
     case_name,
     faster_than,
+    headline_title,
     per_element,
     relative,
     sentence,
@@ -26,9 +27,13 @@ from reports.phrases import (
 from reports.readings import bandwidth_reading
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
 from reports.templating import render
+from reports.yours import mine_of, reading
 
 
 def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
+    mine = mine_of(run)
+    if mine is not None:
+        return yours_section(table, mine, figures)
     head = analysis.headline(table)
     if head is None:
         return render("headline.md.j2", measured=False)
@@ -75,6 +80,22 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     findings["slides"] = _slides_findings(run, loop)
     findings["figure"] = figure_link("headline", "dot product", figures)
     return with_note(render("headline.md.j2", **findings))
+
+
+def yours_section(table: pd.DataFrame, mine: dict, figures: set[str]) -> str:
+    """The opening of a run made with a student's function (``--mine``): the reading, and
+    its op at the size closest to 10⁶ elements, every backend beside it."""
+    head = analysis.headline(table, mine["op"])
+    findings = {
+        "mine": mine,
+        "reading": sentence(reading(table, mine["function"], mine["label"])),
+        "measured": head is not None,
+    }
+    if head is not None:
+        findings["title"] = headline_title(head)
+        findings["table"] = _headline_table(head, head.row("python"))
+        findings["figure"] = figure_link("headline", findings["title"], figures)
+    return with_note(render("yours.md.j2", **findings))
 
 
 LOOP_OVER_ARRAYS = "for loop over NumPy arrays"

@@ -73,3 +73,9 @@ def per_element(row: pd.Series) -> str:
 def band(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
     """A measurement's median and its 95% interval, as the comparison rule takes them."""
     return row[f"ci_low_s{suffix}"], row[f"median_s{suffix}"], row[f"ci_high_s{suffix}"]
+
+
+def headline_title(head: analysis.Headline) -> str:
+    """The case a headline shows: "logistic_gradient at m × n = 10⁴ × 100, float64"."""
+    op = head.rows["op"].iloc[0]
+    return f"{op} at {format_shape(shape_of(head.rows['shape'].iloc[0]))}, {head.dtype}"

@@ -14,6 +14,7 @@ import kernels
 from kernels.checks import check_arguments
 from kernels.ops import OPS
 from kernels.reference import Reference, reference
+from kernels.yours import compare
 
 # The backends whose libraries are installed: the ones the tests run.
 INSTALLED = kernels.installed_backends()
@@ -49,39 +50,11 @@ def reference_for(op: str, args: tuple, backend: str | None = None) -> tuple[Ref
 def assert_within(op: str, backend: str, results: tuple, values: tuple, tolerances: tuple) -> int:
     """|result - value| <= tolerance for every output element; returns how many were compared.
 
-    NaN must match NaN, and inf must match inf of the same sign.
+    NaN must match NaN, and inf must match inf of the same sign; an empty or missing
+    result fails (``kernels.yours.compare``, the comparison a student's function gets).
     """
-    kinds = OPS[op].returns
-    assert len(results) == len(kinds) == len(values) == len(tolerances), (
-        f"{backend}.{op} returned {len(results)} results, expected {len(kinds)}"
-    )
-    compared = 0
-    for k, (kind, result, value, tol) in enumerate(
-        zip(kinds, results, values, tolerances, strict=True)
-    ):
-        label = f"{backend}.{op} result {k} ({kind})"
-        if kind == "count":
-            assert isinstance(result, int), f"{label}: {type(result).__name__}, not int"
-            assert result == value, f"{label}: {result} != {value}"
-            compared += 1
-            continue
-        got = np.asarray(result, dtype=np.float64)
-        want = np.asarray(value, dtype=np.float64)
-        assert got.shape == want.shape, f"{label}: shape {got.shape} != {want.shape}"
-        assert got.size > 0, f"{label}: nothing to compare"
-        nan = np.isnan(want)
-        np.testing.assert_array_equal(np.isnan(got), nan, err_msg=f"{label}: NaN positions")
-        inf = np.isinf(want)
-        np.testing.assert_array_equal(got[inf], want[inf], err_msg=f"{label}: inf values")
-        finite = ~(nan | inf)
-        error = np.abs(got[finite] - want[finite])
-        bound = np.broadcast_to(tol, want.shape)[finite]
-        worst = np.argmax(error - bound) if error.size else 0
-        assert np.all(error <= bound), (
-            f"{label}: error {error.flat[worst]:.3g} exceeds bound {bound.flat[worst]:.3g} "
-            f"(value {want[finite].flat[worst]!r})"
-        )
-        compared += got.size
+    compared, _, diagnoses = compare(op, results, values, tolerances)
+    assert not diagnoses, f"{backend}.{op}: {diagnoses[0]}"
     assert compared > 0
     return compared
 
@@ -118,3 +91,24 @@ def whole_report(out) -> str:
 
     pages = [out / LESSON, *(out / name for name in DETAILS)]
     return "\n".join(page.read_text(encoding="utf-8") for page in pages if page.exists())
+
+
+# A student's file for the tests of ``kernels.check`` and ``bench.run --mine``: the
+# slides' propagate in the suite's layout, and the same summed instead of averaged.
+STUDENT = """import numpy as np
+
+
+def propagate(w, b, X, y):
+    m = X.shape[0]
+    z = X @ w + b
+    dz = 1 / (1 + np.exp(-z)) - y
+    cost = np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))
+    return cost, X.T @ dz / m, np.mean(dz)
+
+
+def summed(w, b, X, y):
+    cost, dw, db = propagate(w, b, X, y)
+    return cost, dw * X.shape[0], db
+
+not_a_function = 3
+"""

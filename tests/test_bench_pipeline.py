@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from support import INSTALLED
+from support import INSTALLED, STUDENT
 
 import kernels
 from bench import ladders
@@ -251,3 +252,76 @@ def test_the_slides_demo_is_timed_both_ways(tmp_path):
     )
     loop = slides["suite_way"]["for loop over NumPy arrays"]
     assert loop["median_s"] > slides["suite_way"]["np.dot"]["median_s"] > 0
+
+
+def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp_path):
+    """bench.run --mine: checked, timed beside NumPy and the loop on the smoke ladder,
+    stored as one more backend, and drawn in the headline and in the op's sweep."""
+    from reports import analysis
+    from reports.figures import headline_figure, time_figure
+    from reports.load import read_results
+    from reports.table import tidy_table
+    from reports.yours import mine_of, reading
+
+    (tmp_path / "my_file.py").write_text(STUDENT, encoding="utf-8")
+    out = tmp_path / "out"
+    selection = "test_op and logistic_gradient and (python or numpy or mine)"
+    command = [
+        sys.executable, "-m", "bench.run", "--mine", "my_file.py:propagate",
+        "--op", "logistic_gradient", "--label", "mine", "--out", str(out), "--no-report",
+        "--ladder=smoke", "-k", selection, "-q",
+    ]  # fmt: skip
+    # in a process of its own, from where the student is (the file given relative to it)
+    done = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "bench: propagate passes logistic_gradient: 14 cases" in done.stdout
+    (path,) = (out / "results").glob("*.json")
+    result = read_results([path])
+    assert mine_of(result) == {
+        "target": f"{tmp_path / 'my_file.py'}:propagate",
+        "function": "propagate",
+        "op": "logistic_gradient",
+        "label": "mine",
+    }
+    assert result.catalogue["backends"]["mine"]["colour"] == "#000000"
+    table = tidy_table(result)
+    mine = table[table["backend"] == "mine"]
+    assert set(mine["status"]) == {"ok"}
+    assert len(mine) == len(list(ladders.sizes_of("logistic_gradient", "smoke"))) * 2
+    line = reading(table, "propagate", "mine")
+    assert line.startswith("mine's `propagate` is ")
+    assert line.endswith(("faster", "slower", "level"))
+    head = analysis.headline(table, "logistic_gradient")
+    headline = headline_figure(head)
+    assert "mine, 1 thread" in [label.get_text() for label in headline.axes[0].get_yticklabels()]
+    sweep = time_figure(table, "logistic_gradient")
+    drawn = {line.get_label() for ax in sweep.axes for line in ax.get_lines()}
+    assert "mine, 1 thread" in drawn
+
+
+def test_a_student_function_that_fails_the_check_is_not_timed(tmp_path, capsys):
+    from bench import run
+
+    (tmp_path / "my_file.py").write_text(STUDENT, encoding="utf-8")
+    target = f"{tmp_path / 'my_file.py'}:summed"
+    out = tmp_path / "out"
+    assert run.main(["--mine", target, "--op", "logistic_gradient", "--out", str(out)]) == 1
+    assert run.main(["--mine", target, "--op", "propagate", "--out", str(out)]) == 2
+    assert run.main(["--mine", target, "--op", "dot", "--label", "numpy"]) == 2
+    captured = capsys.readouterr()
+    assert "sum against mean: dw is m = 9 times too large" in captured.out
+    assert captured.err.splitlines() == [
+        "bench: a function that fails the check is not timed",
+        "bench: --op: unknown op 'propagate'; choose one of dot, logistic_forward, "
+        "logistic_cost, logistic_backward, logistic_gradient, adaline_gd_epoch, "
+        "adaline_sgd_epoch, perceptron_epoch, mlp_forward, mlp_gradient",
+        "bench: --label: 'numpy' is a backend's name; choose another",
+    ]
+    assert not out.exists()  # nothing timed, nothing written

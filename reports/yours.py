@@ -1,0 +1,76 @@
+"""A function of your own in the report: the one-line reading of how it compares.
+
+A run made with ``nox -s bench -- --mine FILE.py:FUNCTION --op OP`` carries the function
+as one more backend of its catalogue (``"mine": true``, its label and colour) and a
+record ``machine_info.vectorbench.mine`` (the file, the function, the op, the label).
+The report then draws it like any backend, in the op's sweep and in the headline, and
+says in one line how it compares with the loop and NumPy — the same line
+``kernels.time`` returns (``bench/yours.py``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports.formatting import format_ratio, format_shape, shape_of
+from reports.rules import Comparison
+
+DTYPE = "float64"  # the dtype the reading compares in, where there are several
+
+
+def mine_of(run) -> dict | None:
+    """The run's record of a student's function, or None."""
+    mine = run.suite.get("mine")
+    return mine if isinstance(mine, dict) and mine.get("label") and mine.get("op") else None
+
+
+def _band(row) -> tuple[float, float, float]:
+    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
+
+
+def _compared(table: pd.DataFrame, label: str, backend: str):
+    """(Comparison of ``label`` against ``backend``, the shape) at the largest size both
+    were timed at, at the thread count ``label`` was timed at and in float64 if it was;
+    or None."""
+    timed = table[table["status"] == "ok"]
+    own = timed[timed["backend"] == label]
+    if own.empty:
+        return None
+    timed = timed[timed["threads"] == own["threads"].min()]
+    if DTYPE in set(own["dtype"]):
+        timed = timed[timed["dtype"] == DTYPE]
+    mine = timed[timed["backend"] == label].set_index("shape")
+    theirs = timed[timed["backend"] == backend].set_index("shape")
+    common = sorted(set(mine.index) & set(theirs.index), key=lambda s: mine.loc[s, "size"])
+    if not common:
+        return None
+    shape = common[-1]
+    return Comparison.of(_band(theirs.loc[shape]), _band(mine.loc[shape])), shape
+
+
+def _faster(speedup: float) -> str:
+    if speedup >= 1:
+        return f"{format_ratio(speedup)} faster than"
+    return f"{format_ratio(1 / speedup)} slower than"
+
+
+def reading(table: pd.DataFrame, name: str, label: str = "yours") -> str:
+    """ "your `propagate` is 92.3× faster than the loop and 0.674× NumPy at m × n =
+    10⁴ × 100: slower" — at the largest size each was timed at, the verdict against
+    NumPy by the report's comparison rule (``reports.rules.Comparison``)."""
+    owner = "your" if label == "yours" else f"{label}'s"
+    loop, numpy = _compared(table, label, "python"), _compared(table, label, "numpy")
+    parts = []
+    if loop is not None:
+        comparison, shape = loop
+        where = f" at {format_shape(shape_of(shape))}" if numpy is None or numpy[1] != shape else ""
+        parts.append(f"{_faster(comparison.speedup)} the loop{where}")
+    if numpy is not None:
+        comparison, shape = numpy
+        parts.append(
+            f"{format_ratio(comparison.speedup)} NumPy at {format_shape(shape_of(shape))}: "
+            f"{comparison.verdict}"
+        )
+    if not parts:
+        return f"{owner} `{name}` was not timed beside the loop or NumPy"
+    return f"{owner} `{name}` is {' and '.join(parts)}"
