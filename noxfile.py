@@ -19,16 +19,18 @@ nox.options.reuse_existing_virtualenvs = True
 def tests(session: nox.Session) -> None:
     """Correctness tests, and every benchmark once, untimed, on small sizes."""
     session.install("-e", ".[test]")
-    # Without arguments: the tests on every core (pytest-xdist; Numba's kernels compiled
-    # once before the workers start, see tests/numba_warmup.py).
-    session.run("pytest", *(session.posargs or PARALLEL))
-    if not session.posargs:  # a broken benchmark fails the tests too
-        # bench/test_course.py is left out here only because tests/test_train.py has just
-        # run it (its course_run fixture: the same session, timed, on the smoke ladder).
-        session.run(
-            "pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q",
-            "--ignore=bench/test_course.py",
-        )  # fmt: skip
+    # Without arguments: the tests, and every benchmark once, untimed, on the smoke ladder
+    # (a broken benchmark fails the tests too), in one session on every core
+    # (pytest-xdist; Numba's kernels compiled once before the workers start, see
+    # tests/numba_warmup.py). One session rather than two: the benchmarks' file runs on
+    # one worker while the tests run on the others, instead of after them.
+    session.run("pytest", *(session.posargs or [*PARALLEL, "tests", *SMOKE]))
+
+
+# The benchmarks run once each on the smoke ladder, untimed. bench/test_course.py is left
+# out only because tests/test_train.py runs it (its course_run fixture: the same session,
+# timed, on the smoke ladder).
+SMOKE = ["bench", "--ladder=smoke", "--benchmark-disable", "--ignore=bench/test_course.py"]
 
 
 # Spread over the cores, a test file per worker: a module fixture that runs a benchmark
