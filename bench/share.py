@@ -45,6 +45,7 @@ from reports.load import (
     SHARE_PREFIX,
     SHARE_SCHEMA,
     ResultFileError,
+    _parse_json,
     ladder_of,
     read_result,
 )
@@ -201,14 +202,12 @@ def _stamp(data: dict[str, Any]) -> str:
 
 def write_share(result: Path, name: str | None = None, out: Path | None = None) -> Path:
     """Write the share file of ``result`` into ``out`` (default: beside it); returns its
-    path. The result file is read and checked first, and so is the share file before it
-    is given its name."""
-    import json
-
+    path. The result file is read and checked first, and so is the share file after it
+    is written (a share file the loader refuses is removed)."""
     run = read_result(result)  # raises ResultFileError naming the file
     if not (run.cases["status"] == "ok").any():
         raise ShareError(f"{result}: no case was measured: nothing to share")
-    data = json.loads(result.read_text(encoding="utf-8"))
+    data = _parse_json(result)  # the loader's reader: a .json.gz is read too
     share = share_of(data, result, check_name(name) if name is not None else None)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + "-" if name else ""
     stem = f"{SHARE_PREFIX}{slug}{_stamp(data)}"

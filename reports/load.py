@@ -15,12 +15,14 @@ different runs can be read side by side.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import math
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -45,6 +47,7 @@ BEYOND_MEMORY_SCHEMA = 1
 SHARE_PREFIX = "share-"
 SHARE_KIND = "vectorbench-share"  # vectorbench_share["kind"]
 SHARE_SCHEMA = 1
+GZIP_MAGIC = b"\x1f\x8b"
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-(\d+))?$")  # -2, -3 …: a second run that second
 
 CASE_KEY = ["op", "backend", "dtype", "threads", "shape"]
@@ -200,6 +203,11 @@ def _parse_json(path: Path) -> Any:
         raise ResultFileError(path, "is a directory, not a result file") from None
     except OSError as error:
         raise ResultFileError(path, f"cannot be read: {error.strerror}") from None
+    if raw[:2] == GZIP_MAGIC:  # a result file stored compressed (``gzip -n FILE``)
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error):
+            raise ResultFileError(path, "is a gzip file that ends early or is damaged") from None
     if not raw.strip():
         raise ResultFileError(path, "is empty")
     try:

@@ -79,13 +79,15 @@ class Rejected:
 
 
 def result_files(inputs: Iterable[Path]) -> list[Path]:
-    """The files given, and every result file (``*.json``) in the directories given."""
+    """The files given, and every result file (``*.json``, or ``*.json.gz`` compressed)
+    in the directories given."""
     found: list[Path] = []
     for path in inputs:
         if path.is_dir():
+            compressed = [p for p in path.glob("*.json.gz") if not p.name.startswith(".")]
             found += sorted(
                 candidate
-                for candidate in _json_files(path)
+                for candidate in [*_json_files(path), *compressed]
                 if not is_course_file(candidate)
                 and not candidate.name.startswith(BEYOND_MEMORY_PREFIX)
             )
