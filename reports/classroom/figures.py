@@ -130,18 +130,25 @@ def draw_rooflines(roofs: list[dict[str, Any]], directory: Path) -> str | None:
             linewidth=1.2,
             label=label if show_labels else None,
         )
-        for point in roof["points"]:
-            ax.scatter(
-                point["intensity"],
-                point["gflops"],
-                color=colour,
-                s=26,
-                zorder=3,
-                marker=_MARKERS[ops.index(point["op"]) % len(_MARKERS)],
-                edgecolors="white",
-                linewidths=0.4,
-            )
+    # One scatter per op, every machine's point in its colour: a call per point would
+    # take most of the page's time for a large class.
     for index, op in enumerate(ops):
+        points = [
+            (point, colour)
+            for roof, colour in zip(roofs, colours, strict=True)
+            for point in roof["points"]
+            if point["op"] == op
+        ]
+        ax.scatter(
+            [point["intensity"] for point, _ in points],
+            [point["gflops"] for point, _ in points],
+            c=[colour for _, colour in points],
+            s=26,
+            zorder=3,
+            marker=_MARKERS[index % len(_MARKERS)],
+            edgecolors="white",
+            linewidths=0.4,
+        )
         ax.scatter([], [], marker=_MARKERS[index % len(_MARKERS)], color="0.45", label=op)
     ax.set_xscale("log")
     ax.set_yscale("log")
