@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import run
 from bench.share import write_share
 from reports.__main__ import main as reports_main
 from reports.classroom import build_class
@@ -149,6 +150,27 @@ def test_pytest_benchmark_still_reads_the_full_file(full_run: Path, tmp_path: Pa
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "test_op[dot-numpy-float64-t1-n1000000]" in done.stdout
+
+
+def test_the_lesson_run_writes_the_share_file_beside_its_result(
+    base: dict, tmp_path: Path, monkeypatch
+) -> None:
+    """bench.run with its pytest child replaced by one that stores a real result."""
+
+    def child(command, *args, **kwargs):
+        target = next(arg for arg in command if arg.startswith("--benchmark-json="))
+        Path(target.split("=", 1)[1]).write_text(json.dumps(base), encoding="utf-8")
+        return 0
+
+    monkeypatch.setattr(run, "run_child", child)
+    monkeypatch.setattr(run, "machine_slug", lambda: "lab-pc-alice-42")
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    assert run.main(["--no-report", "--share-name", "Ada L."]) == 0
+    (result,) = tmp_path.glob("lab-pc-alice-42-*.json")
+    (share,) = tmp_path.glob("share-Ada-L-*.json")
+    assert read_result(share).share["name"] == "Ada L."
+    assert read_result(result).share is not None  # the fake result was itself a share
+    assert "alice" not in share.read_text(encoding="utf-8")
 
 
 # --- the class page --------------------------------------------------------------------
