@@ -148,6 +148,7 @@ def build_class(inputs: list[Path], out: Path) -> Path:
             ),
             others=findings["others"],
             ratios=findings["ratios"],
+            drivers=findings["drivers"],
             ratios_figure=figure_link("class-ratios", "headline ratios over the machines", drawn),
             bandwidth=findings["bandwidth"],
             bandwidth_table=bandwidth_table(findings["bandwidth"]["rows"]),

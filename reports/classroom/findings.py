@@ -532,6 +532,7 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
         for backend in other_backends(machine):
             others.setdefault(style.label(backend), []).append(machine.label)
     return {
+        "drivers": drivers(machines),
         "machines": [machine_row(m) for m in machines],
         "rejected": [
             {"file": r.path.name, "path": str(r.path), "reason": r.reason} for r in rejected
@@ -544,6 +545,21 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
         "others": others,
         "few": len(machines) < FEW_MACHINES,
         "count": len(machines),
+    }
+
+
+def drivers(machines: list[Machine]) -> dict[str, Any] | None:
+    """Which side of loop → np.dot moves it across the machines: the ratio is the loop's
+    time over np.dot's, so its spread is theirs combined."""
+    loop = spread({m.label: m.times["python"]["time_s"] for m in machines if "python" in m.times})
+    dot = spread({m.label: m.times["numpy"]["time_s"] for m in machines if "numpy" in m.times})
+    if not loop or not dot or min(loop["count"], dot["count"]) < 2:
+        return None
+    return {
+        "loop": loop,
+        "dot": dot,
+        "driver": "loop" if loop["fold"] > dot["fold"] else "dot",
+        "predicted": [m.label for m in machines if m.times.get("python", {}).get("predicted")],
     }
 
 
