@@ -25,7 +25,7 @@ from bench.share import write_share
 from reports.__main__ import main as reports_main
 from reports.classroom import build_class
 from reports.classroom.findings import read_class
-from reports.load import read_result
+from reports.load import newest_result, read_result
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_RUNS = ROOT / "reports" / "class" / "runs"
@@ -171,6 +171,12 @@ def test_the_lesson_run_writes_the_share_file_beside_its_result(
     assert read_result(share).share["name"] == "Ada L."
     assert read_result(result).share is not None  # the fake result was itself a share
     assert "alice" not in share.read_text(encoding="utf-8")
+
+
+def test_a_share_file_is_never_taken_for_the_newest_run(base: dict, tmp_path: Path) -> None:
+    write(tmp_path, "box-20261204-031806.json", base)
+    write(tmp_path, "share-20261205-000000.json", base)  # written after it, newer stamp
+    assert newest_result(tmp_path).name == "box-20261204-031806.json"
 
 
 # --- the class page --------------------------------------------------------------------
