@@ -18,8 +18,9 @@ schema, read by the same loader (``reports.load``), with less in it:
 
 No host name, user name or path is kept: pytest-benchmark's ``node`` and ``cpu``
 entries, the commit's ``project`` (the checkout's folder name), the course's machine
-name and the Numba compile costs are dropped, and so are thread variables whose value
-names a path. With ``--share-name NAME`` the file carries that name, and only it.
+name, the Numba compile costs and the names of the files a converted run came from are
+dropped, and so are thread variables whose value names a path. With ``--share-name
+NAME`` the file carries that name, and only it.
 The file is named ``share-[NAME-]<YYYYmmdd-HHMMSS>.json`` and written atomically, never
 over an existing file.
 """
@@ -131,7 +132,8 @@ def _rounded(value: Any) -> Any:
 
 
 def _suite(suite: dict[str, Any]) -> dict[str, Any]:
-    """The run's conditions without the thread variables whose value names a path."""
+    """The run's conditions without the thread variables whose value names a path, nor
+    the names of the files a converted run came from."""
     kept = dict(suite)
     threads = dict(kept.get("threads") or {})
     environment = threads.get("environment") or {}
@@ -139,6 +141,10 @@ def _suite(suite: dict[str, Any]) -> dict[str, Any]:
         key: value for key, value in environment.items() if "/" not in str(value)
     }
     kept["threads"] = threads
+    if isinstance(kept.get("upgraded_from"), dict):  # its file names begin with the host's
+        kept["upgraded_from"] = {
+            key: value for key, value in kept["upgraded_from"].items() if key != "files"
+        }
     return kept
 
 
