@@ -8,7 +8,9 @@ leaves nothing half-written and no earlier result is lost. The pytest child stop
 its runner: signals are forwarded to it, and on Linux it is killed if the runner dies
 unannounced (SIGKILL); partial files left by such runs are removed by the next run.
 The course experiments are timed in the same session and stored in the same file.
-Then the report is rebuilt from it. Other
+Beside it goes its share file (``bench.share``: the lesson's cases, the machine, the
+course outcomes; no host or user name unless ``--share-name NAME``), the file a student
+hands in for the class page. Then the report is rebuilt from the result file. Other
 arguments (``-k dot``, ``--budget 2``) go to pytest.
 
 ``--mine FILE.py:FUNCTION --op OP [--label NAME]`` times a function of your own: it is
@@ -182,7 +184,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--op", help="the op your function computes (with --mine)")
     parser.add_argument("--label", default="yours", help="its name in the results and report")
+    parser.add_argument(
+        "--share-name",
+        metavar="NAME",
+        help="the name the share file carries (default: none; it never names the host)",
+    )
     options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
+    if options.share_name is not None:
+        from bench.share import ShareError, check_name  # bench.share imports this module
+
+        try:
+            check_name(options.share_name)
+        except ShareError as error:
+            parser.error(str(error))
     if options.full and options.quick:
         parser.error("--full and --quick are two different ladders: choose one")
     if options.mine is not None:
@@ -238,11 +252,26 @@ def main(argv: list[str] | None = None) -> int:
     compact(partial)
     result = publish(partial, stem)
     print(f"bench: results stored in {_shown(result)}", flush=True)
+    shared = _share(result, options.share_name)
 
     if options.no_report:
-        return 0
+        return shared
     print(f"bench: building the report in {_shown(out)}/ ...", flush=True)
-    return run_child([sys.executable, "-m", "reports", str(result), "--out", str(out)])
+    return run_child([sys.executable, "-m", "reports", str(result), "--out", str(out)]) or shared
+
+
+def _share(result: Path, name: str | None) -> int:
+    """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed."""
+    from bench.share import ShareError, write_share
+    from reports.load import ResultFileError
+
+    try:
+        share = write_share(result, name)
+    except (ShareError, ResultFileError, OSError) as error:
+        print(f"bench: no share file written: {error}", file=sys.stderr)
+        return 1
+    print(f"bench: the file to hand in: {_shown(share)}", flush=True)
+    return 0
 
 
 def checked_mine(options) -> list[str] | int:

@@ -96,8 +96,11 @@ def upgrade(run: dict, course: dict | None, run_path: Path, course_path: Path | 
     return run
 
 
-def write(data: dict, directory: Path, stem: str) -> Path:
-    text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+def write(data: dict, directory: Path, stem: str, *, compact: bool = False) -> Path:
+    """Write ``data`` as ``directory/stem.json`` atomically, never over an existing file
+    (``publish``); ``compact`` leaves out the indentation."""
+    layout = {"separators": (",", ":")} if compact else {"indent": 1}
+    text = json.dumps(data, allow_nan=False, **layout) + "\n"
     directory.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=directory, prefix=".partial-upgrade-", suffix=".json")
     partial = Path(name)

@@ -2,6 +2,7 @@
 
     python -m reports [FILES ...] [--out DIR]
     python -m reports --compare OLD NEW [--out DIR]
+    python -m reports --class FILES_OR_DIRS ... [--out DIR]
 
 Without FILES, the newest result file in reports/results is used.
 Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
@@ -20,6 +21,7 @@ from reports.load import ResultFileError, is_course_file, newest_result
 
 DEFAULT_OUT = Path("reports")
 DEFAULT_RESULTS = DEFAULT_OUT / "results"
+DEFAULT_CLASS_OUT = DEFAULT_OUT / "local" / "class"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         help="compare two result files into DIR/compare-OLD-vs-NEW/ instead",
     )
     parser.add_argument(
+        "--class",
+        dest="class_inputs",
+        nargs="+",
+        type=Path,
+        metavar="FILE_OR_DIR",
+        help="build a class page from many machines' share or result files (and every "
+        "*.json in the directories given) into --out (default: reports/local/class)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=DEFAULT_RESULTS,
@@ -73,6 +84,21 @@ def _inputs(files: list[Path], results: Path) -> list[Path]:
     return files
 
 
+def _class_out(parser: argparse.ArgumentParser, out: Path, inputs: list[Path]) -> Path:
+    """The class page's directory: its own, never the committed report's nor one the
+    inputs are read from (nothing in an input directory is modified)."""
+    if out == DEFAULT_OUT:
+        return DEFAULT_CLASS_OUT
+    resolved = out.resolve()
+    if resolved == DEFAULT_OUT.resolve():
+        parser.error(f"--out {out}: the committed report's directory; give the class page its own")
+    for path in inputs:
+        folder = path.resolve() if path.is_dir() else path.resolve().parent
+        if resolved == folder or (path.is_dir() and folder in resolved.parents):
+            parser.error(f"--out {out}: inside the input directory {folder}; choose another")
+    return out
+
+
 def _interrupt(signum, _frame) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -82,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.compare and args.files:
         parser.error("--compare takes exactly its two files; name no others")
+    if args.class_inputs is not None:
+        if args.compare or args.files:
+            parser.error("--class takes the files and directories after it; name no others")
+        args.out = _class_out(parser, args.out, args.class_inputs)
     # SIGTERM unwinds like Ctrl-C, so the staging directory is removed on the way out
     # (only the main thread may set a handler; called from another, SIGTERM stays as is).
     try:
@@ -99,7 +129,11 @@ def _build(args: argparse.Namespace) -> int:
         # Imported here so that `--help` and argument errors do not wait for Matplotlib.
         from reports.build import build_comparison, build_report
 
-        if args.compare:
+        if args.class_inputs is not None:
+            from reports.classroom import build_class
+
+            written = build_class(args.class_inputs, args.out)
+        elif args.compare:
             written = build_comparison(*args.compare, args.out)
         else:
             written = build_report(_inputs(args.files, args.results), args.out)
@@ -113,7 +147,7 @@ def _build(args: argparse.Namespace) -> int:
         print(f"reports: {error.filename or args.out}: {error.strerror}", file=sys.stderr)
         return 2
     except Exception as error:  # e.g. pandas or Matplotlib on odd but valid input
-        inputs = args.compare or args.files or [args.results]
+        inputs = args.class_inputs or args.compare or args.files or [args.results]
         names = ", ".join(str(path) for path in inputs)
         message = (str(error).strip().splitlines() or [""])[0]
         print(

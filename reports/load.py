@@ -15,12 +15,14 @@ different runs can be read side by side.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import math
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -40,6 +42,12 @@ COURSE_PREFIX = "course-"
 BEYOND_MEMORY_PREFIX = "beyond-memory-"
 BEYOND_MEMORY_KIND = "vectorbench-beyond-memory"  # the record's "kind"
 BEYOND_MEMORY_SCHEMA = 1
+# Share files (`python -m bench.share`): result files with the lesson's cases only, for a
+# class page; stored beside the results, but never taken for the newest run.
+SHARE_PREFIX = "share-"
+SHARE_KIND = "vectorbench-share"  # vectorbench_share["kind"]
+SHARE_SCHEMA = 1
+GZIP_MAGIC = b"\x1f\x8b"
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-(\d+))?$")  # -2, -3 …: a second run that second
 
 CASE_KEY = ["op", "backend", "dtype", "threads", "shape"]
@@ -75,6 +83,7 @@ class Run:
     course: dict[str, Any] | None = None  # the course experiments, if the run had them
     slides: dict[str, Any] | None = None  # the slides' demo, timed both ways
     ignored: int = 0  # benchmark entries of another kind than "steady"
+    share: dict[str, Any] | None = None  # vectorbench_share, if this is a share file
 
     @property
     def all_cores(self) -> int | None:
@@ -194,6 +203,11 @@ def _parse_json(path: Path) -> Any:
         raise ResultFileError(path, "is a directory, not a result file") from None
     except OSError as error:
         raise ResultFileError(path, f"cannot be read: {error.strerror}") from None
+    if raw[:2] == GZIP_MAGIC:  # a result file stored compressed (``gzip -n FILE``)
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error):
+            raise ResultFileError(path, "is a gzip file that ends early or is damaged") from None
     if not raw.strip():
         raise ResultFileError(path, "is empty")
     try:
@@ -539,6 +553,7 @@ def read_result(path: Path | str) -> Run:
     if course is not None:
         course = _Where(path, "vectorbench_course").object(course, "it")
     return Run(
+        share=_share(path, data.get("vectorbench_share")),
         sources=(path,),
         suite=suite,
         machine=machine,
@@ -552,6 +567,26 @@ def read_result(path: Path | str) -> Run:
         slides=slides,
         ignored=ignored,
     )
+
+
+def _share(path: Path, share: Any) -> dict[str, Any] | None:
+    """What a share file says of itself (``bench/share.py``): its kind and version, the
+    machine's identity, the chosen name, the course experiments' outcomes."""
+    if share is None:
+        return None
+    where = _Where(path, "vectorbench_share")
+    share = where.object(share, "it")
+    if share.get("kind") != SHARE_KIND or share.get("schema") != SHARE_SCHEMA:
+        where.fail(
+            f"kind {share.get('kind')!r}, schema {share.get('schema')!r}: "
+            f"this report builder reads {SHARE_KIND!r} schema {SHARE_SCHEMA}"
+        )
+    where.string(share, "machine_key")
+    if share.get("name") is not None:
+        where.string(share, "name")
+    if share.get("course") is not None:
+        where.object(share["course"], "'course'")
+    return share
 
 
 def _cases_frame(measured: list[dict], not_run: list[dict]) -> pd.DataFrame:
@@ -729,7 +764,8 @@ def newest_result(directory: Path) -> Path:
     candidates = [
         path
         for path in _json_files(directory)
-        if not is_course_file(path) and not path.name.startswith(BEYOND_MEMORY_PREFIX)
+        if not is_course_file(path)
+        and not path.name.startswith((BEYOND_MEMORY_PREFIX, SHARE_PREFIX))
     ]
     if not candidates:
         raise ResultFileError(

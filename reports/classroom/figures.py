@@ -1,0 +1,169 @@
+"""The class page's figures, drawn from its findings (plain data): the spread of each
+headline ratio over the machines, np.dot's time against the measured bandwidth, and
+every machine's roofline on one set of axes. PNG only (``figkit.save``): the page is
+read on the course's site, not put on slides."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import ticker
+
+from reports.figkit import GRID, new_figure, ratio_axis, save, styled
+from reports.formatting import format_ratio
+
+# Up to this many machines every point carries its label; beyond it only the lowest and
+# the highest do (thirty names on one line are unreadable).
+LABEL_ALL_UP_TO = 30
+_MARKERS = "osD^v<>pXh*P"
+
+
+def _colours(count: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if count <= 10 else "viridis"]
+    return [cmap(i if count <= 10 else i / max(count - 1, 1)) for i in range(count)]
+
+
+@styled
+def draw_ratios(findings: dict[str, Any], directory: Path) -> str | None:
+    """One strip per headline ratio: each machine a labelled point, the median a bar."""
+    ratios = [r for r in findings["ratios"] if r["spread"]]
+    if not ratios:
+        return None
+    machines = findings["machines"]
+    figure = new_figure(9.0, 1.0 + 1.25 * len(ratios))
+    axes = figure.subplots(len(ratios), 1, squeeze=False)[:, 0]
+    rng = np.random.default_rng(0)  # the same jitter every build: reproducible files
+    for ax, ratio in zip(axes, ratios, strict=True):
+        values = [
+            (m["label"], m["ratios"][ratio["key"]]) for m in machines if ratio["key"] in m["ratios"]
+        ]
+        xs = np.array([v for _, v in values])
+        ys = rng.uniform(-0.25, 0.25, len(xs))
+        ax.scatter(xs, ys, s=28, color="#1f77b4", edgecolors="white", linewidths=0.5, zorder=3)
+        spread = ratio["spread"]
+        ax.axvline(spread["median"], color="0.3", linewidth=1.0, linestyle="--", zorder=2)
+        label_all = len(values) <= LABEL_ALL_UP_TO
+        for (label, value), y in zip(values, ys, strict=True):
+            if label_all or label in (spread["low_label"], spread["high_label"]):
+                ax.annotate(
+                    label, (value, y), xytext=(4, 3), textcoords="offset points", fontsize=7.5
+                )
+        ax.set_xscale("log")
+        ratio_axis(ax.xaxis)
+        ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1, 2, 5)))
+        low, high = xs.min(), xs.max()
+        ax.set_xlim(low / 1.6, high * 2.2)
+        ax.set_ylim(-0.6, 0.6)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.grid(axis="x", **GRID)
+        ax.set_title(
+            f"{ratio['title']}: median {format_ratio(spread['median'])}, "
+            f"{format_ratio(low)} to {format_ratio(high)} over {len(values)} machines",
+            loc="left",
+        )
+    return save(figure, directory, "class-ratios")
+
+
+@styled
+def draw_bandwidth(findings: dict[str, Any], directory: Path) -> str | None:
+    """np.dot's time at 10⁶ against the bandwidth of the level its inputs come from."""
+    rows = findings["bandwidth"]["rows"]
+    if not rows:
+        return None
+    figure = new_figure(6.4, 4.4)
+    ax = figure.add_subplot()
+    x = np.array([r["bandwidth_GBps"] for r in rows])
+    y = np.array([r["time_s"] * 1e3 for r in rows])
+    ax.scatter(x, y, s=30, color="#1f77b4", edgecolors="white", linewidths=0.5, zorder=3)
+    if len(rows) <= LABEL_ALL_UP_TO:
+        for row, xi, yi in zip(rows, x, y, strict=True):
+            ax.annotate(
+                row["label"], (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=7.5
+            )
+    # The time each machine would take at its full bandwidth: 16 MB / bandwidth.
+    grid = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
+    bytes_read = rows[0]["rate_GBps"] * rows[0]["time_s"] * 1e9
+    ax.plot(
+        grid,
+        bytes_read / (grid * 1e9) * 1e3,
+        color="0.4",
+        linestyle="--",
+        linewidth=1.0,
+        label="16 MB at the measured bandwidth",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("measured read bandwidth of the level the inputs come from (GB/s)")
+    ax.set_ylabel("np.dot at n = 10⁶, float64 (ms)")
+    ax.grid(**GRID)
+    ax.legend(loc="upper right", fontsize=8)
+    return save(figure, directory, "class-bandwidth")
+
+
+@styled
+def draw_rooflines(roofs: list[dict[str, Any]], directory: Path) -> str | None:
+    """Every machine's roofs (read bandwidth × intensity, capped by the BLAS peak, at all
+    cores) and its best point per op, one colour per machine."""
+    roofs = [r for r in roofs if math.isfinite(r["read_GBps"]) and math.isfinite(r["peak_GFLOPs"])]
+    if not roofs:
+        return None
+    figure = new_figure(9.0, 6.0)
+    ax = figure.add_subplot()
+    intensities = [p["intensity"] for r in roofs for p in r["points"]] or [0.1, 100.0]
+    x = np.geomspace(min(intensities) / 3, max(intensities) * 3, 200)
+    ops = sorted({p["op"] for r in roofs for p in r["points"]})
+    colours = _colours(len(roofs))
+    show_labels = len(roofs) <= LABEL_ALL_UP_TO
+    for roof, colour in zip(roofs, colours, strict=True):
+        read, peak = roof["read_GBps"], roof["peak_GFLOPs"]
+        label = f"{roof['label']}: {read:.3g} GB/s, {peak:.3g} GFLOP/s"
+        ax.plot(
+            x,
+            np.minimum(read * x, peak),
+            color=colour,
+            linewidth=1.2,
+            label=label if show_labels else None,
+        )
+    # One scatter per op, every machine's point in its colour: a call per point would
+    # take most of the page's time for a large class.
+    for index, op in enumerate(ops):
+        points = [
+            (point, colour)
+            for roof, colour in zip(roofs, colours, strict=True)
+            for point in roof["points"]
+            if point["op"] == op
+        ]
+        ax.scatter(
+            [point["intensity"] for point, _ in points],
+            [point["gflops"] for point, _ in points],
+            c=[colour for _, colour in points],
+            s=26,
+            zorder=3,
+            marker=_MARKERS[index % len(_MARKERS)],
+            edgecolors="white",
+            linewidths=0.4,
+        )
+        ax.scatter([], [], marker=_MARKERS[index % len(_MARKERS)], color="0.45", label=op)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (FLOP per byte)")
+    ax.set_ylabel("GFLOP/s (float64, each op's largest size, best backend)")
+    ax.grid(**GRID)
+    ax.legend(loc="upper left", fontsize=7, ncols=2)
+    return save(figure, directory, "class-roofline")
+
+
+def draw_class(findings: dict[str, Any], roofs: list[dict[str, Any]], directory: Path) -> set[str]:
+    """Every figure of the class page into ``directory``; the names of those drawn."""
+    drawn = {
+        draw_ratios(findings, directory),
+        draw_bandwidth(findings, directory),
+        draw_rooflines(roofs, directory),
+    }
+    return {name for name in drawn if name}

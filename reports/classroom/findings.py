@@ -1,0 +1,596 @@
+"""A class's runs as plain data: one entry per machine, the files that could not be used
+and why, and the measured relations that explain (or fail to explain) the spread.
+
+Every file is read by ``reports.load.read_result``, the report's one loader: full runs,
+quick runs and share files alike. A file it refuses, a second run of a machine already
+in the class (told by ``machines.machine_key``, never by the file's name) and a run
+without the lesson's dot product are set aside, each with a one-line reason; the page
+is built from the rest. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reports import course, style
+from reports.analysis import HEADLINE_DTYPE, HEADLINE_N, HEADLINE_OP
+from reports.classroom.machines import machine_key, simd_bits
+from reports.classroom.outcomes import course_outcomes, same_outcome
+from reports.load import (
+    BEYOND_MEMORY_PREFIX,
+    ResultFileError,
+    Run,
+    _json_files,
+    is_course_file,
+    limit_at,
+    read_result,
+)
+from reports.roofline import DTYPE as ROOFLINE_DTYPE
+from reports.roofline import _points as roofline_points
+
+# The backends of the headline ratios; any other backend a machine timed is listed
+# beside them, by its own label (a backend this page has never heard of included).
+HEADLINE_BACKENDS = ("python", "numpy", "numba", "numba_parallel", "jax")
+# Each headline ratio: (key, title, slower backend and its threads, faster one and its).
+# "fewest"/"most": the backend's fewest or most threads measured; "same": the faster
+# backend's thread count.
+RATIOS = (
+    ("loop_to_numpy", "loop → np.dot", ("python", "fewest"), ("numpy", "fewest")),
+    ("loop_to_numba", "loop → Numba", ("python", "fewest"), ("numba", "fewest")),
+    ("numpy_to_parallel", "NumPy → Numba parallel", ("numpy", "same"), ("numba_parallel", "most")),
+    ("numpy_to_jax", "NumPy → JAX", ("numpy", "same"), ("jax", "most")),
+)
+# Fewer machines than this and a correlation says little: the page says so.
+FEW_MACHINES = 10
+
+
+@dataclass
+class Machine:
+    """One machine of the class: its run and what the page shows of it."""
+
+    run: Run
+    key: str
+    label: str = ""
+    times: dict[str, dict[str, Any]] = field(default_factory=dict)  # backend → case
+    ratios: dict[str, float] = field(default_factory=dict)
+    predicted: set[str] = field(default_factory=set)  # ratios resting on a predicted loop
+    outcomes: dict[str, dict] | None = None
+    course_problem: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.run.sources[0].name
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: Path
+    reason: str
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def result_files(inputs: Iterable[Path]) -> list[Path]:
+    """The files given, and every result file (``*.json``, or ``*.json.gz`` compressed)
+    in the directories given."""
+    found: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            compressed = [p for p in path.glob("*.json.gz") if not p.name.startswith(".")]
+            found += sorted(
+                candidate
+                for candidate in [*_json_files(path), *compressed]
+                if not is_course_file(candidate)
+                and not candidate.name.startswith(BEYOND_MEMORY_PREFIX)
+            )
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _headline_cases(run: Run) -> dict[str, list[dict[str, Any]]]:
+    """The dot product of the slides (float64, n = 10⁶), per backend, fewest threads
+    first: measured cases, and the loop's predicted time if it was not run."""
+    cases = run.cases
+    rows = cases[
+        (cases["op"] == HEADLINE_OP)
+        & (cases["dtype"] == HEADLINE_DTYPE)
+        & (cases["n"] == HEADLINE_N)
+    ].sort_values("threads")
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.to_dict("records"):
+        if row["status"] == "ok":
+            row["time_s"], row["predicted"] = row["median_s"], False
+        elif math.isfinite(row["predicted_s"]):
+            row["time_s"], row["predicted"] = row["predicted_s"], True
+        else:
+            continue
+        found.setdefault(row["backend"], []).append(row)
+    return found
+
+
+def _pick(cases: dict[str, list[dict]], backend: str, threads: str | int) -> dict | None:
+    rows = cases.get(backend) or []
+    if not rows:
+        return None
+    if threads == "fewest":
+        return rows[0]
+    if threads == "most":
+        return rows[-1]
+    return next((row for row in rows if row["threads"] == threads), None)
+
+
+def _ratios(machine: Machine, cases: dict[str, list[dict]]) -> None:
+    for key, _, (slow, slow_threads), (fast, fast_threads) in RATIOS:
+        faster = _pick(cases, fast, fast_threads)
+        if faster is None or faster["predicted"]:
+            continue
+        slower = _pick(cases, slow, faster["threads"] if slow_threads == "same" else slow_threads)
+        if slower is None:
+            continue
+        machine.ratios[key] = slower["time_s"] / faster["time_s"]
+        if slower["predicted"]:
+            machine.predicted.add(key)
+        machine.times.setdefault(slow, slower)
+        machine.times.setdefault(fast, faster)
+
+
+def _course(machine: Machine) -> None:
+    run = machine.run
+    if run.share is not None:
+        machine.outcomes = run.share.get("course")
+    elif run.course is not None:
+        try:
+            machine.outcomes = course_outcomes(course.check(run.course))
+        except ValueError as error:
+            machine.course_problem = f"its course experiments cannot be read: {error}"
+    if machine.outcomes is None and not machine.course_problem:
+        machine.course_problem = "the run has no course experiments"
+
+
+def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
+    """Every usable machine of the class, one run each (the newest), and every file set
+    aside with its reason."""
+    rejected: list[Rejected] = []
+    machines: dict[str, Machine] = {}
+    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
+    for path in result_files(inputs):
+        try:
+            run = read_result(path)
+        except ResultFileError as error:
+            rejected.append(Rejected(path, error.problem))
+            continue
+        cases = _headline_cases(run)
+        numpy = _pick(cases, "numpy", "fewest")
+        if numpy is None or numpy["predicted"]:
+            rejected.append(
+                Rejected(
+                    path,
+                    "holds none of the lesson's cases: no np.dot measured at n = 10⁶ in "
+                    "float64 (run `nox -s bench` without -k)",
+                )
+            )
+            continue
+        key = (
+            run.share["machine_key"]
+            if run.share
+            else machine_key(run.machine.get("node"), run.suite)
+        )
+        machine = Machine(run=run, key=key)
+        _ratios(machine, cases)
+        for backend in cases:
+            machine.times.setdefault(backend, cases[backend][0])
+        previous = machines.get(key)
+        if previous is not None:
+            newer, older = sorted((previous, machine), key=lambda m: m.run.datetime, reverse=True)
+            which = (
+                "the same run (same start time)"
+                if newer.run.datetime == older.run.datetime
+                else f"the newer run, {newer.source}, is used"
+            )
+            rejected.append(
+                Rejected(
+                    older.run.sources[0],
+                    f"the same machine as {newer.source} (same host and machine facts); {which}",
+                )
+            )
+            machines[key] = newer
+            continue
+        machines[key] = machine
+        for part in catalogue:
+            for name, entry in run.catalogue[part].items():
+                catalogue[part].setdefault(name, entry)
+    style.use(catalogue)
+    class_ = sorted(machines.values(), key=lambda m: (_name(m).lower(), m.source))
+    _label(class_)
+    for machine in class_:
+        _course(machine)
+    return class_, rejected
+
+
+def _name(machine: Machine) -> str:
+    run = machine.run
+    if run.share and run.share.get("name"):
+        return str(run.share["name"])
+    if run.share is None and run.machine.get("node"):
+        return f"{run.machine['node']} ({machine.source})"
+    return machine.source.removesuffix(".json")
+
+
+def _label(machines: list[Machine]) -> None:
+    """Each machine's label: its chosen name, else its host and file, numbered when two
+    machines share one."""
+    seen: dict[str, int] = {}
+    for machine in machines:
+        name = _name(machine)
+        seen[name] = seen.get(name, 0) + 1
+        machine.label = name if seen[name] == 1 else f"{name} ({seen[name]})"
+
+
+# --- facts ----------------------------------------------------------------------------
+
+
+def limit(run: Run, name: str, threads: int | None = None) -> float:
+    """A measured limit (``read_GBps``, ``peak_GFLOPs`` …) at ``threads`` (default: all
+    cores)."""
+    cores = run.all_cores or 1
+    return limit_at((run.suite.get("limits") or {}).get(name), threads or cores, cores)
+
+
+def blas(run: Run) -> str:
+    pools = (run.suite.get("threads") or {}).get("blas") or []
+    if not pools or not isinstance(pools[0], dict):
+        return "unknown"
+    first = pools[0]
+    return f"{first.get('internal_api', '?')} {first.get('version', '')}".strip()
+
+
+def clock_ghz(run: Run) -> float:
+    """The CPU's highest clock as Linux reports it, in GHz, or NaN where not recorded."""
+    khz = (run.suite.get("system") or {}).get("max_frequency_khz")
+    try:
+        return float(khz) / 1e6
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def loop_ns_per_element(run: Run) -> float:
+    """The loop's time per element of the dot product at its largest measured size."""
+    cases = run.cases
+    rows = cases[
+        (cases["op"] == HEADLINE_OP)
+        & (cases["dtype"] == HEADLINE_DTYPE)
+        & (cases["backend"] == "python")
+        & (cases["status"] == "ok")
+        & (cases["threads"] == 1)
+    ]
+    if rows.empty:
+        return math.nan
+    largest = rows.loc[rows["n"].idxmax()]
+    return float(largest["median_s"] / largest["n"] * 1e9)
+
+
+def other_backends(machine: Machine) -> list[str]:
+    measured = machine.run.cases[machine.run.cases["status"] == "ok"]["backend"].unique()
+    return sorted((b for b in measured if b not in HEADLINE_BACKENDS), key=style.backend_rank)
+
+
+def machine_row(machine: Machine) -> dict[str, Any]:
+    run = machine.run
+    cpu = run.suite.get("cpu") or {}
+    versions = run.suite.get("versions") or {}
+    return {
+        "label": machine.label,
+        "source": machine.source,
+        "cpu": cpu.get("brand") or "unknown",
+        "cores": run.all_cores,
+        "physical_cores": cpu.get("physical_cores"),
+        "simd_bits": simd_bits(cpu),
+        "l3_bytes": cpu.get("l3_bytes") or math.nan,
+        "read_GBps": limit(run, "read_GBps"),
+        "peak_GFLOPs": limit(run, "peak_GFLOPs"),
+        "blas": blas(run),
+        "versions": {name: versions.get(name) for name in ("python", "numpy", "numba", "jax")},
+        "ratios": dict(machine.ratios),
+        "predicted": sorted(machine.predicted),
+        "others": [style.label(b) for b in other_backends(machine)],
+    }
+
+
+# --- relations ------------------------------------------------------------------------
+
+
+def spread(values: dict[str, float]) -> dict[str, Any] | None:
+    """Median, lowest and highest of a ratio over the machines (finite values only)."""
+    finite = {label: v for label, v in values.items() if math.isfinite(v) and v > 0}
+    if not finite:
+        return None
+    low = min(finite, key=finite.get)
+    high = max(finite, key=finite.get)
+    return {
+        "count": len(finite),
+        "median": statistics.median(finite.values()),
+        "low": finite[low],
+        "low_label": low,
+        "high": finite[high],
+        "high_label": high,
+        "fold": finite[high] / finite[low],
+    }
+
+
+def log_fit(xs: list[float], ys: list[float]) -> dict[str, Any] | None:
+    """A straight line through log y against log x: its slope, and r² (the share of the
+    variance of log y the fact accounts for). None for fewer than 3 machines or a fact
+    that does not vary."""
+    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
+    pairs = [(x, y) for x, y in pairs if math.isfinite(x) and math.isfinite(y)]
+    if len(pairs) < 3:
+        return None
+    lx = np.log([x for x, _ in pairs])
+    ly = np.log([y for _, y in pairs])
+    if np.ptp(lx) == 0 or np.ptp(ly) == 0:
+        return None
+    slope, _ = np.polyfit(lx, ly, 1)
+    r = float(np.corrcoef(lx, ly)[0, 1])
+    return {"n": len(pairs), "slope": float(slope), "r2": r * r, "few": len(pairs) < FEW_MACHINES}
+
+
+def by_group(values: dict[str, float], groups: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ratio's median and range within each value of a categorical fact."""
+    out: dict[Any, list[float]] = {}
+    for label, value in values.items():
+        if math.isfinite(value) and groups.get(label) is not None:
+            out.setdefault(groups[label], []).append(value)
+    return [
+        {
+            "group": group,
+            "count": len(v),
+            "median": statistics.median(v),
+            "low": min(v),
+            "high": max(v),
+        }
+        for group, v in sorted(out.items(), key=lambda item: str(item[0]))
+    ]
+
+
+def bandwidth_relation(machines: list[Machine]) -> dict[str, Any]:
+    """np.dot at 10⁶ against the bandwidth of the level its 16 MB are read from: the
+    rate it implies, and that rate's share of the measured bandwidth."""
+    rows = []
+    for machine in machines:
+        numpy = machine.times.get("numpy")
+        if numpy is None:
+            continue
+        rate = numpy["bytes"] / numpy["time_s"] / 1e9
+        rows.append(
+            {
+                "label": machine.label,
+                "time_s": numpy["time_s"],
+                "threads": numpy["threads"],
+                "rate_GBps": rate,
+                "bandwidth_GBps": numpy["bandwidth_GBps"],
+                "served_from": numpy["served_from"],
+                "share": rate / numpy["bandwidth_GBps"],
+            }
+        )
+    shares = {row["label"]: row["share"] for row in rows}
+    fit = log_fit([r["bandwidth_GBps"] for r in rows], [r["time_s"] for r in rows])
+    time, share = spread({r["label"]: r["time_s"] for r in rows}), spread(shares)
+    return {
+        "rows": rows,
+        "time": time,
+        "bandwidth": spread({r["label"]: r["bandwidth_GBps"] for r in rows}),
+        "share": share,
+        "fit": fit,
+        "levels": sorted({r["served_from"] for r in rows}),
+        "verdict": explains(time, share),
+        "above": [row["label"] for row in rows if row["share"] > 1],
+    }
+
+
+# A spread under this fold is within what two runs of one machine differ by: nothing
+# to explain.
+LEVEL_FOLD = 1.2
+
+
+def explains(measured: dict | None, residual: dict | None) -> str:
+    """Whether a fact explains a spread: "level" when the machines hardly differ,
+    "explains" when dividing by the fact leaves a spread (``residual``) at most half the
+    measured one's (in log terms: it removes at least half of the fold), "partly" when
+    it narrows it less, "no" when it does not narrow it at all."""
+    if not measured or not residual or measured["count"] < 2:
+        return "unknown"
+    if measured["fold"] < LEVEL_FOLD:
+        return "level"
+    removed = 1 - math.log(residual["fold"]) / math.log(measured["fold"])
+    if removed >= 0.5:
+        return "explains"
+    return "partly" if removed > 0 else "no"
+
+
+def loop_relation(machines: list[Machine]) -> dict[str, Any]:
+    """The loop's ns per element against the clock (where recorded) and Python's version."""
+    ns = {m.label: loop_ns_per_element(m.run) for m in machines}
+    clocks = {m.label: clock_ghz(m.run) for m in machines}
+    python = {m.label: (m.run.suite.get("versions") or {}).get("python") for m in machines}
+    labels = [label for label in ns if math.isfinite(ns[label]) and math.isfinite(clocks[label])]
+    cycles = {label: ns[label] * clocks[label] for label in labels}
+    versions = {version for version in python.values() if version}
+    return {
+        "ns": spread(ns),
+        "cycles": spread(cycles),
+        "clock_verdict": explains(spread({label: ns[label] for label in labels}), spread(cycles)),
+        "python_versions": sorted(versions),
+        "rows": [
+            {
+                "label": label,
+                "ns": ns[label],
+                "clock_GHz": clocks[label],
+                "cycles": ns[label] * clocks[label],
+                "python": python[label],
+            }
+            for label in ns
+        ],
+        "clocks_known": len(labels),
+        "clock_fit": log_fit(
+            [1 / clocks[label] for label in labels], [ns[label] for label in labels]
+        ),
+        "by_python": by_group(ns, python),
+    }
+
+
+def ratio_relations(machines: list[Machine]) -> dict[str, Any]:
+    """Loop → Numba against the SIMD width; NumPy → Numba parallel against the cores."""
+    ratios = {key: {m.label: m.ratios.get(key, math.nan) for m in machines} for key, *_ in RATIOS}
+    simd = {m.label: simd_bits(m.run.suite.get("cpu") or {}) for m in machines}
+    cores = {m.label: m.run.all_cores for m in machines}
+    return {
+        "numba_by_simd": by_group(ratios["loop_to_numba"], simd),
+        "parallel_by_cores": by_group(ratios["numpy_to_parallel"], cores),
+        "parallel_fit": log_fit(
+            [float(cores[label] or math.nan) for label in ratios["numpy_to_parallel"]],
+            list(ratios["numpy_to_parallel"].values()),
+        ),
+    }
+
+
+# --- the course -----------------------------------------------------------------------
+
+
+def course_agreement(machines: list[Machine]) -> dict[str, Any]:
+    """Per machine: the experiments whose backends disagree, and the experiments whose
+    outcome differs from the class's (the largest group of machines that agree)."""
+    with_outcomes = [m for m in machines if m.outcomes]
+    experiments = sorted({name for m in with_outcomes for name in m.outcomes})
+    differs: dict[str, list[str]] = {m.label: [] for m in with_outcomes}
+    for name in experiments:
+        groups: list[list[Machine]] = []
+        for machine in with_outcomes:
+            outcome = machine.outcomes.get(name)
+            if outcome is None:
+                continue
+            for group in groups:
+                if same_outcome(group[0].outcomes[name], outcome):
+                    group.append(machine)
+                    break
+            else:
+                groups.append([machine])
+        groups.sort(key=len, reverse=True)
+        for group in groups[1:]:
+            for machine in group:
+                differs[machine.label].append(name)
+    rows = []
+    for machine in machines:
+        if not machine.outcomes:
+            rows.append({"label": machine.label, "problem": machine.course_problem})
+            continue
+        disagree = {
+            name: outcome["disagree"]
+            for name, outcome in machine.outcomes.items()
+            if outcome["disagree"]
+        }
+        rows.append(
+            {
+                "label": machine.label,
+                "problem": "",
+                "experiments": len(machine.outcomes),
+                "disagree": disagree,
+                "differs": differs[machine.label],
+            }
+        )
+    return {"experiments": experiments, "rows": rows}
+
+
+# --- everything the page says ---------------------------------------------------------
+
+
+def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[str, Any]:
+    ratios = []
+    for key, title, (slow, _), (fast, _) in RATIOS:
+        values = {m.label: m.ratios[key] for m in machines if key in m.ratios}
+        ratios.append(
+            {
+                "key": key,
+                "title": title,
+                "slow": style.label(slow),
+                "fast": style.label(fast),
+                "spread": spread(values),
+                "missing": [m.label for m in machines if key not in m.ratios],
+                "predicted": [m.label for m in machines if key in m.predicted],
+            }
+        )
+    others: dict[str, list[str]] = {}
+    for machine in machines:
+        for backend in other_backends(machine):
+            others.setdefault(style.label(backend), []).append(machine.label)
+    return {
+        "drivers": drivers(machines),
+        "machines": [machine_row(m) for m in machines],
+        "rejected": [
+            {"file": r.path.name, "path": str(r.path), "reason": r.reason} for r in rejected
+        ],
+        "ratios": ratios,
+        "bandwidth": bandwidth_relation(machines),
+        "loop": loop_relation(machines),
+        "relations": ratio_relations(machines),
+        "course": course_agreement(machines),
+        "others": others,
+        "few": len(machines) < FEW_MACHINES,
+        "count": len(machines),
+    }
+
+
+def drivers(machines: list[Machine]) -> dict[str, Any] | None:
+    """Which side of loop → np.dot moves it across the machines: the ratio is the loop's
+    time over np.dot's, so its spread is theirs combined."""
+    loop = spread({m.label: m.times["python"]["time_s"] for m in machines if "python" in m.times})
+    dot = spread({m.label: m.times["numpy"]["time_s"] for m in machines if "numpy" in m.times})
+    if not loop or not dot or min(loop["count"], dot["count"]) < 2:
+        return None
+    return {
+        "loop": loop,
+        "dot": dot,
+        "driver": "loop" if loop["fold"] > dot["fold"] else "dot",
+        "predicted": [m.label for m in machines if m.times.get("python", {}).get("predicted")],
+    }
+
+
+def roofline_data(machines: list[Machine]) -> list[dict[str, Any]]:
+    """Per machine: its two roofs at all cores and its best point per op (float64, each
+    op's largest size, each backend at its most threads; the best backend kept)."""
+    out = []
+    for machine in machines:
+        run = machine.run
+        cases = run.cases.assign(
+            gflop_per_s=run.cases["flops"].astype(float) / run.cases["median_s"] / 1e9
+        )
+        points = roofline_points(cases[cases["dtype"] == ROOFLINE_DTYPE])
+        best = []
+        if not points.empty:
+            top = points.loc[points.groupby("op")["gflop_per_s"].idxmax()]
+            best = [
+                {
+                    "op": row.op,
+                    "backend": row.backend,
+                    "intensity": row.intensity,
+                    "gflops": row.gflop_per_s,
+                }
+                for row in top.itertuples()
+            ]
+        out.append(
+            {
+                "label": machine.label,
+                "read_GBps": limit(run, "read_GBps"),
+                "peak_GFLOPs": limit(run, "peak_GFLOPs"),
+                "points": best,
+            }
+        )
+    return out

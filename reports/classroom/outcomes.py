@@ -1,0 +1,76 @@
+"""The course experiments' outcomes, in a few numbers per experiment.
+
+A full result file keeps each experiment's every epoch and every timed repeat (over a
+megabyte); what a class compares is smaller: did this machine's backends agree with one
+another, and where did the reference backend end (its final weights and the last entry
+of its history). A share file carries exactly this (``vectorbench_share.course``); for a
+full file it is computed from ``vectorbench_course`` by the same function.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# The weights of a linear model (w, b) or of a shallow network (W1, b1, W2, b2), in order.
+WEIGHT_KEYS = ("w", "b", "W1", "b1", "W2", "b2")
+
+
+def _flat(value: Any) -> list[float]:
+    if isinstance(value, list):
+        return [number for item in value for number in _flat(item)]
+    return [float(value)]
+
+
+def final_weights(run: dict[str, Any]) -> list[float]:
+    """A backend's final weights as one list of numbers."""
+    return [number for key in WEIGHT_KEYS if key in run for number in _flat(run[key])]
+
+
+def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per experiment: the reference backend, the tolerance of the backends' agreement,
+    which backends lie outside it, and the reference's final weights and history entry.
+
+    ``course`` is a result file's ``vectorbench_course`` as ``reports.course.check``
+    accepts it."""
+    outcomes = {}
+    for name, experiment in course["experiments"].items():
+        agreement = experiment["agreement"]
+        tolerance = float(agreement["tolerance"])
+        reference = agreement.get("reference") or course["backends"][0]
+        disagree = sorted(
+            backend
+            for backend, diff in agreement["backends"].items()
+            if not (
+                diff["weights_max_rel_diff"] <= tolerance
+                and diff["history_max_rel_diff"] <= tolerance
+            )
+        )
+        run = experiment["runs"][reference]
+        outcomes[name] = {
+            "history": experiment["history"],
+            "reference": reference,
+            "backends": sorted(experiment["runs"]),
+            "tolerance": tolerance,
+            "disagree": disagree,
+            "final_history": float(run["history"][-1]),
+            "final_weights": final_weights(run),
+        }
+    return outcomes
+
+
+def same_outcome(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two machines' reference backends ended in the same place: every final
+    weight and the final history entry within the experiment's agreement tolerance
+    (relative to the largest weight, as the backends are compared on one machine)."""
+    if len(one["final_weights"]) != len(other["final_weights"]):
+        return False
+    tolerance = max(one["tolerance"], other["tolerance"])
+    scale = max((abs(value) for value in one["final_weights"]), default=0.0) or 1.0
+    weights_close = all(
+        abs(a - b) <= tolerance * scale
+        for a, b in zip(one["final_weights"], other["final_weights"], strict=True)
+    )
+    a, b = one["final_history"], other["final_history"]
+    history_close = math.isclose(a, b, rel_tol=tolerance, abs_tol=0.0) or a == b
+    return weights_close and history_close
