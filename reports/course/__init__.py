@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reports.course import findings
+from reports.course.experiments import TITLES, experiments_in
 from reports.course.figures import draw_figures
 from reports.course.tables import agreement_table, flagged_timings, times_table
 from reports.course.validate import SCHEMA, check
@@ -85,7 +86,21 @@ def _context(results: dict) -> dict:
             if name in ("python", "numpy", "numba")
         ),
         "repeats": results["timer"]["repeats"],
+        "other_repeats": _other_repeats(results),
     }
+
+
+def _other_repeats(results: dict) -> list[tuple[str, int]]:
+    """The experiments of the timing table timed for another number of rounds than the
+    run's (the shallow network's long runs): (title, rounds)."""
+    usual = results["timer"]["repeats"]
+    found = []
+    for name in experiments_in(results):
+        runs = results["experiments"].get(name, {}).get("runs", {})
+        repeats = {run["time"]["repeats"] for run in runs.values() if "time" in run}
+        if repeats and repeats != {usual}:
+            found.append((TITLES[name], max(repeats)))
+    return found
 
 
 def _flowers_wrong(count: int) -> str:
