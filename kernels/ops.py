@@ -191,7 +191,7 @@ _network = (_W1, _b1, _W2, _b2, _X)
 def _vectors_workspace(s: Sizes) -> int:
     """A linear model's: a few vectors of a value per sample (Z, A, A - y) and the
     gradient, one value per feature."""
-    return 3 * s.get("m", 0) + s["n"]
+    return 3 * s.get("m", 0) + s.get("n", 0)
 
 
 def _network_workspace(s: Sizes) -> int:
