@@ -47,6 +47,7 @@ import dask
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bench import options as bench_options
 from bench import out_of_core
 from bench.machine import git_state, machine_slug, system_state, versions
 from bench.run import RESULTS, partial_file, publish, remove_stale_partials
@@ -374,7 +375,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--eta", type=float, default=1.0, help="learning rate (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--scheduler", default="threads",
+        "--scheduler", default="threads", type=bench_options.dask_scheduler,
         help="threads (default), local (a dask.distributed cluster here) or tcp://HOST:8786",
     )  # fmt: skip
     parser.add_argument(
@@ -409,16 +410,21 @@ def main(argv: list[str] | None = None) -> int:
     if bandwidth is None and options.scheduler in ("threads", "local"):
         print("beyond_memory: no benchmark result of this machine; measuring its bandwidth")
         bandwidth = probe_read_bandwidth()
-    record = run(
-        problem,
-        epochs=options.epochs,
-        eta=options.eta,
-        memory_limit=limit,
-        scheduler=options.scheduler,
-        threads=options.threads,
-        files=options.from_files,
-        bandwidth=bandwidth,
-    )
+    try:
+        record = run(
+            problem,
+            epochs=options.epochs,
+            eta=options.eta,
+            memory_limit=limit,
+            scheduler=options.scheduler,
+            threads=options.threads,
+            files=options.from_files,
+            bandwidth=bandwidth,
+        )
+    except OSError as error:  # a file of --from-files, or a scheduler that never answered
+        where = error.filename or f"--scheduler {options.scheduler}"
+        print(f"beyond_memory: {where}: {error.strerror or error}", file=sys.stderr)
+        return 2
     record["command"] = ["python", "-m", "bench.beyond_memory", *(argv or sys.argv[1:])]
     path = write_record(record, options.out)
     print(summary(record))

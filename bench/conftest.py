@@ -17,7 +17,7 @@ import math
 import pytest
 
 import kernels
-from bench import ladders, records
+from bench import ladders, options, records
 from bench.machine import (
     available_memory_bytes,
     describe,
@@ -44,13 +44,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--budget",
-        type=float,
+        type=options.budget_seconds,
         default=None,
         help="seconds per call above which a predicted-slow case is not run "
         f"(default per ladder: {DEFAULT_BUDGET_S})",
     )
     group.addoption(
         "--dask-scheduler",
+        type=options.dask_scheduler,
         default="threads",
         help="where the dask backend computes: threads (Dask's threaded scheduler, the "
         "default), local (a dask.distributed cluster on this machine) or the address of "
@@ -111,15 +112,27 @@ GIT = pytest.StashKey[dict]()  # the code the run times: git's state when it sta
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[GIT] = git_state()
     records.setup(config)
-    if "dask" in kernels.BACKENDS:
-        from kernels import dask_engine
-
-        config.stash[DASK] = dask_engine.connect(config.getoption("--dask-scheduler"))
     if ladder(config) != "smoke" and not config.getoption("benchmark_disable", False):
         config.pluginmanager.register(Progress(config, budget(config)), "vectorbench-progress")
     config.addinivalue_line(
         "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
     )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Connect to the dask scheduler before the first dask case, and only if one runs: a
+    run whose selection has none never waits for a scheduler. One that does not answer,
+    or has no worker, within its time limit ends the run with one line naming it."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or callspec.params.get("backend") != "dask" or DASK in item.config.stash:
+        return
+    from kernels import dask_engine
+
+    address = item.config.getoption("--dask-scheduler")
+    try:
+        item.config.stash[DASK] = dask_engine.connect(address)
+    except (OSError, TimeoutError) as error:
+        pytest.exit(f"--dask-scheduler {address}: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -144,6 +157,11 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
     if DASK in config.stash:  # which scheduler, how many workers and threads ran dask
         machine_info["vectorbench"]["dask"] = config.stash[DASK][1]
+    elif "dask" in kernels.BACKENDS:  # no dask case ran: nothing connected
+        machine_info["vectorbench"]["dask"] = {
+            "scheduler": config.getoption("--dask-scheduler"),
+            "note": "no dask case ran, so none was connected to",
+        }
     machine_info["vectorbench"]["ladder"] = ladder(config)
     machine_info["vectorbench"]["budget_s"] = budget(config)
     machine_info["vectorbench"]["ladder_top"] = {

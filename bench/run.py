@@ -26,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale
@@ -174,7 +175,23 @@ def main(argv: list[str] | None = None) -> int:
         "reports/local, which git ignores; --out reports regenerates the committed one)",
     )
     parser.add_argument("--no-report", action="store_true", help="only store the results")
+    # Checked here too, so that a bad value is refused before pytest starts.
+    parser.add_argument(
+        "--budget",
+        type=bench_options.budget_seconds,
+        metavar="SECONDS",
+        help="seconds per call above which a predicted-slow case is not run",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        type=bench_options.dask_scheduler,
+        metavar="WHERE",
+        help="threads (default), local, or a scheduler's address tcp://HOST:PORT",
+    )
     options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
+    for name in ("budget", "dask_scheduler"):
+        if getattr(options, name) is not None:
+            pytest_args = [f"--{name.replace('_', '-')}={getattr(options, name)}", *pytest_args]
     if options.full and options.quick:
         parser.error("--full and --quick are two different ladders: choose one")
     ladder = "full" if options.full else "lesson"
