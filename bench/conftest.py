@@ -13,6 +13,7 @@ under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -117,6 +118,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
     )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session):
+    """pytest-benchmark writes the result file last: a full disk or a directory gone
+    read-only is one line and exit code 3, not pytest's INTERNALERROR traceback."""
+    try:
+        return (yield)
+    except OSError as error:
+        where = error.filename or session.config.getoption("benchmark_json", None)
+        if hasattr(where, "write"):  # an open file: pytest-benchmark's --benchmark-json
+            where = where.name
+        sys.stderr.write(
+            f"bench: {where}: {error.strerror or error}; the results were not written\n"
+        )
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

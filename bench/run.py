@@ -198,12 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     results = RESULTS if options.out is None else options.out.resolve() / "results"
     out = results.parent
 
-    results.mkdir(parents=True, exist_ok=True)
-    for stale in remove_stale_partials(results):
-        print(f"bench: removed {stale.name}, left by a run that was killed", file=sys.stderr)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     stem = f"{machine_slug()}-{stamp}"
-    partial = partial_file(results, stem)
+    try:
+        partial = _start_results(results, stem)
+    except OSError as error:  # a file where the directory should be, read-only, full
+        why = "is a file, not a directory" if results.is_file() else error.strerror
+        print(f"bench: {_shown(results)}: {why}; no benchmark was run", file=sys.stderr)
+        return 2
     command = [
         sys.executable, "-m", "pytest", "bench",
         f"--ladder={ladder}",
@@ -252,6 +254,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"bench: building the report in {_shown(out)}/ ...", flush=True)
     return run_child([sys.executable, "-m", "reports", str(result), "--out", str(out)])
+
+
+def _start_results(results: Path, stem: str) -> Path:
+    """The results directory made if needed, the partial files of killed runs removed,
+    and this run's own partial file, before anything is timed."""
+    results.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_partials(results):
+        print(f"bench: removed {stale.name}, left by a run that was killed", file=sys.stderr)
+    return partial_file(results, stem)
 
 
 def _shown(path: Path) -> Path:

@@ -1858,3 +1858,12 @@ def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path):
     page = (out / "README.md").read_text(encoding="utf-8")
     assert "### The slides' own code" not in page
     assert "## The slides' example on this machine" in page
+
+
+def test_results_naming_a_file_says_so(built, capsys):
+    capsys.readouterr()
+    assert main(["--results", str(built.source), "--out", str(built.source.parent / "x")]) == 2
+    assert capsys.readouterr().err == (
+        f"reports: {built.source}: is a file, not a directory of results; name it as FILE "
+        "to report on it\n"
+    )

@@ -284,3 +284,49 @@ def test_the_scheduler_is_connected_to_only_when_a_dask_case_runs(monkeypatch):
     assert str(stopped.value.msg) == (
         "--dask-scheduler tcp://127.0.0.1:9: no scheduler answered within 10 s (timed out)"
     )
+
+
+# --- an unusable results directory, a full disk ---------------------------------------------
+
+
+def test_a_results_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results").write_text("not a directory")
+    assert run.main(["--quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("results: is a file, not a directory; no benchmark was run\n")
+    assert err.count("\n") == 1
+
+
+def test_a_read_only_results_directory_is_one_line(tmp_path, monkeypatch, capsys):
+    """Faked: the tests may run as root, who can write anywhere."""
+
+    def refuse(dir, prefix, suffix):  # what mkstemp raises in a read-only directory
+        raise PermissionError(13, "Permission denied", str(Path(dir) / f"{prefix}x{suffix}"))
+
+    monkeypatch.setattr(run.tempfile, "mkstemp", refuse)
+    assert run.main(["--quick", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("results: Permission denied; no benchmark was run\n")
+    assert err.count("\n") == 1
+
+
+def test_results_that_cannot_be_written_are_one_line_not_an_internal_error():
+    """/dev/full: every write fails with ENOSPC, as on a full disk."""
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-q",
+            "-p", "no:cacheprovider", "-k", "test_op and dot-numpy-float64-t1-n1",
+            "--benchmark-json=/dev/full",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "INTERNALERROR" not in done.stdout + done.stderr
+    assert done.stderr.strip() == (
+        "bench: /dev/full: No space left on device; the results were not written"
+    )
