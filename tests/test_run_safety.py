@@ -330,3 +330,24 @@ def test_results_that_cannot_be_written_are_one_line_not_an_internal_error():
     assert done.stderr.strip() == (
         "bench: /dev/full: No space left on device; the results were not written"
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--gigabytes", "nan"], "--gigabytes: must be a finite number > 0, got nan"),
+        (["--epochs", "-1"], "--epochs: must be > 0, got -1"),
+        (["--features", "0"], "--features: must be > 0, got 0"),
+        (["--eta", "inf"], "--eta: must be a finite number > 0, got inf"),
+        (["--scheduler", "thread"], "--scheduler: 'thread' is neither threads, local nor"),
+    ],
+)
+def test_beyond_memory_refuses_a_bad_option_in_one_line(option, words, capsys):
+    from bench import beyond_memory
+
+    with pytest.raises(SystemExit) as stopped:
+        beyond_memory.main(option)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err
