@@ -28,23 +28,21 @@ def budget_seconds(text: str) -> float:
     """A time budget: a finite number of seconds above zero (NaN and infinity would be
     written into the result file as JSON no strict parser reads; zero or less would
     skip every case)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, got {text}")
-    return value
+    return _finite_above_zero(text, "number of seconds")
 
 
 def positive_number(text: str) -> float:
     """A finite number above zero (a size, a limit, a rate)."""
+    return _finite_above_zero(text, "number")
+
+
+def _finite_above_zero(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {what}") from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+        raise argparse.ArgumentTypeError(f"must be a finite {what} > 0, got {text}")
     return value
 
 
