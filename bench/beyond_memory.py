@@ -47,6 +47,7 @@ import dask
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bench import options as bench_options
 from bench import out_of_core
 from bench.machine import git_state, machine_slug, system_state, versions
 from bench.run import RESULTS, partial_file, publish, remove_stale_partials
@@ -360,25 +361,39 @@ def _parser() -> argparse.ArgumentParser:
         description="Train logistic regression (dask backend) on an X larger than a memory "
         "limit, generated or read block by block; store peak memory and time per epoch.",
     )
-    parser.add_argument("--gigabytes", type=float, default=8.0, help="size of X (default 8)")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs of gradient descent")
     parser.add_argument(
-        "--memory-limit", type=float, default=2.0, metavar="GB",
+        "--gigabytes", type=bench_options.positive_number, default=8.0, help="size of X (default 8)"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=bench_options.positive_integer,
+        default=3,
+        help="epochs of gradient descent",
+    )
+    parser.add_argument(
+        "--memory-limit", type=bench_options.positive_number, default=2.0, metavar="GB",
         help="the peak resident memory allowed, per process (default 2); X must be larger",
     )  # fmt: skip
-    parser.add_argument("--features", type=int, default=100, help="columns of X (default 100)")
     parser.add_argument(
-        "--block-mb", type=float, default=dask_engine.CHUNK_BYTES / 2**20,
+        "--features",
+        type=bench_options.positive_integer,
+        default=100,
+        help="columns of X (default 100)",
+    )
+    parser.add_argument(
+        "--block-mb", type=bench_options.positive_number, default=dask_engine.CHUNK_BYTES / 2**20,
         help=f"MiB per block of rows (default {dask_engine.CHUNK_BYTES / 2**20:g})",
     )  # fmt: skip
-    parser.add_argument("--eta", type=float, default=1.0, help="learning rate (default 1)")
+    parser.add_argument(
+        "--eta", type=bench_options.positive_number, default=1.0, help="learning rate (default 1)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--scheduler", default="threads",
+        "--scheduler", default="threads", type=bench_options.dask_scheduler,
         help="threads (default), local (a dask.distributed cluster here) or tcp://HOST:8786",
     )  # fmt: skip
     parser.add_argument(
-        "--threads", type=int, default=None,
+        "--threads", type=bench_options.positive_integer, default=None,
         help="threads of the threaded scheduler, or workers of a local cluster "
         "(default: all cores)",
     )  # fmt: skip
@@ -409,16 +424,21 @@ def main(argv: list[str] | None = None) -> int:
     if bandwidth is None and options.scheduler in ("threads", "local"):
         print("beyond_memory: no benchmark result of this machine; measuring its bandwidth")
         bandwidth = probe_read_bandwidth()
-    record = run(
-        problem,
-        epochs=options.epochs,
-        eta=options.eta,
-        memory_limit=limit,
-        scheduler=options.scheduler,
-        threads=options.threads,
-        files=options.from_files,
-        bandwidth=bandwidth,
-    )
+    try:
+        record = run(
+            problem,
+            epochs=options.epochs,
+            eta=options.eta,
+            memory_limit=limit,
+            scheduler=options.scheduler,
+            threads=options.threads,
+            files=options.from_files,
+            bandwidth=bandwidth,
+        )
+    except OSError as error:  # a file of --from-files, or a scheduler that never answered
+        where = error.filename or f"--scheduler {options.scheduler}"
+        print(f"beyond_memory: {where}: {error.strerror or error}", file=sys.stderr)
+        return 2
     record["command"] = ["python", "-m", "bench.beyond_memory", *(argv or sys.argv[1:])]
     path = write_record(record, options.out)
     print(summary(record))

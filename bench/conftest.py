@@ -13,11 +13,12 @@ under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
 import kernels
-from bench import ladders, records
+from bench import ladders, options, records
 from bench.machine import (
     available_memory_bytes,
     describe,
@@ -44,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--budget",
-        type=float,
+        type=options.budget_seconds,
         default=None,
         help="seconds per call above which a predicted-slow case is not run "
         f"(default per ladder: {DEFAULT_BUDGET_S})",
@@ -59,6 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mine-label", default="yours", help="its name in the results")
     group.addoption(
         "--dask-scheduler",
+        type=options.dask_scheduler,
         default="threads",
         help="where the dask backend computes: threads (Dask's threaded scheduler, the "
         "default), local (a dask.distributed cluster on this machine) or the address of "
@@ -165,15 +167,44 @@ GIT = pytest.StashKey[dict]()  # the code the run times: git's state when it sta
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[GIT] = git_state()
     records.setup(config)
-    if "dask" in kernels.BACKENDS:
-        from kernels import dask_engine
-
-        config.stash[DASK] = dask_engine.connect(config.getoption("--dask-scheduler"))
     if ladder(config) != "smoke" and not config.getoption("benchmark_disable", False):
         config.pluginmanager.register(Progress(config, budget(config)), "vectorbench-progress")
     config.addinivalue_line(
         "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
     )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session):
+    """pytest-benchmark writes the result file last: a full disk or a directory gone
+    read-only is one line and exit code 3, not pytest's INTERNALERROR traceback."""
+    try:
+        return (yield)
+    except OSError as error:
+        where = error.filename or session.config.getoption("benchmark_json", None)
+        if hasattr(where, "write"):  # an open file: pytest-benchmark's --benchmark-json
+            where = where.name
+        sys.stderr.write(
+            f"bench: {where}: {error.strerror or error}; the results were not written\n"
+        )
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Connect to the dask scheduler before the first dask case, and only if one runs: a
+    run whose selection has none never waits for a scheduler. One that does not answer,
+    or has no worker, within its time limit ends the run with one line naming it."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or callspec.params.get("backend") != "dask" or DASK in item.config.stash:
+        return
+    from kernels import dask_engine
+
+    address = item.config.getoption("--dask-scheduler")
+    try:
+        item.config.stash[DASK] = dask_engine.connect(address)
+    except (OSError, TimeoutError) as error:
+        pytest.exit(f"--dask-scheduler {address}: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -203,6 +234,11 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
         backends[yours["label"]] = mine_backend(yours["record"])
     if DASK in config.stash:  # which scheduler, how many workers and threads ran dask
         machine_info["vectorbench"]["dask"] = config.stash[DASK][1]
+    elif "dask" in kernels.BACKENDS:  # no dask case ran: nothing connected
+        machine_info["vectorbench"]["dask"] = {
+            "scheduler": config.getoption("--dask-scheduler"),
+            "note": "no dask case ran, so none was connected to",
+        }
     machine_info["vectorbench"]["ladder"] = ladder(config)
     machine_info["vectorbench"]["budget_s"] = budget(config)
     machine_info["vectorbench"]["ladder_top"] = {

@@ -191,6 +191,7 @@ GENERATED = (
     ":(exclude,glob)reports/*.md",
     ":(exclude,glob)reports/*.csv",
     ":(exclude,glob)reports/compare-*/**",
+    ":(exclude,glob)reports/report-*/**",  # the page's figures and tables (reports.atomic)
 )
 
 

@@ -34,6 +34,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale
@@ -189,7 +190,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="the name the share file carries (default: none; it never names the host)",
     )
+    # Checked here too, so that a bad value is refused before pytest starts.
+    parser.add_argument(
+        "--budget",
+        type=bench_options.budget_seconds,
+        metavar="SECONDS",
+        help="seconds per call above which a predicted-slow case is not run",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        type=bench_options.dask_scheduler,
+        metavar="WHERE",
+        help="threads (default), local, or a scheduler's address tcp://HOST:PORT",
+    )
     options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
+    for name in ("budget", "dask_scheduler"):
+        if getattr(options, name) is not None:
+            pytest_args = [f"--{name.replace('_', '-')}={getattr(options, name)}", *pytest_args]
     if options.share_name is not None:
         from bench.share import ShareError, check_name  # bench.share imports this module
 
@@ -208,12 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     results = RESULTS if options.out is None else options.out.resolve() / "results"
     out = results.parent
 
-    results.mkdir(parents=True, exist_ok=True)
-    for stale in remove_stale_partials(results):
-        print(f"bench: removed {stale.name}, left by a run that was killed", file=sys.stderr)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     stem = f"{machine_slug()}-{stamp}"
-    partial = partial_file(results, stem)
+    try:
+        partial = _start_results(results, stem)
+    except OSError as error:  # a file where the directory should be, read-only, full
+        why = "is a file, not a directory" if results.is_file() else error.strerror
+        print(f"bench: {_shown(results)}: {why}; no benchmark was run", file=sys.stderr)
+        return 2
     command = [
         sys.executable, "-m", "pytest", "bench",
         f"--ladder={ladder}",
@@ -309,6 +328,15 @@ def checked_mine(options) -> list[str] | int:
         "-k",
         f"test_op and {options.op}",
     ]
+
+
+def _start_results(results: Path, stem: str) -> Path:
+    """The results directory made if needed, the partial files of killed runs removed,
+    and this run's own partial file, before anything is timed."""
+    results.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_partials(results):
+        print(f"bench: removed {stale.name}, left by a run that was killed", file=sys.stderr)
+    return partial_file(results, stem)
 
 
 def _shown(path: Path) -> Path:

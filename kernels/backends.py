@@ -83,6 +83,9 @@ class BackendSpec:
     # Called on a kernel's results inside the timed region, for engines that return
     # before the work is done (asynchronous dispatch): waits for it, returns the results.
     wait: Callable = unchanged
+    # Takes Dask arrays as they are (lazy); every other backend is given their values,
+    # or a one-line refusal beyond kernels.checks.LAZY_COMPUTE_LIMIT.
+    takes_lazy: bool = False
     multithreaded: bool = False
     interprets: str = "none"
     compiles: bool = False
@@ -128,7 +131,8 @@ class BackendSpec:
     def record(self) -> dict:
         """The description a result file carries (everything but the conversion), and
         whether the backend was installed where the file was written."""
-        described = {k: v for k, v in asdict(self).items() if k not in ("native", "wait")}
+        code = ("native", "wait", "takes_lazy")
+        described = {k: v for k, v in asdict(self).items() if k not in code}
         return {**described, "installed": self.installed}
 
 
@@ -243,6 +247,7 @@ for _spec in (
         colour="#8c564b",
         native=_engine("kernels.dask_engine", "to_dask"),
         wait=_engine("kernels.dask_engine", "wait"),
+        takes_lazy=True,
         multithreaded=True,  # the scheduler's threads, one block each
         schedules_threads=True,
     ),
@@ -282,9 +287,13 @@ def _finish(kind: str, value, dtype: np.dtype):
         # Lists (from the loops) become arrays; arrays are returned as computed (another
         # engine's arrays and PyTorch's CPU tensors as NumPy arrays of their own dtype),
         # so a backend that changed the dtype is caught by the tests, not hidden here.
+        # Every result is a writable array of the caller's own: an engine's array read
+        # through np.asarray would be a read-only view of the engine's buffer (JAX).
         if isinstance(value, list):
             return np.array(value, dtype=dtype)
-        return value if isinstance(value, np.ndarray) else np.asarray(value)
+        if isinstance(value, np.ndarray) and value.flags.writeable and value.flags.owndata:
+            return value
+        return np.array(value)
     if kind == "count":
         return int(value)
     # A value of the computation dtype, as a Python float: the loops carry float64
@@ -324,7 +333,7 @@ class Backend:
 
     def prepare(self, op: str, *args, **kwargs) -> tuple:
         """Check and convert arguments once, for calling ``kernel(op)`` repeatedly."""
-        checked, _ = check_arguments(op, args, kwargs)
+        checked, _ = check_arguments(op, args, kwargs, keep_lazy=self.spec.takes_lazy)
         return tuple(self.to_native(value) for value in checked)
 
     def _public(self, op: str) -> Callable:
@@ -334,9 +343,10 @@ class Backend:
         returns = spec.returns
 
         wait = self.spec.wait
+        keep_lazy = self.spec.takes_lazy
 
         def public(*args, **kwargs):
-            checked, dtype = check_arguments(op, args, kwargs)
+            checked, dtype = check_arguments(op, args, kwargs, keep_lazy=keep_lazy)
             # NaN and inf propagate silently in every backend, as they do in compiled
             # loops: NumPy would warn on reaching them in a product or on a float32 cast.
             # The native arguments stay referenced until the wait is over: a lazy result

@@ -6,6 +6,20 @@ of one floating dtype whose shapes agree, plus plain Python scalars — or raise
 O(1) per call: shapes and dtypes only (a Dask array is not computed). NaN and inf in the
 data are *not* scanned for (that would double the cost of a dot product); they propagate
 through every backend.
+
+Foreign arrays get one contract, whichever backend was asked:
+
+* anything NumPy reads as a real array (lists, pandas, np.matrix, JAX and CPU PyTorch
+  arrays, other byte orders and strides) is converted; anything else (complex, object,
+  strings, a tensor that requires grad) is refused naming the argument;
+* a masked array with masked values is refused naming the argument (``np.asarray`` would
+  silently use the values under the mask);
+* a Dask array is kept lazy for the dask backend; any other backend needs its values in
+  memory, so it is computed here if it holds at most ``LAZY_COMPUTE_LIMIT`` bytes, and
+  refused, naming the argument and the dask backend, if larger;
+* the inputs a backend must copy (another dtype, not C-contiguous, a zero-stride
+  ``np.broadcast_to`` view) and the op's intermediates (``Op.workspace``) must fit in the
+  memory available, or the call is refused, naming the argument, before any allocation.
 """
 
 from __future__ import annotations
@@ -37,9 +51,20 @@ def is_lazy(value) -> bool:
     return hasattr(value, "__dask_graph__") and hasattr(value, "dtype")
 
 
-def _as_array(op: Op, name: str, value) -> np.ndarray:
+# A Dask array given to another backend is computed if it is at most this large; beyond,
+# the dask backend, which works through it block by block, is the one to use.
+LAZY_COMPUTE_LIMIT = 256 * 2**20
+
+
+def _as_array(op: Op, name: str, value, *, keep_lazy: bool) -> np.ndarray:
     if is_lazy(value):  # checked by its shape and dtype only: asarray would compute it
-        array = value
+        array = value if keep_lazy else _computed(op, name, value)
+    elif isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise ValueError(
+            f"{op.name}: {name} is a masked array with {np.ma.count_masked(value)} masked "
+            "values, which would be used as if unmasked; fill them (np.ma.filled) or drop "
+            "them first"
+        )
     else:
         try:
             array = np.asarray(value)
@@ -47,6 +72,12 @@ def _as_array(op: Op, name: str, value) -> np.ndarray:
             raise ValueError(
                 f"{op.name}: {name} is a nested sequence whose rows differ in length; "
                 "expected a rectangular array"
+            ) from error
+        except (TypeError, RuntimeError) as error:  # e.g. a tensor that requires grad
+            reason = (str(error).strip().splitlines() or [""])[0]
+            raise TypeError(
+                f"{op.name}: {name} ({type(value).__name__}) cannot be read as a NumPy "
+                f"array: {reason}"
             ) from error
     # Any byte order: '>f8' is a float64 too, and the conversion below makes it native.
     is_real = array.dtype.kind in "iub" or (array.dtype.kind == "f" and array.dtype.itemsize <= 8)
@@ -56,6 +87,19 @@ def _as_array(op: Op, name: str, value) -> np.ndarray:
             "expected real numbers (float32, float64, integer or bool)"
         )
     return array
+
+
+def _computed(op: Op, name: str, value) -> np.ndarray:
+    """A Dask array's values, for a backend other than dask, if it is small enough."""
+    size = math.prod(value.shape) * value.dtype.itemsize
+    if math.isnan(size) or size > LAZY_COMPUTE_LIMIT:  # NaN: a chunk of unknown length
+        shown = "of unknown size" if math.isnan(size) else f"of {size / 2**20:,.0f} MiB"
+        raise ValueError(
+            f"{op.name}: {name} is a Dask array {shown}; backends other than dask compute "
+            f"one only up to {LAZY_COMPUTE_LIMIT // 2**20} MiB: use the dask backend "
+            "(kernels.get('dask')), or compute it first"
+        )
+    return np.asarray(value.compute())
 
 
 def check_scalar(owner: str, name: str, kind: str, value, dtype: np.dtype) -> float:
@@ -88,8 +132,9 @@ def check_scalar(owner: str, name: str, kind: str, value, dtype: np.dtype) -> fl
     return converted
 
 
-def _check_shapes(op: Op, arrays: dict[str, np.ndarray]) -> None:
-    """Equal axis names must have equal lengths; every axis must be non-empty."""
+def _check_shapes(op: Op, arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    """Equal axis names must have equal lengths; every axis must be non-empty. Returns
+    the length of every axis."""
     bound: dict[str, tuple[str, int]] = {}  # axis name -> (first array naming it, length)
     for param in op.params:
         if not param.is_array:
@@ -111,13 +156,54 @@ def _check_shapes(op: Op, arrays: dict[str, np.ndarray]) -> None:
                     f"shape {arrays[other].shape}; their '{axis}' lengths differ"
                 )
             bound.setdefault(axis, (param.name, length))
+    return {axis: length for axis, (_, length) in bound.items()}
 
 
-def check_arguments(op_name: str, args: tuple, kwargs: dict) -> tuple[tuple, np.dtype]:
+def _needs_copy(array, dtype: np.dtype) -> bool:
+    """Whether a backend may have to copy ``array`` whole: a NumPy array of another dtype,
+    or one not laid out contiguously (a strided view, a zero-stride broadcast)."""
+    if is_lazy(array):
+        return False  # the dask backend works through it block by block
+    return array.dtype != dtype or not array.flags.c_contiguous
+
+
+def _check_fits(op: Op, arrays: dict[str, np.ndarray], sizes: dict, dtype: np.dtype) -> None:
+    """Refuse a call whose copies of inputs and intermediates cannot fit in memory."""
+    item = dtype.itemsize
+    needs = {
+        f"{name} (shape {array.shape}, copied as {dtype})": array.size * item
+        for name, array in arrays.items()
+        if _needs_copy(array, dtype)
+    }
+    needs[f"its intermediates and results at these sizes {sizes}"] = op.workspace(sizes) * item
+    check_fits(op.name, needs)
+
+
+def check_fits(owner: str, needs: dict[str, int]) -> None:
+    """Refuse, with one line naming the largest, allocations (a description each, and
+    their bytes) whose sum exceeds the memory available."""
+    needed = sum(needs.values())
+    if needed < _CHECK_MEMORY_ABOVE:
+        return
+    available = available_memory()
+    if available is not None and needed > available:
+        largest = max(needs, key=needs.__getitem__)
+        raise MemoryError(
+            f"{owner}: {largest} needs {needs[largest] / 2**30:,.1f} GiB, and the call "
+            f"{needed / 2**30:,.1f} GiB in all, more than the {available / 2**30:.1f} GiB "
+            "of memory available"
+        )
+
+
+def check_arguments(
+    op_name: str, args: tuple, kwargs: dict, *, keep_lazy: bool = True
+) -> tuple[tuple, np.dtype]:
     """Validate and normalise the arguments of ``op_name``.
 
     Returns the kernel's arguments (arrays in one floating dtype, scalars as floats,
     and for the cross-entropy ops the clip ``eps`` as a last argument) and that dtype.
+    ``keep_lazy=False`` computes a small Dask array and refuses a large one (for every
+    backend but dask, see the module's docstring).
     """
     op = OPS[op_name]
     names = op.arg_names
@@ -132,9 +218,14 @@ def check_arguments(op_name: str, args: tuple, kwargs: dict) -> tuple[tuple, np.
     if missing:
         raise TypeError(f"{op.name}() is missing argument(s) {', '.join(missing)}")
 
-    arrays = {p.name: _as_array(op, p.name, values[p.name]) for p in op.params if p.is_array}
-    _check_shapes(op, arrays)
+    arrays = {
+        p.name: _as_array(op, p.name, values[p.name], keep_lazy=keep_lazy)
+        for p in op.params
+        if p.is_array
+    }
+    sizes = _check_shapes(op, arrays)
     dtype = computation_dtype(list(arrays.values()))
+    _check_fits(op, arrays, sizes, dtype)
     checked = []
     for param in op.params:
         if param.is_array:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 
 import dask
 import dask.array as da
@@ -286,13 +287,44 @@ def connect(scheduler: str = "threads", **cluster_options):
         cluster_options.setdefault("dashboard_address", ":0")
         client = Client(LocalCluster(**cluster_options))
     else:
-        client = Client(scheduler)
+        client = _client_of(scheduler)
     workers = client.scheduler_info()["workers"]
     return client, {
         "scheduler": "distributed-local" if scheduler == "local" else scheduler,
         "workers": len(workers),
         "threads": sum(worker["nthreads"] for worker in workers.values()),
     }
+
+
+# How long to wait for a scheduler to answer, then for its first worker: a scheduler
+# that is not there, or that has no worker, would otherwise hang the first dask case.
+CONNECT_TIMEOUT_S = 10.0
+WORKERS_TIMEOUT_S = 30.0
+
+
+def _client_of(address: str):
+    """A client of the scheduler at ``address`` with at least one worker, or one line of
+    ``OSError``/``TimeoutError`` saying which of the two did not come, and after how long."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise OSError(
+            f"no scheduler answered within {CONNECT_TIMEOUT_S:g} s ({reason[:120]})"
+        ) from None
+    start = time.monotonic()
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+    except TimeoutError:
+        client.close()
+        waited = time.monotonic() - start
+        raise TimeoutError(
+            f"the scheduler has no worker; waited {waited:.0f} s for one (start one with "
+            f"`dask worker {address}`)"
+        ) from None
+    return client
 
 
 @contextlib.contextmanager

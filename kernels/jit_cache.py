@@ -4,8 +4,10 @@ Numba loads a function's cache index (``.nbi``) and compiled code (``.nbc``) wit
 pickle and lets any failure escape: one truncated or corrupted file makes every later
 call of that function raise ``EOFError`` or ``UnpicklingError``, in every later
 process, until someone deletes the folder by hand. A cache is only a shortcut, so here
-any failure to read or write it drops that function's cache files, says so once on
-stderr, and lets Numba compile afresh (and save a sound entry).
+any failure to read or write it drops that function's cache files (even an index that
+is a directory), says so once on stderr, and lets Numba compile afresh (and save a sound
+entry). An entry that loads is also checked against the argument types it was asked for:
+one compiled for others is dropped like a damaged one.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from numba import config, njit
+from numba.core import sigutils
 from numba.core.caching import FunctionCache
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,10 @@ class HealingCache(FunctionCache):
 
     def load_overload(self, sig, target_context):
         try:
-            return super().load_overload(sig, target_context)
+            loaded = super().load_overload(sig, target_context)
+            if loaded is not None:
+                _check_claims(loaded, sig)
+            return loaded
         except Exception as error:  # unpickling damaged bytes can raise almost anything
             self._drop(error)
             return None  # Numba compiles, then saves a fresh entry
@@ -66,16 +73,36 @@ class HealingCache(FunctionCache):
                 super().save_overload(sig, data)
 
     def _drop(self, error: Exception) -> None:
+        """Remove the function's index and data files, whatever stands at their paths (a
+        directory too); one that cannot be removed is left, and the cache stays unused."""
         index = Path(self._cache_file._index_path)
         damaged = [index, *index.parent.glob(f"{self._impl.filename_base}.*.nbc")]
         for path in damaged:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
         log.warning(
             "kernels: Numba's cache of %s was unreadable (%s); dropped %s and recompiled",
             self._py_func.__qualname__,
             type(error).__name__,
             index.parent / f"{self._impl.filename_base}.*",
         )
+
+
+class MismatchedEntry(Exception):
+    """A cache entry that loads, but was compiled for other argument types."""
+
+
+def _check_claims(loaded, sig) -> None:
+    """Raise ``MismatchedEntry`` unless the entry was compiled for ``sig``'s argument
+    types: a data file holding another signature's code (copied, or written by a race)
+    would otherwise load and fail at every call with "can't unbox array"."""
+    asked, _ = sigutils.normalize_signature(sig)
+    claimed = tuple(loaded.signature.args)
+    if claimed != tuple(asked):
+        raise MismatchedEntry(f"compiled for {claimed}, asked for {tuple(asked)}")
 
 
 def cached_njit(function=None, **options):

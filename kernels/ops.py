@@ -66,6 +66,11 @@ class Op:
         """The results' names ("cost", "dw", "db"), or "result 1", ... if not given."""
         return self.outputs or tuple(f"result {k + 1}" for k in range(len(self.returns)))
 
+    # Elements of the intermediates and results a vectorized backend allocates beside
+    # its inputs, at most (an estimate from above): what the checking layer compares
+    # with the memory available before anything is allocated.
+    workspace: Callable[[Sizes], int] = lambda s: _vectors_workspace(s)
+
     @property
     def arg_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
@@ -190,6 +195,19 @@ _b2 = Param("b2", kind="float")
 _network = (_W1, _b1, _W2, _b2, _X)
 
 
+def _vectors_workspace(s: Sizes) -> int:
+    """A linear model's: a few vectors of a value per sample (Z, A, A - y) and the
+    gradient, one value per feature."""
+    return 3 * s.get("m", 0) + s.get("n", 0)
+
+
+def _network_workspace(s: Sizes) -> int:
+    """The shallow network's: the hidden layer H and its gradient dZ1, each (m, h), the
+    gradient dW1 (n, h), and the vectors of the output layer."""
+    m, n, h = s["m"], s["n"], s["h"]
+    return 2 * m * h + n * h + 3 * m + 2 * h
+
+
 def _network_bytes(s: Sizes, item: int, outputs: int) -> int:
     """X, y or A, and the weights read once; ``outputs`` times the weights written."""
     m, n, h = s["m"], s["n"], s["h"]
@@ -304,6 +322,7 @@ OPS: dict[str, Op] = {
             # the product X W1 (2mnh), b1 and tanh (2mh), H W2 + b2 (2mh), σ (4m)
             flops=lambda s: 2 * s["m"] * s["n"] * s["h"] + 4 * s["m"] * s["h"] + 4 * s["m"],
             bytes_moved=lambda s, item: _network_bytes(s, item, outputs=0),
+            workspace=_network_workspace,
             make_inputs=_network_inputs,
             outputs=("A",),
             dtypes=("float64", "float32"),
@@ -321,6 +340,7 @@ OPS: dict[str, Op] = {
             # exact cost (13m)
             flops=lambda s: 4 * s["m"] * s["n"] * s["h"] + 12 * s["m"] * s["h"] + 13 * s["m"],
             bytes_moved=lambda s, item: _network_bytes(s, item, outputs=1),
+            workspace=_network_workspace,
             make_inputs=_network_gradient_inputs,
             outputs=("cost", "dW1", "db1", "dW2", "db2"),
             dtypes=("float64", "float32"),

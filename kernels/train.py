@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import kernels
-from kernels.checks import check_arguments, check_scalar, is_lazy
+from kernels.checks import check_arguments, check_fits, check_scalar, is_lazy
+from kernels.ops import OPS
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,8 +230,21 @@ def shallow_network(X, y, *, hidden, eta, iterations, seed=2, backend="numpy") -
     _check_count("shallow_network", "hidden", hidden, minimum=1)
     _check_count("shallow_network", "iterations", iterations, minimum=0)
     _check_count("shallow_network", "seed", seed, minimum=0)
-    X = np.asarray(X)
+    if not is_lazy(X):  # a Dask array stays lazy: its shape and dtype are enough here
+        X = np.asarray(X)
     features = X.shape[1] if X.ndim == 2 else 1  # a wrong X gets the op's own message
+    sizes = {"m": X.shape[0] if X.ndim else 1, "n": features, "h": hidden}
+    check_fits(
+        "shallow_network",
+        {
+            f"hidden={hidden}: the weights W1 of shape ({features}, {hidden})": (
+                (features + 2) * hidden * 8
+            ),
+            f"hidden={hidden}: H and its gradient, each ({sizes['m']}, {hidden})": (
+                OPS["mlp_gradient"].workspace(sizes) * 8
+            ),
+        },
+    )
     W1, b1, W2, b2 = initial_network(features, hidden, seed)
     checked, _ = check_arguments("mlp_gradient", (W1, b1, W2, b2, X, y), {})
     W1, b1, W2, b2, X, y = checked

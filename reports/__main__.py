@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=DEFAULT_OUT,
         metavar="DIR",
-        help="where README.md, table.csv, jit.csv and figures/ go (default: reports)",
+        help="where README.md goes, and its table.csv, jit.csv and figures/ in a versioned "
+        "directory beside it (default: reports)",
     )
     parser.add_argument(
         "--compare",

@@ -1,18 +1,28 @@
-"""Writing a report only once all of it has been built.
+"""Writing a report only once all of it has been built, and switching to it in one step.
 
-Everything is built in a fresh directory inside the target (``<target>/.tmp-…``, ignored
-by git) and moved into place only when all of it exists; one left behind by a build that
-was killed is removed by the next build. The move is not one atomic
-step: the figures directory is swapped in whole (renamed over the old one), then the
-files are replaced one by one with ``os.replace``, ``README.md`` last, so the page never
-points at figures that are not there yet — though for a moment the new figures may sit
-beside the old tables. If anything fails before the move, the staging directory is
-removed and the previous report is untouched.
+Everything is built in a fresh directory inside the target (``<target>/.tmp-report-…``,
+ignored by git). When all of it exists, the files the page links to (figures, tables)
+are moved into a versioned directory of their own, ``<target>/report-<time>-<random>/``,
+the page's links to them are pointed there, and ``README.md`` is replaced with one
+``os.replace``: that rename is the switch. Before it, the page (and everything it links
+to) is the old report; after it, the new one; the links stay relative, so the page works
+in a git checkout, on GitHub and in ``reports/local/`` alike. Only then are the versioned
+directories of earlier reports removed (a reader who loaded the old page a moment before
+may find its figures gone, never a page that mixes two reports). Builds that finish at
+the same moment take turns: the switch and the clean-up hold a lock on the target.
+
+A build holds a lock on a file in its staging directory for as long as it lives, so a
+later build removes only staging directories whose lock it can take: those of builds
+that were killed (SIGKILL, power loss). Process ids are not used, since a build in
+another PID namespace (a container sharing the directory) would reuse them. If anything
+fails before the switch, the staging directory is removed and the previous report is
+untouched.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -22,20 +32,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_LAST = "README.md"
+PAGE = "README.md"
 _STAGE_PREFIX = ".tmp-report-"
-# A staging directory names the process building it, so a later build can tell one in
-# use from one left by a build killed before it could clean up (SIGKILL, power loss).
+_STAGE_LOCK = ".lock"  # held by the live build, inside its staging directory
+# Staging directories of older versions name a process id and hold no lock file: they are
+# judged as before, by that process, or by age when they name none.
 _BUILDER = re.compile(r"^\.tmp-report-pid(\d+)-")
-_UNNAMED_BUILDER_STALE_S = 3600  # staging directories of older versions carry no pid
+_UNNAMED_BUILDER_STALE_S = 3600
+VERSION = re.compile(r"^report-\d{8}-\d{6}-[0-9a-f]{8}$")
+# A link of the page to a file beside it: ](target) or ](target#anchor), not a URL.
+_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#|/)([^)#\s]+)")
 
 
 @contextmanager
 def staged_output(target: Path) -> Iterator[Path]:
-    """Yield an empty staging directory; on success move its entries into ``target``.
+    """Yield an empty staging directory; on success switch ``target`` over to its content.
 
-    An ``OSError`` about the output names ``target``, the directory the user gave,
-    never the staging directory inside it.
+    The build writes ``README.md`` and the files it links to, relative to the staging
+    directory, as if it were the target. An ``OSError`` about the output names
+    ``target``, the directory the user gave, never the staging directory inside it.
     """
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -45,18 +60,33 @@ def staged_output(target: Path) -> Iterator[Path]:
         raise _about(target, "cannot create the output directory", error) from None
     remove_stale_stages(target)
     try:
-        stage = Path(tempfile.mkdtemp(prefix=f"{_STAGE_PREFIX}pid{os.getpid()}-", dir=target))
+        stage = Path(tempfile.mkdtemp(prefix=_STAGE_PREFIX, dir=target))
     except OSError as error:
         raise _about(target, "cannot write the report here", error) from None
     try:
-        yield stage
-        _move_into_place(stage, target)
+        with _locked(stage / _STAGE_LOCK, create=True):
+            yield stage
+            _switch(stage, target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
 def _about(target: Path, what: str, error: OSError) -> OSError:
     return type(error)(error.errno, f"{what}: {error.strerror}", str(target))
+
+
+@contextmanager
+def _locked(path: Path, *, create: bool = False, wait: bool = True) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (a file, or a directory to lock it whole).
+
+    Without ``wait``, raise ``BlockingIOError`` at once if another holder has it."""
+    flags = os.O_RDONLY | (os.O_CREAT if create else 0)
+    descriptor = os.open(path, flags, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _is_alive(pid: int) -> bool:
@@ -89,21 +119,68 @@ def remove_stale_stages(target: Path) -> None:
     except OSError:
         return
     for stage in stages:
-        if is_stale(stage, _BUILDER, _UNNAMED_BUILDER_STALE_S):
-            shutil.rmtree(stage, ignore_errors=True)
+        lock = stage / _STAGE_LOCK
+        if not lock.is_file():  # an older version's, or one a moment old, not locked yet
+            if is_stale(stage, _BUILDER, _UNNAMED_BUILDER_STALE_S):
+                shutil.rmtree(stage, ignore_errors=True)
+            continue
+        try:
+            with _locked(lock, wait=False):
+                shutil.rmtree(stage, ignore_errors=True)
+        except OSError:  # BlockingIOError: its build is alive; or gone already
+            continue
 
 
-def _move_into_place(stage: Path, target: Path) -> None:
-    entries = sorted(stage.iterdir(), key=lambda path: (path.name == _LAST, path.is_file()))
-    for entry in entries:
-        destination = target / entry.name
-        if entry.is_dir() and destination.exists():
-            previous = stage / f".previous-{entry.name}"
-            destination.rename(previous)
-            try:
-                entry.rename(destination)
-            except OSError:
-                previous.rename(destination)
-                raise
-        else:
-            os.replace(entry, destination)
+def _switch(stage: Path, target: Path) -> None:
+    """Move the staged report into ``target``; replacing ``README.md`` is the switch."""
+    linked = [path for path in stage.iterdir() if path.name not in (PAGE, _STAGE_LOCK)]
+    page = stage / PAGE
+    version = None
+    if linked:
+        version = f"report-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
+        (stage / version).mkdir()
+        for path in linked:
+            path.rename(stage / version / path.name)
+        if page.exists():
+            page.write_text(_relinked(page.read_text(encoding="utf-8"), stage, version), "utf-8")
+    with _locked(target):
+        if version is not None:
+            (stage / version).rename(target / version)
+        if page.exists():
+            os.replace(page, target / PAGE)
+        _remove_superseded(target, version, [path.name for path in linked])
+
+
+def _relinked(text: str, stage: Path, version: str) -> str:
+    """The page with its links to the report's own files pointed into ``version/``."""
+
+    def relink(match: re.Match) -> str:
+        link = match.group(1)
+        inside = ".." not in link.split("/") and (stage / version / link).exists()
+        return f"]({version}/{link}" if inside else match.group(0)
+
+    return _LINK.sub(relink, text)
+
+
+def _remove_superseded(target: Path, version: str | None, names: list[str]) -> None:
+    """Remove earlier reports' versioned directories, and the files an older version of
+    this code wrote beside the page (``figures/``, ``table.csv``, …) under the names the
+    new report now keeps in its versioned directory."""
+    for path in target.iterdir():
+        if (VERSION.match(path.name) and path.name != version) or path.name in names:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def report_files(target: Path) -> Path:
+    """The directory of the files the page in ``target`` links to (its figures, tables):
+    the versioned directory its links name, or ``target`` for a report built before."""
+    page = (target / PAGE).read_text(encoding="utf-8")
+    for link in _LINK.findall(page):
+        head = link.split("/", 1)[0]
+        if VERSION.match(head):
+            return target / head
+    versions = [path for path in target.iterdir() if VERSION.match(path.name)]
+    return versions[0] if len(versions) == 1 else target

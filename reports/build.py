@@ -13,7 +13,7 @@ from reports import course
 from reports.analysis import jit_costs
 from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
-from reports.compare import directory_name, write_comparison
+from reports.compare import comparable, directory_name, write_comparison
 from reports.figures import draw_report
 from reports.load import ResultFileError, ladder_of, read_results
 from reports.markup import FIGURES
@@ -22,8 +22,9 @@ from reports.table import jit_table, tidy_table, write_csv
 
 
 def build_report(paths: list[Path], out: Path) -> Path:
-    """Build ``out/README.md`` (the lesson) and its detail pages, ``out/table.csv``,
-    ``out/jit.csv`` and ``out/figures/``.
+    """Build ``out/README.md`` (the lesson) and the files it links to: its detail pages,
+    ``table.csv``, ``jit.csv`` and ``figures/``, in a versioned directory beside it
+    (``reports.atomic``).
 
     The section on data beyond memory comes from the newest ``beyond-memory-*.json``
     record in the directory of the newest result file, if there is one."""
@@ -61,12 +62,14 @@ def _shown(path: Path) -> str:
 
 
 def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
-    """Build ``out/compare-<old>-vs-<new>/`` (table, figure, README); the report is untouched."""
+    """Build ``out/compare-<old>-vs-<new>/`` (README, and its table and figure in a versioned
+    directory beside it); the report is untouched."""
     old = read_results([old_path])
     new = read_results([new_path])
+    table = comparable(old, new)
     name = directory_name(old_path, new_path)
-    with staged_output(out) as stage:
-        write_comparison(old, new, stage / name)
+    with staged_output(out / name) as stage:
+        write_comparison(table, old, new, stage)
     return out / name
 
 

@@ -274,15 +274,19 @@ def directory_name(old_path: Path, new_path: Path) -> str:
     return f"compare-{old_path.stem}-vs-{new_path.stem}"
 
 
-def write_comparison(old: Run, new: Run, directory: Path) -> None:
-    """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
+def comparable(old: Run, new: Run) -> pd.DataFrame:
+    """The comparison of two runs, or ``ResultFileError`` if they have no case in common."""
     table = compare_runs(old, new)
     if not table["verdict"].isin([FASTER, SLOWER, LEVEL]).any():
         raise ResultFileError(
             new.sources[0],
             f"no case was measured both here and in {old.sources[0]}: nothing to compare",
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    return table
+
+
+def write_comparison(table: pd.DataFrame, old: Run, new: Run, directory: Path) -> None:
+    """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
     write_csv(table, directory / "compare.csv")
     drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name)
     figure = save(drawing, directory, "compare")

@@ -739,6 +739,10 @@ def _stamp(path: Path) -> tuple[str, int]:
 
 
 def _json_files(directory: Path) -> list[Path]:
+    if directory.exists() and not directory.is_dir():
+        raise ResultFileError(
+            directory, "is a file, not a directory of results; name it as FILE to report on it"
+        )
     if not directory.is_dir():
         raise ResultFileError(directory, "no such directory; run `nox -s bench` first")
     try:  # glob would read an unreadable directory as an empty one

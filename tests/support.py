@@ -87,9 +87,11 @@ def assert_result_dtypes(op: str, results: tuple, dtype) -> None:
 def whole_report(out) -> str:
     """A built report's pages as one text: the lesson (README.md) first, then each
     detail page it links to, in the lesson's order."""
+    from reports.atomic import report_files
     from reports.page import DETAILS, LESSON
 
-    pages = [out / LESSON, *(out / name for name in DETAILS)]
+    files = report_files(out)  # the detail pages sit with the figures the lesson links to
+    pages = [out / LESSON, *(files / name for name in DETAILS)]
     return "\n".join(page.read_text(encoding="utf-8") for page in pages if page.exists())
 
 

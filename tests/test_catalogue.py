@@ -19,6 +19,7 @@ from support import whole_report
 from throwaway_catalogue import BACKEND, NOT_INSTALLED, OP
 
 import kernels
+from reports.atomic import report_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ["-p", "throwaway_catalogue"]
@@ -99,12 +100,12 @@ def test_the_report_shows_a_registered_backend_and_op(result_file, tmp_path):
     out = tmp_path / "report"
     built = _run("-m", "reports", str(result_file), "--out", str(out))
     assert "wrote" in built.stdout
-    with (out / "table.csv").open(encoding="utf-8") as file:
+    with (report_files(out) / "table.csv").open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     assert {("dot", BACKEND), (OP, BACKEND), (OP, "numba")} <= {
         (row["op"], row["backend"]) for row in rows
     }
-    assert (out / "figures" / f"time-{OP}.png").exists()
+    assert (report_files(out) / "figures" / f"time-{OP}.png").exists()
     page = whole_report(out)
     assert "NumPy twin" in page
     assert OP in page

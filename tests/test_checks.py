@@ -89,6 +89,21 @@ CASES = [
         ValueError,
         ["logistic_forward: X is a nested sequence whose rows differ in length"],
     ),
+    # np.asarray would drop the mask and compute with the value under it
+    (
+        "logistic_forward",
+        "X",
+        np.ma.masked_array(np.ones((4, 3)), mask=np.eye(4, 3, dtype=bool)),
+        ValueError,
+        ["logistic_forward: X is a masked array with 3 masked values", "np.ma.filled"],
+    ),
+    (
+        "dot",
+        "b",
+        np.ma.masked_array([1e6, 1.0, 1.0], mask=[1, 0, 0]),
+        ValueError,
+        ["b is a masked"],
+    ),
 ]
 
 
@@ -198,3 +213,82 @@ def test_python_lists_that_would_not_fit_in_memory_are_refused(monkeypatch):
         kernels.get("python").dot(a, a)
     assert kernels.get("python").dot(a[:100], a[:100]) == 100.0
     assert kernels.get("numpy").dot(a, a) == 40_000.0  # arrays are not lists
+
+
+# --- foreign arrays: one contract on every backend (kernels.checks) -----------------------
+
+
+def test_a_masked_array_with_nothing_masked_is_its_data():
+    w, b, X = GOOD["logistic_forward"]
+    for backend in INSTALLED:
+        masked = kernels.get(backend).logistic_forward(w, b, np.ma.masked_array(X))
+        plain = kernels.get(backend).logistic_forward(w, b, X)
+        np.testing.assert_array_equal(masked, plain)
+
+
+def test_a_small_dask_array_is_computed_for_every_backend():
+    da = pytest.importorskip("dask.array")
+    w, b, X = GOOD["logistic_forward"]
+    lazy = da.from_array(X, chunks=(2, 3))
+    for backend in INSTALLED:
+        ops = kernels.get(backend)
+        np.testing.assert_array_equal(
+            ops.logistic_forward(w, b, lazy), ops.logistic_forward(w, b, X)
+        )
+        # the epoch ops too (the numpy perceptron raised NotImplementedError)
+        args = replaced("perceptron_epoch", "X", da.from_array(GOOD["perceptron_epoch"][2]))
+        expected = ops.perceptron_epoch(*GOOD["perceptron_epoch"])
+        for got, want in zip(ops.perceptron_epoch(*args), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_a_large_dask_array_is_refused_by_every_backend_but_dask():
+    """Refused from its shape alone, before anything is computed: 80 GB of ones."""
+    da = pytest.importorskip("dask.array")
+    big = da.ones((10**5, 10**5), chunks=(10**3, 10**5))
+    outcomes = set()
+    for backend in [name for name in INSTALLED if name != "dask"]:
+        with pytest.raises(ValueError) as info:
+            kernels.get(backend).logistic_forward(np.ones(10**5), 0.0, big)
+        outcomes.add(str(info.value))
+    (message,) = outcomes
+    assert message.startswith("logistic_forward: X is a Dask array of 76,294 MiB")
+    assert "use the dask backend" in message
+
+
+@pytest.mark.parametrize(
+    ("op", "name", "shape"),
+    [
+        ("logistic_forward", "X", (10**7, 10**6)),  # 80 TB, from one 8-byte element
+        ("dot", "a", (10**13,)),
+        ("mlp_forward", "X", (10**7, 10**6)),
+    ],
+)
+def test_an_input_that_cannot_be_copied_in_memory_is_refused_alike(op, name, shape):
+    """A zero-stride np.broadcast_to view: each backend would copy it (or, for NumPy,
+    compute for hours); refused from its size before any allocation."""
+    view = np.broadcast_to(np.ones(1), shape)
+    axes = {p.name: p.axes for p in kernels.OPS[op].params}
+    lengths = dict(zip(axes[name], shape, strict=True))
+    args = list(kernels.make_inputs(op, {"m": 2, "n": 2, "h": 2}))
+    for i, param in enumerate(kernels.OPS[op].params):
+        if param.is_array:
+            wanted = tuple(lengths.get(axis, 2) for axis in param.axes)
+            args[i] = view if param.name == name else np.broadcast_to(np.ones(1), wanted)
+    outcomes = set()
+    for backend in INSTALLED:
+        with pytest.raises(MemoryError) as info:
+            run(backend, op, tuple(args))
+        outcomes.add(str(info.value))
+    (message,) = outcomes
+    assert message.startswith(f"{op}: {name} (shape {shape}, copied as float64) needs ")
+    assert "of memory available" in message
+
+
+def test_intermediates_that_cannot_fit_are_refused(monkeypatch):
+    """The op's cost model (Op.workspace) counts H, (m, h), of the shallow network."""
+    monkeypatch.setattr(kernels.checks, "_CHECK_MEMORY_ABOVE", 0)
+    monkeypatch.setattr(kernels.checks, "available_memory", lambda: 10**5)
+    args = kernels.make_inputs("mlp_forward", {"m": 1000, "n": 2, "h": 10}, "float64")
+    with pytest.raises(MemoryError, match=r"^mlp_forward: its intermediates and results"):
+        kernels.get("numpy").mlp_forward(*args)

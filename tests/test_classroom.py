@@ -22,6 +22,7 @@ import pytest
 
 from bench import run
 from bench.share import write_share
+from reports import atomic
 from reports.__main__ import main as reports_main
 from reports.classroom import build_class
 from reports.classroom.findings import read_class
@@ -255,7 +256,8 @@ def test_the_relations_are_found_in_synthetic_machines(base: dict, tmp_path: Pat
     assert "the clock explains most of the spread" in page
     for fact in ("128-bit", "512-bit", "8 cores"):
         assert fact in page
-    assert (tmp_path / "class" / "figures" / "class-roofline.png").stat().st_size > 0
+    roofline = atomic.report_files(tmp_path / "class") / "figures" / "class-roofline.png"
+    assert roofline.stat().st_size > 0
 
 
 def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path) -> None:

@@ -244,3 +244,19 @@ def test_dask_tasks_get_one_blas_thread_each_while_its_scheduler_gets_the_cores(
         assert dask.config.get("num_workers") == 2
     with pinned(2, "numpy"):
         assert blas_threads() == {2}
+
+
+@pytest.mark.parametrize("op", ["logistic_forward", "adaline_gd_epoch", "mlp_gradient"])
+def test_every_backend_returns_writable_arrays_of_the_callers_own(op):
+    """`w -= eta * dw` on a result works on every backend: JAX's arrays, read through
+    np.asarray, were read-only views of its own buffers."""
+    args = kernels.make_inputs(op, {"m": 4, "n": 3, "h": 2}, "float64", seed=5)
+    inputs = [value for value in args if isinstance(value, np.ndarray)]
+    for backend in kernels.installed_backends():
+        results = run(backend, op, args)
+        arrays = [value for value in results if isinstance(value, np.ndarray)]
+        assert arrays, op
+        for array in arrays:
+            assert array.flags.writeable, backend
+            assert not any(np.shares_memory(array, given) for given in inputs), backend
+            array -= 0.5 * array  # in place, as a training loop updates its weights

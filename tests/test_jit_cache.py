@@ -94,3 +94,43 @@ def test_a_users_own_cpu_features_are_kept(tmp_path):
     _, zmm, features = width_probe(env)
     assert features == "-avx512f"
     assert not zmm
+
+
+def test_an_index_that_is_a_directory_is_dropped_and_rebuilt(tmp_path):
+    assert call_dot(tmp_path) == ("6.0", [])
+    (index,) = tmp_path.rglob("python_loops.dot-*.nbi")
+    index.unlink()
+    (index / "inside").mkdir(parents=True)  # IsADirectoryError, then again in the cleanup
+    output, messages = call_dot(tmp_path)
+    assert output == "6.0"
+    assert len(messages) == 1, messages
+    assert "cache of dot was unreadable (IsADirectoryError)" in messages[0]
+    assert call_dot(tmp_path) == ("6.0", [])
+
+
+def test_an_entry_of_another_signature_is_dropped_and_rebuilt(tmp_path):
+    """A data file that holds the float32 code where the float64 code should be loads
+    without error; what it claims is checked against the signature asked for."""
+    assert call_dot(tmp_path) == ("6.0", [])
+    float32 = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CALL_DOT.replace("np.ones(4)", "np.ones(4, 'f4')").replace(
+                "np.arange(4.0)", "np.arange(4.0, dtype='f4')"
+            ),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert float32.stdout.strip() == "6.0"
+    first, second = sorted(tmp_path.rglob("python_loops.dot-*.nbc"))  # ...-1.nbc, ...-2.nbc
+    first.write_bytes(second.read_bytes())  # the float64 entry now holds the float32 code
+    output, messages = call_dot(tmp_path)
+    assert output == "6.0"
+    assert len(messages) == 1, messages
+    assert "cache of dot was unreadable (MismatchedEntry)" in messages[0]
+    assert call_dot(tmp_path) == ("6.0", [])

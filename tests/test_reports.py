@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import types
 import xml.etree.ElementTree as ET
@@ -316,7 +317,7 @@ def with_svg(name: str) -> bool:
 
 
 def test_every_figure_is_a_valid_png_and_the_slide_ones_an_svg_too(built):
-    figures = built.out / "figures"
+    figures = atomic.report_files(built.out) / "figures"
     stems = {path.stem for path in figures.iterdir()}
     assert stems == EXPECTED_FIGURES
     for name in EXPECTED_FIGURES:
@@ -329,17 +330,16 @@ def test_every_figure_is_a_valid_png_and_the_slide_ones_an_svg_too(built):
 
 
 def test_readme_links_only_figures_that_exist(built):
-    readme = whole_report(built.out)
-    linked = {
-        part.split(")")[0] for part in readme.split("](figures/")[1:] if ")" in part
-    }  # e.g. "time-dot.png"
+    # the lesson links into the versioned directory; the detail pages, inside it, beside them
+    files = atomic.report_files(built.out).name
+    linked = set(re.findall(r"\]\((?:" + files + r"/)?figures/([^)]+)\)", whole_report(built.out)))
     assert linked == {f"{name}.png" for name in EXPECTED_FIGURES} | {
         f"{name}.svg" for name in EXPECTED_FIGURES if with_svg(name)
     }
 
 
 def test_table_numbers_are_the_input_numbers(built):
-    table = pd.read_csv(built.out / "table.csv")
+    table = pd.read_csv(atomic.report_files(built.out) / "table.csv")
     measured = table[table["status"] == "ok"]
     assert len(measured) == len(built.data["benchmarks"])
     assert len(table) == len(built.data["benchmarks"]) + len(built.data["vectorbench_not_run"])
@@ -371,7 +371,7 @@ def test_table_numbers_are_the_input_numbers(built):
 
 
 def test_dot_size_is_n_and_matrix_size_is_m_times_n(built):
-    table = pd.read_csv(built.out / "table.csv")
+    table = pd.read_csv(atomic.report_files(built.out) / "table.csv")
     dot = table[table["op"] == "dot"]
     assert (dot["size"] == dot["n"]).all()
     forward = table[table["op"] == "logistic_forward"]
@@ -382,7 +382,7 @@ def test_dot_size_is_n_and_matrix_size_is_m_times_n(built):
 
 
 def test_unstable_numbers_are_flagged(built):
-    table = pd.read_csv(built.out / "table.csv", keep_default_na=False)
+    table = pd.read_csv(atomic.report_files(built.out) / "table.csv", keep_default_na=False)
     flags = {
         (r.op, r.backend, r.dtype, r.threads, r.size): r.flags
         for r in table.itertuples()
@@ -402,7 +402,7 @@ def test_unstable_numbers_are_flagged(built):
 
 
 def test_not_run_cases_are_rows_and_listed(built):
-    table = pd.read_csv(built.out / "table.csv", keep_default_na=False)
+    table = pd.read_csv(atomic.report_files(built.out) / "table.csv", keep_default_na=False)
     skipped = table[table["status"] == "not run"]
     assert set(zip(skipped["op"], skipped["backend"], skipped["size"], strict=True)) == {
         ("dot", "python", 10_000_000),
@@ -500,7 +500,7 @@ def test_crossovers_are_reported(built):
 
 
 def test_jit_break_even_in_csv_and_readme(built):
-    jit = pd.read_csv(built.out / "jit.csv", keep_default_na=False)
+    jit = pd.read_csv(atomic.report_files(built.out) / "jit.csv", keep_default_na=False)
     sizes = {"m": 1_000, "n": 100}
     row = jit[(jit["op"] == "logistic_forward") & (jit["backend"] == "numba")].iloc[0]
     steady = model_time("logistic_forward", "numba", 1, sizes)  # 35.3 µs
@@ -564,9 +564,9 @@ def test_sparse_runs_still_make_a_report(change, tmp_path):
     assert main([str(source), "--out", str(tmp_path / "out")]) == 0
     readme = whole_report(tmp_path / "out")
     assert "## The machine and its environment" in readme
-    for figure in (tmp_path / "out" / "figures").iterdir():
+    for figure in (atomic.report_files(tmp_path / "out") / "figures").iterdir():
         assert_valid_image(figure)
-    table = pd.read_csv(tmp_path / "out" / "table.csv")
+    table = pd.read_csv(atomic.report_files(tmp_path / "out") / "table.csv")
     assert len(table) == len(data["benchmarks"]) + len(data["vectorbench_not_run"])
 
 
@@ -869,8 +869,10 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     assert loaded["machine"]["cpu"]["brand"] == "Example CPU 9000"
     assert loaded["git"]["commit"] == "0123456789abcdef"
     readme = whole_report(out)
-    assert "![iris](figures/course-iris.png) from the file" in readme
-    assert (out / "figures" / "course-iris.png").read_bytes().startswith(PNG_SIGNATURE)
+    files = atomic.report_files(out).name
+    assert f"![iris]({files}/figures/course-iris.png) from the file" in readme
+    iris = atomic.report_files(out) / "figures" / "course-iris.png"
+    assert iris.read_bytes().startswith(PNG_SIGNATURE)
 
 
 def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
@@ -1051,7 +1053,8 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
     assert main(["--compare", str(old), str(new), "--out", str(out)]) == 0
 
     folder = out / "compare-vm-20260101-000000-vs-vm-20260201-000000"
-    table = pd.read_csv(folder / "compare.csv")
+    files = atomic.report_files(folder)
+    table = pd.read_csv(files / "compare.csv")
     verdicts = table.groupby("backend")["verdict"].agg(set)
     assert verdicts["numba"] == {"faster", "only in old run"}
     assert verdicts["python"] == {"slower"}
@@ -1059,8 +1062,8 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
     assert verdicts["numba_parallel"] == {"level"}
     numba = table[(table["backend"] == "numba") & (table["verdict"] == "faster")]
     assert numba["ratio"].to_numpy() == pytest.approx(0.5)
-    assert_valid_image(folder / "compare.png")
-    assert not (folder / "compare.svg").exists()  # a page to read, not a slide
+    assert_valid_image(files / "compare.png")
+    assert not (files / "compare.svg").exists()  # a page to read, not a slide
     page = (folder / "README.md").read_text(encoding="utf-8")
     assert "8 faster, 8 slower" in page
     assert (out / "README.md").read_text() == "the main report"
@@ -1287,21 +1290,25 @@ def test_the_lesson_is_short_and_reaches_every_figure_and_page(built):
     assert len(lesson.splitlines()) <= 300
     for heading in ("## The slides' example", "## Every op in one line", "## The machine"):
         assert heading in lesson
+    files = atomic.report_files(built.out)
     pages = {"README.md": lesson}
-    pages |= {
-        link: (built.out / link).read_text(encoding="utf-8")
-        for link in re.findall(r"\]\(([\w-]+\.md)\)", lesson)
-    }
+    for link in re.findall(r"\]\((?:report-[\w-]+/)?([\w-]+\.md)\)", lesson):
+        pages[link] = (files / link).read_text(encoding="utf-8")
     assert len(pages) > 3
     linked = "\n".join(pages.values())
-    for figure in (built.out / "figures").glob("*.png"):
+    for figure in (files / "figures").glob("*.png"):
         assert f"figures/{figure.name}" in linked, figure.name
     for page, text in pages.items():
-        for target, anchor in re.findall(r"\]\(([\w-]+\.md)?#([^)]+)\)", text):
+        links = re.findall(r"\]\((?:\.\./|report-[\w-]+/)?([\w-]+\.md)?#([^)]+)\)", text)
+        for target, anchor in links:
             headings = pages[target or page]
             assert any(
                 anchor == rendered_anchor(h) for h in re.findall(r"^#+ (.+)$", headings, re.M)
             ), (page, target, anchor)
+    for page, text in pages.items():
+        if page != "README.md":  # a detail page links back to the lesson, one level up
+            assert "](../README.md)" in text
+            assert (files / "../README.md").resolve() == (built.out / "README.md").resolve()
 
 
 def test_templates_keep_markdown_blocks_and_join_wrapped_sentences():
@@ -1532,23 +1539,144 @@ def test_comparing_runs_with_no_case_in_common_is_an_error(tmp_path, capsys):
     assert err == (
         f"reports: {new}: no case was measured both here and in {old}: nothing to compare\n"
     )
-    assert not [path for path in out.iterdir() if path.name != "results"]
+    assert not out.exists() or not [path for path in out.iterdir() if path.name != "results"]
 
 
 def test_staging_directories_of_killed_builds_are_removed(tmp_path):
     out = tmp_path / "out"
+    out.mkdir()
+    killed = out / ".tmp-report-abc"  # its lock file is there, and nobody holds it
+    (killed / "figures").mkdir(parents=True)
+    (killed / ".lock").touch()
+    old_style = out / ".tmp-report-xyz"  # an older version's: no lock, hours old
+    (old_style / "figures").mkdir(parents=True)
+    os.utime(old_style, (time.time() - 7200, time.time() - 7200))
+    # A live build in another PID namespace: its process id means nothing here (this one
+    # names a process that is gone), but it holds its lock.
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    killed = out / f".tmp-report-pid{gone.pid}-abc"
-    old_style = out / ".tmp-report-xyz"  # an older version's name: no pid, hours old
-    in_use = out / f".tmp-report-pid{os.getpid()}-def"
-    for stage in (killed, old_style, in_use):
-        (stage / "figures").mkdir(parents=True)
-    os.utime(old_style, (time.time() - 7200, time.time() - 7200))
-    with atomic.staged_output(out) as stage:  # what every build and comparison goes through
-        (stage / "README.md").write_text("new")
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".tmp")) == [in_use.name]
+    in_use = out / f".tmp-report-pid{gone.pid}-def"
+    in_use.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(in_use / ".lock")], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline() == b"locked\n"
+        with atomic.staged_output(out) as stage:  # what every build and comparison goes through
+            (stage / "README.md").write_text("new")
+        assert sorted(p.name for p in out.iterdir() if p.name.startswith(".tmp")) == [in_use.name]
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
     assert (out / "README.md").read_text() == "new"
+    atomic.remove_stale_stages(out)  # its build is gone now
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
+
+
+HOLD_LOCK = """
+import fcntl, sys, time
+lock = open(sys.argv[1], "w")
+fcntl.flock(lock, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def _stage_report(out: Path, tag: str) -> None:
+    """A small report (a page, a figure, a table) whose every file names ``tag``."""
+    with atomic.staged_output(out) as stage:
+        (stage / "figures").mkdir()
+        (stage / "figures" / f"{tag}.png").write_text(tag)
+        (stage / "table.csv").write_text(tag)
+        (stage / "README.md").write_text(f"![{tag}](figures/{tag}.png) [table](table.csv) {tag}")
+
+
+def _whole(out: Path) -> bool:
+    """Whether the page's links all resolve, to files of the page's own build."""
+    page = (out / "README.md").read_text()
+    tag = page.split()[-1]
+    links = re.findall(r"\]\(([^)]+)\)", page)
+    return all((out / link).read_text() == tag for link in links)
+
+
+def test_a_reader_sees_the_old_report_or_the_new_one_whole(tmp_path, monkeypatch):
+    """Every move slowed down, two builds switching at once, and a reader looking before
+    and after each move: the page never links a missing file or one of the other build."""
+    out = tmp_path / "out"
+    _stage_report(out, "old")
+    moves = {"os.replace": os.replace, "Path.rename": Path.rename}
+    seen = []
+
+    def slowed(name):
+        def move(source, destination):
+            seen.append(_whole(out))
+            time.sleep(0.05)
+            result = moves[name](source, destination)
+            seen.append(_whole(out))
+            return result
+
+        return move
+
+    monkeypatch.setattr(atomic.os, "replace", slowed("os.replace"))
+    monkeypatch.setattr(Path, "rename", slowed("Path.rename"))
+    builds = [threading.Thread(target=_stage_report, args=(out, tag)) for tag in ("a", "b")]
+    for build_thread in builds:
+        build_thread.start()
+    for build_thread in builds:
+        build_thread.join()
+    assert seen
+    assert all(seen)
+    assert _whole(out)
+    assert (out / "README.md").read_text().split()[-1] in ("a", "b")
+    # one report left: the other build's files and the old ones are gone
+    assert sorted(path.name for path in out.iterdir()) == [
+        "README.md",
+        atomic.report_files(out).name,
+    ]
+
+
+def test_a_build_stopped_between_its_moves_leaves_a_whole_report(tmp_path, monkeypatch):
+    """Stopped just before the switch, the old report is whole; just after, the new one."""
+    out = tmp_path / "out"
+    _stage_report(out, "old")
+
+    def stopped(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic.os, "replace", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _stage_report(out, "new")
+    assert (out / "README.md").read_text().endswith("old")
+    assert _whole(out)
+    monkeypatch.undo()
+    monkeypatch.setattr(atomic, "_remove_superseded", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _stage_report(out, "new")
+    assert (out / "README.md").read_text().endswith("new")
+    assert _whole(out)
+
+
+def test_a_report_of_the_former_layout_is_replaced_whole(built, tmp_path):
+    """figures/, table.csv and jit.csv beside the page (as built before versioned
+    directories) give way to the new report's own."""
+    out = tmp_path / "out"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "old.png").write_bytes(PNG_SIGNATURE)
+    for name in ("table.csv", "jit.csv", "README.md"):
+        (out / name).write_text("old")
+    assert main([str(built.source), "--out", str(out)]) == 0
+    assert sorted(path.name for path in out.iterdir()) == [
+        "README.md",
+        atomic.report_files(out).name,
+    ]
+    assert _links_resolve(out)
+
+
+def _links_resolve(out: Path) -> bool:
+    page = (out / "README.md").read_text(encoding="utf-8")
+    links = [link for link in re.findall(r"\]\(([^)#]+)\)", page) if "://" not in link]
+    return bool(links) and all((out / link).is_file() for link in links)
 
 
 INTERRUPTED_BUILD = """
@@ -1631,8 +1759,9 @@ def test_memory_per_call_is_shown_and_compared(tmp_path):
     assert row in section
     text = " ".join(section.split())
     assert "NumPy allocates 38.1 MiB (40 bytes per sample), Python loop 96 B" in text
-    assert (out / "figures" / "memory-per-call.png").read_bytes().startswith(PNG_SIGNATURE)
-    with (out / "table.csv").open(encoding="utf-8") as file:
+    figure = atomic.report_files(out) / "figures" / "memory-per-call.png"
+    assert figure.read_bytes().startswith(PNG_SIGNATURE)
+    with (atomic.report_files(out) / "table.csv").open(encoding="utf-8") as file:
         header = file.readline()
     assert "peak_alloc_bytes" in header
     assert "served_from" in header
@@ -1713,7 +1842,7 @@ def built_from(data: dict, tmp_path: Path) -> tuple[str, str, pd.DataFrame]:
     out = tmp_path / "out"
     assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
     page = whole_report(out)
-    table = pd.read_csv(out / "table.csv", keep_default_na=False)
+    table = pd.read_csv(atomic.report_files(out) / "table.csv", keep_default_na=False)
     return page, page.split("\n## ")[0], table[table["status"] == "ok"]
 
 
@@ -1764,3 +1893,12 @@ def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path):
     page = whole_report(out)
     assert "### The slides' own code" not in page
     assert "## The slides' example on this machine" in page
+
+
+def test_results_naming_a_file_says_so(built, capsys):
+    capsys.readouterr()
+    assert main(["--results", str(built.source), "--out", str(built.source.parent / "x")]) == 2
+    assert capsys.readouterr().err == (
+        f"reports: {built.source}: is a file, not a directory of results; name it as FILE "
+        "to report on it\n"
+    )

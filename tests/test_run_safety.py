@@ -196,3 +196,160 @@ def test_a_signal_the_runner_ignores_is_not_forwarded():
     assert runner.wait(timeout=20) == 128 + signal.SIGTERM
     runner.stdout.close()
     assert _wait_until(lambda: _is_gone(child_pid))
+
+
+# --- options refused at once, a dask scheduler that is not there ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--dask-scheduler", "thread"], "'thread' is neither threads, local nor"),
+        (["--budget", "nan"], "must be a finite number of seconds > 0, got nan"),
+        (["--budget", "inf"], "must be a finite number of seconds > 0, got inf"),
+        (["--budget", "-1"], "must be a finite number of seconds > 0, got -1"),
+        (["--budget", "soon"], "'soon' is not a number of seconds"),
+    ],
+)
+def test_a_bad_budget_or_scheduler_is_refused_before_pytest_starts(option, words, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        run.main(["--quick", *option])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_budget_is_refused_by_the_pytest_plugin_too():
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "--budget=nan", "--co"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 4
+    assert "--budget: must be a finite number of seconds > 0, got nan" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_scheduler_that_does_not_answer_is_named_in_one_line(monkeypatch):
+    from kernels import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT_S", 1.0)
+    address = f"tcp://127.0.0.1:{_unused_port()}"
+    started = time.monotonic()
+    with pytest.raises(OSError, match=r"^no scheduler answered within 1 s") as info:
+        dask_engine.connect(address)
+    assert time.monotonic() - started < 10
+    assert "\n" not in str(info.value)
+
+
+def test_a_scheduler_with_no_worker_says_so_and_how_long_it_waited(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from kernels import dask_engine
+
+    monkeypatch.setattr(dask_engine, "WORKERS_TIMEOUT_S", 1.0)
+    empty = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0")
+    with empty, pytest.raises(TimeoutError, match=r"^the scheduler has no worker; waited 1 s"):
+        dask_engine.connect(empty.scheduler_address)
+
+
+def test_the_scheduler_is_connected_to_only_when_a_dask_case_runs(monkeypatch):
+    from bench import conftest
+    from kernels import dask_engine
+
+    def unreachable(address):
+        raise OSError("no scheduler answered within 10 s (timed out)")
+
+    monkeypatch.setattr(dask_engine, "connect", unreachable)
+    config = types.SimpleNamespace(
+        stash={}, getoption=lambda name: "tcp://127.0.0.1:9" if name == "--dask-scheduler" else None
+    )
+
+    def case(backend):
+        return types.SimpleNamespace(
+            config=config, callspec=types.SimpleNamespace(params={"backend": backend})
+        )
+
+    conftest.pytest_runtest_setup(case("numpy"))  # no dask case: nothing is connected
+    with pytest.raises(pytest.exit.Exception) as stopped:
+        conftest.pytest_runtest_setup(case("dask"))
+    assert str(stopped.value.msg) == (
+        "--dask-scheduler tcp://127.0.0.1:9: no scheduler answered within 10 s (timed out)"
+    )
+
+
+# --- an unusable results directory, a full disk ---------------------------------------------
+
+
+def test_a_results_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results").write_text("not a directory")
+    assert run.main(["--quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("results: is a file, not a directory; no benchmark was run\n")
+    assert err.count("\n") == 1
+
+
+def test_a_read_only_results_directory_is_one_line(tmp_path, monkeypatch, capsys):
+    """Faked: the tests may run as root, who can write anywhere."""
+
+    def refuse(dir, prefix, suffix):  # what mkstemp raises in a read-only directory
+        raise PermissionError(13, "Permission denied", str(Path(dir) / f"{prefix}x{suffix}"))
+
+    monkeypatch.setattr(run.tempfile, "mkstemp", refuse)
+    assert run.main(["--quick", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("results: Permission denied; no benchmark was run\n")
+    assert err.count("\n") == 1
+
+
+def test_results_that_cannot_be_written_are_one_line_not_an_internal_error():
+    """/dev/full: every write fails with ENOSPC, as on a full disk."""
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-q",
+            "-p", "no:cacheprovider", "-k", "test_op and dot-numpy-float64-t1-n1",
+            "--benchmark-json=/dev/full",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "INTERNALERROR" not in done.stdout + done.stderr
+    assert done.stderr.strip() == (
+        "bench: /dev/full: No space left on device; the results were not written"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--gigabytes", "nan"], "--gigabytes: must be a finite number > 0, got nan"),
+        (["--epochs", "-1"], "--epochs: must be > 0, got -1"),
+        (["--features", "0"], "--features: must be > 0, got 0"),
+        (["--eta", "inf"], "--eta: must be a finite number > 0, got inf"),
+        (["--scheduler", "thread"], "--scheduler: 'thread' is neither threads, local nor"),
+    ],
+)
+def test_beyond_memory_refuses_a_bad_option_in_one_line(option, words, capsys):
+    from bench import beyond_memory
+
+    with pytest.raises(SystemExit) as stopped:
+        beyond_memory.main(option)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err

@@ -841,3 +841,31 @@ def test_agreement_refuses_to_compare_nothing(course_bench):
     short = {**run, "history": [3.0]}
     with pytest.raises(ValueError, match="numpy returned weights"):
         course_bench.agreement({"python": run, "numpy": short}, "python", m=2, n=2, steps=2)
+
+
+def test_shallow_network_refuses_a_hidden_layer_that_cannot_fit():
+    """Refused from the sizes, before the weights are drawn: a bare MemoryError before."""
+    X, y = np.ones((4, 2)), np.array([0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(MemoryError, match=r"^shallow_network: hidden=1000000000000: "):
+        train.shallow_network(X, y, hidden=10**12, eta=0.1, iterations=1)
+
+
+def test_shallow_network_keeps_a_dask_X_lazy():
+    """Its docstring's promise: nothing computed before the first iteration."""
+    da = pytest.importorskip("dask.array")
+    from dask.callbacks import Callback
+
+    computed = []
+
+    class Count(Callback):
+        def _start(self, dsk):
+            computed.append(len(dsk))
+
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    y = (X[:, 0] > 0).astype(float)
+    with Count():
+        network = train.shallow_network(
+            da.from_array(X, chunks=10), y, hidden=3, eta=0.1, iterations=0, backend="dask"
+        )
+    assert computed == []
+    assert network.W1.shape == (2, 3)
