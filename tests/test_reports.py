@@ -1684,6 +1684,10 @@ import os, signal, sys, time
 from reports import build
 from reports.__main__ import main
 
+# Ctrl-C as in a terminal, whatever the test process hands down: a process started with
+# SIGINT ignored (as a pytest-xdist worker's children may be) keeps ignoring it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 def stopped(*args):
     os.kill(os.getpid(), getattr(signal, sys.argv[1]))  # while the figures are drawn
     # Python runs a signal's handler at its next check, not always before kill returns:
