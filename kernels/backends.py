@@ -293,7 +293,9 @@ def _finish(kind: str, value, dtype: np.dtype):
             return np.array(value, dtype=dtype)
         if isinstance(value, np.ndarray) and value.flags.writeable and value.flags.owndata:
             return value
-        return np.array(value)
+        # np.asarray, then a copy: np.array(tensor) asks PyTorch's __array__ for a copy
+        # keyword it does not take (a DeprecationWarning from NumPy 2).
+        return np.asarray(value).copy()
     if kind == "count":
         return int(value)
     # A value of the computation dtype, as a Python float: the loops carry float64
