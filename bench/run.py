@@ -23,6 +23,7 @@ report opens with it (``reports/yours.py``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import datetime as dt
 import json
@@ -32,12 +33,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
-from reports.atomic import is_stale
+from reports.atomic import is_stale, locked
 from reports.rules import CONFIDENCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,13 +69,49 @@ def partial_file(directory: Path, stem: str) -> Path:
     return path
 
 
+def _lock_of(partial: Path) -> Path:
+    return partial.with_name(partial.name + ".lock")
+
+
+@contextlib.contextmanager
+def writing(partial: Path) -> Iterator[None]:
+    """Hold a lock beside ``partial`` while this run writes and publishes it: a later
+    run judges the file by that lock, not by a process id, which a run in another PID
+    namespace (a container sharing the directory) could reuse. The lock file goes
+    when the run ends; one left by a killed run is removed with its partial file."""
+    lock = _lock_of(partial)
+    try:
+        with locked(lock, create=True):
+            yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def remove_stale_partials(directory: Path) -> list[Path]:
-    """Remove the partial files whose writer is gone (a run killed before it finished)."""
+    """Remove the partial files whose writer is gone (a run killed before it finished):
+    those whose lock can be taken; of files without one (older versions, or a run a
+    moment before it takes its lock), those whose process is gone."""
     removed = []
     for path in directory.glob(".partial-*.json"):
-        if is_stale(path, _WRITER, _UNNAMED_WRITER_STALE_S):
+        lock = _lock_of(path)
+        if lock.is_file():
+            try:
+                with locked(lock, wait=False):
+                    path.unlink(missing_ok=True)
+                    lock.unlink(missing_ok=True)
+            except OSError:  # BlockingIOError: its run is alive; or gone already
+                continue
+            removed.append(path)
+        elif is_stale(path, _WRITER, _UNNAMED_WRITER_STALE_S):
             path.unlink(missing_ok=True)
             removed.append(path)
+    for lock in directory.glob(".partial-*.json.lock"):  # its partial file is gone
+        if not lock.with_suffix("").exists():
+            try:
+                with locked(lock, wait=False):
+                    lock.unlink(missing_ok=True)
+            except OSError:
+                continue
     return removed
 
 
@@ -255,21 +293,24 @@ def main(argv: list[str] | None = None) -> int:
         *pytest_args,
     ]  # fmt: skip
     print(f"bench: timing the {ladder} ladder; results go to {_shown(results)}/", flush=True)
-    status = 1
-    try:
-        status = run_child(command)
-    finally:  # whatever happened, a partial file of this run is not left behind
-        if status != 0:
+    with writing(partial):  # a later run sees this partial file in use
+        status = 1
+        try:
+            status = run_child(command)
+        finally:  # whatever happened, a partial file of this run is not left behind
+            if status != 0:
+                partial.unlink(missing_ok=True)
+        if status == NO_TESTS_RAN:
+            print("bench: no benchmark matched the selection; nothing was timed", file=sys.stderr)
+            return status
+        if status != 0 or partial.stat().st_size == 0:
             partial.unlink(missing_ok=True)
-    if status == NO_TESTS_RAN:
-        print("bench: no benchmark matched the selection; nothing was timed", file=sys.stderr)
-        return status
-    if status != 0 or partial.stat().st_size == 0:
-        partial.unlink(missing_ok=True)
-        print(f"bench: pytest exited with {status}; no result file was written", file=sys.stderr)
-        return status or 1
-    compact(partial)
-    result = publish(partial, stem)
+            print(
+                f"bench: pytest exited with {status}; no result file was written", file=sys.stderr
+            )
+            return status or 1
+        compact(partial)
+        result = publish(partial, stem)
     print(f"bench: results stored in {_shown(result)}", flush=True)
     shared = _share(result, options.share_name)
 

@@ -64,7 +64,7 @@ def staged_output(target: Path) -> Iterator[Path]:
     except OSError as error:
         raise _about(target, "cannot write the report here", error) from None
     try:
-        with _locked(stage / _STAGE_LOCK, create=True):
+        with locked(stage / _STAGE_LOCK, create=True):
             yield stage
             _switch(stage, target)
     finally:
@@ -76,7 +76,7 @@ def _about(target: Path, what: str, error: OSError) -> OSError:
 
 
 @contextmanager
-def _locked(path: Path, *, create: bool = False, wait: bool = True) -> Iterator[None]:
+def locked(path: Path, *, create: bool = False, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (a file, or a directory to lock it whole).
 
     Without ``wait``, raise ``BlockingIOError`` at once if another holder has it."""
@@ -125,7 +125,7 @@ def remove_stale_stages(target: Path) -> None:
                 shutil.rmtree(stage, ignore_errors=True)
             continue
         try:
-            with _locked(lock, wait=False):
+            with locked(lock, wait=False):
                 shutil.rmtree(stage, ignore_errors=True)
         except OSError:  # BlockingIOError: its build is alive; or gone already
             continue
@@ -143,7 +143,7 @@ def _switch(stage: Path, target: Path) -> None:
             path.rename(stage / version / path.name)
         if page.exists():
             page.write_text(_relinked(page.read_text(encoding="utf-8"), stage, version), "utf-8")
-    with _locked(target):
+    with locked(target):
         if version is not None:
             (stage / version).rename(target / version)
         if page.exists():

@@ -162,6 +162,24 @@ def test_partial_files_of_killed_runs_are_removed(tmp_path):
     assert other.exists()
 
 
+def test_a_partial_file_in_use_is_judged_by_its_lock_not_its_pid(tmp_path):
+    """A run in another PID namespace (a container sharing the directory) names a
+    process id that here is nobody's, or someone else's: its lock says it is alive."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    in_use = tmp_path / f".partial-box-20260102-030405.pid{gone.pid}.x2.json"
+    in_use.write_text("{}")
+    killed = tmp_path / f".partial-box-20260102-030406.pid{os.getpid()}.x3.json"
+    killed.write_text("{}")
+    (tmp_path / f"{killed.name}.lock").touch()  # a lock file nobody holds: its run died
+    with run.writing(in_use):
+        assert run.remove_stale_partials(tmp_path) == [killed]
+        assert in_use.exists()
+        assert not (tmp_path / f"{killed.name}.lock").exists()
+    assert not (tmp_path / f"{in_use.name}.lock").exists()  # the run's own lock goes with it
+    assert run.remove_stale_partials(tmp_path) == [in_use]  # no lock, and its pid is gone
+
+
 def test_a_selection_matching_no_benchmark_says_so_in_one_line():
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--no-report", "-k", "no_such_op"],
