@@ -31,7 +31,8 @@ from reports.load import newest_result, read_result
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_RUNS = ROOT / "reports" / "class" / "runs"
 BASE_SHARE = EXAMPLE_RUNS / "share-AMD-EPYC-8-MiB-L3-20261204-031806.json.gz"
-FULL_RUN = ROOT / "reports" / "results" / "vm-20261204-223916.json"
+# the committed full run: the newest result file of the tree (bench.run keeps one)
+FULL_RUN = newest_result(ROOT / "reports" / "results")
 SHARE_LIMIT_BYTES = 500_000
 TIME_KEYS = ("min", "max", "mean", "stddev", "median", "iqr", "q1", "q3")
 SIMD = {128: ["sse2", "sse4_2"], 256: ["sse2", "avx", "avx2", "fma"], 512: ["avx2", "avx512f"]}
@@ -238,14 +239,22 @@ def test_each_unusable_file_is_named_and_the_page_built_from_the_rest(
 
 def test_share_and_full_files_mix_and_a_run_handed_in_twice_is_seen(tmp_path: Path) -> None:
     """The committed full run and the example's share files: the AMD EPYC 32 MiB share
-    was made from that very run, so one of the two is set aside, by its machine facts."""
+    was made from an earlier run of the same machine, so it is set aside, by its machine
+    facts, and the newer run is used."""
     machines, rejected = read_class([FULL_RUN, EXAMPLE_RUNS])
     assert len(machines) == 3
     assert [r.path.name for r in rejected] == ["share-AMD-EPYC-32-MiB-L3-20261204-230322.json.gz"]
-    assert "the same run" in rejected[0].reason
+    assert "the same machine as" in rejected[0].reason
+    assert f"the newer run, {FULL_RUN.name}, is used" in rejected[0].reason
     assert {m.run.share is None for m in machines} == {True, False}
     brands = sorted(m.run.suite["cpu"]["brand"] for m in machines)
     assert brands == ["AMD EPYC", "AMD EPYC", "Intel(R) Xeon(R) Processor"]
+    # a share file made from the very run it is handed in beside: the same run, once
+    share = write_share(FULL_RUN, out=tmp_path)
+    machines, rejected = read_class([FULL_RUN, share])
+    assert len(machines) == 1
+    assert [r.path for r in rejected] == [share]
+    assert "the same run" in rejected[0].reason
 
 
 def test_the_relations_are_found_in_synthetic_machines(base: dict, tmp_path: Path) -> None:
