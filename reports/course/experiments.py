@@ -47,13 +47,21 @@ HIDDEN_SWEEP_PREFIX = "network_h"
 
 
 def hidden_sweep_in(results: dict) -> dict[int, str]:
-    """The hidden-size experiment's runs the file holds: h → experiment name, by h."""
-    names = [
-        name
-        for name in results["experiments"]
+    """The hidden-size experiment's runs the file holds: h → experiment name, by h.
+
+    The course's own network (``NETWORKS``) is the sweep's point at its h when the file
+    has no ``network_h{h}`` of that h: it is the same training, so a run trains it once.
+    """
+    experiments = results["experiments"]
+    sweep = {
+        int(name[len(HIDDEN_SWEEP_PREFIX) :]): name
+        for name in experiments
         if name.startswith(HIDDEN_SWEEP_PREFIX) and name[len(HIDDEN_SWEEP_PREFIX) :].isdigit()
-    ]
-    return dict(sorted((int(name[len(HIDDEN_SWEEP_PREFIX) :]), name) for name in names))
+    }
+    if sweep:
+        for name in NETWORKS & experiments.keys():
+            sweep.setdefault(experiments[name]["parameters"]["hidden"], name)
+    return dict(sorted(sweep.items()))
 
 
 def experiments_in(results: dict) -> list[str]:
