@@ -53,6 +53,12 @@ def log1p(x):
     return math.log1p(x)
 
 
+def log1p_unit(e):
+    """log(1 + e) for 0 <= e <= 1, as the softplus needs it (in Numba: a shorter log1p
+    that knows its argument's range)."""
+    return math.log1p(e)
+
+
 def tanh(x):
     return math.tanh(x)
 
@@ -82,7 +88,7 @@ def sigmoid_and_cross_entropy(z, target):
     probability.
     """
     e = exp(-abs(z))
-    softplus = log1p(e)
+    softplus = log1p_unit(e)  # e in [0, 1]
     a = (1.0 if z >= 0.0 else e) / (1.0 + e)
     log_a = -softplus - max(-z, 0.0)
     log_1m_a = -softplus - max(z, 0.0)
