@@ -75,7 +75,6 @@ for helper in (
     python_loops.net_input,
     python_loops.net_inputs,
     python_loops.add_weighted_rows,
-    python_loops.add_weighted_row,
     python_loops.net_inputs_in_order,
     python_loops.add_weighted_rows_in_order,
     python_loops.logistic_forward_rows,

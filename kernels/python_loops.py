@@ -127,12 +127,6 @@ def net_input(w, b, x):
 BLOCK_ROWS = 32
 
 
-def add_weighted_row(e, x, v):
-    """v += e·x: one sample's share of a gradient Xᵀe."""
-    for j in range(len(v)):
-        v[j] += e * x[j]
-
-
 def net_inputs_in_order(w, b, X, start, stop, Z):
     """Z[r] = w·X[start + r] + b, row after row: a block's first reading from memory."""
     for i in range(start, stop):
@@ -142,7 +136,9 @@ def net_inputs_in_order(w, b, X, start, stop, Z):
 def add_weighted_rows_in_order(E, X, start, stop, v):
     """v += Σᵣ E[r]·X[start + r], row after row: a block's first reading from memory."""
     for i in range(start, stop):
-        add_weighted_row(E[i - start], X[i], v)
+        e, x = E[i - start], X[i]
+        for j in range(len(v)):
+            v[j] += e * x[j]
 
 
 def net_inputs(w, b, X, start, stop, Z):
@@ -172,7 +168,9 @@ def add_weighted_rows(E, X, start, stop, v):
         for j in range(len(v)):
             v[j] += e0 * x0[j] + e1 * x1[j] + e2 * x2[j] + e3 * x3[j]
     for i in range(fours, stop):
-        add_weighted_row(E[i - start], X[i], v)
+        e, x = E[i - start], X[i]
+        for j in range(len(v)):
+            v[j] += e * x[j]
 
 
 # --- the ops ---------------------------------------------------------------------------
