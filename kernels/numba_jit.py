@@ -75,6 +75,8 @@ for helper in (
     python_loops.net_input,
     python_loops.net_inputs,
     python_loops.add_weighted_rows,
+    python_loops.net_inputs_in_order,
+    python_loops.add_weighted_rows_in_order,
     python_loops.logistic_forward_rows,
     python_loops.logistic_backward_sums,
     python_loops.logistic_gradient_sums,
@@ -103,36 +105,20 @@ def _vector_math(x):
     return None
 
 
-@overload(python_loops.exp, inline="always")
-def _exp(x):
-    if (functions := _vector_math(x)) is not None:
-        exp = functions.exp
-        return lambda x: exp(x)
-    return None
+def _transcendental(name):
+    """Numba's typing of python_loops.<name>: vector_math's version for the float type."""
+
+    def typing(x):
+        if (functions := _vector_math(x)) is not None:
+            function = getattr(functions, name)
+            return lambda x: function(x)
+        return None
+
+    return typing
 
 
-@overload(python_loops.log, inline="always")
-def _log(x):
-    if (functions := _vector_math(x)) is not None:
-        log = functions.log
-        return lambda x: log(x)
-    return None
-
-
-@overload(python_loops.log1p, inline="always")
-def _log1p(x):
-    if (functions := _vector_math(x)) is not None:
-        log1p = functions.log1p
-        return lambda x: log1p(x)
-    return None
-
-
-@overload(python_loops.tanh, inline="always")
-def _tanh(x):
-    if (functions := _vector_math(x)) is not None:
-        tanh = functions.tanh
-        return lambda x: tanh(x)
-    return None
+for _name in ("exp", "log", "log1p", "log1p_unit", "tanh"):
+    overload(getattr(python_loops, _name), inline="always")(_transcendental(_name))
 
 
 @overload(python_loops.in_dtype_of, inline="always")

@@ -53,6 +53,12 @@ def log1p(x):
     return math.log1p(x)
 
 
+def log1p_unit(e):
+    """log(1 + e) for 0 <= e <= 1, as the softplus needs it (in Numba: a shorter log1p
+    that knows its argument's range)."""
+    return math.log1p(e)
+
+
 def tanh(x):
     return math.tanh(x)
 
@@ -82,7 +88,7 @@ def sigmoid_and_cross_entropy(z, target):
     probability.
     """
     e = exp(-abs(z))
-    softplus = log1p(e)
+    softplus = log1p_unit(e)  # e in [0, 1]
     a = (1.0 if z >= 0.0 else e) / (1.0 + e)
     log_a = -softplus - max(-z, 0.0)
     log_1m_a = -softplus - max(z, 0.0)
@@ -108,12 +114,31 @@ def net_input(w, b, x):
 # once (by the vector width and the dtype), exp and log included; then the block's
 # share of the gradient. A block's rows are
 # still in the fastest cache when the third loop reads them again, so X is read from
-# memory once. The first and third loops take the samples four at a time: each weight
-# (or gradient entry) loaded once feeds four multiply-adds, and the four sums do not
-# wait for one another, the first step of what a tuned BLAS does. The mathematics is
-# the slides'; only the order in which the samples are visited changes.
+# memory once. The first reading, from memory, goes row after row (``*_in_order``):
+# consecutive rows are one long run of addresses, which the processor's prefetcher
+# recognises and fetches ahead of the loop. Rows read again from the cache are taken
+# four at a time (``net_inputs``, ``add_weighted_rows``): each weight (or gradient
+# entry) loaded once feeds four multiply-adds, and the four sums do not wait for one
+# another, the first step of what a tuned BLAS does. (From memory, four rows at once
+# are four runs of n numbers each, too short for the prefetcher: one thread's fused
+# gradient at 200 000 × 100 float64 took 1.4× as long that way, measured.) The
+# mathematics is the slides'; only the order in which the samples are visited changes.
 
 BLOCK_ROWS = 32
+
+
+def net_inputs_in_order(w, b, X, start, stop, Z):
+    """Z[r] = w·X[start + r] + b, row after row: a block's first reading from memory."""
+    for i in range(start, stop):
+        Z[i - start] = net_input(w, b, X[i])
+
+
+def add_weighted_rows_in_order(E, X, start, stop, v):
+    """v += Σᵣ E[r]·X[start + r], row after row: a block's first reading from memory."""
+    for i in range(start, stop):
+        e, x = E[i - start], X[i]
+        for j in range(len(v)):
+            v[j] += e * x[j]
 
 
 def net_inputs(w, b, X, start, stop, Z):
@@ -162,7 +187,7 @@ def dot(a, b):
 def logistic_forward_rows(w, b, X, A):
     """A[i] = σ(w·X[i] + b) for every row of X: the net inputs, then σ of each."""
     m = len(X)
-    net_inputs(w, b, X, 0, m, A)  # A holds the net inputs z ...
+    net_inputs_in_order(w, b, X, 0, m, A)  # A holds the net inputs z ...
     for i in range(m):
         A[i] = sigmoid(A[i])  # ... and then σ(z)
 
@@ -192,7 +217,7 @@ def logistic_backward_sums(X, A, y, dw):
         for i in range(start, stop):
             E[i - start] = A[i] - y[i]
             error_sum += E[i - start]
-        add_weighted_rows(E, X, start, stop, dw)
+        add_weighted_rows_in_order(E, X, start, stop, dw)
     return error_sum
 
 
@@ -217,7 +242,7 @@ def logistic_gradient_sums(w, b, X, y, dw):
     error_sum = 0.0
     for start in range(0, m, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m)
-        net_inputs(w, b, X, start, stop, E)
+        net_inputs_in_order(w, b, X, start, stop, E)
         for i in range(start, stop):
             a, loss = sigmoid_and_cross_entropy(E[i - start], y[i])
             cost += loss
@@ -251,7 +276,7 @@ def adaline_gd_sums(w, b, X, y, gradient):
     squared_sum = 0.0
     for start in range(0, m, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m)
-        net_inputs(w, b, X, start, stop, E)
+        net_inputs_in_order(w, b, X, start, stop, E)
         for i in range(start, stop):
             error = y[i] - E[i - start]
             E[i - start] = error

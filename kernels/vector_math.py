@@ -16,7 +16,8 @@ function is written once and instantiated for float64 and float32, the float32 v
 computing in float32 (twice the lanes). The algorithms are the classic ones of fdlibm
 (Sun's freely distributable libm, as in FreeBSD and musl): Cody and Waite's reduction
 for exp, log(1 + f) = 2·atanh(f/(2 + f)) on a mantissa in [√½, √2) for log; log1p
-corrects log(1 + x) by the rounding of 1 + x; tanh is expm1(2|x|)/(expm1(2|x|) + 2).
+corrects log(1 + x) by the rounding of 1 + x (``log1p_unit``, for the softplus's
+arguments in [0, 1] only, needs no such correction); tanh is expm1(2|x|)/(expm1(2|x|) + 2).
 Their measured accuracy (``tests/test_vector_math.py``) is what ``kernels/reference.py``
 assumes for every backend's transcendentals.
 """
@@ -92,6 +93,7 @@ def _constants(dtype):
         mantissa_mask=i((1 << precision) - 1),
         one_bits=np.array(1.0, f).view(i),
         sqrt_half_bits=np.array(math.sqrt(0.5), f).view(i),
+        sqrt2_minus_one=f(math.sqrt(2.0) - 1.0),
         smallest_normal=f(np.finfo(f).tiny),
         # exp: beyond these e^x is inf, or rounds to 0
         exp_high=f(710.0 if double else 89.0),
@@ -163,6 +165,7 @@ def _instantiate(dtype):
     SHIFTER_BITS = c.shifter_bits
     SMALLEST_NORMAL = c.smallest_normal
     SQRT_HALF_BITS = c.sqrt_half_bits
+    SQRT2_MINUS_ONE = c.sqrt2_minus_one
     SUBNORMAL_SCALE = c.subnormal_scale
     SUBNORMAL_SHIFT = c.subnormal_shift
     TANH_SATURATES = c.tanh_saturates
@@ -218,13 +221,8 @@ def _instantiate(dtype):
         return scale * p + (scale - ONE)
 
     @register_jitable
-    def log(x):
-        subnormal = x < SMALLEST_NORMAL
-        scaled = x * SUBNORMAL_SCALE if subnormal else x
-        bits = float_bits(scaled) + (ONE_BITS - SQRT_HALF_BITS)
-        k = (bits >> PRECISION) - BIAS - (SUBNORMAL_SHIFT if subnormal else 0)
-        mantissa = bits_float(INT((bits & MANTISSA_MASK) + SQRT_HALF_BITS))
-        f = mantissa - ONE  # the mantissa lies in [√½, √2)
+    def log_reduced(f, k):
+        """log(2^k·(1 + f)) for a small f: 2·atanh(s) with s = f/(2 + f), as fdlibm."""
         s = divide(f, TWO + f)
         z = s * s
         w = z * z
@@ -236,8 +234,17 @@ def _instantiate(dtype):
             t2 = z * (lg1 + w * lg3)
         R = t2 + t1
         hfsq = HALF * f * f
-        dk = F(k)
-        result = s * (hfsq + R) + dk * LOG_LN2_LO - hfsq + f + dk * LOG_LN2_HI
+        return s * (hfsq + R) + k * LOG_LN2_LO - hfsq + f + k * LOG_LN2_HI
+
+    @register_jitable
+    def log(x):
+        subnormal = x < SMALLEST_NORMAL
+        scaled = x * SUBNORMAL_SCALE if subnormal else x
+        bits = float_bits(scaled) + (ONE_BITS - SQRT_HALF_BITS)
+        k = (bits >> PRECISION) - BIAS - (SUBNORMAL_SHIFT if subnormal else 0)
+        mantissa = bits_float(INT((bits & MANTISSA_MASK) + SQRT_HALF_BITS))
+        f = mantissa - ONE  # the mantissa lies in [√½, √2)
+        result = log_reduced(f, F(k))
         result = x if x == INF else result
         result = -INF if x == ZERO else result
         result = NAN if x < ZERO else result
@@ -254,6 +261,18 @@ def _instantiate(dtype):
         return x if u == ONE else result  # log1p(x) rounds to x there, ±0 included
 
     @register_jitable
+    def log1p_unit(e):
+        """log(1 + e) for 0 <= e <= 1 only: the softplus's log1p(e^-|z|), at less cost.
+
+        1 + e = 2^k·(1 + f) with k = 0, f = e up to √2 - 1 and k = 1, f = (e - 1)/2
+        above, so f lies in [√½ - 1, √2 - 1) as in log: no rounded 1 + e to correct
+        (log1p's extra division), no exponent to extract, no special case. e - 1 is exact
+        from ½ up (Sterbenz's lemma); below, its one rounding adds at most 0.71 ulp.
+        """
+        high = e > SQRT2_MINUS_ONE
+        return log_reduced(HALF * (e - ONE) if high else e, ONE if high else ZERO)
+
+    @register_jitable
     def tanh(x):
         magnitude = abs(x)
         t = expm1(TWO * magnitude)
@@ -262,7 +281,7 @@ def _instantiate(dtype):
         result = -result if float_bits(x) < 0 else result  # the sign of x, -0.0 too
         return x if x != x else result
 
-    return SimpleNamespace(exp=exp, log=log, log1p=log1p, tanh=tanh)
+    return SimpleNamespace(exp=exp, log=log, log1p=log1p, log1p_unit=log1p_unit, tanh=tanh)
 
 
 FLOAT64 = _instantiate(np.float64)

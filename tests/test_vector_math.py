@@ -127,6 +127,30 @@ def test_compiled_transcendentals_within_their_ulps(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_log1p_of_the_unit_interval_within_its_ulps(dtype):
+    """log1p_unit, the softplus's shorter log1p(e) for e = e^-|z| in [0, 1], keeps the
+    same bound there: swept over [0, 1] by bit pattern (every binade down to the
+    subnormals) and uniformly, with its ends, its switch at √2 - 1, ½, 0 and NaN."""
+    rng = np.random.default_rng(11)
+    switch = math.sqrt(2.0) - 1.0
+    ends = np.array([0.5, 1.0, switch], dtype)
+    ends = np.concatenate([ends, np.nextafter(ends, 2), np.nextafter(ends, -1), edge_cases(dtype)])
+    in_domain = (ends >= 0) & (ends <= 1) & ~np.signbit(ends)  # e^-|z| is never -0
+    ends = np.append(ends[in_domain], np.nan)
+    x = np.concatenate(
+        [
+            spread(rng, dtype, POINTS // 2, 0.0, 1.0),
+            rng.uniform(0, 1, POINTS // 2).astype(dtype),
+            ends,
+        ]
+    )
+    results = np.empty_like(x)
+    compiled("log1p_unit")(x, results)
+    errors = ulp_errors(results, x, "log1p", dtype)
+    assert errors.max() <= TRANSCENDENTAL_ULPS, f"compiled log1p_unit: {worst(errors, x)}"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_numpy_transcendentals_within_their_ulps(name, dtype):
     """The numpy backend's ufuncs (SIMD, their own algorithms) keep the same bound."""
