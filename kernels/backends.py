@@ -105,6 +105,10 @@ class BackendSpec:
     # tracemalloc sees the arrays it allocates (NumPy's, Numba's), so the benchmarks can
     # record its memory per call; not an engine with an allocator of its own (PyTorch's).
     allocations_traced: bool = True
+    # A variant of another backend (its name): it takes most ops from that backend as
+    # they are, and only those it computes its own way (``Backend.own_ops``) are timed
+    # under its name; the others are the base's kernels, timed once, under the base.
+    base: str = ""
     # The libraries (import names) it needs beyond the suite's own dependencies, an
     # optional extra; without them it stays in the catalogue, listed as not installed.
     requires: tuple[str, ...] = ()
@@ -239,6 +243,22 @@ for _spec in (
         flushes_subnormals=True,
     ),
     BackendSpec(
+        "jax_onepass",
+        "kernels.jax_onepass",
+        "as jax, but the logistic gradient and batch Adaline take X block by block of "
+        "rows in a lax.fori_loop, both products of a block from the cache: one pass over X",
+        label="JAX one pass",
+        colour="#7f7f7f",
+        native=_engine("kernels.jax_engine", "to_device"),
+        wait=_engine("kernels.jax_engine", "wait"),
+        multithreaded=True,
+        compiles=True,
+        compiles_per_shape=True,
+        fixed_threads=True,
+        flushes_subnormals=True,
+        base="jax",
+    ),
+    BackendSpec(
         "dask",
         "kernels.dask_engine",
         "NumPy's expressions on each dask.array block of rows, partial sums added; the "
@@ -320,6 +340,15 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<kernels backend {self.name!r}>"
+
+    @property
+    def own_ops(self) -> tuple[str, ...]:
+        """The ops this backend computes its own way: every op, or, for a variant of a
+        base backend (``BackendSpec.base``), those whose kernel is not the base's."""
+        if not self.spec.base:
+            return tuple(OPS)
+        base = get(self.spec.base)
+        return tuple(op for op in OPS if self.kernel(op) is not base.kernel(op))
 
     def kernel(self, op: str) -> Callable:
         """The bare kernel: native arguments in (see ``prepare``), native results out."""

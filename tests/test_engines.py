@@ -12,7 +12,7 @@ from support import assert_matches_reference, assert_within, reference_for, run
 
 import kernels
 
-JAX_BACKENDS = ("jax", "jax_autodiff")
+JAX_BACKENDS = ("jax", "jax_autodiff", "jax_onepass")
 
 
 @pytest.mark.parametrize("backend", JAX_BACKENDS)
@@ -50,6 +50,41 @@ def test_autodiff_gradient_at_zero_weights_and_saturated_samples(dtype):
     y = np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype)
     for w in (np.zeros(1, dtype), np.ones(1, dtype)):
         assert_matches_reference("logistic_gradient", (w, 0.0, X, y), JAX_BACKENDS)
+
+
+def test_a_variant_is_its_base_but_for_its_own_ops():
+    """jax_onepass differs from jax in the two gradients that read X twice, and only
+    there: the other ops are jax's kernels, timed once, under jax."""
+    assert kernels.get("jax_onepass").own_ops == ("logistic_gradient", "adaline_gd_epoch")
+    assert kernels.get("jax").own_ops == tuple(kernels.OPS)
+    onepass, jax_backend = kernels.get("jax_onepass"), kernels.get("jax")
+    assert onepass.kernel("dot") is jax_backend.kernel("dot")
+
+
+@pytest.fixture
+def tiny_row_blocks(monkeypatch):
+    """Blocks of 48 bytes (two rows of three float64, four of float32): the one-pass
+    loop runs over many blocks and a remainder. Compiled anew before and after."""
+    from kernels import jax_onepass
+
+    ops = (jax_onepass.logistic_gradient, jax_onepass.adaline_gd_epoch)
+    for op in ops:
+        op.compiled.clear_cache()
+    monkeypatch.setattr(jax_onepass, "BLOCK_BYTES", 48)
+    yield jax_onepass
+    for op in ops:
+        op.compiled.clear_cache()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("op", ["logistic_gradient", "adaline_gd_epoch"])
+def test_jax_one_pass_in_many_blocks_matches_the_reference(op, dtype, tiny_row_blocks):
+    for sizes in ({"m": 1, "n": 3}, {"m": 8, "n": 3}, {"m": 9, "n": 3}, {"m": 57, "n": 6}):
+        args = kernels.make_inputs(op, sizes, dtype, seed=sizes["m"])
+        X = args[2]
+        if sizes["m"] >= 8:
+            assert tiny_row_blocks.rows_per_block(X) <= sizes["m"] // 2  # two blocks or more
+        assert_matches_reference(op, args, ["jax_onepass"])
 
 
 # --- Dask ---------------------------------------------------------------------------------
