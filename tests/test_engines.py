@@ -115,6 +115,29 @@ def test_dask_in_many_blocks_matches_the_reference(op, dtype, small_blocks):
 OPS_WITH_SAMPLES = {name: "m" in op.size_names for name, op in kernels.OPS.items()}
 
 
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_dask_cuts_every_per_sample_array_at_the_same_rows(op, monkeypatch):
+    """y and A are cut at X's rows when prepared, so no op rechunks them in the timed
+    region; the weights every block multiplies are one block; and a problem smaller than
+    a block is still cut into one block per core."""
+    import dask
+
+    from kernels import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CHUNK_BYTES", 50 * 40 * 8)  # 50 rows of X
+    spec = kernels.OPS[op]
+    split = spec.size_names[0]
+    for m, blocks in ((300, 6), (3, min(3, dask.system.CPU_COUNT))):
+        args = kernels.make_inputs(op, {"m": m, "n": 40, "h": 3}, "float64", seed=1)
+        native = kernels.get("dask").prepare(op, *args)
+        arrays = [(p, a) for p, a in zip(spec.params, native, strict=False) if p.is_array]
+        cuts = {a.chunks[0] for p, a in arrays if p.axes[0] == split}
+        assert len(cuts) == 1, cuts
+        if "X" in spec.arg_names:  # 50 rows of X a block, or a core's share
+            assert len(cuts.pop()) == blocks
+        assert all(a.numblocks == (1,) * a.ndim for p, a in arrays if p.axes[0] != split)
+
+
 def _never_computed(shape, dtype):
     """A Dask array whose computation fails: it proves that nothing computed it."""
     import dask
