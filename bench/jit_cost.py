@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import kernels
 from bench.ladders import jit_sizes
 from bench.timing import first_call, median_of
 
@@ -91,14 +92,18 @@ def _run_probe(backend: str, dtype: str, ops: list[str], cache_dir: str, compare
 
 
 def measure(backends: list[str], ops: list[str], dtype: str = "float64") -> list[dict]:
-    """One record per (op, backend): cold and warm first calls, steady state, and
+    """One record per (op, backend) of the backend's own ops (a variant's others are its
+    base's kernels, probed under the base): cold and warm first calls, steady state, and
     NumPy's and the loops' steady times on the same inputs."""
     records = []
     for backend in backends:
+        own = [op for op in ops if op in kernels.get(backend).own_ops]
+        if not own:
+            continue
         with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache_dir:
-            cold = _run_probe(backend, dtype, ops, cache_dir, compare=False)
-            warm = _run_probe(backend, dtype, ops, cache_dir, compare=True)
-        for op in ops:
+            cold = _run_probe(backend, dtype, own, cache_dir, compare=False)
+            warm = _run_probe(backend, dtype, own, cache_dir, compare=True)
+        for op in own:
             records.append(
                 {
                     "op": op,

@@ -144,7 +144,7 @@ def test_jit_compile_cost(request):
     backends = [name for name in kernels.installed_backends() if kernels.BACKENDS[name].compiles]
     measured = jit_cost.measure(backends, ops)
     assert {(r["op"], r["backend"]) for r in measured} == {
-        (op, backend) for op in ops for backend in backends
+        (op, backend) for op in ops for backend in backends if op in kernels.get(backend).own_ops
     }
     for record in measured:
         assert record["cold_s"] > 0

@@ -80,6 +80,10 @@ class BackendSpec:
     label: str
     colour: str
     native: Callable = unchanged
+    # Converts all of one call's checked arguments together, given the op, for an engine
+    # whose arrays must match one another (Dask cuts y at X's rows); else ``native``
+    # converts each on its own.
+    native_together: Callable | None = None
     # Called on a kernel's results inside the timed region, for engines that return
     # before the work is done (asynchronous dispatch): waits for it, returns the results.
     wait: Callable = unchanged
@@ -105,6 +109,10 @@ class BackendSpec:
     # tracemalloc sees the arrays it allocates (NumPy's, Numba's), so the benchmarks can
     # record its memory per call; not an engine with an allocator of its own (PyTorch's).
     allocations_traced: bool = True
+    # A variant of another backend (its name): it takes most ops from that backend as
+    # they are, and only those it computes its own way (``Backend.own_ops``) are timed
+    # under its name; the others are the base's kernels, timed once, under the base.
+    base: str = ""
     # The libraries (import names) it needs beyond the suite's own dependencies, an
     # optional extra; without them it stays in the catalogue, listed as not installed.
     requires: tuple[str, ...] = ()
@@ -131,7 +139,7 @@ class BackendSpec:
     def record(self) -> dict:
         """The description a result file carries (everything but the conversion), and
         whether the backend was installed where the file was written."""
-        code = ("native", "wait", "takes_lazy")
+        code = ("native", "native_together", "wait", "takes_lazy")
         described = {k: v for k, v in asdict(self).items() if k not in code}
         return {**described, "installed": self.installed}
 
@@ -164,6 +172,11 @@ def register_op(op: Op, evaluator: Callable) -> Op:
     EVALUATORS[op.name] = evaluator
     _build.cache_clear()
     return op
+
+
+def _dask_arguments(op: Op, values):
+    """``kernels.dask_engine.to_dask_arguments``, imported on its first call."""
+    return importlib.import_module("kernels.dask_engine").to_dask_arguments(op, values)
 
 
 # PyTorch is an optional extra; PyPI's default Linux wheel is a CUDA build of several GB.
@@ -239,6 +252,22 @@ for _spec in (
         flushes_subnormals=True,
     ),
     BackendSpec(
+        "jax_onepass",
+        "kernels.jax_onepass",
+        "as jax, but the logistic gradient and batch Adaline take X block by block of "
+        "rows in a lax.fori_loop, both products of a block from the cache: one pass over X",
+        label="JAX one pass",
+        colour="#7f7f7f",
+        native=_engine("kernels.jax_engine", "to_device"),
+        wait=_engine("kernels.jax_engine", "wait"),
+        multithreaded=True,
+        compiles=True,
+        compiles_per_shape=True,
+        fixed_threads=True,
+        flushes_subnormals=True,
+        base="jax",
+    ),
+    BackendSpec(
         "dask",
         "kernels.dask_engine",
         "NumPy's expressions on each dask.array block of rows, partial sums added; the "
@@ -246,6 +275,7 @@ for _spec in (
         label="Dask",
         colour="#8c564b",
         native=_engine("kernels.dask_engine", "to_dask"),
+        native_together=lambda op, values: _dask_arguments(op, values),
         wait=_engine("kernels.dask_engine", "wait"),
         takes_lazy=True,
         multithreaded=True,  # the scheduler's threads, one block each
@@ -321,6 +351,15 @@ class Backend:
     def __repr__(self) -> str:
         return f"<kernels backend {self.name!r}>"
 
+    @property
+    def own_ops(self) -> tuple[str, ...]:
+        """The ops this backend computes its own way: every op, or, for a variant of a
+        base backend (``BackendSpec.base``), those whose kernel is not the base's."""
+        if not self.spec.base:
+            return tuple(OPS)
+        base = get(self.spec.base)
+        return tuple(op for op in OPS if self.kernel(op) is not base.kernel(op))
+
     def kernel(self, op: str) -> Callable:
         """The bare kernel: native arguments in (see ``prepare``), native results out."""
         return getattr(self.module, op)
@@ -336,12 +375,18 @@ class Backend:
     def prepare(self, op: str, *args, **kwargs) -> tuple:
         """Check and convert arguments once, for calling ``kernel(op)`` repeatedly."""
         checked, _ = check_arguments(op, args, kwargs, keep_lazy=self.spec.takes_lazy)
-        return tuple(self.to_native(value) for value in checked)
+        return tuple(self.native_arguments(op, checked))
+
+    def native_arguments(self, op: str, checked) -> list:
+        """The checked arguments of one call of ``op`` in this backend's native form."""
+        if self.spec.native_together is not None:
+            return list(self.spec.native_together(OPS[op], checked))
+        return [self.to_native(value) for value in checked]
 
     def _public(self, op: str) -> Callable:
         spec = OPS[op]
         kernel = self.kernel(op)
-        to_native = self.to_native
+        native_arguments = self.native_arguments
         returns = spec.returns
 
         wait = self.spec.wait
@@ -353,7 +398,7 @@ class Backend:
             # loops: NumPy would warn on reaching them in a product or on a float32 cast.
             # The native arguments stay referenced until the wait is over: a lazy result
             # may need them (Dask arrays persisted on a cluster are released with them).
-            native = [to_native(value) for value in checked]
+            native = native_arguments(op, checked)
             with np.errstate(all="ignore"):
                 result = wait(kernel(*native))
                 del native

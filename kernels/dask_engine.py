@@ -8,7 +8,8 @@ in row order as a chain of tasks, each running the compiled one-thread Numba ker
 its block and handing ``(w, b)`` on to the next.
 
 The native form is a Dask array cut along the samples into blocks of about
-``CHUNK_BYTES`` (``to_dask``; held in memory by ``persist``, outside the timed region).
+``CHUNK_BYTES``, one block per core at least, y and A cut at X's rows
+(``to_dask_arguments``; held in memory by ``persist``, outside the timed region).
 The ops also take Dask arrays directly — the checking layer reads their shapes and
 dtypes without computing them — so data that does not fit in memory can be passed.
 
@@ -40,8 +41,9 @@ def rows_per_chunk(shape: tuple, itemsize: int, chunk_bytes: int | None = None) 
     return max(1, (CHUNK_BYTES if chunk_bytes is None else chunk_bytes) // row_bytes)
 
 
-def to_dask(value, chunk_bytes: int | None = None):
-    """NumPy arrays to Dask arrays in blocks of rows (whole rows).
+def to_dask(value, chunk_bytes: int | None = None, rows: int | None = None):
+    """NumPy arrays to Dask arrays in blocks of ``rows`` whole rows (by default, of about
+    ``chunk_bytes``: ``rows_per_chunk``).
 
     On a dask.distributed cluster the blocks are sent to the workers once, here
     (``persist``), not with every op; the threaded scheduler reads them in place.
@@ -49,11 +51,41 @@ def to_dask(value, chunk_bytes: int | None = None):
     """
     if not isinstance(value, np.ndarray):
         return value
-    rows = rows_per_chunk(value.shape, value.itemsize, chunk_bytes)
+    if rows is None:
+        rows = rows_per_chunk(value.shape, value.itemsize, chunk_bytes)
     array = da.from_array(value, chunks=(rows, *value.shape[1:]), name=False)
     if dask.config.get("scheduler", None) == "dask.distributed":
         array = array.persist()
     return array
+
+
+def to_dask_arguments(op, values) -> tuple:
+    """One call's arguments as Dask arrays, cut as the ops split the work: every array
+    along the op's first size (the samples: X, y, A; both vectors of ``dot``) at the same
+    rows, so that no op rechunks y to match X inside the timed region; every other array
+    (w, W1: what each block multiplies) as one block.
+
+    The rows are ``rows_per_chunk`` of the widest of those arrays, and at most a core's
+    share of them: a problem smaller than one block is still cut into one block per core
+    (each block's products get one BLAS thread, see ``BackendSpec.schedules_threads``).
+    """
+    split = op.size_names[0]
+    along = [  # (the values may end with the clip ε, beyond the op's parameters)
+        value
+        for param, value in zip(op.params, values, strict=False)
+        if isinstance(value, np.ndarray) and param.axes[0] == split
+    ]
+    rows = None
+    if along:
+        samples = along[0].shape[0]
+        widest = min(rows_per_chunk(a.shape, a.itemsize) for a in along)
+        rows = max(1, min(widest, -(-samples // dask.system.CPU_COUNT)))
+    return tuple(
+        to_dask(value, rows=rows if any(value is a for a in along) else -1)
+        if isinstance(value, np.ndarray)
+        else value
+        for value in values
+    )
 
 
 def wait(results):

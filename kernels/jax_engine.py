@@ -168,22 +168,42 @@ def logistic_backward(X, A, y):
     return divide(errors @ X, len(y)), mean(errors)
 
 
-@in_float64_scope
-def logistic_gradient(w, b, X, y):
-    """Forward, cost and backward in one compiled function, from the net input."""
+def gradient_sums(w, b, X, y):
+    """The logistic gradient's sums over the rows of X: Σ cross-entropy (from the net
+    input), Xᵀ(σ(z) - y) and Σ (σ(z) - y). Two products, each a pass over X."""
     z = X @ w + b
     log_a, log_1m_a = log_probabilities(z)
     errors = sigmoid(z) - y
-    cost = -mean(y * log_a + (1 - y) * log_1m_a)
-    return cost, divide(errors @ X, len(y)), mean(errors)
+    return -jnp.sum(y * log_a + (1 - y) * log_1m_a), errors @ X, jnp.sum(errors)
+
+
+def gradient_from_sums(sums, m: int):
+    """(cost, dw, db): the sums of ``gradient_sums`` each divided by m."""
+    return tuple(divide(total, m) for total in sums)
+
+
+def adaline_sums(w, b, X, y):
+    """Batch Adaline's sums over the rows of X: Xᵀ·errors, Σ errors, Σ errors²."""
+    errors = y - (X @ w + b)
+    return errors @ X, jnp.sum(errors), errors @ errors
+
+
+def adaline_update(sums, w, b, eta):
+    """(w + η Xᵀ·errors, b + η Σ errors, Σ errors² / 2) from ``adaline_sums``."""
+    gradient, error_sum, squared_sum = sums
+    return w + eta * gradient, b + eta * error_sum, squared_sum / 2
+
+
+@in_float64_scope
+def logistic_gradient(w, b, X, y):
+    """Forward, cost and backward in one compiled function, from the net input."""
+    return gradient_from_sums(gradient_sums(w, b, X, y), len(y))
 
 
 @in_float64_scope
 def adaline_gd_epoch(w, b, X, y, eta):
     """errors = y - (Xw + b);  w += η Xᵀ·errors;  b += η Σ errors;  cost = Σ errors² / 2"""
-    errors = y - (X @ w + b)
-    cost = errors @ errors / 2
-    return w + eta * (errors @ X), b + eta * jnp.sum(errors), cost
+    return adaline_update(adaline_sums(w, b, X, y), w, b, eta)
 
 
 @in_float64_scope

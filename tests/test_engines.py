@@ -12,7 +12,7 @@ from support import assert_matches_reference, assert_within, reference_for, run
 
 import kernels
 
-JAX_BACKENDS = ("jax", "jax_autodiff")
+JAX_BACKENDS = ("jax", "jax_autodiff", "jax_onepass")
 
 
 @pytest.mark.parametrize("backend", JAX_BACKENDS)
@@ -52,6 +52,41 @@ def test_autodiff_gradient_at_zero_weights_and_saturated_samples(dtype):
         assert_matches_reference("logistic_gradient", (w, 0.0, X, y), JAX_BACKENDS)
 
 
+def test_a_variant_is_its_base_but_for_its_own_ops():
+    """jax_onepass differs from jax in the two gradients that read X twice, and only
+    there: the other ops are jax's kernels, timed once, under jax."""
+    assert kernels.get("jax_onepass").own_ops == ("logistic_gradient", "adaline_gd_epoch")
+    assert kernels.get("jax").own_ops == tuple(kernels.OPS)
+    onepass, jax_backend = kernels.get("jax_onepass"), kernels.get("jax")
+    assert onepass.kernel("dot") is jax_backend.kernel("dot")
+
+
+@pytest.fixture
+def tiny_row_blocks(monkeypatch):
+    """Blocks of 48 bytes (two rows of three float64, four of float32): the one-pass
+    loop runs over many blocks and a remainder. Compiled anew before and after."""
+    from kernels import jax_onepass
+
+    ops = (jax_onepass.logistic_gradient, jax_onepass.adaline_gd_epoch)
+    for op in ops:
+        op.compiled.clear_cache()
+    monkeypatch.setattr(jax_onepass, "BLOCK_BYTES", 48)
+    yield jax_onepass
+    for op in ops:
+        op.compiled.clear_cache()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("op", ["logistic_gradient", "adaline_gd_epoch"])
+def test_jax_one_pass_in_many_blocks_matches_the_reference(op, dtype, tiny_row_blocks):
+    for sizes in ({"m": 1, "n": 3}, {"m": 8, "n": 3}, {"m": 9, "n": 3}, {"m": 57, "n": 6}):
+        args = kernels.make_inputs(op, sizes, dtype, seed=sizes["m"])
+        X = args[2]
+        if sizes["m"] >= 8:
+            assert tiny_row_blocks.rows_per_block(X) <= sizes["m"] // 2  # two blocks or more
+        assert_matches_reference(op, args, ["jax_onepass"])
+
+
 # --- Dask ---------------------------------------------------------------------------------
 
 DASK_SHAPES = [{"m": 1, "n": 3, "h": 2}, {"m": 9, "n": 1, "h": 1}, {"m": 57, "n": 6, "h": 5}]
@@ -78,6 +113,29 @@ def test_dask_in_many_blocks_matches_the_reference(op, dtype, small_blocks):
 
 
 OPS_WITH_SAMPLES = {name: "m" in op.size_names for name, op in kernels.OPS.items()}
+
+
+@pytest.mark.parametrize("op", kernels.OPS)
+def test_dask_cuts_every_per_sample_array_at_the_same_rows(op, monkeypatch):
+    """y and A are cut at X's rows when prepared, so no op rechunks them in the timed
+    region; the weights every block multiplies are one block; and a problem smaller than
+    a block is still cut into one block per core."""
+    import dask
+
+    from kernels import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CHUNK_BYTES", 50 * 40 * 8)  # 50 rows of X
+    spec = kernels.OPS[op]
+    split = spec.size_names[0]
+    for m, blocks in ((300, 6), (3, min(3, dask.system.CPU_COUNT))):
+        args = kernels.make_inputs(op, {"m": m, "n": 40, "h": 3}, "float64", seed=1)
+        native = kernels.get("dask").prepare(op, *args)
+        arrays = [(p, a) for p, a in zip(spec.params, native, strict=False) if p.is_array]
+        cuts = {a.chunks[0] for p, a in arrays if p.axes[0] == split}
+        assert len(cuts) == 1, cuts
+        if "X" in spec.arg_names:  # 50 rows of X a block, or a core's share
+            assert len(cuts.pop()) == blocks
+        assert all(a.numblocks == (1,) * a.ndim for p, a in arrays if p.axes[0] != split)
 
 
 def _never_computed(shape, dtype):

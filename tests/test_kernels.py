@@ -33,6 +33,7 @@ def test_registry_names_the_contract():
         "numba_parallel",
         "jax",
         "jax_autodiff",
+        "jax_onepass",
         "dask",
         "torch",
         "torch_autograd",

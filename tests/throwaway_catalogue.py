@@ -62,13 +62,15 @@ def _vectorized_torch(a):
 
 def pytest_configure(config) -> None:
     """Registered when pytest loads this plugin (``-p``), not when a test imports it."""
+    jax_function = in_float64_scope(_vectorized_jax)
     implementations = {
         "python": _loop,
         "numpy": _vectorized,
         "numba": njit(_loop),
         "numba_parallel": njit(_loop),
-        "jax": in_float64_scope(_vectorized_jax),
+        "jax": jax_function,
         "jax_autodiff": in_float64_scope(_vectorized_jax),
+        "jax_onepass": jax_function,  # a variant takes the op from its base, as it is
         "dask": _vectorized,  # np.dot on Dask arrays: a lazy partial-sum tree
         "torch": _vectorized_torch,
         "torch_autograd": _vectorized_torch,
