@@ -656,6 +656,18 @@ def _machine_identity(run: Run) -> tuple:
     return (run.machine.get("node"), cpu.get("brand"), cpu.get("logical_cores"))
 
 
+def merged_catalogue(runs: Iterable[Run]) -> dict[str, dict[str, dict]]:
+    """Every op and backend of ``runs``, each described by the first run that knows it, in
+    that run's order, then the others': what names, labels and colours runs read side by
+    side are shown with. Each run keeps its own catalogue (``Run.catalogue``)."""
+    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
+    for run in runs:
+        for part in catalogue:
+            for name, entry in run.catalogue[part].items():
+                catalogue[part].setdefault(name, entry)
+    return catalogue
+
+
 def read_results(paths: Iterable[Path | str]) -> Run:
     """Several result files of one machine as one run (e.g. the loops timed separately).
 
@@ -670,12 +682,7 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         # a report of "0 cases timed" would replace a good one with nothing to show
         names = ", ".join(str(run.sources[0]) for run in runs)
         raise ResultFileError(names, "holds no benchmark results: no case was measured")
-    # Every op and backend of every file, in the newest file's order, then the others'.
-    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
-    for run in reversed(runs):
-        for part in catalogue:
-            for name, entry in run.catalogue[part].items():
-                catalogue[part].setdefault(name, entry)
+    catalogue = merged_catalogue(reversed(runs))
     style.use(catalogue)
     if len(runs) == 1:
         return runs[0]
