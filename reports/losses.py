@@ -38,16 +38,17 @@ def loss_findings(table: pd.DataFrame) -> dict:
     """Every compiled-loop comparison with NumPy from 10⁶ elements up (not the network's):
     how many are faster, level and slower, and the slower ones with what held NumPy."""
     loops = [name for name in compiled_loops() if name in set(table["backend"])]
-    if "numpy" not in set(table["backend"]) or not loops:
+    reference = style.the(style.REFERENCE)
+    if reference not in set(table["backend"]) or not loops:
         return {}
-    paired = analysis.versus(table, "numpy", contenders=loops)
+    paired = analysis.versus(table, reference, contenders=loops)
     paired = paired[(paired["size"] >= FROM_ELEMENTS) & paired["h"].isna()]
     paired = paired[paired["threads"] == paired["ref_threads"]]
     if paired.empty:
         return {}
-    numpy_share = table[table["backend"] == "numpy"].set_index(["op", "dtype", "threads", "shape"])[
-        "bandwidth_share"
-    ]
+    numpy_share = table[table["backend"] == reference].set_index(
+        ["op", "dtype", "threads", "shape"]
+    )["bandwidth_share"]
     slower = []
     for row in paired[paired["verdict"] == SLOWER].itertuples():
         share = numpy_share.get((row.op, row.dtype, row.threads, row.shape))

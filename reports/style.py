@@ -34,6 +34,37 @@ def use(catalogue: Mapping[str, Mapping[str, dict]]) -> None:
 use({"ops": {}, "backends": {}})  # until a result file is read
 
 
+# A backend's part in the lesson, as the catalogue says (kernels.backends.ROLES): the report
+# finds the loop, the reference and the others by role, and names no backend itself.
+ROLES = LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = (
+    "loop", "reference", "compiled", "compiled parallel", "engine", "variant",
+)  # fmt: skip
+
+
+def role(backend: str, catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+    """``backend``'s role in ``catalogue`` (a run's own), or in the catalogue in use."""
+    backends = BACKENDS if catalogue is None else catalogue["backends"]
+    return backends.get(backend, {}).get("role", ENGINE)
+
+
+def with_role(part: str, catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> list[str]:
+    """The backends of ``part``, in the catalogue's order."""
+    backends = BACKENDS if catalogue is None else catalogue["backends"]
+    return [name for name in backends if role(name, catalogue) == part]
+
+
+def the(part: str, catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+    """The first backend of ``part`` ("the loop", "the reference"), or "" if the catalogue
+    has none: a name no case has, so its cases are simply not found."""
+    return next(iter(with_role(part, catalogue)), "")
+
+
+def lesson_op(catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+    """The slides' first example, which the report opens with, or "" if none is marked."""
+    ops = OPS if catalogue is None else catalogue["ops"]
+    return next((name for name, op in ops.items() if op.get("lesson")), "")
+
+
 def colour(backend: str) -> str:
     given = BACKENDS.get(backend, {}).get("colour")
     if given:

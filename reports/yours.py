@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import style
 from reports.formatting import format_ratio, format_shape, shape_of
 from reports.rules import Comparison
 
@@ -59,7 +60,8 @@ def reading(table: pd.DataFrame, name: str, label: str = "yours") -> str:
     10⁴ × 100: slower" — at the largest size each was timed at, the verdict against
     NumPy by the report's comparison rule (``reports.rules.Comparison``)."""
     owner = "your" if label == "yours" else f"{label}'s"
-    loop, numpy = _compared(table, label, "python"), _compared(table, label, "numpy")
+    loop = _compared(table, label, style.the(style.LOOP))
+    numpy = _compared(table, label, style.the(style.REFERENCE))
     parts = []
     if loop is not None:
         comparison, shape = loop

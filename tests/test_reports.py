@@ -1297,6 +1297,7 @@ def test_read_result_keeps_the_conditions_of_each_case(tmp_path):
 
 def _readme(tmp_path, data) -> str:
     run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
+    style.use(run.catalogue)  # as read_results does for a report
     table = tidy_table(run)
     return "".join(
         render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
