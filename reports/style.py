@@ -41,27 +41,29 @@ ROLES = LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = (
 )  # fmt: skip
 
 
-def role(backend: str, catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+Catalogue = Mapping[str, Mapping[str, dict]]
+
+
+def role(backend: str, catalogue: Catalogue | None = None) -> str:
     """``backend``'s role in ``catalogue`` (a run's own), or in the catalogue in use."""
-    backends = BACKENDS if catalogue is None else catalogue["backends"]
-    return backends.get(backend, {}).get("role", ENGINE)
+    return (catalogue or {"backends": BACKENDS})["backends"].get(backend, {}).get("role", ENGINE)
 
 
-def with_role(part: str, catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> list[str]:
+def with_role(part: str, catalogue: Catalogue | None = None) -> list[str]:
     """The backends of ``part``, in the catalogue's order."""
-    backends = BACKENDS if catalogue is None else catalogue["backends"]
+    backends = (catalogue or {"backends": BACKENDS})["backends"]
     return [name for name in backends if role(name, catalogue) == part]
 
 
-def the(part: str, catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+def the(part: str, catalogue: Catalogue | None = None) -> str:
     """The first backend of ``part`` ("the loop", "the reference"), or "" if the catalogue
     has none: a name no case has, so its cases are simply not found."""
     return next(iter(with_role(part, catalogue)), "")
 
 
-def lesson_op(catalogue: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+def lesson_op(catalogue: Catalogue | None = None) -> str:
     """The slides' first example, which the report opens with, or "" if none is marked."""
-    ops = OPS if catalogue is None else catalogue["ops"]
+    ops = (catalogue or {"ops": OPS})["ops"]
     return next((name for name, op in ops.items() if op.get("lesson")), "")
 
 
