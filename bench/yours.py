@@ -187,5 +187,7 @@ def time(
         raise ValueError(f"not timed, the check fails first:\n{checked}")
     table = sweep(function, op, label, backends, ladder, threads, sizes)
     name = getattr(function, "__name__", label)
-    line = reading(table, name, label)
+    # the loop and the reference, found by their roles in this session's catalogue
+    roles = {"backends": {n: {"role": spec.role} for n, spec in kernels.BACKENDS.items()}}
+    line = reading(table, name, label, roles)
     return Timing(table, figure(table, name, label, f"{op}\n{line}"), line)

@@ -63,6 +63,12 @@ def _engine(module: str, name: str) -> Callable:
     return call
 
 
+# A backend's part in the lesson, which the report reads from the result file: the
+# slides' for-loop, the vectorized reference the others are compared with, a compiled
+# loop (one thread or several), another array engine, or a variant of another backend.
+ROLES = ("loop", "reference", "compiled", "compiled parallel", "engine", "variant")
+
+
 @dataclass(frozen=True)
 class BackendSpec:
     """What a backend is, said once.
@@ -117,10 +123,18 @@ class BackendSpec:
     # optional extra; without them it stays in the catalogue, listed as not installed.
     requires: tuple[str, ...] = ()
     install: str = ""  # how to install them: the error of kernels.get says it
+    # What the report compares it as, one of ROLES: it finds backends by role, never by
+    # name. A "variant" computes as the backend ``variant_of`` names, but for one change.
+    role: str = "engine"
+    variant_of: str = ""
 
     def __post_init__(self) -> None:
         if self.interprets not in ("all", "sequential", "none"):
             raise ValueError(f"backend {self.name!r}: interprets must be all, sequential or none")
+        if self.role not in ROLES:
+            raise ValueError(f"backend {self.name!r}: role must be one of {', '.join(ROLES)}")
+        if (self.role == "variant") != bool(self.variant_of):
+            raise ValueError(f"backend {self.name!r}: a variant, and only one, names variant_of")
 
     def interpreted(self, op: Op) -> bool:
         """Whether ``op``'s loops run in the interpreter on this backend."""
@@ -188,6 +202,7 @@ for _spec in (
         "kernels.python_loops",
         "for-loops over Python lists, one multiply-add at a time",
         label="Python loop",
+        role="loop",
         colour="#d62728",
         native=to_list,
         interprets="all",
@@ -198,6 +213,7 @@ for _spec in (
         "whole-array expressions (X @ w, X.T @ errors, ufuncs); a Python loop only over "
         "the samples of the per-sample rules",
         label="NumPy",
+        role="reference",
         colour="#1f77b4",
         multithreaded=True,  # BLAS
         interprets="sequential",
@@ -207,6 +223,7 @@ for _spec in (
         "kernels.numba_jit",
         "the same loop functions as python, with one decorator: njit(cache=True)",
         label="Numba",
+        role="compiled",
         colour="#2ca02c",
         native=to_contiguous,
         compiles=True,
@@ -217,6 +234,7 @@ for _spec in (
         "prange over samples, or over blocks of rows each running the one-thread loop "
         "into its own partial gradient; the per-sample rules reuse the one-thread kernels",
         label="Numba parallel",
+        role="compiled parallel",
         colour="#9467bd",
         native=to_contiguous,
         multithreaded=True,
@@ -242,6 +260,8 @@ for _spec in (
         "kernels.jax_autodiff",
         "as jax, but the logistic gradient is jax.value_and_grad of the cost",
         label="JAX autodiff",
+        role="variant",
+        variant_of="jax",
         colour="#bcbd22",
         native=_engine("kernels.jax_engine", "to_device"),
         wait=_engine("kernels.jax_engine", "wait"),
@@ -300,6 +320,8 @@ for _spec in (
         "kernels.torch_autograd",
         "as torch, but the logistic gradient is torch.autograd.grad of the cost",
         label="PyTorch autograd",
+        role="variant",
+        variant_of="torch",
         colour="#17becf",
         native=_engine("kernels.torch_engine", "to_tensor"),
         multithreaded=True,

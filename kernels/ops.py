@@ -60,6 +60,7 @@ class Op:
     sequential: bool = False  # a loop over samples that cannot be vectorized away
     dtypes: tuple[str, ...] = ("float64",)  # the dtypes it is benchmarked in
     outputs: tuple[str, ...] = ()  # the results' names, as the slides write them
+    lesson: bool = False  # the slides' first example, which the report opens with
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -84,6 +85,7 @@ class Op:
             "size_names": list(self.size_names),
             "sequential": self.sequential,
             "dtypes": list(self.dtypes),
+            "lesson": self.lesson,
         }
 
 
@@ -228,6 +230,7 @@ OPS: dict[str, Op] = {
             make_inputs=_dot_inputs,
             outputs=("a · b",),
             dtypes=("float64", "float32"),
+            lesson=True,
         ),
         Op(
             name="logistic_forward",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports import rules
+from reports import rules, style
 from reports.formatting import shape_of
 from reports.load import CASE_KEY
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
@@ -23,7 +23,6 @@ from reports.table import measured
 
 SAME_CASE = ["op", "dtype", "shape"]
 
-HEADLINE_OP = "dot"
 HEADLINE_DTYPE = "float64"
 HEADLINE_N = 1_000_000
 
@@ -194,22 +193,22 @@ class Headline:
         return rows[rows["status"] == "ok"].sort_values("threads")
 
 
-def headline(table: pd.DataFrame, op: str = HEADLINE_OP) -> Headline | None:
-    """Pick the dot product case (or ``op``'s) for the report's opening, or ``None`` if
-    it never ran with NumPy.
+def headline(table: pd.DataFrame, op: str | None = None) -> Headline | None:
+    """Pick the lesson's op (the dot product; or ``op``) for the report's opening, or
+    ``None`` if it never ran with the reference (NumPy).
 
     float64 (else whatever dtype was run), at the size (elements) closest to 10⁶ where
     both the loop and NumPy were measured, else where NumPy was.
     """
-    dots = table[table["op"] == op]
-    numpy_dots = measured(dots)[measured(dots)["backend"] == "numpy"]
+    dots = table[table["op"] == (op or style.lesson_op())]
+    numpy_dots = measured(dots)[measured(dots)["backend"] == style.the(style.REFERENCE)]
     if numpy_dots.empty:
         return None
     dtypes = list(numpy_dots["dtype"].unique())
     dtype = HEADLINE_DTYPE if HEADLINE_DTYPE in dtypes else dtypes[0]
     dots = dots[dots["dtype"] == dtype]
     numpy_sizes = set(numpy_dots[numpy_dots["dtype"] == dtype]["size"])
-    loop_sizes = set(measured(dots)[measured(dots)["backend"] == "python"]["size"])
+    loop_sizes = set(measured(dots)[measured(dots)["backend"] == style.the(style.LOOP)]["size"])
     candidates = (numpy_sizes & loop_sizes) or numpy_sizes
     n = min(candidates, key=lambda size: (abs(math.log(size / HEADLINE_N)), -size))
     return Headline(dtype=dtype, n=int(n), rows=dots[dots["size"] == n])
@@ -223,7 +222,8 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
 
     ``status`` is "ok", "not run" (deliberately skipped) or "not measured".
     """
-    numpy_cases = measured(table)[measured(table)["backend"] == "numpy"]
+    reference = style.the(style.REFERENCE)
+    numpy_cases = measured(table)[measured(table)["backend"] == reference]
     columns = [
         "op",
         "dtype",
@@ -241,7 +241,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
     if numpy_cases.empty:
         return pd.DataFrame(columns=columns)
     largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
-    paired = versus(table, "numpy").set_index(CASE_KEY)
+    paired = versus(table, reference).set_index(CASE_KEY)
     skipped = set(
         map(tuple, table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
     )
@@ -249,7 +249,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
         {
             (backend, int(threads))
             for backend, threads in table[["backend", "threads"]].itertuples(index=False)
-            if backend != "numpy"
+            if backend != reference
         },
         key=lambda item: (backend_rank(item[0]), item[1]),
     )
@@ -343,7 +343,8 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     break-even count from a difference within the noise would be a number without meaning.
     """
     cases = measured(table)
-    against_numpy = versus(table, "numpy")
+    reference, loop = style.the(style.REFERENCE), style.the(style.LOOP)
+    against_numpy = versus(table, reference)
     rows = []
     for entry in jit.itertuples(index=False):
         same = cases[
@@ -351,8 +352,8 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
             & (cases["dtype"] == entry.dtype)
             & (cases["shape"] == entry.shape)
         ]
-        numpy_rows = same[same["backend"] == "numpy"].sort_values("threads")
-        python_rows = same[same["backend"] == "python"].sort_values("threads")
+        numpy_rows = same[same["backend"] == reference].sort_values("threads")
+        python_rows = same[same["backend"] == loop].sort_values("threads")
         numpy_s, numpy_threads = entry.numpy_s, pd.NA
         if not math.isfinite(numpy_s) and len(numpy_rows):
             numpy_s = numpy_rows["median_s"].iloc[-1]

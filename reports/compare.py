@@ -228,17 +228,28 @@ def _row(row: pd.Series) -> list[str]:
     ]
 
 
+SHOWN = 50  # the page's table of changes lists at most this many; compare.csv has all
+
+
+def significant(table: pd.DataFrame) -> pd.DataFrame:
+    """The real changes (faster or slower by the rule), the largest first: how far the
+    ratio lies from 1×, either way. The level cases are what the page leaves out."""
+    changed = table[table["verdict"].isin([FASTER, SLOWER])]
+    distance = changed["ratio"].map(lambda ratio: abs(math.log(ratio)))
+    return changed.loc[distance.sort_values(ascending=False, kind="stable").index]
+
+
+def _in_one_run(table: pd.DataFrame, verdict: str) -> str:
+    """The series (op, backend) measured in one run only, named, e.g. "`dot` on Numba"."""
+    rows = table[table["verdict"] == verdict][["op", "backend"]].drop_duplicates()
+    return ", ".join(f"`{op}` on {style.label(backend)}" for op, backend in rows.to_numpy())
+
+
 def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | None) -> str:
     counts = table["verdict"].value_counts()
     header = ["op", "backend", "dtype", "size", "old", "new", "new ÷ old", "verdict"]
-
-    def cases(rows: pd.DataFrame) -> str:
-        return md_table(header, [_row(r) for _, r in rows.iterrows()]) if len(rows) else ""
-
-    def largest(verdict: str, ascending: bool) -> str:
-        rows = table[table["verdict"] == verdict]
-        return cases(rows.sort_values("ratio", ascending=ascending).head(10))
-
+    changes = significant(table)
+    shown = changes.head(SHOWN)
     before, after = _machine_facts(old), _machine_facts(new)
     facts = []
     for key in dict.fromkeys([*before, *after]):
@@ -259,9 +270,11 @@ def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | Non
             },
             rule=rules.comparison_rule("the new run", "the old one"),
             figure=figure,
-            largest_speedups=largest(FASTER, ascending=True),
-            largest_slowdowns=largest(SLOWER, ascending=False),
-            every_case=cases(table),
+            changes=md_table(header, [_row(r) for _, r in shown.iterrows()]) if len(shown) else "",
+            shown=len(shown),
+            beyond=len(changes) - len(shown),
+            only_old=_in_one_run(table, ONLY_OLD),
+            only_new=_in_one_run(table, ONLY_NEW),
             runs_table=md_table(["", "old", "new (differences in bold)"], facts),
             skipped_old=len(not_run(tidy_table(old))),
             skipped_new=len(not_run(tidy_table(new))),

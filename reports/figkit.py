@@ -42,7 +42,7 @@ GRID = {"which": "major", "color": "#dddddd", "linewidth": 0.6}
 
 
 def stem(kind: str, op: str | None = None) -> str:
-    """File name (without extension) of a figure: ``stem("time", "dot")`` → ``"time-dot"``."""
+    """File name (without extension) of a figure: ``stem("time", op)`` → ``"time-<op>"``."""
     return kind if op is None else f"{kind}-{op}"
 
 

@@ -154,7 +154,11 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
 
 # --- per op: speedups -----------------------------------------------------------------
 
-_REFERENCES = (("python", "the Python loop"), ("numpy", "NumPy"))
+
+def _references() -> tuple[tuple[str, str], ...]:
+    """The two a speedup is measured against: the loop and the vectorized reference."""
+    loop, reference = style.the(style.LOOP), style.the(style.REFERENCE)
+    return (loop, f"the {style.label(loop)}"), (reference, style.label(reference))
 
 
 @styled
@@ -164,7 +168,8 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
     ``None`` if neither the loop nor NumPy was measured alongside another backend.
     """
     rows = measured(table[table["op"] == op])
-    paired = [analysis.versus(rows, reference) for reference, _ in _REFERENCES]
+    references = _references()
+    paired = [analysis.versus(rows, reference) for reference, _ in references]
     dtypes = analysis.dtypes(pd.concat(paired), op) if any(len(p) for p in paired) else []
     if not dtypes:
         return None
@@ -174,7 +179,7 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
     x_label = size_axis_name(analysis.size_names(table, op))
     for row_axes, dtype in zip(grid, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for ax, (reference, name) in zip(row_axes, _REFERENCES, strict=True):
+        for ax, (reference, name) in zip(row_axes, references, strict=True):
             paired = analysis.versus(here, reference)
             if paired.empty:
                 empty_panel(ax, f"{name} not measured alongside others ({dtype})")
@@ -375,12 +380,12 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
-            ax.plot(calls, calls * first["python_s"], **backend_line("python"))
+            ax.plot(calls, calls * first["python_s"], **backend_line(style.the(style.LOOP)))
         if math.isfinite(first["numpy_s"]):
             ax.plot(
                 calls,
                 calls * first["numpy_s"],
-                color=style.colour("numpy"),
+                color=style.colour(style.the(style.REFERENCE)),
                 label=_numpy_label(first["numpy_threads"]),
             )
         for index, entry in enumerate(entries.itertuples(index=False)):
@@ -433,7 +438,10 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
 
 
 def _numpy_label(threads) -> str:
-    return "NumPy" if pd.isna(threads) else f"NumPy, {style.threads_label(int(threads))}"
+    reference = style.the(style.REFERENCE)
+    if pd.isna(threads):
+        return style.label(reference)
+    return style.series_label(reference, int(threads))
 
 
 def _jit_panels(costs: pd.DataFrame) -> dict[str, pd.DataFrame]:

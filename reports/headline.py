@@ -26,6 +26,7 @@ from reports.phrases import (
 )
 from reports.readings import bandwidth_reading
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
+from reports.style import COMPILED, LOOP, REFERENCE, the
 from reports.templating import render
 from reports.yours import mine_of, reading
 
@@ -37,9 +38,9 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
     head = analysis.headline(table)
     if head is None:
         return render("headline.md.j2", measured=False)
-    numpy_rows = head.measured("numpy")
+    numpy_rows = head.measured(the(REFERENCE))
     numpy_one = numpy_rows.iloc[0]
-    loop = head.row("python")
+    loop = head.row(the(LOOP))
     findings = {
         "measured": True,
         "closest": head.n != analysis.HEADLINE_N,
@@ -72,7 +73,7 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
                 predicted_speedup=loop["predicted_s"] / numpy_one["median_s"],
             )
         loop = None
-    numba = head.measured("numba")
+    numba = head.measured(the(COMPILED))
     findings["numba_sentence"] = (
         _numba_headline(numba.iloc[0], numpy_rows, loop) if len(numba) else ""
     )
@@ -93,7 +94,7 @@ def yours_section(table: pd.DataFrame, mine: dict, figures: set[str]) -> str:
     }
     if head is not None:
         findings["title"] = headline_title(head)
-        findings["table"] = _headline_table(head, head.row("python"))
+        findings["table"] = _headline_table(head, head.row(the(LOOP)))
         findings["figure"] = figure_link("headline", findings["title"], figures)
     return with_note(render("yours.md.j2", **findings))
 
@@ -160,7 +161,7 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
                 continue
             against = (
                 relative(loop["median_s"] / row.median_s) + marked(loop["flags"], row.flags)
-                if loop is not None and backend != "python"
+                if loop is not None and backend != the(LOOP)
                 else "—"
             )
             rows.append([name, format_time(row.median_s) + marked(row.flags), against])

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports import analysis, style
+from reports import style
 from reports.formatting import (
     format_count,
     format_shape,
@@ -18,6 +18,7 @@ from reports.markup import figure_link, md_table
 from reports.rules import (
     SOON_CALLS,
 )
+from reports.style import COMPILED, the
 from reports.table import NEVER_LEVEL
 from reports.templating import render
 
@@ -75,8 +76,9 @@ def _table(costs: pd.DataFrame) -> str:
 
 
 def _jit_example(costs: pd.DataFrame):
-    """The entry told in words: the dot product with Numba if measured, else the first."""
-    preferred = costs[(costs["op"] == analysis.HEADLINE_OP) & (costs["backend"] == "numba")]
+    """The entry told in words: the lesson's op compiled on one thread if measured, else
+    the first."""
+    preferred = costs[(costs["op"] == style.lesson_op()) & (costs["backend"] == the(COMPILED))]
     chosen = preferred if len(preferred) else costs
     return next(chosen.itertuples(index=False))
 

@@ -22,6 +22,7 @@ from reports.rules import (
     LEVEL,
     SLOWER,
 )
+from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, the
 from reports.table import measured
 from reports.templating import render
 
@@ -72,9 +73,11 @@ def _crossover_columns(table: pd.DataFrame) -> list[tuple[str, int, str, int]]:
     if measured(table).empty:
         return []
     most = int(measured(table)["threads"].max())
-    columns = [("numpy", 1, "python", 1), ("numba", 1, "numpy", 1)]
+    loop, reference, compiled = the(LOOP), the(REFERENCE), the(COMPILED)
+    columns = [(reference, 1, loop, 1), (compiled, 1, reference, 1)]
     if most > 1:
-        columns += [("numba_parallel", most, "numpy", most), ("numba_parallel", most, "numba", 1)]
+        parallel = the(COMPILED_PARALLEL)
+        columns += [(parallel, most, reference, most), (parallel, most, compiled, 1)]
     return columns
 
 

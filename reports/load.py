@@ -293,7 +293,56 @@ def _catalogue(path: Path, suite: dict[str, Any]) -> dict[str, dict[str, dict]]:
         colour = inner.string(backend, "colour")
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
             inner.fail(f"'colour' must be a colour such as '#1f77b4', not {colour!r}")
-    return checked
+        if "role" in backend:
+            inner.known(backend, "role", style.ROLES)
+            if backend["role"] == style.VARIANT:
+                inner.known(backend, "variant_of", tuple(checked["backends"]))
+    return _with_roles(checked)
+
+
+_AS_ANOTHER = re.compile(r"as (\w+), but ")  # "as jax, but the logistic gradient is …"
+
+
+def _with_roles(catalogue: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    """The catalogue, with the roles of a file written before backends and ops had them.
+
+    The migration, in this one place: such a file's backends are given the role their own
+    description implies. A backend that interprets every op is the loop; one whose ``how``
+    reads "as <backend>, but …" a variant of it; one that compiles once per dtype a
+    compiled loop (parallel if multithreaded); one that interprets only the per-sample
+    rules, with allocations tracemalloc sees and no optional library, the reference; any
+    other an engine. The lesson's op is the catalogue's first (the dot product, first in
+    every such file). Files with roles are taken as they say.
+    """
+    ops, backends = catalogue["ops"], catalogue["backends"]
+    if not any(entry.get("lesson") for entry in ops.values()):
+        first = next(iter(ops))
+        ops = {name: {**entry, "lesson": name == first} for name, entry in ops.items()}
+    if any("role" in entry for entry in backends.values()):
+        return {"ops": ops, "backends": backends}
+    roles: dict[str, dict[str, str]] = {}
+    for name, entry in backends.items():
+        variant = _AS_ANOTHER.match(str(entry.get("how", "")))
+        if entry.get("interprets") == "all":
+            roles[name] = {"role": style.LOOP}
+        elif variant and variant.group(1) in backends:
+            roles[name] = {"role": style.VARIANT, "variant_of": variant.group(1)}
+        elif entry.get("compiles") and not entry.get("compiles_per_shape"):
+            parallel = entry.get("multithreaded")
+            roles[name] = {"role": style.COMPILED_PARALLEL if parallel else style.COMPILED}
+        elif (
+            entry.get("interprets") == "sequential"
+            and entry.get("allocations_traced", True)
+            and not entry.get("requires")
+            and {"role": style.REFERENCE} not in roles.values()
+        ):
+            roles[name] = {"role": style.REFERENCE}
+        else:
+            roles[name] = {"role": style.ENGINE}
+    return {
+        "ops": ops,
+        "backends": {name: {**entry, **roles[name]} for name, entry in backends.items()},
+    }
 
 
 def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int | None) -> float:
@@ -656,6 +705,18 @@ def _machine_identity(run: Run) -> tuple:
     return (run.machine.get("node"), cpu.get("brand"), cpu.get("logical_cores"))
 
 
+def merged_catalogue(runs: Iterable[Run]) -> dict[str, dict[str, dict]]:
+    """Every op and backend of ``runs``, each described by the first run that knows it, in
+    that run's order, then the others': what names, labels and colours runs read side by
+    side are shown with. Each run keeps its own catalogue (``Run.catalogue``)."""
+    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
+    for run in runs:
+        for part in catalogue:
+            for name, entry in run.catalogue[part].items():
+                catalogue[part].setdefault(name, entry)
+    return catalogue
+
+
 def read_results(paths: Iterable[Path | str]) -> Run:
     """Several result files of one machine as one run (e.g. the loops timed separately).
 
@@ -670,12 +731,7 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         # a report of "0 cases timed" would replace a good one with nothing to show
         names = ", ".join(str(run.sources[0]) for run in runs)
         raise ResultFileError(names, "holds no benchmark results: no case was measured")
-    # Every op and backend of every file, in the newest file's order, then the others'.
-    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
-    for run in reversed(runs):
-        for part in catalogue:
-            for name, entry in run.catalogue[part].items():
-                catalogue[part].setdefault(name, entry)
+    catalogue = merged_catalogue(reversed(runs))
     style.use(catalogue)
     if len(runs) == 1:
         return runs[0]

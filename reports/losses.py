@@ -2,8 +2,8 @@
 elements up where a compiled loop (Numba, one thread or all cores) is slower than NumPy at
 the same dtype and thread count, by the report's one rule for "slower" (``reports.rules``).
 
-The compiled loops are the catalogue's backends that compile once per argument type and
-interpret nothing (Numba's two). The shallow network's ops are left to the roofline: at
+The compiled loops are the catalogue's backends of the roles "compiled" and "compiled
+parallel" (Numba's two). The shallow network's ops are left to the roofline: at
 large h their work is a matrix product, where a tuned BLAS is meant to win.
 """
 
@@ -23,31 +23,22 @@ FROM_ELEMENTS = 10**6
 STREAMING = 0.8
 
 
-def compiled_loops() -> list[str]:
-    """The backends that run the loops compiled: compiled once per type, nothing interpreted."""
-    return [
-        name
-        for name, described in style.BACKENDS.items()
-        if described.get("compiles")
-        and not described.get("compiles_per_shape")
-        and described.get("interprets") == "none"
-    ]
-
-
 def loss_findings(table: pd.DataFrame) -> dict:
     """Every compiled-loop comparison with NumPy from 10⁶ elements up (not the network's):
     how many are faster, level and slower, and the slower ones with what held NumPy."""
-    loops = [name for name in compiled_loops() if name in set(table["backend"])]
-    if "numpy" not in set(table["backend"]) or not loops:
+    compiled = [*style.with_role(style.COMPILED), *style.with_role(style.COMPILED_PARALLEL)]
+    loops = [name for name in compiled if name in set(table["backend"])]
+    reference = style.the(style.REFERENCE)
+    if reference not in set(table["backend"]) or not loops:
         return {}
-    paired = analysis.versus(table, "numpy", contenders=loops)
+    paired = analysis.versus(table, reference, contenders=loops)
     paired = paired[(paired["size"] >= FROM_ELEMENTS) & paired["h"].isna()]
     paired = paired[paired["threads"] == paired["ref_threads"]]
     if paired.empty:
         return {}
-    numpy_share = table[table["backend"] == "numpy"].set_index(["op", "dtype", "threads", "shape"])[
-        "bandwidth_share"
-    ]
+    numpy_share = table[table["backend"] == reference].set_index(
+        ["op", "dtype", "threads", "shape"]
+    )["bandwidth_share"]
     slower = []
     for row in paired[paired["verdict"] == SLOWER].itertuples():
         share = numpy_share.get((row.op, row.dtype, row.threads, row.shape))

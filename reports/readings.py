@@ -48,6 +48,7 @@ from reports.rules import (
     STEADY_PER_ELEMENT,
     Comparison,
 )
+from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, the
 from reports.table import flagged, measured, not_run
 
 
@@ -124,6 +125,7 @@ def op_readings(table: pd.DataFrame, run: Run, op: str) -> list[str]:
     readings = []
     readings += _loop_against_numpy(rows)
     readings += _compiled_against_numpy(rows, numpy_interprets(run, op))
+    readings += _every_backend(rows)
     readings += _memory(rows, run)
     readings += _threads(rows, run)
     readings += _precision(table, op)
@@ -135,8 +137,8 @@ def _common(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 
 
 def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
-    loop = series_of(rows, "python")
-    numpy = series_of(rows, "numpy")
+    loop = series_of(rows, the(LOOP))
+    numpy = series_of(rows, the(REFERENCE))
     if loop.empty or numpy.empty:
         missing = "the Python loop" if loop.empty else "NumPy"
         return [f"{missing.capitalize()} was not measured for this op and dtype."]
@@ -201,6 +203,49 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
     return readings
 
 
+def _every_backend(rows: pd.DataFrame) -> list[str]:
+    """One clause for every backend of the op besides the reference: where it stands
+    against the reference at the reference's largest size, each at its most threads."""
+    reference = the(REFERENCE)
+    cases = measured(rows)
+    at = cases[cases["backend"] == reference]
+    if at.empty:
+        return []
+    largest = at.loc[at["size"].idxmax()]
+    here = rows[rows["shape"] == largest["shape"]]
+    paired = analysis.versus(here, reference)
+    clauses, absent = [], []
+    for backend in sorted(set(rows["backend"]) - {reference}, key=style.backend_rank):
+        mine = paired[paired["backend"] == backend]
+        if mine.empty:
+            absent.append(style.label(backend))
+            continue
+        row = mine.loc[mine["threads"].idxmax()]
+        clause = f"{case_name(backend, int(row['threads']))} {_speedup(row)}"
+        base = style.BACKENDS.get(backend, {}).get("variant_of")
+        of_base = analysis.versus(here, base, contenders=[backend]) if base else mine.iloc[:0]
+        of_base = of_base[of_base["threads"] == row["threads"]]
+        if len(of_base):
+            clause += f", {_speedup(of_base.iloc[0])} against {style.label(base)}"
+        clauses.append(clause)
+    if not clauses:
+        return []
+    text = (
+        f"Against {style.label(reference)} at {shape_text(largest)} (its time over each "
+        f"one's: above 1× is faster): {'; '.join(clauses)}."
+    )
+    if absent:
+        text += f" Not measured at that size: {', '.join(absent)}."
+    return [text]
+
+
+def _speedup(row: pd.Series) -> str:
+    """ "1.4× (faster)": a paired case's speedup over its reference, and the verdict."""
+    return (
+        f"{format_ratio(row['speedup'])}{marked(row['flags'], row['ref_flags'])} ({row['verdict']})"
+    )
+
+
 def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=None):
     paired = analysis.versus(rows, reference, contenders=[backend])
     if paired.empty:
@@ -212,14 +257,14 @@ def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=Non
 def numpy_interprets(run: Run, op: str) -> bool:
     """Whether the run's NumPy backend loops over this op's samples in Python (the
     catalogue says so: the per-sample rules), rather than in compiled code."""
-    numpy = run.catalogue.get("backends", {}).get("numpy", {})
+    numpy = run.catalogue.get("backends", {}).get(the(REFERENCE), {})
     how = numpy.get("interprets", "none")
     sequential = bool(run.catalogue.get("ops", {}).get(op, {}).get("sequential"))
     return how == "all" or (how == "sequential" and sequential)
 
 
 def _compiled_against_numpy(rows: pd.DataFrame, numpy_loops_in_python: bool) -> list[str]:
-    paired = _versus_series(rows, "numpy", "numba")
+    paired = _versus_series(rows, the(REFERENCE), the(COMPILED))
     if paired.empty:
         return []
     readings = []
@@ -350,7 +395,7 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
     if not reading:
         return [moved + " (this run has no bandwidth measurement to compare it with)."]
     text = f"{moved}, {reading}."
-    compiled = cases[cases["backend"] != "python"]
+    compiled = cases[cases["backend"] != the(LOOP)]
     if (
         MEMORY_BOUND <= best["bandwidth_share"] <= ABOVE_CEILING
         and len(compiled) > 1
@@ -364,7 +409,8 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
 
 def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
     readings = _parallel_threads(rows)
-    numpy = analysis.versus(rows, "numpy", reference_threads=1, contenders=["numpy"])
+    reference = the(REFERENCE)
+    numpy = analysis.versus(rows, reference, reference_threads=1, contenders=[reference])
     if not numpy.empty:
         most = numpy["threads"].max()
         largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
@@ -397,13 +443,14 @@ def _parallel_threads(rows: pd.DataFrame) -> list[str]:
     The reference is Numba parallel at 1 thread (the same compiled kernel), so the ratio
     measures the threads alone; plain Numba stands in only if that was not measured.
     """
+    compiled, parallel_loop = the(COMPILED), the(COMPILED_PARALLEL)
     same_kernel = analysis.versus(
-        rows, "numba_parallel", reference_threads=1, contenders=["numba_parallel"]
+        rows, parallel_loop, reference_threads=1, contenders=[parallel_loop]
     )
     reference = "Numba parallel on 1 thread"
     parallel = same_kernel[same_kernel["ref_threads"] == 1]
     if parallel.empty:
-        parallel = analysis.versus(rows, "numba", contenders=["numba_parallel"])
+        parallel = analysis.versus(rows, compiled, contenders=[parallel_loop])
         reference = "one-thread Numba"
     if parallel.empty:
         return []
@@ -457,7 +504,7 @@ def _precision(table: pd.DataFrame, op: str) -> list[str]:
     dtypes = analysis.dtypes(table, op)
     if not {"float32", "float64"} <= set(dtypes):
         return []
-    cases = measured(table[(table["op"] == op) & (table["backend"] == "numpy")])
+    cases = measured(table[(table["op"] == op) & (table["backend"] == the(REFERENCE))])
     single = cases[cases["dtype"] == "float32"]
     double = cases[cases["dtype"] == "float64"]
     both = single.merge(double, on=["shape", "size", "threads"], suffixes=("_32", "_64"))

@@ -148,7 +148,8 @@ def roofline_findings(table: pd.DataFrame, run) -> dict | None:
     op, rows = swept
     top_h = rows["h"].max()
     top = rows[rows["h"] == top_h]
-    numpy_rows = rows[rows["backend"] == "numpy"].set_index("h")
+    reference = style.the(style.REFERENCE)
+    numpy_rows = rows[rows["backend"] == reference].set_index("h")
     shares = []
     for row in top.sort_values("backend", key=lambda c: c.map(style.backend_rank)).itertuples():
         roof = peak.get(int(row.threads))
@@ -164,7 +165,7 @@ def roofline_findings(table: pd.DataFrame, run) -> dict | None:
     changes = []
     if not numpy_rows.empty:
         for backend in sorted(rows["backend"].unique(), key=style.backend_rank):
-            if backend == "numpy":
+            if backend == reference:
                 continue
             mine = rows[rows["backend"] == backend].set_index("h")
             common = [h for h in mine.index if h in numpy_rows.index]

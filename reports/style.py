@@ -34,6 +34,39 @@ def use(catalogue: Mapping[str, Mapping[str, dict]]) -> None:
 use({"ops": {}, "backends": {}})  # until a result file is read
 
 
+# A backend's part in the lesson, as the catalogue says (kernels.backends.ROLES): the report
+# finds the loop, the reference and the others by role, and names no backend itself.
+ROLES = LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = (
+    "loop", "reference", "compiled", "compiled parallel", "engine", "variant",
+)  # fmt: skip
+
+
+Catalogue = Mapping[str, Mapping[str, dict]]
+
+
+def role(backend: str, catalogue: Catalogue | None = None) -> str:
+    """``backend``'s role in ``catalogue`` (a run's own), or in the catalogue in use."""
+    return (catalogue or {"backends": BACKENDS})["backends"].get(backend, {}).get("role", ENGINE)
+
+
+def with_role(part: str, catalogue: Catalogue | None = None) -> list[str]:
+    """The backends of ``part``, in the catalogue's order."""
+    backends = (catalogue or {"backends": BACKENDS})["backends"]
+    return [name for name in backends if role(name, catalogue) == part]
+
+
+def the(part: str, catalogue: Catalogue | None = None) -> str:
+    """The first backend of ``part`` ("the loop", "the reference"), or "" if the catalogue
+    has none: a name no case has, so its cases are simply not found."""
+    return next(iter(with_role(part, catalogue)), "")
+
+
+def lesson_op(catalogue: Catalogue | None = None) -> str:
+    """The slides' first example, which the report opens with, or "" if none is marked."""
+    ops = (catalogue or {"ops": OPS})["ops"]
+    return next((name for name, op in ops.items() if op.get("lesson")), "")
+
+
 def colour(backend: str) -> str:
     given = BACKENDS.get(backend, {}).get("colour")
     if given:

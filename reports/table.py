@@ -156,7 +156,11 @@ def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
     "never (level within noise)" when NumPy and the compiled loop are level."""
     table = costs.copy()
     for column in _CALL_COLUMNS:
-        level = costs["numpy_level"] if "numpy" in column else pd.Series(False, costs.index)
+        level = (
+            costs["numpy_level"]
+            if column.startswith("calls_vs_numpy")
+            else pd.Series(False, costs.index)
+        )
         table[column] = [_calls_text(v, flat) for v, flat in zip(costs[column], level, strict=True)]
     return table
 

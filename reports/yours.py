@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import style
 from reports.formatting import format_ratio, format_shape, shape_of
 from reports.rules import Comparison
 
@@ -54,12 +55,14 @@ def _faster(speedup: float) -> str:
     return f"{format_ratio(1 / speedup)} slower than"
 
 
-def reading(table: pd.DataFrame, name: str, label: str = "yours") -> str:
+def reading(table: pd.DataFrame, name: str, label: str = "yours", catalogue=None) -> str:
     """ "your `propagate` is 92.3× faster than the loop and 0.674× NumPy at m × n =
     10⁴ × 100: slower" — at the largest size each was timed at, the verdict against
-    NumPy by the report's comparison rule (``reports.rules.Comparison``)."""
+    NumPy by the report's comparison rule (``reports.rules.Comparison``). The loop and
+    NumPy are found by their roles in ``catalogue`` (default: the one in use)."""
     owner = "your" if label == "yours" else f"{label}'s"
-    loop, numpy = _compared(table, label, "python"), _compared(table, label, "numpy")
+    loop = _compared(table, label, style.the(style.LOOP, catalogue))
+    numpy = _compared(table, label, style.the(style.REFERENCE, catalogue))
     parts = []
     if loop is not None:
         comparison, shape = loop

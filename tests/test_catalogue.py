@@ -20,6 +20,10 @@ from throwaway_catalogue import BACKEND, NOT_INSTALLED, OP
 
 import kernels
 from reports.atomic import report_files
+from reports.leads import summary_section
+from reports.load import read_results
+from reports.readings import op_readings
+from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ["-p", "throwaway_catalogue"]
@@ -112,3 +116,15 @@ def test_the_report_shows_a_registered_backend_and_op(result_file, tmp_path):
     assert f"| Absent engine | `{NOT_INSTALLED}` | a module that needs a library" in page
     assert "| not installed |" in page
     assert f"| NumPy twin | `{BACKEND}` | NumPy's module registered a second time" in page
+
+
+def test_the_readings_and_the_summary_speak_of_a_registered_backend(result_file):
+    """Every backend of the run is spoken of, not only the fastest: the registered one
+    has its clause in its op's readings and its line in the summary."""
+    run = read_results([result_file])  # without the plugin: from the file alone
+    table = tidy_table(run)
+    (against,) = [text for text in op_readings(table, run, OP) if text.startswith("Against ")]
+    assert against.startswith("Against NumPy at n = ")
+    assert "NumPy twin, 1 thread" in against
+    assert "Numba, 1 thread" in against  # and every other backend beside it
+    assert "**NumPy twin, 1 thread** at the largest sizes" in summary_section(table, set())

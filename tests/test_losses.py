@@ -10,7 +10,7 @@ import pytest
 from reports import style
 from reports.losses import loss_findings, losses_section
 
-LOOP = {"compiles": True, "compiles_per_shape": False, "interprets": "none"}
+LOOP = {"compiles": True, "compiles_per_shape": False, "interprets": "none", "role": "compiled"}
 
 
 def _row(op, backend, threads, m, median_s, share=None, h=None):
@@ -30,9 +30,9 @@ def table():
     style.use(
         {
             "backends": {
-                "numpy": {"label": "NumPy", "compiles": False, "interprets": "sequential"},
+                "numpy": {"label": "NumPy", "interprets": "sequential", "role": "reference"},
                 "numba": {"label": "Numba", **LOOP},
-                "jax": {"label": "JAX", "compiles": True, "compiles_per_shape": True},
+                "jax": {"label": "JAX", "compiles": True, "role": "engine"},
             },
             "ops": {},
         }

@@ -28,7 +28,7 @@ import pytest
 from support import whole_report
 
 from bench import records
-from reports import analysis, atomic, build, course, load, readings, rules, style
+from reports import analysis, atomic, build, compare, course, load, readings, rules, style
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
@@ -1066,7 +1066,57 @@ def test_comparison_labels_faster_slower_and_noise(tmp_path):
     assert not (files / "compare.svg").exists()  # a page to read, not a slide
     page = (folder / "README.md").read_text(encoding="utf-8")
     assert "8 faster, 8 slower" in page
+    # Only the real changes are listed, the largest first (Numba's halving): 16 rows.
+    listed = [line for line in page.splitlines() if line.startswith("| `dot`")]
+    assert len(listed) == 16
+    assert "| Numba, 1 thread |" in listed[0]
+    assert "| 0.5× | faster |" in listed[0]
+    assert not any("| level |" in line for line in listed)
+    assert "Hidden here: the 40 level cases;" in page
     assert (out / "README.md").read_text() == "the main report"
+
+
+def test_comparison_page_lists_at_most_its_bound_of_changes(tmp_path):
+    old = write(tmp_path / "vm-20260101-000000.json", make_result())
+    slower = make_result(model=lambda *case: 2 * model_time(*case))
+    new = write(tmp_path / "vm-20260201-000000.json", slower)
+    out = tmp_path / "out"
+    assert main(["--compare", str(old), str(new), "--out", str(out)]) == 0
+    folder = out / "compare-vm-20260101-000000-vs-vm-20260201-000000"
+    page = (folder / "README.md").read_text(encoding="utf-8")
+    table = pd.read_csv(atomic.report_files(folder) / "compare.csv")
+    assert (table["verdict"] == "slower").sum() > compare.SHOWN
+    listed = [line for line in page.splitlines() if line.startswith("| `")]
+    assert len(listed) == compare.SHOWN
+    hidden = (table["verdict"] == "slower").sum() - compare.SHOWN
+    assert f"and {hidden} smaller changes" in page
+
+
+def test_comparison_keeps_each_files_own_catalogue(tmp_path):
+    """The old file's backend that the new one lacks keeps its own label; a backend of
+    both is described by the new file; each run keeps the catalogue it was read with."""
+    old_data = make_result(ops=["dot"])
+    backends = old_data["machine_info"]["vectorbench"]["catalogue"]["backends"]
+    backends["numba"]["label"] = "Numba, as it was"
+
+    def numpy_slower(op, backend, threads, sizes):
+        return model_time(op, backend, threads, sizes) * (2 if backend == "numpy" else 1)
+
+    new_data = make_result(model=numpy_slower, ops=["dot"], when="2026-02-01T12:00:00")
+    for part in ("benchmarks", "vectorbench_jit"):
+        new_data[part] = [b for b in new_data[part] if b.get("extra_info", b)["backend"] != "numba"]
+    new_backends = new_data["machine_info"]["vectorbench"]["catalogue"]["backends"]
+    del new_backends["numba"]
+    new_backends["numpy"]["label"] = "NumPy, renamed"
+    old = write(tmp_path / "vm-20260101-000000.json", old_data)
+    new = write(tmp_path / "vm-20260201-000000.json", new_data)
+    out = tmp_path / "out"
+    assert main(["--compare", str(old), str(new), "--out", str(out)]) == 0
+    page = (out / compare.directory_name(old, new) / "README.md").read_text(encoding="utf-8")
+    assert "Only in the old run: `dot` on Numba, as it was." in page
+    assert "| NumPy, renamed, 1 thread |" in page
+    assert read_result(old).catalogue["backends"]["numpy"]["label"] == "NumPy"
+    assert read_result(new).catalogue["backends"]["numpy"]["label"] == "NumPy, renamed"
 
 
 @pytest.mark.parametrize(
@@ -1247,6 +1297,7 @@ def test_read_result_keeps_the_conditions_of_each_case(tmp_path):
 
 def _readme(tmp_path, data) -> str:
     run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
+    style.use(run.catalogue)  # as read_results does for a report
     table = tidy_table(run)
     return "".join(
         render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()

@@ -39,11 +39,18 @@ def _cell(value: float, fmt) -> str:
 
 def machines_table(rows: list[dict]) -> str:
     facts = ["machine", "CPU", "cores", "SIMD", "L3", "read", "BLAS peak", "BLAS"]
-    versions = "Python · NumPy · Numba · JAX"
-    header = [*facts, versions, *(title for _, title, _, _ in RATIOS), "other backends"]
+    # the libraries whose versions are not the same on every machine: the ones that may
+    # explain a difference (all of them are in each machine's result file)
+    libraries = [
+        name
+        for name in dict.fromkeys(name for row in rows for name in row["versions"])
+        if len({row["versions"].get(name) for row in rows}) > 1
+    ]
+    header = [*facts, "versions that differ", *(title for _, title, _, _ in RATIOS)]
+    header.append("other backends")
     body = []
     for row in rows:
-        versions = " · ".join(v or "—" for v in row["versions"].values())
+        versions = " · ".join(f"{n} {row['versions'].get(n) or '—'}" for n in libraries) or "—"
         ratios = [
             _cell(row["ratios"].get(key, math.nan), format_ratio)
             + (PREDICTED if key in row["predicted"] else "")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from reports import course, style
-from reports.analysis import HEADLINE_DTYPE, HEADLINE_N, HEADLINE_OP
+from reports.analysis import HEADLINE_DTYPE, HEADLINE_N
 from reports.classroom.machines import machine_key, simd_bits
 from reports.classroom.outcomes import course_outcomes, same_outcome
 from reports.load import (
@@ -30,22 +30,30 @@ from reports.load import (
     _json_files,
     is_course_file,
     limit_at,
+    merged_catalogue,
     read_result,
 )
 from reports.roofline import DTYPE as ROOFLINE_DTYPE
 from reports.roofline import _points as roofline_points
+from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, the
 
-# The backends of the headline ratios; any other backend a machine timed is listed
-# beside them, by its own label (a backend this page has never heard of included).
-HEADLINE_BACKENDS = ("python", "numpy", "numba", "numba_parallel", "jax")
-# Each headline ratio: (key, title, slower backend and its threads, faster one and its).
+# The roles of the headline ratios (the first backend of each, in each run's catalogue);
+# any other backend a machine timed is listed beside them, by its own label (a backend
+# this page has never heard of included).
+HEADLINE_ROLES = (LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE)
+# Each headline ratio: (key, title, slower role and its threads, faster one and its).
 # "fewest"/"most": the backend's fewest or most threads measured; "same": the faster
 # backend's thread count.
 RATIOS = (
-    ("loop_to_numpy", "loop → np.dot", ("python", "fewest"), ("numpy", "fewest")),
-    ("loop_to_numba", "loop → Numba", ("python", "fewest"), ("numba", "fewest")),
-    ("numpy_to_parallel", "NumPy → Numba parallel", ("numpy", "same"), ("numba_parallel", "most")),
-    ("numpy_to_jax", "NumPy → JAX", ("numpy", "same"), ("jax", "most")),
+    ("loop_to_numpy", "loop → np.dot", (LOOP, "fewest"), (REFERENCE, "fewest")),
+    ("loop_to_numba", "loop → Numba", (LOOP, "fewest"), (COMPILED, "fewest")),
+    (
+        "numpy_to_parallel",
+        "NumPy → Numba parallel",
+        (REFERENCE, "same"),
+        (COMPILED_PARALLEL, "most"),
+    ),
+    ("numpy_to_jax", "NumPy → JAX", (REFERENCE, "same"), (ENGINE, "most")),
 )
 # Fewer machines than this and a correlation says little: the page says so.
 FEW_MACHINES = 10
@@ -97,11 +105,14 @@ def result_files(inputs: Iterable[Path]) -> list[Path]:
 
 
 def _headline_cases(run: Run) -> dict[str, list[dict[str, Any]]]:
-    """The dot product of the slides (float64, n = 10⁶), per backend, fewest threads
-    first: measured cases, and the loop's predicted time if it was not run."""
+    """The dot product of the slides (float64, n = 10⁶), per headline role (the first
+    backend of each role in the run's catalogue), fewest threads first: measured cases,
+    and the loop's predicted time if it was not run."""
     cases = run.cases
+    names = {the(part, run.catalogue): part for part in HEADLINE_ROLES}
     rows = cases[
-        (cases["op"] == HEADLINE_OP)
+        (cases["op"] == style.lesson_op(run.catalogue))
+        & cases["backend"].isin(names)
         & (cases["dtype"] == HEADLINE_DTYPE)
         & (cases["n"] == HEADLINE_N)
     ].sort_values("threads")
@@ -113,7 +124,7 @@ def _headline_cases(run: Run) -> dict[str, list[dict[str, Any]]]:
             row["time_s"], row["predicted"] = row["predicted_s"], True
         else:
             continue
-        found.setdefault(row["backend"], []).append(row)
+        found.setdefault(names[row["backend"]], []).append(row)
     return found
 
 
@@ -161,7 +172,6 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
     aside with its reason."""
     rejected: list[Rejected] = []
     machines: dict[str, Machine] = {}
-    catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
     for path in result_files(inputs):
         try:
             run = read_result(path)
@@ -169,7 +179,7 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
             rejected.append(Rejected(path, error.problem))
             continue
         cases = _headline_cases(run)
-        numpy = _pick(cases, "numpy", "fewest")
+        numpy = _pick(cases, REFERENCE, "fewest")
         if numpy is None or numpy["predicted"]:
             rejected.append(
                 Rejected(
@@ -186,8 +196,8 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
         )
         machine = Machine(run=run, key=key)
         _ratios(machine, cases)
-        for backend in cases:
-            machine.times.setdefault(backend, cases[backend][0])
+        for part in cases:
+            machine.times.setdefault(part, cases[part][0])
         previous = machines.get(key)
         if previous is not None:
             newer, older = sorted((previous, machine), key=lambda m: m.run.datetime, reverse=True)
@@ -205,10 +215,7 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
             machines[key] = newer
             continue
         machines[key] = machine
-        for part in catalogue:
-            for name, entry in run.catalogue[part].items():
-                catalogue[part].setdefault(name, entry)
-    style.use(catalogue)
+    style.use(merged_catalogue(machine.run for machine in machines.values()))
     class_ = sorted(machines.values(), key=lambda m: (_name(m).lower(), m.source))
     _label(class_)
     for machine in class_:
@@ -266,9 +273,9 @@ def loop_ns_per_element(run: Run) -> float:
     """The loop's time per element of the dot product at its largest measured size."""
     cases = run.cases
     rows = cases[
-        (cases["op"] == HEADLINE_OP)
+        (cases["op"] == style.lesson_op(run.catalogue))
         & (cases["dtype"] == HEADLINE_DTYPE)
-        & (cases["backend"] == "python")
+        & (cases["backend"] == the(LOOP, run.catalogue))
         & (cases["status"] == "ok")
         & (cases["threads"] == 1)
     ]
@@ -279,8 +286,10 @@ def loop_ns_per_element(run: Run) -> float:
 
 
 def other_backends(machine: Machine) -> list[str]:
-    measured = machine.run.cases[machine.run.cases["status"] == "ok"]["backend"].unique()
-    return sorted((b for b in measured if b not in HEADLINE_BACKENDS), key=style.backend_rank)
+    run = machine.run
+    measured = run.cases[run.cases["status"] == "ok"]["backend"].unique()
+    headline = {the(part, run.catalogue) for part in HEADLINE_ROLES}
+    return sorted((b for b in measured if b not in headline), key=style.backend_rank)
 
 
 def machine_row(machine: Machine) -> dict[str, Any]:
@@ -298,7 +307,7 @@ def machine_row(machine: Machine) -> dict[str, Any]:
         "read_GBps": limit(run, "read_GBps"),
         "peak_GFLOPs": limit(run, "peak_GFLOPs"),
         "blas": blas(run),
-        "versions": {name: versions.get(name) for name in ("python", "numpy", "numba", "jax")},
+        "versions": dict(versions),
         "ratios": dict(machine.ratios),
         "predicted": sorted(machine.predicted),
         "others": [style.label(b) for b in other_backends(machine)],
@@ -366,7 +375,7 @@ def bandwidth_relation(machines: list[Machine]) -> dict[str, Any]:
     rate it implies, and that rate's share of the measured bandwidth."""
     rows = []
     for machine in machines:
-        numpy = machine.times.get("numpy")
+        numpy = machine.times.get(REFERENCE)
         if numpy is None:
             continue
         rate = numpy["bytes"] / numpy["time_s"] / 1e9
@@ -420,7 +429,7 @@ def loop_relation(machines: list[Machine]) -> dict[str, Any]:
     """The loop's ns per element against the clock (where recorded) and Python's version."""
     ns = {m.label: loop_ns_per_element(m.run) for m in machines}
     clocks = {m.label: clock_ghz(m.run) for m in machines}
-    python = {m.label: (m.run.suite.get("versions") or {}).get("python") for m in machines}
+    python = {m.label: m.run.machine.get("python_version") for m in machines}
     labels = [label for label in ns if math.isfinite(ns[label]) and math.isfinite(clocks[label])]
     cycles = {label: ns[label] * clocks[label] for label in labels}
     versions = {version for version in python.values() if version}
@@ -435,7 +444,7 @@ def loop_relation(machines: list[Machine]) -> dict[str, Any]:
                 "ns": ns[label],
                 "clock_GHz": clocks[label],
                 "cycles": ns[label] * clocks[label],
-                "python": python[label],
+                "python_version": python[label],
             }
             for label in ns
         ],
@@ -520,8 +529,8 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
             {
                 "key": key,
                 "title": title,
-                "slow": style.label(slow),
-                "fast": style.label(fast),
+                "slow": style.label(the(slow)),
+                "fast": style.label(the(fast)),
                 "spread": spread(values),
                 "missing": [m.label for m in machines if key not in m.ratios],
                 "predicted": [m.label for m in machines if key in m.predicted],
@@ -551,15 +560,15 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
 def drivers(machines: list[Machine]) -> dict[str, Any] | None:
     """Which side of loop → np.dot moves it across the machines: the ratio is the loop's
     time over np.dot's, so its spread is theirs combined."""
-    loop = spread({m.label: m.times["python"]["time_s"] for m in machines if "python" in m.times})
-    dot = spread({m.label: m.times["numpy"]["time_s"] for m in machines if "numpy" in m.times})
+    loop = spread({m.label: m.times[LOOP]["time_s"] for m in machines if LOOP in m.times})
+    dot = spread({m.label: m.times[REFERENCE]["time_s"] for m in machines if REFERENCE in m.times})
     if not loop or not dot or min(loop["count"], dot["count"]) < 2:
         return None
     return {
         "loop": loop,
-        "dot": dot,
-        "driver": "loop" if loop["fold"] > dot["fold"] else "dot",
-        "predicted": [m.label for m in machines if m.times.get("python", {}).get("predicted")],
+        "reference": dot,
+        "driver": "loop" if loop["fold"] > dot["fold"] else "reference",
+        "predicted": [m.label for m in machines if m.times.get(LOOP, {}).get("predicted")],
     }
 
 

@@ -80,11 +80,7 @@ def _context(results: dict) -> dict:
         "ladder": results.get("ladder", "full"),
         "commit": (git.get("commit") or "")[:10],
         "dirty": bool(git.get("dirty")),
-        "versions": ", ".join(
-            f"{name} {version}"
-            for name, version in results["versions"].items()
-            if name in ("python", "numpy", "numba")
-        ),
+        "versions": ", ".join(f"{name} {version}" for name, version in results["versions"].items()),
         "repeats": results["timer"]["repeats"],
         "other_repeats": _other_repeats(results),
     }

@@ -15,6 +15,7 @@ import numpy as np
 
 from reports.course.experiments import PER_SAMPLE, experiments_in, hidden_sweep_in
 from reports.rules import SLOWER, Comparison, Quartiles, flags
+from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, role, the
 
 # --- the data ----------------------------------------------------------------------------
 
@@ -327,30 +328,28 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
     backends = results["backends"]
     reference = backends[0]
     m, n = arrays(results, results["experiments"]["perceptron"]["dataset"])[0].shape
+    numpy, loop, parallel = the(REFERENCE), the(COMPILED), the(COMPILED_PARALLEL)
     numpy_slower = []
-    if "numpy" in backends and reference != "numpy":
+    if numpy in backends and reference != numpy:
         numpy_slower = [
             text
             for name, text in PER_SAMPLE.items()
-            if judged[name]["numpy"].against_reference.verdict == SLOWER
+            if judged[name][numpy].against_reference.verdict == SLOWER
         ]
     names = experiments_in(results)
-    compiled = [b for b in ("numba", "numba_parallel") if b in backends]
+    compiled = [b for b in backends if role(b) in (COMPILED, COMPILED_PARALLEL)]
     fastest = {
         name: min(backends, key=lambda backend: judged[name][backend].median_s) for name in names
     }
     gains = []
-    if {"numba", "numba_parallel"} <= set(backends):
-        gains = [
-            judged[name]["numba"].median_s / judged[name]["numba_parallel"].median_s
-            for name in names
-        ]
+    if {loop, parallel} <= set(backends):
+        gains = [judged[name][loop].median_s / judged[name][parallel].median_s for name in names]
     return {
         "m": m,
         "n": n,
         "reference": reference,
         "numpy_slower": numpy_slower,
-        "has_numba": "numba" in backends,
+        "has_numba": loop in backends,
         "compiled_fastest": sum(fastest[name] in compiled for name in names),
         "experiments": len(names),
         "parallel_gains": gains,
