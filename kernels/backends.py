@@ -115,16 +115,15 @@ class BackendSpec:
     # tracemalloc sees the arrays it allocates (NumPy's, Numba's), so the benchmarks can
     # record its memory per call; not an engine with an allocator of its own (PyTorch's).
     allocations_traced: bool = True
-    # A variant of another backend (its name): it takes most ops from that backend as
-    # they are, and only those it computes its own way (``Backend.own_ops``) are timed
-    # under its name; the others are the base's kernels, timed once, under the base.
-    base: str = ""
     # The libraries (import names) it needs beyond the suite's own dependencies, an
     # optional extra; without them it stays in the catalogue, listed as not installed.
     requires: tuple[str, ...] = ()
     install: str = ""  # how to install them: the error of kernels.get says it
     # What the report compares it as, one of ROLES: it finds backends by role, never by
-    # name. A "variant" computes as the backend ``variant_of`` names, but for one change.
+    # name. A "variant" computes as the backend ``variant_of`` names, but for one change:
+    # it takes that backend's other kernels as they are, and only the ops it computes its
+    # own way (``Backend.own_ops``) are timed under its name; the others are timed once,
+    # under the backend it varies.
     role: str = "engine"
     variant_of: str = ""
 
@@ -285,7 +284,8 @@ for _spec in (
         compiles_per_shape=True,
         fixed_threads=True,
         flushes_subnormals=True,
-        base="jax",
+        role="variant",
+        variant_of="jax",
     ),
     BackendSpec(
         "dask",
@@ -375,12 +375,13 @@ class Backend:
 
     @property
     def own_ops(self) -> tuple[str, ...]:
-        """The ops this backend computes its own way: every op, or, for a variant of a
-        base backend (``BackendSpec.base``), those whose kernel is not the base's."""
-        if not self.spec.base:
+        """The ops this backend computes its own way: every op, or, for a variant of
+        another backend (``BackendSpec.variant_of``), those whose kernel is not that
+        backend's."""
+        if not self.spec.variant_of:
             return tuple(OPS)
-        base = get(self.spec.base)
-        return tuple(op for op in OPS if self.kernel(op) is not base.kernel(op))
+        varied = get(self.spec.variant_of)
+        return tuple(op for op in OPS if self.kernel(op) is not varied.kernel(op))
 
     def kernel(self, op: str) -> Callable:
         """The bare kernel: native arguments in (see ``prepare``), native results out."""
