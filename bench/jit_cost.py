@@ -91,14 +91,19 @@ def _run_probe(backend: str, dtype: str, ops: list[str], cache_dir: str, compare
 
 
 def measure(backends: list[str], ops: list[str], dtype: str = "float64") -> list[dict]:
-    """One record per (op, backend): cold and warm first calls, steady state, and
-    NumPy's and the loops' steady times on the same inputs."""
+    """One record per (op, backend) the backend implements: cold and warm first calls,
+    steady state, and NumPy's and the loops' steady times on the same inputs."""
+    import kernels
+
     records = []
     for backend in backends:
+        own = [op for op in ops if kernels.BACKENDS[backend].implements(op)]
+        if not own:
+            continue
         with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache_dir:
-            cold = _run_probe(backend, dtype, ops, cache_dir, compare=False)
-            warm = _run_probe(backend, dtype, ops, cache_dir, compare=True)
-        for op in ops:
+            cold = _run_probe(backend, dtype, own, cache_dir, compare=False)
+            warm = _run_probe(backend, dtype, own, cache_dir, compare=True)
+        for op in own:
             records.append(
                 {
                     "op": op,

@@ -7,7 +7,7 @@ files and so the report — iterates ``BACKENDS``; ``register_backend`` adds one
 
 A ``Backend``'s attributes are the ops (``kernels.get("numba").dot(a, b)``): every op of
 ``kernels.OPS``, or the few its spec names in ``ops`` (the BLAS ladder's steps implement
-``mlp_gradient`` only); everything that iterates backends × ops asks ``spec.implements``. Each public
+``mlp_gradient`` only); whatever iterates backends × ops asks ``spec.implements``. Each public
 op does three things, and only the middle one differs between backends:
 
 1. ``check_arguments`` (shared): validate, pick the computation dtype, convert;
@@ -181,6 +181,22 @@ def register_op(op: Op, evaluator: Callable) -> Op:
     return op
 
 
+def _ladder_step(step: str, how: str, label: str, colour: str) -> BackendSpec:
+    """A step of the BLAS ladder: compiled like numba, for mlp_gradient only, timed by
+    the full run only."""
+    return BackendSpec(
+        f"numba_{step}",
+        f"kernels.numba_ladder:{step}",
+        how,
+        label=label,
+        colour=colour,
+        native=to_contiguous,
+        compiles=True,
+        ops=("mlp_gradient",),
+        in_lesson=False,
+    )
+
+
 # PyTorch is an optional extra; PyPI's default Linux wheel is a CUDA build of several GB.
 TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu (its CPU build)"
 
@@ -295,26 +311,24 @@ for _spec in (
     ),
     # How BLAS gets its speed: the numba loop's two products of mlp_gradient, one small
     # step at a time (kernels/numba_ladder.py), for the roofline of the full run.
-    *(
-        BackendSpec(
-            f"numba_{step}",
-            f"kernels.numba_ladder:{step}",
-            how,
-            label=label,
-            colour=colour,
-            native=to_contiguous,
-            compiles=True,
-            ops=("mlp_gradient",),
-            in_lesson=False,
-        )
-        for step, how, label, colour in (
-            ("blocked", "the numba loop's products in blocks of W1ᵀ sized for the L1 and "
-             "L2 caches", "Numba blocked", "#98df8a"),
-            ("tiled", "the blocked loop with a register tile: four rows × two units per "
-             "walk, eight sums in registers", "Numba register tile", "#6b8e23"),
-            ("packed", "the register tile on each block of W1ᵀ copied into one contiguous "
-             "buffer first", "Numba packed", "#006400"),
-        )  # fmt: skip
+    _ladder_step(
+        "blocked",
+        "the numba loop's products in blocks of W1ᵀ sized for the L1 and L2 caches",
+        label="Numba blocked",
+        colour="#98df8a",
+    ),
+    _ladder_step(
+        "tiled",
+        "the blocked loop with a register tile: four rows × two units per walk, eight "
+        "sums in registers",
+        label="Numba register tile",
+        colour="#6b8e23",
+    ),
+    _ladder_step(
+        "packed",
+        "the register tile on each block of W1ᵀ copied into one contiguous buffer first",
+        label="Numba packed",
+        colour="#006400",
     ),
 ):
     BACKENDS[_spec.name] = _spec

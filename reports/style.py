@@ -45,6 +45,14 @@ def label(backend: str) -> str:
     return BACKENDS.get(backend, {}).get("label") or backend
 
 
+def implements(backend: str, op: str) -> bool:
+    """Whether the catalogue's ``backend`` has a kernel of ``op``: a backend of a few ops
+    (``"ops"``, the BLAS ladder's steps) does not have the others; files written before
+    the field have every backend implement every op."""
+    ops = BACKENDS.get(backend, {}).get("ops")
+    return ops is None or op in ops
+
+
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
 # dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"

@@ -81,7 +81,9 @@ def test_a_backend_of_some_ops_has_those_and_says_so_of_the_others():
         ]
         implementation = kernels.get(name)
         assert callable(implementation.mlp_gradient)
-        with pytest.raises(AttributeError, match=f"^backend '{name}' implements only mlp_gradient$"):
+        with pytest.raises(
+            AttributeError, match=f"^backend '{name}' implements only mlp_gradient$"
+        ):
             implementation.dot  # noqa: B018
 
 
