@@ -313,20 +313,22 @@ for _spec in (
     # step at a time (kernels/numba_ladder.py), for the roofline of the full run.
     _ladder_step(
         "blocked",
-        "the numba loop's products in blocks of W1ᵀ sized for the L1 and L2 caches",
+        "the numba loop's two products in blocks of W1ᵀ sized for the L1 and L2 caches: "
+        "removes the weights' trips from memory, fetched again for every block of rows",
         label="Numba blocked",
         colour="#98df8a",
     ),
     _ladder_step(
         "tiled",
-        "the blocked loop with a register tile: four rows × two units per walk, eight "
-        "sums in registers",
+        "the blocked loop with a register tile, four rows × two units per walk: removes "
+        "loads, each number loaded now feeding two or four multiply-adds",
         label="Numba register tile",
         colour="#6b8e23",
     ),
     _ladder_step(
         "packed",
-        "the register tile on each block of W1ᵀ copied into one contiguous buffer first",
+        "the register tile on each block of W1ᵀ copied into one contiguous buffer first: "
+        "removes the scattered reads of a block spread over many rows of W1ᵀ",
         label="Numba packed",
         colour="#006400",
     ),
