@@ -34,12 +34,11 @@ cache is frozen into the machine code Numba caches on disk.
 from __future__ import annotations
 
 import functools
-import re
-from pathlib import Path
 
 import numpy as np
 
 from kernels import numba_jit
+from kernels.caches import cache_sizes
 from kernels.python_loops import (
     BLOCK_ROWS,
     in_dtype_of,
@@ -53,25 +52,6 @@ STEPS = ("blocked", "tiled", "packed")  # the backends' order: one small step ea
 # Assumed where the machine does not say (no /sys): a small L1 and L2 of today's cores.
 DEFAULT_CACHES = {"l1d": 32 * 2**10, "l2": 512 * 2**10}
 ROWS_PER_WALK, UNITS_PER_WALK = 4, 2  # the register tile: four rows × two units
-
-
-def cache_sizes() -> dict[str, int]:
-    """The data caches' sizes in bytes from Linux's /sys, keyed l1d, l2, l3 (what is
-    found; empty elsewhere)."""
-    sizes: dict[str, int] = {}
-    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
-        try:
-            level = (index / "level").read_text().strip()
-            kind = (index / "type").read_text().strip()
-            text = (index / "size").read_text().strip()
-        except OSError:
-            continue
-        match = re.fullmatch(r"(\d+)([KMG]?)", text)
-        if not match or kind == "Instruction":
-            continue
-        value = int(match[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match[2]]
-        sizes["l1d" if level == "1" else f"l{level}"] = value
-    return sizes
 
 
 @functools.cache
