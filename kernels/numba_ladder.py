@@ -39,6 +39,7 @@ import numpy as np
 
 from kernels import numba_jit
 from kernels.caches import cache_sizes
+from kernels.jit_cache import cached_njit
 from kernels.python_loops import (
     BLOCK_ROWS,
     in_dtype_of,
@@ -70,70 +71,101 @@ def block_sizes(n: int, h: int, itemsize: int) -> tuple[int, int]:
 
 
 jit = numba_jit.jit
+# The register tiles are inlined where they are called (Numba's own inliner): LLVM then
+# sees the walk inside the loop over units and keeps the tile's sums in registers.
+tile = cached_njit(
+    inline="always", fastmath=set(numba_jit.FASTMATH), error_model=numba_jit.ERROR_MODEL
+)
 
 
 # --- step 1: blocked for the cache ---------------------------------------------------------
+#
+# The numba loop walks one unit's weights with four rows of X at a time, over all n
+# features, row group after row group: the unit's weights stay in L1, but the block's
+# rows of X (32 rows × n features) do not, and come from L2 at every walk, one load per
+# multiply-add. Cut into blocks, the loops turn around: four rows of X, ``features``
+# long, stay in L1 while every unit of a block of W1ᵀ (``units`` × ``features``, in L2)
+# walks along them. L2 then delivers one weight per four multiply-adds.
 
 
 @jit
 def forward_blocked(X, start, stop, W1T, Z, features, units):
-    """Z[r][k] += X[start + r] · W1T[k], a block of W1T (units × features) at a time, four
-    rows per walk along a unit's weights, as ``python_loops.net_inputs`` walks."""
+    """Z[r][k] += X[start + r] · W1T[k], one block of W1T (units × features) at a time."""
     n, h = X.shape[1], W1T.shape[0]
     fours = start + (stop - start) // 4 * 4
     for k0 in range(0, h, units):
         for p0 in range(0, n, features):
             p1 = min(p0 + features, n)
-            for k in range(k0, min(k0 + units, h)):
-                w = W1T[k, p0:p1]
-                for i in range(start, fours, 4):
-                    x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
+            for i in range(start, fours, 4):  # four rows of X, in L1 for the whole block
+                x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
+                r = i - start
+                for k in range(k0, min(k0 + units, h)):
+                    w = W1T[k, p0:p1]
                     z0 = z1 = z2 = z3 = in_dtype_of(0.0, w)
                     for p in range(p1 - p0):
                         z0 += w[p] * x0[p]
                         z1 += w[p] * x1[p]
                         z2 += w[p] * x2[p]
                         z3 += w[p] * x3[p]
-                    r = i - start
                     Z[r, k] += z0
                     Z[r + 1, k] += z1
                     Z[r + 2, k] += z2
                     Z[r + 3, k] += z3
-                for i in range(fours, stop):  # the last few rows, one at a time
-                    x = X[i, p0:p1]
-                    z = in_dtype_of(0.0, w)
-                    for p in range(p1 - p0):
-                        z += w[p] * x[p]
-                    Z[i - start, k] += z
+            for k in range(k0, min(k0 + units, h)):  # the last few rows, one at a time
+                forward_rest(X, start, stop, W1T, Z, fours - start, k, p0, p1)
+
+
+@jit
+def forward_rest(X, start, stop, W1T, Z, r0, k, p0, p1):
+    """Z[r][k] += X[start + r, p0:p1] · W1T[k, p0:p1] for the rows from r0 on, one at a
+    time: the rows (and units) a walk of four did not cover."""
+    w = W1T[k, p0:p1]
+    for i in range(start + r0, stop):
+        x = X[i, p0:p1]
+        z = in_dtype_of(0.0, w)
+        for p in range(p1 - p0):
+            z += w[p] * x[p]
+        Z[i - start, k] += z
 
 
 @jit
 def backward_blocked(X, start, stop, D, dW1T, features, units):
-    """dW1T[k] += Σᵣ D[r][k]·X[start + r], a block of dW1T (units × features) at a time,
-    four rows per walk, as ``python_loops.add_weighted_rows`` walks."""
+    """dW1T[k] += Σᵣ D[r][k]·X[start + r], one block of dW1T (units × features) at a time."""
     n, h = X.shape[1], dW1T.shape[0]
     fours = start + (stop - start) // 4 * 4
     for k0 in range(0, h, units):
         for p0 in range(0, n, features):
             p1 = min(p0 + features, n)
-            for k in range(k0, min(k0 + units, h)):
-                v = dW1T[k, p0:p1]
-                for i in range(start, fours, 4):
-                    r = i - start
+            for i in range(start, fours, 4):  # four rows of X, in L1 for the whole block
+                x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
+                r = i - start
+                for k in range(k0, min(k0 + units, h)):
+                    v = dW1T[k, p0:p1]
                     e0, e1, e2, e3 = D[r, k], D[r + 1, k], D[r + 2, k], D[r + 3, k]
-                    x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
                     for p in range(p1 - p0):
                         v[p] += e0 * x0[p] + e1 * x1[p] + e2 * x2[p] + e3 * x3[p]
-                for i in range(fours, stop):
-                    e, x = D[i - start, k], X[i, p0:p1]
-                    for p in range(p1 - p0):
-                        v[p] += e * x[p]
-
-
-# --- step 2: a register tile of four rows × two units ---------------------------------------
+            for k in range(k0, min(k0 + units, h)):  # the last few rows, one at a time
+                backward_rest(X, start, stop, D, dW1T, fours - start, k, p0, p1)
 
 
 @jit
+def backward_rest(X, start, stop, D, dW1T, r0, k, p0, p1):
+    """dW1T[k, p0:p1] += Σᵣ D[r][k]·X[start + r, p0:p1] for the rows from r0 on."""
+    v = dW1T[k, p0:p1]
+    for i in range(start + r0, stop):
+        e, x = D[i - start, k], X[i, p0:p1]
+        for p in range(p1 - p0):
+            v[p] += e * x[p]
+
+
+# --- step 2: a register tile of four rows × two units ---------------------------------------
+#
+# A walk of the blocked loop loads five numbers (a weight, four x) for four multiply-adds.
+# Two units per walk: six loads (two weights, four x) for eight multiply-adds, and eight
+# sums held in registers.
+
+
+@tile
 def forward_tile(x0, x1, x2, x3, w0, w1, Z, r, k):
     """Eight net inputs at once: rows r..r+3 of Z, units k and k+1. Each x loaded feeds
     two multiply-adds, each w four; the eight sums live in registers."""
@@ -160,43 +192,36 @@ def forward_tile(x0, x1, x2, x3, w0, w1, Z, r, k):
 
 
 @jit
-def forward_rest(X, start, stop, W1T, Z, r0, k, p0, p1):
-    """Z[r][k] += X[start + r, p0:p1] · W1T[k, p0:p1] for the rows from r0 on: the rows
-    and the unit a tile did not cover, one at a time."""
-    w = W1T[k, p0:p1]
-    for i in range(start + r0, stop):
-        x = X[i, p0:p1]
-        z = in_dtype_of(0.0, w)
-        for p in range(p1 - p0):
-            z += w[p] * x[p]
-        Z[i - start, k] += z
-
-
-@jit
-def forward_tiled(X, start, stop, W1T, Z, features, units):
-    """``forward_blocked`` with the register tile: four rows × two units per walk."""
+def forward_tiled(X, start, stop, W1T, Z, features, units, packed):
+    """``forward_blocked`` with the register tile: four rows × two units per walk. With
+    ``packed``, step 3's buffer, each block of W1T is read from its packed copy; with
+    None, where it is (Numba compiles each case on its own: the test costs nothing)."""
     n, h = X.shape[1], W1T.shape[0]
-    fours = (stop - start) // 4 * 4
+    fours = start + (stop - start) // 4 * 4
     for k0 in range(0, h, units):
         k1 = min(k0 + units, h)
         pairs = k0 + (k1 - k0) // 2 * 2
         for p0 in range(0, n, features):
             p1 = min(p0 + features, n)
-            for k in range(k0, pairs, 2):
-                w0, w1 = W1T[k, p0:p1], W1T[k + 1, p0:p1]
-                for r in range(0, fours, 4):
-                    i = start + r
-                    x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
-                    forward_tile(x0, x1, x2, x3, w0, w1, Z, r, k)
-                forward_rest(X, start, stop, W1T, Z, fours, k, p0, p1)
-                forward_rest(X, start, stop, W1T, Z, fours, k + 1, p0, p1)
+            if packed is not None:
+                block = pack(W1T, k0, k1, p0, p1, packed)
+            for i in range(start, fours, 4):  # four rows of X, in L1 for the whole block
+                x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
+                for k in range(k0, pairs, 2):
+                    if packed is None:
+                        w0, w1 = W1T[k, p0:p1], W1T[k + 1, p0:p1]
+                    else:
+                        w0, w1 = block[k - k0], block[k - k0 + 1]
+                    forward_tile(x0, x1, x2, x3, w0, w1, Z, i - start, k)
+            for k in range(k0, pairs):  # the last few rows, one at a time
+                forward_rest(X, start, stop, W1T, Z, fours - start, k, p0, p1)
             for k in range(pairs, k1):  # an odd unit out
                 forward_rest(X, start, stop, W1T, Z, 0, k, p0, p1)
 
 
-@jit
+@tile
 def backward_tile(x0, x1, x2, x3, D, r, k, v0, v1):
-    """v0 += Σ D[r + t][k]·x_t and v1 the same for unit k + 1, t = 0..3: the eight errors
+    """v0 += Σₜ D[r + t][k]·xₜ and v1 the same for unit k + 1, t = 0..3: the eight errors
     in registers, each x loaded feeding two multiply-adds."""
     e00, e10, e20, e30 = D[r, k], D[r + 1, k], D[r + 2, k], D[r + 3, k]
     e01, e11, e21, e31 = D[r, k + 1], D[r + 1, k + 1], D[r + 2, k + 1], D[r + 3, k + 1]
@@ -207,67 +232,43 @@ def backward_tile(x0, x1, x2, x3, D, r, k, v0, v1):
 
 
 @jit
-def backward_rest(X, start, stop, D, dW1T, r0, k, p0, p1):
-    """dW1T[k, p0:p1] += Σᵣ D[r][k]·X[start + r, p0:p1] for the rows from r0 on."""
-    v = dW1T[k, p0:p1]
-    for i in range(start + r0, stop):
-        e, x = D[i - start, k], X[i, p0:p1]
-        for p in range(p1 - p0):
-            v[p] += e * x[p]
-
-
-@jit
 def backward_tiled(X, start, stop, D, dW1T, features, units):
     """``backward_blocked`` with the register tile: four rows × two units per walk."""
     n, h = X.shape[1], dW1T.shape[0]
-    fours = (stop - start) // 4 * 4
+    fours = start + (stop - start) // 4 * 4
     for k0 in range(0, h, units):
         k1 = min(k0 + units, h)
         pairs = k0 + (k1 - k0) // 2 * 2
         for p0 in range(0, n, features):
             p1 = min(p0 + features, n)
-            for k in range(k0, pairs, 2):
-                v0, v1 = dW1T[k, p0:p1], dW1T[k + 1, p0:p1]
-                for r in range(0, fours, 4):
-                    i = start + r
-                    x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
-                    backward_tile(x0, x1, x2, x3, D, r, k, v0, v1)
-                backward_rest(X, start, stop, D, dW1T, fours, k, p0, p1)
-                backward_rest(X, start, stop, D, dW1T, fours, k + 1, p0, p1)
+            for i in range(start, fours, 4):  # four rows of X, in L1 for the whole block
+                x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
+                for k in range(k0, pairs, 2):
+                    v0, v1 = dW1T[k, p0:p1], dW1T[k + 1, p0:p1]
+                    backward_tile(x0, x1, x2, x3, D, i - start, k, v0, v1)
+            for k in range(k0, pairs):  # the last few rows, one at a time
+                backward_rest(X, start, stop, D, dW1T, fours - start, k, p0, p1)
             for k in range(pairs, k1):  # an odd unit out
                 backward_rest(X, start, stop, D, dW1T, 0, k, p0, p1)
 
 
 # --- step 3: the register tile on a packed block of W1ᵀ --------------------------------------
+#
+# A block of W1ᵀ is ``units`` pieces of rows n apart in memory; copied into one buffer,
+# it is one run of consecutive addresses, which the cache holds without two pieces
+# competing for the same place, and the hardware prefetcher follows as one stream.
 
 
 @jit
-def forward_packed(X, start, stop, W1T, Z, features, units, packed):
-    """``forward_tiled``, each block of W1T first copied into ``packed``: one contiguous
-    buffer, the block's units one after another, each ``p1 - p0`` long."""
-    n, h = X.shape[1], W1T.shape[0]
-    fours = (stop - start) // 4 * 4
-    for k0 in range(0, h, units):
-        k1 = min(k0 + units, h)
-        pairs = k0 + (k1 - k0) // 2 * 2
-        for p0 in range(0, n, features):
-            p1 = min(p0 + features, n)
-            width = p1 - p0
-            block = packed[: (k1 - k0) * width].reshape((k1 - k0, width))
-            for k in range(k0, k1):  # the copy: one walk along each unit's weights
-                row, weights = block[k - k0], W1T[k, p0:p1]
-                for p in range(width):
-                    row[p] = weights[p]
-            for k in range(k0, pairs, 2):
-                w0, w1 = block[k - k0], block[k - k0 + 1]
-                for r in range(0, fours, 4):
-                    i = start + r
-                    x0, x1, x2, x3 = X[i, p0:p1], X[i + 1, p0:p1], X[i + 2, p0:p1], X[i + 3, p0:p1]
-                    forward_tile(x0, x1, x2, x3, w0, w1, Z, r, k)
-                forward_rest(X, start, stop, W1T, Z, fours, k, p0, p1)
-                forward_rest(X, start, stop, W1T, Z, fours, k + 1, p0, p1)
-            for k in range(pairs, k1):
-                forward_rest(X, start, stop, W1T, Z, 0, k, p0, p1)
+def pack(W1T, k0, k1, p0, p1, packed):
+    """The block W1T[k0:k1, p0:p1], copied into the front of ``packed``, as a matrix."""
+    width = p1 - p0
+    block = packed[: (k1 - k0) * width].reshape((k1 - k0, width))
+    for k in range(k0, k1):
+        row, weights = block[k - k0], W1T[k, p0:p1]
+        for p in range(width):
+            row[p] = weights[p]
+    return block
 
 
 # --- the gradient: the numba loop's walk, with a step's two products ----------------------
@@ -292,9 +293,9 @@ def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2, step, features, uni
         if step == 1:
             forward_blocked(X, start, stop, W1T, H, features, units)
         elif step == 2:
-            forward_tiled(X, start, stop, W1T, H, features, units)
+            forward_tiled(X, start, stop, W1T, H, features, units, None)
         else:
-            forward_packed(X, start, stop, W1T, H, features, units, packed)
+            forward_tiled(X, start, stop, W1T, H, features, units, packed)
         for r in range(stop - start):
             for k in range(h):
                 H[r, k] = tanh(H[r, k])
