@@ -55,19 +55,22 @@ DEFAULT_CACHES = {"l1d": 32 * 2**10, "l2": 512 * 2**10}
 ROWS_PER_WALK, UNITS_PER_WALK = 4, 2  # the register tile: four rows × two units
 
 
+def blocks_for(n: int, h: int, itemsize: int, l1d: int, l2: int) -> tuple[int, int]:
+    """(features, units) of a block of W1ᵀ for caches of l1d and l2 bytes: the walks of a
+    register tile — four rows of X and two of W1ᵀ, ``features`` long — fill at most half
+    of L1, and the block, units × features, at most half of L2. At least one tile's width
+    of each (8 features, two units); at most the whole matrix."""
+    streams = ROWS_PER_WALK + UNITS_PER_WALK
+    features = min(n, max(8, l1d // 2 // (streams * itemsize) // 8 * 8))
+    units = max(UNITS_PER_WALK, l2 // 2 // (features * itemsize) // UNITS_PER_WALK * UNITS_PER_WALK)
+    return features, min(h, units)
+
+
 @functools.cache
 def block_sizes(n: int, h: int, itemsize: int) -> tuple[int, int]:
-    """(features, units) of a block of W1ᵀ, from this machine's caches (``cache_sizes``,
-    else ``DEFAULT_CACHES``): the walks of a register tile — four rows of X and two of
-    W1ᵀ, ``features`` long — fill at most half of L1, and the block, units × features,
-    at most half of L2. At least one tile's width of each; at most the whole matrix."""
+    """``blocks_for`` this machine's caches (``kernels.caches``, else ``DEFAULT_CACHES``)."""
     caches = {**DEFAULT_CACHES, **cache_sizes()}
-    streams = ROWS_PER_WALK + UNITS_PER_WALK
-    features = max(8, caches["l1d"] // 2 // (streams * itemsize) // 8 * 8)
-    features = min(n, features)
-    units = max(UNITS_PER_WALK, caches["l2"] // 2 // (features * itemsize))
-    units = min(h, units // UNITS_PER_WALK * UNITS_PER_WALK)
-    return features, units
+    return blocks_for(n, h, itemsize, caches["l1d"], caches["l2"])
 
 
 jit = numba_jit.jit
@@ -310,7 +313,7 @@ def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2, step, features, uni
 
 
 @jit
-def _mlp_gradient(W1, b1, W2, b2, X, y, step, features, units):
+def mlp_gradient_in_blocks(W1, b1, W2, b2, X, y, step, features, units):
     m, n, h = X.shape[0], W1.shape[0], len(b1)
     dW1T = np.zeros((h, n), W2.dtype)
     db1 = np.zeros(h, W2.dtype)
@@ -327,7 +330,7 @@ def _step(number: int):
 
     def mlp_gradient(W1, b1, W2, b2, X, y):
         features, units = block_sizes(W1.shape[0], W1.shape[1], W2.itemsize)
-        return _mlp_gradient(W1, b1, W2, b2, X, y, number, features, units)
+        return mlp_gradient_in_blocks(W1, b1, W2, b2, X, y, number, features, units)
 
     mlp_gradient.__qualname__ = f"{STEPS[number - 1]}.mlp_gradient"
     return mlp_gradient
