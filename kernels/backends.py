@@ -313,8 +313,8 @@ for _spec in (
     # step at a time (kernels/numba_ladder.py), for the roofline of the full run.
     _ladder_step(
         "blocked",
-        "the numba loop's two products in blocks of W1ᵀ sized for the L1 and L2 caches: "
-        "removes the weights' trips from memory, fetched again for every block of rows",
+        "the numba loop's two products in blocks sized for the L1 and L2 caches, four "
+        "rows of X kept in L1 while a block of W1ᵀ walks them: removes most loads from L2",
         label="Numba blocked",
         colour="#98df8a",
     ),

@@ -10,9 +10,10 @@ two products; the rest — tanh, the output unit, the cost, the errors, the mean
 ``mlp_gradient_means``). Read the three steps top to bottom, each beside the last:
 
 1. **blocked** (``*_blocked``): the walks are cut into blocks of ``features`` features
-   and ``units`` hidden units, so that a block of W1ᵀ stays in the L2 cache while every
-   row of the block of X uses it, and the four rows of a walk stay in L1. It removes
-   the trips to the last-level cache and memory for weights fetched again and again.
+   and ``units`` hidden units, and turned around: four rows of X stay in L1 while every
+   unit of a block of W1ᵀ (in L2) walks along them. It removes most loads from L2: the
+   numba loop fetched the block's rows of X from L2 at every walk, one per multiply-add;
+   now L2 delivers one weight per four.
 2. **register tile** (``*_tiled``): each walk computes four rows × two units (eight
    sums in registers) instead of four rows × one unit: each number loaded from X feeds
    two multiply-adds, each weight four. It removes loads: the cache's bandwidth, not
