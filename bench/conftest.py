@@ -119,19 +119,31 @@ def mine_backend(record: dict) -> dict:
     }
 
 
+def timed_backends(config: pytest.Config) -> list[str]:
+    """The installed backends this run times: the lesson's ladder leaves out those kept
+    for the full run (``BackendSpec.in_lesson``: the BLAS ladder's steps)."""
+    everything = ladder(config) == "full"
+    return [
+        name
+        for name in kernels.installed_backends()
+        if everything or kernels.BACKENDS[name].in_lesson
+    ]
+
+
 def _case_id(op, backend, dtype, threads, sizes) -> str:
     shape = "x".join(f"{k}{v}" for k, v in sizes.items())
     return f"{op}-{backend}-{dtype}-t{threads}-{shape}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every op of the catalogue × size × dtype × installed backend × threads, in an
-    order that lets consecutive cases share their inputs. (A backend whose libraries are
-    not installed is in the result file's catalogue, marked so: the report lists it.)"""
+    """Every op of the catalogue × size × dtype × installed backend of the op × threads,
+    in an order that lets consecutive cases share their inputs. (A backend whose
+    libraries are not installed is in the result file's catalogue, marked so, and one of
+    a few ops lists them there: the report lists both.)"""
     if metafunc.definition.get_closest_marker("every_case") is None:
         return
     values, ids = [], []
-    backends = kernels.installed_backends()
+    backends = timed_backends(metafunc.config)
     cache, memory = last_level_cache_bytes(), available_memory_bytes()
     for op in kernels.OPS:
         for sizes in ladders.sizes_of(op, ladder(metafunc.config), cache, memory):

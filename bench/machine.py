@@ -18,6 +18,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from kernels.caches import cache_sizes
+
 SIMD_FLAGS = (
     "sse2", "sse4_1", "sse4_2", "avx", "avx2", "fma",
     "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_vnni", "neon", "asimd", "sve",
@@ -41,28 +43,10 @@ def all_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _sysfs_cache_sizes() -> dict[str, int]:
-    """Cache sizes in bytes from /sys (Linux), keyed l1d, l2, l3."""
-    sizes: dict[str, int] = {}
-    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
-        try:
-            level = (index / "level").read_text().strip()
-            kind = (index / "type").read_text().strip()
-            text = (index / "size").read_text().strip()
-        except OSError:
-            continue
-        match = re.fullmatch(r"(\d+)([KMG]?)", text)
-        if not match or kind == "Instruction":
-            continue
-        value = int(match[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match[2]]
-        sizes["l1d" if level == "1" else f"l{level}"] = value
-    return sizes
-
-
 @functools.cache
 def last_level_cache_bytes() -> int | None:
     """The largest cache's size in bytes: from /sys, else py-cpuinfo, else None."""
-    caches = _sysfs_cache_sizes()
+    caches = cache_sizes()
     if caches:
         return max(caches.values())
     import cpuinfo
@@ -90,7 +74,7 @@ def cpu_info() -> dict:
     import cpuinfo
 
     info = cpuinfo.get_cpu_info()
-    caches = _sysfs_cache_sizes()
+    caches = cache_sizes()
 
     def cache(key: str, cpuinfo_key: str) -> int | None:
         value = caches.get(key) or info.get(cpuinfo_key)

@@ -17,7 +17,7 @@ import pytest
 
 import kernels
 from bench import jit_cost, ladders, records, sampling
-from bench.conftest import budget, ladder, mine
+from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
 from bench.timing import best_of
@@ -141,7 +141,8 @@ def test_jit_compile_cost(request):
     bench/jit_cost.py)."""
     chosen = ladders.JIT_OPS[ladder(request.config)] or kernels.OPS
     ops = [op for op in kernels.OPS if op in chosen]
-    backends = [name for name in kernels.installed_backends() if kernels.BACKENDS[name].compiles]
+    timed = timed_backends(request.config)
+    backends = [name for name in timed if kernels.BACKENDS[name].compiles]
     measured = jit_cost.measure(backends, ops)
     assert {(r["op"], r["backend"]) for r in measured} == {
         (op, backend) for op in ops for backend in backends if op in kernels.get(backend).own_ops

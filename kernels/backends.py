@@ -5,7 +5,9 @@ its kernels take, whether it uses threads, where its loops run, how a report lab
 colours it). Everything else — the tests, the benchmarks, the JIT probe, the result
 files and so the report — iterates ``BACKENDS``; ``register_backend`` adds one.
 
-A ``Backend``'s attributes are the ops (``kernels.get("numba").dot(a, b)``). Each public
+A ``Backend``'s attributes are the ops (``kernels.get("numba").dot(a, b)``): every op of
+``kernels.OPS``, or the few its spec names in ``ops`` (the BLAS ladder's steps implement
+``mlp_gradient`` only); whatever iterates backends × ops asks ``spec.implements``. Each public
 op does three things, and only the middle one differs between backends:
 
 1. ``check_arguments`` (shared): validate, pick the computation dtype, convert;
@@ -81,7 +83,7 @@ class BackendSpec:
     """
 
     name: str
-    module: str
+    module: str  # its module, or "module:name", a namespace in a module holding its ops
     how: str  # one line for the README and the report: how this backend computes
     label: str
     colour: str
@@ -126,6 +128,12 @@ class BackendSpec:
     # under the backend it varies.
     role: str = "engine"
     variant_of: str = ""
+    # The ops it implements, if not every op of kernels.OPS: a report shows the others
+    # as not implemented.
+    ops: tuple[str, ...] | None = None
+    # Timed by the lesson's benchmark run, or only by the full one (the BLAS ladder's
+    # steps: a lesson on the roofline, not on the lesson's clock).
+    in_lesson: bool = True
 
     def __post_init__(self) -> None:
         if self.interprets not in ("all", "sequential", "none"):
@@ -134,6 +142,10 @@ class BackendSpec:
             raise ValueError(f"backend {self.name!r}: role must be one of {', '.join(ROLES)}")
         if (self.role == "variant") != bool(self.variant_of):
             raise ValueError(f"backend {self.name!r}: a variant, and only one, names variant_of")
+
+    def implements(self, op: str) -> bool:
+        """Whether this backend has a kernel of ``op``."""
+        return self.ops is None or op in self.ops
 
     def interpreted(self, op: Op) -> bool:
         """Whether ``op``'s loops run in the interpreter on this backend."""
@@ -154,6 +166,8 @@ class BackendSpec:
         whether the backend was installed where the file was written."""
         code = ("native", "native_together", "wait", "takes_lazy")
         described = {k: v for k, v in asdict(self).items() if k not in code}
+        if described["ops"] is not None:
+            described["ops"] = list(described["ops"])
         return {**described, "installed": self.installed}
 
 
@@ -161,7 +175,8 @@ BACKENDS: dict[str, BackendSpec] = {}
 
 
 def register_backend(spec: BackendSpec) -> BackendSpec:
-    """Add a backend: its module must define every op of ``kernels.OPS``, or this raises
+    """Add a backend: its module must define every op of ``kernels.OPS`` (or of its
+    ``ops``), or this raises
     ``NotImplementedError`` and nothing is added. A backend whose libraries are not
     installed is added as such, and checked by the first ``get`` once they are."""
     if spec.name in BACKENDS:
@@ -190,6 +205,24 @@ def register_op(op: Op, evaluator: Callable) -> Op:
 def _dask_arguments(op: Op, values):
     """``kernels.dask_engine.to_dask_arguments``, imported on its first call."""
     return importlib.import_module("kernels.dask_engine").to_dask_arguments(op, values)
+
+
+def _ladder_step(step: str, how: str, label: str, colour: str) -> BackendSpec:
+    """A step of the BLAS ladder: compiled like numba, for mlp_gradient only, timed by
+    the full run only."""
+    return BackendSpec(
+        f"numba_{step}",
+        f"kernels.numba_ladder:{step}",
+        how,
+        label=label,
+        colour=colour,
+        native=to_contiguous,
+        compiles=True,
+        ops=("mlp_gradient",),
+        in_lesson=False,
+        role="variant",
+        variant_of="numba",
+    )
 
 
 # PyTorch is an optional extra; PyPI's default Linux wheel is a CUDA build of several GB.
@@ -330,6 +363,29 @@ for _spec in (
         requires=("torch",),
         install=TORCH_INSTALL,
     ),
+    # How BLAS gets its speed: the numba loop's two products of mlp_gradient, one small
+    # step at a time (kernels/numba_ladder.py), for the roofline of the full run.
+    _ladder_step(
+        "blocked",
+        "the numba loop's two products in blocks sized for the L1 and L2 caches, four "
+        "rows of X kept in L1 while a block of W1ᵀ walks them: removes most loads from L2",
+        label="Numba blocked",
+        colour="#98df8a",
+    ),
+    _ladder_step(
+        "tiled",
+        "the blocked loop with a register tile, four rows × two units per walk: removes "
+        "loads, each number loaded now feeding two or four multiply-adds",
+        label="Numba register tile",
+        colour="#6b8e23",
+    ),
+    _ladder_step(
+        "packed",
+        "the register tile on each block of W1ᵀ copied into one contiguous buffer first: "
+        "removes the scattered reads of a block spread over many rows of W1ᵀ",
+        label="Numba packed",
+        colour="#006400",
+    ),
 ):
     BACKENDS[_spec.name] = _spec
 
@@ -357,17 +413,24 @@ def _finish(kind: str, value, dtype: np.dtype):
 
 
 class Backend:
-    """One implementation of every op in ``kernels.OPS``."""
+    """One implementation of every op in ``kernels.OPS``, or of those its spec names."""
 
     def __init__(self, spec: BackendSpec):
         self.spec = spec
         self.name = spec.name
-        self.module = importlib.import_module(spec.module)
+        module, _, namespace = spec.module.partition(":")
+        self.module = importlib.import_module(module)
+        if namespace:
+            self.module = getattr(self.module, namespace)
         self.to_native = spec.native
-        missing = [op for op in OPS if not callable(getattr(self.module, op, None))]
+        self.ops = [op for op in OPS if spec.implements(op)]
+        unknown = sorted(set(spec.ops or ()) - set(OPS))
+        if unknown:
+            raise ValueError(f"backend {self.name!r}: unknown ops {unknown}")
+        missing = [op for op in self.ops if not callable(getattr(self.module, op, None))]
         if missing:
             raise NotImplementedError(f"backend {self.name!r} lacks ops {missing}")
-        for op in OPS:
+        for op in self.ops:
             setattr(self, op, self._public(op))
 
     def __repr__(self) -> str:
@@ -375,13 +438,20 @@ class Backend:
 
     @property
     def own_ops(self) -> tuple[str, ...]:
-        """The ops this backend computes its own way: every op, or, for a variant of
-        another backend (``BackendSpec.variant_of``), those whose kernel is not that
-        backend's."""
+        """The ops this backend computes its own way: the ops it implements, but, for a
+        variant of another backend (``BackendSpec.variant_of``), only those whose kernel
+        is not that backend's."""
+        ops = [op for op in OPS if self.spec.implements(op)]
         if not self.spec.variant_of:
-            return tuple(OPS)
+            return tuple(ops)
         varied = get(self.spec.variant_of)
-        return tuple(op for op in OPS if self.kernel(op) is not varied.kernel(op))
+        return tuple(op for op in ops if self.kernel(op) is not varied.kernel(op))
+
+    def __getattr__(self, name: str):
+        if name in OPS:  # an op this backend does not implement
+            implemented = ", ".join(self.ops)
+            raise AttributeError(f"backend {self.name!r} implements only {implemented}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def kernel(self, op: str) -> Callable:
         """The bare kernel: native arguments in (see ``prepare``), native results out."""

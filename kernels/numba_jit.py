@@ -34,7 +34,9 @@ from kernels.jit_cache import cached_njit
 
 FASTMATH = frozenset({"reassoc", "contract"})
 ERROR_MODEL = "numpy"
-KERNEL_SOURCES = ("python_loops.py", "numba_jit.py", "numba_parallel.py", "vector_math.py")
+KERNEL_SOURCES = (
+    "python_loops.py", "numba_jit.py", "numba_parallel.py", "numba_ladder.py", "vector_math.py",
+)  # fmt: skip
 
 
 def forget_stale_compiled_code() -> None:
@@ -85,7 +87,9 @@ for helper in (
     python_loops.transposed,
     python_loops.hidden_layer,
     python_loops.mlp_forward_rows,
+    python_loops.output_layer_errors,
     python_loops.mlp_gradient_sums,
+    python_loops.mlp_gradient_means,
 ):
     register_jitable(helper)
 # The per-sample σ and cross-entropy are inlined into the loops (Numba's own inliner:

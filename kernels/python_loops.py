@@ -397,6 +397,26 @@ def mlp_forward(W1, b1, W2, b2, X):
     return A
 
 
+def output_layer_errors(b2, W2, y, start, stop, H, D, db1, dW2):
+    """The output unit and the hidden units' errors of the rows start..stop-1, from their
+    hidden activations H: D[r] = dz1 of row start + r; adds Σ dz2ᵢ·hᵢ into dW2 and Σ dz1ᵢ
+    into db1; returns the block's summed cross-entropy and Σ dz2ᵢ."""
+    cost = 0.0
+    error_sum = 0.0
+    for i in range(start, stop):
+        hidden = H[i - start]
+        delta = D[i - start]
+        a, loss = sigmoid_and_cross_entropy(net_input(W2, b2, hidden), y[i])
+        cost += loss
+        error = in_dtype_of(a - y[i], dW2)  # dz2 of this sample
+        error_sum += error
+        for k in range(len(W2)):
+            dW2[k] += error * hidden[k]
+            delta[k] = error * W2[k] * (1.0 - hidden[k] * hidden[k])  # tanh' = 1 - tanh²
+            db1[k] += delta[k]
+    return cost, error_sum
+
+
 def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2):
     """One walk over X, a block of rows at a time: forward pass, cost and backpropagation.
 
@@ -412,17 +432,9 @@ def mlp_gradient_sums(W1T, b1, W2, b2, X, y, dW1T, db1, dW2):
     for start in range(0, m, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, m)
         hidden_layer(W1T, b1, X, start, stop, H, Z)
-        for i in range(start, stop):
-            hidden = H[i - start]
-            delta = D[i - start]
-            a, loss = sigmoid_and_cross_entropy(net_input(W2, b2, hidden), y[i])
-            cost += loss
-            error = in_dtype_of(a - y[i], dW2)  # dz2 of this sample
-            error_sum += error
-            for k in range(h):
-                dW2[k] += error * hidden[k]
-                delta[k] = error * W2[k] * (1.0 - hidden[k] * hidden[k])  # tanh' = 1 - tanh²
-                db1[k] += delta[k]
+        block_cost, block_error_sum = output_layer_errors(b2, W2, y, start, stop, H, D, db1, dW2)
+        cost += block_cost
+        error_sum += block_error_sum
         for k in range(h):  # each hidden unit's backward pass, as logistic regression's
             for r in range(stop - start):
                 Z[r] = D[r][k]
@@ -437,10 +449,15 @@ def mlp_gradient(W1, b1, W2, b2, X, y):
     db1 = zeros(h, W2)
     dW2 = zeros(h, W2)
     cost, error_sum = mlp_gradient_sums(transposed(W1, W2), b1, W2, b2, X, y, dW1T, db1, dW2)
-    for k in range(h):
+    return mlp_gradient_means(m, cost, dW1T, db1, dW2, error_sum)
+
+
+def mlp_gradient_means(m, cost, dW1T, db1, dW2, error_sum):
+    """The sums over the m samples made means: (cost, dW1, db1, dW2, db2)."""
+    for k in range(len(db1)):
         gradient = dW1T[k]
-        for j in range(n):
+        for j in range(len(gradient)):
             gradient[j] /= m
         db1[k] /= m
         dW2[k] /= m
-    return cost / m, transposed(dW1T, W2), db1, dW2, error_sum / m
+    return cost / m, transposed(dW1T, dW2), db1, dW2, error_sum / m

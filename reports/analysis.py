@@ -18,7 +18,7 @@ from reports import rules, style
 from reports.formatting import shape_of
 from reports.load import CASE_KEY
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
-from reports.style import backend_rank, dtype_rank, op_rank
+from reports.style import backend_rank, dtype_rank, implements, op_rank
 from reports.table import measured
 
 SAME_CASE = ["op", "dtype", "shape"]
@@ -220,7 +220,8 @@ def headline(table: pd.DataFrame, op: str | None = None) -> Headline | None:
 def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
     """Per op and dtype, every (backend, threads) against NumPy at NumPy's largest size.
 
-    ``status`` is "ok", "not run" (deliberately skipped) or "not measured".
+    ``status`` is "ok", "not run" (deliberately skipped), "not implemented" (the backend
+    has no kernel of the op) or "not measured".
     """
     reference = style.the(style.REFERENCE)
     numpy_cases = measured(table)[measured(table)["backend"] == reference]
@@ -283,6 +284,8 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
                 )
             elif key in skipped:
                 row["status"] = "not run"
+            elif not implements(backend, case.op):
+                row["status"] = "not implemented"
             rows.append(row)
     return pd.DataFrame(rows, columns=columns)
 

@@ -145,6 +145,8 @@ def backends_section(table: pd.DataFrame) -> str:
     for name, described in style.BACKENDS.items():
         if name in timed:
             status = "timed"
+        elif described.get("in_lesson") is False:  # the BLAS ladder's steps
+            status = "timed by the full run only"
         elif described.get("installed", True):  # older files do not say: all were installed
             status = "not selected in this run"
         else:

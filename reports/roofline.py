@@ -9,6 +9,12 @@ few FLOPs per byte: under the slanted roof, where every good backend ends level.
 shallow network's intensity grows with its hidden units h: its sweep climbs from the
 slanted roof towards the flat one, where a tuned library (BLAS) leaves a plain
 compiled loop behind.
+
+How BLAS gets there is a ladder of its own, drawn beside the roofline when the run has
+it (the full run times it): the ``numba`` loop, then the steps that each change its two
+products a little (the backends the lesson leaves out, ``kernels/numba_ladder.py``), then
+BLAS, on one thread at the top of the sweep. What each step removes is the step's own
+``how`` in the run's catalogue, written once beside its code.
 """
 
 from __future__ import annotations
@@ -26,6 +32,15 @@ from reports.markup import figure_link
 from reports.table import measured
 
 DTYPE = "float64"  # the dtype the peak is measured in
+
+
+def _ends(steps: list[str]) -> tuple[str, str]:
+    """The ladder's first rung, the plain loop the steps are variants of, and its last,
+    BLAS: the vectorized reference's products."""
+    start = str(style.BACKENDS.get(steps[0], {}).get("variant_of", "")) if steps else ""
+    return start, style.the(style.REFERENCE)
+
+
 _MARKERS = "osD^v<>pXh*P"
 
 
@@ -39,9 +54,16 @@ def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
     return by_threads("read_GBps"), by_threads("peak_GFLOPs")
 
 
+def _lesson_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The cases of the lesson's backends in ``DTYPE``: the roofline's own (the BLAS
+    ladder's steps have a panel of their own, ``ladder``)."""
+    rows = measured(table[table["dtype"] == DTYPE])
+    return rows[rows["backend"].map(style.in_lesson)]
+
+
 def _points(table: pd.DataFrame) -> pd.DataFrame:
     """Every op × backend at its largest measured size, at the backend's most threads."""
-    rows = measured(table[table["dtype"] == DTYPE])
+    rows = _lesson_rows(table)
     rows = rows[(rows["flops"] > 0) & (rows["bytes"] > 0)]
     if rows.empty:
         return rows
@@ -55,7 +77,8 @@ def _points(table: pd.DataFrame) -> pd.DataFrame:
 def sweep(table: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
     """The h sweep: the op sized by hidden units, at its largest samples × features, one
     row per backend × h at each backend's most threads; None if the run has none."""
-    rows = measured(table[(table["dtype"] == DTYPE) & table["h"].notna()])
+    rows = _lesson_rows(table)
+    rows = rows[rows["h"].notna()]
     if rows.empty:
         return None
     # The gradient (forward and backward) if the run has it, else any op swept in h.
@@ -72,6 +95,59 @@ def sweep(table: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
     return op, rows.sort_values("h")
 
 
+def ladder(table: pd.DataFrame) -> pd.DataFrame | None:
+    """The BLAS ladder on one thread: the plain loop (the one the steps vary), the steps
+    (the backends the lesson leaves out), BLAS (the reference), one row each in order,
+    for the op of ``sweep`` at the largest h all of them were timed at, its samples and
+    features the sweep's; None if the run timed no step."""
+    rows = measured(table[(table["dtype"] == DTYPE) & (table["threads"] == 1)])
+    rows = rows[rows["h"].notna()]
+    steps = [b for b in style.BACKENDS if not style.in_lesson(b) and b in set(rows["backend"])]
+    swept = sweep(table)
+    if not steps or swept is None:
+        return None
+    op, lesson = swept
+    start, end = _ends(steps)
+    if not start:
+        return None
+    chosen = [start, *steps, end]
+    rows = rows[
+        (rows["op"] == op)
+        & (rows["m"] == lesson["m"].max())
+        & (rows["n"] == lesson["n"].max())
+        & rows["backend"].isin(chosen)
+    ]
+    shared = set.intersection(*(set(rows[rows["backend"] == b]["h"]) for b in chosen))
+    if not shared:
+        return None
+    rows = rows[rows["h"] == max(shared)]
+    rows = rows.assign(order=rows["backend"].map(chosen.index)).sort_values("order")
+    return rows.drop(columns="order").reset_index(drop=True)
+
+
+def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None) -> None:
+    """The ladder as horizontal bars, top to bottom, each labelled with its GFLOP/s."""
+    names = [style.label(b) for b in steps["backend"]]
+    positions = list(range(len(steps)))[::-1]
+    rates = steps["gflop_per_s"].to_numpy(dtype=float)
+    ax.barh(positions, rates, color=[style.colour(b) for b in steps["backend"]])
+    for position, rate in zip(positions, rates, strict=True):
+        ax.text(rate, position, f" {rate:.3g}", va="center", fontsize=8.5)
+    if peak:
+        ax.axvline(peak, color="0.2", linestyle="--", linewidth=1.1)
+        ax.text(peak, len(steps) - 0.45, "peak ", ha="right", va="bottom", fontsize=8)
+    ax.set_yticks(positions)
+    ax.set_yticklabels(names)
+    ax.set_xlim(0, max([*rates, peak or 0.0]) * 1.25)
+    ax.set_xlabel("GFLOP/s, 1 thread")
+    first = steps.iloc[0]
+    ax.set_title(
+        f"How BLAS gets its speed\n{first['op']}, h = {int(first['h'])}, 1 thread",
+        fontsize="medium",
+    )
+    ax.grid(axis="x", **GRID)
+
+
 @styled
 def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
     read, peak = _limits(run)
@@ -80,8 +156,14 @@ def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
     if points.empty or not threads:
         return None
     swept = sweep(table)
-    figure = new_figure(9.0, 6.4)
-    ax = figure.add_subplot()
+    steps = ladder(table)
+    if steps is None:
+        figure = new_figure(9.0, 6.4)
+        ax = figure.add_subplot()
+    else:  # the ladder in a panel of its own: the roofline's legend keeps its entries
+        figure = new_figure(13.0, 6.4)
+        ax, side = figure.subplots(1, 2, width_ratios=(2.2, 1))
+        _draw_ladder(side, steps, peak.get(1))
     intensities = points["intensity"]
     if swept is not None:
         intensities = pd.concat([intensities, swept[1]["intensity"]])
@@ -196,6 +278,63 @@ def roofline_findings(table: pd.DataFrame, run) -> dict | None:
     }
 
 
+def ladder_findings(table: pd.DataFrame, run) -> dict | None:
+    """What the section says of the ladder: each rung's GFLOP/s, its share of the
+    one-thread peak, what it removes (its ``how``), and how far the best loop is from
+    BLAS; None if the run timed no step."""
+    steps = ladder(table)
+    if steps is None:
+        return None
+    peak = _limits(run)[1].get(1)
+    rungs = []
+    last = len(steps) - 1  # the rows: the plain loop, the steps, BLAS
+    for i, row in enumerate(steps.itertuples()):
+        share = f" ({row.gflop_per_s / peak:.0%} of the peak)" if peak else ""
+        rungs.append(
+            {
+                "backend": row.backend,
+                "label": style.label(row.backend),
+                "rate": format_rate(row.gflop_per_s, "GFLOP/s") + share,
+                "how": str(style.BACKENDS.get(row.backend, {}).get("how", "")),
+                "step": 0 < i < last,
+            }
+        )
+    loops, blas = steps.iloc[:last], steps.iloc[last:]
+    best = loops.loc[loops["gflop_per_s"].idxmax()]
+    behind = (
+        format_ratio(float(blas["gflop_per_s"].iloc[0]) / best["gflop_per_s"])
+        if not blas.empty
+        else None
+    )
+    return {
+        "op": str(steps["op"].iloc[0]),
+        "h": int(steps["h"].iloc[0]),
+        "rungs": rungs,
+        "best": style.label(best["backend"]),
+        "behind": behind,
+    }
+
+
+def ladder_lines(table: pd.DataFrame, run) -> list[str]:
+    """The ladder's paragraph: one line per rung, then how far the best loop ended."""
+    found = ladder_findings(table, run)
+    if found is None:
+        return []
+    lines = [
+        "",
+        f"**How BLAS gets its speed** (the panel on the right): `{found['op']}` at "
+        f"h = {found['h']} on one thread, its two products written one small step at a "
+        "time (`kernels/numba_ladder.py`):",
+        "",
+    ]
+    for rung in found["rungs"]:
+        how = f": {rung['how']}" if rung["step"] else ""
+        lines.append(f"- {rung['label']}, {rung['rate']}{how}.")
+    if found["behind"] is not None:
+        lines += ["", f"The best loop, {found['best']}, ends {found['behind']} behind BLAS."]
+    return lines
+
+
 def roofline_section(table: pd.DataFrame, run, figures: set[str]) -> str:
     image = figure_link("roofline", "Roofline: GFLOP/s against arithmetic intensity", figures)
     if not image:
@@ -233,4 +372,5 @@ def roofline_section(table: pd.DataFrame, run, figures: set[str]) -> str:
                 f"({change['low']} NumPy's speed) and the lead changes hands at "
                 f"h = {change['h']} ({change['high']} at h = {change['high_h']})."
             )
+    lines += ladder_lines(table, run)
     return "\n".join(lines)

@@ -78,6 +78,20 @@ def label(backend: str) -> str:
     return BACKENDS.get(backend, {}).get("label") or backend
 
 
+def in_lesson(backend: str) -> bool:
+    """Whether the lesson's run times ``backend`` (not so the BLAS ladder's steps, which
+    only the full run times: ``in_lesson`` false in the catalogue)."""
+    return BACKENDS.get(backend, {}).get("in_lesson", True) is not False
+
+
+def implements(backend: str, op: str) -> bool:
+    """Whether the catalogue's ``backend`` has a kernel of ``op``: a backend of a few ops
+    (``"ops"``, the BLAS ladder's steps) does not have the others; files written before
+    the field have every backend implement every op."""
+    ops = BACKENDS.get(backend, {}).get("ops")
+    return ops is None or op in ops
+
+
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
 # dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"

@@ -16,8 +16,16 @@ from kernels.ops import OPS
 from kernels.reference import Reference, reference
 from kernels.yours import compare
 
-# The backends whose libraries are installed: the ones the tests run.
-INSTALLED = kernels.installed_backends()
+# The backends whose libraries are installed and that implement every op: the ones the
+# tests of the whole contract (training, the checks, the course) run.
+INSTALLED = [name for name in kernels.installed_backends() if kernels.BACKENDS[name].ops is None]
+
+
+def implementing(op: str, backends=None) -> list[str]:
+    """The installed backends with a kernel of ``op`` (the BLAS ladder's steps too), of
+    ``backends`` if given."""
+    chosen = kernels.installed_backends() if backends is None else backends
+    return [name for name in chosen if kernels.BACKENDS[name].implements(op)]
 
 
 def _parameter(name: str, spec: kernels.BackendSpec):
@@ -27,9 +35,18 @@ def _parameter(name: str, spec: kernels.BackendSpec):
     return pytest.param(name, marks=pytest.mark.skip(reason=reason))
 
 
-# Every backend of the catalogue as a test parameter: one whose libraries are not
+# Every backend of every op as a test parameter: one whose libraries are not
 # installed (an optional extra, such as PyTorch) is skipped, saying which library.
-BACKEND_PARAMS = [_parameter(name, spec) for name, spec in kernels.BACKENDS.items()]
+BACKEND_PARAMS = [
+    _parameter(name, spec) for name, spec in kernels.BACKENDS.items() if spec.ops is None
+]
+# Every (op, backend) the catalogue implements, as test parameters, skipped the same way.
+OP_BACKEND_PARAMS = [
+    pytest.param(op, *_parameter(name, spec).values, marks=_parameter(name, spec).marks)
+    for op in OPS
+    for name, spec in kernels.BACKENDS.items()
+    if spec.implements(op)
+]
 
 
 def as_tuple(result) -> tuple:
@@ -59,10 +76,11 @@ def assert_within(op: str, backend: str, results: tuple, values: tuple, toleranc
     return compared
 
 
-def assert_matches_reference(op: str, args: tuple, backends=INSTALLED) -> Reference:
-    """Every backend against the reference; returns the reference."""
+def assert_matches_reference(op: str, args: tuple, backends=None) -> Reference:
+    """Every backend of ``op`` (of ``backends``, if given) against the reference; returns
+    the reference."""
     ref, _ = reference_for(op, args)
-    for backend in backends:
+    for backend in implementing(op, backends):
         mine = (
             reference_for(op, args, backend)[0]
             if kernels.BACKENDS[backend].flushes_subnormals

@@ -169,24 +169,50 @@ def test_machine_state_is_recorded():
         assert len(state["load_average"]) == 3
 
 
-def test_every_op_is_benchmarked_on_every_backend():
-    """The benchmarks iterate the catalogue: no op or backend is silently never timed,
-    and a variant of a base backend is timed on the ops it computes its own way only."""
+def _collected(ladder: str) -> set[str]:
+    """The ids of the op cases a run of ``ladder`` would time."""
     command = [
-        sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "--collect-only", "-q",
+        sys.executable, "-m", "pytest", "bench", f"--ladder={ladder}", "--collect-only", "-q",
         "-p", "no:cacheprovider", "-k", "test_op",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    collected = {line.split("[", 1)[1] for line in done.stdout.splitlines() if "test_op[" in line}
+    return {line.split("[", 1)[1] for line in done.stdout.splitlines() if "test_op[" in line}
+
+
+def test_every_op_is_benchmarked_on_every_backend():
+    """The benchmarks iterate the catalogue: no op or backend is silently never timed; a
+    variant is timed on the ops it computes its own way, and a backend kept for the full
+    run (the BLAS ladder's steps) by the full run only."""
+    collected = _collected("smoke")
     for op, spec in OPS.items():
         for backend in INSTALLED:
-            own = op in kernels.get(backend).own_ops
+            own = kernels.BACKENDS[backend].in_lesson and op in kernels.get(backend).own_ops
             for dtype in spec.dtypes:
                 threads = thread_counts(backend)[0]  # 1, or all cores for a fixed pool
                 prefix = f"{op}-{backend}-{dtype}-t{threads}-"
                 timed = any(case.startswith(prefix) for case in collected)
                 assert timed is own, (op, backend, dtype)
+
+
+@pytest.mark.parametrize("ladder", ["lesson", "full"])
+def test_a_backend_of_some_ops_is_timed_for_those_by_the_full_run_only(ladder):
+    """The BLAS ladder's steps: mlp_gradient at every size and dtype of the full run, in
+    one thread (they are one-thread loops); nothing in the lesson's run."""
+    partial = [name for name, spec in kernels.BACKENDS.items() if spec.ops is not None]
+    assert partial, "no backend of some ops: this test would check nothing"
+    timed = {}
+    for case in _collected(ladder):
+        op, backend, dtype, threads, shape = case.rstrip("]").split("-", 4)
+        timed.setdefault(backend, set()).add((op, dtype, threads, shape))
+    for name in partial:
+        if ladder == "lesson":
+            assert name not in timed
+            continue
+        assert {op for op, *_ in timed[name]} == {"mlp_gradient"}
+        assert {t for _, _, t, _ in timed[name]} == {"t1"}
+        numba = {case for case in timed["numba"] if case[0] == "mlp_gradient"}
+        assert timed[name] == numba  # every size and dtype the numba loop is timed at
 
 
 @pytest.mark.parametrize("cache_mib", [32, 260, 1024])

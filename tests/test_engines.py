@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from support import assert_matches_reference, assert_within, reference_for, run
+from support import assert_matches_reference, assert_within, implementing, reference_for, run
 
 import kernels
 
@@ -310,7 +310,7 @@ def test_every_backend_returns_writable_arrays_of_the_callers_own(op):
     np.asarray, were read-only views of its own buffers."""
     args = kernels.make_inputs(op, {"m": 4, "n": 3, "h": 2}, "float64", seed=5)
     inputs = [value for value in args if isinstance(value, np.ndarray)]
-    for backend in kernels.installed_backends():
+    for backend in implementing(op):
         results = run(backend, op, args)
         arrays = [value for value in results if isinstance(value, np.ndarray)]
         assert arrays, op

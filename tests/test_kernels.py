@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from support import (
     BACKEND_PARAMS,
-    INSTALLED,
+    OP_BACKEND_PARAMS,
     assert_matches_reference,
     assert_result_dtypes,
     assert_within,
+    implementing,
     reference_for,
     run,
 )
@@ -37,6 +38,9 @@ def test_registry_names_the_contract():
         "dask",
         "torch",
         "torch_autograd",
+        "numba_blocked",
+        "numba_tiled",
+        "numba_packed",
     )
     assert tuple(kernels.OPS) == (
         "dot",
@@ -65,10 +69,39 @@ def test_every_backend_has_every_op(backend):
         assert callable(implementation.kernel(op))
 
 
+def test_a_backend_of_some_ops_has_those_and_says_so_of_the_others():
+    """The BLAS ladder's steps implement mlp_gradient only: that op is there, the test
+    parameters hold it, and asking for another op names the ones it has."""
+    partial = {name: spec for name, spec in kernels.BACKENDS.items() if spec.ops is not None}
+    assert set(partial) == {"numba_blocked", "numba_tiled", "numba_packed"}
+    for name, spec in partial.items():
+        assert spec.ops == ("mlp_gradient",)
+        assert spec.record()["ops"] == ["mlp_gradient"]
+        assert [p.values for p in OP_BACKEND_PARAMS if p.values[1] == name] == [
+            ("mlp_gradient", name)
+        ]
+        implementation = kernels.get(name)
+        assert callable(implementation.mlp_gradient)
+        with pytest.raises(
+            AttributeError, match=f"^backend '{name}' implements only mlp_gradient$"
+        ):
+            implementation.dot  # noqa: B018
+
+
+def test_a_backend_of_an_unknown_op_is_an_error():
+    spec = kernels.BackendSpec(
+        "misnamed", "kernels.numba_ladder:tiled", "nothing", "Misnamed", "#000000", ops=("mlp",)
+    )
+    with pytest.raises(ValueError, match=r"^backend 'misnamed': unknown ops \['mlp'\]$"):
+        kernels.register_backend(spec)
+    assert "misnamed" not in kernels.BACKENDS
+
+
 def test_a_backend_is_skipped_only_where_its_libraries_cannot_be_imported():
     """A backend of an optional extra (PyTorch) is skipped where its library is missing,
     and only there: where it can be imported, its tests run, or this test fails."""
-    assert [param.values for param in BACKEND_PARAMS] == [(name,) for name in kernels.BACKENDS]
+    complete = [name for name, spec in kernels.BACKENDS.items() if spec.ops is None]
+    assert [param.values for param in BACKEND_PARAMS] == [(name,) for name in complete]
     for param in BACKEND_PARAMS:
         (name,) = param.values
         spec = kernels.BACKENDS[name]
@@ -79,7 +112,7 @@ def test_a_backend_is_skipped_only_where_its_libraries_cannot_be_imported():
             except ImportError:
                 importable = False
         assert spec.installed is importable, name
-        assert (name in INSTALLED) is importable, name
+        assert (name in kernels.installed_backends()) is importable, name
         assert (not param.marks) is importable, f"{name}: skipped though importable"
         if importable:
             assert kernels.get(name).spec is spec
@@ -150,22 +183,21 @@ def test_backends_agree_with_each_other(op):
     """Each within the bound of the reference, so any two within twice that bound."""
     args = kernels.make_inputs(op, {"m": 64, "n": 50, "h": 8}, "float64", seed=7)
     ref, _ = reference_for(op, args)
-    results = {backend: run(backend, op, args) for backend in INSTALLED}
-    for first, second in itertools.combinations(INSTALLED, 2):
+    backends = implementing(op)
+    results = {backend: run(backend, op, args) for backend in backends}
+    for first, second in itertools.combinations(backends, 2):
         twice = tuple(2 * np.asarray(t) for t in ref.tolerances)
         assert_within(op, f"{first} vs {second}", results[first], results[second], twice)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("backend", BACKEND_PARAMS)
-@pytest.mark.parametrize("op", kernels.OPS)
+@pytest.mark.parametrize(("op", "backend"), OP_BACKEND_PARAMS)
 def test_results_keep_the_input_dtype(op, backend, dtype):
     args = kernels.make_inputs(op, {"m": 6, "n": 4, "h": 3}, dtype)
     assert_result_dtypes(op, run(backend, op, args), dtype)
 
 
-@pytest.mark.parametrize("backend", BACKEND_PARAMS)
-@pytest.mark.parametrize("op", kernels.OPS)
+@pytest.mark.parametrize(("op", "backend"), OP_BACKEND_PARAMS)
 def test_inputs_are_unchanged(op, backend):
     args = kernels.make_inputs(op, {"m": 12, "n": 5, "h": 3}, "float64", seed=3)
     before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
@@ -174,8 +206,7 @@ def test_inputs_are_unchanged(op, backend):
         np.testing.assert_array_equal(after, original)
 
 
-@pytest.mark.parametrize("backend", BACKEND_PARAMS)
-@pytest.mark.parametrize("op", kernels.OPS)
+@pytest.mark.parametrize(("op", "backend"), OP_BACKEND_PARAMS)
 def test_bare_kernel_on_prepared_arguments_equals_public_op(op, backend):
     """What the benchmarks time is what the public op computes."""
     implementation = kernels.get(backend)

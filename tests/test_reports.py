@@ -1877,6 +1877,7 @@ def test_the_backends_table_lists_every_backend_of_the_catalogue():
                 "numpy": {"label": "NumPy", "how": "whole arrays", "installed": True},
                 "numba": {"label": "Numba", "how": "loops"},
                 "torch": {"label": "PyTorch", "how": "tensors", "installed": False},
+                "numba_tiled": {"label": "Tiled", "how": "tiles", "in_lesson": False},
             },
         }
     )
@@ -1887,6 +1888,45 @@ def test_the_backends_table_lists_every_backend_of_the_catalogue():
     assert "| NumPy | `numpy` | whole arrays | timed |" in section
     assert "| Numba | `numba` | loops | not selected in this run |" in section
     assert "| PyTorch | `torch` | tensors | not installed |" in section
+    assert "| Tiled | `numba_tiled` | tiles | timed by the full run only |" in section
+
+
+def test_a_backend_without_a_kernel_of_an_op_reads_not_implemented_there():
+    """At each op's largest size, a backend of some ops (the BLAS ladder's steps) is
+    "not implemented" for the others, not "not measured"; one that has the op and was not
+    timed at that size stays "not measured"."""
+    style.use(
+        {
+            "ops": {},
+            "backends": {
+                "numpy": {},
+                "numba": {},
+                "numba_tiled": {"ops": ["mlp_gradient"], "in_lesson": False},
+            },
+        }
+    )
+    rows = [
+        ("dot", "numpy", 1e-3), ("dot", "numba", 1e-3),
+        ("mlp_gradient", "numpy", 1e-2), ("mlp_gradient", "numba_tiled", 2e-2),
+    ]  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {
+                "op": op, "backend": backend, "dtype": "float64", "threads": 1,
+                "shape": "m1000", "size": 1000, "status": "ok", "median_s": median,
+                "ci_low_s": median, "ci_high_s": median, "flags": "",
+            }
+            for op, backend, median in rows
+        ]
+    )  # fmt: skip
+    try:
+        summary = analysis.at_largest_size(table).set_index(["op", "backend"])["status"]
+    finally:
+        style.use({"ops": {}, "backends": {}})
+    assert summary[("dot", "numba_tiled")] == "not implemented"
+    assert summary[("mlp_gradient", "numba")] == "not measured"
+    assert summary[("mlp_gradient", "numba_tiled")] == "ok"
+    assert summary[("dot", "numba")] == "ok"
 
 
 # --- a disturbed machine: one warning at the top, the cases it touched flagged ------------

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from reports import style
-from reports.roofline import roofline_findings, roofline_section, sweep
+from reports.roofline import ladder, roofline_figure, roofline_findings, roofline_section, sweep
 
 PEAK = {"1": 50.0, "2": 100.0}
 READ = {"1": 10.0, "2": 20.0}
@@ -75,3 +75,49 @@ def test_findings_state_the_share_of_the_peak_and_where_the_lead_changes(table):
 def test_no_section_without_the_figure(table):
     run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
     assert roofline_section(table, run, set()) == ""
+
+
+STEPS = ("numba_blocked", "numba_tiled", "numba_packed")
+
+
+@pytest.fixture
+def with_ladder(table):
+    """The h sweep, and the BLAS ladder on one thread at h = 1024 (and at h = 64, where
+    the packed step was not timed): 10, 12, 15, 18 GFLOP/s, NumPy 40."""
+    catalogue = {name: {"label": name, "how": f"what {name} removes"} for name in STEPS}
+    for name in STEPS:
+        catalogue[name]["in_lesson"] = False
+    style.use({"backends": {"numba": {"label": "Numba"}, "numpy": {}, **catalogue}, "ops": {}})
+    flops = 4 * 2000 * 784 * 1024
+    rates = {"numba": 10, "numba_blocked": 12, "numba_tiled": 15, "numba_packed": 18, "numpy": 40}
+    rows = [_row("mlp_gradient", b, 1, 1024, flops / (r * 1e9)) for b, r in rates.items()]
+    rows += [_row("mlp_gradient", b, 1, 64, 1.0) for b in ("numba", *STEPS[:2], "numpy")]
+    frame = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    frame["h"] = frame["h"].astype("Int64")
+    return frame
+
+
+def test_the_ladder_runs_from_the_loop_through_the_steps_to_blas(with_ladder):
+    steps = ladder(with_ladder)
+    assert list(steps["backend"]) == ["numba", *STEPS, "numpy"]
+    assert set(steps["h"]) == {1024}  # the largest h every rung was timed at
+    assert list(steps["gflop_per_s"].round(6)) == [10, 12, 15, 18, 40]
+    # the roofline itself keeps the lesson's backends: the steps have their own panel
+    _, swept = sweep(with_ladder)
+    assert not set(swept["backend"]) & set(STEPS)
+
+
+def test_the_section_names_each_step_what_it_removes_and_the_gap_to_blas(with_ladder):
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    text = roofline_section(with_ladder, run, {"roofline"})
+    assert "- numba_packed, 18 GFLOP/s (36% of the peak): what numba_packed removes." in text
+    assert "- Numba, 10 GFLOP/s (20% of the peak)." in text
+    assert "The best loop, numba_packed, ends 2.22× behind BLAS." in text
+    figure = roofline_figure(with_ladder, run)
+    assert len(figure.axes) == 2  # the roofline and the ladder's panel
+
+
+def test_no_ladder_without_its_steps(table):
+    assert ladder(table) is None
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    assert "How BLAS gets its speed" not in roofline_section(table, run, {"roofline"})
