@@ -1106,7 +1106,8 @@ def test_comparison_keeps_each_files_own_catalogue(tmp_path):
     for part in ("benchmarks", "vectorbench_jit"):
         new_data[part] = [b for b in new_data[part] if b.get("extra_info", b)["backend"] != "numba"]
     new_backends = new_data["machine_info"]["vectorbench"]["catalogue"]["backends"]
-    del new_backends["numba"]
+    for name in [n for n, b in new_backends.items() if "numba" in (n, b.get("variant_of"))]:
+        del new_backends[name]  # numba, and its variants with it
     new_backends["numpy"]["label"] = "NumPy, renamed"
     old = write(tmp_path / "vm-20260101-000000.json", old_data)
     new = write(tmp_path / "vm-20260201-000000.json", new_data)
@@ -1899,9 +1900,10 @@ def test_a_backend_without_a_kernel_of_an_op_reads_not_implemented_there():
         {
             "ops": {},
             "backends": {
-                "numpy": {},
-                "numba": {},
-                "numba_tiled": {"ops": ["mlp_gradient"], "in_lesson": False},
+                "numpy": {"role": "reference"},
+                "numba": {"role": "compiled"},
+                "numba_tiled": {"ops": ["mlp_gradient"], "in_lesson": False}
+                | {"role": "variant", "variant_of": "numba"},
             },
         }
     )

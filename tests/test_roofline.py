@@ -84,10 +84,13 @@ STEPS = ("numba_blocked", "numba_tiled", "numba_packed")
 def with_ladder(table):
     """The h sweep, and the BLAS ladder on one thread at h = 1024 (and at h = 64, where
     the packed step was not timed): 10, 12, 15, 18 GFLOP/s, NumPy 40."""
-    catalogue = {name: {"label": name, "how": f"what {name} removes"} for name in STEPS}
-    for name in STEPS:
-        catalogue[name]["in_lesson"] = False
-    style.use({"backends": {"numba": {"label": "Numba"}, "numpy": {}, **catalogue}, "ops": {}})
+    catalogue = {
+        name: {"label": name, "how": f"what {name} removes", "in_lesson": False}
+        | {"role": "variant", "variant_of": "numba"}
+        for name in STEPS
+    }
+    plain = {"numba": {"label": "Numba", "role": "compiled"}, "numpy": {"role": "reference"}}
+    style.use({"backends": {**plain, **catalogue}, "ops": {}})
     flops = 4 * 2000 * 784 * 1024
     rates = {"numba": 10, "numba_blocked": 12, "numba_tiled": 15, "numba_packed": 18, "numpy": 40}
     rows = [_row("mlp_gradient", b, 1, 1024, flops / (r * 1e9)) for b, r in rates.items()]
