@@ -351,3 +351,83 @@ def test_beyond_memory_refuses_a_bad_option_in_one_line(option, words, capsys):
     err = capsys.readouterr().err
     assert words in err
     assert "Traceback" not in err
+
+
+# --- a real run killed: its runner, or the nox that started it -----------------------------
+
+# A selection of one op and backend on the smoke ladder: pytest starts in a few seconds.
+TINY_RUN = ["--no-report", "--ladder=smoke", "-k", "dot and numpy"]
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes started by ``pid``, and theirs, read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it ended while we looked
+                continue
+            parents[int(entry.name)] = int(stat[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def _is_pytest(pid: int) -> bool:
+    try:
+        return b"\0-m\0pytest\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _timing_run(tmp_path: Path, wrapper: str) -> tuple[subprocess.Popen, set[int]]:
+    """``python -m bench.run`` on a tiny selection, started through ``wrapper`` (code that
+    runs ``COMMAND``), once its pytest child is up; and every process under the wrapper."""
+    command = [sys.executable, "-m", "bench.run", *TINY_RUN, "--out", str(tmp_path)]
+    started = subprocess.Popen(
+        [sys.executable, "-c", f"COMMAND = {command!r}\n{wrapper}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # the runner has made its partial file, then started pytest
+    started_pytest = lambda: any(map(_is_pytest, _descendants(started.pid)))  # noqa: E731
+    assert _wait_until(started_pytest), "the run did not start"
+    assert list((tmp_path / "results").glob(".partial-*.json"))
+    return started, _descendants(started.pid)
+
+
+AS_FROM_A_TERMINAL = """
+import signal, subprocess, sys
+from bench.run import main
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a test worker may ignore it
+sys.exit(main(COMMAND[3:]))
+"""
+
+# nox runs the session's commands as children and, killed, forwards nothing: a stand-in.
+AS_FROM_NOX = """
+import subprocess, sys
+sys.exit(subprocess.call([*COMMAND, "--stop-with-parent"]))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_killed_run_stops_its_children_and_stores_nothing(sig, tmp_path):
+    runner, below = _timing_run(tmp_path, AS_FROM_A_TERMINAL)
+    runner.send_signal(sig)  # to the runner alone, not its process group
+    assert runner.wait(timeout=20) == 128 + sig
+    assert _wait_until(lambda: all(map(_is_gone, below)), timeout_s=5), "children outlived it"
+    assert list((tmp_path / "results").iterdir()) == []  # no result, no partial file
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a parent-death signal")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_a_run_stops_when_the_nox_that_started_it_is_killed(sig, tmp_path):
+    nox, below = _timing_run(tmp_path, AS_FROM_NOX)
+    nox.send_signal(sig)
+    nox.wait(timeout=20)
+    assert _wait_until(lambda: all(map(_is_gone, below)), timeout_s=5), "the run went on"
+    assert list((tmp_path / "results").iterdir()) == []
