@@ -31,6 +31,7 @@ from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale
+from reports.load import ResultFileError, read_result
 from reports.rules import CONFIDENCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,10 +277,23 @@ def main(argv: list[str] | None = None) -> int:
     if status == NO_TESTS_RAN:
         print("bench: no benchmark matched the selection; nothing was timed", file=sys.stderr)
         return status
-    if status != 0 or partial.stat().st_size == 0:
+    if status == 0 and partial.stat().st_size == 0:  # e.g. -k jit_compile: nothing timed
+        partial.unlink()
+        print("bench: the selection timed no case (pytest-benchmark wrote no results); "
+              "nothing was stored", file=sys.stderr)  # fmt: skip
+        return NO_TESTS_RAN
+    if status != 0:
         partial.unlink(missing_ok=True)
         print(f"bench: pytest exited with {status}; no result file was written", file=sys.stderr)
-        return status or 1
+        return status
+    # Never store a file the report refuses (-k slides, -k course: no op case to show).
+    try:
+        read_result(partial)
+    except ResultFileError as error:
+        partial.unlink()
+        print(f"bench: the selection gives no report: {error.problem}; nothing was stored",
+              file=sys.stderr)  # fmt: skip
+        return 2
     compact(partial)
     result = publish(partial, stem)
     print(f"bench: results stored in {_shown(result)}", flush=True)

@@ -56,6 +56,8 @@ def same_second(monkeypatch, tmp_path):
     monkeypatch.setattr(run, "machine_slug", lambda: "box")
     monkeypatch.setattr(run, "RESULTS", tmp_path)
     monkeypatch.setattr(run, "ROOT", tmp_path.parent)
+    # the files these fakes write are about names, not contents: the report is not asked
+    monkeypatch.setattr(run, "read_result", lambda path: None)
     return tmp_path
 
 
@@ -430,4 +432,45 @@ def test_a_run_stops_when_the_nox_that_started_it_is_killed(sig, tmp_path):
     nox.send_signal(sig)
     nox.wait(timeout=20)
     assert _wait_until(lambda: all(map(_is_gone, below)), timeout_s=5), "the run went on"
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+# --- a selection that gives no report is not stored ----------------------------------------
+
+
+def _fake_pytest_writing(contents: str):
+    def fake(command, *args, **kwargs):
+        json_path = next(arg for arg in command if arg.startswith("--benchmark-json="))
+        Path(json_path.split("=", 1)[1]).write_text(contents)
+        return 0
+
+    return fake
+
+
+def _no_op_case() -> str:
+    """What ``-k slides`` or ``-k course`` stores: a suite, and no op's case."""
+    from tests.test_reports import make_result
+
+    data = make_result(ops=["dot"])
+    data["benchmarks"], data["vectorbench_not_run"] = [], []
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("contents", "status", "words"),
+    [
+        (_no_op_case, 2, "the selection gives no report: holds no benchmark results"),
+        # -k jit_compile: the probe ran, no benchmark fixture did; pytest-benchmark wrote nothing
+        (lambda: "", run.NO_TESTS_RAN, "the selection timed no case"),
+    ],
+    ids=["no-op-case", "nothing-timed"],
+)
+def test_a_selection_without_a_report_stores_nothing_and_says_why(
+    contents, status, words, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(run, "run_child", _fake_pytest_writing(contents()))
+    assert run.main(["--no-report", "--out", str(tmp_path)]) == status
+    err = capsys.readouterr().err.strip().splitlines()
+    assert words in err[-1]
+    assert "Traceback" not in "\n".join(err)
     assert list((tmp_path / "results").iterdir()) == []
