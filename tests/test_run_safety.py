@@ -474,3 +474,47 @@ def test_a_selection_without_a_report_stores_nothing_and_says_why(
     assert words in err[-1]
     assert "Traceback" not in "\n".join(err)
     assert list((tmp_path / "results").iterdir()) == []
+
+
+# --- the helper entry points: bad arguments are one line, never a traceback ----------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["x"], "argument n: 'x' is not a whole number"),
+        (["0"], "argument n: must be > 0"),
+        (["10000000000000"], "more than the"),  # 149,012 GiB: refused before allocating
+    ],
+)
+def test_the_slides_demo_refuses_a_bad_length_in_one_line(argv, words, capsys):
+    from bench import slides
+
+    try:
+        status = slides.main(argv)
+    except SystemExit as stopped:  # argparse's refusal
+        status = stopped.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert words in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([], "the following arguments are required"),
+        (["numbaa", "float64", "dot"], "argument backend: invalid choice: 'numbaa'"),
+        (["numba", "float16", "dot"], "argument dtype: invalid choice: 'float16'"),
+        (["numba", "float64", "dot,nope"], "no op named nope"),
+    ],
+)
+def test_the_jit_probe_refuses_bad_arguments_in_one_line(argv, words, capsys):
+    from bench import jit_cost
+
+    with pytest.raises(SystemExit) as stopped:
+        jit_cost.main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
