@@ -518,3 +518,37 @@ def test_the_jit_probe_refuses_bad_arguments_in_one_line(argv, words, capsys):
     err = capsys.readouterr().err
     assert words in err.strip().splitlines()[-1]
     assert "Traceback" not in err
+
+
+TINY_BEYOND_MEMORY = ["--gigabytes", "0.001", "--memory-limit", "0.0005", "--epochs", "1"]
+
+
+def test_beyond_memory_refuses_an_out_that_is_a_file_before_training(tmp_path, capsys):
+    from bench import beyond_memory
+
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for out in (afile, afile / "sub"):
+        assert beyond_memory.main(["--out", str(out), *TINY_BEYOND_MEMORY]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"beyond_memory: --out {out}: ")
+        assert err.count("\n") == 1
+
+
+def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
+    tmp_path, monkeypatch, capsys
+):
+    from bench import beyond_memory
+
+    def disk_full(record, directory):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(beyond_memory, "run", lambda problem, **options: {})
+    monkeypatch.setattr(beyond_memory, "read_bandwidth", lambda results: 1.0)
+    monkeypatch.setattr(beyond_memory, "write_record", disk_full)
+    assert beyond_memory.main(["--out", str(tmp_path), *TINY_BEYOND_MEMORY]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"beyond_memory: --out {tmp_path}: No space left on device; the record was not stored\n"
+    )
