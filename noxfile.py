@@ -75,6 +75,11 @@ def install_loudly(session: nox.Session, *args: str) -> None:
     session.install(*args, silent=False)
 
 
+# nox forwards a Ctrl-C to the command it runs, but not a SIGTERM or SIGHUP, and nothing
+# when it is killed: the runner is asked to notice that nox is gone and stop its pytest.
+STOP_WITH_NOX = ["--stop-with-parent"]
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time the lesson's ladder, store the results, write the report to reports/local/.
@@ -83,7 +88,7 @@ def bench(session: nox.Session) -> None:
     the committed reference report.
     """
     install_loudly(session, "-e", ".[bench]")
-    session.run("python", "-m", "bench.run", *session.posargs)
+    session.run("python", "-m", "bench.run", *STOP_WITH_NOX, *session.posargs)
 
 
 @nox.session(venv_backend="venv")
@@ -91,7 +96,7 @@ def bench_torch(session: nox.Session) -> None:
     """``bench`` with the PyTorch backends installed, so they are timed too."""
     install_torch(session)
     install_loudly(session, "-e", ".[bench]")
-    session.run("python", "-m", "bench.run", *session.posargs)
+    session.run("python", "-m", "bench.run", *STOP_WITH_NOX, *session.posargs)
 
 
 @nox.session

@@ -420,6 +420,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    try:  # before an hour of training, not after it
+        options.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        why = "is a file, not a directory" if options.out.is_file() else error.strerror
+        print(f"beyond_memory: --out {options.out}: {why}", file=sys.stderr)
+        return 2
     bandwidth = read_bandwidth(RESULTS)
     if bandwidth is None and options.scheduler in ("threads", "local"):
         print("beyond_memory: no benchmark result of this machine; measuring its bandwidth")
@@ -440,7 +446,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"beyond_memory: {where}: {error.strerror or error}", file=sys.stderr)
         return 2
     record["command"] = ["python", "-m", "bench.beyond_memory", *(argv or sys.argv[1:])]
-    path = write_record(record, options.out)
+    try:
+        path = write_record(record, options.out)
+    except OSError as error:  # the disk filled, or the directory went, while it trained
+        print(f"beyond_memory: --out {options.out}: {error.strerror or error}; the record "
+              "was not stored", file=sys.stderr)  # fmt: skip
+        return 2
     print(summary(record))
     print(f"beyond_memory: stored {path}")
     if not passed(record):

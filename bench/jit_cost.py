@@ -20,6 +20,7 @@ Run as a module, this file is the probe that runs inside those fresh processes.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -121,6 +122,34 @@ def measure(backends: list[str], ops: list[str], dtype: str = "float64") -> list
     return records
 
 
+def _op_names(text: str) -> list[str]:
+    """A comma-separated list of the catalogue's ops."""
+    from kernels import OPS
+
+    ops = text.split(",")
+    unknown = [op for op in ops if op not in OPS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no op named {', '.join(unknown)}")
+    return ops
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The probe, as ``_run_probe`` starts it: one JSON line on stdout."""
+    from kernels import OPS, installed_backends
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.jit_cost",
+        description="The probe bench/test_ops.py runs in a fresh process: first-call and "
+        "steady times of some ops on one backend, as one JSON line.",
+    )
+    parser.add_argument("backend", choices=installed_backends())
+    parser.add_argument("dtype", choices=sorted({d for op in OPS.values() for d in op.dtypes}))
+    parser.add_argument("ops", type=_op_names, metavar="OP,OP,...")
+    parser.add_argument("--compare", action="store_true", help="NumPy's and the loops' too")
+    args = parser.parse_args(argv)
+    print(json.dumps(_probe(args.backend, args.dtype, args.ops, compare=args.compare)))
+    return 0
+
+
 if __name__ == "__main__":
-    backend, dtype, ops = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    print(json.dumps(_probe(backend, dtype, ops, compare="--compare" in sys.argv)))
+    sys.exit(main())

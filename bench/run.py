@@ -7,6 +7,7 @@ only a run that finished is linked to ``<machine>-<YYYYmmdd-HHMMSS>.json`` (``-2
 leaves nothing half-written and no earlier result is lost. The pytest child stops with
 its runner: signals are forwarded to it, and on Linux it is killed if the runner dies
 unannounced (SIGKILL); partial files left by such runs are removed by the next run.
+With ``--stop-with-parent`` (nox passes it) the runner stops when its own parent dies.
 The course experiments are timed in the same session and stored in the same file.
 Beside it goes its share file (``bench.share``: the lesson's cases, the machine, the
 course outcomes; no host or user name unless ``--share-name NAME``), the file a student
@@ -40,6 +41,7 @@ from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale, locked
+from reports.load import ResultFileError, read_result
 from reports.rules import CONFIDENCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,15 +158,21 @@ def compact(path: Path) -> None:
         raise
 
 
+def stops_with(parent: int) -> bool:
+    """On Linux, ask for a SIGTERM to this process when ``parent`` dies, however it dies
+    (even ``kill -9``); False if it has died already. Elsewhere, nothing is asked."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    return os.getppid() == parent  # else the parent died before prctl took effect
+
+
 def _child_setup(parent: int) -> None:
     """In the child, before exec: its own process group, so a Ctrl-C reaches it once
     (forwarded by the parent), and on Linux a SIGTERM when the parent dies."""
     os.setpgid(0, 0)
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
+    if not stops_with(parent):
+        os._exit(1)
 
 
 FORWARDED = tuple(
@@ -173,20 +181,30 @@ FORWARDED = tuple(
 
 
 def run_child(command: list[str]) -> int:
-    """Run ``command`` and return its exit code (128 + n if killed by signal n).
+    """Run ``command`` and return its exit code (128 + n if it or this process was stopped
+    by signal n).
 
-    Signals sent to this process alone reach the child too, and this process waits for
-    it, so a runner that is stopped never leaves a child timing on and writing files.
+    Signals sent to this process alone reach the child too, even one that arrives while
+    the child is being started, and this process waits for it, so a runner that is
+    stopped never leaves a child timing on and writing files.
     """
     parent = os.getpid()
     preexec = (lambda: _child_setup(parent)) if os.name == "posix" else None
-    child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec)
+    child = None
+    received, pending = [], []
 
-    def forward(signum, _frame):
+    def send(signum):
         try:  # the child's whole group: its own children (the JIT probes) stop too
             os.killpg(child.pid, signum)
         except (AttributeError, OSError):  # not POSIX, or the group not yet made
             child.send_signal(signum)
+
+    def forward(signum, _frame):
+        received.append(signum)
+        if child is None:
+            pending.append(signum)  # sent on once the child exists
+        else:
+            send(signum)
 
     # A signal this process ignores (nohup; SIGINT in a background job of a script) is
     # ignored by the child too, which inherited that: it is not forwarded either.
@@ -196,10 +214,15 @@ def run_child(command: list[str]) -> int:
         if signal.getsignal(sig) is not signal.SIG_IGN
     }
     try:
+        child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec)
+        for signum in pending[:1]:  # one that came while Popen ran
+            send(signum)
         status = child.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if received:  # pytest stopped by a Ctrl-C exits with 2: say what stopped it
+        return 128 + received[0]
     return 128 - status if status < 0 else status
 
 
@@ -228,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="the name the share file carries (default: none; it never names the host)",
     )
+    # Not the default: a run started in the background of a shell that then exits goes on.
+    parser.add_argument(
+        "--stop-with-parent",
+        action="store_true",
+        help="stop, storing nothing, when the process that started this one ends (nox "
+        "passes it: nox does not forward a SIGTERM, so a killed nox would leave the run on)",
+    )
     # Checked here too, so that a bad value is refused before pytest starts.
     parser.add_argument(
         "--budget",
@@ -241,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="WHERE",
         help="threads (default), local, or a scheduler's address tcp://HOST:PORT",
     )
+    parent = os.getppid()
     options, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest
+    if options.stop_with_parent and not stops_with(parent):
+        print("bench: the process that started this run has ended; nothing was timed",
+              file=sys.stderr)  # fmt: skip
+        return 1
     for name in ("budget", "dask_scheduler"):
         if getattr(options, name) is not None:
             pytest_args = [f"--{name.replace('_', '-')}={getattr(options, name)}", *pytest_args]
@@ -305,10 +340,22 @@ def main(argv: list[str] | None = None) -> int:
             return status
         if status != 0 or partial.stat().st_size == 0:
             partial.unlink(missing_ok=True)
+            if status == 0:  # e.g. -k jit_compile: nothing timed
+                print("bench: the selection timed no case (pytest-benchmark wrote no results); "
+                      "nothing was stored", file=sys.stderr)  # fmt: skip
+                return NO_TESTS_RAN
             print(
                 f"bench: pytest exited with {status}; no result file was written", file=sys.stderr
             )
-            return status or 1
+            return status
+        # Never store a file the report refuses (-k slides, -k course: no op case to show).
+        try:
+            read_result(partial)
+        except ResultFileError as error:
+            partial.unlink()
+            print(f"bench: the selection gives no report: {error.problem}; nothing was stored",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         compact(partial)
         result = publish(partial, stem)
     print(f"bench: results stored in {_shown(result)}", flush=True)
@@ -323,7 +370,6 @@ def main(argv: list[str] | None = None) -> int:
 def _share(result: Path, name: str | None) -> int:
     """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed."""
     from bench.share import ShareError, write_share
-    from reports.load import ResultFileError
 
     try:
         share = write_share(result, name)

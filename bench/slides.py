@@ -9,11 +9,15 @@ way — the median of rounds — so the report can set the two side by side.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 
 import numpy as np
+
+from bench.options import positive_integer
+from kernels.checks import check_fits
 
 SIZE = 1_000_000  # the slides' vectors
 
@@ -52,5 +56,20 @@ def the_slide(n: int) -> dict:
     }
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.slides", description=__doc__)
+    parser.add_argument(
+        "n", nargs="?", type=positive_integer, default=SIZE, help=f"length (default {SIZE:,})"
+    )
+    n = parser.parse_args(argv).n
+    try:  # the slide's two vectors of n float64
+        check_fits("python -m bench.slides", {f"a and b of n = {n:,}": 2 * 8 * n})
+    except MemoryError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps(the_slide(n)))
+    return 0
+
+
 if __name__ == "__main__":
-    print(json.dumps(the_slide(int(sys.argv[1]) if len(sys.argv) > 1 else SIZE)))
+    sys.exit(main())

@@ -83,6 +83,12 @@ def load_course(run) -> dict | str:
     """The run's course experiments, checked, or why the section is not run."""
     if run.course is None:
         return "the result file holds no course experiments (vectorbench_course)"
+    missing = course.missing_experiments(run.course)
+    if missing:
+        return (
+            f"the run's selection left out {', '.join(missing)}, or ran them on fewer than "
+            "two backends; the section shows the experiments together"
+        )
     try:
         results = course.check(run.course)
     except ValueError as error:  # one line naming the place in the section

@@ -895,6 +895,26 @@ def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "out" / "README.md").exists()
 
 
+@pytest.mark.parametrize(
+    ("kept", "left_out"),
+    [
+        # -k perceptron: one experiment; -k "course and numpy": each on one backend, so
+        # bench/course.py kept none (nothing to compare them with)
+        (["perceptron"], "adaline_raw_large_eta"),
+        ([], "perceptron"),
+    ],
+    ids=["-k perceptron", "-k course and numpy"],
+)
+def test_a_selection_of_some_course_experiments_says_which_are_left_out(kept, left_out):
+    section = {"schema": course.SCHEMA, "experiments": {name: {} for name in kept}}
+    run = types.SimpleNamespace(course=section, sources=(Path("vm.json"),), suite={})
+    reason = build.load_course(run)  # a reason, not a ResultFileError
+    assert isinstance(reason, str)
+    assert left_out in reason
+    assert not any(name in reason.split("left out")[1].split(";")[0] for name in kept)
+    assert build.course_section(reason, Path()).startswith("## Course experiments")
+
+
 # --- the data beyond memory: a record of bench.beyond_memory beside the results ------------
 
 

@@ -58,6 +58,8 @@ def same_second(monkeypatch, tmp_path):
     monkeypatch.setattr(run, "ROOT", tmp_path.parent)
     # the fake runs below store no real result: there is nothing to make a share file of
     monkeypatch.setattr(run, "_share", lambda result, name: 0)
+    # the files these fakes write are about names, not contents: the report is not asked
+    monkeypatch.setattr(run, "read_result", lambda path: None)
     return tmp_path
 
 
@@ -371,3 +373,202 @@ def test_beyond_memory_refuses_a_bad_option_in_one_line(option, words, capsys):
     err = capsys.readouterr().err
     assert words in err
     assert "Traceback" not in err
+
+
+# --- a real run killed: its runner, or the nox that started it -----------------------------
+
+# A selection of one op and backend on the smoke ladder: pytest starts in a few seconds.
+TINY_RUN = ["--no-report", "--ladder=smoke", "-k", "dot and numpy"]
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes started by ``pid``, and theirs, read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it ended while we looked
+                continue
+            parents[int(entry.name)] = int(stat[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def _is_pytest(pid: int) -> bool:
+    try:
+        return b"\0-m\0pytest\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _timing_run(tmp_path: Path, wrapper: str) -> tuple[subprocess.Popen, set[int]]:
+    """``python -m bench.run`` on a tiny selection, started through ``wrapper`` (code that
+    runs ``COMMAND``), once its pytest child is up; and every process under the wrapper."""
+    command = [sys.executable, "-m", "bench.run", *TINY_RUN, "--out", str(tmp_path)]
+    started = subprocess.Popen(
+        [sys.executable, "-c", f"COMMAND = {command!r}\n{wrapper}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # the runner has made its partial file, then started pytest
+    started_pytest = lambda: any(map(_is_pytest, _descendants(started.pid)))  # noqa: E731
+    assert _wait_until(started_pytest), "the run did not start"
+    assert list((tmp_path / "results").glob(".partial-*.json"))
+    return started, _descendants(started.pid)
+
+
+AS_FROM_A_TERMINAL = """
+import signal, subprocess, sys
+from bench.run import main
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a test worker may ignore it
+sys.exit(main(COMMAND[3:]))
+"""
+
+# nox runs the session's commands as children and, killed, forwards nothing: a stand-in.
+AS_FROM_NOX = """
+import subprocess, sys
+sys.exit(subprocess.call([*COMMAND, "--stop-with-parent"]))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_killed_run_stops_its_children_and_stores_nothing(sig, tmp_path):
+    runner, below = _timing_run(tmp_path, AS_FROM_A_TERMINAL)
+    runner.send_signal(sig)  # to the runner alone, not its process group
+    assert runner.wait(timeout=20) == 128 + sig
+    assert _wait_until(lambda: all(map(_is_gone, below)), timeout_s=5), "children outlived it"
+    assert list((tmp_path / "results").iterdir()) == []  # no result, no partial file
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a parent-death signal")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_a_run_stops_when_the_nox_that_started_it_is_killed(sig, tmp_path):
+    nox, below = _timing_run(tmp_path, AS_FROM_NOX)
+    nox.send_signal(sig)
+    nox.wait(timeout=20)
+    assert _wait_until(lambda: all(map(_is_gone, below)), timeout_s=5), "the run went on"
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+# --- a selection that gives no report is not stored ----------------------------------------
+
+
+def _fake_pytest_writing(contents: str):
+    def fake(command, *args, **kwargs):
+        json_path = next(arg for arg in command if arg.startswith("--benchmark-json="))
+        Path(json_path.split("=", 1)[1]).write_text(contents)
+        return 0
+
+    return fake
+
+
+def _no_op_case() -> str:
+    """What ``-k slides`` or ``-k course`` stores: a suite, and no op's case."""
+    from tests.test_reports import make_result
+
+    data = make_result(ops=["dot"])
+    data["benchmarks"], data["vectorbench_not_run"] = [], []
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("contents", "status", "words"),
+    [
+        (_no_op_case, 2, "the selection gives no report: holds no benchmark results"),
+        # -k jit_compile: the probe ran, no benchmark fixture did; pytest-benchmark wrote nothing
+        (lambda: "", run.NO_TESTS_RAN, "the selection timed no case"),
+    ],
+    ids=["no-op-case", "nothing-timed"],
+)
+def test_a_selection_without_a_report_stores_nothing_and_says_why(
+    contents, status, words, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(run, "run_child", _fake_pytest_writing(contents()))
+    assert run.main(["--no-report", "--out", str(tmp_path)]) == status
+    err = capsys.readouterr().err.strip().splitlines()
+    assert words in err[-1]
+    assert "Traceback" not in "\n".join(err)
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+# --- the helper entry points: bad arguments are one line, never a traceback ----------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["x"], "argument n: 'x' is not a whole number"),
+        (["0"], "argument n: must be > 0"),
+        (["10000000000000"], "more than the"),  # 149,012 GiB: refused before allocating
+    ],
+)
+def test_the_slides_demo_refuses_a_bad_length_in_one_line(argv, words, capsys):
+    from bench import slides
+
+    try:
+        status = slides.main(argv)
+    except SystemExit as stopped:  # argparse's refusal
+        status = stopped.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert words in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([], "the following arguments are required"),
+        (["numbaa", "float64", "dot"], "argument backend: invalid choice: 'numbaa'"),
+        (["numba", "float16", "dot"], "argument dtype: invalid choice: 'float16'"),
+        (["numba", "float64", "dot,nope"], "no op named nope"),
+    ],
+)
+def test_the_jit_probe_refuses_bad_arguments_in_one_line(argv, words, capsys):
+    from bench import jit_cost
+
+    with pytest.raises(SystemExit) as stopped:
+        jit_cost.main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+
+
+TINY_BEYOND_MEMORY = ["--gigabytes", "0.001", "--memory-limit", "0.0005", "--epochs", "1"]
+
+
+def test_beyond_memory_refuses_an_out_that_is_a_file_before_training(tmp_path, capsys):
+    from bench import beyond_memory
+
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for out in (afile, afile / "sub"):
+        assert beyond_memory.main(["--out", str(out), *TINY_BEYOND_MEMORY]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"beyond_memory: --out {out}: ")
+        assert err.count("\n") == 1
+
+
+def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
+    tmp_path, monkeypatch, capsys
+):
+    from bench import beyond_memory
+
+    def disk_full(record, directory):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(beyond_memory, "run", lambda problem, **options: {})
+    monkeypatch.setattr(beyond_memory, "read_bandwidth", lambda results: 1.0)
+    monkeypatch.setattr(beyond_memory, "write_record", disk_full)
+    assert beyond_memory.main(["--out", str(tmp_path), *TINY_BEYOND_MEMORY]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"beyond_memory: --out {tmp_path}: No space left on device; the record was not stored\n"
+    )

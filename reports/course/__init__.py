@@ -17,11 +17,11 @@ from reports.course import findings
 from reports.course.experiments import TITLES, experiments_in
 from reports.course.figures import draw_figures
 from reports.course.tables import agreement_table, flagged_timings, times_table
-from reports.course.validate import SCHEMA, check
+from reports.course.validate import SCHEMA, check, missing_experiments
 from reports.formatting import format_linear
 from reports.templating import render as render_template
 
-__all__ = ["SCHEMA", "check", "render"]
+__all__ = ["SCHEMA", "check", "missing_experiments", "render"]
 
 
 def render(results: dict, figures_dir: Path, link_prefix: str) -> str:

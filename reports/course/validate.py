@@ -31,6 +31,16 @@ def check(results: Any) -> dict[str, Any]:
     return results
 
 
+def missing_experiments(results: Any) -> list[str]:
+    """The experiments the section draws that a result file lacks, because its run's
+    selection (``-k perceptron``, ``-k "course and numpy"``) left them out or ran them on
+    fewer than two backends (bench/course.py keeps only what can be compared)."""
+    experiments = results.get("experiments") if isinstance(results, dict) else None
+    if not isinstance(experiments, dict):
+        return []  # a malformed section: ``check`` names what is wrong
+    return [name for name in TITLES if name not in LATER and name not in experiments]
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
