@@ -59,6 +59,13 @@ def to_dask(value, chunk_bytes: int | None = None, rows: int | None = None):
     return array
 
 
+# A block is not split for the cores below this size: a second task's scheduling (about
+# 0.1 ms per task on the threaded scheduler) costs more than the half of the reading it
+# saves (a MiB takes about 50 µs at 20 GB/s). The course's 400-point flower stays one
+# block; the network's 1000 × 784 X (6 MB) is still one block per core.
+MIN_SPLIT_BYTES = 1 << 20
+
+
 def to_dask_arguments(op, values) -> tuple:
     """One call's arguments as Dask arrays, cut as the ops split the work: every array
     along the op's first size (the samples: X, y, A; both vectors of ``dot``) at the same
@@ -67,7 +74,8 @@ def to_dask_arguments(op, values) -> tuple:
 
     The rows are ``rows_per_chunk`` of the widest of those arrays, and at most a core's
     share of them: a problem smaller than one block is still cut into one block per core
-    (each block's products get one BLAS thread, see ``BackendSpec.schedules_threads``).
+    (each block's products get one BLAS thread, see ``BackendSpec.schedules_threads``),
+    but not into blocks under ``MIN_SPLIT_BYTES``.
     """
     split = op.size_names[0]
     along = [  # (the values may end with the clip ε, beyond the op's parameters)
@@ -79,7 +87,8 @@ def to_dask_arguments(op, values) -> tuple:
     if along:
         samples = along[0].shape[0]
         widest = min(rows_per_chunk(a.shape, a.itemsize) for a in along)
-        rows = max(1, min(widest, -(-samples // dask.system.CPU_COUNT)))
+        smallest = min(rows_per_chunk(a.shape, a.itemsize, MIN_SPLIT_BYTES) for a in along)
+        rows = max(1, min(widest, max(-(-samples // dask.system.CPU_COUNT), smallest)))
     return tuple(
         to_dask(value, rows=rows if any(value is a for a in along) else -1)
         if isinstance(value, np.ndarray)

@@ -119,7 +119,8 @@ OPS_WITH_SAMPLES = {name: "m" in op.size_names for name, op in kernels.OPS.items
 def test_dask_cuts_every_per_sample_array_at_the_same_rows(op, monkeypatch):
     """y and A are cut at X's rows when prepared, so no op rechunks them in the timed
     region; the weights every block multiplies are one block; and a problem smaller than
-    a block is still cut into one block per core."""
+    a block is still cut into one block per core, unless its blocks would be smaller than
+    MIN_SPLIT_BYTES."""
     import dask
 
     from kernels import dask_engine
@@ -127,7 +128,10 @@ def test_dask_cuts_every_per_sample_array_at_the_same_rows(op, monkeypatch):
     monkeypatch.setattr(dask_engine, "CHUNK_BYTES", 50 * 40 * 8)  # 50 rows of X
     spec = kernels.OPS[op]
     split = spec.size_names[0]
-    for m, blocks in ((300, 6), (3, min(3, dask.system.CPU_COUNT))):
+    row = 40 * 8
+    cases = ((300, row, 6), (3, row, min(3, dask.system.CPU_COUNT)), (3, 4 * row, 1))
+    for m, min_split, blocks in cases:
+        monkeypatch.setattr(dask_engine, "MIN_SPLIT_BYTES", min_split)
         args = kernels.make_inputs(op, {"m": m, "n": 40, "h": 3}, "float64", seed=1)
         native = kernels.get("dask").prepare(op, *args)
         arrays = [(p, a) for p, a in zip(spec.params, native, strict=False) if p.is_array]
