@@ -17,6 +17,9 @@ nox.options.default_venv_backend = "uv|virtualenv"
 # command) then recompiled jax, pandas, numba and matplotlib from source, 7-8 s instead of
 # 2.7 s on the 2-core machine. Compiled once at install instead.
 os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
+# And the project's own modules, and pytest's rewritten tests, cached in __pycache__ (git
+# ignores it) rather than recompiled by each of those processes: 2.5 s of a pytest start.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
