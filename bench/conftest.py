@@ -351,4 +351,5 @@ def _course_section(config: pytest.Config, output_json: dict) -> dict:
             "statistic": "median",
         },
         ladder=ladder(config),
+        not_run=config.stash[records.COURSE_NOT_RUN],
     )

@@ -127,6 +127,34 @@ HIDDEN_SWEEP = tuple(
 )
 
 
+# On the lesson ladder, a training run predicted to take longer than this many seconds is
+# not run, as an op's case over the budget is not: the hidden-size sweep on a backend
+# whose every iteration is slow (Dask builds and runs a task graph per iteration, about
+# 7 ms whatever h; the loops at h = 20 and 50 take 7 and 16 s) would be most of the
+# lesson's minutes. The course's own network (h = 4) is always trained. No budget on the
+# full and smoke ladders.
+BUDGET_S = {"lesson": 3.0}
+
+
+def predicted_seconds(experiment: Experiment, timed: dict[str, float], data: dict) -> float | None:
+    """A hidden-size run's predicted seconds on one backend, from that backend's measured
+    time for the course's network (``timed``: experiment name → median seconds), scaled
+    by an iteration's FLOPs at h against h = 4 and never below it (an iteration's fixed
+    cost does not shrink with h); None for another experiment, or with nothing timed."""
+    if experiment not in HIDDEN_SWEEP:
+        return None
+    known = [e for e in EXPERIMENTS if e.name in timed and e.trainer == experiment.trainer]
+    if not known:
+        return None
+    basis = known[0]
+
+    def flops(e: Experiment) -> float:
+        sizes = {"m": len(data["X"]), "n": len(data["X"][0]), "h": e.parameters["hidden"]}
+        return kernels.OPS["mlp_gradient"].flops(sizes) * e.parameters["iterations"]
+
+    return timed[basis.name] * max(1.0, flops(experiment) / flops(basis))
+
+
 # --- the data ----------------------------------------------------------------------------
 
 
@@ -315,13 +343,15 @@ def section(
     machine_record: dict,
     timer: dict,
     ladder: str = "full",
+    not_run: list[dict] = (),
 ) -> dict:
     """What the result file carries under ``vectorbench_course``.
 
     ``outcomes[experiment][backend]`` is ``outcome`` of the untimed first call;
     ``times[(experiment, backend)]`` the statistics of its timed rounds. Experiments
     that ran on fewer than two backends (a ``-k`` selection) have nothing to agree with
-    and are left out. ``ladder`` chose the experiments' parameters.
+    and are left out. ``ladder`` chose the experiments' parameters; ``not_run`` lists the
+    training runs over its budget (experiment, backend, predicted seconds, reason).
     """
     data = course_datasets()
     backends = [
@@ -362,4 +392,5 @@ def section(
         "backends": backends,
         "datasets": data,
         "experiments": experiments,
+        "not_run": list(not_run),
     }

@@ -15,6 +15,8 @@ import pytest
 NOT_RUN = pytest.StashKey[list]()
 JIT = pytest.StashKey[list]()
 COURSE = pytest.StashKey[dict]()  # experiment → backend → final weights and history
+COURSE_SECONDS = pytest.StashKey[dict]()  # backend → experiment → median seconds, timed
+COURSE_NOT_RUN = pytest.StashKey[list]()  # training runs over the course budget
 SLIDES = pytest.StashKey[dict]()  # the slides' demo timed the slides' way
 
 
@@ -22,6 +24,8 @@ def setup(config: pytest.Config) -> None:
     config.stash[NOT_RUN] = []
     config.stash[JIT] = []
     config.stash[COURSE] = {}
+    config.stash[COURSE_SECONDS] = {}
+    config.stash[COURSE_NOT_RUN] = []
 
 
 def catalogue() -> dict:

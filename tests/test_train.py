@@ -759,6 +759,87 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     assert "not separable" not in markdown  # nor in the tables
 
 
+def test_a_training_runs_time_is_predicted_from_the_course_network(course_bench):
+    """The lesson's budget per training run: a hidden-size run's time is predicted from
+    the same backend's time for the course's network (h = 4), scaled by an iteration's
+    FLOPs and never below it."""
+    data = course_bench.course_datasets()["flower"]
+    sweep = {e.parameters["hidden"]: e for e in course_bench.HIDDEN_SWEEP}
+    predicted = course_bench.predicted_seconds
+    flops = [kernels.OPS["mlp_gradient"].flops({"m": 400, "n": 2, "h": h}) for h in (4, 50)]
+    assert len(data["X"]) == 400
+    assert predicted(sweep[50], {"network_flower": 2.0}, data) == pytest.approx(
+        2.0 * flops[1] / flops[0]
+    )
+    assert predicted(sweep[1], {"network_flower": 2.0}, data) == 2.0  # fixed costs stay
+    assert predicted(sweep[1], {}, data) is None  # nothing timed to predict from
+    assert predicted(course_bench.EXPERIMENTS[0], {"network_flower": 2.0}, data) is None
+
+
+def test_a_run_over_the_budget_is_skipped_and_the_loops_leave_numpy_the_reference():
+    """bench/test_course.py: a hidden-size run predicted over the lesson's budget is
+    skipped and listed; with the loops' run skipped, the others are checked against
+    NumPy's (NumPy's own run, then, against nothing)."""
+    import types
+
+    from bench import course, records
+    from bench import test_course as bench_course
+
+    config = types.SimpleNamespace(stash=pytest.Stash())
+    records.setup(config)
+    h50 = next(e for e in course.HIDDEN_SWEEP if e.parameters["hidden"] == 50)
+    config.stash[records.COURSE_SECONDS]["python"] = {"network_flower": 2.0}
+    bench_course.skip_if_over_budget(config, h50, "python", "full")  # no budget: runs
+    with pytest.raises(pytest.skip.Exception, match="over the 3 s budget"):
+        bench_course.skip_if_over_budget(config, h50, "python", "lesson")
+    (entry,) = config.stash[records.COURSE_NOT_RUN]
+    assert (entry["experiment"], entry["backend"]) == ("network_h50", "python")
+    assert entry["predicted_s"] > entry["budget_s"] == course.BUDGET_S["lesson"]
+    assert bench_course.reference_of(config, "network_h50", "lesson") is None  # NumPy's turn
+    numpy_run = {"history": [0.5]}
+    config.stash[records.COURSE]["network_h50"] = {"numpy": numpy_run}
+    assert bench_course.reference_of(config, "network_h50", "lesson") == ("numpy", numpy_run)
+
+
+def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
+    course_run, course_results, course_bench, tmp_path
+):
+    from reports import course, style
+    from reports.course import findings
+
+    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    results = json.loads(json.dumps(course_results))
+    sweep = [e.name for e in course_bench.HIDDEN_SWEEP]
+    for name in sweep:  # as a lesson run leaves Dask's out
+        del results["experiments"][name]["runs"]["dask"]
+        del results["experiments"][name]["agreement"]["backends"]["dask"]
+    results["not_run"] = [
+        {
+            "experiment": name,
+            "backend": "dask",
+            "predicted_s": 6.5 + k,
+            "budget_s": 3.0,
+            "reason": "over",
+        }
+        for k, name in enumerate(sweep)
+    ]
+    found = findings.hidden_size_findings(course.check(results))
+    expected = {"sizes": [1, 2, 3, 5, 20, 50], "predicted_s": 6.5, "budget_s": 3.0}
+    assert found["not_run"] == {"dask": expected}
+    assert "dask" not in found["growth"]
+    assert "numpy" in found["growth"]
+    drawn = [h == 4 for h in found["sizes"]]  # h = 4: the course's own network, always run
+    assert [not np.isnan(t) for t in found["per_iteration"]["dask"]] == drawn
+    markdown = course.render(results, tmp_path / "figures", "figures/")
+    assert (
+        "Dask was not trained at h = 1, 2, 3, 5, 20, 50 on this ladder: each run was "
+        "predicted to take at least 6.5 s, over its budget of 3 s per training run"
+    ) in markdown
+    results["experiments"]["network_h1"]["runs"] = {"numpy": {}}
+    with pytest.raises(ValueError, match=r"network_h1\.runs holds 1 backend"):
+        course.check(results)
+
+
 def test_planar_decision_regions_draw_any_predictor(course_results):
     from matplotlib.figure import Figure
 

@@ -252,20 +252,41 @@ def hidden_size_findings(results: dict) -> dict | None:
     for hidden, name in sweep.items():
         experiment = results["experiments"][name]
         X, y = arrays(results, experiment["dataset"])
+        runs = experiment["runs"]
         right = {
             backend: float(np.mean((network_output(run, X) > 0) == y))
-            for backend, run in experiment["runs"].items()
+            for backend, run in runs.items()
         }
         same_everywhere &= len(set(right.values())) == 1
         sizes.append(hidden)
-        accuracy.append(right[backends[0]])
+        accuracy.append(right[experiment["agreement"].get("reference") or next(iter(runs))])
         iterations = experiment["parameters"]["iterations"]
-        for backend in backends:
+        for backend in backends:  # NaN where a backend's run was over the budget
             per_iteration[backend].append(
-                Quartiles.of(experiment["runs"][backend]["time"]["times_s"]).median / iterations
+                Quartiles.of(runs[backend]["time"]["times_s"]).median / iterations
+                if backend in runs
+                else math.nan
             )
     best = int(np.argmax(accuracy))
     line = flower_findings(results)
+    # growth from the smallest h to the largest, for the backends that ran both
+    growth = {
+        backend: times[-1] / times[0]
+        for backend, times in per_iteration.items()
+        if not (math.isnan(times[0]) or math.isnan(times[-1]))
+    }
+    # backend → the h it was not trained at (over the ladder's budget), and the least
+    # predicted time of those runs
+    not_run: dict[str, dict] = {}
+    h_of = {name: hidden for hidden, name in sweep.items()}
+    for entry in results.get("not_run", []):
+        if entry["experiment"] in h_of:
+            found = not_run.setdefault(
+                entry["backend"],
+                {"sizes": [], "predicted_s": math.inf, "budget_s": entry["budget_s"]},
+            )
+            found["sizes"] = sorted([*found["sizes"], h_of[entry["experiment"]]])
+            found["predicted_s"] = min(found["predicted_s"], entry["predicted_s"])
     return {
         # trained long enough to read accuracies: the best h clearly beats the line
         "trained": line is not None and accuracy[best] >= line["accuracy"] + 0.2,
@@ -277,8 +298,8 @@ def hidden_size_findings(results: dict) -> dict | None:
         "largest_accuracy": accuracy[-1],
         "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
         "per_iteration": per_iteration,
-        # growth of time per iteration from the smallest h to the largest, per backend
-        "growth": {backend: times[-1] / times[0] for backend, times in per_iteration.items()},
+        "growth": growth,
+        "not_run": not_run,  # backend → the h it was not trained at, over the budget
     }
 
 

@@ -92,6 +92,8 @@ def _check_results(results: Any) -> None:
         raise _Invalid("results.backends must be a non-empty list of names")
     datasets = _get(results, "datasets", "an object", "results")
     experiments = _get(results, "experiments", "an object", "results")
+    if "not_run" in results:
+        _check_not_run(results)
     for name in [*TITLES, *hidden_sweep_in(results).values()]:
         if name in LATER and name not in experiments:  # a file from before they were added
             continue
@@ -104,7 +106,12 @@ def _check_results(results: Any) -> None:
             _get(parameters, "batch_size", "a positive integer", f"{where}.parameters")
         _get(experiment, "history", "a string", where)
         runs = _get(experiment, "runs", "an object", where)
-        for backend in backends:
+        # a backend may be absent from a hidden-size run over the ladder's budget
+        swept = name in hidden_sweep_in(results).values() and name not in NETWORKS
+        ran = [backend for backend in backends if backend in runs] if swept else backends
+        if len(ran) < 2:
+            raise _Invalid(f"{where}.runs holds {len(ran)} backend(s): nothing to compare")
+        for backend in ran:
             run = _get(runs, backend, "an object", f"{where}.runs")
             at = f"{where}.runs.{backend}"
             if name in NETWORKS or name in hidden_sweep_in(results).values():
@@ -127,6 +134,16 @@ def _check_results(results: Any) -> None:
             for key in ("weights_max_rel_diff", "history_max_rel_diff"):
                 _get(difference, key, "a finite number", f"{at}.backends.{backend}")
             _get(difference, "history_identical", "true or false", f"{at}.backends.{backend}")
+
+
+def _check_not_run(results: dict) -> None:
+    """The training runs left out as over the ladder's budget (files before it: none)."""
+    for index, entry in enumerate(_get(results, "not_run", "a list", "results")):
+        where = f"not_run[{index}]"
+        for key in ("experiment", "backend", "reason"):
+            _get(entry, key, "a string", where)
+        _get(entry, "predicted_s", "a positive number", where)
+        _get(entry, "budget_s", "a positive number", where)
 
 
 def _check_network(run: dict, where: str) -> None:
