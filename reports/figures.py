@@ -8,6 +8,7 @@ below the plots.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,7 @@ from reports import analysis, style
 from reports.figkit import (
     BAND_ALPHA,
     GRID,
+    Job,
     backend_line,
     bytes_axis,
     empty_panel,
@@ -38,7 +40,7 @@ from reports.figkit import (
     panels,
     ratio_axis,
     ratio_tick,
-    save,
+    save_all,
     seconds_axis,
     stem,
     styled,
@@ -553,26 +555,22 @@ def memory_per_call_figure(table: pd.DataFrame) -> Figure | None:
 
 def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: Path) -> set[str]:
     """Every figure of the report into ``directory``; returns the stems written."""
-    written: set[str] = set()
-
-    def keep(figure: Figure | None, name: str) -> None:
-        if figure is not None:
-            written.add(save(figure, directory, name))
-
     mine = mine_of(run)  # a run with a student's function opens with its op
     head = analysis.headline(table, mine["op"]) if mine else analysis.headline(table)
+    jobs: list[Job] = []
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None
-        written.add(save(headline_figure(head, title), directory, stem("headline")))
-    keep(roofline_figure(table, run), stem("roofline"))
+        jobs.append((stem("headline"), lambda: headline_figure(head, title)))
+    jobs.append((stem("roofline"), lambda: roofline_figure(table, run)))
     summary = analysis.at_largest_size(table)
     if not summary.empty:
-        written.add(save(summary_figure(summary), directory, stem("summary")))
+        jobs.append((stem("summary"), lambda: summary_figure(summary)))
     for op in analysis.ops(table):
-        keep(time_figure(table, op), stem("time", op))
-        keep(speedup_figure(table, op), stem("speedup", op))
-        keep(memory_throughput_figure(table, op, run), stem("memory-throughput", op))
-    keep(memory_per_call_figure(table), stem("memory-per-call"))
+        jobs.append((stem("time", op), functools.partial(time_figure, table, op)))
+        jobs.append((stem("speedup", op), functools.partial(speedup_figure, table, op)))
+        throughput = functools.partial(memory_throughput_figure, table, op, run)
+        jobs.append((stem("memory-throughput", op), throughput))
+    jobs.append((stem("memory-per-call"), lambda: memory_per_call_figure(table)))
     if not costs.empty:
-        written.add(save(jit_figure(costs), directory, stem("jit")))
-    return written
+        jobs.append((stem("jit"), lambda: jit_figure(costs)))
+    return set(save_all(jobs, directory))

@@ -2019,3 +2019,47 @@ def test_results_naming_a_file_says_so(built, capsys):
         f"reports: {built.source}: is a file, not a directory of results; name it as FILE "
         "to report on it\n"
     )
+
+
+SAVE_ALL = """
+import sys
+from pathlib import Path
+from reports import figkit
+
+def drawing(k):
+    def draw():
+        figure = figkit.new_figure(3, 2)
+        figure.subplots().plot([0, 1], [0, k])
+        return figure
+    return draw
+
+jobs = [(f"line{k}", drawing(k)) for k in range(4)] + [("nothing", lambda: None)]
+assert figkit._may_fork()  # the report's command loads no engine that starts threads
+print(figkit.save_all(jobs, Path(sys.argv[1])))
+"""
+
+
+def test_figures_are_drawn_on_every_core_and_come_out_the_same(tmp_path, monkeypatch):
+    """The report's command draws its figures in forked workers; a process that may not
+    fork (pytest-xdist's threads, JAX loaded) draws them one at a time. The names come
+    back in the jobs' order, and the files are the same byte for byte."""
+    from reports import figkit
+
+    forked, alone = tmp_path / "forked", tmp_path / "alone"
+    forked.mkdir()
+    alone.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE_ALL, str(forked)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = [f"line{k}" for k in range(4)]
+    assert done.stdout.strip() == repr(names)
+    namespace: dict = {}
+    exec(SAVE_ALL.split("jobs =")[0], namespace)  # the same drawings, in this process
+    jobs = [(name, namespace["drawing"](k)) for k, name in enumerate(names)]
+    monkeypatch.setattr(figkit, "_may_fork", lambda: False)
+    assert figkit.save_all(jobs, alone) == names
+    assert sorted(p.name for p in forked.iterdir()) == sorted(p.name for p in alone.iterdir())
+    for path in forked.iterdir():
+        assert path.read_bytes() == (alone / path.name).read_bytes(), path.name

@@ -744,8 +744,11 @@ def test_a_file_from_before_the_later_experiments_still_renders(
 
     style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
     drawn = []  # the figures' names, not their drawing (test_report_renders_every_figure)
-    monkeypatch.setattr(figures, "_draw", lambda draw, results, size: draw)
-    monkeypatch.setattr(figures, "save", lambda draw, directory, name: drawn.append(name) or name)
+    monkeypatch.setattr(
+        figures,
+        "save_all",
+        lambda jobs, directory: [drawn.append(name) or name for name, _ in jobs],
+    )
     older = json.loads(json.dumps(course_results))
     for name in {*LATER, *hidden_sweep_in(older).values()}:  # the network is both
         del older["experiments"][name]

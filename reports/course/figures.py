@@ -18,6 +18,7 @@ any predictor, a function from points to labels, one panel per model.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from reports.course.findings import (
     same_point_both_classes,
     timings,
 )
-from reports.figkit import GRID, backend_line, log_scale, new_figure, save, styled
+from reports.figkit import GRID, backend_line, log_scale, new_figure, save_all, styled
 
 CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
 CLASS_MARKERS = ("o", "^")
@@ -426,8 +427,11 @@ def draw_figures(results: dict, figures_dir: Path) -> dict[str, str]:
     """Draw every figure of the section into ``figures_dir`` (PNG and SVG); returns each
     figure's file name (without extension) → its alternative text."""
     figures_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        save(_draw(draw, results, size), figures_dir, name): alt
+    chosen = [
+        (name, draw, size, alt)
         for name, draw, size, alt in FIGURES
         if FIGURE_NEEDS.get(name, "perceptron") in results["experiments"]
-    }
+    ]
+    jobs = [(name, functools.partial(_draw, draw, results, size)) for name, draw, size, _ in chosen]
+    alternatives = {name: alt for name, _, _, alt in chosen}
+    return {name: alternatives[name] for name in save_all(jobs, figures_dir)}
