@@ -51,6 +51,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(default per ladder: {DEFAULT_BUDGET_S})",
     )
     group.addoption(
+        "--course-budget",
+        type=options.budget_seconds,
+        default=None,
+        help="seconds per training run above which a predicted-slow run of the course's "
+        "hidden-size sweep is not run (default per ladder: see bench/course.py BUDGET_S)",
+    )
+    group.addoption(
         "--mine",
         default=None,
         metavar="FILE.py:FUNCTION",
@@ -75,6 +82,13 @@ def ladder(config: pytest.Config) -> str:
 def budget(config: pytest.Config) -> float:
     value = config.getoption("--budget")
     return DEFAULT_BUDGET_S[ladder(config)] if value is None else value
+
+
+def course_budget(config: pytest.Config) -> float | None:
+    from bench.course import BUDGET_S
+
+    value = config.getoption("--course-budget")
+    return BUDGET_S.get(ladder(config)) if value is None else value
 
 
 MINE = pytest.StashKey[dict]()  # a student's function: its function, op, label, record

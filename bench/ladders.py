@@ -92,17 +92,14 @@ LADDERS: dict[str, dict[str, list]] = {
         "sequential": [(m, SEQUENTIAL_FEATURES) for m in _third_decades(5)],
         "network": _network_shapes(HIDDEN_UNITS),
     },
-    # The lesson: a decade a step, from one element (all overhead) to 10⁶ (the slides'
-    # dot product) and then one step out of this machine's cache; the network's h sweep
-    # every fourfold, for the roofline.
+    # The lesson: a decade a step, from ten elements (all overhead: one element costs the
+    # same call) to 10⁶ (the slides' dot product) and then one step out of this
+    # machine's cache; the network's h sweep every fourfold, for the roofline.
     "lesson": {
-        "vector": [10**e for e in range(0, 7)],  # 1, 10, ... 10⁶
-        "matrix": [(1, 1), (10, 10), *[(10**e, FEATURES) for e in range(2, 6)]],
-        "sequential": [
-            (1, SEQUENTIAL_FEATURES),
-            *[(10**e, SEQUENTIAL_FEATURES) for e in (2, 3, 4)],
-        ],
-        "network": [(1, 1, 1), (10, 10, 10), *_network_shapes([4**e for e in range(6)])[3:]],
+        "vector": [10**e for e in range(1, 7)],  # 10, 100, ... 10⁶
+        "matrix": [(10, 10), *[(10**e, FEATURES) for e in range(2, 6)]],
+        "sequential": [(10**e, SEQUENTIAL_FEATURES) for e in (1, 2, 3, 4)],
+        "network": [(10, 10, 10), *_network_shapes([4**e for e in range(6)])[3:]],
     },
     "smoke": {
         "vector": [1, 17],

@@ -153,7 +153,8 @@ def share_of(data: dict[str, Any], path: Path, name: str | None = None) -> dict[
     accepted by ``reports.load.read_result``)."""
     machine = data["machine_info"]
     suite = machine["vectorbench"]
-    lesson = None if ladder_of(suite) in ("lesson", "quick") else lesson_sizes(suite)
+    # a full run's cases are cut to the lesson's; a lesson's (or the tests' smoke) kept
+    lesson = lesson_sizes(suite) if ladder_of(suite) == "full" else None
     benchmarks = [
         _slim_benchmark(entry)
         for entry in data["benchmarks"]

@@ -9,9 +9,9 @@ its outcome, a training run being deterministic;
 every backend gets the same number). The
 conftest gathers the outcomes and these timings into ``vectorbench_course``.
 
-On the lesson ladder a run of the hidden-size sweep predicted over ``course.BUDGET_S``
-is not run, and is listed as such (``vectorbench_course["not_run"]``), as an op's case
-over the budget is.
+A run of the hidden-size sweep predicted over the course's budget (``--course-budget``,
+by default ``course.BUDGET_S`` of the ladder) is not run, and is listed as such
+(``vectorbench_course["not_run"]``), as an op's case over the budget is.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 
 import kernels
 from bench import course, records
-from bench.conftest import ladder
+from bench.conftest import course_budget, ladder
 
 
 @functools.cache
@@ -52,9 +52,9 @@ def reference_of(config, name: str, rung: str) -> tuple[str, dict] | None:
     return ("numpy", recorded["numpy"]) if "numpy" in recorded else None
 
 
-def skip_if_over_budget(config, experiment: course.Experiment, backend: str, rung: str) -> None:
-    """Skip, and record as not run, a training run predicted over the ladder's budget."""
-    limit = course.BUDGET_S.get(rung)
+def skip_if_over_budget(config, experiment: course.Experiment, backend: str) -> None:
+    """Skip, and record as not run, a training run predicted over the course's budget."""
+    limit = course_budget(config)
     timed = config.stash[records.COURSE_SECONDS].get(backend, {})
     predicted = course.predicted_seconds(experiment, timed, datasets()[experiment.dataset])
     if limit is None or predicted is None or predicted <= limit:
@@ -85,7 +85,7 @@ def timed(config, benchmark, experiment: course.Experiment, backend: str, call, 
 )
 def test_course(benchmark, request, experiment, backend):
     rung = ladder(request.config)
-    skip_if_over_budget(request.config, experiment, backend, rung)
+    skip_if_over_budget(request.config, experiment, backend)
     call = course.training_call(experiment, datasets()[experiment.dataset], backend, rung)
     benchmark.group = f"course {experiment.name}"
     benchmark.extra_info.update(kind="course", experiment=experiment.name, backend=backend)

@@ -111,13 +111,13 @@ def _worker_start() -> None:
 
 def _may_fork() -> bool:
     """A fork copies only the calling thread: safe in a process that runs no other thread
-    and has loaded no engine that starts its own (JAX and PyTorch warn of deadlocks) —
-    the report's command, which imports none. Elsewhere (a test process that imported
-    the kernels, pytest-xdist's worker) the figures are drawn one at a time."""
+    and has not loaded the kernels, whose engines start threads of their own (JAX and
+    PyTorch warn of deadlocks) — the report's command, which never imports them.
+    Elsewhere (a test process, pytest-xdist's worker) the figures are drawn one at a time."""
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
-        and not any(engine in sys.modules for engine in ("jax", "torch"))
+        and "kernels" not in sys.modules
     )
 
 

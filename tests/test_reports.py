@@ -2034,7 +2034,7 @@ def drawing(k):
     return draw
 
 jobs = [(f"line{k}", drawing(k)) for k in range(4)] + [("nothing", lambda: None)]
-assert figkit._may_fork()  # the report's command loads no engine that starts threads
+assert figkit._may_fork()  # as in the report's command: no kernels, no engine threads
 print(figkit.save_all(jobs, Path(sys.argv[1])))
 """
 

@@ -788,13 +788,15 @@ def test_a_run_over_the_budget_is_skipped_and_the_loops_leave_numpy_the_referenc
     from bench import course, records
     from bench import test_course as bench_course
 
-    config = types.SimpleNamespace(stash=pytest.Stash())
+    options = {"--ladder": "smoke", "--course-budget": None}
+    config = types.SimpleNamespace(stash=pytest.Stash(), getoption=options.get)
     records.setup(config)
     h50 = next(e for e in course.HIDDEN_SWEEP if e.parameters["hidden"] == 50)
     config.stash[records.COURSE_SECONDS]["python"] = {"network_flower": 2.0}
-    bench_course.skip_if_over_budget(config, h50, "python", "full")  # no budget: runs
+    bench_course.skip_if_over_budget(config, h50, "python")  # smoke: no budget, it runs
+    options["--ladder"] = "lesson"
     with pytest.raises(pytest.skip.Exception, match="over the 3 s budget"):
-        bench_course.skip_if_over_budget(config, h50, "python", "lesson")
+        bench_course.skip_if_over_budget(config, h50, "python")
     (entry,) = config.stash[records.COURSE_NOT_RUN]
     assert (entry["experiment"], entry["backend"]) == ("network_h50", "python")
     assert entry["predicted_s"] > entry["budget_s"] == course.BUDGET_S["lesson"]
