@@ -23,6 +23,7 @@ import pytest
 import kernels
 from bench import course, records
 from bench.conftest import course_budget, ladder
+from kernels import train
 
 
 @functools.cache
@@ -76,12 +77,26 @@ def timed(config, benchmark, experiment: course.Experiment, backend: str, call, 
     return result
 
 
-# The backends of every op (training needs several): not the BLAS ladder's steps.
+def trains(backend: str, experiment: course.Experiment) -> bool:
+    """Whether ``backend`` trains ``experiment``: a backend of every op (not the BLAS
+    ladder's steps); a variant (JAX one pass, JAX autodiff) only where the trainer's op
+    is one it computes its own way — elsewhere its run would be its base's, repeated."""
+    spec = kernels.BACKENDS[backend]
+    if spec.ops is not None:
+        return False
+    return (
+        spec.variant_of is None or train.OP_OF[experiment.trainer] in kernels.get(backend).own_ops
+    )
+
+
 @pytest.mark.parametrize(
-    "backend", [name for name in kernels.installed_backends() if kernels.BACKENDS[name].ops is None]
-)
-@pytest.mark.parametrize(
-    "experiment", [*course.EXPERIMENTS, *course.HIDDEN_SWEEP], ids=lambda e: e.name
+    ("experiment", "backend"),
+    [
+        pytest.param(experiment, backend, id=f"{experiment.name}-{backend}")
+        for experiment in (*course.EXPERIMENTS, *course.HIDDEN_SWEEP)
+        for backend in kernels.installed_backends()
+        if trains(backend, experiment)
+    ],
 )
 def test_course(benchmark, request, experiment, backend):
     rung = ladder(request.config)

@@ -58,6 +58,17 @@ class TrainingResult:
 
 # --- the trainers ------------------------------------------------------------------------
 
+# The op each trainer's epoch (or iteration) calls, and the only one: a catalogue variant
+# of a backend trains differently from it only where it computes that op its own way.
+OP_OF = {
+    "perceptron": "perceptron_epoch",
+    "adaline_gd": "adaline_gd_epoch",
+    "adaline_sgd": "adaline_sgd_epoch",
+    "adaline_minibatch": "adaline_gd_epoch",
+    "logistic_regression": "logistic_gradient",
+    "shallow_network": "mlp_gradient",
+}
+
 
 def perceptron(X, y, *, eta, epochs, backend="numpy", w_init=None, b_init=0.0) -> TrainingResult:
     """Rosenblatt's perceptron: ``epochs`` passes of the perceptron rule over the rows of X.

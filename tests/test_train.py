@@ -691,8 +691,14 @@ def test_results_file_holds_every_experiment_on_every_backend(course_results, co
         e.name: e.rounds_for("smoke")
         for e in (*course_bench.EXPERIMENTS, *course_bench.HIDDEN_SWEEP)
     }
+    from bench.test_course import trains
+
+    experiments = {e.name: e for e in (*course_bench.EXPERIMENTS, *course_bench.HIDDEN_SWEEP)}
     for name, experiment in results["experiments"].items():
         assert experiment["agreement"]["within_tolerance"], name
+        # every backend, but a variant only where it computes the trainer's op its own way
+        expected = {b for b in INSTALLED if trains(b, experiments[name])}
+        assert set(experiment["runs"]) == expected, name
         parameters = experiment["parameters"]
         steps = parameters.get("epochs", parameters.get("iterations"))
         for backend, run in experiment["runs"].items():
@@ -711,7 +717,7 @@ def test_course_timings_are_benchmarks_like_the_ops(course_run, course_results):
         for b in course_run["benchmarks"]
         if b["extra_info"].get("kind") == "course"
     }
-    assert len(entries) == len(course_results["experiments"]) * len(INSTALLED)
+    assert len(entries) == sum(len(e["runs"]) for e in course_results["experiments"].values())
     for name, experiment in course_results["experiments"].items():
         for backend, run in experiment["runs"].items():
             assert run["time"]["median_s"] == entries[(name, backend)]["median"]
@@ -760,6 +766,24 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     assert "does not converge" not in markdown
     assert "hidden layer" not in markdown
     assert "not separable" not in markdown  # nor in the tables
+
+
+@pytest.mark.parametrize("trainer", sorted(train.OP_OF))
+def test_each_trainer_calls_its_op_and_no_other(trainer, course_bench, monkeypatch):
+    """``train.OP_OF``, which decides where a variant trains (bench/test_course.py)."""
+    experiment = next(e for e in course_bench.EXPERIMENTS if e.trainer == trainer)
+    numpy_ops, called = kernels.get("numpy"), set()
+
+    class Spy:
+        def __getattr__(self, name):
+            if name in kernels.OPS:
+                called.add(name)
+            return getattr(numpy_ops, name)
+
+    monkeypatch.setattr(train.kernels, "get", lambda backend: Spy())
+    data = course_bench.course_datasets()[experiment.dataset]
+    course_bench.training_call(experiment, data, "numpy", "smoke")()
+    assert called == {train.OP_OF[trainer]}
 
 
 def test_a_training_runs_time_is_predicted_from_the_course_network(course_bench):

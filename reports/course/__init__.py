@@ -67,8 +67,22 @@ def _context(results: dict) -> dict:
     cpu = machine.get("cpu") or {}
     threads = machine.get("threads") or {}
     git = results.get("git") or {}
+    experiments = results["experiments"]
     return {
         "backends": results["backends"],
+        # backend → the experiments it trained, for a backend that left some out (a
+        # variant trains only where it computes the trainer's op its own way)
+        "partly": {
+            backend: [
+                TITLES[name]
+                for name in TITLES
+                if backend in experiments.get(name, {}).get("runs", {})
+            ]
+            for backend in results["backends"]
+            if any(
+                backend not in experiments[name]["runs"] for name in TITLES if name in experiments
+            )
+        },
         "raw": results["datasets"][results["experiments"]["perceptron"]["dataset"]],
         "machine": {
             "name": machine["name"],

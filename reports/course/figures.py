@@ -72,6 +72,8 @@ def plot_history(ax, results: dict, name: str, ylabel: str, *, log: bool = False
     """One experiment's history per epoch (or iteration), every backend in its colour."""
     experiment = results["experiments"][name]
     for index, backend in enumerate(results["backends"]):
+        if backend not in experiment["runs"]:  # a variant's run that is its base's
+            continue
         values = history(experiment["runs"][backend])
         steps = np.arange(1, len(values) + 1)
         style = _backend_style(index)
@@ -114,6 +116,8 @@ def plot_decision_regions(ax, results: dict, name: str, *, resolution: int = 300
     ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
     handles = []
     for index, backend in enumerate(backends):
+        if backend not in experiment["runs"]:
+            continue
         z = net_input(experiment["runs"][backend])
         if z.min() < 0 < z.max():  # the boundary crosses the plotted area
             width = _backend_style(index)["linewidth"]
@@ -214,10 +218,10 @@ def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) ->
     backends = results["backends"]
     width = 0.8 / len(backends)
     for index, backend in enumerate(backends):
-        quartiles = [judged[name][backend].quartiles for name in names]
-        median = np.array([q.median for q in quartiles]) * 1e3
-        low = median - np.array([q.q1 for q in quartiles]) * 1e3
-        high = np.array([q.q3 for q in quartiles]) * 1e3 - median
+        quartiles = [judged[name].get(backend) for name in names]  # None: not trained
+        median = np.array([t.quartiles.median if t else np.nan for t in quartiles]) * 1e3
+        low = median - np.array([t.quartiles.q1 if t else np.nan for t in quartiles]) * 1e3
+        high = np.array([t.quartiles.q3 if t else np.nan for t in quartiles]) * 1e3 - median
         ax.bar(
             np.arange(len(names)) + (index - (len(backends) - 1) / 2) * width,
             median,

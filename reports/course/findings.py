@@ -329,7 +329,7 @@ def timings(results: dict) -> dict[str, dict[str, Timing]]:
     judged: dict[str, dict[str, Timing]] = {}
     for name in experiments_in(results):
         runs = results["experiments"][name]["runs"]
-        quartiles = {b: Quartiles.of(runs[b]["time"]["times_s"]) for b in backends}
+        quartiles = {b: Quartiles.of(runs[b]["time"]["times_s"]) for b in backends if b in runs}
         reference = quartiles[backends[0]]
         judged[name] = {
             backend: Timing(
@@ -360,7 +360,8 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
     names = experiments_in(results)
     compiled = [b for b in backends if role(b) in (COMPILED, COMPILED_PARALLEL)]
     fastest = {
-        name: min(backends, key=lambda backend: judged[name][backend].median_s) for name in names
+        name: min(judged[name], key=lambda backend: judged[name][backend].median_s)
+        for name in names
     }
     gains = []
     if {loop, parallel} <= set(backends):

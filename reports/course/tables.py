@@ -30,7 +30,10 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
         cells = [_experiment(results, name)]
         base = judged[name][reference]
         for backend in backends:
-            timing = judged[name][backend]
+            timing = judged[name].get(backend)
+            if timing is None:  # a variant's run that would be its base's
+                cells.append("—")
+                continue
             cell = format_time(timing.median_s) + marked(*timing.flags)
             if timing.against_reference is not None:
                 ratio = format_ratio(timing.against_reference.speedup)
