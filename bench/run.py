@@ -41,7 +41,6 @@ from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale, locked
-from reports.load import ResultFileError, read_result
 from reports.rules import CONFIDENCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -349,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             return status
         # Never store a file the report refuses (-k slides, -k course: no op case to show).
+        # (The report's reader, and pandas with it, imported only here: 1.3 s of every
+        # start of this runner otherwise, and of each process that imports run_child.)
+        from reports.load import ResultFileError, read_result
+
         try:
             read_result(partial)
         except ResultFileError as error:
@@ -370,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
 def _share(result: Path, name: str | None) -> int:
     """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed."""
     from bench.share import ShareError, write_share
+    from reports.load import ResultFileError
 
     try:
         share = write_share(result, name)
