@@ -169,40 +169,66 @@ def test_machine_state_is_recorded():
         assert len(state["load_average"]) == 3
 
 
-def _collected(ladder: str) -> set[str]:
-    """The ids of the op cases a run of ``ladder`` would time."""
-    command = [
-        sys.executable, "-m", "pytest", "bench", f"--ladder={ladder}", "--collect-only", "-q",
-        "-p", "no:cacheprovider", "-k", "test_op",
-    ]  # fmt: skip
+# pytest's collection of the op cases in a fresh process, every ladder in the same one:
+# a process of its own per ladder paid the start-up (pytest, and the import of every
+# backend's libraries to parametrize the cases: ~7 s) three times.
+COLLECT = """
+import json, sys, pytest
+
+class Cases:
+    def pytest_collection_finish(self, session):
+        self.ids = [item.nodeid for item in session.items]
+
+collected = {}
+for ladder in sys.argv[1:]:
+    cases = Cases()
+    status = pytest.main(
+        ["bench", f"--ladder={ladder}", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "-k", "test_op"],
+        plugins=[cases],
+    )
+    if status != 0:
+        sys.exit(f"collecting the {ladder} ladder: pytest exited with {status}")
+    collected[ladder] = cases.ids
+print(json.dumps(collected))
+"""
+
+
+@pytest.fixture(scope="module")
+def collected() -> dict[str, set[str]]:
+    """The ids of the op cases a run of each ladder would time."""
+    command = [sys.executable, "-c", COLLECT, *ladders.LADDERS]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return {line.split("[", 1)[1] for line in done.stdout.splitlines() if "test_op[" in line}
+    ids = json.loads(done.stdout.splitlines()[-1])
+    return {
+        ladder: {nodeid.split("[", 1)[1] for nodeid in ids[ladder] if "test_op[" in nodeid}
+        for ladder in ladders.LADDERS
+    }
 
 
-def test_every_op_is_benchmarked_on_every_backend():
+def test_every_op_is_benchmarked_on_every_backend(collected):
     """The benchmarks iterate the catalogue: no op or backend is silently never timed; a
     variant is timed on the ops it computes its own way, and a backend kept for the full
     run (the BLAS ladder's steps) by the full run only."""
-    collected = _collected("smoke")
     for op, spec in OPS.items():
         for backend in INSTALLED:
             own = kernels.BACKENDS[backend].in_lesson and op in kernels.get(backend).own_ops
             for dtype in spec.dtypes:
                 threads = thread_counts(backend)[0]  # 1, or all cores for a fixed pool
                 prefix = f"{op}-{backend}-{dtype}-t{threads}-"
-                timed = any(case.startswith(prefix) for case in collected)
+                timed = any(case.startswith(prefix) for case in collected["smoke"])
                 assert timed is own, (op, backend, dtype)
 
 
 @pytest.mark.parametrize("ladder", ["lesson", "full"])
-def test_a_backend_of_some_ops_is_timed_for_those_by_the_full_run_only(ladder):
+def test_a_backend_of_some_ops_is_timed_for_those_by_the_full_run_only(ladder, collected):
     """The BLAS ladder's steps: mlp_gradient at every size and dtype of the full run, in
     one thread (they are one-thread loops); nothing in the lesson's run."""
     partial = [name for name, spec in kernels.BACKENDS.items() if spec.ops is not None]
     assert partial, "no backend of some ops: this test would check nothing"
     timed = {}
-    for case in _collected(ladder):
+    for case in collected[ladder]:
         op, backend, dtype, threads, shape = case.rstrip("]").split("-", 4)
         timed.setdefault(backend, set()).add((op, dtype, threads, shape))
     for name in partial:
