@@ -18,6 +18,13 @@ def _workers(config: pytest.Config) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # numba_parallel's OpenMP threads, between two parallel loops, spin on a core for a
+    # while before they sleep: what a timed run wants on a quiet machine, but here each
+    # worker's spinning threads take the cores from the other workers (a smoke course
+    # session's numba_parallel minibatch: 23 s, 7 s with the threads sleeping). Set
+    # before any process of the run starts its threads (workers and the processes tests
+    # start inherit it); a benchmark run (``nox -s bench``) does not read this file.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     lock_the_cache()
     if hasattr(config, "workerinput"):
         # The benchmark sessions that tests start (``python -m pytest bench ...``) are
