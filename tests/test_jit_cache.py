@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,25 +31,41 @@ def call_dot(cache_dir: Path) -> tuple[str, list[str]]:
     return done.stdout.strip(), done.stderr.splitlines()
 
 
-def test_a_damaged_cache_is_dropped_and_rebuilt(tmp_path):
-    assert call_dot(tmp_path) == ("6.0", [])  # compiles and fills the cache
-    (index,) = tmp_path.rglob("python_loops.dot-*.nbi")
-    (data,) = tmp_path.rglob("python_loops.dot-*.nbc")
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> Path:
+    """A cache directory that numba's dot, compiled in a fresh process, filled."""
+    cache_dir = tmp_path_factory.mktemp("filled")
+    assert call_dot(cache_dir) == ("6.0", [])  # compiles and fills the cache
+    return cache_dir
+
+
+@pytest.fixture
+def cache_dir(filled, tmp_path) -> Path:
+    """A copy of ``filled`` of this test's own to damage (a process and a compilation
+    fewer than filling it again)."""
+    copy = tmp_path / "cache"
+    shutil.copytree(filled, copy)
+    return copy
+
+
+def test_a_damaged_cache_is_dropped_and_rebuilt(cache_dir):
+    (index,) = cache_dir.rglob("python_loops.dot-*.nbi")
+    (data,) = cache_dir.rglob("python_loops.dot-*.nbc")
 
     index.write_bytes(b"")  # truncated to nothing: EOFError in Numba itself
-    output, messages = call_dot(tmp_path)
+    output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
     assert "cache of dot was unreadable (EOFError)" in messages[0]
-    assert call_dot(tmp_path) == ("6.0", [])  # healed: loaded again, silently
+    assert call_dot(cache_dir) == ("6.0", [])  # healed: loaded again, silently
 
-    (data,) = tmp_path.rglob("python_loops.dot-*.nbc")
+    (data,) = cache_dir.rglob("python_loops.dot-*.nbc")
     data.write_bytes(b"not a pickle at all" * 10)  # UnpicklingError in Numba itself
-    output, messages = call_dot(tmp_path)
+    output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
     assert "cache of dot was unreadable (UnpicklingError)" in messages[0]
-    assert call_dot(tmp_path) == ("6.0", [])
+    assert call_dot(cache_dir) == ("6.0", [])
 
 
 WIDTH_PROBE = """
@@ -96,22 +115,20 @@ def test_a_users_own_cpu_features_are_kept(tmp_path):
     assert not zmm
 
 
-def test_an_index_that_is_a_directory_is_dropped_and_rebuilt(tmp_path):
-    assert call_dot(tmp_path) == ("6.0", [])
-    (index,) = tmp_path.rglob("python_loops.dot-*.nbi")
+def test_an_index_that_is_a_directory_is_dropped_and_rebuilt(cache_dir):
+    (index,) = cache_dir.rglob("python_loops.dot-*.nbi")
     index.unlink()
     (index / "inside").mkdir(parents=True)  # IsADirectoryError, then again in the cleanup
-    output, messages = call_dot(tmp_path)
+    output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
     assert "cache of dot was unreadable (IsADirectoryError)" in messages[0]
-    assert call_dot(tmp_path) == ("6.0", [])
+    assert call_dot(cache_dir) == ("6.0", [])
 
 
-def test_an_entry_of_another_signature_is_dropped_and_rebuilt(tmp_path):
+def test_an_entry_of_another_signature_is_dropped_and_rebuilt(cache_dir):
     """A data file that holds the float32 code where the float64 code should be loads
     without error; what it claims is checked against the signature asked for."""
-    assert call_dot(tmp_path) == ("6.0", [])
     float32 = subprocess.run(
         [
             sys.executable,
@@ -121,16 +138,16 @@ def test_an_entry_of_another_signature_is_dropped_and_rebuilt(tmp_path):
             ),
         ],
         cwd=ROOT,
-        env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)},
+        env={**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)},
         capture_output=True,
         text=True,
         check=True,
     )
     assert float32.stdout.strip() == "6.0"
-    first, second = sorted(tmp_path.rglob("python_loops.dot-*.nbc"))  # ...-1.nbc, ...-2.nbc
+    first, second = sorted(cache_dir.rglob("python_loops.dot-*.nbc"))  # ...-1.nbc, ...-2.nbc
     first.write_bytes(second.read_bytes())  # the float64 entry now holds the float32 code
-    output, messages = call_dot(tmp_path)
+    output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
     assert "cache of dot was unreadable (MismatchedEntry)" in messages[0]
-    assert call_dot(tmp_path) == ("6.0", [])
+    assert call_dot(cache_dir) == ("6.0", [])
