@@ -39,6 +39,16 @@ from reports.page import backends_section, render_report
 from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def no_figures(monkeypatch):
+    """Reports built without drawing their figures, for a test that reads only the page's
+    words and tables (each figure is most of a second of Matplotlib; the figures have
+    their own tests)."""
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 READ_GBPS = {"1": 10.0, "2": 16.0}
 RESOLUTION_S = 1e-9
@@ -1792,7 +1802,7 @@ def test_an_interrupted_build_says_one_line_and_cleans_up(built, tmp_path, sig):
 # --- the slides' own code, memory per call, the cache or memory ceiling --------------------
 
 
-def test_the_headline_shows_the_slides_own_loop(tmp_path):
+def test_the_headline_shows_the_slides_own_loop(tmp_path, no_figures):
     data = make_result(ops=["dot"])
     loop_s, dot_s = 0.18, 0.0003
     for variant, median in (("for loop over NumPy arrays", loop_s), ("np.dot", dot_s)):
@@ -1963,7 +1973,7 @@ def built_from(data: dict, tmp_path: Path) -> tuple[str, str, pd.DataFrame]:
     return page, page.split("\n## ")[0], table[table["status"] == "ok"]
 
 
-def test_a_busy_machine_is_warned_of_once_and_flags_every_case(tmp_path):
+def test_a_busy_machine_is_warned_of_once_and_flags_every_case(tmp_path, no_figures):
     data = make_result(ops=["dot"])
     data["machine_info"]["vectorbench"]["system"] = {"load_average": [2.4, 2.2, 2.0]}
     _page, top, timed = built_from(data, tmp_path)
@@ -1973,7 +1983,7 @@ def test_a_busy_machine_is_warned_of_once_and_flags_every_case(tmp_path):
     assert timed["flags"].str.contains(rules.FLAG_DISTURBED).all()
 
 
-def test_a_probe_that_contradicts_itself_is_warned_of_and_gives_no_share(tmp_path):
+def test_a_probe_that_contradicts_itself_is_warned_of_and_gives_no_share(tmp_path, no_figures):
     data = make_result(ops=["dot"])
     # the cache's read bandwidth on two threads, a hundredth of one thread's: the probe
     # lost a core (as seen on a loaded machine: 58.7 and 0.53 GB/s)
@@ -1997,7 +2007,7 @@ def test_a_quiet_machine_raises_no_disturbance():
     assert rules.disturbances(quiet) == []
 
 
-def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path):
+def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path, no_figures):
     """`python -m bench.run -k dot` keeps the suite's np.dot of the slides' demo and
     leaves out the rest: the report is built, without the slides' part."""
     data = make_result(ops=["dot"])

@@ -831,10 +831,13 @@ def test_a_run_over_the_budget_is_skipped_and_the_loops_leave_numpy_the_referenc
 
 
 def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
-    course_run, course_results, course_bench, tmp_path
+    course_run, course_results, course_bench, tmp_path, monkeypatch
 ):
     from reports import course, style
-    from reports.course import findings
+    from reports.course import figures, findings
+
+    # the words only: the figures are drawn by test_report_renders_every_figure
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [name for name, _ in jobs])
 
     style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
     results = json.loads(json.dumps(course_results))
@@ -886,9 +889,14 @@ def test_planar_decision_regions_draw_any_predictor(course_results):
     assert titles[2] == "inside radius 2: accuracy 50%"
 
 
-def test_course_times_are_judged_by_the_benchmarks_rules(course_run, course_results, tmp_path):
+def test_course_times_are_judged_by_the_benchmarks_rules(
+    course_run, course_results, tmp_path, monkeypatch
+):
     from reports import course, rules, style
-    from reports.course import findings
+    from reports.course import figures, findings
+
+    # the table and the words only: the figures are test_report_renders_every_figure's
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [name for name, _ in jobs])
 
     style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
     results = course_results
