@@ -138,22 +138,32 @@ BUDGET_S = {"lesson": 3.0, "full": 8.0}
 
 
 def predicted_seconds(experiment: Experiment, timed: dict[str, float], data: dict) -> float | None:
-    """A hidden-size run's predicted seconds on one backend, from that backend's measured
-    time for the course's network (``timed``: experiment name → median seconds), scaled
-    by an iteration's FLOPs at h against h = 4 and never below it (an iteration's fixed
-    cost does not shrink with h); None for another experiment, or with nothing timed."""
+    """A hidden-size run's predicted seconds on one backend, from the same backend's
+    measured runs of the same network at other h (``timed``: experiment name → median
+    seconds; the course's own h = 4 comes first, then the sweep in increasing h): a
+    straight line through the time against an iteration's FLOPs, a fixed cost per
+    iteration plus a cost per FLOP, from the smallest and the largest h timed so far.
+    From one point only, its time scaled by the FLOPs and never below it (the fixed cost
+    does not shrink). None for another experiment, or with nothing timed."""
     if experiment not in HIDDEN_SWEEP:
         return None
-    known = [e for e in EXPERIMENTS if e.name in timed and e.trainer == experiment.trainer]
-    if not known:
-        return None
-    basis = known[0]
 
     def flops(e: Experiment) -> float:
         sizes = {"m": len(data["X"]), "n": len(data["X"][0]), "h": e.parameters["hidden"]}
         return kernels.OPS["mlp_gradient"].flops(sizes) * e.parameters["iterations"]
 
-    return timed[basis.name] * max(1.0, flops(experiment) / flops(basis))
+    known = sorted(
+        (flops(e), timed[e.name])
+        for e in (*EXPERIMENTS, *HIDDEN_SWEEP)
+        if e.name in timed and e.trainer == experiment.trainer
+    )
+    if not known:
+        return None
+    (low, t_low), (high, t_high) = known[0], known[-1]
+    if high == low or t_high <= t_low:  # one point, or no growth seen
+        return max(t_high, t_high * flops(experiment) / high)
+    per_flop = (t_high - t_low) / (high - low)
+    return t_low + per_flop * (flops(experiment) - low)
 
 
 # --- the data ----------------------------------------------------------------------------

@@ -801,6 +801,16 @@ def test_a_training_runs_time_is_predicted_from_the_course_network(course_bench)
     assert predicted(sweep[1], {"network_flower": 2.0}, data) == 2.0  # fixed costs stay
     assert predicted(sweep[1], {}, data) is None  # nothing timed to predict from
     assert predicted(course_bench.EXPERIMENTS[0], {"network_flower": 2.0}, data) is None
+    # two points: a fixed cost per iteration plus a cost per FLOP, as the loops' times
+    # (1.04 s at h = 1, 1.90 s at h = 4; then measured 6.85 s at h = 20, 16.3 s at 50)
+    timed = {"network_h1": 1.04, "network_flower": 1.90}
+    flops_1 = kernels.OPS["mlp_gradient"].flops({"m": 400, "n": 2, "h": 1})
+    slope = (1.90 - 1.04) / (flops[0] - flops_1)
+    assert predicted(sweep[50], timed, data) == pytest.approx(1.04 + slope * (flops[1] - flops_1))
+    assert 14 < predicted(sweep[50], timed, data) < 18
+    # an engine whose iteration is mostly its fixed cost (JAX: 0.24 s and 0.27 s) is not
+    # predicted over the lesson's budget at h = 50 (measured 1.2 s)
+    assert predicted(sweep[50], {"network_h1": 0.24, "network_flower": 0.27}, data) < 1.5
 
 
 def test_a_run_over_the_budget_is_skipped_and_the_loops_leave_numpy_the_reference():
