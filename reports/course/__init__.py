@@ -16,7 +16,12 @@ from pathlib import Path
 from reports.course import findings
 from reports.course.experiments import TITLES, experiments_in
 from reports.course.figures import draw_figures
-from reports.course.tables import agreement_table, flagged_timings, times_table
+from reports.course.tables import (
+    agreement_table,
+    experiment_title,
+    flagged_timings,
+    times_table,
+)
 from reports.course.validate import SCHEMA, check, missing_experiments
 from reports.formatting import format_linear
 from reports.templating import render as render_template
@@ -74,7 +79,7 @@ def _context(results: dict) -> dict:
         # variant trains only where it computes the trainer's op its own way)
         "partly": {
             backend: [
-                TITLES[name]
+                experiment_title(results, name)
                 for name in TITLES
                 if backend in experiments.get(name, {}).get("runs", {})
             ]

@@ -16,7 +16,7 @@ from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import label
 
 
-def _experiment(results: dict, name: str) -> str:
+def experiment_title(results: dict, name: str) -> str:
     return f"{TITLES[name]}, η = {results['experiments'][name]['parameters']['eta']:g}"
 
 
@@ -27,7 +27,7 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
     reference = backends[0]
     rows = []
     for name in experiments_in(results):
-        cells = [_experiment(results, name)]
+        cells = [experiment_title(results, name)]
         base = judged[name][reference]
         for backend in backends:
             timing = judged[name].get(backend)
@@ -63,7 +63,9 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list
                 )
             if FLAG_ROUNDS in timing.flags:
                 reasons.append(f"only {timing.quartiles.rounds} runs")
-            listed.append(f"{_experiment(results, name)}, {label(backend)}: {'; '.join(reasons)}")
+            listed.append(
+                f"{experiment_title(results, name)}, {label(backend)}: {'; '.join(reasons)}"
+            )
     return listed
 
 
@@ -76,7 +78,7 @@ def agreement_table(results: dict) -> str:
         experiment = results["experiments"][name]
         agreement = experiment["agreement"]
         counts = experiment["history"] == "misclassifications"
-        cells = [_experiment(results, name)]
+        cells = [experiment_title(results, name)]
         for backend in others:
             diff = agreement["backends"].get(backend)
             if diff is None:
