@@ -426,13 +426,17 @@ def _timing_run(tmp_path: Path, wrapper: str) -> tuple[subprocess.Popen, set[int
 AS_FROM_A_TERMINAL = """
 import signal, subprocess, sys
 from bench.run import main
-signal.signal(signal.SIGINT, signal.default_int_handler)  # a test worker may ignore it
+# as in a terminal, whatever the test process hands down: a test worker may ignore
+# SIGINT, and one started under nohup ignores SIGHUP
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 sys.exit(main(COMMAND[3:]))
 """
 
 # nox runs the session's commands as children and, killed, forwards nothing: a stand-in.
 AS_FROM_NOX = """
-import subprocess, sys
+import signal, subprocess, sys
+signal.signal(signal.SIGHUP, signal.SIG_DFL)  # nox's own default, even under nohup
 sys.exit(subprocess.call([*COMMAND, "--stop-with-parent"]))
 """
 
