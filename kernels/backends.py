@@ -512,6 +512,15 @@ def _build(name: str) -> Backend:
     return Backend(BACKENDS[name])
 
 
+def with_role(role: str) -> str:
+    """The first registered backend with ``role`` (one of ``ROLES``): the loop the others
+    are compared with, the vectorized reference, ..."""
+    found = next((name for name, spec in BACKENDS.items() if spec.role == role), None)
+    if found is None:
+        raise LookupError(f"no backend has the role {role!r}")
+    return found
+
+
 def installed_backends() -> list[str]:
     """The backends of the catalogue whose libraries are installed, in its order: the ones
     the tests run and the benchmarks time (the others are listed as not installed)."""
