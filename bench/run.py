@@ -34,6 +34,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,9 @@ RESULTS = ROOT / "reports" / "local" / "results"
 
 # pytest's exit code when no test ran: here, when -k or -m matched no benchmark.
 NO_TESTS_RAN = 5
+# pytest's exit code for an argument it refuses (an unknown option, a bad -k, a plugin
+# that cannot be imported).
+USAGE_ERROR = 4
 
 # A partial file names the process that writes it, so a later run can tell a file still
 # being written (its writer alive) from one left by a killed run.
@@ -179,13 +183,15 @@ FORWARDED = tuple(
 )
 
 
-def run_child(command: list[str]) -> int:
+def run_child(command: list[str], *, usage_in_one_line: bool = False) -> int:
     """Run ``command`` and return its exit code (128 + n if it or this process was stopped
     by signal n).
 
     Signals sent to this process alone reach the child too, even one that arrives while
     the child is being started, and this process waits for it, so a runner that is
-    stopped never leaves a child timing on and writing files.
+    stopped never leaves a child timing on and writing files. With ``usage_in_one_line``
+    (the child is pytest) an argument pytest refuses is said in one line
+    (``UsageInOneLine``).
     """
     parent = os.getpid()
     preexec = (lambda: _child_setup(parent)) if os.name == "posix" else None
@@ -212,17 +218,89 @@ def run_child(command: list[str]) -> int:
         for sig in FORWARDED
         if signal.getsignal(sig) is not signal.SIG_IGN
     }
+    errors = subprocess.PIPE if usage_in_one_line else None
     try:
-        child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec)
+        child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec, stderr=errors)
+        copy = UsageInOneLine(child.stderr) if usage_in_one_line else None
         for signum in pending[:1]:  # one that came while Popen ran
             send(signum)
         status = child.wait()
+        if copy is not None:
+            copy.finish(status)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if received:  # pytest stopped by a Ctrl-C exits with 2: say what stopped it
         return 128 + received[0]
     return 128 - status if status < 0 else status
+
+
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # pytest colours its error where FORCE_COLOR is set
+
+
+class UsageInOneLine:
+    """The pytest child's stderr, copied to this process's as it comes, except pytest's
+    words on an argument it refuses: from a line starting "ERROR: " on, they are held
+    back, and if pytest then exits with ``USAGE_ERROR`` they are said in one line. pytest
+    would print them with its usage, its ini file and root directory: 2 to 6 lines.
+    Anything else held back (an error of another kind) is copied as it was."""
+
+    def __init__(self, stream) -> None:
+        self.held: list[str] = []
+        self._thread = threading.Thread(target=self._copy, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _copy(self, stream) -> None:
+        with stream:
+            for raw in iter(stream.readline, b""):
+                line = raw.decode("utf-8", errors="replace")
+                if self.held or _COLOUR.sub("", line).startswith("ERROR: "):
+                    self.held.append(line)
+                else:
+                    sys.stderr.write(line)
+                    sys.stderr.flush()
+
+    def finish(self, status: int) -> None:
+        self._thread.join(timeout=5)  # the pipe closes with pytest (and its children)
+        if status == USAGE_ERROR and self.held:
+            print(f"bench: {usage_problem(self.held)}; nothing was timed", file=sys.stderr)
+        else:
+            sys.stderr.writelines(self.held)
+
+
+def usage_problem(lines: list[str]) -> str:
+    """pytest's report of a refused argument, in one line: argparse's "error: ..." line
+    (which names the argument), or else pytest's own "ERROR: ..." line."""
+    text = [_COLOUR.sub("", line).strip() for line in lines if line.strip()]
+    for line in text:
+        if ": error: " in line:  # "python -m pytest: error: unrecognized arguments: --x"
+            return line.split(": error: ", 1)[1]
+    return text[0].removeprefix("ERROR: ")
+
+
+def selection_problem(pytest_args: list[str]) -> str | None:
+    """What is wrong with the ``-k`` or ``-m`` expression among ``pytest_args``, if
+    anything. pytest reads them only once it has collected every case (5 s, below its
+    header); checked here, a bad one is one line at once. The parser is pytest's own, from
+    a private module: where it has moved, pytest's refusal (``UsageInOneLine``) says it."""
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:
+        return None
+    picker = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    picker.add_argument("-k")  # pytest keeps the last of each, as argparse does
+    picker.add_argument("-m")
+    try:
+        chosen, _ = picker.parse_known_args(pytest_args)
+    except argparse.ArgumentError:  # "-k" with no expression: pytest's refusal says it
+        return None
+    for flag, expression in (("-k", chosen.k), ("-m", chosen.m)):
+        try:
+            if expression is not None:
+                Expression.compile(expression.lstrip())
+        except SyntaxError as error:
+            return f"{flag} {expression!r}: at column {error.offset}: {error.msg}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(mine_args, int):
             return mine_args
         pytest_args = [*mine_args, *pytest_args]
+    problem = selection_problem(pytest_args)
+    if problem:
+        print(f"bench: {problem}; nothing was timed", file=sys.stderr)
+        return USAGE_ERROR
     ladder = "full" if options.full else "lesson"
     results = RESULTS if options.out is None else options.out.resolve() / "results"
     out = results.parent
@@ -330,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     with writing(partial):  # a later run sees this partial file in use
         status = 1
         try:
-            status = run_child(command)
+            status = run_child(command, usage_in_one_line=True)
         finally:  # whatever happened, a partial file of this run is not left behind
             if status != 0:
                 partial.unlink(missing_ok=True)
@@ -343,9 +425,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("bench: the selection timed no case (pytest-benchmark wrote no results); "
                       "nothing was stored", file=sys.stderr)  # fmt: skip
                 return NO_TESTS_RAN
-            print(
-                f"bench: pytest exited with {status}; no result file was written", file=sys.stderr
-            )
+            if status != USAGE_ERROR:  # which UsageInOneLine has said in its one line
+                print(f"bench: pytest exited with {status}; no result file was written",
+                      file=sys.stderr)  # fmt: skip
             return status
         # Never store a file the report refuses (-k slides, -k course: no op case to show).
         # (The report's reader, and pandas with it, imported only here: 1.3 s of every

@@ -197,6 +197,67 @@ def test_a_selection_matching_no_benchmark_says_so_in_one_line():
     assert "Traceback" not in done.stdout
 
 
+@pytest.mark.parametrize(
+    ("argument", "words"),
+    [
+        (["--nonsense"], "bench: unrecognized arguments: --nonsense"),
+        (["--ladder=bogus"], "bench: argument --ladder: invalid choice: 'bogus'"),
+        (["-p", "nonexistent"], 'bench: Error importing plugin "nonexistent"'),
+        (["-k"], "bench: argument -k: expected one argument"),
+    ],
+)
+def test_an_argument_pytest_refuses_is_one_line(argument, words, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--no-report", "--out", str(tmp_path), *argument],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == run.USAGE_ERROR
+    assert done.stderr.splitlines() == [done.stderr.strip()]  # one line, no usage
+    assert done.stderr.startswith(words)
+    assert done.stdout.splitlines() == [done.stdout.strip()]  # bench's own, not pytest's
+    assert done.stdout.startswith("bench: timing")
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argument", "words"),
+    [
+        (["-k", "and"], "bench: -k 'and': at column 1: expected not OR left parenthesis"),
+        (["-k", "dot and"], "bench: -k 'dot and': at column 8: expected not OR left"),
+        (["-m", "("], "bench: -m '(': at column 2: expected not OR left parenthesis"),
+        (["-knot"], "bench: -k 'not': at column 4: expected not OR left parenthesis"),
+    ],
+)
+def test_a_bad_selection_is_one_line_before_pytest_starts(argument, words, monkeypatch, capsys):
+    def no_pytest(command, *args, **kwargs):
+        raise AssertionError("pytest started")
+
+    monkeypatch.setattr(run, "run_child", no_pytest)
+    assert run.main(["--no-report", *argument]) == run.USAGE_ERROR
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [captured.err.strip()]
+    assert captured.err.startswith(words)
+    assert captured.out == ""
+
+
+def test_a_later_selection_replaces_an_earlier_one_as_in_pytest():
+    assert run.selection_problem(["-k", "and", "-k", "dot"]) is None
+    assert run.selection_problem(["-k", "dot", "-m", "not slow"]) is None
+
+
+def test_other_errors_of_pytest_are_copied_as_they_were(capfd):
+    child = [
+        sys.executable,
+        "-c",
+        "import sys; sys.stderr.write('warning\\nERROR: a crash\\n  its detail\\n'); sys.exit(3)",
+    ]
+    assert run.run_child(child, usage_in_one_line=True) == 3
+    assert capfd.readouterr().err == "warning\nERROR: a crash\n  its detail\n"
+
+
 def test_a_signal_the_runner_ignores_is_not_forwarded():
     """nohup: the runner ignores SIGHUP, and so does the child it started."""
     runner = subprocess.Popen(
