@@ -148,8 +148,72 @@ def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None) -> None:
     ax.grid(axis="x", **GRID)
 
 
+# Direct labels are set at least this far apart (in points), so two never overlap.
+_LABEL_GAP_PT = 11.0
+
+
+def _spread(wanted: list[float], gap: float) -> list[float]:
+    """Positions as near ``wanted`` as they can be with at least ``gap`` between any two,
+    in the order of ``wanted``'s values: a column of direct labels that do not overlap."""
+    placed: dict[int, float] = {}
+    highest = -math.inf
+    for index in sorted(range(len(wanted)), key=wanted.__getitem__):
+        highest = placed[index] = max(wanted[index], highest + gap)
+    # centre the column on what was wanted, so the pushing is shared up and down
+    shift = (sum(wanted) - sum(placed.values())) / max(1, len(wanted))
+    return [placed[i] + shift for i in range(len(wanted))]
+
+
+def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figure) -> None:
+    """Each backend's name right of the axes, level with the last point of its line and
+    in its colour, a thin line joining the two: the lines need no legend. ``ends``:
+    (text, x, y, colour). Labels too close are spread apart."""
+    if not ends:
+        return
+    figure.draw_without_rendering()  # the layout, so the axes' height in points is known
+    low, high = (math.log10(limit) for limit in ax.get_ylim())
+    per_decade = ax.get_window_extent().height * 72 / figure.dpi / (high - low)
+    placed = _spread([math.log10(y) for _, _, y, _ in ends], _LABEL_GAP_PT / per_decade)
+    for (text, x, y, colour), at in zip(ends, placed, strict=True):
+        ax.annotate(
+            text,
+            xy=(x, y),
+            xytext=(1.02, 10**at),
+            textcoords=("axes fraction", "data"),
+            color=colour,
+            fontsize=8.5,
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "alpha": 0.7},
+        )
+
+
+def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float]) -> None:
+    """Each thread count's roofs (dashed: one thread), labelled above the flat one at the
+    left, where no point is."""
+    for count in sorted(read):
+        ax.plot(
+            x,
+            np.minimum(read[count] * x, peak[count]),
+            color="0.2",
+            linestyle="--" if count == 1 else "-",
+            linewidth=1.3,
+        )
+        ax.text(
+            x[0] * 1.15,
+            peak[count] * 1.08,
+            f"{style.threads_label(count)}: {read[count]:.3g} GB/s, {peak[count]:.3g} GFLOP/s",
+            fontsize=8.5,
+            color="0.2",
+            va="bottom",
+        )
+
+
 @styled
 def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
+    """The roofline, readable on a slide: the roofs and the h sweep's lines are labelled
+    where they are drawn, so the legend holds only the ops' markers and the backends
+    that have no line to carry their name."""
     read, peak = _limits(run)
     points = _points(table)
     threads = sorted(set(read) & set(peak))
@@ -160,7 +224,7 @@ def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
     if steps is None:
         figure = new_figure(9.0, 6.4)
         ax = figure.add_subplot()
-    else:  # the ladder in a panel of its own: the roofline's legend keeps its entries
+    else:  # the ladder in a panel of its own: the roofline keeps its room
         figure = new_figure(13.0, 6.4)
         ax, side = figure.subplots(1, 2, width_ratios=(2.2, 1))
         _draw_ladder(side, steps, peak.get(1))
@@ -168,55 +232,51 @@ def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
     if swept is not None:
         intensities = pd.concat([intensities, swept[1]["intensity"]])
     x = np.logspace(math.log10(intensities.min() / 3), math.log10(intensities.max() * 3), 200)
-    for count in threads:
-        ax.plot(
-            x,
-            np.minimum(read[count] * x, peak[count]),
-            color="0.2",
-            linestyle="--" if count == 1 else "-",
-            linewidth=1.3,
-            label=f"roof, {style.threads_label(count)}: {read[count]:.3g} GB/s × intensity, "
-            f"at most {peak[count]:.3g} GFLOP/s",
-        )
+    _draw_roofs(ax, x, {c: read[c] for c in threads}, {c: peak[c] for c in threads})
     ops = sorted(points["op"].unique(), key=style.op_rank)
     for index, op in enumerate(ops):
         here = points[points["op"] == op]
-        for row in here.itertuples():
-            ax.scatter(
-                row.intensity,
-                row.gflop_per_s,
-                marker=_MARKERS[index % len(_MARKERS)],
-                s=34,
-                color=style.colour(row.backend),
-                edgecolors="white",
-                linewidths=0.4,
-                zorder=3,
-            )
-        ax.scatter([], [], marker=_MARKERS[index % len(_MARKERS)], color="0.45", label=op)
+        marker = _MARKERS[index % len(_MARKERS)]
+        ax.scatter(
+            here["intensity"],
+            here["gflop_per_s"],
+            marker=marker,
+            s=34,
+            color=[style.colour(b) for b in here["backend"]],
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=3,
+        )
+        ax.scatter([], [], marker=marker, color="0.45", label=op)
+    ends, lined = [], set()
+    title = f"Roofline ({DTYPE}): each op × backend at its largest size"
     if swept is not None:
         op, rows = swept
+        lined = set(rows["backend"])
+        top = int(rows["h"].max())
         for backend in sorted(rows["backend"].unique(), key=style.backend_rank):
             line = rows[rows["backend"] == backend]
-            ax.plot(
-                line["intensity"],
-                line["gflop_per_s"],
-                color=style.colour(backend),
-                linewidth=1.4,
-                alpha=0.85,
-                label=f"{style.label(backend)}: {op}, h = {int(line['h'].min())} to "
-                f"{int(line['h'].max())}",
-            )
+            colour = style.colour(backend)
+            ax.plot(line["intensity"], line["gflop_per_s"], color=colour, linewidth=1.4, alpha=0.85)
+            last = line.iloc[-1]
+            short = f" (h ≤ {int(last['h'])})" if int(last["h"]) < top else ""
+            name = style.label(backend) + short
+            ends.append((name, last["intensity"], last["gflop_per_s"], colour))
+        title += f"; lines: {op} as its hidden units grow, h = {int(rows['h'].min())} to {top}"
     for backend in sorted(points["backend"].unique(), key=style.backend_rank):
-        ax.scatter([], [], marker="s", color=style.colour(backend), label=style.label(backend))
+        if backend not in lined:  # no line to carry its name
+            ax.plot([], [], linewidth=5, color=style.colour(backend), label=style.label(backend))
     log_scale(ax)
     ax.grid(**GRID)
+    ax.set_xlim(x[0], x[-1])
     ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each op's cost model)")
     ax.set_ylabel("achieved GFLOP/s (log scale)")
     figure.suptitle(
-        f"Roofline ({DTYPE}): each op × backend at its largest size; lines: the shallow "
-        "network as h grows"
+        f"{title}\nroofs: the measured read bandwidth × intensity, at most the measured peak "
+        "(dashed: 1 thread)"
     )
     legend_below(figure, [ax])
+    _label_line_ends(ax, ends, figure)  # last: the labels' spacing needs the final layout
     return figure
 
 

@@ -3,13 +3,24 @@ at the top of the h sweep, and the h where the lead over NumPy changes hands."""
 
 from __future__ import annotations
 
+import itertools
 import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from reports import style
-from reports.roofline import ladder, roofline_figure, roofline_findings, roofline_section, sweep
+from reports.load import read_results
+from reports.roofline import (
+    _spread,
+    ladder,
+    roofline_figure,
+    roofline_findings,
+    roofline_section,
+    sweep,
+)
+from reports.table import measured, tidy_table
 
 PEAK = {"1": 50.0, "2": 100.0}
 READ = {"1": 10.0, "2": 20.0}
@@ -124,3 +135,32 @@ def test_no_ladder_without_its_steps(table):
     assert ladder(table) is None
     run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
     assert "How BLAS gets its speed" not in roofline_section(table, run, {"roofline"})
+
+
+COMMITTED_RUN = Path(__file__).parent.parent / "reports" / "results" / "vm-20261205-070441.json"
+
+
+def test_the_committed_runs_roofline_has_a_slides_legend_and_names_every_backend():
+    """At most 12 legend entries (it had 31), and every backend of the roofline still
+    named: in the legend, beside its line, or in the ladder's panel."""
+    run = read_results([COMMITTED_RUN])
+    table = tidy_table(run)
+    figure = roofline_figure(table, run)
+    entries = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert 0 < len(entries) <= 12
+    beside = [child.get_text() for ax in figure.axes for child in ax.texts]
+    ladder_names = [tick.get_text() for ax in figure.axes[1:] for tick in ax.get_yticklabels()]
+    named = " | ".join(entries + beside + ladder_names)
+    drawn = set(measured(table[table["dtype"] == "float64"])["backend"])
+    assert drawn
+    for backend in drawn:
+        assert style.label(backend) in named, backend
+
+
+def test_labels_too_close_are_spread_apart_by_the_gap():
+    placed = _spread([1.0, 1.05, 3.0, 1.02], 0.1)
+    order = sorted(range(4), key=placed.__getitem__)
+    assert order == [0, 3, 1, 2]  # the labels keep the order of what they name
+    gaps = [placed[b] - placed[a] for a, b in itertools.pairwise(order)]
+    assert min(gaps) == pytest.approx(0.1)
+    assert sum(placed) == pytest.approx(sum([1.0, 1.05, 3.0, 1.02]))  # centred on the wanted
