@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports import course, style
+from reports import course
 from reports.analysis import jit_costs
 from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
 from reports.compare import comparable, directory_name, write_comparison
 from reports.figures import draw_report
-from reports.load import ResultFileError, ladder_of, merged_catalogue, read_results
+from reports.load import ResultFileError, ladder_of, read_results
 from reports.markup import FIGURES
 from reports.page import course_not_run, render_report
 from reports.table import jit_table, tidy_table, write_csv
@@ -66,9 +66,6 @@ def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
     directory beside it); the report is untouched."""
     old = read_results([old_path])
     new = read_results([new_path])
-    # Reading the new file put its catalogue in use: the old run's backends and ops that
-    # the new one does not know keep their own labels and colours.
-    style.use(merged_catalogue([new, old]))
     table = comparable(old, new)
     name = directory_name(old_path, new_path)
     with staged_output(out / name) as stage:

@@ -26,8 +26,9 @@ from reports.figkit import (
     styled,
 )
 from reports.formatting import format_ratio, format_shape, format_time, shape_of, size_axis_name
-from reports.load import CASE_KEY, ResultFileError, Run, ladder_of
+from reports.load import CASE_KEY, ResultFileError, Run, ladder_of, merged_catalogue
 from reports.markup import md_table
+from reports.style import Style
 from reports.table import measured, not_run, tidy_table, write_csv
 from reports.templating import render
 
@@ -52,8 +53,23 @@ COLUMNS = [
 ]
 
 
-def compare_runs(old: Run, new: Run) -> pd.DataFrame:
-    """One row per case in either run: the time ratio new ÷ old and its verdict."""
+def side_by_side(old: Run, new: Run) -> Style:
+    """How the comparison shows ops and backends: as the new run's catalogue describes
+    them, or the old run's for those only it knows; a backend the two runs label
+    differently carries both labels, so each file is shown with its own catalogue."""
+    merged = merged_catalogue([new, old])
+    before, after = Style.of(old.catalogue), Style.of(new.catalogue)
+    backends = dict(merged["backends"])
+    for name, entry in backends.items():
+        in_both = name in old.catalogue["backends"] and name in new.catalogue["backends"]
+        if in_both and before.label(name) != after.label(name):
+            backends[name] = {**entry, "label": f"{after.label(name)} (old: {before.label(name)})"}
+    return Style.of({"ops": merged["ops"], "backends": backends})
+
+
+def compare_runs(old: Run, new: Run, look: Style) -> pd.DataFrame:
+    """One row per case in either run: the time ratio new ÷ old and its verdict, in
+    ``look``'s order."""
     columns = [*CASE_KEY, "m", "n", "h", "size", "median_s", "ci_low_s", "ci_high_s", "flags"]
     before = measured(tidy_table(old))[columns]
     after = measured(tidy_table(new))[columns]
@@ -91,9 +107,9 @@ def compare_runs(old: Run, new: Run) -> pd.DataFrame:
     both = both.sort_values(
         ["op", "backend", "dtype", "threads", "size"],
         key=lambda column: (
-            column.map(style.op_rank).map(str)
+            column.map(look.op_rank).map(str)
             if column.name == "op"
-            else column.map(style.backend_rank).map(str)
+            else column.map(look.backend_rank).map(str)
             if column.name == "backend"
             else column
         ),
@@ -108,10 +124,10 @@ _MARKERS = {"float64": "o", "float32": "s"}
 
 
 @styled
-def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
+def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: Style):
     """Per op: ratio new ÷ old against size; filled markers where the change is real."""
     both = table[table["verdict"].isin([FASTER, SLOWER, LEVEL])]
-    ops = sorted(both["op"].unique(), key=style.op_rank)
+    ops = sorted(both["op"].unique(), key=look.op_rank)
     columns = min(3, max(1, len(ops)))
     rows_count = max(1, math.ceil(len(ops) / columns))
     figure = new_figure(0.8 + 3.9 * columns, 0.9 + 3.2 * rows_count)
@@ -125,7 +141,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
         rows = both[both["op"] == op]
         for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
             series = series.sort_values("size")
-            colour = style.colour(backend)
+            colour = look.colour(backend)
             marker = _MARKERS.get(dtype, "D")
             ax.plot(
                 series["size"],
@@ -133,7 +149,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
                 color=colour,
                 linestyle=style.linestyle(int(threads), counts[backend]),
                 linewidth=1.0,
-                label=style.series_label(backend, int(threads)),
+                label=look.series_label(backend, int(threads)),
             )
             real = series["verdict"] != LEVEL
             ax.errorbar(
@@ -187,7 +203,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str):
             label="level (hollow)",
         ),
     ]  # fmt: skip
-    legend_below(figure, grid.ravel()[: len(ops)], extra)
+    legend_below(figure, grid.ravel()[: len(ops)], extra, look=look)
     figure.suptitle(
         f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
     )
@@ -215,10 +231,10 @@ def _machine_facts(run: Run) -> dict[str, str]:
     return facts
 
 
-def _row(row: pd.Series) -> list[str]:
+def _row(row: pd.Series, look: Style) -> list[str]:
     return [
         f"`{row['op']}`",
-        style.series_label(row["backend"], int(row["threads"])),
+        look.series_label(row["backend"], int(row["threads"])),
         row["dtype"],
         format_shape(shape_of(row["shape"])),
         format_time(row["old_median_s"]),
@@ -239,17 +255,20 @@ def significant(table: pd.DataFrame) -> pd.DataFrame:
     return changed.loc[distance.sort_values(ascending=False, kind="stable").index]
 
 
-def _in_one_run(table: pd.DataFrame, verdict: str) -> str:
+def _in_one_run(table: pd.DataFrame, verdict: str, look: Style) -> str:
     """The series (op, backend) measured in one run only, named, e.g. "`dot` on Numba"."""
     rows = table[table["verdict"] == verdict][["op", "backend"]].drop_duplicates()
-    return ", ".join(f"`{op}` on {style.label(backend)}" for op, backend in rows.to_numpy())
+    return ", ".join(f"`{op}` on {look.label(backend)}" for op, backend in rows.to_numpy())
 
 
-def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | None) -> str:
+def render_comparison(
+    table: pd.DataFrame, old: Run, new: Run, figure: str | None, look: Style
+) -> str:
     counts = table["verdict"].value_counts()
     header = ["op", "backend", "dtype", "size", "old", "new", "new ÷ old", "verdict"]
     changes = significant(table)
     shown = changes.head(SHOWN)
+    rows = [_row(row, look) for _, row in shown.iterrows()]
     before, after = _machine_facts(old), _machine_facts(new)
     facts = []
     for key in dict.fromkeys([*before, *after]):
@@ -270,11 +289,11 @@ def render_comparison(table: pd.DataFrame, old: Run, new: Run, figure: str | Non
             },
             rule=rules.comparison_rule("the new run", "the old one"),
             figure=figure,
-            changes=md_table(header, [_row(r) for _, r in shown.iterrows()]) if len(shown) else "",
+            changes=md_table(header, rows) if rows else "",
             shown=len(shown),
             beyond=len(changes) - len(shown),
-            only_old=_in_one_run(table, ONLY_OLD),
-            only_new=_in_one_run(table, ONLY_NEW),
+            only_old=_in_one_run(table, ONLY_OLD, look),
+            only_new=_in_one_run(table, ONLY_NEW, look),
             runs_table=md_table(["", "old", "new (differences in bold)"], facts),
             skipped_old=len(not_run(tidy_table(old))),
             skipped_new=len(not_run(tidy_table(new))),
@@ -289,7 +308,7 @@ def directory_name(old_path: Path, new_path: Path) -> str:
 
 def comparable(old: Run, new: Run) -> pd.DataFrame:
     """The comparison of two runs, or ``ResultFileError`` if they have no case in common."""
-    table = compare_runs(old, new)
+    table = compare_runs(old, new, side_by_side(old, new))
     if not table["verdict"].isin([FASTER, SLOWER, LEVEL]).any():
         raise ResultFileError(
             new.sources[0],
@@ -300,8 +319,9 @@ def comparable(old: Run, new: Run) -> pd.DataFrame:
 
 def write_comparison(table: pd.DataFrame, old: Run, new: Run, directory: Path) -> None:
     """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
+    look = side_by_side(old, new)
     write_csv(table, directory / "compare.csv")
-    drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name)
+    drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name, look)
     figure = save(drawing, directory, "compare")
-    text = render_comparison(table, old, new, figure)
+    text = render_comparison(table, old, new, figure, look)
     (directory / "README.md").write_text(text, encoding="utf-8")

@@ -28,6 +28,7 @@ from PIL import Image
 
 from reports import style
 from reports.formatting import format_bytes, format_time
+from reports.style import Style
 
 DPI = 150
 _SAVE_OPTIONS = {
@@ -217,24 +218,25 @@ def empty_panel(ax, message: str) -> None:
     ax.set_yticks([])
 
 
-def line_style(backend: str, threads: int, counts: dict[str, frozenset[int]]) -> dict:
+def line_style(backend: str, threads: int, counts: dict[str, frozenset[int]], look: Style) -> dict:
     linestyle = style.linestyle(threads, counts.get(backend, frozenset({threads})))
     return {
-        "color": style.colour(backend),
+        "color": look.colour(backend),
         "linestyle": linestyle,
-        "label": style.series_label(backend, threads),
+        "label": look.series_label(backend, threads),
         # dashed lines on top, so a series equal to the solid one still shows
         "zorder": 2.2 if linestyle != style.SOLID else 2.0,
     }
 
 
-def legend_below(figure: Figure, axes, extra: list | None = None) -> None:
-    """One legend for the whole figure, outside and below the axes: it covers no data."""
+def legend_below(figure: Figure, axes, extra: list | None = None, *, look: Style) -> None:
+    """One legend for the whole figure, outside and below the axes: it covers no data;
+    the backends' entries in ``look``'s order."""
     found: dict[str, object] = {}
     for ax in axes:
         for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
             found.setdefault(text, handle)
-    handles = {text: found[text] for text in sorted(found, key=_legend_rank)}
+    handles = {text: found[text] for text in sorted(found, key=lambda t: _legend_rank(t, look))}
     for handle in extra or []:
         handles.setdefault(handle.get_label(), handle)
     if handles:
@@ -246,11 +248,11 @@ def legend_below(figure: Figure, axes, extra: list | None = None) -> None:
         )
 
 
-def _legend_rank(text: str) -> tuple:
+def _legend_rank(text: str, look: Style) -> tuple:
     """Backends in their usual order, then everything else (limits, markers) as drawn."""
-    for backend in sorted(style.BACKENDS, key=lambda b: -len(style.label(b))):
-        if text.startswith(style.label(backend) + ","):
-            return (0, style.backend_rank(backend), text)
+    for backend in sorted(look.backends, key=lambda b: -len(look.label(b))):
+        if text.startswith(look.label(backend) + ","):
+            return (0, look.backend_rank(backend), text)
     return (1, (0, ""), "")
 
 
@@ -262,6 +264,8 @@ def panel_width(count: int) -> float:
     return max(8.5, 1.0 + 4.6 * count)
 
 
-def backend_line(backend: str) -> dict:
-    """Colour and legend label of a backend, as every figure draws it."""
-    return {"color": style.colour(backend), "label": style.label(backend)}
+def backend_line(backend: str, look: Style | None = None) -> dict:
+    """Colour and legend label of a backend, as every figure draws it (``look``: the
+    run's style; the course's figures, not yet given one, draw with ``style.IN_USE``)."""
+    look = look or style.IN_USE
+    return {"color": look.colour(backend), "label": look.label(backend)}

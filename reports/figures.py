@@ -59,15 +59,16 @@ from reports.load import Run
 from reports.phrases import headline_title
 from reports.roofline import roofline_figure
 from reports.rules import LEVEL
+from reports.style import Style
 from reports.table import measured, not_run, thread_counts
 from reports.yours import mine_of
 
 
-def _series(rows: pd.DataFrame) -> Iterable[tuple[str, int, pd.DataFrame]]:
+def _series(rows: pd.DataFrame, look: Style) -> Iterable[tuple[str, int, pd.DataFrame]]:
     """(backend, threads, rows sorted by size) in report order."""
     keys = sorted(
         {(b, int(t)) for b, t in rows[["backend", "threads"]].itertuples(index=False)},
-        key=lambda key: (style.backend_rank(key[0]), key[1]),
+        key=lambda key: (look.backend_rank(key[0]), key[1]),
     )
     for backend, threads in keys:
         series = rows[(rows["backend"] == backend) & (rows["threads"] == threads)]
@@ -81,7 +82,7 @@ _NO_PREDICTION = {"marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.
 
 
 @styled
-def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
+def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     """Time per call against size, log–log, one line per backend and thread count.
 
     Cases not run are marked: at their predicted time if there is one, else on the size
@@ -98,8 +99,8 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
     extra = []
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for backend, threads, series in _series(measured(here)):
-            line = line_style(backend, threads, counts)
+        for backend, threads, series in _series(measured(here), look):
+            line = line_style(backend, threads, counts, look)
             ax.plot(series["size"], series["median_s"], marker="o", markersize=3.5, **line)
             ax.fill_between(
                 series["size"],
@@ -116,7 +117,7 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
             ax.scatter(
                 predicted["size"],
                 predicted["predicted_s"],
-                color=[style.colour(b) for b in predicted["backend"]],
+                color=[look.colour(b) for b in predicted["backend"]],
                 **_PREDICTED,
             )
             extra.append(
@@ -129,7 +130,7 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
             ax.scatter(
                 unpredicted["size"],
                 np.full(len(unpredicted), 0.03),
-                edgecolors=[style.colour(b) for b in unpredicted["backend"]],
+                edgecolors=[look.colour(b) for b in unpredicted["backend"]],
                 transform=bottom,
                 clip_on=False,
                 **_NO_PREDICTION,
@@ -150,27 +151,27 @@ def time_figure(table: pd.DataFrame, op: str) -> Figure | None:
         ax.set_title(dtype)
     axes[0].set_ylabel("time per call (median, log scale)")
     figure.suptitle(f"{op}: time per call — lower is faster (band: interquartile range)")
-    legend_below(figure, axes, extra)
+    legend_below(figure, axes, extra, look=look)
     return figure
 
 
 # --- per op: speedups -----------------------------------------------------------------
 
 
-def _references() -> tuple[tuple[str, str], ...]:
+def _references(look: Style) -> tuple[tuple[str, str], ...]:
     """The two a speedup is measured against: the loop and the vectorized reference."""
-    loop, reference = style.the(style.LOOP), style.the(style.REFERENCE)
-    return (loop, f"the {style.label(loop)}"), (reference, style.label(reference))
+    loop, reference = look.the(style.LOOP), look.the(style.REFERENCE)
+    return (loop, f"the {look.label(loop)}"), (reference, look.label(reference))
 
 
 @styled
-def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
+def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     """Speedup over the Python loop (left) and over NumPy (right), per dtype (rows).
 
     ``None`` if neither the loop nor NumPy was measured alongside another backend.
     """
     rows = measured(table[table["op"] == op])
-    references = _references()
+    references = _references(look)
     paired = [analysis.versus(rows, reference) for reference, _ in references]
     dtypes = analysis.dtypes(pd.concat(paired), op) if any(len(p) for p in paired) else []
     if not dtypes:
@@ -187,8 +188,8 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
                 empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")
                 continue
-            for backend, threads, series in _series(paired):
-                line = line_style(backend, threads, counts)
+            for backend, threads, series in _series(paired, look):
+                line = line_style(backend, threads, counts, look)
                 ax.plot(series["size"], series["speedup"], marker="o", markersize=3.5, **line)
                 ax.fill_between(
                     series["size"],
@@ -203,7 +204,7 @@ def speedup_figure(table: pd.DataFrame, op: str) -> Figure | None:
             ratio_axis(ax.yaxis)
             ax.set_title(f"over {name} ({dtype}): above 1× is faster")
     figure.suptitle(f"{op}: how many times faster than the Python loop and than NumPy")
-    legend_below(figure, grid.ravel())
+    legend_below(figure, grid.ravel(), look=look)
     return figure
 
 
@@ -213,7 +214,7 @@ _CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
 
 
 @styled
-def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run) -> Figure | None:
+def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style) -> Figure | None:
     """Achieved GB/s against data moved per call, under the measured bandwidth, with caches."""
     rows = measured(table[table["op"] == op])
     rows = rows[rows["bytes"] > 0]
@@ -227,8 +228,8 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run) -> Figure |
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for backend, threads, series in _series(here):
-            line = line_style(backend, threads, counts)
+        for backend, threads, series in _series(here, look):
+            line = line_style(backend, threads, counts, look)
             ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
         log_axes(ax, "data moved per call (log scale)", "")
         bytes_axis(ax.xaxis, rows["bytes"])
@@ -246,7 +247,7 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run) -> Figure |
         ax.set_title(dtype)
     axes[0].set_ylabel("achieved throughput (GB/s, log scale)")
     figure.suptitle(f"{op}: memory throughput against data size (grey: the machine's limits)")
-    legend_below(figure, axes)
+    legend_below(figure, axes, look=look)
     return figure
 
 
@@ -279,12 +280,12 @@ def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
 
 
 @styled
-def summary_figure(summary: pd.DataFrame) -> Figure:
+def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     """(op, dtype) × (backend, threads): speedup over NumPy at the largest size, centred on 1."""
     columns = list(dict.fromkeys(zip(summary["backend"], summary["threads"], strict=True)))
     rows = sorted(
         dict.fromkeys(zip(summary["op"], summary["dtype"], strict=True)),
-        key=lambda row: (style.dtype_rank(row[1]), style.op_rank(row[0])),
+        key=lambda row: (style.dtype_rank(row[1]), look.op_rank(row[0])),
     )
     primary = style.dtype_rank(rows[0][1]) if rows else None
     cells = summary.set_index(["op", "dtype", "backend", "threads"])
@@ -307,7 +308,7 @@ def summary_figure(summary: pd.DataFrame) -> Figure:
             status = cells.loc[key, "status"] if key in cells.index else "not measured"
             _heat_cell(ax, i, j, values[i, j], status, cells, key, norm, cmap)
     ax.set_xticks(range(len(columns)))
-    ax.set_xticklabels([f"{style.label(b)}\n{style.threads_label(t)}" for b, t in columns])
+    ax.set_xticklabels([f"{look.label(b)}\n{style.threads_label(t)}" for b, t in columns])
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(
@@ -361,9 +362,9 @@ def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
 
 
 @styled
-def jit_figure(costs: pd.DataFrame) -> Figure:
+def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     """Total time after k calls: Numba (compile first, cached or not) against NumPy and loops."""
-    chosen = _jit_panels(costs)
+    chosen = _jit_panels(costs, look)
     ops = list(chosen)
     columns = min(4, len(ops))
     rows_count = math.ceil(len(ops) / columns)
@@ -382,17 +383,17 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
-            ax.plot(calls, calls * first["python_s"], **backend_line(style.the(style.LOOP)))
+            ax.plot(calls, calls * first["python_s"], **backend_line(look.the(style.LOOP), look))
         if math.isfinite(first["numpy_s"]):
             ax.plot(
                 calls,
                 calls * first["numpy_s"],
-                color=style.colour(style.the(style.REFERENCE)),
-                label=_numpy_label(first["numpy_threads"]),
+                color=look.colour(look.the(style.REFERENCE)),
+                label=_numpy_label(first["numpy_threads"], look),
             )
         for index, entry in enumerate(entries.itertuples(index=False)):
-            colour = style.colour(entry.backend)
-            name = style.label(entry.backend)
+            colour = look.colour(entry.backend)
+            name = look.label(entry.backend)
             ax.plot(
                 calls,
                 entry.cold_s + (calls - 1) * entry.steady_s,
@@ -435,26 +436,26 @@ def jit_figure(costs: pd.DataFrame) -> Figure:
         [], [], color="0.5", marker="o", markeredgecolor="black", linestyle="",
         label="compiling has paid for itself against NumPy (after that many calls)",
     )  # fmt: skip
-    legend_below(figure, grid.ravel()[: len(ops)], [paid])
+    legend_below(figure, grid.ravel()[: len(ops)], [paid], look=look)
     return figure
 
 
-def _numpy_label(threads) -> str:
-    reference = style.the(style.REFERENCE)
+def _numpy_label(threads, look: Style) -> str:
+    reference = look.the(style.REFERENCE)
     if pd.isna(threads):
-        return style.label(reference)
-    return style.series_label(reference, int(threads))
+        return look.label(reference)
+    return look.series_label(reference, int(threads))
 
 
-def _jit_panels(costs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
     """Per op, the JIT entries of one dtype (float64 first) at their largest size."""
     panels = {}
-    for op in sorted(costs["op"].unique(), key=style.op_rank):
+    for op in sorted(costs["op"].unique(), key=look.op_rank):
         rows = costs[costs["op"] == op]
         dtype = sorted(rows["dtype"].unique(), key=style.dtype_rank)[0]
         rows = rows[rows["dtype"] == dtype]
         rows = rows[rows["size"] == rows["size"].max()]
-        panels[op] = rows.sort_values("backend", key=lambda c: c.map(style.backend_rank))
+        panels[op] = rows.sort_values("backend", key=lambda c: c.map(look.backend_rank))
     return panels
 
 
@@ -462,18 +463,18 @@ def _jit_panels(costs: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 @styled
-def headline_figure(head: analysis.Headline, title: str | None = None) -> Figure:
+def headline_figure(head: analysis.Headline, look: Style, title: str | None = None) -> Figure:
     """The slides' dot product (or the case ``title`` names): one bar per backend and
     thread count, time per call."""
     bars = []  # (label, seconds, colour, predicted)
-    for backend in sorted(head.rows["backend"].unique(), key=style.backend_rank):
+    for backend in sorted(head.rows["backend"].unique(), key=look.backend_rank):
         for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
-            name = style.series_label(backend, int(row.threads))
+            name = look.series_label(backend, int(row.threads))
             if row.status == "ok":
-                bars.append((name, row.median_s, style.colour(backend), False))
+                bars.append((name, row.median_s, look.colour(backend), False))
             elif math.isfinite(row.predicted_s):
                 bars.append(
-                    (f"{name}\n(not run: predicted)", row.predicted_s, style.colour(backend), True)
+                    (f"{name}\n(not run: predicted)", row.predicted_s, look.colour(backend), True)
                 )
     figure = new_figure(8.0, 0.9 + 0.55 * len(bars))
     ax = figure.subplots()
@@ -511,7 +512,7 @@ def headline_figure(head: analysis.Headline, title: str | None = None) -> Figure
 
 
 @styled
-def memory_per_call_figure(table: pd.DataFrame) -> Figure | None:
+def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
     """Bytes one call allocates at its peak (its temporaries and results) against size,
     one panel per op, one line per backend (its one-thread series; float64 where the op
     ran in it). ``None`` if no case recorded it."""
@@ -528,13 +529,13 @@ def memory_per_call_figure(table: pd.DataFrame) -> Figure | None:
         here = rows[rows["op"] == op]
         dtype = analysis.dtypes(here, op)[0]
         here = here[(here["dtype"] == dtype) & (here["threads"] == 1)]
-        for backend, _, series in _series(here):
+        for backend, _, series in _series(here, look):
             ax.plot(
                 series["size"],
                 series["peak_alloc_bytes"].astype(float),
                 marker="o",
                 markersize=3,
-                **backend_line(backend),
+                **backend_line(backend, look),
             )
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
@@ -546,7 +547,7 @@ def memory_per_call_figure(table: pd.DataFrame) -> Figure | None:
     figure.suptitle(
         "Memory one call allocates at its peak (temporaries and results; inputs not counted)"
     )
-    legend_below(figure, axes[: len(ops)])
+    legend_below(figure, axes[: len(ops)], look=look)
     return figure
 
 
@@ -555,22 +556,23 @@ def memory_per_call_figure(table: pd.DataFrame) -> Figure | None:
 
 def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: Path) -> set[str]:
     """Every figure of the report into ``directory``; returns the stems written."""
+    look = Style.of(run.catalogue)
     mine = mine_of(run)  # a run with a student's function opens with its op
     head = analysis.headline(table, mine["op"]) if mine else analysis.headline(table)
     jobs: list[Job] = []
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None
-        jobs.append((stem("headline"), lambda: headline_figure(head, title)))
-    jobs.append((stem("roofline"), lambda: roofline_figure(table, run)))
+        jobs.append((stem("headline"), lambda: headline_figure(head, look, title)))
+    jobs.append((stem("roofline"), lambda: roofline_figure(table, run, look)))
     summary = analysis.at_largest_size(table)
     if not summary.empty:
-        jobs.append((stem("summary"), lambda: summary_figure(summary)))
+        jobs.append((stem("summary"), lambda: summary_figure(summary, look)))
     for op in analysis.ops(table):
-        jobs.append((stem("time", op), functools.partial(time_figure, table, op)))
-        jobs.append((stem("speedup", op), functools.partial(speedup_figure, table, op)))
-        throughput = functools.partial(memory_throughput_figure, table, op, run)
+        jobs.append((stem("time", op), functools.partial(time_figure, table, op, look)))
+        jobs.append((stem("speedup", op), functools.partial(speedup_figure, table, op, look)))
+        throughput = functools.partial(memory_throughput_figure, table, op, run, look)
         jobs.append((stem("memory-throughput", op), throughput))
-    jobs.append((stem("memory-per-call"), lambda: memory_per_call_figure(table)))
+    jobs.append((stem("memory-per-call"), lambda: memory_per_call_figure(table, look)))
     if not costs.empty:
-        jobs.append((stem("jit"), lambda: jit_figure(costs)))
+        jobs.append((stem("jit"), lambda: jit_figure(costs, look)))
     return set(save_all(jobs, directory))

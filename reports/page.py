@@ -26,6 +26,7 @@ from reports.markup import md_table
 from reports.memory_section import memory_section
 from reports.readings import op_index, op_sections
 from reports.roofline import roofline_section
+from reports.style import Style
 from reports.table import flagged, not_run
 from reports.templating import render
 from reports.trust import trust_section
@@ -136,13 +137,13 @@ def machine_section(run: Run, *, short: bool = False) -> str:
     return "## The machine and its environment\n\n" + md_table(["", ""], facts)
 
 
-def backends_section(table: pd.DataFrame) -> str:
+def backends_section(table: pd.DataFrame, look: Style) -> str:
     """Every backend of the run's catalogue, how it computes, and whether this run timed
     it: a backend whose libraries were not installed where the run was made (an optional
     extra, such as PyTorch) is listed as such, not left out."""
     timed = set(table["backend"])
     rows = []
-    for name, described in style.BACKENDS.items():
+    for name, described in look.backends.items():
         if name in timed:
             status = "timed"
         elif described.get("in_lesson") is False:  # the BLAS ladder's steps
@@ -151,7 +152,7 @@ def backends_section(table: pd.DataFrame) -> str:
             status = "not selected in this run"
         else:
             status = "not installed"
-        rows.append([style.label(name), f"`{name}`", str(described.get("how", "")), status])
+        rows.append([look.label(name), f"`{name}`", str(described.get("how", "")), status])
     return "## The backends\n\n" + md_table(["", "name", "how it computes", "this run"], rows)
 
 
@@ -203,6 +204,7 @@ def render_report(
 ) -> dict[str, str]:
     """Every page of the report, by file name: the lesson (``README.md``) and the
     detail pages it links to (those with something to say)."""
+    look = Style.of(run.catalogue)
     git = run.suite.get("git") or {}
     cpu = (run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU"
     details = {
@@ -212,7 +214,7 @@ def render_report(
         "jit.md": [jit_section(costs, figures)],
         "trust.md": [trust_section(table)],
         "beyond-memory.md": [beyond_memory_section.strip()],
-        "machine.md": [backends_section(table), machine_section(run),
+        "machine.md": [backends_section(table, look), machine_section(run),
                        render("method.md.j2", probe=(run.suite.get("limits") or {}).get("method"),
                               comparison_rule=rules.comparison_rule(),
                               clear_lead=rules.CLEAR_LEAD, one_shot_spread=rules.ONE_SHOT_SPREAD)],
@@ -236,7 +238,7 @@ def render_report(
             dirty=bool(git.get("dirty")),
             sections=[
                 headline_section(table, run, figures),
-                roofline_section(table, run, figures),
+                roofline_section(table, run, figures, look),
                 summary_section(table, figures),
                 op_index(table, run),
                 course_section.strip(),

@@ -222,7 +222,7 @@ def _every_backend(rows: pd.DataFrame) -> list[str]:
             continue
         row = mine.loc[mine["threads"].idxmax()]
         clause = f"{case_name(backend, int(row['threads']))} {_speedup(row)}"
-        base = style.BACKENDS.get(backend, {}).get("variant_of")
+        base = style.IN_USE.field(backend, "variant_of")
         of_base = analysis.versus(here, base, contenders=[backend]) if base else mine.iloc[:0]
         of_base = of_base[of_base["threads"] == row["threads"]]
         if len(of_base):

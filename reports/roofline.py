@@ -29,16 +29,17 @@ from reports import style
 from reports.figkit import GRID, legend_below, log_scale, new_figure, styled
 from reports.formatting import format_rate, format_ratio
 from reports.markup import figure_link
+from reports.style import Style
 from reports.table import measured
 
 DTYPE = "float64"  # the dtype the peak is measured in
 
 
-def _ends(steps: list[str]) -> tuple[str, str]:
+def _ends(steps: list[str], look: Style) -> tuple[str, str]:
     """The ladder's first rung, the plain loop the steps are variants of, and its last,
     BLAS: the vectorized reference's products."""
-    start = str(style.BACKENDS.get(steps[0], {}).get("variant_of", "")) if steps else ""
-    return start, style.the(style.REFERENCE)
+    start = str(look.field(steps[0], "variant_of", "")) if steps else ""
+    return start, look.the(style.REFERENCE)
 
 
 _MARKERS = "osD^v<>pXh*P"
@@ -54,16 +55,16 @@ def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
     return by_threads("read_GBps"), by_threads("peak_GFLOPs")
 
 
-def _lesson_rows(table: pd.DataFrame) -> pd.DataFrame:
+def _lesson_rows(table: pd.DataFrame, look: Style) -> pd.DataFrame:
     """The cases of the lesson's backends in ``DTYPE``: the roofline's own (the BLAS
     ladder's steps have a panel of their own, ``ladder``)."""
     rows = measured(table[table["dtype"] == DTYPE])
-    return rows[rows["backend"].map(style.in_lesson)]
+    return rows[rows["backend"].map(look.in_lesson)]
 
 
-def _points(table: pd.DataFrame) -> pd.DataFrame:
+def _points(table: pd.DataFrame, look: Style) -> pd.DataFrame:
     """Every op × backend at its largest measured size, at the backend's most threads."""
-    rows = _lesson_rows(table)
+    rows = _lesson_rows(table, look)
     rows = rows[(rows["flops"] > 0) & (rows["bytes"] > 0)]
     if rows.empty:
         return rows
@@ -74,10 +75,10 @@ def _points(table: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["size"] == largest]
 
 
-def sweep(table: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+def sweep(table: pd.DataFrame, look: Style) -> tuple[str, pd.DataFrame] | None:
     """The h sweep: the op sized by hidden units, at its largest samples × features, one
     row per backend × h at each backend's most threads; None if the run has none."""
-    rows = _lesson_rows(table)
+    rows = _lesson_rows(table, look)
     rows = rows[rows["h"].notna()]
     if rows.empty:
         return None
@@ -95,19 +96,19 @@ def sweep(table: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
     return op, rows.sort_values("h")
 
 
-def ladder(table: pd.DataFrame) -> pd.DataFrame | None:
+def ladder(table: pd.DataFrame, look: Style) -> pd.DataFrame | None:
     """The BLAS ladder on one thread: the plain loop (the one the steps vary), the steps
     (the backends the lesson leaves out), BLAS (the reference), one row each in order,
     for the op of ``sweep`` at the largest h all of them were timed at, its samples and
     features the sweep's; None if the run timed no step."""
     rows = measured(table[(table["dtype"] == DTYPE) & (table["threads"] == 1)])
     rows = rows[rows["h"].notna()]
-    steps = [b for b in style.BACKENDS if not style.in_lesson(b) and b in set(rows["backend"])]
-    swept = sweep(table)
+    steps = [b for b in look.backends if not look.in_lesson(b) and b in set(rows["backend"])]
+    swept = sweep(table, look)
     if not steps or swept is None:
         return None
     op, lesson = swept
-    start, end = _ends(steps)
+    start, end = _ends(steps, look)
     if not start:
         return None
     chosen = [start, *steps, end]
@@ -125,12 +126,12 @@ def ladder(table: pd.DataFrame) -> pd.DataFrame | None:
     return rows.drop(columns="order").reset_index(drop=True)
 
 
-def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None) -> None:
+def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> None:
     """The ladder as horizontal bars, top to bottom, each labelled with its GFLOP/s."""
-    names = [style.label(b) for b in steps["backend"]]
+    names = [look.label(b) for b in steps["backend"]]
     positions = list(range(len(steps)))[::-1]
     rates = steps["gflop_per_s"].to_numpy(dtype=float)
-    ax.barh(positions, rates, color=[style.colour(b) for b in steps["backend"]])
+    ax.barh(positions, rates, color=[look.colour(b) for b in steps["backend"]])
     for position, rate in zip(positions, rates, strict=True):
         ax.text(rate, position, f" {rate:.3g}", va="center", fontsize=8.5)
     if peak:
@@ -148,97 +149,157 @@ def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None) -> None:
     ax.grid(axis="x", **GRID)
 
 
-@styled
-def roofline_figure(table: pd.DataFrame, run) -> Figure | None:
-    read, peak = _limits(run)
-    points = _points(table)
-    threads = sorted(set(read) & set(peak))
-    if points.empty or not threads:
-        return None
-    swept = sweep(table)
-    steps = ladder(table)
-    if steps is None:
-        figure = new_figure(9.0, 6.4)
-        ax = figure.add_subplot()
-    else:  # the ladder in a panel of its own: the roofline's legend keeps its entries
-        figure = new_figure(13.0, 6.4)
-        ax, side = figure.subplots(1, 2, width_ratios=(2.2, 1))
-        _draw_ladder(side, steps, peak.get(1))
-    intensities = points["intensity"]
-    if swept is not None:
-        intensities = pd.concat([intensities, swept[1]["intensity"]])
-    x = np.logspace(math.log10(intensities.min() / 3), math.log10(intensities.max() * 3), 200)
-    for count in threads:
+# Direct labels are set at least this far apart (in points), so two never overlap.
+_LABEL_GAP_PT = 11.0
+
+
+def _spread(wanted: list[float], gap: float) -> list[float]:
+    """Positions as near ``wanted`` as they can be with at least ``gap`` between any two,
+    in the order of ``wanted``'s values: a column of direct labels that do not overlap."""
+    placed: dict[int, float] = {}
+    highest = -math.inf
+    for index in sorted(range(len(wanted)), key=wanted.__getitem__):
+        highest = placed[index] = max(wanted[index], highest + gap)
+    # centre the column on what was wanted, so the pushing is shared up and down
+    shift = (sum(wanted) - sum(placed.values())) / max(1, len(wanted))
+    return [placed[i] + shift for i in range(len(wanted))]
+
+
+def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figure) -> None:
+    """Each backend's name right of the axes, level with the last point of its line and
+    in its colour, a thin line joining the two: the lines need no legend. ``ends``:
+    (text, x, y, colour). Labels too close are spread apart."""
+    if not ends:
+        return
+    figure.draw_without_rendering()  # the layout, so the axes' height in points is known
+    low, high = (math.log10(limit) for limit in ax.get_ylim())
+    per_decade = ax.get_window_extent().height * 72 / figure.dpi / (high - low)
+    placed = _spread([math.log10(y) for _, _, y, _ in ends], _LABEL_GAP_PT / per_decade)
+    for (text, x, y, colour), at in zip(ends, placed, strict=True):
+        ax.annotate(
+            text,
+            xy=(x, y),
+            xytext=(1.02, 10**at),
+            textcoords=("axes fraction", "data"),
+            color=colour,
+            fontsize=8.5,
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "alpha": 0.7},
+        )
+
+
+def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float]) -> None:
+    """Each thread count's roofs (dashed: one thread), labelled above the flat one at the
+    left, where no point is."""
+    for count in sorted(read):
         ax.plot(
             x,
             np.minimum(read[count] * x, peak[count]),
             color="0.2",
             linestyle="--" if count == 1 else "-",
             linewidth=1.3,
-            label=f"roof, {style.threads_label(count)}: {read[count]:.3g} GB/s × intensity, "
-            f"at most {peak[count]:.3g} GFLOP/s",
         )
-    ops = sorted(points["op"].unique(), key=style.op_rank)
+        ax.text(
+            x[0] * 1.15,
+            peak[count] * 1.08,
+            f"{style.threads_label(count)}: {read[count]:.3g} GB/s, {peak[count]:.3g} GFLOP/s",
+            fontsize=8.5,
+            color="0.2",
+            va="bottom",
+        )
+
+
+@styled
+def roofline_figure(table: pd.DataFrame, run, look: Style) -> Figure | None:
+    """The roofline, readable on a slide: the roofs and the h sweep's lines are labelled
+    where they are drawn, so the legend holds only the ops' markers and the backends
+    that have no line to carry their name."""
+    read, peak = _limits(run)
+    points = _points(table, look)
+    threads = sorted(set(read) & set(peak))
+    if points.empty or not threads:
+        return None
+    swept = sweep(table, look)
+    steps = ladder(table, look)
+    if steps is None:
+        figure = new_figure(9.0, 6.4)
+        ax = figure.add_subplot()
+    else:  # the ladder in a panel of its own: the roofline keeps its room
+        figure = new_figure(13.0, 6.4)
+        ax, side = figure.subplots(1, 2, width_ratios=(2.2, 1))
+        _draw_ladder(side, steps, peak.get(1), look)
+    intensities = points["intensity"]
+    if swept is not None:
+        intensities = pd.concat([intensities, swept[1]["intensity"]])
+    x = np.logspace(math.log10(intensities.min() / 3), math.log10(intensities.max() * 3), 200)
+    _draw_roofs(ax, x, {c: read[c] for c in threads}, {c: peak[c] for c in threads})
+    ops = sorted(points["op"].unique(), key=look.op_rank)
     for index, op in enumerate(ops):
         here = points[points["op"] == op]
-        for row in here.itertuples():
-            ax.scatter(
-                row.intensity,
-                row.gflop_per_s,
-                marker=_MARKERS[index % len(_MARKERS)],
-                s=34,
-                color=style.colour(row.backend),
-                edgecolors="white",
-                linewidths=0.4,
-                zorder=3,
-            )
-        ax.scatter([], [], marker=_MARKERS[index % len(_MARKERS)], color="0.45", label=op)
+        marker = _MARKERS[index % len(_MARKERS)]
+        ax.scatter(
+            here["intensity"],
+            here["gflop_per_s"],
+            marker=marker,
+            s=34,
+            color=[look.colour(b) for b in here["backend"]],
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=3,
+        )
+        ax.scatter([], [], marker=marker, color="0.45", label=op)
+    ends, lined = [], set()
+    title = f"Roofline ({DTYPE}): each op × backend at its largest size"
     if swept is not None:
         op, rows = swept
-        for backend in sorted(rows["backend"].unique(), key=style.backend_rank):
+        lined = set(rows["backend"])
+        top = int(rows["h"].max())
+        for backend in sorted(rows["backend"].unique(), key=look.backend_rank):
             line = rows[rows["backend"] == backend]
-            ax.plot(
-                line["intensity"],
-                line["gflop_per_s"],
-                color=style.colour(backend),
-                linewidth=1.4,
-                alpha=0.85,
-                label=f"{style.label(backend)}: {op}, h = {int(line['h'].min())} to "
-                f"{int(line['h'].max())}",
-            )
-    for backend in sorted(points["backend"].unique(), key=style.backend_rank):
-        ax.scatter([], [], marker="s", color=style.colour(backend), label=style.label(backend))
+            colour = look.colour(backend)
+            ax.plot(line["intensity"], line["gflop_per_s"], color=colour, linewidth=1.4, alpha=0.85)
+            last = line.iloc[-1]
+            short = f" (h ≤ {int(last['h'])})" if int(last["h"]) < top else ""
+            name = look.label(backend) + short
+            ends.append((name, last["intensity"], last["gflop_per_s"], colour))
+        title += f"; lines: {op} as its hidden units grow, h = {int(rows['h'].min())} to {top}"
+    for backend in sorted(points["backend"].unique(), key=look.backend_rank):
+        if backend not in lined:  # no line to carry its name
+            ax.plot([], [], linewidth=5, color=look.colour(backend), label=look.label(backend))
     log_scale(ax)
     ax.grid(**GRID)
+    ax.set_xlim(x[0], x[-1])
     ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each op's cost model)")
     ax.set_ylabel("achieved GFLOP/s (log scale)")
     figure.suptitle(
-        f"Roofline ({DTYPE}): each op × backend at its largest size; lines: the shallow "
-        "network as h grows"
+        f"{title}\nroofs: the measured read bandwidth × intensity, at most the measured peak "
+        "(dashed: 1 thread)"
     )
-    legend_below(figure, [ax])
+    legend_below(figure, [ax], look=look)
+    _label_line_ends(ax, ends, figure)  # last: the labels' spacing needs the final layout
     return figure
 
 
-def roofline_findings(table: pd.DataFrame, run) -> dict | None:
+def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     """What the section says: NumPy's share of the peak at the top of the sweep, and the
     h at which each backend's lead over NumPy (or NumPy's over it) changes hands."""
-    swept = sweep(table)
+    swept = sweep(table, look)
     _, peak = _limits(run)
     if swept is None or not peak:
         return None
     op, rows = swept
     top_h = rows["h"].max()
     top = rows[rows["h"] == top_h]
-    reference = style.the(style.REFERENCE)
+    reference = look.the(style.REFERENCE)
     numpy_rows = rows[rows["backend"] == reference].set_index("h")
     shares = []
-    for row in top.sort_values("backend", key=lambda c: c.map(style.backend_rank)).itertuples():
+    for row in top.sort_values("backend", key=lambda c: c.map(look.backend_rank)).itertuples():
         roof = peak.get(int(row.threads))
         if roof:
             shares.append(
                 {
-                    "label": style.series_label(row.backend, int(row.threads)),
+                    "label": look.series_label(row.backend, int(row.threads)),
                     "rate": format_rate(row.gflop_per_s, "GFLOP/s"),
                     "share": f"{row.gflop_per_s / roof:.0%}",
                     "raw_share": row.gflop_per_s / roof,
@@ -246,7 +307,7 @@ def roofline_findings(table: pd.DataFrame, run) -> dict | None:
             )
     changes = []
     if not numpy_rows.empty:
-        for backend in sorted(rows["backend"].unique(), key=style.backend_rank):
+        for backend in sorted(rows["backend"].unique(), key=look.backend_rank):
             if backend == reference:
                 continue
             mine = rows[rows["backend"] == backend].set_index("h")
@@ -259,7 +320,7 @@ def roofline_findings(table: pd.DataFrame, run) -> dict | None:
                 flip = next(h for h, lead in leads.items() if lead != leads.iloc[0])
                 changes.append(
                     {
-                        "label": style.label(backend),
+                        "label": look.label(backend),
                         "first": "leads" if leads.iloc[0] else "trails",
                         "h": int(flip),
                         "low": format_ratio(ratio.iloc[0]),
@@ -278,11 +339,11 @@ def roofline_findings(table: pd.DataFrame, run) -> dict | None:
     }
 
 
-def ladder_findings(table: pd.DataFrame, run) -> dict | None:
+def ladder_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     """What the section says of the ladder: each rung's GFLOP/s, its share of the
     one-thread peak, what it removes (its ``how``), and how far the best loop is from
     BLAS; None if the run timed no step."""
-    steps = ladder(table)
+    steps = ladder(table, look)
     if steps is None:
         return None
     peak = _limits(run)[1].get(1)
@@ -293,9 +354,9 @@ def ladder_findings(table: pd.DataFrame, run) -> dict | None:
         rungs.append(
             {
                 "backend": row.backend,
-                "label": style.label(row.backend),
+                "label": look.label(row.backend),
                 "rate": format_rate(row.gflop_per_s, "GFLOP/s") + share,
-                "how": str(style.BACKENDS.get(row.backend, {}).get("how", "")),
+                "how": str(look.field(row.backend, "how", "")),
                 "step": 0 < i < last,
             }
         )
@@ -310,14 +371,14 @@ def ladder_findings(table: pd.DataFrame, run) -> dict | None:
         "op": str(steps["op"].iloc[0]),
         "h": int(steps["h"].iloc[0]),
         "rungs": rungs,
-        "best": style.label(best["backend"]),
+        "best": look.label(best["backend"]),
         "behind": behind,
     }
 
 
-def ladder_lines(table: pd.DataFrame, run) -> list[str]:
+def ladder_lines(table: pd.DataFrame, run, look: Style) -> list[str]:
     """The ladder's paragraph: one line per rung, then how far the best loop ended."""
-    found = ladder_findings(table, run)
+    found = ladder_findings(table, run, look)
     if found is None:
         return []
     lines = [
@@ -335,11 +396,11 @@ def ladder_lines(table: pd.DataFrame, run) -> list[str]:
     return lines
 
 
-def roofline_section(table: pd.DataFrame, run, figures: set[str]) -> str:
+def roofline_section(table: pd.DataFrame, run, figures: set[str], look: Style) -> str:
     image = figure_link("roofline", "Roofline: GFLOP/s against arithmetic intensity", figures)
     if not image:
         return ""
-    found = roofline_findings(table, run)
+    found = roofline_findings(table, run, look)
     lines = [
         "## Why the memory-bound ops end level, and why BLAS wins the products",
         "",
@@ -372,5 +433,5 @@ def roofline_section(table: pd.DataFrame, run, figures: set[str]) -> str:
                 f"({change['low']} NumPy's speed) and the lead changes hands at "
                 f"h = {change['h']} ({change['high']} at h = {change['high_h']})."
             )
-    lines += ladder_lines(table, run)
+    lines += ladder_lines(table, run, look)
     return "\n".join(lines)

@@ -2,36 +2,25 @@
 
 The names, labels, colours and order come from the catalogue a result file carries
 (``machine_info.vectorbench.catalogue``, written from ``kernels.OPS`` and
-``kernels.BACKENDS``): ``reports.load`` reads it and calls ``use``, so this module keeps
-no list of ops or backends of its own, and a result file from a future version with more
-backends is drawn with their own labels and colours. One place, so a backend has the
-same colour in every figure and the same name in every sentence.
+``kernels.BACKENDS``): a ``Style`` is built from one run's catalogue (``Style.of``) and
+passed to the figures and findings that need it, so this module keeps no list of ops or
+backends of its own, a result file from a future version with more backends is drawn
+with their own labels and colours, and two runs read side by side (``--compare``) each
+keep their own. One place, so a backend has the same colour in every figure and the
+same name in every sentence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 DTYPES = ("float64", "float32")
 
-# The catalogue in use: op name → its description, backend name → its description
-# (label, colour, ...), in the catalogue's order. Iterating either gives the names.
-OPS: dict[str, dict] = {}
-BACKENDS: dict[str, dict] = {}
-
 # For backends that bring no colour: further tab10 colours, none of them already taken.
 _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
-
-
-def use(catalogue: Mapping[str, Mapping[str, dict]]) -> None:
-    """Describe ops and backends as ``catalogue`` does (``{"ops": …, "backends": …}``)."""
-    OPS.clear()
-    OPS.update(catalogue["ops"])
-    BACKENDS.clear()
-    BACKENDS.update(catalogue["backends"])
-
-
-use({"ops": {}, "backends": {}})  # until a result file is read
 
 
 # A backend's part in the lesson, as the catalogue says (kernels.backends.ROLES): the report
@@ -44,52 +33,116 @@ ROLES = LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = (
 Catalogue = Mapping[str, Mapping[str, dict]]
 
 
+@dataclass(frozen=True, eq=False)
+class Style:
+    """How one catalogue shows its ops and backends: op name → its description, backend
+    name → its description (label, colour, role, ...), in the catalogue's order."""
+
+    ops: Mapping[str, Mapping[str, Any]]
+    backends: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> Style:
+        """The style of ``catalogue`` (``{"ops": …, "backends": …}``, a run's own)."""
+        return cls(
+            MappingProxyType(dict(catalogue.get("ops", {}))),
+            MappingProxyType(dict(catalogue.get("backends", {}))),
+        )
+
+    def field(self, backend: str, name: str, default: Any = None) -> Any:
+        """A field of ``backend``'s description (``how``, ``variant_of``, …)."""
+        return self.backends.get(backend, {}).get(name, default)
+
+    def role(self, backend: str) -> str:
+        """``backend``'s part in the lesson; a backend the catalogue does not know is an
+        engine."""
+        return self.field(backend, "role", ENGINE)
+
+    def with_role(self, part: str) -> list[str]:
+        """The backends of ``part``, in the catalogue's order."""
+        return [name for name in self.backends if self.role(name) == part]
+
+    def the(self, part: str) -> str:
+        """The first backend of ``part`` ("the loop", "the reference"), or "" if the
+        catalogue has none: a name no case has, so its cases are simply not found."""
+        return next(iter(self.with_role(part)), "")
+
+    def lesson_op(self) -> str:
+        """The slides' first example, which the report opens with, or "" if none is marked."""
+        return next((name for name, op in self.ops.items() if op.get("lesson")), "")
+
+    def colour(self, backend: str) -> str:
+        given = self.field(backend, "colour")
+        if given:
+            return given
+        return _SPARE_COLOURS[sum(map(ord, backend)) % len(_SPARE_COLOURS)]
+
+    def label(self, backend: str) -> str:
+        return self.field(backend, "label") or backend
+
+    def series_label(self, backend: str, threads: int) -> str:
+        return f"{self.label(backend)}, {threads_label(threads)}"
+
+    def in_lesson(self, backend: str) -> bool:
+        """Whether the lesson's run times ``backend`` (not so the BLAS ladder's steps,
+        which only the full run times: ``in_lesson`` false in the catalogue)."""
+        return self.field(backend, "in_lesson", True) is not False
+
+    def implements(self, backend: str, op: str) -> bool:
+        """Whether the catalogue's ``backend`` has a kernel of ``op``: a backend of a few
+        ops (``"ops"``, the BLAS ladder's steps) does not have the others; files written
+        before the field have every backend implement every op."""
+        ops = self.field(backend, "ops")
+        return ops is None or op in ops
+
+    def op_rank(self, op: str) -> tuple[int, str]:
+        return _rank(self.ops, op)
+
+    def backend_rank(self, backend: str) -> tuple[int, str]:
+        return _rank(self.backends, backend)
+
+
+# The style of the result files read last, for the modules that do not yet take a
+# ``Style`` from their caller; a ``Style`` passed down is always preferred.
+IN_USE = Style.of({"ops": {}, "backends": {}})
+
+
+def use(catalogue: Catalogue) -> None:
+    """Make ``catalogue`` the style of the modules that do not yet take a ``Style``."""
+    global IN_USE
+    IN_USE = Style.of(catalogue)
+
+
 def role(backend: str, catalogue: Catalogue | None = None) -> str:
-    """``backend``'s role in ``catalogue`` (a run's own), or in the catalogue in use."""
-    return (catalogue or {"backends": BACKENDS})["backends"].get(backend, {}).get("role", ENGINE)
+    return (Style.of(catalogue) if catalogue else IN_USE).role(backend)
 
 
 def with_role(part: str, catalogue: Catalogue | None = None) -> list[str]:
-    """The backends of ``part``, in the catalogue's order."""
-    backends = (catalogue or {"backends": BACKENDS})["backends"]
-    return [name for name in backends if role(name, catalogue) == part]
+    return (Style.of(catalogue) if catalogue else IN_USE).with_role(part)
 
 
 def the(part: str, catalogue: Catalogue | None = None) -> str:
-    """The first backend of ``part`` ("the loop", "the reference"), or "" if the catalogue
-    has none: a name no case has, so its cases are simply not found."""
-    return next(iter(with_role(part, catalogue)), "")
+    return (Style.of(catalogue) if catalogue else IN_USE).the(part)
 
 
 def lesson_op(catalogue: Catalogue | None = None) -> str:
-    """The slides' first example, which the report opens with, or "" if none is marked."""
-    ops = (catalogue or {"ops": OPS})["ops"]
-    return next((name for name, op in ops.items() if op.get("lesson")), "")
+    return (Style.of(catalogue) if catalogue else IN_USE).lesson_op()
 
 
 def colour(backend: str) -> str:
-    given = BACKENDS.get(backend, {}).get("colour")
-    if given:
-        return given
-    return _SPARE_COLOURS[sum(map(ord, backend)) % len(_SPARE_COLOURS)]
+    return IN_USE.colour(backend)
 
 
 def label(backend: str) -> str:
-    return BACKENDS.get(backend, {}).get("label") or backend
+    return IN_USE.label(backend)
 
 
 def in_lesson(backend: str) -> bool:
-    """Whether the lesson's run times ``backend`` (not so the BLAS ladder's steps, which
-    only the full run times: ``in_lesson`` false in the catalogue)."""
-    return BACKENDS.get(backend, {}).get("in_lesson", True) is not False
+    return IN_USE.in_lesson(backend)
 
 
 def implements(backend: str, op: str) -> bool:
-    """Whether the catalogue's ``backend`` has a kernel of ``op``: a backend of a few ops
-    (``"ops"``, the BLAS ladder's steps) does not have the others; files written before
-    the field have every backend implement every op."""
-    ops = BACKENDS.get(backend, {}).get("ops")
-    return ops is None or op in ops
+    return IN_USE.implements(backend, op)
 
 
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
@@ -102,7 +155,7 @@ def threads_label(threads: int) -> str:
 
 
 def series_label(backend: str, threads: int) -> str:
-    return f"{label(backend)}, {threads_label(threads)}"
+    return IN_USE.series_label(backend, threads)
 
 
 def linestyle(threads: int, thread_counts: set[int] | frozenset[int]) -> str:
@@ -118,11 +171,11 @@ def _rank(order, name: str) -> tuple[int, str]:
 
 
 def op_rank(op: str) -> tuple[int, str]:
-    return _rank(OPS, op)
+    return IN_USE.op_rank(op)
 
 
 def backend_rank(backend: str) -> tuple[int, str]:
-    return _rank(BACKENDS, backend)
+    return IN_USE.backend_rank(backend)
 
 
 def dtype_rank(dtype: str) -> tuple[int, str]:

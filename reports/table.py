@@ -15,7 +15,7 @@ import pandas as pd
 
 from reports import rules
 from reports.load import Run
-from reports.style import backend_rank, dtype_rank, op_rank
+from reports.style import Style, dtype_rank
 
 COLUMNS = [
     "op",
@@ -70,16 +70,18 @@ def tidy_table(run: Run) -> pd.DataFrame:
     table["interval_rel"] = (table["ci_high_s"] - table["ci_low_s"]) / 2 / median
     table["stddev_rel"] = table["stddev_s"] / table["mean_s"].where(ok)
     table["flags"] = _flags(table, rules.disturbances(run.suite))
+    look = Style.of(run.catalogue)
     table = table.sort_values(
         ["op", "backend", "dtype", "threads", "size", "shape"],
-        key=_report_order,
+        key=lambda column: _report_order(column, look),
         ignore_index=True,
     )
     return table[COLUMNS]
 
 
-def _report_order(column: pd.Series) -> pd.Series:
-    rank = {"op": op_rank, "backend": backend_rank, "dtype": dtype_rank}.get(column.name)
+def _report_order(column: pd.Series, look: Style) -> pd.Series:
+    """The run's own order of ops and backends (its catalogue's), float64 first."""
+    rank = {"op": look.op_rank, "backend": look.backend_rank, "dtype": dtype_rank}.get(column.name)
     if rank is None:
         return column
     return column.map(lambda value: "{:03d}{}".format(*rank(value)))

@@ -312,6 +312,7 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     from reports import analysis
     from reports.figures import headline_figure, time_figure
     from reports.load import read_results
+    from reports.style import Style
     from reports.table import tidy_table
     from reports.yours import mine_of, reading
 
@@ -352,9 +353,9 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     assert line.startswith("mine's `propagate` is ")
     assert line.endswith(("faster", "slower", "level"))
     head = analysis.headline(table, "logistic_gradient")
-    headline = headline_figure(head)
+    headline = headline_figure(head, Style.of(result.catalogue))
     assert "mine, 1 thread" in [label.get_text() for label in headline.axes[0].get_yticklabels()]
-    sweep = time_figure(table, "logistic_gradient")
+    sweep = time_figure(table, "logistic_gradient", Style.of(result.catalogue))
     drawn = {line.get_label() for ax in sweep.axes for line in ax.get_lines()}
     assert "mine, 1 thread" in drawn
 

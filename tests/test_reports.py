@@ -1123,11 +1123,13 @@ def test_comparison_page_lists_at_most_its_bound_of_changes(tmp_path):
 
 
 def test_comparison_keeps_each_files_own_catalogue(tmp_path):
-    """The old file's backend that the new one lacks keeps its own label; a backend of
-    both is described by the new file; each run keeps the catalogue it was read with."""
+    """The old file's backend that the new one lacks keeps its own label and colour; a
+    backend the two files label differently carries both labels, on the page and in the
+    figure; each run keeps the catalogue it was read with."""
     old_data = make_result(ops=["dot"])
     backends = old_data["machine_info"]["vectorbench"]["catalogue"]["backends"]
     backends["numba"]["label"] = "Numba, as it was"
+    backends["numba"]["colour"] = "#123456"
 
     def numpy_slower(op, backend, threads, sizes):
         return model_time(op, backend, threads, sizes) * (2 if backend == "numpy" else 1)
@@ -1145,9 +1147,21 @@ def test_comparison_keeps_each_files_own_catalogue(tmp_path):
     assert main(["--compare", str(old), str(new), "--out", str(out)]) == 0
     page = (out / compare.directory_name(old, new) / "README.md").read_text(encoding="utf-8")
     assert "Only in the old run: `dot` on Numba, as it was." in page
-    assert "| NumPy, renamed, 1 thread |" in page
-    assert read_result(old).catalogue["backends"]["numpy"]["label"] == "NumPy"
-    assert read_result(new).catalogue["backends"]["numpy"]["label"] == "NumPy, renamed"
+    assert "| NumPy, renamed (old: NumPy), 1 thread |" in page
+    before, after = read_result(old), read_result(new)
+    assert before.catalogue["backends"]["numpy"]["label"] == "NumPy"
+    assert after.catalogue["backends"]["numpy"]["label"] == "NumPy, renamed"
+    # what the figure is drawn with, whichever file was read last
+    read_result(old)
+    look = compare.side_by_side(before, after)
+    assert look.label("numba") == "Numba, as it was"
+    assert look.colour("numba") == "#123456"
+    assert look.label("numpy") == "NumPy, renamed (old: NumPy)"
+    table = compare.comparable(before, after)
+    figure = compare.comparison_figure(table, old.name, new.name, look)
+    legend = {text.get_text() for text in figure.legends[0].get_texts()}
+    assert "NumPy, renamed (old: NumPy), 1 thread" in legend
+    assert not any(text.startswith("NumPy, 1") for text in legend)
 
 
 @pytest.mark.parametrize(
@@ -1901,7 +1915,7 @@ def test_python_steps_explain_a_large_lead_only_where_numpy_loops_in_python(tmp_
 def test_the_backends_table_lists_every_backend_of_the_catalogue():
     """Timed, installed but not selected (a -k run), or not installed where the run was
     made; a file written before backends recorded it counts them installed."""
-    style.use(
+    look = style.Style.of(
         {
             "ops": {},
             "backends": {
@@ -1912,10 +1926,7 @@ def test_the_backends_table_lists_every_backend_of_the_catalogue():
             },
         }
     )
-    try:
-        section = backends_section(pd.DataFrame({"backend": ["numpy", "numpy"]}))
-    finally:
-        style.use({"ops": {}, "backends": {}})
+    section = backends_section(pd.DataFrame({"backend": ["numpy", "numpy"]}), look)
     assert "| NumPy | `numpy` | whole arrays | timed |" in section
     assert "| Numba | `numba` | loops | not selected in this run |" in section
     assert "| PyTorch | `torch` | tensors | not installed |" in section

@@ -3,13 +3,24 @@ at the top of the h sweep, and the h where the lead over NumPy changes hands."""
 
 from __future__ import annotations
 
+import itertools
 import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from reports import style
-from reports.roofline import ladder, roofline_figure, roofline_findings, roofline_section, sweep
+from reports.load import read_results
+from reports.roofline import (
+    _spread,
+    ladder,
+    roofline_figure,
+    roofline_findings,
+    roofline_section,
+    sweep,
+)
+from reports.style import Style
+from reports.table import measured, tidy_table
 
 PEAK = {"1": 50.0, "2": 100.0}
 READ = {"1": 10.0, "2": 20.0}
@@ -35,9 +46,11 @@ def _row(op, backend, threads, h, median_s, m=2000, n=784):
     }
 
 
+LOOK = Style.of({"backends": {"numpy": {"role": "reference"}}, "ops": {}})
+
+
 @pytest.fixture
 def table():
-    style.use({"backends": {"numpy": {"role": "reference"}}, "ops": {}})
     rows = []
     for h in (1, 4, 64, 1024):
         flops = 4 * 2000 * 784 * h
@@ -52,7 +65,7 @@ def table():
 
 
 def test_the_sweep_is_the_largest_samples_and_features(table):
-    op, rows = sweep(table)
+    op, rows = sweep(table, LOOK)
     assert op == "mlp_gradient"
     assert set(rows["m"]) == {2000}
     assert list(rows[rows["backend"] == "numpy"]["h"]) == [1, 4, 64, 1024]
@@ -60,37 +73,46 @@ def test_the_sweep_is_the_largest_samples_and_features(table):
 
 def test_findings_state_the_share_of_the_peak_and_where_the_lead_changes(table):
     run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
-    found = roofline_findings(table, run)
+    found = roofline_findings(table, run, LOOK)
     shares = {share["label"]: share["raw_share"] for share in found["shares"]}
-    assert shares[style.series_label("numpy", 2)] == pytest.approx(0.8)
-    assert shares[style.series_label("numba_parallel", 2)] == pytest.approx(0.2)
+    assert shares[LOOK.series_label("numpy", 2)] == pytest.approx(0.8)
+    assert shares[LOOK.series_label("numba_parallel", 2)] == pytest.approx(0.2)
     (change,) = found["changes"]
     # at h = 1 and 4 the loop's 1 ms beats NumPy's 2 ms; at h = 64 NumPy's 5 ms beats 20 ms
     assert (change["first"], change["h"]) == ("leads", 64)
-    text = roofline_section(table, run, {"roofline"})
+    text = roofline_section(table, run, {"roofline"}, LOOK)
     assert "80% of the peak" in text
     assert "changes hands at h = 64" in text
 
 
 def test_no_section_without_the_figure(table):
     run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
-    assert roofline_section(table, run, set()) == ""
+    assert roofline_section(table, run, set(), LOOK) == ""
 
 
 STEPS = ("numba_blocked", "numba_tiled", "numba_packed")
+
+
+LADDER_LOOK = Style.of(
+    {
+        "backends": {
+            "numba": {"label": "Numba", "role": "compiled"},
+            "numpy": {"role": "reference"},
+            **{
+                name: {"label": name, "how": f"what {name} removes", "in_lesson": False}
+                | {"role": "variant", "variant_of": "numba"}
+                for name in STEPS
+            },
+        },
+        "ops": {},
+    }
+)
 
 
 @pytest.fixture
 def with_ladder(table):
     """The h sweep, and the BLAS ladder on one thread at h = 1024 (and at h = 64, where
     the packed step was not timed): 10, 12, 15, 18 GFLOP/s, NumPy 40."""
-    catalogue = {
-        name: {"label": name, "how": f"what {name} removes", "in_lesson": False}
-        | {"role": "variant", "variant_of": "numba"}
-        for name in STEPS
-    }
-    plain = {"numba": {"label": "Numba", "role": "compiled"}, "numpy": {"role": "reference"}}
-    style.use({"backends": {**plain, **catalogue}, "ops": {}})
     flops = 4 * 2000 * 784 * 1024
     rates = {"numba": 10, "numba_blocked": 12, "numba_tiled": 15, "numba_packed": 18, "numpy": 40}
     rows = [_row("mlp_gradient", b, 1, 1024, flops / (r * 1e9)) for b, r in rates.items()]
@@ -101,26 +123,56 @@ def with_ladder(table):
 
 
 def test_the_ladder_runs_from_the_loop_through_the_steps_to_blas(with_ladder):
-    steps = ladder(with_ladder)
+    steps = ladder(with_ladder, LADDER_LOOK)
     assert list(steps["backend"]) == ["numba", *STEPS, "numpy"]
     assert set(steps["h"]) == {1024}  # the largest h every rung was timed at
     assert list(steps["gflop_per_s"].round(6)) == [10, 12, 15, 18, 40]
     # the roofline itself keeps the lesson's backends: the steps have their own panel
-    _, swept = sweep(with_ladder)
+    _, swept = sweep(with_ladder, LADDER_LOOK)
     assert not set(swept["backend"]) & set(STEPS)
 
 
 def test_the_section_names_each_step_what_it_removes_and_the_gap_to_blas(with_ladder):
     run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
-    text = roofline_section(with_ladder, run, {"roofline"})
+    text = roofline_section(with_ladder, run, {"roofline"}, LADDER_LOOK)
     assert "- numba_packed, 18 GFLOP/s (36% of the peak): what numba_packed removes." in text
     assert "- Numba, 10 GFLOP/s (20% of the peak)." in text
     assert "The best loop, numba_packed, ends 2.22× behind BLAS." in text
-    figure = roofline_figure(with_ladder, run)
+    figure = roofline_figure(with_ladder, run, LADDER_LOOK)
     assert len(figure.axes) == 2  # the roofline and the ladder's panel
 
 
 def test_no_ladder_without_its_steps(table):
-    assert ladder(table) is None
+    assert ladder(table, LOOK) is None
     run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
-    assert "How BLAS gets its speed" not in roofline_section(table, run, {"roofline"})
+    assert "How BLAS gets its speed" not in roofline_section(table, run, {"roofline"}, LOOK)
+
+
+COMMITTED_RUN = Path(__file__).parent.parent / "reports" / "results" / "vm-20261205-070441.json"
+
+
+def test_the_committed_runs_roofline_has_a_slides_legend_and_names_every_backend():
+    """At most 12 legend entries (it had 31), and every backend of the roofline still
+    named: in the legend, beside its line, or in the ladder's panel."""
+    run = read_results([COMMITTED_RUN])
+    table = tidy_table(run)
+    look = Style.of(run.catalogue)
+    figure = roofline_figure(table, run, look)
+    entries = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert 0 < len(entries) <= 12
+    beside = [child.get_text() for ax in figure.axes for child in ax.texts]
+    ladder_names = [tick.get_text() for ax in figure.axes[1:] for tick in ax.get_yticklabels()]
+    named = " | ".join(entries + beside + ladder_names)
+    drawn = set(measured(table[table["dtype"] == "float64"])["backend"])
+    assert drawn
+    for backend in drawn:
+        assert look.label(backend) in named, backend
+
+
+def test_labels_too_close_are_spread_apart_by_the_gap():
+    placed = _spread([1.0, 1.05, 3.0, 1.02], 0.1)
+    order = sorted(range(4), key=placed.__getitem__)
+    assert order == [0, 3, 1, 2]  # the labels keep the order of what they name
+    gaps = [placed[b] - placed[a] for a, b in itertools.pairwise(order)]
+    assert min(gaps) == pytest.approx(0.1)
+    assert sum(placed) == pytest.approx(sum([1.0, 1.05, 3.0, 1.02]))  # centred on the wanted

@@ -35,7 +35,7 @@ from reports.load import (
 )
 from reports.roofline import DTYPE as ROOFLINE_DTYPE
 from reports.roofline import _points as roofline_points
-from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, the
+from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, Style, the
 
 # The roles of the headline ratios (the first backend of each, in each run's catalogue);
 # any other backend a machine timed is listed beside them, by its own label (a backend
@@ -581,7 +581,7 @@ def roofline_data(machines: list[Machine]) -> list[dict[str, Any]]:
         cases = run.cases.assign(
             gflop_per_s=run.cases["flops"].astype(float) / run.cases["median_s"] / 1e9
         )
-        points = roofline_points(cases[cases["dtype"] == ROOFLINE_DTYPE])
+        points = roofline_points(cases[cases["dtype"] == ROOFLINE_DTYPE], Style.of(run.catalogue))
         best = []
         if not points.empty:
             top = points.loc[points.groupby("op")["gflop_per_s"].idxmax()]
