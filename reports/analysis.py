@@ -18,7 +18,7 @@ from reports import rules, style
 from reports.formatting import shape_of
 from reports.load import CASE_KEY
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
-from reports.style import backend_rank, dtype_rank, implements, op_rank
+from reports.style import Style, dtype_rank
 from reports.table import measured
 
 SAME_CASE = ["op", "dtype", "shape"]
@@ -193,22 +193,22 @@ class Headline:
         return rows[rows["status"] == "ok"].sort_values("threads")
 
 
-def headline(table: pd.DataFrame, op: str | None = None) -> Headline | None:
+def headline(table: pd.DataFrame, op: str | None = None, *, look: Style) -> Headline | None:
     """Pick the lesson's op (the dot product; or ``op``) for the report's opening, or
     ``None`` if it never ran with the reference (NumPy).
 
     float64 (else whatever dtype was run), at the size (elements) closest to 10⁶ where
     both the loop and NumPy were measured, else where NumPy was.
     """
-    dots = table[table["op"] == (op or style.lesson_op())]
-    numpy_dots = measured(dots)[measured(dots)["backend"] == style.the(style.REFERENCE)]
+    dots = table[table["op"] == (op or look.lesson_op())]
+    numpy_dots = measured(dots)[measured(dots)["backend"] == look.the(style.REFERENCE)]
     if numpy_dots.empty:
         return None
     dtypes = list(numpy_dots["dtype"].unique())
     dtype = HEADLINE_DTYPE if HEADLINE_DTYPE in dtypes else dtypes[0]
     dots = dots[dots["dtype"] == dtype]
     numpy_sizes = set(numpy_dots[numpy_dots["dtype"] == dtype]["size"])
-    loop_sizes = set(measured(dots)[measured(dots)["backend"] == style.the(style.LOOP)]["size"])
+    loop_sizes = set(measured(dots)[measured(dots)["backend"] == look.the(style.LOOP)]["size"])
     candidates = (numpy_sizes & loop_sizes) or numpy_sizes
     n = min(candidates, key=lambda size: (abs(math.log(size / HEADLINE_N)), -size))
     return Headline(dtype=dtype, n=int(n), rows=dots[dots["size"] == n])
@@ -217,13 +217,13 @@ def headline(table: pd.DataFrame, op: str | None = None) -> Headline | None:
 # --- the summary at the largest size ------------------------------------------------
 
 
-def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
+def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """Per op and dtype, every (backend, threads) against NumPy at NumPy's largest size.
 
     ``status`` is "ok", "not run" (deliberately skipped), "not implemented" (the backend
     has no kernel of the op) or "not measured".
     """
-    reference = style.the(style.REFERENCE)
+    reference = look.the(style.REFERENCE)
     numpy_cases = measured(table)[measured(table)["backend"] == reference]
     columns = [
         "op",
@@ -252,7 +252,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
             for backend, threads in table[["backend", "threads"]].itertuples(index=False)
             if backend != reference
         },
-        key=lambda item: (backend_rank(item[0]), item[1]),
+        key=lambda item: (look.backend_rank(item[0]), item[1]),
     )
     rows = []
     for case in largest.itertuples(index=False):
@@ -284,7 +284,7 @@ def at_largest_size(table: pd.DataFrame) -> pd.DataFrame:
                 )
             elif key in skipped:
                 row["status"] = "not run"
-            elif not implements(backend, case.op):
+            elif not look.implements(backend, case.op):
                 row["status"] = "not implemented"
             rows.append(row)
     return pd.DataFrame(rows, columns=columns)
@@ -332,7 +332,7 @@ JIT_COLUMNS = [
 ]
 
 
-def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """Numba's first-call costs against its steady state, and when compiling pays off.
 
     NumPy's and the loop's times per call are those the JIT probe measured on the same
@@ -346,7 +346,7 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     break-even count from a difference within the noise would be a number without meaning.
     """
     cases = measured(table)
-    reference, loop = style.the(style.REFERENCE), style.the(style.LOOP)
+    reference, loop = look.the(style.REFERENCE), look.the(style.LOOP)
     against_numpy = versus(table, reference)
     rows = []
     for entry in jit.itertuples(index=False):
@@ -425,5 +425,5 @@ def dtypes(table: pd.DataFrame, op: str | None = None) -> list[str]:
     return sorted(rows["dtype"].unique(), key=dtype_rank)
 
 
-def ops(table: pd.DataFrame) -> list[str]:
-    return sorted(table["op"].unique(), key=op_rank)
+def ops(table: pd.DataFrame, *, look: Style) -> list[str]:
+    return sorted(table["op"].unique(), key=look.op_rank)

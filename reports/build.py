@@ -18,6 +18,7 @@ from reports.figures import draw_report
 from reports.load import ResultFileError, ladder_of, read_results
 from reports.markup import FIGURES
 from reports.page import course_not_run, render_report
+from reports.style import Style
 from reports.table import jit_table, tidy_table, write_csv
 
 
@@ -31,7 +32,7 @@ def build_report(paths: list[Path], out: Path) -> Path:
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
-    costs = jit_costs(run.jit, table)
+    costs = jit_costs(run.jit, table, look=Style.of(run.catalogue))
     # The newest beyond-memory record beside the (newest) result file, read before
     # anything is written: a malformed record stops the build like a malformed result.
     outgrown = beyond_memory_section(run.sources[-1].parent)

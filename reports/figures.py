@@ -518,7 +518,7 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
     ran in it). ``None`` if no case recorded it."""
     rows = measured(table)
     rows = rows[rows["peak_alloc_bytes"].notna() & (rows["peak_alloc_bytes"] > 0)]
-    ops = [op for op in analysis.ops(table) if (rows["op"] == op).any()]
+    ops = [op for op in analysis.ops(table, look=look) if (rows["op"] == op).any()]
     if not ops:
         return None
     columns = min(4, len(ops))
@@ -558,16 +558,20 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     """Every figure of the report into ``directory``; returns the stems written."""
     look = Style.of(run.catalogue)
     mine = mine_of(run)  # a run with a student's function opens with its op
-    head = analysis.headline(table, mine["op"]) if mine else analysis.headline(table)
+    head = (
+        analysis.headline(table, mine["op"], look=look)
+        if mine
+        else analysis.headline(table, look=look)
+    )
     jobs: list[Job] = []
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None
         jobs.append((stem("headline"), lambda: headline_figure(head, look, title)))
     jobs.append((stem("roofline"), lambda: roofline_figure(table, run, look)))
-    summary = analysis.at_largest_size(table)
+    summary = analysis.at_largest_size(table, look=look)
     if not summary.empty:
         jobs.append((stem("summary"), lambda: summary_figure(summary, look)))
-    for op in analysis.ops(table):
+    for op in analysis.ops(table, look=look):
         jobs.append((stem("time", op), functools.partial(time_figure, table, op, look)))
         jobs.append((stem("speedup", op), functools.partial(speedup_figure, table, op, look)))
         throughput = functools.partial(memory_throughput_figure, table, op, run, look)

@@ -26,21 +26,21 @@ from reports.phrases import (
 )
 from reports.readings import bandwidth_reading
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
-from reports.style import COMPILED, LOOP, REFERENCE, the
+from reports.style import COMPILED, LOOP, REFERENCE, Style
 from reports.templating import render
 from reports.yours import mine_of, reading
 
 
-def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
+def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
     mine = mine_of(run)
     if mine is not None:
-        return yours_section(table, mine, figures)
-    head = analysis.headline(table)
+        return yours_section(table, mine, figures, look=look)
+    head = analysis.headline(table, look=look)
     if head is None:
         return render("headline.md.j2", measured=False)
-    numpy_rows = head.measured(the(REFERENCE))
+    numpy_rows = head.measured(look.the(REFERENCE))
     numpy_one = numpy_rows.iloc[0]
-    loop = head.row(the(LOOP))
+    loop = head.row(look.the(LOOP))
     findings = {
         "measured": True,
         "closest": head.n != analysis.HEADLINE_N,
@@ -73,28 +73,30 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
                 predicted_speedup=loop["predicted_s"] / numpy_one["median_s"],
             )
         loop = None
-    numba = head.measured(the(COMPILED))
+    numba = head.measured(look.the(COMPILED))
     findings["numba_sentence"] = (
         _numba_headline(numba.iloc[0], numpy_rows, loop) if len(numba) else ""
     )
-    findings["table"] = _headline_table(head, loop)
+    findings["table"] = _headline_table(head, loop, look=look)
     findings["slides"] = _slides_findings(run, loop)
     findings["figure"] = figure_link("headline", "dot product", figures)
     return with_note(render("headline.md.j2", **findings))
 
 
-def yours_section(table: pd.DataFrame, mine: dict, figures: set[str]) -> str:
+def yours_section(table: pd.DataFrame, mine: dict, figures: set[str], *, look: Style) -> str:
     """The opening of a run made with a student's function (``--mine``): the reading, and
     its op at the size closest to 10⁶ elements, every backend beside it."""
-    head = analysis.headline(table, mine["op"])
+    head = analysis.headline(table, mine["op"], look=look)
     findings = {
         "mine": mine,
-        "reading": sentence(reading(table, mine["function"], mine["label"])),
+        "reading": sentence(
+            reading(table, mine["function"], mine["label"], {"backends": look.backends})
+        ),
         "measured": head is not None,
     }
     if head is not None:
         findings["title"] = headline_title(head)
-        findings["table"] = _headline_table(head, head.row(the(LOOP)))
+        findings["table"] = _headline_table(head, head.row(look.the(LOOP)), look=look)
         findings["figure"] = figure_link("headline", findings["title"], figures)
     return with_note(render("yours.md.j2", **findings))
 
@@ -146,11 +148,11 @@ def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series 
     return text
 
 
-def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
+def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: Style) -> str:
     rows = []
-    for backend in sorted(head.rows["backend"].unique(), key=style.backend_rank):
+    for backend in sorted(head.rows["backend"].unique(), key=look.backend_rank):
         for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
-            name = case_name(backend, row.threads)
+            name = case_name(backend, row.threads, look=look)
             if row.status != "ok":
                 predicted = (
                     f"predicted {format_time(row.predicted_s)}"
@@ -161,7 +163,7 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None) -> str:
                 continue
             against = (
                 relative(loop["median_s"] / row.median_s) + marked(loop["flags"], row.flags)
-                if loop is not None and backend != the(LOOP)
+                if loop is not None and backend != look.the(LOOP)
                 else "—"
             )
             rows.append([name, format_time(row.median_s) + marked(row.flags), against])

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports import style
 from reports.formatting import (
     format_count,
     format_shape,
@@ -18,7 +17,7 @@ from reports.markup import figure_link, md_table
 from reports.rules import (
     SOON_CALLS,
 )
-from reports.style import COMPILED, the
+from reports.style import COMPILED, Style
 from reports.table import NEVER_LEVEL
 from reports.templating import render
 
@@ -31,24 +30,24 @@ def _calls(value: float, level: bool = False) -> str:
     return "never" if math.isinf(value) else f"{format_count(value)} calls"
 
 
-def jit_section(costs: pd.DataFrame, figures: set[str]) -> str:
+def jit_section(costs: pd.DataFrame, figures: set[str], *, look: Style) -> str:
     if costs.empty:
         return render("jit.md.j2", measured=False)
     return render(
         "jit.md.j2",
         measured=True,
         figure=figure_link("jit", "total time after k calls", figures),
-        example=_example_findings(_jit_example(costs)),
+        example=_example_findings(_jit_example(costs, look=look)),
         summary=_summary_findings(costs),
-        table=_table(costs),
+        table=_table(costs, look=look),
     )
 
 
-def _table(costs: pd.DataFrame) -> str:
+def _table(costs: pd.DataFrame, *, look: Style) -> str:
     rows = [
         [
             f"`{entry.op}`",
-            style.label(entry.backend),
+            look.label(entry.backend),
             entry.dtype,
             format_shape(shape_of(entry.shape)),
             format_time(entry.cold_s),
@@ -75,10 +74,10 @@ def _table(costs: pd.DataFrame) -> str:
     return md_table(header, rows)
 
 
-def _jit_example(costs: pd.DataFrame):
+def _jit_example(costs: pd.DataFrame, *, look: Style):
     """The entry told in words: the lesson's op compiled on one thread if measured, else
     the first."""
-    preferred = costs[(costs["op"] == style.lesson_op()) & (costs["backend"] == the(COMPILED))]
+    preferred = costs[(costs["op"] == look.lesson_op()) & (costs["backend"] == look.the(COMPILED))]
     chosen = preferred if len(preferred) else costs
     return next(chosen.itertuples(index=False))
 

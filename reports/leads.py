@@ -22,13 +22,13 @@ from reports.rules import (
     LEVEL,
     SLOWER,
 )
-from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, the
+from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import measured
 from reports.templating import render
 
 
-def summary_section(table: pd.DataFrame, figures: set[str]) -> str:
-    summary = analysis.at_largest_size(table)
+def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> str:
+    summary = analysis.at_largest_size(table, look=look)
     if summary.empty:
         return ""
     dtype = analysis.dtypes(summary)[0]
@@ -38,13 +38,13 @@ def summary_section(table: pd.DataFrame, figures: set[str]) -> str:
         figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
         dtype=dtype,
         series=[
-            _summary_findings(backend, int(threads), rows)
+            _summary_findings(backend, int(threads), rows, look=look)
             for (backend, threads), rows in here.groupby(["backend", "threads"], sort=False)
         ],
     )
 
 
-def _summary_findings(backend: str, threads: int, rows: pd.DataFrame) -> dict:
+def _summary_findings(backend: str, threads: int, rows: pd.DataFrame, *, look: Style) -> dict:
     """One backend at one thread count against NumPy, over every op's largest size."""
     ok = rows[rows["status"] == "ok"]
     faster = ok[ok["verdict"] == FASTER]
@@ -52,7 +52,7 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame) -> dict:
     best = faster.loc[faster["speedup"].idxmax()] if len(faster) else None
     worst = slower.loc[slower["speedup"].idxmin()] if len(slower) else None
     return {
-        "name": case_name(backend, threads),
+        "name": case_name(backend, threads, look=look),
         "measured": len(ok),
         "skipped": int((rows["status"] == "not run").sum()),
         "faster": len(faster),
@@ -68,15 +68,15 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame) -> dict:
 # --- crossovers ----------------------------------------------------------------------
 
 
-def _crossover_columns(table: pd.DataFrame) -> list[tuple[str, int, str, int]]:
+def _crossover_columns(table: pd.DataFrame, *, look: Style) -> list[tuple[str, int, str, int]]:
     """(contender, its threads, reference, its threads): the questions the table answers."""
     if measured(table).empty:
         return []
     most = int(measured(table)["threads"].max())
-    loop, reference, compiled = the(LOOP), the(REFERENCE), the(COMPILED)
+    loop, reference, compiled = look.the(LOOP), look.the(REFERENCE), look.the(COMPILED)
     columns = [(reference, 1, loop, 1), (compiled, 1, reference, 1)]
     if most > 1:
-        parallel = the(COMPILED_PARALLEL)
+        parallel = look.the(COMPILED_PARALLEL)
         columns += [(parallel, most, reference, most), (parallel, most, compiled, 1)]
     return columns
 
@@ -94,12 +94,12 @@ def _lead(table: pd.DataFrame, contender: str, threads: int, reference: str, ref
     )
 
 
-def crossovers_section(table: pd.DataFrame) -> str:
-    columns = _crossover_columns(table)
+def crossovers_section(table: pd.DataFrame, *, look: Style) -> str:
+    columns = _crossover_columns(table, look=look)
     if not columns:
         return ""
     rows, used = [], set()
-    for op in analysis.ops(table):
+    for op in analysis.ops(table, look=look):
         dtype = primary_dtype(table, op)
         here = table[(table["op"] == op) & (table["dtype"] == dtype)]
         symbol = size_symbol(analysis.size_names(table, op))
@@ -114,7 +114,8 @@ def crossovers_section(table: pd.DataFrame) -> str:
         return ""
     keep = sorted(used)
     header = ["op"] + [
-        f"{case_name(contender, threads)} faster than {case_name(reference, ref_threads)}"
+        f"{case_name(contender, threads, look=look)} faster than "
+        f"{case_name(reference, ref_threads, look=look)}"
         for contender, threads, reference, ref_threads in (columns[i] for i in keep)
     ]
     rows = [[row[0]] + [row[1 + i] for i in keep] for row in rows]

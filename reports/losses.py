@@ -16,6 +16,7 @@ from reports.formatting import format_percent, format_ratio, format_size
 from reports.markup import md_table
 from reports.phrases import case_name, shape_text
 from reports.rules import FASTER, LEVEL, SLOWER
+from reports.style import Style
 from reports.templating import render
 
 FROM_ELEMENTS = 10**6
@@ -23,12 +24,12 @@ FROM_ELEMENTS = 10**6
 STREAMING = 0.8
 
 
-def loss_findings(table: pd.DataFrame) -> dict:
+def loss_findings(table: pd.DataFrame, *, look: Style) -> dict:
     """Every compiled-loop comparison with NumPy from 10⁶ elements up (not the network's):
     how many are faster, level and slower, and the slower ones with what held NumPy."""
-    compiled = [*style.with_role(style.COMPILED), *style.with_role(style.COMPILED_PARALLEL)]
+    compiled = [*look.with_role(style.COMPILED), *look.with_role(style.COMPILED_PARALLEL)]
     loops = [name for name in compiled if name in set(table["backend"])]
-    reference = style.the(style.REFERENCE)
+    reference = look.the(style.REFERENCE)
     if reference not in set(table["backend"]) or not loops:
         return {}
     paired = analysis.versus(table, reference, contenders=loops)
@@ -45,7 +46,7 @@ def loss_findings(table: pd.DataFrame) -> dict:
         slower.append(
             {
                 "op": row.op,
-                "case": case_name(row.backend, int(row.threads)),
+                "case": case_name(row.backend, int(row.threads), look=look),
                 "dtype": row.dtype,
                 "shape": shape_text(row),
                 "speedup": format_ratio(row.speedup),
@@ -63,7 +64,7 @@ def loss_findings(table: pd.DataFrame) -> dict:
         "faster": int(verdicts.get(FASTER, 0)),
         "level": int(verdicts.get(LEVEL, 0)),
         "slower": slower,
-        "loops": [style.label(name) for name in loops],
+        "loops": [look.label(name) for name in loops],
         "ops": len(set(paired["op"])),
     }
 
@@ -72,8 +73,8 @@ def _share(value) -> str:
     return format_percent(value) if pd.notna(value) else "—"
 
 
-def losses_section(table: pd.DataFrame) -> str:
-    found = loss_findings(table)
+def losses_section(table: pd.DataFrame, *, look: Style) -> str:
+    found = loss_findings(table, look=look)
     if not found:
         return ""
     rows = [

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports import analysis, style
+from reports import analysis
 from reports.formatting import format_bytes, format_count, format_ratio, format_shape, shape_of
 from reports.markup import figure_link, md_table
+from reports.style import Style
 from reports.table import measured
 from reports.templating import render
 
 
-def memory_findings(table: pd.DataFrame) -> list[dict]:
+def memory_findings(table: pd.DataFrame, *, look: Style) -> list[dict]:
     """Per op, at the largest size every one-thread backend measured the allocation of:
     each backend's bytes, and those bytes per sample (or per element)."""
     rows = measured(table)
     rows = rows[rows["peak_alloc_bytes"].notna() & (rows["threads"] == 1)]
     found = []
-    for op in analysis.ops(rows):
+    for op in analysis.ops(rows, look=look):
         here = rows[rows["op"] == op]
         dtype = analysis.dtypes(here, op)[0]
         here = here[here["dtype"] == dtype]
@@ -35,13 +36,13 @@ def memory_findings(table: pd.DataFrame) -> list[dict]:
         count = int(first["m"]) if per == "sample" else int(first["size"])
         backends = [
             {
-                "label": style.label(row.backend),
+                "label": look.label(row.backend),
                 "bytes": format_bytes(row.peak_alloc_bytes),
                 "per_unit": _per_unit(row.peak_alloc_bytes / count),
                 "raw": float(row.peak_alloc_bytes),
             }
             for row in largest.sort_values(
-                "backend", key=lambda c: c.map(style.backend_rank)
+                "backend", key=lambda c: c.map(look.backend_rank)
             ).itertuples()
         ]
         most = max(backends, key=lambda b: b["raw"])
@@ -81,8 +82,8 @@ def memory_table(findings: list[dict]) -> str:
     return md_table(["op, largest size", *labels], rows)
 
 
-def memory_section(table: pd.DataFrame, figures: set[str]) -> str:
-    findings = memory_findings(table)
+def memory_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> str:
+    findings = memory_findings(table, look=look)
     if not findings:
         return ""
     return render(

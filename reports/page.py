@@ -208,11 +208,11 @@ def render_report(
     git = run.suite.get("git") or {}
     cpu = (run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU"
     details = {
-        "ops.md": [crossovers_section(table), losses_section(table),
-                   op_sections(table, run, figures)],
-        "memory.md": [memory_section(table, figures)],
-        "jit.md": [jit_section(costs, figures)],
-        "trust.md": [trust_section(table)],
+        "ops.md": [crossovers_section(table, look=look), losses_section(table, look=look),
+                   op_sections(table, run, figures, look=look)],
+        "memory.md": [memory_section(table, figures, look=look)],
+        "jit.md": [jit_section(costs, figures, look=look)],
+        "trust.md": [trust_section(table, look=look)],
         "beyond-memory.md": [beyond_memory_section.strip()],
         "machine.md": [backends_section(table, look), machine_section(run),
                        render("method.md.j2", probe=(run.suite.get("limits") or {}).get("method"),
@@ -237,10 +237,10 @@ def render_report(
             limit_names=LIMIT_NAMES,
             dirty=bool(git.get("dirty")),
             sections=[
-                headline_section(table, run, figures),
+                headline_section(table, run, figures, look=look),
                 roofline_section(table, run, figures, look),
-                summary_section(table, figures),
-                op_index(table, run),
+                summary_section(table, figures, look=look),
+                op_index(table, run, look=look),
                 course_section.strip(),
                 machine_section(run, short=True),
             ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports import analysis, style
+from reports import analysis
 from reports.formatting import (
     format_ratio,
     format_shape,
@@ -15,6 +15,7 @@ from reports.formatting import (
 from reports.rules import (
     WORK_GROWTH,
 )
+from reports.style import Style
 from reports.table import measured
 
 
@@ -22,8 +23,8 @@ def shape_text(row) -> str:
     return format_shape(shape_of(row["shape"] if isinstance(row, pd.Series) else row.shape))
 
 
-def case_name(backend: str, threads: int) -> str:
-    return style.series_label(backend, int(threads))
+def case_name(backend: str, threads: int, *, look: Style) -> str:
+    return look.series_label(backend, int(threads))
 
 
 def faster_than(ratio: float, subject: str, other: str) -> str:

@@ -48,22 +48,22 @@ from reports.rules import (
     STEADY_PER_ELEMENT,
     Comparison,
 )
-from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, the
+from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
 
 
-def op_sections(table: pd.DataFrame, run: Run, figures: set[str]) -> str:
+def op_sections(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
     parts = ["## Op by op"]
-    for op in analysis.ops(table):
-        parts.append(_op_section(table, run, op, figures))
+    for op in analysis.ops(table, look=look):
+        parts.append(_op_section(table, run, op, figures, look=look))
     return "\n\n".join(parts)
 
 
-def op_index(table: pd.DataFrame, run: Run) -> str:
+def op_index(table: pd.DataFrame, run: Run, *, look: Style) -> str:
     """The lesson's list of ops: each op's first reading, linked to its section."""
     lines = []
-    for op in analysis.ops(table):
-        readings = op_readings(table, run, op)
+    for op in analysis.ops(table, look=look):
+        readings = op_readings(table, run, op, look=look)
         lines.append(f"- [`{op}`](#{op}): {readings[0] if readings else 'no reading'}")
     if not lines:
         return ""
@@ -71,7 +71,7 @@ def op_index(table: pd.DataFrame, run: Run) -> str:
     return "\n".join(["## Every op in one line", "", *lines, *note])
 
 
-def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> str:
+def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, look: Style) -> str:
     lines = [f"### `{op}`", ""]
     for kind, alt in (
         ("time", "time per call against size"),
@@ -81,7 +81,7 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
         figure = figure_link(stem(kind, op), f"{op}: {alt}", figures)
         if figure:
             lines += [figure, ""]
-    readings = op_readings(table, run, op)
+    readings = op_readings(table, run, op, look=look)
     if readings:
         lines += ["What the figures show:", ""] + [f"- {text}" for text in readings]
         if any(MARK in text for text in readings):
@@ -89,7 +89,7 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
     rows = table[table["op"] == op]
     skipped = not_run(rows)
     if len(skipped):
-        listed = "\n".join(f"- {_not_run_text(row)}" for _, row in skipped.iterrows())
+        listed = "\n".join(f"- {_not_run_text(row, look=look)}" for _, row in skipped.iterrows())
         lines += [
             "",
             "Not run, so missing from the lines above (marked where predicted):",
@@ -106,8 +106,10 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str]) -> st
     return "\n".join(lines)
 
 
-def _not_run_text(row: pd.Series) -> str:
-    text = f"{case_name(row['backend'], row['threads'])}, {row['dtype']}, {shape_text(row)}"
+def _not_run_text(row: pd.Series, *, look: Style) -> str:
+    text = (
+        f"{case_name(row['backend'], row['threads'], look=look)}, {row['dtype']}, {shape_text(row)}"
+    )
     details = []
     if row["reason"]:
         details.append(str(row["reason"]))
@@ -116,19 +118,19 @@ def _not_run_text(row: pd.Series) -> str:
     return text + (f" — {'; '.join(details)}" if details else "")
 
 
-def op_readings(table: pd.DataFrame, run: Run, op: str) -> list[str]:
+def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[str]:
     """Plain-language readings of one op's numbers, each backed by the table."""
     dtype = primary_dtype(table, op)
     rows = table[(table["op"] == op) & (table["dtype"] == dtype)]
     if measured(rows).empty:
         return []
     readings = []
-    readings += _loop_against_numpy(rows)
-    readings += _compiled_against_numpy(rows, numpy_interprets(run, op))
-    readings += _every_backend(rows)
-    readings += _memory(rows, run)
-    readings += _threads(rows, run)
-    readings += _precision(table, op)
+    readings += _loop_against_numpy(rows, look=look)
+    readings += _compiled_against_numpy(rows, numpy_interprets(run, op), look=look)
+    readings += _every_backend(rows, look=look)
+    readings += _memory(rows, run, look=look)
+    readings += _threads(rows, run, look=look)
+    readings += _precision(table, op, look=look)
     return readings
 
 
@@ -136,9 +138,9 @@ def _common(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return a.merge(b, on=["shape", "size"], suffixes=("_a", "_b")).sort_values("size")
 
 
-def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
-    loop = series_of(rows, the(LOOP))
-    numpy = series_of(rows, the(REFERENCE))
+def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
+    loop = series_of(rows, look.the(LOOP))
+    numpy = series_of(rows, look.the(REFERENCE))
     if loop.empty or numpy.empty:
         missing = "the Python loop" if loop.empty else "NumPy"
         return [f"{missing.capitalize()} was not measured for this op and dtype."]
@@ -203,10 +205,10 @@ def _loop_against_numpy(rows: pd.DataFrame) -> list[str]:
     return readings
 
 
-def _every_backend(rows: pd.DataFrame) -> list[str]:
+def _every_backend(rows: pd.DataFrame, *, look: Style) -> list[str]:
     """One clause for every backend of the op besides the reference: where it stands
     against the reference at the reference's largest size, each at its most threads."""
-    reference = the(REFERENCE)
+    reference = look.the(REFERENCE)
     cases = measured(rows)
     at = cases[cases["backend"] == reference]
     if at.empty:
@@ -215,23 +217,23 @@ def _every_backend(rows: pd.DataFrame) -> list[str]:
     here = rows[rows["shape"] == largest["shape"]]
     paired = analysis.versus(here, reference)
     clauses, absent = [], []
-    for backend in sorted(set(rows["backend"]) - {reference}, key=style.backend_rank):
+    for backend in sorted(set(rows["backend"]) - {reference}, key=look.backend_rank):
         mine = paired[paired["backend"] == backend]
         if mine.empty:
-            absent.append(style.label(backend))
+            absent.append(look.label(backend))
             continue
         row = mine.loc[mine["threads"].idxmax()]
-        clause = f"{case_name(backend, int(row['threads']))} {_speedup(row)}"
-        base = style.IN_USE.field(backend, "variant_of")
+        clause = f"{case_name(backend, int(row['threads']), look=look)} {_speedup(row)}"
+        base = look.field(backend, "variant_of")
         of_base = analysis.versus(here, base, contenders=[backend]) if base else mine.iloc[:0]
         of_base = of_base[of_base["threads"] == row["threads"]]
         if len(of_base):
-            clause += f", {_speedup(of_base.iloc[0])} against {style.label(base)}"
+            clause += f", {_speedup(of_base.iloc[0])} against {look.label(base)}"
         clauses.append(clause)
     if not clauses:
         return []
     text = (
-        f"Against {style.label(reference)} at {shape_text(largest)} (its time over each "
+        f"Against {look.label(reference)} at {shape_text(largest)} (its time over each "
         f"one's: above 1× is faster): {'; '.join(clauses)}."
     )
     if absent:
@@ -257,14 +259,16 @@ def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=Non
 def numpy_interprets(run: Run, op: str) -> bool:
     """Whether the run's NumPy backend loops over this op's samples in Python (the
     catalogue says so: the per-sample rules), rather than in compiled code."""
-    numpy = run.catalogue.get("backends", {}).get(the(REFERENCE), {})
+    numpy = run.catalogue.get("backends", {}).get(Style.of(run.catalogue).the(REFERENCE), {})
     how = numpy.get("interprets", "none")
     sequential = bool(run.catalogue.get("ops", {}).get(op, {}).get("sequential"))
     return how == "all" or (how == "sequential" and sequential)
 
 
-def _compiled_against_numpy(rows: pd.DataFrame, numpy_loops_in_python: bool) -> list[str]:
-    paired = _versus_series(rows, the(REFERENCE), the(COMPILED))
+def _compiled_against_numpy(
+    rows: pd.DataFrame, numpy_loops_in_python: bool, *, look: Style
+) -> list[str]:
+    paired = _versus_series(rows, look.the(REFERENCE), look.the(COMPILED))
     if paired.empty:
         return []
     readings = []
@@ -380,7 +384,7 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     return text
 
 
-def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
+def _memory(rows: pd.DataFrame, run: Run, *, look: Style) -> list[str]:
     cases = measured(rows)
     cases = cases[cases["size"] == cases["size"].max()]
     cases = cases[cases["gb_per_s"].notna() & (cases["bytes"] > 0)]
@@ -388,14 +392,15 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
         return []
     best = cases.loc[cases["gb_per_s"].idxmax()]
     moved = (
-        f"At {shape_text(best)}, the fastest, {case_name(best['backend'], best['threads'])}, moves "
+        f"At {shape_text(best)}, the fastest, "
+        f"{case_name(best['backend'], best['threads'], look=look)}, moves "
         f"{format_rate(best['gb_per_s'], 'GB/s')}{marked(best['flags'])}"
     )
     reading = bandwidth_reading(best, run)
     if not reading:
         return [moved + " (this run has no bandwidth measurement to compare it with)."]
     text = f"{moved}, {reading}."
-    compiled = cases[cases["backend"] != the(LOOP)]
+    compiled = cases[cases["backend"] != look.the(LOOP)]
     if (
         MEMORY_BOUND <= best["bandwidth_share"] <= ABOVE_CEILING
         and len(compiled) > 1
@@ -407,9 +412,9 @@ def _memory(rows: pd.DataFrame, run: Run) -> list[str]:
     return [text]
 
 
-def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
-    readings = _parallel_threads(rows)
-    reference = the(REFERENCE)
+def _threads(rows: pd.DataFrame, run: Run, *, look: Style) -> list[str]:
+    readings = _parallel_threads(rows, look=look)
+    reference = look.the(REFERENCE)
     numpy = analysis.versus(rows, reference, reference_threads=1, contenders=[reference])
     if not numpy.empty:
         most = numpy["threads"].max()
@@ -437,13 +442,13 @@ def _threads(rows: pd.DataFrame, run: Run) -> list[str]:
     return readings
 
 
-def _parallel_threads(rows: pd.DataFrame) -> list[str]:
+def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
     """Numba parallel with its most threads against the same kernel on one thread.
 
     The reference is Numba parallel at 1 thread (the same compiled kernel), so the ratio
     measures the threads alone; plain Numba stands in only if that was not measured.
     """
-    compiled, parallel_loop = the(COMPILED), the(COMPILED_PARALLEL)
+    compiled, parallel_loop = look.the(COMPILED), look.the(COMPILED_PARALLEL)
     same_kernel = analysis.versus(
         rows, parallel_loop, reference_threads=1, contenders=[parallel_loop]
     )
@@ -500,11 +505,11 @@ def _parallel_threads(rows: pd.DataFrame) -> list[str]:
     return readings
 
 
-def _precision(table: pd.DataFrame, op: str) -> list[str]:
+def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
     dtypes = analysis.dtypes(table, op)
     if not {"float32", "float64"} <= set(dtypes):
         return []
-    cases = measured(table[(table["op"] == op) & (table["backend"] == the(REFERENCE))])
+    cases = measured(table[(table["op"] == op) & (table["backend"] == look.the(REFERENCE))])
     single = cases[cases["dtype"] == "float32"]
     double = cases[cases["dtype"] == "float64"]
     both = single.merge(double, on=["shape", "size", "threads"], suffixes=("_32", "_64"))

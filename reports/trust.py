@@ -22,6 +22,7 @@ from reports.rules import (
     FLAG_TIMER,
     TIMER_FACTOR,
 )
+from reports.style import Style
 from reports.table import flagged, not_run
 from reports.templating import render
 
@@ -43,22 +44,22 @@ def _flag_reasons(row: pd.Series) -> str:
     return "; ".join(reasons)
 
 
-def trust_section(table: pd.DataFrame) -> str:
+def trust_section(table: pd.DataFrame, *, look: Style) -> str:
     return render(
         "trust.md.j2",
         flag_rule=rules.flag_rule(),
-        flagged_table=_flagged_table(flagged(table)),
-        not_run_table=_not_run_table(not_run(table)),
+        flagged_table=_flagged_table(flagged(table), look=look),
+        not_run_table=_not_run_table(not_run(table), look=look),
     )
 
 
-def _flagged_table(shaky: pd.DataFrame) -> str:
+def _flagged_table(shaky: pd.DataFrame, *, look: Style) -> str:
     if shaky.empty:
         return ""
     rows = [
         [
             f"`{row['op']}`",
-            case_name(row["backend"], row["threads"]),
+            case_name(row["backend"], row["threads"], look=look),
             row["dtype"],
             shape_text(row),
             format_time(row["median_s"]),
@@ -70,13 +71,13 @@ def _flagged_table(shaky: pd.DataFrame) -> str:
     return fold(f"{len(rows)} flagged measurements", body, len(rows))
 
 
-def _not_run_table(skipped: pd.DataFrame) -> str:
+def _not_run_table(skipped: pd.DataFrame, *, look: Style) -> str:
     if skipped.empty:
         return ""
     rows = [
         [
             f"`{row['op']}`",
-            case_name(row["backend"], row["threads"]),
+            case_name(row["backend"], row["threads"], look=look),
             row["dtype"],
             shape_text(row),
             row["reason"] or "—",

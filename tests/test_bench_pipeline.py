@@ -352,10 +352,11 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     line = reading(table, "propagate", "mine")
     assert line.startswith("mine's `propagate` is ")
     assert line.endswith(("faster", "slower", "level"))
-    head = analysis.headline(table, "logistic_gradient")
-    headline = headline_figure(head, Style.of(result.catalogue))
+    look = Style.of(result.catalogue)
+    head = analysis.headline(table, "logistic_gradient", look=look)
+    headline = headline_figure(head, look)
     assert "mine, 1 thread" in [label.get_text() for label in headline.axes[0].get_yticklabels()]
-    sweep = time_figure(table, "logistic_gradient", Style.of(result.catalogue))
+    sweep = time_figure(table, "logistic_gradient", look)
     drawn = {line.get_label() for ax in sweep.axes for line in ax.get_lines()}
     assert "mine, 1 thread" in drawn
 

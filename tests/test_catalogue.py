@@ -23,6 +23,7 @@ from reports.atomic import report_files
 from reports.leads import summary_section
 from reports.load import read_results
 from reports.readings import op_readings
+from reports.style import Style
 from reports.table import tidy_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,8 +124,12 @@ def test_the_readings_and_the_summary_speak_of_a_registered_backend(result_file)
     has its clause in its op's readings and its line in the summary."""
     run = read_results([result_file])  # without the plugin: from the file alone
     table = tidy_table(run)
-    (against,) = [text for text in op_readings(table, run, OP) if text.startswith("Against ")]
+    look = Style.of(run.catalogue)
+    readings = op_readings(table, run, OP, look=look)
+    (against,) = [text for text in readings if text.startswith("Against ")]
     assert against.startswith("Against NumPy at n = ")
     assert "NumPy twin, 1 thread" in against
     assert "Numba, 1 thread" in against  # and every other backend beside it
-    assert "**NumPy twin, 1 thread** at the largest sizes" in summary_section(table, set())
+    assert "**NumPy twin, 1 thread** at the largest sizes" in summary_section(
+        table, set(), look=look
+    )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from reports import style
 from reports.losses import loss_findings, losses_section
+from reports.style import Style
 
 LOOP = {"compiles": True, "compiles_per_shape": False, "interprets": "none", "role": "compiled"}
 
@@ -26,8 +26,8 @@ def _row(op, backend, threads, m, median_s, share=None, h=None):
 
 
 @pytest.fixture
-def table():
-    style.use(
+def look():
+    return Style.of(
         {
             "backends": {
                 "numpy": {"label": "NumPy", "interprets": "sequential", "role": "reference"},
@@ -37,6 +37,10 @@ def table():
             "ops": {},
         }
     )
+
+
+@pytest.fixture
+def table():
     rows = [
         _row("dot", "numpy", 1, 10**3, 1.0),  # 10⁵ elements: below the sizes compared
         _row("dot", "numba", 1, 10**3, 2.0),
@@ -55,8 +59,8 @@ def table():
     return frame
 
 
-def test_only_compiled_loops_from_a_million_elements_count(table):
-    found = loss_findings(table)
+def test_only_compiled_loops_from_a_million_elements_count(table, look):
+    found = loss_findings(table, look=look)
     assert found["loops"] == ["Numba"]
     assert (found["compared"], found["faster"], found["level"]) == (3, 1, 1)
     [slower] = found["slower"]
@@ -66,15 +70,15 @@ def test_only_compiled_loops_from_a_million_elements_count(table):
     assert slower["speedup"] == "0.833×"
 
 
-def test_the_section_lists_each_loss_with_what_held_numpy(table):
-    text = losses_section(table)
+def test_the_section_lists_each_loss_with_what_held_numpy(table, look):
+    text = losses_section(table, look=look)
     assert "faster in 1, level in 1 and slower in 1" in text
     assert "| `logistic_backward` | Numba, 1 thread | float64 |" in text
     assert "| 95% | 79% |" in text
     assert "In 1 of these NumPy already reads at 80%" in text
 
 
-def test_no_loss_says_so(table):
+def test_no_loss_says_so(table, look):
     kept = table[~((table["op"] == "logistic_backward") & (table["threads"] == 1))]
-    text = losses_section(kept)
+    text = losses_section(kept, look=look)
     assert "None is slower" in text

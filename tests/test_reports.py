@@ -461,11 +461,7 @@ def test_readings_change_when_the_data_does(tmp_path):
         return model_time(op, backend, threads, sizes)
 
     data = make_result(model=numpy_always_slow, ops=["dot"])
-    run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
-    table = tidy_table(run)
-    readme = "".join(
-        render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
-    )
+    readme = _pages(read_result(write(tmp_path / "odd-20260101-120000.json", data)))
     assert "The loop is 2× faster than NumPy.**" in readme  # the headline
     assert "At n = 10⁶, the Python loop is 2× faster than NumPy" in readme
     assert "NumPy is 2× faster" not in readme
@@ -481,11 +477,7 @@ def test_headline_calls_a_gap_under_the_floor_level_and_explains_nothing(tmp_pat
         return model_time(op, backend, threads, sizes)
 
     data = make_result(model=numpy_almost_the_loop, ops=["dot"])
-    run = read_result(write(tmp_path / "odd-20260101-120000.json", data))
-    table = tidy_table(run)
-    readme = "".join(
-        render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
-    )
+    readme = _pages(read_result(write(tmp_path / "odd-20260101-120000.json", data)))
     opening = _section(readme, "## The slides' example on this machine")
     assert "NumPy and the loop are level (1.03×).**" in opening
     assert "faster than the loop" not in opening.split("**")[1]  # the bold sentence
@@ -1340,13 +1332,15 @@ def test_read_result_keeps_the_conditions_of_each_case(tmp_path):
 # --- the text says what the numbers support ----------------------------------------------
 
 
-def _readme(tmp_path, data) -> str:
-    run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
-    style.use(run.catalogue)  # as read_results does for a report
+def _pages(run) -> str:
+    """Every page of ``run``'s report, without figures or course, one after the other."""
     table = tidy_table(run)
-    return "".join(
-        render_report(run, table, analysis.jit_costs(run.jit, table), set(), "").values()
-    )
+    costs = analysis.jit_costs(run.jit, table, look=style.Style.of(run.catalogue))
+    return "".join(render_report(run, table, costs, set(), "").values())
+
+
+def _readme(tmp_path, data) -> str:
+    return _pages(read_result(write(tmp_path / "vm-20260101-120000.json", data)))
 
 
 def _section(readme: str, title: str) -> str:
@@ -1508,7 +1502,7 @@ def test_jit_break_even_is_never_when_level_with_numpy(tmp_path):
     entry["python_s"] = 1e-3
     run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
     table = tidy_table(run)
-    costs = analysis.jit_costs(run.jit, table)
+    costs = analysis.jit_costs(run.jit, table, look=style.Style.of(run.catalogue))
     numba = costs[costs["backend"] == "numba"].iloc[0]
     assert numba["numpy_level"]
     assert math.isinf(numba["calls_vs_numpy_cold"])
@@ -1527,7 +1521,7 @@ def test_jit_break_even_is_never_when_level_with_numpy(tmp_path):
         if extra["backend"] in ("numpy", "numba") and extra["sizes"] == entry["sizes"]:
             b["stats"] = stats_for(1e-4, spread=0.3)
     run = read_result(write(tmp_path / "vm-20260101-120000.json", data))
-    costs = analysis.jit_costs(run.jit, tidy_table(run))
+    costs = analysis.jit_costs(run.jit, tidy_table(run), look=style.Style.of(run.catalogue))
     assert costs[costs["backend"] == "numba"].iloc[0]["numpy_level"]
 
 
@@ -1900,7 +1894,11 @@ def test_python_steps_explain_a_large_lead_only_where_numpy_loops_in_python(tmp_
     data = make_result(model=numba_ten_times_faster, ops=["logistic_cost"])
     run = read_results([write(tmp_path / "vm-20260101-000000.json", data)])
     assert not readings.numpy_interprets(run, "logistic_cost")
-    text = " ".join(readings.op_readings(tidy_table(run), run, "logistic_cost"))
+    text = " ".join(
+        readings.op_readings(
+            tidy_table(run), run, "logistic_cost", look=style.Style.of(run.catalogue)
+        )
+    )
     assert "At m = 10⁶, Numba is 17.2× faster than NumPy" in text  # over the 5× lead
     assert "Python steps" not in text
     assert "NumPy's temporaries" in text
@@ -1908,7 +1906,11 @@ def test_python_steps_explain_a_large_lead_only_where_numpy_loops_in_python(tmp_
     catalogue["ops"]["logistic_cost"]["sequential"] = True  # as if it were a per-sample rule
     run = read_results([write(tmp_path / "vm-20260101-000001.json", data)])
     assert readings.numpy_interprets(run, "logistic_cost")
-    text = " ".join(readings.op_readings(tidy_table(run), run, "logistic_cost"))
+    text = " ".join(
+        readings.op_readings(
+            tidy_table(run), run, "logistic_cost", look=style.Style.of(run.catalogue)
+        )
+    )
     assert "Python steps" in text
 
 
@@ -1937,7 +1939,7 @@ def test_a_backend_without_a_kernel_of_an_op_reads_not_implemented_there():
     """At each op's largest size, a backend of some ops (the BLAS ladder's steps) is
     "not implemented" for the others, not "not measured"; one that has the op and was not
     timed at that size stays "not measured"."""
-    style.use(
+    look = style.Style.of(
         {
             "ops": {},
             "backends": {
@@ -1962,10 +1964,7 @@ def test_a_backend_without_a_kernel_of_an_op_reads_not_implemented_there():
             for op, backend, median in rows
         ]
     )  # fmt: skip
-    try:
-        summary = analysis.at_largest_size(table).set_index(["op", "backend"])["status"]
-    finally:
-        style.use({"ops": {}, "backends": {}})
+    summary = analysis.at_largest_size(table, look=look).set_index(["op", "backend"])["status"]
     assert summary[("dot", "numba_tiled")] == "not implemented"
     assert summary[("mlp_gradient", "numba")] == "not measured"
     assert summary[("mlp_gradient", "numba_tiled")] == "ok"
