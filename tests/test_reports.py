@@ -2114,6 +2114,20 @@ def test_a_selection_without_an_op_case_draws_only_its_figures(tmp_path):
     assert {p.name for p in (atomic.report_files(out) / "figures").iterdir()} == {"jit.png"}
 
 
+def test_a_selection_without_float64_reports_without_the_roofline(tmp_path):
+    """`-k "numba and float32"`: the roofline is drawn from the float64 cases, and there
+    are none; it is left out, and the rest is drawn."""
+    data = make_result(ops=["dot"])
+    data["benchmarks"] = [e for e in data["benchmarks"] if e["extra_info"]["dtype"] == "float32"]
+    data["vectorbench_not_run"] = []
+    assert data["benchmarks"]
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
+    figures = {path.stem for path in (atomic.report_files(out) / "figures").iterdir()}
+    assert "roofline" not in figures
+    assert "time-dot" in figures
+
+
 def test_results_naming_a_file_says_so(built, capsys):
     capsys.readouterr()
     assert main(["--results", str(built.source), "--out", str(built.source.parent / "x")]) == 2
