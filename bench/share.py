@@ -173,7 +173,10 @@ def share_of(data: dict[str, Any], path: Path, name: str | None = None) -> dict[
         entry for entry in data.get("vectorbench_not_run") or [] if _in_lesson(entry, lesson)
     ]
     outcomes = None
-    if data.get("vectorbench_course") is not None:
+    section = data.get("vectorbench_course")
+    # the course of a selection that left out experiments or trained them on one backend
+    # (`-k numpy`, `-k perceptron`) is not shared, as the report leaves it out
+    if section is not None and not course.missing_experiments(section):
         try:
             outcomes = course_outcomes(course.check(data["vectorbench_course"]))
         except ValueError as error:
