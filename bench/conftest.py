@@ -207,7 +207,9 @@ def pytest_sessionfinish(session: pytest.Session):
     """pytest-benchmark writes the result file last: a full disk or a directory gone
     read-only is one line and exit code 3, not pytest's INTERNALERROR traceback."""
     try:
-        return (yield)
+        outcome = yield
+        _save_without_benchmarks(session.config)
+        return outcome
     except OSError as error:
         where = error.filename or session.config.getoption("benchmark_json", None)
         if hasattr(where, "write"):  # an open file: pytest-benchmark's --benchmark-json
@@ -217,6 +219,30 @@ def pytest_sessionfinish(session: pytest.Session):
         )
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return None
+
+
+def _save_without_benchmarks(config: pytest.Config) -> None:
+    """pytest-benchmark writes no file when no benchmark fixture ran, but a selection of
+    the suite's own probes alone (``-k jit_compile``: the compile costs; ``-k student``:
+    the slides' demo run as a student runs it) measured something: their file is written
+    here, by pytest-benchmark's own hooks and writer, as it writes any other."""
+    session = getattr(config, "_benchmarksession", None)
+    if session is None or not session.json or session.benchmarks or session.disabled:
+        return
+    if not config.stash[records.JIT] and records.SLIDES not in config.stash:
+        return
+    machine_info = session.get_machine_info()
+    commit_info = config.hook.pytest_benchmark_generate_commit_info(config=config)
+    config.hook.pytest_benchmark_update_commit_info(config=config, commit_info=commit_info)
+    output_json = config.hook.pytest_benchmark_generate_json(
+        config=config,
+        benchmarks=[],
+        include_data=True,
+        machine_info=machine_info,
+        commit_info=commit_info,
+    )
+    config.hook.pytest_benchmark_update_json(config=config, benchmarks=[], output_json=output_json)
+    session.save_json(output_json)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -429,13 +429,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: pytest exited with {status}; no result file was written",
                       file=sys.stderr)  # fmt: skip
             return status
-        # Never store a file the report refuses (-k slides, -k course: no op case to show).
+        # Never store a file the report refuses (one that measured nothing).
         # (The report's reader, and pandas with it, imported only here: 1.3 s of every
         # start of this runner otherwise, and of each process that imports run_child.)
-        from reports.load import ResultFileError, read_result
+        from reports.load import ResultFileError, read_results
 
         try:
-            read_result(partial)
+            read_results([partial])
         except ResultFileError as error:
             partial.unlink()
             print(f"bench: the selection gives no report: {error.problem}; nothing was stored",
@@ -453,12 +453,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _share(result: Path, name: str | None) -> int:
-    """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed."""
-    from bench.share import ShareError, write_share
+    """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed (a
+    run with no op case to share has none, and that is no failure)."""
+    from bench.share import NothingToShare, ShareError, write_share
     from reports.load import ResultFileError
 
     try:
         share = write_share(result, name)
+    except NothingToShare as error:  # a selection without an op case: not a failure
+        print(f"bench: no share file: {error}", flush=True)
+        return 0
     except (ShareError, ResultFileError, OSError) as error:
         print(f"bench: no share file written: {error}", file=sys.stderr)
         return 1

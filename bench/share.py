@@ -68,6 +68,11 @@ class ShareError(Exception):
     """A result file that cannot be shared, or a bad name; the message names it."""
 
 
+class NothingToShare(ShareError):
+    """A run that timed no op case (``-k slides``, ``-k course``, ``-k jit_compile``): the
+    class page sets the lesson's cases side by side, and it has none."""
+
+
 def check_name(name: str) -> str:
     """A share name: 1 to 40 letters, digits, spaces, dots, dashes or underscores."""
     if not NAME.fullmatch(name):
@@ -168,7 +173,10 @@ def share_of(data: dict[str, Any], path: Path, name: str | None = None) -> dict[
         entry for entry in data.get("vectorbench_not_run") or [] if _in_lesson(entry, lesson)
     ]
     outcomes = None
-    if data.get("vectorbench_course") is not None:
+    section = data.get("vectorbench_course")
+    # the course of a selection that left out experiments or trained them on one backend
+    # (`-k numpy`, `-k perceptron`) is not shared, as the report leaves it out
+    if section is not None and not course.missing_experiments(section):
         try:
             outcomes = course_outcomes(course.check(data["vectorbench_course"]))
         except ValueError as error:
@@ -213,7 +221,7 @@ def write_share(result: Path, name: str | None = None, out: Path | None = None) 
     is written (a share file the loader refuses is removed)."""
     run = read_result(result)  # raises ResultFileError naming the file
     if not (run.cases["status"] == "ok").any():
-        raise ShareError(f"{result}: no case was measured: nothing to share")
+        raise NothingToShare(f"{result}: no case was measured: nothing to share")
     data = _parse_json(result)  # the loader's reader: a .json.gz is read too
     share = share_of(data, result, check_name(name) if name is not None else None)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + "-" if name else ""

@@ -82,6 +82,13 @@ def load_course(run) -> dict | str:
     if run.course is None:
         return "the result file holds no course experiments (vectorbench_course)"
     missing = course.missing_experiments(run.course)
+    trained = run.course.get("backends")
+    if missing and isinstance(trained, list) and len(trained) < 2:  # -k "course and numpy"
+        on = f"on {', '.join(map(str, trained))} alone" if trained else "on no backend"
+        return (
+            f"the run's selection trained the experiments {on}; the section sets backends "
+            'side by side, so it needs two (`-k course`, or `-k "course and (numpy or numba)"`)'
+        )
     if missing:
         return (
             f"the run's selection left out {', '.join(missing)}, or ran them on fewer than "

@@ -567,16 +567,18 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None
         jobs.append((stem("headline"), lambda: headline_figure(head, look, title)))
-    jobs.append((stem("roofline"), lambda: roofline_figure(table, run, look)))
-    summary = analysis.at_largest_size(table, look=look)
-    if not summary.empty:
-        jobs.append((stem("summary"), lambda: summary_figure(summary, look)))
-    for op in analysis.ops(table, look=look):
-        jobs.append((stem("time", op), functools.partial(time_figure, table, op, look)))
-        jobs.append((stem("speedup", op), functools.partial(speedup_figure, table, op, look)))
-        throughput = functools.partial(memory_throughput_figure, table, op, run, look)
-        jobs.append((stem("memory-throughput", op), throughput))
-    jobs.append((stem("memory-per-call"), lambda: memory_per_call_figure(table, look)))
+    if not measured(table).empty:  # a selection of the slides, the course or the JIT probe alone
+        jobs.append((stem("roofline"), lambda: roofline_figure(table, run, look)))
+        summary = analysis.at_largest_size(table, look=look)
+        if not summary.empty:
+            jobs.append((stem("summary"), lambda: summary_figure(summary, look)))
+        for op in analysis.ops(table, look=look):
+            jobs.append((stem("time", op), functools.partial(time_figure, table, op, look)))
+            speedup = functools.partial(speedup_figure, table, op, look)
+            jobs.append((stem("speedup", op), speedup))
+            throughput = functools.partial(memory_throughput_figure, table, op, run, look)
+            jobs.append((stem("memory-throughput", op), throughput))
+        jobs.append((stem("memory-per-call"), lambda: memory_per_call_figure(table, look)))
     if not costs.empty:
         jobs.append((stem("jit"), lambda: jit_figure(costs, look)))
     return set(save_all(jobs, directory))

@@ -436,16 +436,22 @@ def _slides_stats(where: _Where, entry: dict[str, Any]) -> dict[str, float]:
             f"{name}_s": where.number(stats, name, positive=True) for name in ("median", "q1", "q3")
         },
         "rounds": where.integer(stats, "rounds", minimum=1),
+        "n": where.integer(entry["extra_info"], "n", minimum=1),
     }
 
 
 def _slides(path: Path, first: Any, suite_way: dict[str, dict]) -> dict[str, Any] | None:
     """The slides' demo: timed the slides' way (one ``time.time()`` pair around a first
-    call) and the suite's way (median of rounds), when the run has both."""
+    call) and the suite's way (median of rounds), either or both as the run's selection
+    kept them (``-k dot`` keeps the suite's ``np.dot`` alone); None if neither."""
     if first is None:
-        # a selection that left out the slides' demo as a student runs it (`-k dot`
-        # keeps only the suite's np.dot): the report leaves the slides' part out
-        return None
+        if not suite_way:
+            return None
+        return {
+            "n": next(iter(suite_way.values()))["n"],
+            "slides_way_ms": {},
+            "suite_way": suite_way,
+        }
     where = _Where(path, "vectorbench_slides")
     first = where.object(first, "it")
     return {
@@ -592,8 +598,6 @@ def read_result(path: Path | str) -> Run:
         _jit_entry(_Where(path, f"vectorbench_jit[{index}]"), entry, source, catalogue)
         for index, entry in enumerate(_entries(path, data, "vectorbench_jit"))
     ]
-    if not measured and not not_run:
-        raise ResultFileError(path, "holds no benchmark results (no steady-state cases)")
 
     commit = data.get("commit_info") if isinstance(data.get("commit_info"), dict) else {}
     machine = {key: value for key, value in data["machine_info"].items() if key != "vectorbench"}
@@ -601,7 +605,7 @@ def read_result(path: Path | str) -> Run:
     course = data.get("vectorbench_course")
     if course is not None:
         course = _Where(path, "vectorbench_course").object(course, "it")
-    return Run(
+    run = Run(
         share=_share(path, data.get("vectorbench_share")),
         sources=(path,),
         suite=suite,
@@ -616,6 +620,19 @@ def read_result(path: Path | str) -> Run:
         slides=slides,
         ignored=ignored,
     )
+    if run.cases.empty and not measured_something(run):
+        raise ResultFileError(
+            path, "holds no results: no case, compile cost, slides' demo or course experiment"
+        )
+    return run
+
+
+def measured_something(run: Run) -> bool:
+    """Whether ``run`` measured anything a report shows: a case, a compile cost, the
+    slides' demo or a course experiment. A selection may have measured any of them alone
+    (``-k slides``, ``-k jit_compile``, ``-k course``); the report shows what it has."""
+    timed = bool((run.cases["status"] == "ok").any())
+    return timed or not run.jit.empty or run.slides is not None or run.course is not None
 
 
 def _share(path: Path, share: Any) -> dict[str, Any] | None:
@@ -727,10 +744,10 @@ def read_results(paths: Iterable[Path | str]) -> Run:
     runs = sorted((read_result(path) for path in paths), key=lambda run: run.datetime)
     if not runs:
         raise ValueError("read_results needs at least one file")
-    if not any((run.cases["status"] == "ok").any() for run in runs):
+    if not any(measured_something(run) for run in runs):
         # a report of "0 cases timed" would replace a good one with nothing to show
         names = ", ".join(str(run.sources[0]) for run in runs)
-        raise ResultFileError(names, "holds no benchmark results: no case was measured")
+        raise ResultFileError(names, "holds no results: nothing was measured")
     catalogue = merged_catalogue(reversed(runs))
     style.use(catalogue)
     if len(runs) == 1:

@@ -27,7 +27,7 @@ from reports.memory_section import memory_section
 from reports.readings import op_index, op_sections
 from reports.roofline import roofline_section
 from reports.style import Style
-from reports.table import flagged, not_run
+from reports.table import flagged, measured, not_run
 from reports.templating import render
 from reports.trust import trust_section
 
@@ -219,6 +219,10 @@ def render_report(
                               comparison_rule=rules.comparison_rule(),
                               clear_lead=rules.CLEAR_LEAD, one_shot_spread=rules.ONE_SHOT_SPREAD)],
     }  # fmt: skip
+    if measured(table).empty:  # a selection of the slides, the course or the JIT probe
+        del details["ops.md"]  # alone: no op's reading to give
+    if table.empty:  # nor a case to trust or not
+        del details["trust.md"]
     details = {page: [s for s in sections if s] for page, sections in details.items()}
     details = {page: sections for page, sections in details.items() if sections}
     pages = {

@@ -59,7 +59,9 @@ def _lesson_rows(table: pd.DataFrame, look: Style) -> pd.DataFrame:
     """The cases of the lesson's backends in ``DTYPE``: the roofline's own (the BLAS
     ladder's steps have a panel of their own, ``ladder``)."""
     rows = measured(table[table["dtype"] == DTYPE])
-    return rows[rows["backend"].map(look.in_lesson)]
+    # a boolean mask even with no row (a float32-only selection): pandas reads an empty
+    # mask of objects as a list of column names, and selects none of them
+    return rows[rows["backend"].map(look.in_lesson).astype(bool)]
 
 
 def _points(table: pd.DataFrame, look: Style) -> pd.DataFrame:

@@ -306,6 +306,28 @@ def test_the_slides_demo_is_timed_both_ways(tmp_path):
     assert loop["median_s"] > slides["suite_way"]["np.dot"]["median_s"] > 0
 
 
+def test_the_slides_demo_alone_is_stored(tmp_path):
+    """`-k student` runs no benchmark fixture, so pytest-benchmark writes no file: the
+    suite writes it (bench/conftest.py), and bench.run stores it, the slides' demo in it
+    (what its report shows: tests/test_reports.py, a selection without an op case)."""
+    from reports.load import read_results
+
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "bench.run", "--out", str(out), "--no-report", "--ladder=smoke",
+        "-k", "student",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "bench: no share file:" in done.stdout  # no op case to share: said, no failure
+    stored = list((out / "results").iterdir())
+    assert len(stored) == 1, stored
+    run = read_results(stored)
+    assert run.cases.empty
+    assert run.slides["slides_way_ms"]["for loop over NumPy arrays"] > 0
+    assert run.slides["suite_way"] == {}
+
+
 def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp_path):
     """bench.run --mine: checked, timed beside NumPy and the loop on the smoke ladder,
     stored as one more backend, and drawn in the headline and in the op's sweep."""

@@ -175,6 +175,20 @@ def test_the_lesson_run_writes_the_share_file_beside_its_result(
     assert "alice" not in share.read_text(encoding="utf-8")
 
 
+def test_a_course_the_report_leaves_out_is_not_shared(tmp_path: Path) -> None:
+    """`-k numpy` trains the course on one backend, which the report leaves out: the
+    run's share file is written all the same, without it (it failed, and bench.run with
+    it)."""
+    from tests.test_reports import make_result
+
+    data = make_result(ops=["dot"])
+    data["vectorbench_course"] = {"backends": ["numpy"], "experiments": {}}
+    result = tmp_path / "vm-20260101-000000.json"
+    result.write_text(json.dumps(data), encoding="utf-8")
+    share = write_share(result, out=tmp_path / "shared")
+    assert read_result(share).share["course"] is None
+
+
 def test_a_share_file_is_never_taken_for_the_newest_run(base: dict, tmp_path: Path) -> None:
     write(tmp_path, "box-20261204-031806.json", base)
     write(tmp_path, "share-20261205-000000.json", base)  # written after it, newer stamp

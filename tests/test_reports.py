@@ -623,15 +623,10 @@ def _bad_sizes() -> dict:
     return data
 
 
-def _no_benchmarks() -> dict:
-    data = make_result(ops=["dot"])
-    data["benchmarks"], data["vectorbench_not_run"] = [], []
-    return data
-
-
 def _nothing_measured() -> dict:
     data = make_result(ops=["dot"])
     _nothing_run(data)
+    data["vectorbench_jit"] = []
     return data
 
 
@@ -714,9 +709,8 @@ BAD_FILES = {
     "median missing": (_median_missing, "'median' must be a number"),
     "duplicate": (_duplicate_case, "measured twice"),
     "bad sizes": (_bad_sizes, "'n' must be at least 1"),
-    "no results": (_no_benchmarks, "holds no benchmark results"),
-    "empty benchmarks": (_no_benchmarks_at_all, "holds no benchmark results"),
-    "nothing measured": (_nothing_measured, "no case was measured"),
+    "empty benchmarks": (_no_benchmarks_at_all, "holds no results: no case, compile cost,"),
+    "nothing measured": (_nothing_measured, "holds no results: nothing was measured"),
     "unknown op": (_unknown("op", "nope"), "'op' is 'nope', not one of dot,"),
     "unknown dtype": (_unknown("dtype", "int8"), "'dtype' is 'int8', not one of float64"),
     "unknown backend": (_unknown("backend", "cupy"), "'backend' is 'cupy', not one of"),
@@ -1810,19 +1804,35 @@ def test_an_interrupted_build_says_one_line_and_cleans_up(built, tmp_path, sig):
 # --- the slides' own code, memory per call, the cache or memory ceiling --------------------
 
 
-def test_the_headline_shows_the_slides_own_loop(tmp_path, no_figures):
-    data = make_result(ops=["dot"])
-    loop_s, dot_s = 0.18, 0.0003
-    for variant, median in (("for loop over NumPy arrays", loop_s), ("np.dot", dot_s)):
+SLIDES_LOOP_S, SLIDES_DOT_S = 0.18, 0.0003
+
+
+def _slides_suite_way(data: dict) -> None:
+    """The slides' demo timed the suite's way: its two pytest-benchmark entries."""
+    for variant, median in (
+        ("for loop over NumPy arrays", SLIDES_LOOP_S),
+        ("np.dot", SLIDES_DOT_S),
+    ):
         entry = benchmark_entry("dot", "numpy", "float64", 1, {"n": 1_000_000}, median)
         entry["extra_info"] = {"kind": "slides", "variant": variant, "n": 1_000_000}
         data["benchmarks"].append(entry)
+
+
+def _slides_way(data: dict) -> None:
+    """The slides' demo as a student runs it: one time.time() pair around each call."""
     data["vectorbench_slides"] = {
         "n": 1_000_000,
         "vectorized_ms": 6.0,
         "loop_ms": 250.0,
         "clock": {"name": "time.time", "resolution_s": 1e-9},
     }
+
+
+def test_the_headline_shows_the_slides_own_loop(tmp_path, no_figures):
+    data = make_result(ops=["dot"])
+    loop_s, dot_s = SLIDES_LOOP_S, SLIDES_DOT_S
+    _slides_suite_way(data)
+    _slides_way(data)
     out = tmp_path / "out"
     assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
     page = whole_report(out)
@@ -2030,6 +2040,102 @@ def test_a_selection_with_half_of_the_slides_demo_still_reports(tmp_path, no_fig
     page = whole_report(out)
     assert "### The slides' own code" not in page
     assert "## The slides' example on this machine" in page
+
+
+def _only(*parts):
+    """A result file of a selection that measured ``parts`` and no op case."""
+
+    def make() -> dict:
+        data = make_result(ops=["dot"])
+        data["benchmarks"], data["vectorbench_not_run"] = [], []
+        if "jit" not in parts:
+            data["vectorbench_jit"] = []
+        if "suite way" in parts:
+            _slides_suite_way(data)
+        if "slides way" in parts:
+            _slides_way(data)
+        if "course" in parts:  # what bench/course.py stores from one backend: no experiment
+            data["vectorbench_course"] = {"backends": ["numpy"], "experiments": {}}
+        return data
+
+    return make
+
+
+ONE_PART_ALONE = {
+    # -k slides: both ways
+    "slides": (
+        _only("suite way", "slides way"),
+        ["left out the suite's dot-product cases", "that loop takes **180 ms**",
+         "one `time.time()` pair gave 250 ms for the loop and 6 ms for `np.dot`",
+         f"took {format_ratio(6e-3 / SLIDES_DOT_S)} its steady time"],
+        ["the same loop over Python lists"],  # the selection timed no loop over lists
+    ),
+    # -k student: the slides' way alone
+    "student": (
+        _only("slides way"),
+        ["one `time.time()` pair gave 250 ms for the loop and 6 ms for `np.dot`"],
+        ["Timed the suite's way", "its steady time"],
+    ),
+    # -k suite_times_it: the suite's way alone
+    "suite way": (
+        _only("suite way"),
+        ["that loop takes **180 ms**; `np.dot` on the same arrays takes 300 µs."],
+        ["Run exactly as on the slide"],
+    ),
+    # -k jit_compile: the compile costs alone
+    "jit": (
+        _only("jit"),
+        ["## The price of compiling", "| `dot` | Numba | float64 |",
+         "was not measured with NumPy in this run"],
+        ["### The slides' own code"],
+    ),
+    # -k "course and numpy": the course on one backend
+    "course": (
+        _only("course"),
+        ["the run's selection trained the experiments on numpy alone; the section sets "
+         "backends side by side, so it needs two"],
+        ["### The slides' own code"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("part", sorted(ONE_PART_ALONE))
+def test_a_selection_without_an_op_case_reports_what_it_measured(part, tmp_path, no_figures):
+    """Any selection of a run gives a report of what it measured: `-k slides`, `-k
+    student`, `-k jit_compile`, `-k "course and numpy"` time no op case; the sections
+    with no data say so, or are left out (the op-by-op and not-to-trust pages)."""
+    make, present, absent = ONE_PART_ALONE[part]
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", make())), "--out", str(out)]) == 0
+    page = " ".join(whole_report(out).split())
+    for words in present:
+        assert " ".join(words.split()) in page
+    for words in absent:
+        assert words not in page
+    assert "0 cases timed, 0 not run" in page
+    assert not (atomic.report_files(out) / "ops.md").exists()
+    assert not (atomic.report_files(out) / "trust.md").exists()
+
+
+def test_a_selection_without_an_op_case_draws_only_its_figures(tmp_path):
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", _only("jit")())), "--out",
+                 str(out)]) == 0  # fmt: skip
+    assert {p.name for p in (atomic.report_files(out) / "figures").iterdir()} == {"jit.png"}
+
+
+def test_a_selection_without_float64_reports_without_the_roofline(tmp_path):
+    """`-k "numba and float32"`: the roofline is drawn from the float64 cases, and there
+    are none; it is left out, and the rest is drawn."""
+    data = make_result(ops=["dot"])
+    data["benchmarks"] = [e for e in data["benchmarks"] if e["extra_info"]["dtype"] == "float32"]
+    data["vectorbench_not_run"] = []
+    assert data["benchmarks"]
+    out = tmp_path / "out"
+    assert main([str(write(tmp_path / "vm-20260101-000000.json", data)), "--out", str(out)]) == 0
+    figures = {path.stem for path in (atomic.report_files(out) / "figures").iterdir()}
+    assert "roofline" not in figures
+    assert "time-dot" in figures
 
 
 def test_results_naming_a_file_says_so(built, capsys):

@@ -60,7 +60,7 @@ def same_second(monkeypatch, tmp_path):
     monkeypatch.setattr(run, "_share", lambda result, name: 0)
     # the files these fakes write are about names, not contents: the report is not asked
     # (bench.run imports the reader when it needs it: patched where it lives)
-    monkeypatch.setattr("reports.load.read_result", lambda path: None)
+    monkeypatch.setattr("reports.load.read_results", lambda paths: None)
     return tmp_path
 
 
@@ -533,23 +533,24 @@ def _fake_pytest_writing(contents: str):
     return fake
 
 
-def _no_op_case() -> str:
-    """What ``-k slides`` or ``-k course`` stores: a suite, and no op's case."""
+def _nothing_measured() -> str:
+    """A suite's file that measured nothing: no case, compile cost, slides or course."""
     from tests.test_reports import make_result
 
     data = make_result(ops=["dot"])
-    data["benchmarks"], data["vectorbench_not_run"] = [], []
+    data["benchmarks"], data["vectorbench_not_run"], data["vectorbench_jit"] = [], [], []
     return json.dumps(data)
 
 
 @pytest.mark.parametrize(
     ("contents", "status", "words"),
     [
-        (_no_op_case, 2, "the selection gives no report: holds no benchmark results"),
-        # -k jit_compile: the probe ran, no benchmark fixture did; pytest-benchmark wrote nothing
+        (_nothing_measured, 2, "the selection gives no report: holds no results"),
+        # every case selected predicted over the budget (-k "dot and python" --budget 1e-9):
+        # no benchmark fixture ran, no probe recorded anything; pytest-benchmark wrote nothing
         (lambda: "", run.NO_TESTS_RAN, "the selection timed no case"),
     ],
-    ids=["no-op-case", "nothing-timed"],
+    ids=["nothing-measured", "nothing-timed"],
 )
 def test_a_selection_without_a_report_stores_nothing_and_says_why(
     contents, status, words, tmp_path, monkeypatch, capsys
@@ -560,6 +561,21 @@ def test_a_selection_without_a_report_stores_nothing_and_says_why(
     assert words in err[-1]
     assert "Traceback" not in "\n".join(err)
     assert list((tmp_path / "results").iterdir()) == []
+
+
+@pytest.mark.parametrize("part", ["slides", "student", "jit", "course"])
+def test_a_selection_without_an_op_case_is_stored(part, tmp_path, monkeypatch, capsys):
+    """`-k slides`, `-k student`, `-k jit_compile`, `-k "course and numpy"`: what they
+    measured is stored; there is no share file (no op case), and that is no failure."""
+    from tests.test_reports import ONE_PART_ALONE
+
+    make = ONE_PART_ALONE[part][0]
+    monkeypatch.setattr(run, "run_child", _fake_pytest_writing(json.dumps(make())))
+    assert run.main(["--no-report", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "bench: no share file: " in captured.out
+    assert "Traceback" not in captured.err
+    assert len(list((tmp_path / "results").glob("*.json"))) == 1
 
 
 # --- the helper entry points: bad arguments are one line, never a traceback ----------------
