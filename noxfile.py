@@ -72,7 +72,12 @@ def tests_torch(session: nox.Session) -> None:
     benchmarks once, untimed, on small sizes."""
     install_torch(session)
     session.install("-e", ".[test]")
-    session.run("pytest", *(session.posargs or [*PARALLEL, *BACKEND_TESTS]))
+    # The optional backends' cases only (tests/support.py): nox -s tests ran the others.
+    session.run(
+        "pytest",
+        *(session.posargs or [*PARALLEL, *BACKEND_TESTS]),
+        env={"VECTORBENCH_TEST_BACKENDS": "optional"},
+    )
     if not session.posargs:
         session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q", "-k", "torch")
 
