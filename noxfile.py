@@ -68,8 +68,8 @@ def install_torch(session: nox.Session) -> None:
 
 @nox.session(venv_backend="venv")
 def tests_torch(session: nox.Session) -> None:
-    """The backends' correctness tests with PyTorch installed, and the torch backends'
-    benchmarks once, untimed, on small sizes."""
+    """The backends' correctness tests for the PyTorch backends (``nox -s tests`` runs
+    the others'), and their benchmarks once, untimed, on small sizes."""
     install_torch(session)
     session.install("-e", ".[test]")
     # The optional backends' cases only (tests/support.py): nox -s tests ran the others.
