@@ -68,11 +68,16 @@ def install_torch(session: nox.Session) -> None:
 
 @nox.session(venv_backend="venv")
 def tests_torch(session: nox.Session) -> None:
-    """The backends' correctness tests with PyTorch installed, and the torch backends'
-    benchmarks once, untimed, on small sizes."""
+    """The backends' correctness tests for the PyTorch backends (``nox -s tests`` runs
+    the others'), and their benchmarks once, untimed, on small sizes."""
     install_torch(session)
     session.install("-e", ".[test]")
-    session.run("pytest", *(session.posargs or [*PARALLEL, *BACKEND_TESTS]))
+    # The optional backends' cases only (tests/support.py): nox -s tests ran the others.
+    session.run(
+        "pytest",
+        *(session.posargs or [*PARALLEL, *BACKEND_TESTS]),
+        env={"VECTORBENCH_TEST_BACKENDS": "optional"},
+    )
     if not session.posargs:
         session.run("pytest", "bench", "--ladder=smoke", "--benchmark-disable", "-q", "-k", "torch")
 

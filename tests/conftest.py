@@ -36,8 +36,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers (its hook is trylast)
 def pytest_sessionstart(session: pytest.Session) -> None:
+    from support import TESTED_BACKENDS  # after a plugin's registrations (pytest_configure)
+
     workers = _workers(session.config)
-    if workers < 2:
+    if workers < 2 or TESTED_BACKENDS == "optional":
+        # (a run of the optional backends only, tests_torch, needs few Numba kernels:
+        # the first test that calls one compiles it)
         return
     start = time.perf_counter()
     warm(workers)
@@ -47,3 +51,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"numba: kernels compiled or loaded in {time.perf_counter() - start:.0f} s, "
             f"{workers} at a time, before the workers start"
         )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a run of the optional backends only (tests/support.py), a test's cases of a
+    backend named in its parameters (JAX's, NumPy's) are left to nox -s tests."""
+    from support import TESTED_BACKENDS, under_test
+
+    import kernels
+
+    if TESTED_BACKENDS != "optional":
+        return
+    kept, left = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        other = backend in kernels.BACKENDS and not under_test(backend)
+        (left if other else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept

@@ -7,6 +7,8 @@ passing vacuously.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -16,16 +18,53 @@ from kernels.ops import OPS
 from kernels.reference import Reference, reference
 from kernels.yours import compare
 
+# ``nox -s tests`` tests every backend it has the libraries of; ``nox -s tests_torch``
+# then needs to test only the backends of an optional extra (PyTorch's), the ones
+# ``nox -s tests`` skipped. With VECTORBENCH_TEST_BACKENDS=optional, the backend
+# parameters and every loop over the backends below keep only those (a backend that
+# ``requires`` a library beyond the suite's own); unset, every backend is tested.
+TESTED_BACKENDS = os.environ.get("VECTORBENCH_TEST_BACKENDS", "all")
+if TESTED_BACKENDS not in ("all", "optional"):
+    raise pytest.UsageError(
+        f"VECTORBENCH_TEST_BACKENDS must be all or optional, not {TESTED_BACKENDS!r}"
+    )
+
+
+# Why a test is skipped in a run of the optional backends only.
+RUN_BY_TESTS = "nox -s tests runs this test"
+
+
+def under_test(name: str) -> bool:
+    """Whether this run tests backend ``name`` (see VECTORBENCH_TEST_BACKENDS above)."""
+    return TESTED_BACKENDS == "all" or bool(kernels.BACKENDS[name].requires)
+
+
+def some_backend(backends: list[str], which: str) -> None:
+    """Fails a test that would compare nothing, having no backend ``which`` (e.g.
+    "compiles per shape") to run; in a run of the optional backends only, skips it:
+    ``nox -s tests`` has run it on the others."""
+    if backends:
+        return
+    if TESTED_BACKENDS == "optional":
+        pytest.skip(f"no optional backend {which}: {RUN_BY_TESTS}")
+    pytest.fail(f"no backend {which}: this test would compare nothing")
+
+
 # The backends whose libraries are installed and that implement every op: the ones the
 # tests of the whole contract (training, the checks, the course) run.
-INSTALLED = [name for name in kernels.installed_backends() if kernels.BACKENDS[name].ops is None]
+INSTALLED = [
+    name
+    for name in kernels.installed_backends()
+    if under_test(name) and kernels.BACKENDS[name].ops is None
+]
 
 
 def implementing(op: str, backends=None) -> list[str]:
-    """The installed backends with a kernel of ``op`` (the BLAS ladder's steps too), of
-    ``backends`` if given."""
-    chosen = kernels.installed_backends() if backends is None else backends
-    return [name for name in chosen if kernels.BACKENDS[name].implements(op)]
+    """The installed backends this run tests with a kernel of ``op`` (the BLAS ladder's
+    steps too), or of ``backends`` if given."""
+    if backends is None:
+        backends = [name for name in kernels.installed_backends() if under_test(name)]
+    return [name for name in backends if kernels.BACKENDS[name].implements(op)]
 
 
 def _parameter(name: str, spec: kernels.BackendSpec):
@@ -38,14 +77,16 @@ def _parameter(name: str, spec: kernels.BackendSpec):
 # Every backend of every op as a test parameter: one whose libraries are not
 # installed (an optional extra, such as PyTorch) is skipped, saying which library.
 BACKEND_PARAMS = [
-    _parameter(name, spec) for name, spec in kernels.BACKENDS.items() if spec.ops is None
+    _parameter(name, spec)
+    for name, spec in kernels.BACKENDS.items()
+    if under_test(name) and spec.ops is None
 ]
 # Every (op, backend) the catalogue implements, as test parameters, skipped the same way.
 OP_BACKEND_PARAMS = [
     pytest.param(op, *_parameter(name, spec).values, marks=_parameter(name, spec).marks)
     for op in OPS
     for name, spec in kernels.BACKENDS.items()
-    if spec.implements(op)
+    if under_test(name) and spec.implements(op)
 ]
 
 

@@ -1741,9 +1741,10 @@ def test_a_build_stopped_between_its_moves_leaves_a_whole_report(tmp_path, monke
     assert _whole(out)
 
 
-def test_a_report_of_the_former_layout_is_replaced_whole(built, tmp_path):
+def test_a_report_of_the_former_layout_is_replaced_whole(built, tmp_path, no_figures):
     """figures/, table.csv and jit.csv beside the page (as built before versioned
-    directories) give way to the new report's own."""
+    directories) give way to the new report's own (its figures are not drawn: the
+    page then links its detail pages only)."""
     out = tmp_path / "out"
     (out / "figures").mkdir(parents=True)
     (out / "figures" / "old.png").write_bytes(PNG_SIGNATURE)
