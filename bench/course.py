@@ -28,8 +28,8 @@ import numpy as np
 
 import kernels
 from kernels import datasets, train
+from vbschema import COURSE_SCHEMA as SCHEMA
 
-SCHEMA = "vectorbench-course/1"
 # Timed rounds per (experiment, backend), per ladder.
 ROUNDS = {"full": 15, "lesson": 3, "smoke": 2}
 REFERENCE_BACKEND = "python"  # the loops every other backend is compared with

@@ -15,7 +15,7 @@ from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
 from reports.compare import comparable, directory_name, write_comparison
 from reports.figures import draw_report
-from reports.load import ResultFileError, ladder_of, merged_catalogue, read_results
+from reports.load import ladder_of, merged_catalogue, read_results
 from reports.markup import FIGURES
 from reports.page import course_not_run, render_report
 from reports.table import jit_table, tidy_table, write_csv
@@ -83,18 +83,14 @@ def load_course(run) -> dict | str:
     """The run's course experiments, checked, or why the section is not run."""
     if run.course is None:
         return "the result file holds no course experiments (vectorbench_course)"
-    missing = course.missing_experiments(run.course)
-    if missing:
+    if run.course.missing:
         return (
-            f"the run's selection left out {', '.join(missing)}, or ran them on fewer than "
-            "two backends; the section shows the experiments together"
+            f"the run's selection left out {', '.join(run.course.missing)}, or ran them on "
+            "fewer than two backends; the section shows the experiments together"
         )
-    try:
-        results = course.check(run.course)
-    except ValueError as error:  # one line naming the place in the section
-        raise ResultFileError(run.sources[-1], f"vectorbench_course: {error}") from error
     # The run's conditions are the course's: its own record may name only the machine.
-    machine = results.setdefault("machine", {})
+    results = {**run.course.record}
+    machine = results["machine"] = {**results.get("machine", {})}
     for key in ("cpu", "threads"):
         if not machine.get(key) and isinstance(run.suite.get(key), dict):
             machine[key] = run.suite[key]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-DTYPES = ("float64", "float32")
+from vbschema.run import DTYPES, ROLES, threads_label
+
+__all__ = ["DTYPES", "ROLES", "threads_label"]
 
 # The catalogue in use: op name → its description, backend name → its description
 # (label, colour, ...), in the catalogue's order. Iterating either gives the names.
@@ -34,11 +36,9 @@ def use(catalogue: Mapping[str, Mapping[str, dict]]) -> None:
 use({"ops": {}, "backends": {}})  # until a result file is read
 
 
-# A backend's part in the lesson, as the catalogue says (kernels.backends.ROLES): the report
-# finds the loop, the reference and the others by role, and names no backend itself.
-ROLES = LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = (
-    "loop", "reference", "compiled", "compiled parallel", "engine", "variant",
-)  # fmt: skip
+# A backend's part in the lesson, as the catalogue says (``vbschema.run.ROLES``): the
+# report finds the loop, the reference and the others by role, and names no backend itself.
+LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = ROLES
 
 
 Catalogue = Mapping[str, Mapping[str, dict]]
@@ -95,10 +95,6 @@ def implements(backend: str, op: str) -> bool:
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
 # dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"
-
-
-def threads_label(threads: int) -> str:
-    return f"{threads} thread" if threads == 1 else f"{threads} threads"
 
 
 def series_label(backend: str, threads: int) -> str:

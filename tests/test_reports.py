@@ -37,6 +37,7 @@ from reports.load import ResultFileError, limit_at, newest_result, read_result, 
 from reports.page import anchor as rendered_anchor
 from reports.page import backends_section, render_report
 from reports.table import tidy_table
+from vbschema import COURSE_SCHEMA, Course
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -850,10 +851,19 @@ def with_course(data: dict, course) -> dict:
     return data
 
 
+def committed_course() -> dict:
+    """The course section of the committed full run: one the schema accepts."""
+    committed = json.loads(newest_result(ROOT / "reports" / "results").read_text())
+    return committed["vectorbench_course"]
+
+
 def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()
-    section = {"experiments": 3}
+    section = committed_course()
+    for key in ("cpu", "threads"):
+        del section["machine"][key]
+    del section["git"]
     write(
         results / "vm-20260101-000000.json",
         with_course(make_result(ops=["logistic_cost"]), section),
@@ -865,7 +875,6 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
         (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
 
-    monkeypatch.setattr(course, "check", lambda section: {"checked": section})
     monkeypatch.setattr(course, "render", render)
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
 
@@ -874,7 +883,7 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
 
     loaded, prefix = calls["render"]
     assert prefix == "figures/"
-    assert loaded["checked"] == section
+    assert loaded["experiments"] == section["experiments"]
     # the run's conditions fill in what the course record does not name
     assert loaded["machine"]["cpu"]["brand"] == "Example CPU 9000"
     assert loaded["git"]["commit"] == "0123456789abcdef"
@@ -885,22 +894,20 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     assert iris.read_bytes().startswith(PNG_SIGNATURE)
 
 
-def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
+def test_a_bad_course_section_is_a_file_error(tmp_path, capsys):
     results = tmp_path / "results"
     results.mkdir()
+    section = committed_course()
+    section["experiments"]["perceptron"]["runs"]["numpy"]["b"] = "0.5"
     path = write(
         results / "vm-20260101-000000.json",
-        with_course(make_result(ops=["logistic_cost"]), {"experiments": 3}),
+        with_course(make_result(ops=["logistic_cost"]), section),
     )
-
-    def check(section):
-        raise ValueError("results.experiments is missing or not an object")
-
-    monkeypatch.setattr(course, "check", check)
     assert main(["--results", str(results), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"reports: {path}: vectorbench_course: results.experiments is missing or not an object\n"
+        f"reports: {path}: vectorbench_course: "
+        "experiments.perceptron.runs.numpy.b is missing or not a finite number\n"
     )
     assert not (tmp_path / "out" / "README.md").exists()
 
@@ -916,8 +923,9 @@ def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
     ids=["-k perceptron", "-k course and numpy"],
 )
 def test_a_selection_of_some_course_experiments_says_which_are_left_out(kept, left_out):
-    section = {"schema": course.SCHEMA, "experiments": {name: {} for name in kept}}
-    run = types.SimpleNamespace(course=section, sources=(Path("vm.json"),), suite={})
+    section = {"schema": COURSE_SCHEMA, "experiments": {name: {} for name in kept}}
+    course = Course.parse(Path("vm.json"), section)
+    run = types.SimpleNamespace(course=course, sources=(Path("vm.json"),), suite={})
     reason = build.load_course(run)  # a reason, not a ResultFileError
     assert isinstance(reason, str)
     assert left_out in reason
@@ -1568,7 +1576,7 @@ def test_a_first_format_run_and_its_course_file_become_one_file(tmp_path, capsys
     assert (time["median_s"], time["q1_s"], time["q3_s"]) == pytest.approx(
         (0.003, 0.00175, 0.00425)
     )
-    assert read_results([converted]).course == data["vectorbench_course"]
+    assert read_results([converted]).course.record == data["vectorbench_course"]
     # the originals are left as they were, and a second conversion never overwrites
     assert json.loads(run_file.read_text()) == first
     assert upgrade.main([str(run_file), "--out", str(out)]) == 0
