@@ -42,6 +42,7 @@ from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale, locked
 from reports.rules import CONFIDENCE
+from vbschema import ResultFileError, RunFile
 
 ROOT = Path(__file__).resolve().parent.parent
 # A run's results and report go where git does not look (.gitignore): thirty students'
@@ -347,13 +348,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"bench: pytest exited with {status}; no result file was written", file=sys.stderr
             )
             return status
-        # Never store a file the report refuses (-k slides, -k course: no op case to show).
-        # (The report's reader, and pandas with it, imported only here: 1.3 s of every
-        # start of this runner otherwise, and of each process that imports run_child.)
-        from reports.load import ResultFileError, read_result
-
+        # Never store a file the report refuses (-k slides, -k course: no op case to show):
+        # the result schema's check, the report's own.
         try:
-            read_result(partial)
+            RunFile.load(partial)
         except ResultFileError as error:
             partial.unlink()
             print(f"bench: the selection gives no report: {error.problem}; nothing was stored",
@@ -373,7 +371,6 @@ def main(argv: list[str] | None = None) -> int:
 def _share(result: Path, name: str | None) -> int:
     """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed."""
     from bench.share import ShareError, write_share
-    from reports.load import ResultFileError
 
     try:
         share = write_share(result, name)
