@@ -452,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
               "was not stored", file=sys.stderr)  # fmt: skip
         return 2
     print(summary(record))
-    print(f"beyond_memory: stored {path}")
+    print(f"beyond_memory: stored {path}; a report shows it when it is named: "
+          f"python -m reports RUN --beyond-memory {path}")  # fmt: skip
     if not passed(record):
         print("beyond_memory: FAILED (memory over the limit, cost not falling, or the "
               "in-memory check disagrees)", file=sys.stderr)  # fmt: skip

@@ -1,10 +1,10 @@
 """The section "When the data outgrows the machine", from a ``bench.beyond_memory`` record.
 
 The record is a file of its own, ``beyond-memory-<machine>-<YYYYmmdd-HHMMSS>.json``,
-stored beside the benchmark results; the section reads the newest one in the directory
-of the result file the report is built from, or says how to make one. A record that
-cannot be read stops the builder with one line naming the file and the field, as a
-malformed result file does.
+stored beside the benchmark results; the section reads the one named on the command line
+(``python -m reports RUN --beyond-memory RECORD``), never one found by looking around,
+or says how to make and name one. A record that cannot be read stops the builder with
+one line naming the file and the field, as a malformed result file does.
 """
 
 from __future__ import annotations
@@ -13,24 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reports.load import newest_by_stamp
 from reports.markup import md_table
 from reports.templating import render
-from vbschema import BEYOND_MEMORY_PREFIX, BeyondMemory
+from vbschema import BeyondMemory
 
 COMMAND = "python -m bench.beyond_memory --gigabytes 8 --epochs 3"
-
-
-def newest_record(directory: Path) -> Path | None:
-    """The newest beyond-memory record in ``directory``, or None."""
-    if not directory.is_dir():
-        return None
-    records = [
-        path
-        for path in directory.glob(f"{BEYOND_MEMORY_PREFIX}*.json")
-        if path.is_file() and not path.name.startswith(".")
-    ]
-    return newest_by_stamp(records) if records else None
 
 
 def _gb(count: float) -> str:
@@ -103,9 +90,8 @@ def findings(record: Mapping[str, Any], path: Path) -> dict[str, Any]:
     }
 
 
-def beyond_memory_section(results_directory: Path) -> str:
-    """The section, from the newest record in ``results_directory``, or how to make one."""
-    path = newest_record(results_directory)
+def beyond_memory_section(path: Path | None) -> str:
+    """The section, from the record at ``path``, or how to make one (``path`` None)."""
     if path is None:
         return render("beyond_memory.md.j2", run=None, command=COMMAND)
     record = BeyondMemory.load(path).record

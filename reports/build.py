@@ -21,20 +21,20 @@ from reports.page import course_not_run, render_report
 from reports.table import jit_table, tidy_table, write_csv
 
 
-def build_report(paths: list[Path], out: Path) -> Path:
+def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None) -> Path:
     """Build ``out/README.md`` (the lesson) and the files it links to: its detail pages,
     ``table.csv``, ``jit.csv`` and ``figures/``, in a versioned directory beside it
     (``reports.atomic``).
 
-    The section on data beyond memory comes from the newest ``beyond-memory-*.json``
-    record in the directory of the newest result file, if there is one."""
+    The section on data beyond memory comes from the record ``beyond_memory``
+    (``python -m bench.beyond_memory``), if one is named; no other is looked for."""
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
     costs = jit_costs(run.jit, table)
-    # The newest beyond-memory record beside the (newest) result file, read before
-    # anything is written: a malformed record stops the build like a malformed result.
-    outgrown = beyond_memory_section(run.sources[-1].parent)
+    # Read before anything is written: a malformed record stops the build like a
+    # malformed result.
+    outgrown = beyond_memory_section(beyond_memory)
     with staged_output(out) as stage:
         figures_dir = stage / "figures"
         figures_dir.mkdir()
@@ -42,16 +42,19 @@ def build_report(paths: list[Path], out: Path) -> Path:
         section = course_section(course_results, figures_dir)
         write_csv(table, stage / "table.csv")
         write_csv(jit_table(costs), stage / "jit.csv")
-        pages = render_report(run, table, costs, written, section, outgrown, rebuild(run, out))
+        pages = render_report(
+            run, table, costs, written, section, outgrown, rebuild(run, out, beyond_memory)
+        )
         for name, text in pages.items():
             (stage / name).write_text(text, encoding="utf-8")
     return out / "README.md"
 
 
-def rebuild(run, out: Path) -> str:
+def rebuild(run, out: Path, beyond_memory: Path | None = None) -> str:
     """The command that rebuilds this report from its results, as its page says."""
     sources = " ".join(_shown(path) for path in run.sources)
-    return f"python -m reports {sources} --out {_shown(out)}"
+    record = f" --beyond-memory {_shown(beyond_memory)}" if beyond_memory else ""
+    return f"python -m reports {sources}{record} --out {_shown(out)}"
 
 
 def _shown(path: Path) -> str:

@@ -53,7 +53,6 @@ class Run:
     slides: dict[str, Any] | None = None  # the slides' demo, timed both ways
     ignored: int = 0  # benchmark entries of another kind than "steady"
     share: dict[str, Any] | None = None  # vectorbench_share, if this is a share file
-    beyond_memory: Path | None = None  # the beyond-memory record the run names, if any
 
     @property
     def all_cores(self) -> int | None:
@@ -205,7 +204,6 @@ def read_result(path: Path | str) -> Run:
     """One result file, checked; raises ``ResultFileError`` naming the file and the problem."""
     file = RunFile.load(path)
     catalogue = file.suite.catalogue
-    named = file.beyond_memory
     return Run(
         share=None if file.share is None else dict(file.share.record),
         sources=(file.path,),
@@ -220,7 +218,6 @@ def read_result(path: Path | str) -> Run:
         course=file.course,
         slides=_slides(file),
         ignored=file.ignored,
-        beyond_memory=None if named is None else file.path.parent / named,
     )
 
 
@@ -355,7 +352,6 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         course=next((run.course for run in reversed(runs) if run.course), None),
         slides=next((run.slides for run in reversed(runs) if run.slides), None),
         ignored=sum(run.ignored for run in runs),
-        beyond_memory=next((r.beyond_memory for r in reversed(runs) if r.beyond_memory), None),
     )
 
 

@@ -970,27 +970,34 @@ def beyond_memory_record(**changes) -> dict:
     return record
 
 
-def _report_with_records(tmp_path, *records) -> tuple[int, Path]:
+def _report_with_records(tmp_path, *records, named: str | None = "last") -> tuple[int, Path]:
+    """The report of a run with ``records`` beside it; the last one named to it with
+    ``--beyond-memory`` (``named``: another one's name, or None for none)."""
     results = tmp_path / "results"
     results.mkdir()
     write(results / "vm-20260101-000000.json", make_result(ops=["dot"]))
     for name, record in records:
         write(results / name, record)
+    if named == "last":
+        named = records[-1][0]
+    record = ["--beyond-memory", str(results / named)] if named else []
     out = tmp_path / "out"
-    return main(["--results", str(results), "--out", str(out)]), out
+    return main(["--results", str(results), *record, "--out", str(out)]), out
 
 
-def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatch):
+def test_beyond_memory_section_comes_from_the_record_named(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
-    older = beyond_memory_record(**{"data.X_bytes": 3_000_000_000})
+    newer = beyond_memory_record(**{"data.X_bytes": 3_000_000_000})
+    named = "beyond-memory-vm-20260101-110000.json"
     code, out = _report_with_records(
         tmp_path,
-        ("beyond-memory-vm-20260101-110000.json", older),
-        ("beyond-memory-vm-20260101-130000.json", beyond_memory_record()),
+        (named, beyond_memory_record()),
+        ("beyond-memory-vm-20260101-130000.json", newer),
+        named=named,
     )
-    assert code == 0  # the records, newer than the result file, are not taken for it
+    assert code == 0
     section = _section(whole_report(out), "## When the data")
-    assert "`beyond-memory-vm-20260101-130000.json`" in section
+    assert f"`{named}`" in section
     assert "an X of **8 GB**, more than the memory limit of 2 GB" in section
     assert "was **0.3 GB** — X is 26.7× as large — inside the limit" in section
     assert "| peak resident memory | 0.3 GB (this process, 3.8% of X) |" in section
@@ -1001,7 +1008,7 @@ def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatc
     assert "generated each block again from its seed" in section
     assert "agreed to a relative 1.2e-15" in section
     assert "--scheduler tcp://HOST:8786" in section  # what changes on a cluster
-    assert "X of **3 GB**" not in section  # the older record
+    assert "X of **3 GB**" not in section  # the newer record, not named
     assert "Other programs were running" not in section  # load 0.5 on 2 threads
 
 
@@ -1028,8 +1035,43 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
 def test_beyond_memory_section_says_how_to_make_a_record(built):
     readme = whole_report(built.out)
     section = _section(readme, "## When the data outgrows the machine")
-    assert "No beyond-memory run is stored" in section
+    assert "No beyond-memory record was named for this report" in section
     assert "`python -m bench.beyond_memory --gigabytes 8 --epochs 3`" in section
+    assert "`python -m reports RUN --beyond-memory RECORD`" in section
+
+
+def test_a_beyond_memory_record_beside_the_run_is_not_guessed(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+    name = "beyond-memory-vm-20260101-130000.json"
+    code, out = _report_with_records(tmp_path, (name, beyond_memory_record()), named=None)
+    assert code == 0
+    section = _section(whole_report(out), "## When the data")
+    assert "No beyond-memory record was named for this report" in section
+    assert name not in section
+
+
+def test_the_record_named_is_in_the_rebuild_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+    name = "beyond-memory-vm-20260101-130000.json"
+    code, out = _report_with_records(tmp_path, (name, beyond_memory_record()))
+    assert code == 0
+    record = tmp_path / "results" / name
+    assert f"--beyond-memory {record} --out" in (out / "README.md").read_text()
+
+
+def test_a_missing_beyond_memory_record_is_one_line(tmp_path, capsys):
+    code, out = _report_with_records(tmp_path, named="beyond-memory-vm-20260101-130000.json")
+    assert code == 2
+    missing = tmp_path / "results" / "beyond-memory-vm-20260101-130000.json"
+    assert capsys.readouterr().err == f"reports: {missing}: no such file\n"
+    assert not (out / "README.md").exists()
+
+
+def test_beyond_memory_belongs_to_a_runs_report(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--compare", "a.json", "b.json", "--beyond-memory", "r.json"])
+    assert exited.value.code == 2
+    assert "--beyond-memory belongs to a run's report" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

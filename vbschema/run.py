@@ -420,7 +420,6 @@ class RunFile(FromFile):
     ignored: int = 0  # benchmark entries of another kind than "steady"
     # pytest-benchmark's entries as it wrote them: dumped back unchanged
     benchmarks: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
-    beyond_memory: str | None = None  # the name of the run's beyond-memory record, if any
 
     @classmethod
     def parse(cls, path: Path, data: Any) -> RunFile:
@@ -466,11 +465,6 @@ class RunFile(FromFile):
         if course is not None:
             Where(path, "vectorbench_course").object(course, "it")
         share = data.get("vectorbench_share")
-        record = data.get("vectorbench_beyond_memory")
-        if record is not None:
-            record = Where(path, "vectorbench_beyond_memory").string(
-                data, "vectorbench_beyond_memory"
-            )
         return cls(
             path=path,
             suite=suite,
@@ -486,7 +480,6 @@ class RunFile(FromFile):
             share=None if share is None else Share.parse(Where(path, "vectorbench_share"), share),
             ignored=ignored,
             benchmarks=tuple(benchmarks),
-            beyond_memory=record,
         )
 
     def dump(self) -> dict[str, Any]:
@@ -507,8 +500,6 @@ class RunFile(FromFile):
         ):
             if part is not None:
                 data[key] = part.dump()
-        if self.beyond_memory is not None:
-            data["vectorbench_beyond_memory"] = self.beyond_memory
         return data
 
 
