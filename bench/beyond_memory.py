@@ -52,10 +52,9 @@ from bench import out_of_core
 from bench.machine import git_state, machine_slug, system_state, versions
 from bench.run import RESULTS, partial_file, publish, remove_stale_partials
 from kernels import dask_engine, train
-from reports.load import BEYOND_MEMORY_KIND, BEYOND_MEMORY_PREFIX, BEYOND_MEMORY_SCHEMA
+from vbschema.beyond_memory import KIND, PREFIX, SCHEMA
 
-# Records: PREFIX + <machine>-<YYYYmmdd-HHMMSS>.json, read by reports.beyond_memory.
-KIND, SCHEMA, PREFIX = BEYOND_MEMORY_KIND, BEYOND_MEMORY_SCHEMA, BEYOND_MEMORY_PREFIX
+# Records: PREFIX + <machine>-<YYYYmmdd-HHMMSS>.json, checked by vbschema.BeyondMemory.
 GB = 1e9
 
 CHECK_ROWS = 20_000  # the small problem trained in memory too: 16 MB of X at 100 features
@@ -453,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
               "was not stored", file=sys.stderr)  # fmt: skip
         return 2
     print(summary(record))
-    print(f"beyond_memory: stored {path}")
+    print(f"beyond_memory: stored {path}; a report shows it when it is named: "
+          f"python -m reports RUN --beyond-memory {path}")  # fmt: skip
     if not passed(record):
         print("beyond_memory: FAILED (memory over the limit, cost not falling, or the "
               "in-memory check disagrees)", file=sys.stderr)  # fmt: skip

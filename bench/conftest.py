@@ -330,8 +330,8 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
             benchmark["extra_info"]["median_ci"] = rounded_to_the_timer(
                 interval, iterations, resolution
             )
-    output_json["vectorbench_not_run"] = list(config.stash[records.NOT_RUN])
-    output_json["vectorbench_jit"] = list(config.stash[records.JIT])
+    output_json["vectorbench_not_run"] = [case.dump() for case in config.stash[records.NOT_RUN]]
+    output_json["vectorbench_jit"] = [cost.dump() for cost in config.stash[records.JIT]]
     if config.stash[records.COURSE]:
         output_json["vectorbench_course"] = _course_section(config, output_json)
     if records.SLIDES in config.stash:

@@ -28,8 +28,8 @@ import numpy as np
 
 import kernels
 from kernels import datasets, train
+from vbschema import COURSE_SCHEMA as SCHEMA
 
-SCHEMA = "vectorbench-course/1"
 # Timed rounds per (experiment, backend), per ladder.
 ROUNDS = {"full": 15, "lesson": 3, "smoke": 2}
 # The loops every other backend is compared with, and, when their run is over the course's
@@ -128,6 +128,10 @@ HIDDEN_SWEEP = tuple(
     )
     for hidden in HIDDEN_SIZES
 )
+# Every experiment by its name: the benchmarks are parametrized by name, so that
+# pytest-benchmark stores their parameters as JSON ("perceptron"), not as
+# "UNSERIALIZABLE[Experiment(...)]".
+BY_NAME = {experiment.name: experiment for experiment in (*EXPERIMENTS, *HIDDEN_SWEEP)}
 
 
 # A training run of the hidden-size sweep predicted to take longer than this many seconds
@@ -157,7 +161,7 @@ def predicted_seconds(experiment: Experiment, timed: dict[str, float], data: dic
 
     known = sorted(
         (flops(e), timed[e.name])
-        for e in (*EXPERIMENTS, *HIDDEN_SWEEP)
+        for e in BY_NAME.values()
         if e.name in timed and e.trainer == experiment.trainer
     )
     if not known:
@@ -374,7 +378,7 @@ def section(
     if REFERENCE_BACKEND in backends:  # the reference first: the others are compared with it
         backends = [REFERENCE_BACKEND, *(b for b in backends if b != REFERENCE_BACKEND)]
     experiments = {}
-    for experiment in (*EXPERIMENTS, *HIDDEN_SWEEP):
+    for experiment in BY_NAME.values():
         ran = [b for b in backends if b in outcomes.get(experiment.name, {})]
         if len(ran) < 2:
             continue

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from kernels.caches import cache_sizes
+from vbschema import SCHEMA
 
 SIMD_FLAGS = (
     "sse2", "sse4_1", "sse4_2", "avx", "avx2", "fma",
@@ -220,7 +221,7 @@ def describe(quick: bool, limits: dict, git: dict | None = None) -> dict:
     """Everything stored under machine_info["vectorbench"]; ``git`` is the state read at
     the start of the run (read now when not given)."""
     return {
-        "schema": 2,  # reports/load.py reads it; bench/upgrade.py converts schema 1
+        "schema": SCHEMA,  # vbschema's; bench/upgrade.py converts schema 1
         "quick": quick,
         "cpu": cpu_info(),
         "threads": thread_info(),

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-NOT_RUN = pytest.StashKey[list]()
-JIT = pytest.StashKey[list]()
+NOT_RUN = pytest.StashKey[list]()  # vbschema.NotRun, each
+JIT = pytest.StashKey[list]()  # vbschema.JitCost, each
 COURSE = pytest.StashKey[dict]()  # experiment → backend → final weights and history
 COURSE_SECONDS = pytest.StashKey[dict]()  # backend → experiment → median seconds, timed
 COURSE_NOT_RUN = pytest.StashKey[list]()  # training runs over the course budget

@@ -43,6 +43,7 @@ from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale, locked
 from reports.rules import CONFIDENCE
+from vbschema import ResultFileError, RunFile
 
 ROOT = Path(__file__).resolve().parent.parent
 # A run's results and report go where git does not look (.gitignore): thirty students'
@@ -429,13 +430,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: pytest exited with {status}; no result file was written",
                       file=sys.stderr)  # fmt: skip
             return status
-        # Never store a file the report refuses (one that measured nothing).
-        # (The report's reader, and pandas with it, imported only here: 1.3 s of every
-        # start of this runner otherwise, and of each process that imports run_child.)
-        from reports.load import ResultFileError, read_results
-
+        # Never store a file the report refuses (one that measured nothing): the result
+        # schema's check, the report's own.
         try:
-            read_results([partial])
+            RunFile.load(partial)
         except ResultFileError as error:
             partial.unlink()
             print(f"bench: the selection gives no report: {error.problem}; nothing was stored",
@@ -456,7 +454,6 @@ def _share(result: Path, name: str | None) -> int:
     """Write the share file beside ``result`` (``bench.share``); 0, or 1 if it failed (a
     run with no op case to share has none, and that is no failure)."""
     from bench.share import NothingToShare, ShareError, write_share
-    from reports.load import ResultFileError
 
     try:
         share = write_share(result, name)

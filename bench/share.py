@@ -37,20 +37,13 @@ from typing import Any
 import kernels
 from bench.ladders import dtypes_of, sizes_of
 from bench.upgrade import write
-from reports import course
 from reports.classroom.machines import machine_key
 from reports.classroom.outcomes import course_outcomes
-from reports.formatting import shape_key
-from reports.load import (
-    SHARE_KIND,
-    SHARE_PREFIX,
-    SHARE_SCHEMA,
-    ResultFileError,
-    _parse_json,
-    ladder_of,
-    read_result,
-)
+from reports.load import SHARE_PREFIX, ladder_of, read_result
 from reports.rules import median_interval
+from vbschema import SHARE_KIND, SHARE_SCHEMA, Course, ResultFileError
+from vbschema.fields import read_json
+from vbschema.run import shape_key
 
 # pytest-benchmark's machine_info entries a share file keeps: no "node" (the host name),
 # no "cpu" (py-cpuinfo's whole record; the suite keeps its own summary).
@@ -173,14 +166,12 @@ def share_of(data: dict[str, Any], path: Path, name: str | None = None) -> dict[
         entry for entry in data.get("vectorbench_not_run") or [] if _in_lesson(entry, lesson)
     ]
     outcomes = None
-    section = data.get("vectorbench_course")
-    # the course of a selection that left out experiments or trained them on one backend
-    # (`-k numpy`, `-k perceptron`) is not shared, as the report leaves it out
-    if section is not None and not course.missing_experiments(section):
-        try:
-            outcomes = course_outcomes(course.check(data["vectorbench_course"]))
-        except ValueError as error:
-            raise ShareError(f"{path}: vectorbench_course: {error}") from None
+    if data.get("vectorbench_course") is not None:
+        course = Course.parse(path, data["vectorbench_course"])  # or one line, naming the place
+        # the course of a selection that left out experiments or trained them on one
+        # backend (`-k numpy`, `-k perceptron`) is not shared, as the report leaves it out
+        if not course.missing:
+            outcomes = course_outcomes(course.record)
     commit = data.get("commit_info") or {}
     steady = sum(1 for e in data["benchmarks"] if e["extra_info"].get("kind", "steady") == "steady")
     shared = {
@@ -222,7 +213,7 @@ def write_share(result: Path, name: str | None = None, out: Path | None = None) 
     run = read_result(result)  # raises ResultFileError naming the file
     if not (run.cases["status"] == "ok").any():
         raise NothingToShare(f"{result}: no case was measured: nothing to share")
-    data = _parse_json(result)  # the loader's reader: a .json.gz is read too
+    data = read_json(result)  # the schema's reader: a .json.gz is read too
     share = share_of(data, result, check_name(name) if name is not None else None)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + "-" if name else ""
     stem = f"{SHARE_PREFIX}{slug}{_stamp(data)}"

@@ -33,7 +33,7 @@ def datasets() -> dict[str, dict]:
 
 @functools.cache
 def reference_outcome(name: str, rung: str) -> dict:
-    experiment = next(e for e in (*course.EXPERIMENTS, *course.HIDDEN_SWEEP) if e.name == name)
+    experiment = course.BY_NAME[name]
     data = datasets()[experiment.dataset]
     call = course.training_call(experiment, data, course.REFERENCE_BACKEND, rung)
     return course.outcome(call())
@@ -93,13 +93,14 @@ def trains(backend: str, experiment: course.Experiment) -> bool:
 @pytest.mark.parametrize(
     ("experiment", "backend"),
     [
-        pytest.param(experiment, backend, id=f"{experiment.name}-{backend}")
-        for experiment in (*course.EXPERIMENTS, *course.HIDDEN_SWEEP)
+        pytest.param(name, backend, id=f"{name}-{backend}")
+        for name, experiment in course.BY_NAME.items()
         for backend in kernels.installed_backends()
         if trains(backend, experiment)
     ],
 )
 def test_course(benchmark, request, experiment, backend):
+    experiment = course.BY_NAME[experiment]  # parametrized by name: stored as JSON
     rung = ladder(request.config)
     skip_if_over_budget(request.config, experiment, backend)
     call = course.training_call(experiment, datasets()[experiment.dataset], backend, rung)

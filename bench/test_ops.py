@@ -23,6 +23,7 @@ from bench.threads import pinned
 from bench.timing import best_of
 from kernels.ops import OPS
 from reports.rules import median_interval
+from vbschema import JitCost, NotRun
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,7 +99,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         if predicted > limit:
             reason = f"predicted {predicted:.3g} s per call, over the {limit:g} s budget"
             request.config.stash[records.NOT_RUN].append(
-                {**case, "reason": reason, "predicted_s": predicted}
+                NotRun(**case, reason=reason, predicted_s=predicted)
             )
             pytest.skip(reason)
 
@@ -155,4 +156,4 @@ def test_jit_compile_cost(request):
         assert record["cold_s"] > 0
         assert record["warm_s"] > 0
         assert record["steady_s"] > 0
-    request.config.stash[records.JIT].extend(measured)
+    request.config.stash[records.JIT].extend(JitCost(**record) for record in measured)

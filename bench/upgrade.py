@@ -29,6 +29,7 @@ from pytest_benchmark.stats import Stats
 
 import kernels
 from bench.run import publish
+from vbschema import COURSE_SCHEMA, SCHEMA
 
 # The ops and backends of every schema-1 run: its files name no others.
 FIRST_OPS = (
@@ -36,7 +37,6 @@ FIRST_OPS = (
     "adaline_gd_epoch", "adaline_sgd_epoch", "perceptron_epoch",
 )  # fmt: skip
 FIRST_BACKENDS = ("python", "numpy", "numba", "numba_parallel")
-COURSE_SCHEMA = "vectorbench-course/1"
 
 
 class UpgradeError(Exception):
@@ -73,7 +73,7 @@ def upgrade(run: dict, course: dict | None, run_path: Path, course_path: Path | 
     if not isinstance(suite, dict) or suite.get("schema") != 1:
         found = suite.get("schema") if isinstance(suite, dict) else None
         raise UpgradeError(f"{run_path}: not a schema-1 result file (schema {found!r})")
-    suite["schema"] = 2
+    suite["schema"] = SCHEMA
     suite["catalogue"] = {
         "ops": {name: kernels.OPS[name].record() for name in FIRST_OPS},
         "backends": {name: kernels.BACKENDS[name].record() for name in FIRST_BACKENDS},

@@ -1,10 +1,12 @@
 """``python -m reports``: build the report, or compare two runs.
 
-    python -m reports [FILES ...] [--out DIR]
+    python -m reports [FILES ...] [--beyond-memory RECORD] [--out DIR]
     python -m reports --compare OLD NEW [--out DIR]
     python -m reports --class FILES_OR_DIRS ... [--out DIR]
 
-Without FILES, the newest result file in reports/results is used.
+Without FILES, the newest result file in reports/results is used. The section on data
+beyond memory reads the record named by --beyond-memory (``python -m bench.beyond_memory``
+writes one), and no other.
 Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
 leave the previous report as it was; so does any other failure while building, as
 ``reports: <files>: unexpected error: <type>: <message>``.
@@ -62,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         "*.json in the directories given) into --out (default: reports/local/class)",
     )
     parser.add_argument(
+        "--beyond-memory",
+        type=Path,
+        metavar="RECORD",
+        help="the beyond-memory record (reports/results/beyond-memory-*.json) the report's "
+        "section on data beyond memory reads (default: none; the section says how to make one)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=DEFAULT_RESULTS,
@@ -109,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.compare and args.files:
         parser.error("--compare takes exactly its two files; name no others")
+    if args.beyond_memory is not None and (args.compare or args.class_inputs is not None):
+        parser.error("--beyond-memory belongs to a run's report, not to --compare or --class")
     if args.class_inputs is not None:
         if args.compare or args.files:
             parser.error("--class takes the files and directories after it; name no others")
@@ -137,7 +148,7 @@ def _build(args: argparse.Namespace) -> int:
         elif args.compare:
             written = build_comparison(*args.compare, args.out)
         else:
-            written = build_report(_inputs(args.files, args.results), args.out)
+            written = build_report(_inputs(args.files, args.results), args.out, args.beyond_memory)
     except KeyboardInterrupt:
         print("reports: interrupted; the previous report is as it was", file=sys.stderr)
         return 130

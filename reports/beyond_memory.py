@@ -1,89 +1,30 @@
 """The section "When the data outgrows the machine", from a ``bench.beyond_memory`` record.
 
 The record is a file of its own, ``beyond-memory-<machine>-<YYYYmmdd-HHMMSS>.json``,
-stored beside the benchmark results; the section reads the newest one in the directory
-of the result file the report is built from, or says how to make one. A record that
-cannot be read stops the builder with one line naming the file and the field, as a
-malformed result file does.
+stored beside the benchmark results; the section reads the one named on the command line
+(``python -m reports RUN --beyond-memory RECORD``), never one found by looking around,
+or says how to make and name one. A record that cannot be read stops the builder with
+one line naming the file and the field, as a malformed result file does.
 """
 
 from __future__ import annotations
 
-import json
-import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reports.load import (
-    BEYOND_MEMORY_KIND,
-    BEYOND_MEMORY_PREFIX,
-    BEYOND_MEMORY_SCHEMA,
-    ResultFileError,
-    newest_by_stamp,
-)
 from reports.markup import md_table
 from reports.templating import render
+from vbschema import BeyondMemory
 
-KIND, SCHEMA = BEYOND_MEMORY_KIND, BEYOND_MEMORY_SCHEMA
 COMMAND = "python -m bench.beyond_memory --gigabytes 8 --epochs 3"
-
-
-def newest_record(directory: Path) -> Path | None:
-    """The newest beyond-memory record in ``directory``, or None."""
-    if not directory.is_dir():
-        return None
-    records = [
-        path
-        for path in directory.glob(f"{BEYOND_MEMORY_PREFIX}*.json")
-        if path.is_file() and not path.name.startswith(".")
-    ]
-    return newest_by_stamp(records) if records else None
-
-
-def read_record(path: Path) -> dict[str, Any]:
-    """The record, checked: every number the section states is there and sensible."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ResultFileError(path, f"cannot be read as JSON: {error}") from None
-    if not isinstance(record, dict) or record.get("kind") != KIND:
-        raise ResultFileError(path, f"is not a beyond-memory record (kind {KIND!r})")
-    if record.get("schema") != SCHEMA:
-        raise ResultFileError(path, f"schema {record.get('schema')!r}; this builder reads {SCHEMA}")
-    for place in (
-        "data.X_bytes", "data.y_bytes", "data.rows", "data.features", "data.blocks",
-        "data.block_bytes", "memory.limit_bytes", "memory.peak_rss_bytes",
-        "training.median_epoch_s", "throughput.GBps", "scheduler.threads",
-        "scheduler.workers", "check.rtol", "check.max_relative_difference",
-    ):  # fmt: skip
-        value = _field(record, place, path)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ResultFileError(path, f"{place} is not a number")
-        if not (math.isfinite(value) and value >= 0):
-            raise ResultFileError(path, f"{place} is {value!r}, not a finite number >= 0")
-    for place in ("training.epoch_seconds", "training.costs"):
-        values = _field(record, place, path)
-        if not isinstance(values, list) or not values:
-            raise ResultFileError(path, f"{place} is not a list of numbers")
-    if record["data"].get("source") not in ("generated", "files"):
-        raise ResultFileError(path, "data.source is neither generated nor files")
-    return record
-
-
-def _field(record: dict, place: str, path: Path) -> Any:
-    value: Any = record
-    for key in place.split("."):
-        if not isinstance(value, dict) or key not in value:
-            raise ResultFileError(path, f"{place} is missing")
-        value = value[key]
-    return value
 
 
 def _gb(count: float) -> str:
     return f"{count / 1e9:.3g} GB"
 
 
-def findings(record: dict, path: Path) -> dict[str, Any]:
+def findings(record: Mapping[str, Any], path: Path) -> dict[str, Any]:
     """What the section says, decided here; the wording is the template's."""
     data, memory, training = record["data"], record["memory"], record["training"]
     throughput, scheduler, check = record["throughput"], record["scheduler"], record["check"]
@@ -149,9 +90,9 @@ def findings(record: dict, path: Path) -> dict[str, Any]:
     }
 
 
-def beyond_memory_section(results_directory: Path) -> str:
-    """The section, from the newest record in ``results_directory``, or how to make one."""
-    path = newest_record(results_directory)
+def beyond_memory_section(path: Path | None) -> str:
+    """The section, from the record at ``path``, or how to make one (``path`` None)."""
     if path is None:
         return render("beyond_memory.md.j2", run=None, command=COMMAND)
-    return render("beyond_memory.md.j2", run=findings(read_record(path), path), command=COMMAND)
+    record = BeyondMemory.load(path).record
+    return render("beyond_memory.md.j2", run=findings(record, path), command=COMMAND)

@@ -15,27 +15,27 @@ from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
 from reports.compare import comparable, directory_name, write_comparison
 from reports.figures import draw_report
-from reports.load import ResultFileError, ladder_of, read_results
+from reports.load import ladder_of, read_results
 from reports.markup import FIGURES
 from reports.page import course_not_run, render_report
 from reports.style import Style
 from reports.table import jit_table, tidy_table, write_csv
 
 
-def build_report(paths: list[Path], out: Path) -> Path:
+def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None) -> Path:
     """Build ``out/README.md`` (the lesson) and the files it links to: its detail pages,
     ``table.csv``, ``jit.csv`` and ``figures/``, in a versioned directory beside it
     (``reports.atomic``).
 
-    The section on data beyond memory comes from the newest ``beyond-memory-*.json``
-    record in the directory of the newest result file, if there is one."""
+    The section on data beyond memory comes from the record ``beyond_memory``
+    (``python -m bench.beyond_memory``), if one is named; no other is looked for."""
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
     costs = jit_costs(run.jit, table, look=Style.of(run.catalogue))
-    # The newest beyond-memory record beside the (newest) result file, read before
-    # anything is written: a malformed record stops the build like a malformed result.
-    outgrown = beyond_memory_section(run.sources[-1].parent)
+    # Read before anything is written: a malformed record stops the build like a
+    # malformed result.
+    outgrown = beyond_memory_section(beyond_memory)
     with staged_output(out) as stage:
         figures_dir = stage / "figures"
         figures_dir.mkdir()
@@ -43,16 +43,19 @@ def build_report(paths: list[Path], out: Path) -> Path:
         section = course_section(course_results, figures_dir)
         write_csv(table, stage / "table.csv")
         write_csv(jit_table(costs), stage / "jit.csv")
-        pages = render_report(run, table, costs, written, section, outgrown, rebuild(run, out))
+        pages = render_report(
+            run, table, costs, written, section, outgrown, rebuild(run, out, beyond_memory)
+        )
         for name, text in pages.items():
             (stage / name).write_text(text, encoding="utf-8")
     return out / "README.md"
 
 
-def rebuild(run, out: Path) -> str:
+def rebuild(run, out: Path, beyond_memory: Path | None = None) -> str:
     """The command that rebuilds this report from its results, as its page says."""
     sources = " ".join(_shown(path) for path in run.sources)
-    return f"python -m reports {sources} --out {_shown(out)}"
+    record = f" --beyond-memory {_shown(beyond_memory)}" if beyond_memory else ""
+    return f"python -m reports {sources}{record} --out {_shown(out)}"
 
 
 def _shown(path: Path) -> str:
@@ -81,25 +84,21 @@ def load_course(run) -> dict | str:
     """The run's course experiments, checked, or why the section is not run."""
     if run.course is None:
         return "the result file holds no course experiments (vectorbench_course)"
-    missing = course.missing_experiments(run.course)
-    trained = run.course.get("backends")
-    if missing and isinstance(trained, list) and len(trained) < 2:  # -k "course and numpy"
+    trained = run.course.record.get("backends")  # -k "course and numpy": one backend
+    if run.course.missing and isinstance(trained, list) and len(trained) < 2:
         on = f"on {', '.join(map(str, trained))} alone" if trained else "on no backend"
         return (
             f"the run's selection trained the experiments {on}; the section sets backends "
             'side by side, so it needs two (`-k course`, or `-k "course and (numpy or numba)"`)'
         )
-    if missing:
+    if run.course.missing:
         return (
-            f"the run's selection left out {', '.join(missing)}, or ran them on fewer than "
-            "two backends; the section shows the experiments together"
+            f"the run's selection left out {', '.join(run.course.missing)}, or ran them on "
+            "fewer than two backends; the section shows the experiments together"
         )
-    try:
-        results = course.check(run.course)
-    except ValueError as error:  # one line naming the place in the section
-        raise ResultFileError(run.sources[-1], f"vectorbench_course: {error}") from error
     # The run's conditions are the course's: its own record may name only the machine.
-    machine = results.setdefault("machine", {})
+    results = {**run.course.record}
+    machine = results["machine"] = {**results.get("machine", {})}
     for key in ("cpu", "threads"):
         if not machine.get(key) and isinstance(run.suite.get(key), dict):
             machine[key] = run.suite[key]

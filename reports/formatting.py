@@ -9,6 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from vbschema.run import shape_key
+
+__all__ = ["shape_key"]
+
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "ps"))
 
@@ -111,10 +115,6 @@ def size_axis_name(size_names: frozenset[str] | set[str]) -> str:
 def shape_of(shape_key: str) -> dict[str, int]:
     """The sizes encoded in a table's ``shape`` column (``"m=100 n=10"``)."""
     return {k: int(v) for k, v in (part.split("=") for part in shape_key.split())}
-
-
-def shape_key(sizes: Mapping[str, int]) -> str:
-    return " ".join(f"{name}={sizes[name]}" for name in sorted(sizes))
 
 
 def format_approx_size(size: float) -> str:

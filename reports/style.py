@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-DTYPES = ("float64", "float32")
+from vbschema.run import DTYPES, ROLES, threads_label
+
+__all__ = ["DTYPES", "ROLES", "threads_label"]
 
 # For backends that bring no colour: further tab10 colours, none of them already taken.
 _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
 
-# A backend's part in the lesson, as the catalogue says (kernels.backends.ROLES): the report
-# finds the loop, the reference and the others by role, and names no backend itself.
-ROLES = LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = (
-    "loop", "reference", "compiled", "compiled parallel", "engine", "variant",
-)  # fmt: skip
+# A backend's part in the lesson, as the catalogue says (``vbschema.run.ROLES``): the
+# report finds the loop, the reference and the others by role, and names no backend itself.
+LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = ROLES
 
 
 Catalogue = Mapping[str, Mapping[str, dict]]
@@ -148,10 +148,6 @@ def implements(backend: str, op: str) -> bool:
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
 # dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"
-
-
-def threads_label(threads: int) -> str:
-    return f"{threads} thread" if threads == 1 else f"{threads} threads"
 
 
 def series_label(backend: str, threads: int) -> str:

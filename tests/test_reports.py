@@ -37,6 +37,7 @@ from reports.load import ResultFileError, limit_at, newest_result, read_result, 
 from reports.page import anchor as rendered_anchor
 from reports.page import backends_section, render_report
 from reports.table import tidy_table
+from vbschema import COURSE_SCHEMA, Course
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -836,10 +837,19 @@ def with_course(data: dict, course) -> dict:
     return data
 
 
+def committed_course() -> dict:
+    """The course section of the committed full run: one the schema accepts."""
+    committed = json.loads(newest_result(ROOT / "reports" / "results").read_text())
+    return committed["vectorbench_course"]
+
+
 def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()
-    section = {"experiments": 3}
+    section = committed_course()
+    for key in ("cpu", "threads"):
+        del section["machine"][key]
+    del section["git"]
     write(
         results / "vm-20260101-000000.json",
         with_course(make_result(ops=["logistic_cost"]), section),
@@ -851,7 +861,6 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
         (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
 
-    monkeypatch.setattr(course, "check", lambda section: {"checked": section})
     monkeypatch.setattr(course, "render", render)
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
 
@@ -860,7 +869,7 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
 
     loaded, prefix = calls["render"]
     assert prefix == "figures/"
-    assert loaded["checked"] == section
+    assert loaded["experiments"] == section["experiments"]
     # the run's conditions fill in what the course record does not name
     assert loaded["machine"]["cpu"]["brand"] == "Example CPU 9000"
     assert loaded["git"]["commit"] == "0123456789abcdef"
@@ -871,22 +880,20 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     assert iris.read_bytes().startswith(PNG_SIGNATURE)
 
 
-def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
+def test_a_bad_course_section_is_a_file_error(tmp_path, capsys):
     results = tmp_path / "results"
     results.mkdir()
+    section = committed_course()
+    section["experiments"]["perceptron"]["runs"]["numpy"]["b"] = "0.5"
     path = write(
         results / "vm-20260101-000000.json",
-        with_course(make_result(ops=["logistic_cost"]), {"experiments": 3}),
+        with_course(make_result(ops=["logistic_cost"]), section),
     )
-
-    def check(section):
-        raise ValueError("results.experiments is missing or not an object")
-
-    monkeypatch.setattr(course, "check", check)
     assert main(["--results", str(results), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"reports: {path}: vectorbench_course: results.experiments is missing or not an object\n"
+        f"reports: {path}: vectorbench_course: "
+        "experiments.perceptron.runs.numpy.b is missing or not a finite number\n"
     )
     assert not (tmp_path / "out" / "README.md").exists()
 
@@ -902,8 +909,9 @@ def test_a_bad_course_section_is_a_file_error(tmp_path, monkeypatch, capsys):
     ids=["-k perceptron", "-k course and numpy"],
 )
 def test_a_selection_of_some_course_experiments_says_which_are_left_out(kept, left_out):
-    section = {"schema": course.SCHEMA, "experiments": {name: {} for name in kept}}
-    run = types.SimpleNamespace(course=section, sources=(Path("vm.json"),), suite={})
+    section = {"schema": COURSE_SCHEMA, "experiments": {name: {} for name in kept}}
+    course = Course.parse(Path("vm.json"), section)
+    run = types.SimpleNamespace(course=course, sources=(Path("vm.json"),), suite={})
     reason = build.load_course(run)  # a reason, not a ResultFileError
     assert isinstance(reason, str)
     assert left_out in reason
@@ -948,27 +956,34 @@ def beyond_memory_record(**changes) -> dict:
     return record
 
 
-def _report_with_records(tmp_path, *records) -> tuple[int, Path]:
+def _report_with_records(tmp_path, *records, named: str | None = "last") -> tuple[int, Path]:
+    """The report of a run with ``records`` beside it; the last one named to it with
+    ``--beyond-memory`` (``named``: another one's name, or None for none)."""
     results = tmp_path / "results"
     results.mkdir()
     write(results / "vm-20260101-000000.json", make_result(ops=["dot"]))
     for name, record in records:
         write(results / name, record)
+    if named == "last":
+        named = records[-1][0]
+    record = ["--beyond-memory", str(results / named)] if named else []
     out = tmp_path / "out"
-    return main(["--results", str(results), "--out", str(out)]), out
+    return main(["--results", str(results), *record, "--out", str(out)]), out
 
 
-def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatch):
+def test_beyond_memory_section_comes_from_the_record_named(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "draw_report", lambda *args: set())  # figures tested elsewhere
-    older = beyond_memory_record(**{"data.X_bytes": 3_000_000_000})
+    newer = beyond_memory_record(**{"data.X_bytes": 3_000_000_000})
+    named = "beyond-memory-vm-20260101-110000.json"
     code, out = _report_with_records(
         tmp_path,
-        ("beyond-memory-vm-20260101-110000.json", older),
-        ("beyond-memory-vm-20260101-130000.json", beyond_memory_record()),
+        (named, beyond_memory_record()),
+        ("beyond-memory-vm-20260101-130000.json", newer),
+        named=named,
     )
-    assert code == 0  # the records, newer than the result file, are not taken for it
+    assert code == 0
     section = _section(whole_report(out), "## When the data")
-    assert "`beyond-memory-vm-20260101-130000.json`" in section
+    assert f"`{named}`" in section
     assert "an X of **8 GB**, more than the memory limit of 2 GB" in section
     assert "was **0.3 GB** — X is 26.7× as large — inside the limit" in section
     assert "| peak resident memory | 0.3 GB (this process, 3.8% of X) |" in section
@@ -979,7 +994,7 @@ def test_beyond_memory_section_comes_from_the_newest_record(tmp_path, monkeypatc
     assert "generated each block again from its seed" in section
     assert "agreed to a relative 1.2e-15" in section
     assert "--scheduler tcp://HOST:8786" in section  # what changes on a cluster
-    assert "X of **3 GB**" not in section  # the older record
+    assert "X of **3 GB**" not in section  # the newer record, not named
     assert "Other programs were running" not in section  # load 0.5 on 2 threads
 
 
@@ -1006,8 +1021,43 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
 def test_beyond_memory_section_says_how_to_make_a_record(built):
     readme = whole_report(built.out)
     section = _section(readme, "## When the data outgrows the machine")
-    assert "No beyond-memory run is stored" in section
+    assert "No beyond-memory record was named for this report" in section
     assert "`python -m bench.beyond_memory --gigabytes 8 --epochs 3`" in section
+    assert "`python -m reports RUN --beyond-memory RECORD`" in section
+
+
+def test_a_beyond_memory_record_beside_the_run_is_not_guessed(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+    name = "beyond-memory-vm-20260101-130000.json"
+    code, out = _report_with_records(tmp_path, (name, beyond_memory_record()), named=None)
+    assert code == 0
+    section = _section(whole_report(out), "## When the data")
+    assert "No beyond-memory record was named for this report" in section
+    assert name not in section
+
+
+def test_the_record_named_is_in_the_rebuild_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+    name = "beyond-memory-vm-20260101-130000.json"
+    code, out = _report_with_records(tmp_path, (name, beyond_memory_record()))
+    assert code == 0
+    record = tmp_path / "results" / name
+    assert f"--beyond-memory {record} --out" in (out / "README.md").read_text()
+
+
+def test_a_missing_beyond_memory_record_is_one_line(tmp_path, capsys):
+    code, out = _report_with_records(tmp_path, named="beyond-memory-vm-20260101-130000.json")
+    assert code == 2
+    missing = tmp_path / "results" / "beyond-memory-vm-20260101-130000.json"
+    assert capsys.readouterr().err == f"reports: {missing}: no such file\n"
+    assert not (out / "README.md").exists()
+
+
+def test_beyond_memory_belongs_to_a_runs_report(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--compare", "a.json", "b.json", "--beyond-memory", "r.json"])
+    assert exited.value.code == 2
+    assert "--beyond-memory belongs to a run's report" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -1570,7 +1620,7 @@ def test_a_first_format_run_and_its_course_file_become_one_file(tmp_path, capsys
     assert (time["median_s"], time["q1_s"], time["q3_s"]) == pytest.approx(
         (0.003, 0.00175, 0.00425)
     )
-    assert read_results([converted]).course == data["vectorbench_course"]
+    assert read_results([converted]).course.record == data["vectorbench_course"]
     # the originals are left as they were, and a second conversion never overwrites
     assert json.loads(run_file.read_text()) == first
     assert upgrade.main([str(run_file), "--out", str(out)]) == 0

@@ -12,8 +12,10 @@ import pytest
 
 import kernels
 from bench import records
-from reports import load, style
+from reports import style
 from reports.load import ResultFileError, newest_result, read_result
+from vbschema import Catalogue
+from vbschema.fields import Where
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = newest_result(ROOT / "reports" / "results")  # the committed full run
@@ -66,7 +68,7 @@ def test_a_backend_spec_with_an_unknown_role_is_refused(fields, problem):
 
 
 def test_a_file_written_before_roles_is_given_the_roles_kernels_now_records(tmp_path):
-    """The migration (``load._with_roles``) reads the committed run, as it would have
+    """The migration (``vbschema.run._with_roles``) reads the committed run, as it would have
     been written before roles (its roles and lesson mark taken out), exactly as the
     catalogue now describes each of its backends and its ops."""
     data = json.loads(COMMITTED.read_text(encoding="utf-8"))
@@ -98,7 +100,7 @@ def test_a_file_naming_an_unknown_role_is_refused_in_one_line(tmp_path):
     catalogue["backends"][name]["role"] = "fastest"
     where = tmp_path / "odd.json"
     with pytest.raises(ResultFileError) as error:
-        load._catalogue(where, {"catalogue": catalogue})
+        Catalogue.parse(Where(where, "machine_info.vectorbench.catalogue"), catalogue)
     assert str(error.value) == (
         f"{where}: machine_info.vectorbench.catalogue.backends.{name}: 'role' is 'fastest', "
         f"not one of {', '.join(style.ROLES)}"

@@ -58,9 +58,8 @@ def same_second(monkeypatch, tmp_path):
     monkeypatch.setattr(run, "ROOT", tmp_path.parent)
     # the fake runs below store no real result: there is nothing to make a share file of
     monkeypatch.setattr(run, "_share", lambda result, name: 0)
-    # the files these fakes write are about names, not contents: the report is not asked
-    # (bench.run imports the reader when it needs it: patched where it lives)
-    monkeypatch.setattr("reports.load.read_results", lambda paths: None)
+    # the files these fakes write are about names, not contents: the schema is not asked
+    monkeypatch.setattr(run.RunFile, "load", staticmethod(lambda path: None))
     return tmp_path
 
 

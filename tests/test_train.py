@@ -22,6 +22,7 @@ import pytest
 from support import BACKEND_PARAMS, INSTALLED, RUN_BY_TESTS, TESTED_BACKENDS
 
 import kernels
+import vbschema.course
 from kernels import train
 from kernels.datasets import (
     load_iris,
@@ -30,6 +31,7 @@ from kernels.datasets import (
     slides_iris,
     standardize,
 )
+from vbschema import Course, ResultFileError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parent.parent
@@ -690,15 +692,13 @@ def test_results_file_holds_every_experiment_on_every_backend(course_results, co
     results = course_results
     assert results["schema"] == "vectorbench-course/1"
     assert results["backends"] == INSTALLED
-    names = {e.name for e in (*course_bench.EXPERIMENTS, *course_bench.HIDDEN_SWEEP)}
-    assert set(results["experiments"]) == names
-    rounds = {
-        e.name: e.rounds_for("smoke")
-        for e in (*course_bench.EXPERIMENTS, *course_bench.HIDDEN_SWEEP)
-    }
+    assert set(results["experiments"]) == set(course_bench.BY_NAME)
+    # the experiments the report's section draws are the ones the bench trains
+    assert {e.name for e in course_bench.EXPERIMENTS} == set(vbschema.course.EXPERIMENTS)
+    rounds = {name: e.rounds_for("smoke") for name, e in course_bench.BY_NAME.items()}
     from bench.test_course import trains
 
-    experiments = {e.name: e for e in (*course_bench.EXPERIMENTS, *course_bench.HIDDEN_SWEEP)}
+    experiments = course_bench.BY_NAME
     for name, experiment in results["experiments"].items():
         assert experiment["agreement"]["within_tolerance"], name
         # every backend, but a variant only where it computes the trainer's op its own way
@@ -728,11 +728,27 @@ def test_course_timings_are_benchmarks_like_the_ops(course_run, course_results):
             assert run["time"]["median_s"] == entries[(name, backend)]["median"]
 
 
+def test_course_parameters_are_stored_as_json(course_run):
+    """pytest-benchmark stores a parameter it cannot serialise as "UNSERIALIZABLE[...]":
+    the course's benchmarks are parametrized by the experiment's name instead."""
+    course = [b for b in course_run["benchmarks"] if b["extra_info"].get("kind") == "course"]
+    assert course
+    for entry in course:
+        info = entry["extra_info"]
+        assert entry["params"] == {"experiment": info["experiment"], "backend": info["backend"]}
+    assert "UNSERIALIZABLE" not in json.dumps(course_run)
+
+
+def checked(section) -> dict:
+    """The course section as the result schema accepts it, or ``ResultFileError``."""
+    return Course.parse(Path("run.json"), section).record
+
+
 def test_report_renders_every_figure(course_run, course_results, tmp_path):
     from reports import course, style
 
     style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
-    markdown = course.render(course.check(course_results), tmp_path / "figures", "figures/")
+    markdown = course.render(checked(course_results), tmp_path / "figures", "figures/")
     assert markdown.startswith("## Course experiments\n")
     images = re.findall(r"!\[[^\]]+\]\(figures/([^)]+)\)", markdown)
     assert len(images) == 9
@@ -763,7 +779,7 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     older = json.loads(json.dumps(course_results))
     for name in {*LATER, *hidden_sweep_in(older).values()}:  # the network is both
         del older["experiments"][name]
-    markdown = course.render(course.check(older), tmp_path / "figures", "figures/")
+    markdown = course.render(checked(older), tmp_path / "figures", "figures/")
     assert len(re.findall(r"!\[[^\]]+\]\(figures/", markdown)) == len(drawn) == 6
     assert "course-hidden-layer" not in drawn
     assert "course-hidden-sizes" not in drawn
@@ -870,7 +886,7 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
         }
         for k, name in enumerate(sweep)
     ]
-    found = findings.hidden_size_findings(course.check(results))
+    found = findings.hidden_size_findings(checked(results))
     expected = {"sizes": [1, 2, 3, 5, 20, 50], "predicted_s": 6.5, "budget_s": 3.0}
     assert found["not_run"] == {"dask": expected}
     assert "dask" not in found["growth"]
@@ -883,8 +899,8 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
         "predicted to take at least 6.5 s, over its budget of 3 s per training run"
     ) in markdown
     results["experiments"]["network_h1"]["runs"] = {"numpy": {}}
-    with pytest.raises(ValueError, match=r"network_h1\.runs holds 1 backend"):
-        course.check(results)
+    with pytest.raises(ResultFileError, match=r"network_h1\.runs holds 1 backend"):
+        checked(results)
 
 
 def test_planar_decision_regions_draw_any_predictor(course_results):
@@ -948,20 +964,18 @@ def test_course_times_are_judged_by_the_benchmarks_rules(
     ids=["pytest-benchmark file", "a list"],
 )
 def test_report_rejects_a_foreign_section(section, message):
-    from reports import course
-
-    with pytest.raises(ValueError, match=re.escape(message)) as raised:
-        course.check(section)
+    with pytest.raises(ResultFileError, match=re.escape(message)) as raised:
+        checked(section)
     assert "\n" not in str(raised.value)
 
 
 def test_report_names_what_is_missing(course_results):
-    from reports import course
-
     broken = json.loads(json.dumps(course_results))
     del broken["experiments"]["adaline_sgd"]["runs"]["numba"]["history"]
-    with pytest.raises(ValueError, match=r"experiments\.adaline_sgd\.runs\.numba\.history"):
-        course.check(broken)
+    with pytest.raises(
+        ResultFileError, match=r"run.json: vectorbench_course: experiments\.adaline_sgd\.runs\."
+    ):
+        checked(broken)
 
 
 def test_agreement_refuses_to_compare_nothing(course_bench):

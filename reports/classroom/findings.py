@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from reports import course, style
+from reports import style
 from reports.analysis import HEADLINE_DTYPE, HEADLINE_N
 from reports.classroom.machines import machine_key, simd_bits
 from reports.classroom.outcomes import course_outcomes, same_outcome
@@ -159,10 +159,11 @@ def _course(machine: Machine) -> None:
     if run.share is not None:
         machine.outcomes = run.share.get("course")
     elif run.course is not None:
-        try:
-            machine.outcomes = course_outcomes(course.check(run.course))
-        except ValueError as error:
-            machine.course_problem = f"its course experiments cannot be read: {error}"
+        if run.course.missing:
+            left_out = ", ".join(run.course.missing)
+            machine.course_problem = f"its run's selection left out {left_out}"
+        else:
+            machine.outcomes = course_outcomes(run.course.record)
     if machine.outcomes is None and not machine.course_problem:
         machine.course_problem = "the run has no course experiments"
 

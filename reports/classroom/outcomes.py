@@ -31,8 +31,8 @@ def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per experiment: the reference backend, the tolerance of the backends' agreement,
     which backends lie outside it, and the reference's final weights and history entry.
 
-    ``course`` is a result file's ``vectorbench_course`` as ``reports.course.check``
-    accepts it."""
+    ``course`` is a result file's ``vectorbench_course`` as ``vbschema.Course`` accepts
+    it."""
     outcomes = {}
     for name, experiment in course["experiments"].items():
         agreement = experiment["agreement"]

@@ -1,11 +1,11 @@
 """The report's "Course experiments" section, from a result file's ``vectorbench_course``.
 
-``check(section)`` checks it (``validate``); ``render(results, figures_dir,
-link_prefix)`` draws its figures (``figures``) and returns the Markdown section, worded by
-``templates/course.md.j2`` over the findings (``findings``) and tables (``tables``). Only
-the result file is read: nothing is trained again, and neither the kernels nor the
-benchmark code is imported, so a file from another machine or an older version renders
-the same way.
+It is checked as the file is read (``vbschema.course``); ``render(results,
+figures_dir, link_prefix)`` draws its figures (``figures``) and returns the Markdown
+section, worded by ``templates/course.md.j2`` over the findings (``findings``) and
+tables (``tables``). Only the result file is read: nothing is trained again, and neither
+the kernels nor the benchmark code is imported, so a file from another machine or an
+older version renders the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reports.course import findings
-from reports.course.experiments import TITLES, experiments_in
+from reports.course.experiments import EXPERIMENTS, TITLES, experiments_in
 from reports.course.figures import draw_figures
 from reports.course.tables import (
     agreement_table,
@@ -22,11 +22,10 @@ from reports.course.tables import (
     flagged_timings,
     times_table,
 )
-from reports.course.validate import SCHEMA, check, missing_experiments
 from reports.formatting import format_linear
 from reports.templating import render as render_template
 
-__all__ = ["SCHEMA", "check", "missing_experiments", "render"]
+__all__ = ["render"]
 
 
 def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
@@ -80,13 +79,11 @@ def _context(results: dict) -> dict:
         "partly": {
             backend: [
                 experiment_title(results, name)
-                for name in TITLES
+                for name in EXPERIMENTS
                 if backend in experiments.get(name, {}).get("runs", {})
             ]
             for backend in results["backends"]
-            if any(
-                backend not in experiments[name]["runs"] for name in TITLES if name in experiments
-            )
+            if any(backend not in experiments[name]["runs"] for name in experiments_in(results))
         },
         "raw": results["datasets"][results["experiments"]["perceptron"]["dataset"]],
         "machine": {
