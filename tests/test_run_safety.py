@@ -247,14 +247,30 @@ def test_a_later_selection_replaces_an_earlier_one_as_in_pytest():
     assert run.selection_problem(["-k", "dot", "-m", "not slow"]) is None
 
 
-def test_other_errors_of_pytest_are_copied_as_they_were(capfd):
-    child = [
-        sys.executable,
-        "-c",
-        "import sys; sys.stderr.write('warning\\nERROR: a crash\\n  its detail\\n'); sys.exit(3)",
-    ]
-    assert run.run_child(child, usage_in_one_line=True) == 3
-    assert capfd.readouterr().err == "warning\nERROR: a crash\n  its detail\n"
+def _copied(text: bytes, status: int) -> None:
+    """What UsageInOneLine makes of a pytest child's stderr ``text`` and exit ``status``
+    (a pipe here, not a child: a fork beside JAX's threads warns, an error in the tests)."""
+    read, write = os.pipe()
+    os.write(write, text)
+    os.close(write)
+    run.UsageInOneLine(os.fdopen(read, "rb")).finish(status)
+
+
+def test_other_errors_of_pytest_are_copied_as_they_were(capsys):
+    _copied(b"warning\nERROR: a crash\n  its detail\n", 3)
+    assert capsys.readouterr().err == "warning\nERROR: a crash\n  its detail\n"
+
+
+def test_a_coloured_usage_error_is_one_line_too(capsys):
+    usage = (  # as pytest prints it where FORCE_COLOR is set
+        b"\x1b[31mERROR: usage: python -m pytest [options] [file_or_dir]\n"
+        b"python -m pytest: error: unrecognized arguments: --nonsense\n"
+        b"  inifile: pyproject.toml\n  rootdir: /here\n\x1b[0m\n"
+    )
+    _copied(usage, run.USAGE_ERROR)
+    assert capsys.readouterr().err == (
+        "bench: unrecognized arguments: --nonsense; nothing was timed\n"
+    )
 
 
 def test_a_signal_the_runner_ignores_is_not_forwarded():
