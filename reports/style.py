@@ -117,10 +117,6 @@ def role(backend: str, catalogue: Catalogue | None = None) -> str:
     return (Style.of(catalogue) if catalogue else IN_USE).role(backend)
 
 
-def with_role(part: str, catalogue: Catalogue | None = None) -> list[str]:
-    return (Style.of(catalogue) if catalogue else IN_USE).with_role(part)
-
-
 def the(part: str, catalogue: Catalogue | None = None) -> str:
     return (Style.of(catalogue) if catalogue else IN_USE).the(part)
 
@@ -129,29 +125,13 @@ def lesson_op(catalogue: Catalogue | None = None) -> str:
     return (Style.of(catalogue) if catalogue else IN_USE).lesson_op()
 
 
-def colour(backend: str) -> str:
-    return IN_USE.colour(backend)
-
-
 def label(backend: str) -> str:
     return IN_USE.label(backend)
-
-
-def in_lesson(backend: str) -> bool:
-    return IN_USE.in_lesson(backend)
-
-
-def implements(backend: str, op: str) -> bool:
-    return IN_USE.implements(backend, op)
 
 
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
 # dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"
-
-
-def series_label(backend: str, threads: int) -> str:
-    return IN_USE.series_label(backend, threads)
 
 
 def linestyle(threads: int, thread_counts: set[int] | frozenset[int]) -> str:
@@ -164,10 +144,6 @@ def linestyle(threads: int, thread_counts: set[int] | frozenset[int]) -> str:
 def _rank(order, name: str) -> tuple[int, str]:
     order = list(order)
     return (order.index(name), "") if name in order else (len(order), name)
-
-
-def op_rank(op: str) -> tuple[int, str]:
-    return IN_USE.op_rank(op)
 
 
 def backend_rank(backend: str) -> tuple[int, str]:
