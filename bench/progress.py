@@ -15,7 +15,7 @@ import time
 import pytest
 
 import kernels
-from bench import ladders, records
+from bench import course, ladders, records
 
 REPORT_EVERY_S = 10.0
 COMPILED_S_PER_ELEMENT = 1e-9
@@ -27,7 +27,10 @@ JIT_PROBE_S = 60.0  # the compile-cost probe: fresh processes, every op compiled
 COURSE_RUN_S = {"network, interpreted": 8.0, "network, compiled": 1.0, "linear": 0.2}
 
 
-def course_weight(experiment, backend: str, ladder: str) -> float:
+def course_weight(name: str, backend: str, ladder: str) -> float:
+    """A course case's expected seconds: its training runs, timed and untimed. The case
+    is parametrized by the experiment's name (``course.BY_NAME``), stored as JSON."""
+    experiment = course.BY_NAME[name]
     if "hidden" not in experiment.parameters:
         per_run = COURSE_RUN_S["linear"]
     elif kernels.BACKENDS[backend].compiles:

@@ -158,6 +158,19 @@ def test_progress_estimates_the_time_left_from_the_rate_so_far():
     assert progress.line(1200.0) == "bench: 2/3 cases done, about 30 min left"
 
 
+def test_progress_weighs_every_course_case_by_its_parameters_as_stored():
+    # the course's cases are parametrized by the experiment's name (stored as JSON);
+    # the weight reads the experiment it names (the progress plugin runs on the lesson
+    # and full ladders only, so the smoke runs of the tests never call it)
+    from bench import course
+    from bench.progress import course_weight
+
+    for ladder in ("lesson", "full"):
+        for name in course.BY_NAME:
+            for backend in ("python", "numba"):
+                assert course_weight(name, backend, ladder) > 0
+
+
 def test_machine_state_is_recorded():
     from bench.machine import system_state
 
