@@ -52,6 +52,7 @@ from bench import out_of_core
 from bench.machine import git_state, machine_slug, system_state, versions
 from bench.run import RESULTS, partial_file, publish, remove_stale_partials
 from kernels import dask_engine, train
+from reports.cli import OneLineParser
 from vbschema.beyond_memory import KIND, PREFIX, SCHEMA
 
 # Records: PREFIX + <machine>-<YYYYmmdd-HHMMSS>.json, checked by vbschema.BeyondMemory.
@@ -355,7 +356,7 @@ def summary(record: dict) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m bench.beyond_memory",
         description="Train logistic regression (dask backend) on an X larger than a memory "
         "limit, generated or read block by block; store peak memory and time per epoch.",

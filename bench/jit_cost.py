@@ -32,6 +32,7 @@ from pathlib import Path
 import kernels
 from bench.ladders import jit_sizes
 from bench.timing import first_call, median_of
+from reports.cli import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     """The probe, as ``_run_probe`` starts it: one JSON line on stdout."""
     from kernels import OPS, installed_backends
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m bench.jit_cost",
         description="The probe bench/test_ops.py runs in a fresh process: first-call and "
         "steady times of some ops on one backend, as one JSON line.",

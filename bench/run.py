@@ -42,6 +42,7 @@ from bench import options as bench_options
 from bench import sampling
 from bench.machine import machine_slug
 from reports.atomic import is_stale, locked
+from reports.cli import OneLineParser
 from reports.rules import CONFIDENCE
 from vbschema import ResultFileError, RunFile
 
@@ -305,7 +306,7 @@ def selection_problem(pytest_args: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser = OneLineParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument(
         "--full", action="store_true", help="every size of every op (the lesson's is the default)"
     )

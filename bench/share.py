@@ -27,7 +27,6 @@ over an existing file.
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 import sys
@@ -39,6 +38,7 @@ from bench.ladders import dtypes_of, sizes_of
 from bench.upgrade import write
 from reports.classroom.machines import machine_key
 from reports.classroom.outcomes import course_outcomes
+from reports.cli import OneLineParser
 from reports.load import SHARE_PREFIX, ladder_of, read_result
 from reports.rules import median_interval
 from vbschema import SHARE_KIND, SHARE_SCHEMA, Course, ResultFileError
@@ -227,7 +227,7 @@ def write_share(result: Path, name: str | None = None, out: Path | None = None) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.share", description=__doc__)
+    parser = OneLineParser(prog="python -m bench.share", description=__doc__)
     parser.add_argument("result", type=Path, metavar="RESULT.json")
     parser.add_argument("--share-name", metavar="NAME", help="the name the file carries")
     parser.add_argument("--out", type=Path, metavar="DIR", help="default: beside RESULT.json")

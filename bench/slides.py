@@ -9,7 +9,6 @@ way — the median of rounds — so the report can set the two side by side.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -18,6 +17,7 @@ import numpy as np
 
 from bench.options import positive_integer
 from kernels.checks import check_fits
+from reports.cli import OneLineParser
 
 SIZE = 1_000_000  # the slides' vectors
 
@@ -57,7 +57,7 @@ def the_slide(n: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.slides", description=__doc__)
+    parser = OneLineParser(prog="python -m bench.slides", description=__doc__)
     parser.add_argument(
         "n", nargs="?", type=positive_integer, default=SIZE, help=f"length (default {SIZE:,})"
     )

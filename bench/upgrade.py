@@ -18,7 +18,6 @@ were: delete them once the converted file is checked (``python -m reports FILE``
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -29,6 +28,7 @@ from pytest_benchmark.stats import Stats
 
 import kernels
 from bench.run import publish
+from reports.cli import OneLineParser
 from vbschema import COURSE_SCHEMA, SCHEMA
 
 # The ops and backends of every schema-1 run: its files name no others.
@@ -116,9 +116,7 @@ def write(data: dict, directory: Path, stem: str, *, compact: bool = False) -> P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.upgrade", description=__doc__.split("\n")[0]
-    )
+    parser = OneLineParser(prog="python -m bench.upgrade", description=__doc__.split("\n")[0])
     parser.add_argument("run", type=Path, metavar="RUN.json")
     parser.add_argument("course", type=Path, nargs="?", metavar="COURSE.json")
     parser.add_argument("--out", type=Path, metavar="DIR", help="default: beside RUN.json")

@@ -44,6 +44,7 @@ import numpy as np
 from kernels.checks import check_arguments
 from kernels.ops import OPS, Op, make_inputs
 from kernels.reference import reference
+from reports.cli import OneLineParser
 
 # The shapes every backend is proven on (tests/test_kernels.py), each in float64 and
 # float32, with the seed m + n: from one sample of one feature (all overhead, no sum to
@@ -705,7 +706,7 @@ def load(target: str) -> Callable:
 
 def arguments(prog: str, doc: str | None) -> argparse.ArgumentParser:
     """The command line's arguments: FILE.py:FUNCTION and --op (``bench.run`` adds its own)."""
-    parser = argparse.ArgumentParser(prog=prog, description=doc)
+    parser = OneLineParser(prog=prog, description=doc)
     parser.add_argument("target", metavar="FILE.py:FUNCTION", help="your function")
     parser.add_argument("--op", required=True, help=f"the op it computes: {', '.join(OPS)}")
     return parser

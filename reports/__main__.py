@@ -19,6 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
+from reports.cli import OneLineParser
 from reports.load import ResultFileError, is_course_file, newest_result
 
 DEFAULT_OUT = Path("reports")
@@ -27,7 +28,7 @@ DEFAULT_CLASS_OUT = DEFAULT_OUT / "local" / "class"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m reports",
         description="Turn benchmark result files into reports/README.md, table.csv and "
         "figures; or compare two runs.",

@@ -32,7 +32,8 @@ def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
-    costs = jit_costs(run.jit, table, look=Style.of(run.catalogue))
+    look = Style.of(run.catalogue)
+    costs = jit_costs(run.jit, table, look=look)
     # Read before anything is written: a malformed record stops the build like a
     # malformed result.
     outgrown = beyond_memory_section(beyond_memory)
@@ -40,7 +41,7 @@ def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None
         figures_dir = stage / "figures"
         figures_dir.mkdir()
         written = draw_report(table, run, costs, figures_dir)
-        section = course_section(course_results, figures_dir)
+        section = course_section(course_results, figures_dir, look)
         write_csv(table, stage / "table.csv")
         write_csv(jit_table(costs), stage / "jit.csv")
         pages = render_report(
@@ -108,7 +109,7 @@ def load_course(run) -> dict | str:
     return results
 
 
-def course_section(results: dict | str, figures_dir: Path) -> str:
+def course_section(results: dict | str, figures_dir: Path, look: Style) -> str:
     if isinstance(results, str):
         return course_not_run(results)
-    return course.render(results, figures_dir, FIGURES).strip()
+    return course.render(results, figures_dir, FIGURES, look).strip()

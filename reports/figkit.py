@@ -264,8 +264,7 @@ def panel_width(count: int) -> float:
     return max(8.5, 1.0 + 4.6 * count)
 
 
-def backend_line(backend: str, look: Style | None = None) -> dict:
+def backend_line(backend: str, look: Style) -> dict:
     """Colour and legend label of a backend, as every figure draws it (``look``: the
-    run's style; the course's figures, not yet given one, draw with ``style.IN_USE``)."""
-    look = look or style.IN_USE
+    run's style)."""
     return {"color": look.colour(backend), "label": look.label(backend)}

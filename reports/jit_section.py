@@ -35,6 +35,7 @@ def jit_section(costs: pd.DataFrame, figures: set[str], *, look: Style) -> str:
         return render("jit.md.j2", measured=False)
     return render(
         "jit.md.j2",
+        look=look,
         measured=True,
         figure=figure_link("jit", "total time after k calls", figures),
         example=_example_findings(_jit_example(costs, look=look)),

@@ -19,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from reports import style
 from reports.rules import median_interval
 from vbschema import BEYOND_MEMORY_PREFIX, Course, ResultFileError, RunFile
 from vbschema.run import CEILINGS, STAT_NAMES, Case, JitCost, NotRun, describe, shape_key
@@ -321,7 +320,6 @@ def read_results(paths: Iterable[Path | str]) -> Run:
         names = ", ".join(str(run.sources[0]) for run in runs)
         raise ResultFileError(names, "holds no results: nothing was measured")
     catalogue = merged_catalogue(reversed(runs))
-    style.use(catalogue)
     if len(runs) == 1:
         return runs[0]
     newest = runs[-1]

@@ -102,33 +102,6 @@ class Style:
         return _rank(self.backends, backend)
 
 
-# The style of the result files read last, for the modules that do not yet take a
-# ``Style`` from their caller; a ``Style`` passed down is always preferred.
-IN_USE = Style.of({"ops": {}, "backends": {}})
-
-
-def use(catalogue: Catalogue) -> None:
-    """Make ``catalogue`` the style of the modules that do not yet take a ``Style``."""
-    global IN_USE
-    IN_USE = Style.of(catalogue)
-
-
-def role(backend: str, catalogue: Catalogue | None = None) -> str:
-    return (Style.of(catalogue) if catalogue else IN_USE).role(backend)
-
-
-def the(part: str, catalogue: Catalogue | None = None) -> str:
-    return (Style.of(catalogue) if catalogue else IN_USE).the(part)
-
-
-def lesson_op(catalogue: Catalogue | None = None) -> str:
-    return (Style.of(catalogue) if catalogue else IN_USE).lesson_op()
-
-
-def label(backend: str) -> str:
-    return IN_USE.label(backend)
-
-
 # Solid: the backend at its largest thread count (all cores); dashed: one thread;
 # dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"
@@ -144,10 +117,6 @@ def linestyle(threads: int, thread_counts: set[int] | frozenset[int]) -> str:
 def _rank(order, name: str) -> tuple[int, str]:
     order = list(order)
     return (order.index(name), "") if name in order else (len(order), name)
-
-
-def backend_rank(backend: str) -> tuple[int, str]:
-    return IN_USE.backend_rank(backend)
 
 
 def dtype_rank(dtype: str) -> tuple[int, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from reports import formatting, style
+from reports import formatting
 from reports.markup import MARK, MARK_NOTE, md_table
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,11 +62,17 @@ def _environment() -> jinja2.Environment:
         vector=formatting.format_vector,
         eps=formatting.format_eps,
         g=lambda value: f"{value:g}",
-        label=style.label,
+        label=_label,
         listed=_listed,
     )
     environment.globals.update(MARK=MARK, MARK_NOTE=MARK_NOTE, md_table=md_table)
     return environment
+
+
+@jinja2.pass_context
+def _label(context, backend: str) -> str:
+    """A backend's label, as the run's style (``look``, passed with the findings) has it."""
+    return context["look"].label(backend)
 
 
 def _listed(items) -> str:

@@ -55,14 +55,15 @@ def _faster(speedup: float) -> str:
     return f"{format_ratio(1 / speedup)} slower than"
 
 
-def reading(table: pd.DataFrame, name: str, label: str = "yours", catalogue=None) -> str:
+def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
     """ "your `propagate` is 92.3× faster than the loop and 0.674× NumPy at m × n =
     10⁴ × 100: slower" — at the largest size each was timed at, the verdict against
     NumPy by the report's comparison rule (``reports.rules.Comparison``). The loop and
-    NumPy are found by their roles in ``catalogue`` (default: the one in use)."""
+    NumPy are found by their roles in ``catalogue`` (the run's)."""
     owner = "your" if label == "yours" else f"{label}'s"
-    loop = _compared(table, label, style.the(style.LOOP, catalogue))
-    numpy = _compared(table, label, style.the(style.REFERENCE, catalogue))
+    look = style.Style.of(catalogue)
+    loop = _compared(table, label, look.the(style.LOOP))
+    numpy = _compared(table, label, look.the(style.REFERENCE))
     parts = []
     if loop is not None:
         comparison, shape = loop

@@ -384,7 +384,7 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     mine = table[table["backend"] == "mine"]
     assert set(mine["status"]) == {"ok"}
     assert len(mine) == len(list(ladders.sizes_of("logistic_gradient", "smoke"))) * 2
-    line = reading(table, "propagate", "mine")
+    line = reading(table, "propagate", "mine", result.catalogue)
     assert line.startswith("mine's `propagate` is ")
     assert line.endswith(("faster", "slower", "level"))
     look = Style.of(result.catalogue)

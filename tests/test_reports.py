@@ -856,7 +856,7 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     )
     calls = {}
 
-    def render(loaded, figures_dir, link_prefix):
+    def render(loaded, figures_dir, link_prefix, look):
         calls["render"] = (loaded, link_prefix)
         (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
@@ -916,7 +916,8 @@ def test_a_selection_of_some_course_experiments_says_which_are_left_out(kept, le
     assert isinstance(reason, str)
     assert left_out in reason
     assert not any(name in reason.split("left out")[1].split(";")[0] for name in kept)
-    assert build.course_section(reason, Path()).startswith("## Course experiments")
+    no_style = style.Style.of({"ops": {}, "backends": {}})  # a reason names no backend
+    assert build.course_section(reason, Path(), no_style).startswith("## Course experiments")
 
 
 # --- the data beyond memory: a record of bench.beyond_memory beside the results ------------

@@ -747,8 +747,8 @@ def checked(section) -> dict:
 def test_report_renders_every_figure(course_run, course_results, tmp_path):
     from reports import course, style
 
-    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
-    markdown = course.render(checked(course_results), tmp_path / "figures", "figures/")
+    look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
+    markdown = course.render(checked(course_results), tmp_path / "figures", "figures/", look)
     assert markdown.startswith("## Course experiments\n")
     images = re.findall(r"!\[[^\]]+\]\(figures/([^)]+)\)", markdown)
     assert len(images) == 9
@@ -769,7 +769,7 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     from reports.course import figures
     from reports.course.experiments import LATER, hidden_sweep_in
 
-    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     drawn = []  # the figures' names, not their drawing (test_report_renders_every_figure)
     monkeypatch.setattr(
         figures,
@@ -779,7 +779,7 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     older = json.loads(json.dumps(course_results))
     for name in {*LATER, *hidden_sweep_in(older).values()}:  # the network is both
         del older["experiments"][name]
-    markdown = course.render(checked(older), tmp_path / "figures", "figures/")
+    markdown = course.render(checked(older), tmp_path / "figures", "figures/", look)
     assert len(re.findall(r"!\[[^\]]+\]\(figures/", markdown)) == len(drawn) == 6
     assert "course-hidden-layer" not in drawn
     assert "course-hidden-sizes" not in drawn
@@ -787,6 +787,28 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     assert "does not converge" not in markdown
     assert "hidden layer" not in markdown
     assert "not separable" not in markdown  # nor in the tables
+
+
+def test_the_course_section_names_backends_as_the_style_it_is_given(
+    course_run, course_results, tmp_path, monkeypatch
+):
+    """Two runs' catalogues in one process (``--compare``, the class page): each section
+    is worded with the style passed to it, never with one left behind by another."""
+    from reports import course, style
+    from reports.course import figures
+
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [n for n, _ in jobs])
+    catalogue = course_run["machine_info"]["vectorbench"]["catalogue"]
+    renamed = json.loads(json.dumps(catalogue))
+    renamed["backends"]["numba"]["label"] = "Numba, renamed"
+    sections = {
+        name: course.render(
+            checked(course_results), tmp_path / name, "figures/", style.Style.of(chosen)
+        )
+        for name, chosen in (("renamed", renamed), ("as run", catalogue))
+    }
+    assert "Numba, renamed" in sections["renamed"]
+    assert "Numba, renamed" not in sections["as run"]
 
 
 @pytest.mark.parametrize("trainer", sorted(train.OP_OF))
@@ -870,7 +892,7 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
     # the words only: the figures are drawn by test_report_renders_every_figure
     monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [name for name, _ in jobs])
 
-    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     results = json.loads(json.dumps(course_results))
     sweep = [e.name for e in course_bench.HIDDEN_SWEEP]
     for name in sweep:  # as a lesson run leaves Dask's out
@@ -893,7 +915,7 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
     assert "numpy" in found["growth"]
     drawn = [h == 4 for h in found["sizes"]]  # h = 4: the course's own network, always run
     assert [not np.isnan(t) for t in found["per_iteration"]["dask"]] == drawn
-    markdown = course.render(results, tmp_path / "figures", "figures/")
+    markdown = course.render(results, tmp_path / "figures", "figures/", look)
     assert (
         "Dask was not trained at h = 1, 2, 3, 5, 20, 50 on this ladder: each run was "
         "predicted to take at least 6.5 s, over its budget of 3 s per training run"
@@ -903,17 +925,19 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
         checked(results)
 
 
-def test_planar_decision_regions_draw_any_predictor(course_results):
+def test_planar_decision_regions_draw_any_predictor(course_run, course_results):
     from matplotlib.figure import Figure
 
     from reports.course.figures import flower_panels, plot_planar_decision_regions
+    from reports.style import Style
 
     panels = [
         *flower_panels(course_results),
         ("inside radius 2", lambda P: (np.hypot(P[:, 0], P[:, 1]) < 2).astype(int), 0.5),
     ]
     axes = Figure().subplots(1, len(panels))
-    plot_planar_decision_regions(axes, course_results, "flower", panels)
+    look = Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
+    plot_planar_decision_regions(axes, course_results, look, "flower", panels)
     titles = [ax.get_title() for ax in axes]
     assert titles[0] == "Logistic regression: accuracy 47%"
     assert titles[1].startswith("Shallow network, 4 tanh units: accuracy ")
@@ -929,7 +953,7 @@ def test_course_times_are_judged_by_the_benchmarks_rules(
     # the table and the words only: the figures are test_report_renders_every_figure's
     monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [name for name, _ in jobs])
 
-    style.use(course_run["machine_info"]["vectorbench"]["catalogue"])  # as read_results does
+    look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     results = course_results
     judged_file = json.loads(json.dumps(results))
     runs = judged_file["experiments"]["perceptron"]["runs"]
@@ -946,7 +970,7 @@ def test_course_times_are_judged_by_the_benchmarks_rules(
     assert judged["numba"].against_reference.speedup == pytest.approx(3.5)
     assert judged["numba"].against_reference.verdict == rules.FASTER
 
-    markdown = course.render(judged_file, tmp_path / "figures", "figures/")
+    markdown = course.render(judged_file, tmp_path / "figures", "figures/", look)
     row = next(line for line in markdown.splitlines() if line.startswith("| Perceptron"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[1:4] == ["3.5 ms", "1 ms† (3.5×†)", "1 ms (3.5×)"]

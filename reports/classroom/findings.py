@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from reports import style
 from reports.analysis import HEADLINE_DTYPE, HEADLINE_N
 from reports.classroom.machines import machine_key, simd_bits
 from reports.classroom.outcomes import course_outcomes, same_outcome
@@ -35,7 +34,7 @@ from reports.load import (
 )
 from reports.roofline import DTYPE as ROOFLINE_DTYPE
 from reports.roofline import _points as roofline_points
-from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, Style, the
+from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, Style
 
 # The roles of the headline ratios (the first backend of each, in each run's catalogue);
 # any other backend a machine timed is listed beside them, by its own label (a backend
@@ -108,10 +107,10 @@ def _headline_cases(run: Run) -> dict[str, list[dict[str, Any]]]:
     """The dot product of the slides (float64, n = 10⁶), per headline role (the first
     backend of each role in the run's catalogue), fewest threads first: measured cases,
     and the loop's predicted time if it was not run."""
-    cases = run.cases
-    names = {the(part, run.catalogue): part for part in HEADLINE_ROLES}
+    cases, look = run.cases, Style.of(run.catalogue)
+    names = {look.the(part): part for part in HEADLINE_ROLES}
     rows = cases[
-        (cases["op"] == style.lesson_op(run.catalogue))
+        (cases["op"] == look.lesson_op())
         & cases["backend"].isin(names)
         & (cases["dtype"] == HEADLINE_DTYPE)
         & (cases["n"] == HEADLINE_N)
@@ -216,7 +215,6 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
             machines[key] = newer
             continue
         machines[key] = machine
-    style.use(merged_catalogue(machine.run for machine in machines.values()))
     class_ = sorted(machines.values(), key=lambda m: (_name(m).lower(), m.source))
     _label(class_)
     for machine in class_:
@@ -272,11 +270,11 @@ def clock_ghz(run: Run) -> float:
 
 def loop_ns_per_element(run: Run) -> float:
     """The loop's time per element of the dot product at its largest measured size."""
-    cases = run.cases
+    cases, look = run.cases, Style.of(run.catalogue)
     rows = cases[
-        (cases["op"] == style.lesson_op(run.catalogue))
+        (cases["op"] == look.lesson_op())
         & (cases["dtype"] == HEADLINE_DTYPE)
-        & (cases["backend"] == the(LOOP, run.catalogue))
+        & (cases["backend"] == look.the(LOOP))
         & (cases["status"] == "ok")
         & (cases["threads"] == 1)
     ]
@@ -289,8 +287,9 @@ def loop_ns_per_element(run: Run) -> float:
 def other_backends(machine: Machine) -> list[str]:
     run = machine.run
     measured = run.cases[run.cases["status"] == "ok"]["backend"].unique()
-    headline = {the(part, run.catalogue) for part in HEADLINE_ROLES}
-    return sorted((b for b in measured if b not in headline), key=style.backend_rank)
+    look = Style.of(run.catalogue)
+    headline = {look.the(part) for part in HEADLINE_ROLES}
+    return sorted((b for b in measured if b not in headline), key=look.backend_rank)
 
 
 def machine_row(machine: Machine) -> dict[str, Any]:
@@ -311,7 +310,7 @@ def machine_row(machine: Machine) -> dict[str, Any]:
         "versions": dict(versions),
         "ratios": dict(machine.ratios),
         "predicted": sorted(machine.predicted),
-        "others": [style.label(b) for b in other_backends(machine)],
+        "others": [Style.of(run.catalogue).label(b) for b in other_backends(machine)],
     }
 
 
@@ -523,6 +522,8 @@ def course_agreement(machines: list[Machine]) -> dict[str, Any]:
 
 
 def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[str, Any]:
+    # the class's names: each machine's catalogue, the newest first for a backend in several
+    look = Style.of(merged_catalogue(machine.run for machine in machines))
     ratios = []
     for key, title, (slow, _), (fast, _) in RATIOS:
         values = {m.label: m.ratios[key] for m in machines if key in m.ratios}
@@ -530,8 +531,8 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
             {
                 "key": key,
                 "title": title,
-                "slow": style.label(the(slow)),
-                "fast": style.label(the(fast)),
+                "slow": look.label(look.the(slow)),
+                "fast": look.label(look.the(fast)),
                 "spread": spread(values),
                 "missing": [m.label for m in machines if key not in m.ratios],
                 "predicted": [m.label for m in machines if key in m.predicted],
@@ -540,7 +541,7 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
     others: dict[str, list[str]] = {}
     for machine in machines:
         for backend in other_backends(machine):
-            others.setdefault(style.label(backend), []).append(machine.label)
+            others.setdefault(look.label(backend), []).append(machine.label)
     return {
         "drivers": drivers(machines),
         "machines": [machine_row(m) for m in machines],

@@ -23,15 +23,17 @@ from reports.course.tables import (
     times_table,
 )
 from reports.formatting import format_linear
+from reports.style import Style
 from reports.templating import render as render_template
 
 __all__ = ["render"]
 
 
-def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
+def render(results: dict, figures_dir: Path, link_prefix: str, look: Style) -> str:
     """Draw the figures into ``figures_dir`` and return the Markdown section, whose
-    images are linked as ``link_prefix + file name``."""
-    drawn = draw_figures(results, Path(figures_dir))
+    images are linked as ``link_prefix + file name``; each backend as ``look`` (the
+    run's style) names and colours it."""
+    drawn = draw_figures(results, Path(figures_dir), look)
 
     def figure(name: str) -> str:
         return (
@@ -43,6 +45,7 @@ def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
     return (
         render_template(
             "course.md.j2",
+            look=look,
             figure=figure,
             linear=format_linear,
             flowers_wrong=_flowers_wrong,
@@ -56,10 +59,10 @@ def render(results: dict, figures_dir: Path, link_prefix: str) -> str:
             flower=findings.flower_findings(results),
             network=findings.network_findings(results),
             hidden_sizes=findings.hidden_size_findings(results),
-            times=findings.times_findings(results, judged),
-            times_table=times_table(results, judged),
-            flagged=flagged_timings(results, judged),
-            agreement_table=agreement_table(results),
+            times=findings.times_findings(results, judged, look),
+            times_table=times_table(results, judged, look),
+            flagged=flagged_timings(results, judged, look),
+            agreement_table=agreement_table(results, look),
         )
         + "\n"
     )

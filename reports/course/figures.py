@@ -39,6 +39,7 @@ from reports.course.findings import (
     timings,
 )
 from reports.figkit import GRID, backend_line, log_scale, new_figure, save_all, styled
+from reports.style import Style
 
 CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
 CLASS_MARKERS = ("o", "^")
@@ -68,7 +69,9 @@ def _backend_style(index: int) -> dict:
     }
 
 
-def plot_history(ax, results: dict, name: str, ylabel: str, *, log: bool = False) -> None:
+def plot_history(
+    ax, results: dict, look: Style, name: str, ylabel: str, *, log: bool = False
+) -> None:
     """One experiment's history per epoch (or iteration), every backend in its colour."""
     experiment = results["experiments"][name]
     for index, backend in enumerate(results["backends"]):
@@ -79,7 +82,7 @@ def plot_history(ax, results: dict, name: str, ylabel: str, *, log: bool = False
         style = _backend_style(index)
         if len(values) > 30:  # markers would merge into a band
             style["marker"] = None
-        ax.plot(steps, values, **backend_line(backend), **style)
+        ax.plot(steps, values, **backend_line(backend, look), **style)
     parameters = experiment["parameters"]
     ax.set_xlabel("iteration" if "iterations" in parameters else "epoch")
     ax.set_ylabel(ylabel)
@@ -90,7 +93,9 @@ def plot_history(ax, results: dict, name: str, ylabel: str, *, log: bool = False
     ax.legend(fontsize="small")
 
 
-def plot_decision_regions(ax, results: dict, name: str, *, resolution: int = 300) -> None:
+def plot_decision_regions(
+    ax, results: dict, look: Style, name: str, *, resolution: int = 300
+) -> None:
     """The plane shaded by the class that x·w + b predicts (≥ 0: the second class),
     with the reference backend's weights; every backend's boundary x·w + b = 0 as a line
     in its colour; and the samples, one marker per species.
@@ -121,7 +126,7 @@ def plot_decision_regions(ax, results: dict, name: str, *, resolution: int = 300
         z = net_input(experiment["runs"][backend])
         if z.min() < 0 < z.max():  # the boundary crosses the plotted area
             width = _backend_style(index)["linewidth"]
-            line = backend_line(backend)
+            line = backend_line(backend, look)
             ax.contour(g1, g2, z, levels=[0.0], colors=[line["color"]], linewidths=width)
             handles.append(Line2D([], [], linewidth=width, **line))
     for (species, value), face, marker in zip(
@@ -150,6 +155,7 @@ def plot_decision_regions(ax, results: dict, name: str, *, resolution: int = 300
 def plot_planar_decision_regions(
     axes,
     results: dict,
+    look: Style,
     dataset: str,
     panels: list[tuple[str, Predictor, float]],
     *,
@@ -211,7 +217,7 @@ def flower_panels(results: dict) -> list[tuple[str, Predictor, float]]:
     return panels
 
 
-def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) -> None:
+def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str, Timing]]) -> None:
     """Median time to train per experiment and backend; whiskers over the interquartile
     range, as the benchmark figures band it."""
     names = experiments_in(results)
@@ -228,7 +234,7 @@ def plot_train_times(ax, results: dict, judged: dict[str, dict[str, Timing]]) ->
             width,
             yerr=[low, high],
             error_kw={"elinewidth": 0.8, "capsize": 2},
-            **backend_line(backend),
+            **backend_line(backend, look),
         )
     log_scale(ax, x=False)
     ax.set_xticks(np.arange(len(names)))
@@ -247,17 +253,17 @@ def _tick_label(results: dict, name: str) -> str:
 # --- the figures -------------------------------------------------------------------------
 
 
-def _figure_perceptron(fig: Figure, results: dict) -> None:
+def _figure_perceptron(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
-    plot_history(left, results, "perceptron", "misclassifications")
+    plot_history(left, results, look, "perceptron", "misclassifications")
     left.yaxis.get_major_locator().set_params(integer=True)
-    plot_decision_regions(right, results, "perceptron")
+    plot_decision_regions(right, results, look, "perceptron")
 
 
-def _figure_perceptron_nonseparable(fig: Figure, results: dict) -> None:
+def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     name = "perceptron_nonseparable"
-    plot_history(left, results, name, "misclassifications")
+    plot_history(left, results, look, name, "misclassifications")
     separable = history(results["experiments"]["perceptron"]["runs"][results["backends"][0]])
     left.plot(
         np.arange(1, len(separable) + 1), separable, **SEPARABLE_STYLE,
@@ -266,7 +272,7 @@ def _figure_perceptron_nonseparable(fig: Figure, results: dict) -> None:
     left.set_ylim(bottom=-0.3)
     left.yaxis.get_major_locator().set_params(integer=True)
     left.legend(fontsize="small", ncol=2)
-    plot_decision_regions(right, results, name)
+    plot_decision_regions(right, results, look, name)
     dataset = results["experiments"][name]["dataset"]
     twin = same_point_both_classes(*arrays(results, dataset))
     if twin is not None:
@@ -279,25 +285,30 @@ def _figure_perceptron_nonseparable(fig: Figure, results: dict) -> None:
         )
 
 
-def _figure_adaline_raw(fig: Figure, results: dict) -> None:
+def _figure_adaline_raw(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     plot_history(
-        left, results, "adaline_raw_large_eta", "½ · sum of squared errors (log scale)", log=True
+        left,
+        results,
+        look,
+        "adaline_raw_large_eta",
+        "½ · sum of squared errors (log scale)",
+        log=True,
     )
-    plot_history(right, results, "adaline_raw_small_eta", "½ · sum of squared errors")
+    plot_history(right, results, look, "adaline_raw_small_eta", "½ · sum of squared errors")
 
 
-def _figure_adaline_standardized(fig: Figure, results: dict) -> None:
+def _figure_adaline_standardized(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
-    plot_history(left, results, "adaline_standardized", "½ · sum of squared errors")
-    plot_decision_regions(right, results, "adaline_standardized")
+    plot_history(left, results, look, "adaline_standardized", "½ · sum of squared errors")
+    plot_decision_regions(right, results, look, "adaline_standardized")
 
 
-def _figure_gradient_descent(fig: Figure, results: dict) -> None:
+def _figure_gradient_descent(fig: Figure, results: dict, look: Style) -> None:
     axes = fig.subplots(1, 3, sharey=True)
     names = ("adaline_sgd", "adaline_minibatch", "adaline_standardized")
     for ax, name in zip(axes, names, strict=True):
-        plot_history(ax, results, name, "½ · sum of squared errors")
+        plot_history(ax, results, look, name, "½ · sum of squared errors")
         if name == "adaline_minibatch":
             batch = results["experiments"][name]["parameters"]["batch_size"]
             ax.set_title(f"{ax.get_title()}, batch {batch}")
@@ -305,13 +316,13 @@ def _figure_gradient_descent(fig: Figure, results: dict) -> None:
         ax.set_ylabel("")
 
 
-def _figure_logistic(fig: Figure, results: dict) -> None:
+def _figure_logistic(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
-    plot_history(left, results, "logistic_regression", "mean cross-entropy")
-    plot_decision_regions(right, results, "logistic_regression")
+    plot_history(left, results, look, "logistic_regression", "mean cross-entropy")
+    plot_decision_regions(right, results, look, "logistic_regression")
 
 
-def _figure_hidden_layer(fig: Figure, results: dict) -> None:
+def _figure_hidden_layer(fig: Figure, results: dict, look: Style) -> None:
     """Per model of the flower, a column: its cost per iteration above, its decision
     regions below."""
     panels = flower_panels(results)
@@ -319,12 +330,12 @@ def _figure_hidden_layer(fig: Figure, results: dict) -> None:
     fig.set_size_inches(5.5 * len(panels), 9.0)
     axes = fig.subplots(2, len(panels), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
-        plot_history(ax, results, name, "mean cross-entropy")
+        plot_history(ax, results, look, name, "mean cross-entropy")
     dataset = results["experiments"]["logistic_flower"]["dataset"]
-    plot_planar_decision_regions(axes[1], results, dataset, panels)
+    plot_planar_decision_regions(axes[1], results, look, dataset, panels)
 
 
-def _figure_hidden_sizes(fig: Figure, results: dict) -> None:
+def _figure_hidden_sizes(fig: Figure, results: dict, look: Style) -> None:
     """Accuracy on the flower against the hidden size h, and time per iteration against
     h per backend, both on a logarithmic h axis."""
     found = hidden_size_findings(results)
@@ -336,7 +347,7 @@ def _figure_hidden_sizes(fig: Figure, results: dict) -> None:
         if all(np.isnan(times)):  # a variant that does not train the network
             continue
         style = _backend_style(index)
-        right.plot(found["sizes"], [t * 1e3 for t in times], **backend_line(backend), **style)
+        right.plot(found["sizes"], [t * 1e3 for t in times], **backend_line(backend, look), **style)
     log_scale(right, x=False)
     right.set_ylabel("time per iteration [ms] (median)")
     right.set_title("Time per iteration")
@@ -348,8 +359,8 @@ def _figure_hidden_sizes(fig: Figure, results: dict) -> None:
         ax.grid(True, **GRID)
 
 
-def _figure_times(fig: Figure, results: dict) -> None:
-    plot_train_times(fig.subplots(), results, timings(results))
+def _figure_times(fig: Figure, results: dict, look: Style) -> None:
+    plot_train_times(fig.subplots(), results, look, timings(results))
 
 
 # The section's figures: file name, drawing, size in inches, alternative text.
@@ -423,21 +434,30 @@ FIGURE_NEEDS = {
 
 
 @styled
-def _draw(draw: Callable[[Figure, dict], None], results: dict, size: tuple[float, float]):
+def _draw(
+    draw: Callable[[Figure, dict, Style], None],
+    results: dict,
+    look: Style,
+    size: tuple[float, float],
+):
     figure = new_figure(*size)
-    draw(figure, results)
+    draw(figure, results, look)
     return figure
 
 
-def draw_figures(results: dict, figures_dir: Path) -> dict[str, str]:
-    """Draw every figure of the section into ``figures_dir`` (PNG and SVG); returns each
-    figure's file name (without extension) → its alternative text."""
+def draw_figures(results: dict, figures_dir: Path, look: Style) -> dict[str, str]:
+    """Draw every figure of the section into ``figures_dir`` (PNG and SVG), each backend
+    as ``look`` (the run's style) shows it; returns each figure's file name (without
+    extension) → its alternative text."""
     figures_dir.mkdir(parents=True, exist_ok=True)
     chosen = [
         (name, draw, size, alt)
         for name, draw, size, alt in FIGURES
         if FIGURE_NEEDS.get(name, "perceptron") in results["experiments"]
     ]
-    jobs = [(name, functools.partial(_draw, draw, results, size)) for name, draw, size, _ in chosen]
+    jobs = [
+        (name, functools.partial(_draw, draw, results, look, size))
+        for name, draw, size, _ in chosen
+    ]
     alternatives = {name: alt for name, _, _, alt in chosen}
     return {name: alternatives[name] for name in save_all(jobs, figures_dir)}

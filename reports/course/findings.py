@@ -15,7 +15,7 @@ import numpy as np
 
 from reports.course.experiments import PER_SAMPLE, experiments_in, hidden_sweep_in
 from reports.rules import SLOWER, Comparison, Quartiles, flags
-from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, role, the
+from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, Style
 
 # --- the data ----------------------------------------------------------------------------
 
@@ -344,12 +344,12 @@ def timings(results: dict) -> dict[str, dict[str, Timing]]:
     return judged
 
 
-def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
+def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: Style) -> dict:
     """What the reading of the timing table states."""
     backends = results["backends"]
     reference = backends[0]
     m, n = arrays(results, results["experiments"]["perceptron"]["dataset"])[0].shape
-    numpy, loop, parallel = the(REFERENCE), the(COMPILED), the(COMPILED_PARALLEL)
+    numpy, loop, parallel = look.the(REFERENCE), look.the(COMPILED), look.the(COMPILED_PARALLEL)
     numpy_slower = []
     if numpy in backends and reference != numpy:
         numpy_slower = [
@@ -358,7 +358,7 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]]) -> dict:
             if judged[name][numpy].against_reference.verdict == SLOWER
         ]
     names = experiments_in(results)
-    compiled = [b for b in backends if role(b) in (COMPILED, COMPILED_PARALLEL)]
+    compiled = [b for b in backends if look.role(b) in (COMPILED, COMPILED_PARALLEL)]
     fastest = {
         name: min(judged[name], key=lambda backend: judged[name][backend].median_s)
         for name in names

@@ -13,14 +13,14 @@ from reports.formatting import (
 )
 from reports.markup import marked, md_table
 from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
-from reports.style import label
+from reports.style import Style
 
 
 def experiment_title(results: dict, name: str) -> str:
     return f"{TITLES[name]}, η = {results['experiments'][name]['parameters']['eta']:g}"
 
 
-def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
+def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style) -> str:
     """Median time per experiment and backend, marked where the flag rule says not to
     trust it; in brackets the speedup over the first backend."""
     backends = results["backends"]
@@ -40,10 +40,10 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]]) -> str:
                 cell += f" ({ratio}{marked(*timing.flags, *base.flags)})"
             cells.append(cell)
         rows.append(cells)
-    return md_table(["experiment", *(label(b) for b in backends)], rows)
+    return md_table(["experiment", *(look.label(b) for b in backends)], rows)
 
 
-def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list[str]:
+def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: Style) -> list[str]:
     """Which times the flag rule marks, and why, in the words of "Numbers not to trust"."""
     resolution = results["timer"].get("resolution_s") or 0.0
     listed = []
@@ -64,12 +64,12 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]]) -> list
             if FLAG_ROUNDS in timing.flags:
                 reasons.append(f"only {timing.quartiles.rounds} runs")
             listed.append(
-                f"{experiment_title(results, name)}, {label(backend)}: {'; '.join(reasons)}"
+                f"{experiment_title(results, name)}, {look.label(backend)}: {'; '.join(reasons)}"
             )
     return listed
 
 
-def agreement_table(results: dict) -> str:
+def agreement_table(results: dict, look: Style) -> str:
     """The largest differences from the first backend, against the run's tolerance."""
     backends = results["backends"]
     others = backends[1:]
@@ -92,4 +92,4 @@ def agreement_table(results: dict) -> str:
         cells.append(f"{agreement['tolerance'] / FLOAT64_EPS:,.0f} ε")
         cells.append("yes" if agreement["within_tolerance"] else "**no**")
         rows.append(cells)
-    return md_table(["experiment", *(label(b) for b in others), "tolerance", "agree?"], rows)
+    return md_table(["experiment", *(look.label(b) for b in others), "tolerance", "agree?"], rows)
