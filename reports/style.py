@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from vbschema.run import DTYPES, ROLES, threads_label
-
-__all__ = ["DTYPES", "ROLES", "threads_label"]
+# The schema's names, re-exported for the report's modules that style by them.
+from vbschema.run import DTYPES as DTYPES
+from vbschema.run import ROLES as ROLES
+from vbschema.run import threads_label as threads_label
 
 # For backends that bring no colour: further tab10 colours, none of them already taken.
 _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
