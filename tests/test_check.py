@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -291,6 +292,39 @@ def test_a_python_loop_is_cut_short(monkeypatch):
     mid = yours.speed_sizes("logistic_gradient")
     assert (mid["m"], mid["n"]) not in calls
     assert len(calls) == outcome.cases
+
+
+def _mid_size_slowed(sleep_s: float, first: int | None):
+    """``propagate`` that sleeps ``sleep_s`` at the speed probe's size, on its ``first``
+    calls there only (a burst from another program), or on every one if ``first`` is None."""
+    mid = yours.speed_sizes("logistic_gradient")
+    seen = []
+
+    def slowed(w, b, X, y):
+        if X.shape == (mid["m"], mid["n"]):
+            seen.append(1)
+            if first is None or len(seen) <= first:
+                time.sleep(sleep_s)
+        return propagate(w, b, X, y)
+
+    return slowed, seen
+
+
+def test_a_burst_of_noise_is_not_taken_for_a_python_loop():
+    """The first five pairs slowed (0.1 s each, far over ten times NumPy's): the verdict
+    is confirmed with more calls before it is given, and a quiet one clears it."""
+    slowed, seen = _mid_size_slowed(0.1, first=yours.SPEED_PAIRS)
+    outcome = kernels.check(slowed, "logistic_gradient")
+    assert outcome.passed, str(outcome)
+    assert yours.SPEED_PAIRS < len(seen) <= yours.SPEED_PAIRS_TO_CONFIRM
+
+
+def test_a_steady_slowdown_is_a_python_loop():
+    slowed, seen = _mid_size_slowed(0.05, first=None)
+    outcome = kernels.check(slowed, "logistic_gradient")
+    assert [d.mistake for d in outcome.diagnoses] == [yours.LOOP], str(outcome)
+    assert "a Python loop inside?" in outcome.diagnoses[0].message
+    assert len(seen) > yours.SPEED_PAIRS  # confirmed before it was claimed
 
 
 def test_a_function_that_hangs_gets_one_line_and_stops_the_check():
