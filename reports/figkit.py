@@ -72,14 +72,48 @@ def on_slides(name: str) -> bool:
 def _write_png(figure: Figure, path: Path) -> None:
     """A PNG of at most 256 colours: a chart's lines, markers and text need no more, and
     the file is about a third of a full-colour one (a full run's figures from 10 to
-    3 MB of history). Pillow comes with Matplotlib."""
-    rendered = io.BytesIO()
-    figure.savefig(rendered, format="png", **_SAVE_OPTIONS["png"])
-    with Image.open(rendered) as image:
+    3 MB of history). Pillow comes with Matplotlib.
+
+    Drawn once: ``savefig(bbox_inches="tight")`` draws a figure twice (once to find what
+    it covers, once to render) and encodes a PNG only to decode it here. Constrained
+    layout already keeps everything inside the figure, so the rendered canvas is cropped
+    to what the drawing covers, with savefig's margin, instead. A figure whose text
+    reaches past its edge (a wide legend) is saved the other way, which widens the
+    canvas to hold it."""
+    dpi = figure.dpi
+    figure.set_dpi(DPI)
+    try:
+        canvas = figure.canvas
+        canvas.draw()
+        covered = figure.get_tightbbox(canvas.get_renderer())  # inches
+        width, height = figure.get_size_inches()
+        if covered.x0 < 0 or covered.y0 < 0 or covered.x1 > width or covered.y1 > height:
+            rendered = io.BytesIO()
+            figure.savefig(rendered, format="png", **_SAVE_OPTIONS["png"])
+            image = Image.open(rendered)
+        else:
+            image = _cropped(Image.fromarray(np.asarray(canvas.buffer_rgba())), covered)
+    finally:
+        figure.set_dpi(dpi)
+    with image:
         palette = image.convert("RGB").quantize(
             256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
     palette.save(path, format="PNG")
+
+
+def _cropped(canvas: Image.Image, covered) -> Image.Image:
+    """The part of ``canvas`` (drawn at DPI) that ``covered`` spans (in inches, from the
+    bottom left), with savefig's margin of background around it, as ``bbox_inches="tight"``
+    would have drawn it."""
+    pad = mpl.rcParams["savefig.pad_inches"]
+    left, right = round((covered.x0 - pad) * DPI), round((covered.x1 + pad) * DPI)
+    top = round(canvas.height - (covered.y1 + pad) * DPI)
+    bottom = round(canvas.height - (covered.y0 - pad) * DPI)
+    result = Image.new("RGBA", (right - left, bottom - top), "white")
+    inside = (max(left, 0), max(top, 0), min(right, canvas.width), min(bottom, canvas.height))
+    result.paste(canvas.crop(inside), (inside[0] - left, inside[1] - top))
+    return result
 
 
 def save(figure: Figure, directory: Path, name: str) -> str:
@@ -88,7 +122,14 @@ def save(figure: Figure, directory: Path, name: str) -> str:
     with mpl.rc_context(STYLE):
         _write_png(figure, directory / f"{name}.png")
         if on_slides(name):
-            figure.savefig(directory / f"{name}.svg", format="svg", **_SAVE_OPTIONS["svg"])
+            # The layout the PNG's draw settled (in inches and points, whatever the dpi)
+            # is kept: savefig draws twice, and each draw would lay the figure out again.
+            engine = figure.get_layout_engine()
+            figure.set_layout_engine("none")
+            try:
+                figure.savefig(directory / f"{name}.svg", format="svg", **_SAVE_OPTIONS["svg"])
+            finally:
+                figure.set_layout_engine(engine)
     return name
 
 
