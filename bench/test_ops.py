@@ -10,7 +10,6 @@ Numba kernels (and warms caches) before pytest-benchmark calibrates.
 from __future__ import annotations
 
 import functools
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from bench import jit_cost, ladders, records, sampling
 from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
-from bench.timing import best_of
+from bench.timing import best_of, peak_allocation, traces_allocations
 from kernels.ops import OPS
 from reports.rules import median_interval
 from vbschema import JitCost, NotRun
@@ -41,22 +40,6 @@ def seconds_per_element(op: str, backend: str) -> float:
     args = implementation.prepare(op, *kernels.make_inputs(op, sizes, "float64"))
     best = best_of(implementation.timed(op), *args, repeats=3, warm_up=False)
     return best / ladders.elements(sizes)
-
-
-def peak_allocation(kernel, args) -> int:
-    """Bytes allocated at the peak of one untimed call: its temporaries and its results.
-
-    ``tracemalloc`` sees what goes through Python's allocators and what NumPy and Numba's
-    runtime report to it (NumPy's arrays, the arrays a Numba kernel creates); memory an
-    engine manages on its own (a BLAS library's buffers, another engine's device memory)
-    it does not see. The inputs, allocated before, are not counted.
-    """
-    tracemalloc.start()
-    try:
-        kernel(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @functools.cache
@@ -121,9 +104,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
     spec_of = kernels.BACKENDS.get(backend)  # None: a student's function
     with pinned(threads, backend if spec_of is not None else None):
         kernel(*args)  # compile (Numba) and warm caches before calibration
-        # What a call allocates does not depend on the thread count; an engine with an
-        # allocator of its own would show tracemalloc nothing, and is not recorded.
-        if threads == 1 and (spec_of is None or spec_of.allocations_traced):
+        if traces_allocations(spec_of, threads, predicted):
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
         sampling.sample_until_sure(benchmark)
         benchmark(kernel, *args)

@@ -81,3 +81,20 @@ def test_rounding_keeps_what_the_timer_resolved():
     assert rounded == [1.234568e-3, 2.0e-7]  # to 1e-9 s: a tenth of a tick
     for before, after in zip(times, rounded, strict=True):
         assert abs(before - after) <= 1e-8 / 10  # a tenth of a tick at most
+
+
+def test_a_long_loop_in_the_interpreter_is_not_traced_for_its_memory():
+    """tracemalloc slows a loop in the interpreter 7-18x: its peak allocation is probed
+    only where a call is predicted short; compiled and vectorized kernels always (at one
+    thread), an engine with its own allocator never."""
+    import kernels
+    from bench.timing import TRACED_LOOP_LIMIT_S, traces_allocations
+
+    numpy, torch = kernels.BACKENDS["numpy"], kernels.BACKENDS["torch"]
+    assert traces_allocations(numpy, 1, None)
+    assert not traces_allocations(numpy, 2, None)
+    assert not traces_allocations(torch, 1, None)  # its own allocator
+    python = kernels.BACKENDS["python"]
+    assert traces_allocations(python, 1, TRACED_LOOP_LIMIT_S)
+    assert not traces_allocations(python, 1, 2 * TRACED_LOOP_LIMIT_S)
+    assert traces_allocations(None, 1, TRACED_LOOP_LIMIT_S / 2)  # a student's function
