@@ -66,9 +66,20 @@ def in_float64_scope(function):
 # --- the building blocks, as in numpy_vectorized ------------------------------------------
 
 
+def exp_minus_abs(z):
+    """e^-|z|, in (0, 1]: what σ and the softplus are both computed from, so nothing
+    overflows. One spelling for both, so that a kernel needing both (the gradients)
+    computes the exponential once: XLA merges identical expressions only, and with
+    ``abs`` in one and a selection in the other it computed e^-|z| twice per sample
+    (``logistic_gradient`` 2-8% slower, one thread, 10⁴ to 2·10⁵ × 100). |z| by
+    selection, not ``abs``: the derivative of ``abs`` at z = 0 (0) would give σ'(0) = 0
+    to ``jax_autodiff``'s gradient."""
+    return jnp.exp(-jnp.where(z >= 0, z, -z))
+
+
 def sigmoid(z):
-    """σ(z) = 1 / (1 + e^-z) with e^-|z| <= 1 so nothing overflows."""
-    e = jnp.exp(-jnp.abs(z))
+    """σ(z) = 1 / (1 + e^-z) from e^-|z| <= 1, so nothing overflows."""
+    e = exp_minus_abs(z)
     return jnp.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
@@ -90,10 +101,10 @@ def log_probabilities(z):
     """log σ(z) and log(1 - σ(z)) straight from the net input, exactly: the softplus form
     of ``python_loops.sigmoid_and_cross_entropy`` (one exp and one log1p, no logarithm of
     a rounded probability, so the cost of a confidently wrong prediction is its full |z|)."""
-    # |z| and the two branches by selection, not abs and max: their derivatives at
-    # z = 0 (0, and a split tie) would give σ'(0) = 0 to jax_autodiff's gradient.
+    # The two branches by selection, not max: its derivative at z = 0 (a split tie)
+    # would give σ'(0) = 0 to jax_autodiff's gradient.
     positive = z >= 0
-    softplus = jnp.log1p(jnp.exp(-jnp.where(positive, z, -z)))
+    softplus = jnp.log1p(exp_minus_abs(z))
     log_a = jnp.where(positive, -softplus, z - softplus)
     log_1m_a = jnp.where(positive, -softplus - z, -softplus)
     return log_a, log_1m_a

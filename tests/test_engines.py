@@ -61,6 +61,19 @@ def test_a_variant_is_its_base_but_for_its_own_ops():
     assert onepass.kernel("dot") is jax_backend.kernel("dot")
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jax_gradient_computes_the_exponential_once_per_sample(dtype):
+    """σ and the softplus share e^-|z|: XLA merges the two only if they are spelled the
+    same (``jax_engine.exp_minus_abs``); spelled differently, every block of the one
+    pass computed it twice."""
+    from kernels import jax_engine
+
+    w, b, X, y = kernels.make_inputs("logistic_gradient", {"m": 64, "n": 3}, dtype)
+    with jax.enable_x64(True):
+        compiled = jax.jit(jax_engine.gradient_sums).lower(w, b, X, y).compile()
+    assert compiled.as_text().count(" exponential(") == 1
+
+
 @pytest.fixture
 def tiny_row_blocks(monkeypatch):
     """Blocks of 48 bytes (two rows of three float64, four of float32): the one-pass
