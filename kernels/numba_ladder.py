@@ -39,7 +39,7 @@ import functools
 import numpy as np
 
 from kernels import numba_jit
-from kernels.caches import cache_sizes
+from kernels.caches import cache_sizes_or_defaults
 from kernels.jit_cache import cached_njit
 from kernels.python_loops import (
     BLOCK_ROWS,
@@ -51,8 +51,6 @@ from kernels.python_loops import (
 )
 
 STEPS = ("blocked", "tiled", "packed")  # the backends' order: one small step each
-# Assumed where the machine does not say (no /sys): a small L1 and L2 of today's cores.
-DEFAULT_CACHES = {"l1d": 32 * 2**10, "l2": 512 * 2**10}
 ROWS_PER_WALK, UNITS_PER_WALK = 4, 2  # the register tile: four rows × two units
 
 
@@ -69,8 +67,8 @@ def blocks_for(n: int, h: int, itemsize: int, l1d: int, l2: int) -> tuple[int, i
 
 @functools.cache
 def block_sizes(n: int, h: int, itemsize: int) -> tuple[int, int]:
-    """``blocks_for`` this machine's caches (``kernels.caches``, else ``DEFAULT_CACHES``)."""
-    caches = {**DEFAULT_CACHES, **cache_sizes()}
+    """``blocks_for`` this machine's caches (``kernels.caches``)."""
+    caches = cache_sizes_or_defaults()
     return blocks_for(n, h, itemsize, caches["l1d"], caches["l2"])
 
 
