@@ -307,7 +307,10 @@ for _spec in (
         "jax_onepass",
         "kernels.jax_onepass",
         "as jax, but the logistic gradient and batch Adaline take X block by block of "
-        "rows in a lax.fori_loop, both products of a block from the cache: one pass over X",
+        "rows in a lax.fori_loop, both products of a block from the cache: one pass over X. "
+        "XLA runs the loop on one thread and copies each block out of X first: from memory "
+        "that copy is the one read of X; while X fits in the cache it costs more than the "
+        "second read it saves",
         label="JAX one pass",
         colour="#7f7f7f",
         native=_engine("kernels.jax_engine", "to_device"),

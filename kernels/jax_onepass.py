@@ -8,6 +8,15 @@ and gradient are computed together, the block's second product reads it from the
 the first one brought it into, and the partial sums are carried to the next block. Same
 sums (``jax_engine.gradient_sums``), one read of X: what fusion buys, against ``jax``.
 
+What it cannot do, measured on the 2-core machine (one thread, float64, 10⁴ × 100):
+XLA runs the whole loop on one thread (it splits no product inside a loop over its
+pool, whatever the block), and copies each block out of X before the block's products
+(a dynamic-slice into a buffer of its own, in ``fori_loop``, ``scan`` and ``lax.map``
+alike). Read from memory, that copy is the one read of X, and the pass beats NumPy's
+two products (1.6-2.0× on one thread from 3·10⁶ elements). While X fits in the
+last-level cache (10⁶ elements, 8 MB) the copy (about 190 µs) costs more than the
+second read it saves (120-150 µs), and NumPy's products use both cores.
+
 Batch Adaline (``adaline_gd_epoch``) is the same two products and gets the same pass.
 Every other op reads X once already, or is the per-sample ``lax.scan``: ``jax``'s own.
 """
