@@ -32,6 +32,7 @@ import time
 
 from numba.core import caching, dispatcher, sigutils
 
+NUMBA = {"numba", "numba_parallel"}  # the engines whose kernels are compiled here
 _HELD: dict[str, int] = {}  # lock files this process holds, and how deep (nested compiles)
 
 
@@ -115,14 +116,18 @@ def _calls() -> dict[str, list[tuple[str, str, str, bool]]]:
 
     tasks: dict[str, list] = {}
     for backend in kernels.installed_backends():
-        if backend not in ("numba", "numba_parallel"):
+        spec = kernels.BACKENDS[backend]
+        # the two Numba engines, and their variants (the BLAS ladder's steps)
+        if NUMBA.isdisjoint({backend, spec.variant_of}):
             continue
         implementation = kernels.get(backend)
-        for op in kernels.OPS:
+        for op in filter(spec.implements, kernels.OPS):
             kernel = implementation.kernel(op)
-            if not isinstance(kernel, Dispatcher):
-                continue
-            key = f"{kernel.py_func.__module__}.{kernel.py_func.__qualname__}"
+            if isinstance(kernel, Dispatcher):
+                key = f"{kernel.py_func.__module__}.{kernel.py_func.__qualname__}"
+            else:  # a Python function calling a module's compiled loops: the ladder's
+                # steps call one compiled function, the step a number among its arguments
+                key = kernel.__module__
             calls = tasks.setdefault(key, [])
             if calls and calls[0][0] != backend:
                 continue  # the same compiled function as another backend's: warmed there
@@ -153,8 +158,9 @@ def warm(processes: int) -> None:
     """Compile (or load) every kernel into the on-disk cache, ``processes`` at a time,
     in fresh interpreters. A kernel that fails to compile here fails its tests later,
     which say why; so a failure here is not raised."""
-    # numba_parallel's functions, the slowest to compile, first: the last tasks to
-    # finish are then short ones, and the processes finish at about the same time
+    # The BLAS ladder's function (about 13 s a dtype) and numba_parallel's, the slowest
+    # to compile, first: the last tasks to finish are then short ones, and the
+    # processes finish at about the same time
     tasks = list(reversed(_calls().values()))
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         for done in [pool.apply_async(_compile, (task,)) for task in tasks]:
