@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from reports import course
 from reports.analysis import jit_costs
 from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
-from reports.compare import comparable, directory_name, write_comparison
-from reports.figures import draw_report
-from reports.load import ladder_of, read_results
+from reports.compare import comparable, directory_name, side_by_side
+from reports.figkit import save
+from reports.figures import comparison_figure, draw_report
+from reports.load import Run, ladder_of, read_results
 from reports.markup import FIGURES
-from reports.page import course_not_run, render_report
+from reports.page import course_not_run, render_comparison, render_report
 from reports.style import Style
 from reports.table import jit_table, tidy_table, write_csv
 
@@ -113,3 +116,13 @@ def course_section(results: dict | str, figures_dir: Path, look: Style) -> str:
     if isinstance(results, str):
         return course_not_run(results)
     return course.render(results, figures_dir, FIGURES, look).strip()
+
+
+def write_comparison(table: pd.DataFrame, old: Run, new: Run, directory: Path) -> None:
+    """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
+    look = side_by_side(old, new)
+    write_csv(table, directory / "compare.csv")
+    drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name, look)
+    figure = save(drawing, directory, "compare")
+    text = render_comparison(table, old, new, figure, look)
+    (directory / "README.md").write_text(text, encoding="utf-8")

@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from reports import analysis, style
+from reports import analysis, rules, style
 from reports.figkit import (
     BAND_ALPHA,
     GRID,
@@ -58,7 +58,6 @@ from reports.formatting import (
 from reports.load import Run
 from reports.phrases import headline_title
 from reports.roofline import roofline_figure
-from reports.rules import LEVEL
 from reports.style import Style
 from reports.table import measured, not_run, thread_counts
 from reports.yours import mine_of
@@ -344,7 +343,7 @@ def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
         rgb = cmap(norm(value))[:3]
         light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
         text = format_ratio(here.loc[key, "speedup"])
-        if here.loc[key, "verdict"] == LEVEL:
+        if here.loc[key, "verdict"] == rules.LEVEL:
             text += "\n(≈ NumPy)"
         ax.text(
             j, i, text, ha="center", va="center", fontsize=8.5, color="black" if light else "white"
@@ -548,6 +547,98 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
         "Memory one call allocates at its peak (temporaries and results; inputs not counted)"
     )
     legend_below(figure, axes[: len(ops)], look=look)
+    return figure
+
+
+# --- two runs compared (reports.compare) -----------------------------------------------
+
+_MARKERS = {"float64": "o", "float32": "s"}
+
+
+@styled
+def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: Style):
+    """Per op: ratio new ÷ old against size; filled markers where the change is real."""
+    both = table[table["verdict"].isin([rules.FASTER, rules.SLOWER, rules.LEVEL])]
+    ops = sorted(both["op"].unique(), key=look.op_rank)
+    columns = min(3, max(1, len(ops)))
+    rows_count = max(1, math.ceil(len(ops) / columns))
+    figure = new_figure(0.8 + 3.9 * columns, 0.9 + 3.2 * rows_count)
+    grid = figure.subplots(rows_count, columns, squeeze=False, sharey=True)
+    for ax in grid.ravel()[len(ops) :]:
+        ax.set_visible(False)
+    counts: dict[str, set[int]] = {}
+    for backend, threads in both[["backend", "threads"]].itertuples(index=False):
+        counts.setdefault(backend, set()).add(int(threads))
+    for ax, op in zip(grid.ravel(), ops, strict=False):
+        rows = both[both["op"] == op]
+        for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
+            series = series.sort_values("size")
+            colour = look.colour(backend)
+            marker = _MARKERS.get(dtype, "D")
+            ax.plot(
+                series["size"],
+                series["ratio"],
+                color=colour,
+                linestyle=style.linestyle(int(threads), counts[backend]),
+                linewidth=1.0,
+                label=look.series_label(backend, int(threads)),
+            )
+            real = series["verdict"] != rules.LEVEL
+            ax.errorbar(
+                series["size"],
+                series["ratio"],
+                yerr=[
+                    series["ratio"] - series["ratio_low"],
+                    series["ratio_high"] - series["ratio"],
+                ],
+                fmt="none",
+                ecolor=colour,
+                elinewidth=0.8,
+                alpha=0.6,
+            )
+            ax.scatter(
+                series["size"][real],
+                series["ratio"][real],
+                color=colour,
+                marker=marker,
+                s=26,
+                zorder=3,
+            )
+            ax.scatter(
+                series["size"][~real],
+                series["ratio"][~real],
+                facecolors="white",
+                edgecolors=colour,
+                marker=marker,
+                s=26,
+                zorder=3,
+            )
+        ax.axhline(1.0, color="black", linewidth=0.9)
+        floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
+        ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
+        log_scale(ax)
+        ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
+        if ax in grid[:, 0]:
+            ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
+        ax.set_title(op)
+        ax.grid(True, **GRID)
+    ratio_axis(grid[0, 0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
+    extra = [
+        Line2D([], [], color="0.3", marker=marker, linestyle="", label=dtype)
+        for dtype, marker in _MARKERS.items()
+        if dtype in set(both["dtype"])
+    ]
+    extra += [
+        Line2D([], [], color="0.3", marker="o", linestyle="", label="a real change (filled)"),
+        Line2D(
+            [], [], color="0.3", marker="o", markerfacecolor="white", linestyle="",
+            label="level (hollow)",
+        ),
+    ]  # fmt: skip
+    legend_below(figure, grid.ravel()[: len(ops)], extra, look=look)
+    figure.suptitle(
+        f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
+    )
     return figure
 
 

@@ -1,21 +1,27 @@
-"""``reports/README.md``: the report as a page a student reads on GitHub.
+"""``reports/README.md``: the report as a page a student reads on GitHub; and the page
+of two runs compared (``render_comparison``, from ``reports.compare``'s verdicts).
 
-The page's skeleton and its fixed text are templates (``reports/templates/``); the
+The pages' skeletons and their fixed text are templates (``reports/templates/``); the
 sections come from the modules that decide what each says.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 import pandas as pd
 
 from reports import rules, style
+from reports.compare import ONLY_NEW, ONLY_OLD, SHOWN, significant
 from reports.formatting import (
     format_bytes,
     format_rate,
+    format_ratio,
+    format_shape,
     format_time,
+    shape_of,
 )
 from reports.headline import headline_section
 from reports.jit_section import jit_section
@@ -27,7 +33,7 @@ from reports.memory_section import memory_section
 from reports.readings import op_index, op_sections
 from reports.roofline import roofline_section
 from reports.style import Style
-from reports.table import flagged, measured, not_run
+from reports.table import flagged, measured, not_run, tidy_table
 from reports.templating import render
 from reports.trust import trust_section
 
@@ -284,3 +290,84 @@ def linked_across(pages: dict[str, str]) -> dict[str, str]:
         page: _LOCAL_LINK.sub(functools.partial(retarget, page), text)
         for page, text in pages.items()
     }
+
+
+# --- the comparison of two runs (reports.compare) ---------------------------------
+
+
+def _run_facts(run: Run) -> dict[str, str]:
+    suite = run.suite
+    cpu = suite.get("cpu") or {}
+    git = suite.get("git") or {}
+    versions = suite.get("versions") or {}
+    facts = {
+        "file": ", ".join(path.name for path in run.sources),
+        "date": run.datetime[:19].replace("T", " "),
+        "host": str(run.machine.get("node", "?")),
+        "CPU": str(cpu.get("brand", "?")),
+        "logical cores": str(cpu.get("logical_cores", "?")),
+        "code": str(git.get("commit") or "?") + (" (dirty)" if git.get("dirty") else ""),
+        "ladder": ladder_of(suite),
+    }
+    facts.update({name: str(value) for name, value in versions.items()})
+    return facts
+
+
+def _change_row(row: pd.Series, look: Style) -> list[str]:
+    return [
+        f"`{row['op']}`",
+        look.series_label(row["backend"], int(row["threads"])),
+        row["dtype"],
+        format_shape(shape_of(row["shape"])),
+        format_time(row["old_median_s"]),
+        format_time(row["new_median_s"]),
+        format_ratio(row["ratio"]) if math.isfinite(row["ratio"]) else "—",
+        row["verdict"],
+    ]
+
+
+def _in_one_run(table: pd.DataFrame, verdict: str, look: Style) -> str:
+    """The series (op, backend) measured in one run only, named, e.g. "`dot` on Numba"."""
+    rows = table[table["verdict"] == verdict][["op", "backend"]].drop_duplicates()
+    return ", ".join(f"`{op}` on {look.label(backend)}" for op, backend in rows.to_numpy())
+
+
+def render_comparison(
+    table: pd.DataFrame, old: Run, new: Run, figure: str | None, look: Style
+) -> str:
+    counts = table["verdict"].value_counts()
+    header = ["op", "backend", "dtype", "size", "old", "new", "new ÷ old", "verdict"]
+    changes = significant(table)
+    shown = changes.head(SHOWN)
+    rows = [_change_row(row, look) for _, row in shown.iterrows()]
+    before, after = _run_facts(old), _run_facts(new)
+    facts = []
+    for key in dict.fromkeys([*before, *after]):
+        a, b = before.get(key, "—"), after.get(key, "—")
+        facts.append([key, a, f"**{b}**" if a != b and key not in ("file", "date") else b])
+    return (
+        render(
+            "compare.md.j2",
+            old_name=old.sources[0].name,
+            new_name=new.sources[0].name,
+            cases=len(table),
+            counts={
+                "faster": counts.get(rules.FASTER, 0),
+                "slower": counts.get(rules.SLOWER, 0),
+                "level": counts.get(rules.LEVEL, 0),
+                "only_old": counts.get(ONLY_OLD, 0),
+                "only_new": counts.get(ONLY_NEW, 0),
+            },
+            rule=rules.comparison_rule("the new run", "the old one"),
+            figure=figure,
+            changes=md_table(header, rows) if rows else "",
+            shown=len(shown),
+            beyond=len(changes) - len(shown),
+            only_old=_in_one_run(table, ONLY_OLD, look),
+            only_new=_in_one_run(table, ONLY_NEW, look),
+            runs_table=md_table(["", "old", "new (differences in bold)"], facts),
+            skipped_old=len(not_run(tidy_table(old))),
+            skipped_new=len(not_run(tidy_table(new))),
+        )
+        + "\n"
+    )

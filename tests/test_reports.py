@@ -28,7 +28,7 @@ import pytest
 from support import whole_report
 
 from bench import records
-from reports import analysis, atomic, build, compare, course, load, readings, rules, style
+from reports import analysis, atomic, build, compare, course, figures, load, readings, rules, style
 from reports.__main__ import main
 from reports.build import build_report
 from reports.formatting import format_ratio, format_size, format_time
@@ -1195,7 +1195,7 @@ def test_comparison_keeps_each_files_own_catalogue(tmp_path):
     assert look.colour("numba") == "#123456"
     assert look.label("numpy") == "NumPy, renamed (old: NumPy)"
     table = compare.comparable(before, after)
-    figure = compare.comparison_figure(table, old.name, new.name, look)
+    figure = figures.comparison_figure(table, old.name, new.name, look)
     legend = {text.get_text() for text in figure.legends[0].get_texts()}
     assert "NumPy, renamed (old: NumPy), 1 thread" in legend
     assert not any(text.startswith("NumPy, 1") for text in legend)
