@@ -57,7 +57,7 @@ from reports.formatting import (
 )
 from reports.load import Run
 from reports.phrases import headline_title
-from reports.roofline import roofline_figure
+from reports.roofline_figure import roofline_figure
 from reports.style import Style
 from reports.table import measured, not_run, thread_counts
 from reports.yours import mine_of

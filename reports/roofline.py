@@ -15,18 +15,16 @@ it (the full run times it): the ``numba`` loop, then the steps that each change 
 products a little (the backends the lesson leaves out, ``kernels/numba_ladder.py``), then
 BLAS, on one thread at the top of the sweep. What each step removes is the step's own
 ``how`` in the run's catalogue, written once beside its code.
+
+This module decides what the section shows and says; ``reports.roofline_figure``
+draws it.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from reports import style
-from reports.figkit import GRID, legend_below, log_scale, new_figure, styled
 from reports.formatting import format_rate, format_ratio
 from reports.markup import figure_link
 from reports.style import Style
@@ -40,9 +38,6 @@ def _ends(steps: list[str], look: Style) -> tuple[str, str]:
     BLAS: the vectorized reference's products."""
     start = str(look.field(steps[0], "variant_of", "")) if steps else ""
     return start, look.the(style.REFERENCE)
-
-
-_MARKERS = "osD^v<>pXh*P"
 
 
 def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
@@ -126,161 +121,6 @@ def ladder(table: pd.DataFrame, look: Style) -> pd.DataFrame | None:
     rows = rows[rows["h"] == max(shared)]
     rows = rows.assign(order=rows["backend"].map(chosen.index)).sort_values("order")
     return rows.drop(columns="order").reset_index(drop=True)
-
-
-def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> None:
-    """The ladder as horizontal bars, top to bottom, each labelled with its GFLOP/s."""
-    names = [look.label(b) for b in steps["backend"]]
-    positions = list(range(len(steps)))[::-1]
-    rates = steps["gflop_per_s"].to_numpy(dtype=float)
-    ax.barh(positions, rates, color=[look.colour(b) for b in steps["backend"]])
-    for position, rate in zip(positions, rates, strict=True):
-        ax.text(rate, position, f" {rate:.3g}", va="center", fontsize=8.5)
-    if peak:
-        ax.axvline(peak, color="0.2", linestyle="--", linewidth=1.1)
-        ax.text(peak, len(steps) - 0.45, "peak ", ha="right", va="bottom", fontsize=8)
-    ax.set_yticks(positions)
-    ax.set_yticklabels(names)
-    ax.set_xlim(0, max([*rates, peak or 0.0]) * 1.25)
-    ax.set_xlabel("GFLOP/s, 1 thread")
-    first = steps.iloc[0]
-    ax.set_title(
-        f"How BLAS gets its speed\n{first['op']}, h = {int(first['h'])}, 1 thread",
-        fontsize="medium",
-    )
-    ax.grid(axis="x", **GRID)
-
-
-# Direct labels are set at least this far apart (in points), so two never overlap.
-_LABEL_GAP_PT = 11.0
-
-
-def _spread(wanted: list[float], gap: float) -> list[float]:
-    """Positions as near ``wanted`` as they can be with at least ``gap`` between any two,
-    in the order of ``wanted``'s values: a column of direct labels that do not overlap."""
-    placed: dict[int, float] = {}
-    highest = -math.inf
-    for index in sorted(range(len(wanted)), key=wanted.__getitem__):
-        highest = placed[index] = max(wanted[index], highest + gap)
-    # centre the column on what was wanted, so the pushing is shared up and down
-    shift = (sum(wanted) - sum(placed.values())) / max(1, len(wanted))
-    return [placed[i] + shift for i in range(len(wanted))]
-
-
-def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figure) -> None:
-    """Each backend's name right of the axes, level with the last point of its line and
-    in its colour, a thin line joining the two: the lines need no legend. ``ends``:
-    (text, x, y, colour). Labels too close are spread apart."""
-    if not ends:
-        return
-    figure.draw_without_rendering()  # the layout, so the axes' height in points is known
-    low, high = (math.log10(limit) for limit in ax.get_ylim())
-    per_decade = ax.get_window_extent().height * 72 / figure.dpi / (high - low)
-    placed = _spread([math.log10(y) for _, _, y, _ in ends], _LABEL_GAP_PT / per_decade)
-    for (text, x, y, colour), at in zip(ends, placed, strict=True):
-        ax.annotate(
-            text,
-            xy=(x, y),
-            xytext=(1.02, 10**at),
-            textcoords=("axes fraction", "data"),
-            color=colour,
-            fontsize=8.5,
-            va="center",
-            annotation_clip=False,
-            arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "alpha": 0.7},
-        )
-
-
-def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float]) -> None:
-    """Each thread count's roofs (dashed: one thread), labelled above the flat one at the
-    left, where no point is."""
-    for count in sorted(read):
-        ax.plot(
-            x,
-            np.minimum(read[count] * x, peak[count]),
-            color="0.2",
-            linestyle="--" if count == 1 else "-",
-            linewidth=1.3,
-        )
-        ax.text(
-            x[0] * 1.15,
-            peak[count] * 1.08,
-            f"{style.threads_label(count)}: {read[count]:.3g} GB/s, {peak[count]:.3g} GFLOP/s",
-            fontsize=8.5,
-            color="0.2",
-            va="bottom",
-        )
-
-
-@styled
-def roofline_figure(table: pd.DataFrame, run, look: Style) -> Figure | None:
-    """The roofline, readable on a slide: the roofs and the h sweep's lines are labelled
-    where they are drawn, so the legend holds only the ops' markers and the backends
-    that have no line to carry their name."""
-    read, peak = _limits(run)
-    points = _points(table, look)
-    threads = sorted(set(read) & set(peak))
-    if points.empty or not threads:
-        return None
-    swept = sweep(table, look)
-    steps = ladder(table, look)
-    if steps is None:
-        figure = new_figure(9.0, 6.4)
-        ax = figure.add_subplot()
-    else:  # the ladder in a panel of its own: the roofline keeps its room
-        figure = new_figure(13.0, 6.4)
-        ax, side = figure.subplots(1, 2, width_ratios=(2.2, 1))
-        _draw_ladder(side, steps, peak.get(1), look)
-    intensities = points["intensity"]
-    if swept is not None:
-        intensities = pd.concat([intensities, swept[1]["intensity"]])
-    x = np.logspace(math.log10(intensities.min() / 3), math.log10(intensities.max() * 3), 200)
-    _draw_roofs(ax, x, {c: read[c] for c in threads}, {c: peak[c] for c in threads})
-    ops = sorted(points["op"].unique(), key=look.op_rank)
-    for index, op in enumerate(ops):
-        here = points[points["op"] == op]
-        marker = _MARKERS[index % len(_MARKERS)]
-        ax.scatter(
-            here["intensity"],
-            here["gflop_per_s"],
-            marker=marker,
-            s=34,
-            color=[look.colour(b) for b in here["backend"]],
-            edgecolors="white",
-            linewidths=0.4,
-            zorder=3,
-        )
-        ax.scatter([], [], marker=marker, color="0.45", label=op)
-    ends, lined = [], set()
-    title = f"Roofline ({DTYPE}): each op × backend at its largest size"
-    if swept is not None:
-        op, rows = swept
-        lined = set(rows["backend"])
-        top = int(rows["h"].max())
-        for backend in sorted(rows["backend"].unique(), key=look.backend_rank):
-            line = rows[rows["backend"] == backend]
-            colour = look.colour(backend)
-            ax.plot(line["intensity"], line["gflop_per_s"], color=colour, linewidth=1.4, alpha=0.85)
-            last = line.iloc[-1]
-            short = f" (h ≤ {int(last['h'])})" if int(last["h"]) < top else ""
-            name = look.label(backend) + short
-            ends.append((name, last["intensity"], last["gflop_per_s"], colour))
-        title += f"; lines: {op} as its hidden units grow, h = {int(rows['h'].min())} to {top}"
-    for backend in sorted(points["backend"].unique(), key=look.backend_rank):
-        if backend not in lined:  # no line to carry its name
-            ax.plot([], [], linewidth=5, color=look.colour(backend), label=look.label(backend))
-    log_scale(ax)
-    ax.grid(**GRID)
-    ax.set_xlim(x[0], x[-1])
-    ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each op's cost model)")
-    ax.set_ylabel("achieved GFLOP/s (log scale)")
-    figure.suptitle(
-        f"{title}\nroofs: the measured read bandwidth × intensity, at most the measured peak "
-        "(dashed: 1 thread)"
-    )
-    legend_below(figure, [ax], look=look)
-    _label_line_ends(ax, ends, figure)  # last: the labels' spacing needs the final layout
-    return figure
 
 
 def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:

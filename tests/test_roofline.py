@@ -11,14 +11,8 @@ import pandas as pd
 import pytest
 
 from reports.load import newest_result, read_results
-from reports.roofline import (
-    _spread,
-    ladder,
-    roofline_figure,
-    roofline_findings,
-    roofline_section,
-    sweep,
-)
+from reports.roofline import ladder, roofline_findings, roofline_section, sweep
+from reports.roofline_figure import _spread, roofline_figure
 from reports.style import Style
 from reports.table import measured, tidy_table
 
