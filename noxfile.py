@@ -60,11 +60,16 @@ BACKEND_TESTS = [
 ]  # fmt: skip
 
 
+# pip compiles the bytecode of every file it installs, PyTorch's thousands included; the
+# sessions let Python cache what it imports instead (see PYTHONDONTWRITEBYTECODE above).
+PIP_NO_COMPILE = ["--no-compile"]
+
+
 def install_torch(session: nox.Session) -> None:
     """PyTorch first, on its own: by pip, never uv. PyPI's default Linux wheel is a CUDA
     build of several GB; pip takes a CPU build from a local wheel directory (pip.conf's
     find-links) or from the index VECTORBENCH_TORCH names, where uv would not look."""
-    session.install(*shlex.split(TORCH))
+    session.install(*PIP_NO_COMPILE, *shlex.split(TORCH))
 
 
 @nox.session(venv_backend="venv")
@@ -72,7 +77,7 @@ def tests_torch(session: nox.Session) -> None:
     """The backends' correctness tests for the PyTorch backends (``nox -s tests`` runs
     the others'), and their benchmarks once, untimed, on small sizes."""
     install_torch(session)
-    session.install("-e", ".[test]")
+    session.install(*PIP_NO_COMPILE, "-e", ".[test]")
     # The optional backends' cases only (tests/support.py): nox -s tests ran the others.
     session.run(
         "pytest",
@@ -110,7 +115,7 @@ def bench(session: nox.Session) -> None:
 def bench_torch(session: nox.Session) -> None:
     """``bench`` with the PyTorch backends installed, so they are timed too."""
     install_torch(session)
-    install_loudly(session, "-e", ".[bench]")
+    install_loudly(session, *PIP_NO_COMPILE, "-e", ".[bench]")
     session.run("python", "-m", "bench.run", *STOP_WITH_NOX, *session.posargs)
 
 
