@@ -182,9 +182,11 @@ def test_a_partial_file_in_use_is_judged_by_its_lock_not_its_pid(tmp_path):
     assert run.remove_stale_partials(tmp_path) == [in_use]  # no lock, and its pid is gone
 
 
-def test_a_selection_matching_no_benchmark_says_so_in_one_line():
+def test_a_selection_matching_no_benchmark_says_so_in_one_line(tmp_path):
+    # --out: a test never writes under the checkout's reports/
+    command = ["bench.run", "--quick", "--no-report", "--out", str(tmp_path), "-k", "no_such_op"]
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick", "--no-report", "-k", "no_such_op"],
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
