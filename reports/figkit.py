@@ -9,6 +9,7 @@ Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never thro
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import multiprocessing
@@ -31,9 +32,9 @@ from reports.formatting import format_bytes, format_time
 from reports.style import Style
 
 DPI = 150
-_SAVE_OPTIONS = {
-    "png": {"dpi": DPI, "metadata": {"Software": None}, "bbox_inches": "tight"},
-    "svg": {"metadata": {"Date": None}, "bbox_inches": "tight"},
+_SAVE_OPTIONS = {  # the area saved is given by each call (``_padded``)
+    "png": {"dpi": DPI, "metadata": {"Software": None}},
+    "svg": {"metadata": {"Date": None}},
 }
 STYLE = {
     "svg.hashsalt": "vectorbench",  # the same figure gives the same SVG file
@@ -69,7 +70,7 @@ def on_slides(name: str) -> bool:
     return name.startswith(SLIDE_FIGURES)
 
 
-def _write_png(figure: Figure, path: Path) -> None:
+def _write_png(figure: Figure, path: Path):
     """A PNG of at most 256 colours: a chart's lines, markers and text need no more, and
     the file is about a third of a full-colour one (a full run's figures from 10 to
     3 MB of history). Pillow comes with Matplotlib.
@@ -78,8 +79,8 @@ def _write_png(figure: Figure, path: Path) -> None:
     it covers, once to render) and encodes a PNG only to decode it here. Constrained
     layout already keeps everything inside the figure, so the rendered canvas is cropped
     to what the drawing covers, with savefig's margin, instead. A figure whose text
-    reaches past its edge (a wide legend) is saved the other way, which widens the
-    canvas to hold it."""
+    reaches past its edge (a wide legend) is saved by savefig, told that area, which
+    widens the canvas to hold it: one more draw, not two. Returns the area (inches)."""
     dpi = figure.dpi
     figure.set_dpi(DPI)
     try:
@@ -89,7 +90,10 @@ def _write_png(figure: Figure, path: Path) -> None:
         width, height = figure.get_size_inches()
         if covered.x0 < 0 or covered.y0 < 0 or covered.x1 > width or covered.y1 > height:
             rendered = io.BytesIO()
-            figure.savefig(rendered, format="png", **_SAVE_OPTIONS["png"])
+            with _laid_out(figure):
+                figure.savefig(
+                    rendered, format="png", **_SAVE_OPTIONS["png"], bbox_inches=_padded(covered)
+                )
             image = Image.open(rendered)
         else:
             image = _cropped(Image.fromarray(np.asarray(canvas.buffer_rgba())), covered)
@@ -100,16 +104,34 @@ def _write_png(figure: Figure, path: Path) -> None:
             256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
     palette.save(path, format="PNG")
+    return covered
+
+
+def _padded(covered):
+    """``covered`` with savefig's margin around it, as ``bbox_inches="tight"`` pads it."""
+    return covered.padded(mpl.rcParams["savefig.pad_inches"])
+
+
+@contextlib.contextmanager
+def _laid_out(figure: Figure):
+    """Keep the layout the last draw settled: with no layout engine and the area to save
+    given, savefig draws once instead of twice (once to lay out and measure, once to
+    render)."""
+    engine = figure.get_layout_engine()
+    figure.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        figure.set_layout_engine(engine)
 
 
 def _cropped(canvas: Image.Image, covered) -> Image.Image:
     """The part of ``canvas`` (drawn at DPI) that ``covered`` spans (in inches, from the
     bottom left), with savefig's margin of background around it, as ``bbox_inches="tight"``
     would have drawn it."""
-    pad = mpl.rcParams["savefig.pad_inches"]
-    left, right = round((covered.x0 - pad) * DPI), round((covered.x1 + pad) * DPI)
-    top = round(canvas.height - (covered.y1 + pad) * DPI)
-    bottom = round(canvas.height - (covered.y0 - pad) * DPI)
+    area = _padded(covered)
+    left, right = round(area.x0 * DPI), round(area.x1 * DPI)
+    top, bottom = round(canvas.height - area.y1 * DPI), round(canvas.height - area.y0 * DPI)
     result = Image.new("RGBA", (right - left, bottom - top), "white")
     inside = (max(left, 0), max(top, 0), min(right, canvas.width), min(bottom, canvas.height))
     result.paste(canvas.crop(inside), (inside[0] - left, inside[1] - top))
@@ -120,16 +142,13 @@ def save(figure: Figure, directory: Path, name: str) -> str:
     """Write ``name.png`` into ``directory``, and ``name.svg`` for a slide figure;
     returns ``name``."""
     with mpl.rc_context(STYLE):
-        _write_png(figure, directory / f"{name}.png")
+        covered = _write_png(figure, directory / f"{name}.png")
         if on_slides(name):
-            # The layout the PNG's draw settled (in inches and points, whatever the dpi)
-            # is kept: savefig draws twice, and each draw would lay the figure out again.
-            engine = figure.get_layout_engine()
-            figure.set_layout_engine("none")
-            try:
-                figure.savefig(directory / f"{name}.svg", format="svg", **_SAVE_OPTIONS["svg"])
-            finally:
-                figure.set_layout_engine(engine)
+            # The layout and the area the PNG's draw settled (in inches and points,
+            # whatever the dpi) are kept: one more draw, with no layout.
+            with _laid_out(figure):
+                figure.savefig(directory / f"{name}.svg", format="svg",
+                               **_SAVE_OPTIONS["svg"], bbox_inches=_padded(covered))  # fmt: skip
     return name
 
 
