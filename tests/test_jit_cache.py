@@ -49,22 +49,22 @@ def cache_dir(filled, tmp_path) -> Path:
 
 
 def test_a_damaged_cache_is_dropped_and_rebuilt(cache_dir):
-    (index,) = cache_dir.rglob("python_loops.dot-*.nbi")
-    (data,) = cache_dir.rglob("python_loops.dot-*.nbc")
+    (index,) = cache_dir.rglob("python_loops.dot_in_quarters-*.nbi")
+    (data,) = cache_dir.rglob("python_loops.dot_in_quarters-*.nbc")
 
     index.write_bytes(b"")  # truncated to nothing: EOFError in Numba itself
     output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
-    assert "cache of dot was unreadable (EOFError)" in messages[0]
+    assert "cache of dot_in_quarters was unreadable (EOFError)" in messages[0]
     assert call_dot(cache_dir) == ("6.0", [])  # healed: loaded again, silently
 
-    (data,) = cache_dir.rglob("python_loops.dot-*.nbc")
+    (data,) = cache_dir.rglob("python_loops.dot_in_quarters-*.nbc")
     data.write_bytes(b"not a pickle at all" * 10)  # UnpicklingError in Numba itself
     output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
-    assert "cache of dot was unreadable (UnpicklingError)" in messages[0]
+    assert "cache of dot_in_quarters was unreadable (UnpicklingError)" in messages[0]
     assert call_dot(cache_dir) == ("6.0", [])
 
 
@@ -74,7 +74,8 @@ from numba import config, njit
 from llvmlite import binding
 from kernels import numba_jit, python_loops
 a = np.ones(1000)
-dot = njit(fastmath=set(numba_jit.FASTMATH), error_model=numba_jit.ERROR_MODEL)(python_loops.dot)
+jit = njit(fastmath=set(numba_jit.FASTMATH), error_model=numba_jit.ERROR_MODEL)
+dot = jit(python_loops.dot_in_quarters)  # numba's dot
 dot(a, a)
 asm = next(iter(dot.inspect_asm().values()))
 print(bool(binding.get_host_cpu_features().get("avx512f")))
@@ -116,13 +117,13 @@ def test_a_users_own_cpu_features_are_kept(tmp_path):
 
 
 def test_an_index_that_is_a_directory_is_dropped_and_rebuilt(cache_dir):
-    (index,) = cache_dir.rglob("python_loops.dot-*.nbi")
+    (index,) = cache_dir.rglob("python_loops.dot_in_quarters-*.nbi")
     index.unlink()
     (index / "inside").mkdir(parents=True)  # IsADirectoryError, then again in the cleanup
     output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
-    assert "cache of dot was unreadable (IsADirectoryError)" in messages[0]
+    assert "cache of dot_in_quarters was unreadable (IsADirectoryError)" in messages[0]
     assert call_dot(cache_dir) == ("6.0", [])
 
 
@@ -144,10 +145,11 @@ def test_an_entry_of_another_signature_is_dropped_and_rebuilt(cache_dir):
         check=True,
     )
     assert float32.stdout.strip() == "6.0"
-    first, second = sorted(cache_dir.rglob("python_loops.dot-*.nbc"))  # ...-1.nbc, ...-2.nbc
+    # ...-1.nbc, ...-2.nbc
+    first, second = sorted(cache_dir.rglob("python_loops.dot_in_quarters-*.nbc"))
     first.write_bytes(second.read_bytes())  # the float64 entry now holds the float32 code
     output, messages = call_dot(cache_dir)
     assert output == "6.0"
     assert len(messages) == 1, messages
-    assert "cache of dot was unreadable (MismatchedEntry)" in messages[0]
+    assert "cache of dot_in_quarters was unreadable (MismatchedEntry)" in messages[0]
     assert call_dot(cache_dir) == ("6.0", [])
