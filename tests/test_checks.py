@@ -256,6 +256,22 @@ def test_a_large_dask_array_is_refused_by_every_backend_but_dask():
     assert "use the dask backend" in message
 
 
+@pytest.mark.parametrize("name", ["w", "X", "y"])
+def test_a_dask_array_of_unknown_length_is_refused_alike_by_every_backend(name):
+    """Boolean indexing leaves a Dask array's length unknown (nan): no backend can check
+    it against the other arguments, so every one, the dask backend too, says so (the
+    dask backend said the lengths differ, the others pointed to the dask backend)."""
+    da = pytest.importorskip("dask.array")
+    args = list(GOOD["logistic_gradient"])
+    index = kernels.ops.OPS["logistic_gradient"].arg_names.index(name)
+    value = da.from_array(args[index], chunks=2)
+    args[index] = value[da.from_array(np.ones(value.shape[0], bool), chunks=2)]
+    kind, message = raised_by_every_backend("logistic_gradient", tuple(args))
+    assert kind is ValueError
+    assert message.startswith(f"logistic_gradient: {name} is a Dask array of unknown length")
+    assert "compute_chunk_sizes()" in message
+
+
 @pytest.mark.parametrize(
     ("op", "name", "shape"),
     [
