@@ -182,7 +182,12 @@ def _check_fits(op: Op, arrays: dict[str, np.ndarray], sizes: dict, dtype: np.dt
         for name, array in arrays.items()
         if _needs_copy(array, dtype)
     }
-    needs[f"its intermediates and results at these sizes {sizes}"] = op.workspace(sizes) * item
+    # each length named with the argument it comes from (the first that has the axis)
+    lengths = ", ".join(
+        f"{axis}={length:,} (from {next(p.name for p in op.params if axis in p.axes)})"
+        for axis, length in sizes.items()
+    )
+    needs[f"its intermediates and results for {lengths}"] = op.workspace(sizes) * item
     check_fits(op.name, needs)
 
 
