@@ -29,7 +29,8 @@ from pytest_benchmark.stats import Stats
 import kernels
 from bench.run import publish
 from reports.cli import OneLineParser
-from vbschema import COURSE_SCHEMA, SCHEMA
+from vbschema import COURSE_SCHEMA, SCHEMA, ResultFileError
+from vbschema.fields import read_json
 
 # The ops and backends of every schema-1 run: its files name no others.
 FIRST_OPS = (
@@ -45,9 +46,9 @@ class UpgradeError(Exception):
 
 def _read(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UpgradeError(f"{path}: cannot be read as JSON ({error})") from None
+        data = read_json(path)  # the schema's reader: one line on any file it cannot read
+    except ResultFileError as error:
+        raise UpgradeError(str(error)) from None
     if not isinstance(data, dict):
         raise UpgradeError(f"{path}: not a result file (not a JSON object)")
     return data
