@@ -407,6 +407,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
+    if options.from_files is not None and options.from_files.is_file():  # before training
+        print(f"beyond_memory: --from-files {options.from_files}: is a file, not a directory",
+              file=sys.stderr)  # fmt: skip
+        return 2
     limit = round(options.memory_limit * GB)
     problem = out_of_core.Problem.of_size(
         options.gigabytes * GB, options.features, round(options.block_mb * 2**20), options.seed

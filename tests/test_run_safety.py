@@ -667,6 +667,19 @@ def test_beyond_memory_refuses_an_out_that_is_a_file_before_training(tmp_path, c
         assert err.count("\n") == 1
 
 
+def test_beyond_memory_refuses_from_files_that_is_a_file_before_training(tmp_path, capsys):
+    """Found by the issue 21 audit: "File exists", after the in-memory check (7-12 s)."""
+    from bench import beyond_memory
+
+    afile = tmp_path / "afile.json"
+    afile.write_text("{}")
+    arguments = ["--from-files", str(afile), "--out", str(tmp_path), *TINY_BEYOND_MEMORY]
+    assert beyond_memory.main(arguments) == 2
+    assert capsys.readouterr().err == (
+        f"beyond_memory: --from-files {afile}: is a file, not a directory\n"
+    )
+
+
 def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
     tmp_path, monkeypatch, capsys
 ):
