@@ -387,7 +387,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--eta", type=bench_options.positive_number, default=1.0, help="learning rate (default 1)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=bench_options.non_negative_integer, default=0)
     parser.add_argument(
         "--scheduler", default="threads", type=bench_options.dask_scheduler,
         help="threads (default), local (a dask.distributed cluster here) or tcp://HOST:8786",

@@ -452,6 +452,7 @@ def test_results_that_cannot_be_written_are_one_line_through_the_runner_too(tmp_
         (["--features", "0"], "--features: must be > 0, got 0"),
         (["--eta", "inf"], "--eta: must be a finite number > 0, got inf"),
         (["--scheduler", "thread"], "--scheduler: 'thread' is neither threads, local nor"),
+        (["--seed", "-1"], "--seed: must be >= 0, got -1"),  # was a traceback after 5 s
     ],
 )
 def test_beyond_memory_refuses_a_bad_option_in_one_line(option, words, capsys):
@@ -703,7 +704,7 @@ def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
     "module",
     [
         "bench.share", "bench.slides", "bench.upgrade", "bench.beyond_memory", "bench.jit_cost",
-        "reports.__main__", "kernels.yours",
+        "reports.__main__", "kernels.yours", "bench.limits", "examples.propagate",
     ],
 )  # fmt: skip
 def test_every_command_line_refuses_an_unknown_option_in_one_line(module, capsys):
