@@ -18,6 +18,7 @@ were: delete them once the converted file is checked (``python -m reports FILE``
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -127,7 +128,12 @@ def write(data: dict, directory: Path, stem: str, *, compact: bool = False) -> P
     (``publish``); ``compact`` leaves out the indentation."""
     layout = {"separators": (",", ":")} if compact else {"indent": 1}
     text = json.dumps(data, allow_nan=False, **layout) + "\n"
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file stands where the directory should be
+        raise NotADirectoryError(
+            errno.ENOTDIR, "is a file, not a directory", str(directory)
+        ) from None
     descriptor, name = tempfile.mkstemp(dir=directory, prefix=".partial-upgrade-", suffix=".json")
     partial = Path(name)
     try:
@@ -152,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         data = upgrade(_read(args.run), course, args.run, args.course)
         written = write(data, args.out or args.run.parent, args.run.stem)
     except (UpgradeError, OSError) as error:
+        if isinstance(error, OSError):  # the file or directory, and what the system said
+            error = f"{error.filename or args.run}: {error.strerror}"
         print(f"bench.upgrade: {error}", file=sys.stderr)
         return 2
     print(f"bench.upgrade: wrote {written}")

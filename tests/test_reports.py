@@ -1662,6 +1662,22 @@ def test_a_first_format_file_of_another_shape_is_one_line(which, shape, tmp_path
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["bench.upgrade", "bench.share"])
+def test_an_out_that_is_a_file_is_said_so(command, tmp_path, capsys):
+    """Both write through ``bench.upgrade.write``: a file standing where --out's directory
+    should be was "File exists"."""
+    import importlib
+
+    result = make_result(ops=["dot"])
+    if command == "bench.upgrade":
+        result["machine_info"]["vectorbench"]["schema"] = 1
+    source = write(tmp_path / "vm-20260101-000000.json", result)
+    afile = write(tmp_path / "afile", {})
+    capsys.readouterr()
+    assert importlib.import_module(command).main([str(source), "--out", str(afile)]) == 2
+    assert capsys.readouterr().err == f"{command}: {afile}: is a file, not a directory\n"
+
+
 # --- the output path, interruptions and leftovers --------------------------------------------
 
 
