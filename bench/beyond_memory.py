@@ -407,8 +407,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
-    if options.from_files is not None and options.from_files.is_file():  # before training
-        print(f"beyond_memory: --from-files {options.from_files}: is a file, not a directory",
+    source = options.from_files
+    if source is not None and source.exists() and not source.is_dir():  # before training
+        print(f"beyond_memory: --from-files {source}: is a file, not a directory",
               file=sys.stderr)  # fmt: skip
         return 2
     limit = round(options.memory_limit * GB)

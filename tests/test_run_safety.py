@@ -674,11 +674,12 @@ def test_beyond_memory_refuses_from_files_that_is_a_file_before_training(tmp_pat
 
     afile = tmp_path / "afile.json"
     afile.write_text("{}")
-    arguments = ["--from-files", str(afile), "--out", str(tmp_path), *TINY_BEYOND_MEMORY]
-    assert beyond_memory.main(arguments) == 2
-    assert capsys.readouterr().err == (
-        f"beyond_memory: --from-files {afile}: is a file, not a directory\n"
-    )
+    for source in (afile, Path("/dev/null")):  # a device too
+        arguments = ["--from-files", str(source), "--out", str(tmp_path), *TINY_BEYOND_MEMORY]
+        assert beyond_memory.main(arguments) == 2
+        assert capsys.readouterr().err == (
+            f"beyond_memory: --from-files {source}: is a file, not a directory\n"
+        )
 
 
 def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
