@@ -387,7 +387,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--eta", type=bench_options.positive_number, default=1.0, help="learning rate (default 1)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=bench_options.non_negative_integer, default=0)
     parser.add_argument(
         "--scheduler", default="threads", type=bench_options.dask_scheduler,
         help="threads (default), local (a dask.distributed cluster here) or tcp://HOST:8786",
@@ -407,6 +407,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
+    source = options.from_files
+    if source is not None and source.exists() and not source.is_dir():  # before training
+        print(f"beyond_memory: --from-files {source}: is a file, not a directory",
+              file=sys.stderr)  # fmt: skip
+        return 2
     limit = round(options.memory_limit * GB)
     problem = out_of_core.Problem.of_size(
         options.gigabytes * GB, options.features, round(options.block_mb * 2**20), options.seed

@@ -20,6 +20,8 @@ own limits. The kernels are compiled before they are timed.
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 from numba import prange
@@ -147,7 +149,18 @@ def measure(
     }
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.limits``: measure, and print the limits as JSON (no options)."""
     import json
 
+    from reports.cli import OneLineParser
+
+    OneLineParser(prog="python -m bench.limits", description=__doc__.splitlines()[0]).parse_args(
+        argv
+    )
     print(json.dumps(measure(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -48,10 +48,20 @@ def _finite_above_zero(text: str, what: str) -> float:
 
 def positive_integer(text: str) -> int:
     """A whole number above zero (epochs, features, threads)."""
+    return _whole_number(text, minimum=1)
+
+
+def non_negative_integer(text: str) -> int:
+    """A whole number, zero or above (a seed)."""
+    return _whole_number(text, minimum=0)
+
+
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    if value < minimum:
+        bound = "> 0" if minimum == 1 else f">= {minimum}"
+        raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
     return value

@@ -185,7 +185,9 @@ FORWARDED = tuple(
 )
 
 
-def run_child(command: list[str], *, usage_in_one_line: bool = False) -> int:
+def run_child(
+    command: list[str], *, usage_in_one_line: bool = False, explained: list[str] | None = None
+) -> int:
     """Run ``command`` and return its exit code (128 + n if it or this process was stopped
     by signal n).
 
@@ -193,7 +195,8 @@ def run_child(command: list[str], *, usage_in_one_line: bool = False) -> int:
     the child is being started, and this process waits for it, so a runner that is
     stopped never leaves a child timing on and writing files. With ``usage_in_one_line``
     (the child is pytest) an argument pytest refuses is said in one line
-    (``UsageInOneLine``).
+    (``UsageInOneLine``), and the child's own one-line reasons ("bench: ..." lines) are
+    added to ``explained``, so that the runner does not say the same again.
     """
     parent = os.getpid()
     preexec = (lambda: _child_setup(parent)) if os.name == "posix" else None
@@ -223,7 +226,7 @@ def run_child(command: list[str], *, usage_in_one_line: bool = False) -> int:
     errors = subprocess.PIPE if usage_in_one_line else None
     try:
         child = subprocess.Popen(command, cwd=ROOT, preexec_fn=preexec, stderr=errors)
-        copy = UsageInOneLine(child.stderr) if usage_in_one_line else None
+        copy = UsageInOneLine(child.stderr, explained) if usage_in_one_line else None
         for signum in pending[:1]:  # one that came while Popen ran
             send(signum)
         status = child.wait()
@@ -247,8 +250,9 @@ class UsageInOneLine:
     would print them with its usage, its ini file and root directory: 2 to 6 lines.
     Anything else held back (an error of another kind) is copied as it was."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, explained: list[str] | None = None) -> None:
         self.held: list[str] = []
+        self.explained = [] if explained is None else explained
         self._thread = threading.Thread(target=self._copy, args=(stream,), daemon=True)
         self._thread.start()
 
@@ -259,6 +263,8 @@ class UsageInOneLine:
                 if self.held or _COLOUR.sub("", line).startswith("ERROR: "):
                     self.held.append(line)
                 else:
+                    if line.startswith("bench: "):  # the conftest's own reason, in one line
+                        self.explained.append(line)
                     sys.stderr.write(line)
                     sys.stderr.flush()
 
@@ -412,9 +418,9 @@ def main(argv: list[str] | None = None) -> int:
     ]  # fmt: skip
     print(f"bench: timing the {ladder} ladder; results go to {_shown(results)}/", flush=True)
     with writing(partial):  # a later run sees this partial file in use
-        status = 1
+        status, explained = 1, []
         try:
-            status = run_child(command, usage_in_one_line=True)
+            status = run_child(command, usage_in_one_line=True, explained=explained)
         finally:  # whatever happened, a partial file of this run is not left behind
             if status != 0:
                 partial.unlink(missing_ok=True)
@@ -427,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("bench: the selection timed no case (pytest-benchmark wrote no results); "
                       "nothing was stored", file=sys.stderr)  # fmt: skip
                 return NO_TESTS_RAN
-            if status != USAGE_ERROR:  # which UsageInOneLine has said in its one line
+            if status != USAGE_ERROR and not explained:  # else said in one line already
                 print(f"bench: pytest exited with {status}; no result file was written",
                       file=sys.stderr)  # fmt: skip
             return status

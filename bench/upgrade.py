@@ -18,7 +18,9 @@ were: delete them once the converted file is checked (``python -m reports FILE``
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import sys
 import tempfile
@@ -29,7 +31,8 @@ from pytest_benchmark.stats import Stats
 import kernels
 from bench.run import publish
 from reports.cli import OneLineParser
-from vbschema import COURSE_SCHEMA, SCHEMA
+from vbschema import COURSE_SCHEMA, SCHEMA, ResultFileError, RunFile
+from vbschema.fields import read_json
 
 # The ops and backends of every schema-1 run: its files name no others.
 FIRST_OPS = (
@@ -45,9 +48,9 @@ class UpgradeError(Exception):
 
 def _read(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UpgradeError(f"{path}: cannot be read as JSON ({error})") from None
+        data = read_json(path)  # the schema's reader: one line on any file it cannot read
+    except ResultFileError as error:
+        raise UpgradeError(str(error)) from None
     if not isinstance(data, dict):
         raise UpgradeError(f"{path}: not a result file (not a JSON object)")
     return data
@@ -69,7 +72,7 @@ def course_timing(times: list[float]) -> dict:
 
 
 def upgrade(run: dict, course: dict | None, run_path: Path, course_path: Path | None) -> dict:
-    suite = run.get("machine_info", {}).get("vectorbench")
+    suite = _object(run.get("machine_info", {}), run_path, "machine_info").get("vectorbench")
     if not isinstance(suite, dict) or suite.get("schema") != 1:
         found = suite.get("schema") if isinstance(suite, dict) else None
         raise UpgradeError(f"{run_path}: not a schema-1 result file (schema {found!r})")
@@ -84,16 +87,40 @@ def upgrade(run: dict, course: dict | None, run_path: Path, course_path: Path | 
             raise UpgradeError(
                 f"{course_path}: not a course file (schema {course.get('schema')!r})"
             )
-        for name, experiment in course.get("experiments", {}).items():
-            for backend, entry in experiment.get("runs", {}).items():
-                times = entry.get("time", {}).get("times_s")
+        experiments = _object(course.get("experiments", {}), course_path, "experiments")
+        for name, experiment in experiments.items():
+            place = f"experiments.{name}"
+            runs = _object(_object(experiment, course_path, place).get("runs", {}), course_path,
+                           f"{place}.runs")  # fmt: skip
+            for backend, entry in runs.items():
+                place = f"experiments.{name}.runs.{backend}"
+                time = _object(_object(entry, course_path, place).get("time", {}), course_path,
+                               f"{place}.time")  # fmt: skip
+                times = time.get("times_s")
                 if not times:
+                    raise UpgradeError(f"{course_path}: {place}.time.times_s is missing")
+                if not (isinstance(times, list) and all(_is_seconds(t) for t in times)):
                     raise UpgradeError(
-                        f"{course_path}: experiments.{name}.runs.{backend}.time.times_s is missing"
+                        f"{course_path}: {place}.time.times_s must be a list of seconds > 0"
                     )
                 entry["time"] = course_timing(times)
         run["vectorbench_course"] = course
+    try:  # the converted file must be one the report reads: the schema's own check
+        RunFile.parse(run_path, run)
+    except ResultFileError as error:
+        raise UpgradeError(str(error)) from None
     return run
+
+
+def _object(value, path: Path, place: str) -> dict:
+    """``value`` if it is a JSON object; else one line naming the file and the field."""
+    if not isinstance(value, dict):
+        raise UpgradeError(f"{path}: {place} must be an object, not {type(value).__name__}")
+    return value
+
+
+def _is_seconds(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < math.inf
 
 
 def write(data: dict, directory: Path, stem: str, *, compact: bool = False) -> Path:
@@ -101,7 +128,12 @@ def write(data: dict, directory: Path, stem: str, *, compact: bool = False) -> P
     (``publish``); ``compact`` leaves out the indentation."""
     layout = {"separators": (",", ":")} if compact else {"indent": 1}
     text = json.dumps(data, allow_nan=False, **layout) + "\n"
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file stands where the directory should be
+        raise NotADirectoryError(
+            errno.ENOTDIR, "is a file, not a directory", str(directory)
+        ) from None
     descriptor, name = tempfile.mkstemp(dir=directory, prefix=".partial-upgrade-", suffix=".json")
     partial = Path(name)
     try:
@@ -126,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         data = upgrade(_read(args.run), course, args.run, args.course)
         written = write(data, args.out or args.run.parent, args.run.stem)
     except (UpgradeError, OSError) as error:
+        if isinstance(error, OSError):  # the file or directory, and what the system said
+            error = f"{error.filename or args.run}: {error.strerror}"
         print(f"bench.upgrade: {error}", file=sys.stderr)
         return 2
     print(f"bench.upgrade: wrote {written}")

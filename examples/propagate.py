@@ -18,7 +18,6 @@ more dependency), and each step below is a cell's worth that pastes into Jupyter
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import kernels
+from reports.cli import OneLineParser
 
 
 def propagate_loop(w, b, X, y):
@@ -60,7 +60,7 @@ def propagate(w, b, X, y):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="propagate.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two tiny sizes, for the tests")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_suffix(".png"))
     options = parser.parse_args(argv)
@@ -76,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     print(timing.reading)
 
     # 3. The figure.
-    timing.figure.savefig(options.out)
+    try:
+        timing.figure.savefig(options.out)
+    except OSError as error:  # a folder that does not exist, a full disk
+        print(f"propagate.py: --out {options.out}: {error.strerror or error}", file=sys.stderr)
+        return 2
     print(f"figure: {options.out}")
     return 0
 

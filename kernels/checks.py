@@ -16,7 +16,9 @@ Foreign arrays get one contract, whichever backend was asked:
   silently use the values under the mask);
 * a Dask array is kept lazy for the dask backend; any other backend needs its values in
   memory, so it is computed here if it holds at most ``LAZY_COMPUTE_LIMIT`` bytes, and
-  refused, naming the argument and the dask backend, if larger;
+  refused, naming the argument and the dask backend, if larger; one of unknown length
+  (after boolean indexing) cannot be checked against the others, and is refused by every
+  backend;
 * the inputs a backend must copy (another dtype, not C-contiguous, a zero-stride
   ``np.broadcast_to`` view) and the op's intermediates (``Op.workspace``) must fit in the
   memory available, or the call is refused, naming the argument, before any allocation.
@@ -58,6 +60,12 @@ LAZY_COMPUTE_LIMIT = 256 * 2**20
 
 def _as_array(op: Op, name: str, value, *, keep_lazy: bool) -> np.ndarray:
     if is_lazy(value):  # checked by its shape and dtype only: asarray would compute it
+        if any(math.isnan(length) for length in value.shape):  # e.g. after x[x > 0]
+            raise ValueError(
+                f"{op.name}: {name} is a Dask array of unknown length (shape {value.shape}), "
+                "which cannot be checked against the other arguments; call its "
+                "compute_chunk_sizes() first"
+            )
         array = value if keep_lazy else _computed(op, name, value)
     elif isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
         raise ValueError(
@@ -92,12 +100,11 @@ def _as_array(op: Op, name: str, value, *, keep_lazy: bool) -> np.ndarray:
 def _computed(op: Op, name: str, value) -> np.ndarray:
     """A Dask array's values, for a backend other than dask, if it is small enough."""
     size = math.prod(value.shape) * value.dtype.itemsize
-    if math.isnan(size) or size > LAZY_COMPUTE_LIMIT:  # NaN: a chunk of unknown length
-        shown = "of unknown size" if math.isnan(size) else f"of {size / 2**20:,.0f} MiB"
+    if size > LAZY_COMPUTE_LIMIT:
         raise ValueError(
-            f"{op.name}: {name} is a Dask array {shown}; backends other than dask compute "
-            f"one only up to {LAZY_COMPUTE_LIMIT // 2**20} MiB: use the dask backend "
-            "(kernels.get('dask')), or compute it first"
+            f"{op.name}: {name} is a Dask array of {size / 2**20:,.0f} MiB; backends other "
+            f"than dask compute one only up to {LAZY_COMPUTE_LIMIT // 2**20} MiB: use the "
+            "dask backend (kernels.get('dask')), or compute it first"
         )
     return np.asarray(value.compute())
 
@@ -175,7 +182,12 @@ def _check_fits(op: Op, arrays: dict[str, np.ndarray], sizes: dict, dtype: np.dt
         for name, array in arrays.items()
         if _needs_copy(array, dtype)
     }
-    needs[f"its intermediates and results at these sizes {sizes}"] = op.workspace(sizes) * item
+    # each length named with the argument it comes from (the first that has the axis)
+    lengths = ", ".join(
+        f"{axis}={length:,} (from {next(p.name for p in op.params if axis in p.axes)})"
+        for axis, length in sizes.items()
+    )
+    needs[f"its intermediates and results for {lengths}"] = op.workspace(sizes) * item
     check_fits(op.name, needs)
 
 

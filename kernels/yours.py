@@ -696,6 +696,10 @@ def load(target: str) -> Callable:
     if not path_text or not function_name:
         raise LoadError(f"{target}: expected FILE.py:FUNCTION, e.g. my_file.py:propagate")
     path = Path(path_text)
+    if path.is_dir():
+        raise LoadError(f"{path}: is a directory, not a Python file")
+    if path.exists() and not path.is_file():  # a device or a pipe
+        raise LoadError(f"{path}: is not a regular file")
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     spec = importlib.util.spec_from_file_location(f"_yours_{path.stem}", path)

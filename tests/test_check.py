@@ -418,6 +418,8 @@ def test_the_command_exits_0_on_a_pass_and_1_on_a_mistake(student_file):
         ("{file}:nothing", "logistic_gradient", "{file}: defines no 'nothing'"),
         ("{file}:not_a_function", "logistic_gradient", "{file}: not_a_function is a int, not a"),
         ("{dir}/absent.py:propagate", "logistic_gradient", "{dir}/absent.py: no such file"),
+        ("{dir}:propagate", "logistic_gradient", "{dir}: is a directory, not a Python file"),
+        ("/dev/null:propagate", "logistic_gradient", "/dev/null: is not a regular file"),
         ("{file}", "logistic_gradient", "{file}: expected FILE.py:FUNCTION"),
     ],
 )

@@ -256,6 +256,22 @@ def test_a_large_dask_array_is_refused_by_every_backend_but_dask():
     assert "use the dask backend" in message
 
 
+@pytest.mark.parametrize("name", ["w", "X", "y"])
+def test_a_dask_array_of_unknown_length_is_refused_alike_by_every_backend(name):
+    """Boolean indexing leaves a Dask array's length unknown (nan): no backend can check
+    it against the other arguments, so every one, the dask backend too, says so (the
+    dask backend said the lengths differ, the others pointed to the dask backend)."""
+    da = pytest.importorskip("dask.array")
+    args = list(GOOD["logistic_gradient"])
+    index = kernels.ops.OPS["logistic_gradient"].arg_names.index(name)
+    value = da.from_array(args[index], chunks=2)
+    args[index] = value[da.from_array(np.ones(value.shape[0], bool), chunks=2)]
+    kind, message = raised_by_every_backend("logistic_gradient", tuple(args))
+    assert kind is ValueError
+    assert message.startswith(f"logistic_gradient: {name} is a Dask array of unknown length")
+    assert "compute_chunk_sizes()" in message
+
+
 @pytest.mark.parametrize(
     ("op", "name", "shape"),
     [
@@ -264,9 +280,10 @@ def test_a_large_dask_array_is_refused_by_every_backend_but_dask():
         ("mlp_forward", "X", (10**7, 10**6)),
     ],
 )
-def test_an_input_that_cannot_be_copied_in_memory_is_refused_alike(op, name, shape):
+def test_an_input_that_cannot_be_copied_in_memory_is_refused_alike(op, name, shape, monkeypatch):
     """A zero-stride np.broadcast_to view: each backend would copy it (or, for NumPy,
     compute for hours); refused from its size before any allocation."""
+    fixed_memory(monkeypatch)
     view = np.broadcast_to(np.ones(1), shape)
     axes = {p.name: p.axes for p in kernels.OPS[op].params}
     lengths = dict(zip(axes[name], shape, strict=True))
@@ -283,6 +300,31 @@ def test_an_input_that_cannot_be_copied_in_memory_is_refused_alike(op, name, sha
     (message,) = outcomes
     assert message.startswith(f"{op}: {name} (shape {shape}, copied as float64) needs ")
     assert "of memory available" in message
+
+
+def fixed_memory(monkeypatch) -> None:
+    """The memory available, read once: the messages quote it, and it drifts between the
+    backends' calls on a busy machine (22.7 GiB, then 22.6)."""
+    available = kernels.checks.available_memory()
+    monkeypatch.setattr(kernels.checks, "available_memory", lambda: available)
+
+
+def test_intermediates_that_cannot_fit_name_the_arguments_that_size_them(monkeypatch):
+    """A tall, thin zero-stride X: its intermediates (m of them) outweigh its copy, and
+    the message names X, where the length comes from, not only the sizes."""
+    fixed_memory(monkeypatch)
+    w = np.ones(3)
+    X = np.broadcast_to(np.ones((1, 3)), (10**13 // 3, 3))
+    outcomes = set()
+    for backend in implementing("logistic_forward"):
+        with pytest.raises(MemoryError) as info:
+            kernels.get(backend).logistic_forward(w, 0.0, X)
+        outcomes.add(str(info.value))
+    (message,) = outcomes
+    assert message.startswith(
+        "logistic_forward: its intermediates and results for n=3 (from w), "
+        "m=3,333,333,333,333 (from X) needs "
+    )
 
 
 def test_intermediates_that_cannot_fit_are_refused(monkeypatch):

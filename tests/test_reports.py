@@ -1630,6 +1630,54 @@ def test_a_first_format_run_and_its_course_file_become_one_file(tmp_path, capsys
     assert "not a schema-1 result file (schema 2)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("which", "shape"),
+    [
+        ("run", {"machine_info": []}),
+        ("run", {"machine_info": {"vectorbench": {"schema": 1}}, "benchmarks": 5}),
+        ("course", {"schema": "vectorbench-course/1", "experiments": []}),
+        ("course", {"schema": "vectorbench-course/1", "experiments": {"p": {"runs": [1]}}}),
+        ("course", {"schema": "vectorbench-course/1",
+                    "experiments": {"p": {"runs": {"python": {"time": {"times_s": ["x"]}}}}}}),
+    ],
+)  # fmt: skip
+def test_a_first_format_file_of_another_shape_is_one_line(which, shape, tmp_path, capsys):
+    """A field of another type (a list for an object, a string for a time) is named in
+    one line, exit 2, not an AttributeError or TypeError traceback."""
+    from bench import upgrade
+
+    first = make_result(ops=["dot"])
+    first["machine_info"]["vectorbench"]["schema"] = 1
+    course = {"schema": "vectorbench-course/1", "experiments": {}}
+    files = {"run": first, "course": course}
+    files[which] = shape
+    run_file = write(tmp_path / "vm-20260101-000000.json", files["run"])
+    course_file = write(tmp_path / "course-vm-20260101-000001.json", files["course"])
+    capsys.readouterr()
+    assert upgrade.main([str(run_file), str(course_file), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    named = run_file if which == "run" else course_file
+    assert err.startswith(f"bench.upgrade: {named}: ")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["bench.upgrade", "bench.share"])
+def test_an_out_that_is_a_file_is_said_so(command, tmp_path, capsys):
+    """Both write through ``bench.upgrade.write``: a file standing where --out's directory
+    should be was "File exists"."""
+    import importlib
+
+    result = make_result(ops=["dot"])
+    if command == "bench.upgrade":
+        result["machine_info"]["vectorbench"]["schema"] = 1
+    source = write(tmp_path / "vm-20260101-000000.json", result)
+    afile = write(tmp_path / "afile", {})
+    capsys.readouterr()
+    assert importlib.import_module(command).main([str(source), "--out", str(afile)]) == 2
+    assert capsys.readouterr().err == f"{command}: {afile}: is a file, not a directory\n"
+
+
 # --- the output path, interruptions and leftovers --------------------------------------------
 
 

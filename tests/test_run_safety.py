@@ -414,25 +414,36 @@ def test_a_read_only_results_directory_is_one_line(tmp_path, monkeypatch, capsys
     assert err.count("\n") == 1
 
 
+# One case, timed for a moment only (not pytest-benchmark's default second), its results
+# written to /dev/full, where every write fails with ENOSPC, as on a full disk.
+WRITING_TO_A_FULL_DISK = [
+    "--ladder=smoke", "-k", "test_op and dot-numpy-float64-t1-n1",
+    "--benchmark-json=/dev/full", "--benchmark-max-time=0.001",
+]  # fmt: skip
+FULL_DISK_LINE = "bench: /dev/full: No space left on device; the results were not written"
+
+
+def _run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
 def test_results_that_cannot_be_written_are_one_line_not_an_internal_error():
-    """/dev/full: every write fails with ENOSPC, as on a full disk. (The case is timed
-    for a moment only, not pytest-benchmark's default second: only its writing is tested.)"""
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-q",
-            "-p", "no:cacheprovider", "-k", "test_op and dot-numpy-float64-t1-n1",
-            "--benchmark-json=/dev/full", "--benchmark-max-time=0.001",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    done = _run("pytest", "bench", "-q", "-p", "no:cacheprovider", *WRITING_TO_A_FULL_DISK)
     assert done.returncode == 3
     assert "INTERNALERROR" not in done.stdout + done.stderr
-    assert done.stderr.strip() == (
-        "bench: /dev/full: No space left on device; the results were not written"
-    )
+    assert done.stderr.strip() == FULL_DISK_LINE
+
+
+def test_results_that_cannot_be_written_are_one_line_through_the_runner_too(tmp_path):
+    """Through ``python -m bench.run``: the child's line only, not a second one of the
+    runner's ("pytest exited with 3") below it. (A later --benchmark-json, which pytest
+    takes over the runner's, stands for a disk that fills while the run writes.)"""
+    done = _run("bench.run", "--no-report", "--out", str(tmp_path), *WRITING_TO_A_FULL_DISK)
+    assert done.returncode == 3
+    assert done.stderr.strip() == FULL_DISK_LINE
+    assert not list((tmp_path / "results").iterdir())
 
 
 @pytest.mark.parametrize(
@@ -443,6 +454,7 @@ def test_results_that_cannot_be_written_are_one_line_not_an_internal_error():
         (["--features", "0"], "--features: must be > 0, got 0"),
         (["--eta", "inf"], "--eta: must be a finite number > 0, got inf"),
         (["--scheduler", "thread"], "--scheduler: 'thread' is neither threads, local nor"),
+        (["--seed", "-1"], "--seed: must be >= 0, got -1"),  # was a traceback after 5 s
     ],
 )
 def test_beyond_memory_refuses_a_bad_option_in_one_line(option, words, capsys):
@@ -658,6 +670,20 @@ def test_beyond_memory_refuses_an_out_that_is_a_file_before_training(tmp_path, c
         assert err.count("\n") == 1
 
 
+def test_beyond_memory_refuses_from_files_that_is_a_file_before_training(tmp_path, capsys):
+    """Found by the issue 21 audit: "File exists", after the in-memory check (7-12 s)."""
+    from bench import beyond_memory
+
+    afile = tmp_path / "afile.json"
+    afile.write_text("{}")
+    for source in (afile, Path("/dev/null")):  # a device too
+        arguments = ["--from-files", str(source), "--out", str(tmp_path), *TINY_BEYOND_MEMORY]
+        assert beyond_memory.main(arguments) == 2
+        assert capsys.readouterr().err == (
+            f"beyond_memory: --from-files {source}: is a file, not a directory\n"
+        )
+
+
 def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
     tmp_path, monkeypatch, capsys
 ):
@@ -681,7 +707,7 @@ def test_beyond_memory_says_in_one_line_that_its_record_was_not_stored(
     "module",
     [
         "bench.share", "bench.slides", "bench.upgrade", "bench.beyond_memory", "bench.jit_cost",
-        "reports.__main__", "kernels.yours",
+        "reports.__main__", "kernels.yours", "bench.limits", "examples.propagate",
     ],
 )  # fmt: skip
 def test_every_command_line_refuses_an_unknown_option_in_one_line(module, capsys):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,17 @@ def test_a_beyond_memory_record_that_is_not_json_is_one_line(tmp_path):
     with pytest.raises(ResultFileError) as error:
         BeyondMemory.load(path)
     assert str(error.value).startswith(f"{path}: ends in the middle of the JSON (truncated?)")
+
+
+@pytest.mark.parametrize("kind", ["a named pipe", "/dev/zero"])
+def test_a_file_that_is_not_a_regular_file_is_one_line_not_a_wait(kind, tmp_path):
+    """Reading a named pipe waits for a writer forever, and /dev/zero never ends:
+    refused from what the path is, before it is opened."""
+    if kind == "a named pipe":
+        path = tmp_path / "run.json"
+        os.mkfifo(path)
+    else:
+        path = Path(kind)
+    with pytest.raises(ResultFileError) as error:
+        RunFile.load(path)
+    assert str(error.value) == f"{path}: is not a regular file (a device, pipe or socket)"

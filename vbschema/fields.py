@@ -152,6 +152,9 @@ class FromFile:
 
 def read_json(path: Path) -> Any:
     """The JSON document in ``path`` (gzip-compressed or not), or one line saying why not."""
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        # a named pipe would wait for a writer forever, /dev/zero never ends
+        raise ResultFileError(path, "is not a regular file (a device, pipe or socket)")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
