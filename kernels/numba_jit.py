@@ -76,6 +76,7 @@ def jit(function):
 # walks are also what each thread of numba_parallel runs on its block of rows); zeros
 # zeros_matrix and copy make lists in Python and arrays of the input's dtype here.
 for helper in (
+    python_loops.dot_in_quarters,
     python_loops.net_input,
     python_loops.net_inputs,
     python_loops.add_weighted_rows,
