@@ -23,10 +23,13 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import uuid
 
 import dask
 import dask.array as da
 import numpy as np
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph
 
 from kernels import numba_jit, numpy_vectorized, python_loops
 
@@ -72,10 +75,11 @@ def to_dask_arguments(op, values) -> tuple:
     rows, so that no op rechunks y to match X inside the timed region; every other array
     (w, W1: what each block multiplies) as one block.
 
-    The rows are ``rows_per_chunk`` of the widest of those arrays, and at most a core's
-    share of them: a problem smaller than one block is still cut into one block per core
-    (each block's products get one BLAS thread, see ``BackendSpec.schedules_threads``),
-    but not into blocks under ``MIN_SPLIT_BYTES``.
+    The blocks are at most ``rows_per_chunk`` of the widest of those arrays, and as many
+    as a whole number of rounds of the cores, so that every core has as many blocks to
+    work on: a problem smaller than one block is still cut into one block per core (each
+    block's products get one BLAS thread, see ``BackendSpec.schedules_threads``), but
+    not into blocks under ``MIN_SPLIT_BYTES``.
     """
     split = op.size_names[0]
     along = [  # (the values may end with the clip ε, beyond the op's parameters)
@@ -88,7 +92,9 @@ def to_dask_arguments(op, values) -> tuple:
         samples = along[0].shape[0]
         widest = min(rows_per_chunk(a.shape, a.itemsize) for a in along)
         smallest = min(rows_per_chunk(a.shape, a.itemsize, MIN_SPLIT_BYTES) for a in along)
-        rows = max(1, min(widest, max(-(-samples // dask.system.CPU_COUNT), smallest)))
+        cores = dask.system.CPU_COUNT
+        blocks = cores * -(-samples // (widest * cores))  # whole rounds of the cores
+        rows = max(1, min(widest, max(-(-samples // blocks), smallest)))
     return tuple(
         to_dask(value, rows=rows if any(value is a for a in along) else -1)
         if isinstance(value, np.ndarray)
@@ -114,38 +120,71 @@ def _whole(vector):
 def _rows(X, *vectors):
     """X in blocks of whole rows, and the per-sample vectors cut at the same rows."""
     X = da.asarray(X)
-    X = X.rechunk({1: -1}) if X.numblocks[1] > 1 else X
+    X = X.rechunk({1: -1}) if X.ndim > 1 and X.numblocks[1] > 1 else X
     return (X, *(da.asarray(v).rechunk((X.chunks[0],)) for v in vectors))
 
 
 # --- the batch ops: NumPy's expressions on each block, partial sums added -----------------
 #
 # Each block runs numpy_vectorized's expressions on its rows and returns partial sums;
-# one task adds them and divides: a few tasks per block. (Built instead from Dask's
-# overloaded operators, the graph of logistic_gradient took some twenty element-wise
-# steps, each inferring its output's type.)
+# one task adds them and divides: one task per block and one more. The tasks are written
+# down directly, as a layer of Dask's graph (``_layer``): a dict from each task's key to
+# (function, its arguments), where an argument that is another task's key stands for that
+# task's result. Built instead from ``dask.delayed`` calls, the graph of
+# ``logistic_backward`` on 10 blocks took 4-10 ms to build, hashing every argument, where
+# the work itself takes 14 ms; built from Dask's overloaded operators, it took some
+# twenty element-wise steps, each inferring its output's type.
 
 
-def _delayed(*arrays):
-    """Each array's blocks as delayed objects, sharing the tasks that make them.
-
-    ``to_delayed()`` optimises each array's graph on its own by default, fusing the
-    tasks that make its blocks into its own: X and a y computed from X's blocks would
-    then each generate (or read from disk) every block of X, twice the work. Left
-    unoptimised, the task that makes a block of X is one task, run once for both.
-    """
-    return [array.to_delayed(optimize_graph=False) for array in arrays]
+def _key(value):
+    """The key of a one-block Dask array or a Delayed (it stands for the value), or the
+    value itself."""
+    if dask.is_dask_collection(value):
+        (key,) = dask.core.flatten(value.__dask_keys__())
+        return key
+    return value
 
 
-def _blocks(X, *vectors):
-    """The delayed blocks of X and of the per-sample vectors, row block by row block."""
-    X_blocks, *vector_blocks = _delayed(*_rows(X, *vectors))
-    return zip(X_blocks[:, 0], *vector_blocks, strict=True)
+def _layer(name, tasks, *inputs) -> HighLevelGraph:
+    """The graph of ``tasks`` (key → (function, *arguments)) on top of the graphs of the
+    Dask objects among ``inputs``, whose results the tasks name by their keys."""
+    lazy = [value for value in inputs if dask.is_dask_collection(value)]
+    return HighLevelGraph.from_collections(name, tasks, dependencies=lazy)
+
+
+def _per_block(block, X, vectors, before=(), after=()):
+    """One task per block of rows: ``block(*before, X_block, *vector_blocks, *after)``.
+
+    Returns the layer's name, its tasks, and the arrays they read (X and the vectors cut
+    at the same rows, ``before`` as one block each)."""
+    X, *vectors = _rows(X, *vectors)
+    before = tuple(_whole(value) for value in before)
+    name = f"{block.__name__.strip('_')}-{uuid.uuid4().hex}"
+    row_keys = zip(*(dask.core.flatten(a.__dask_keys__()) for a in (X, *vectors)), strict=True)
+    tasks = {
+        (name, i): (block, *map(_key, before), *keys, *after) for i, keys in enumerate(row_keys)
+    }
+    return name, tasks, (X, *vectors, *before)
 
 
 def _added(partials):
     """Element-wise sums of the blocks' tuples of partial results."""
     return tuple(sum(parts[1:], start=parts[0]) for parts in zip(*partials, strict=True))
+
+
+def _summed(block, X, vectors, finish, before=(), after=(), finish_after=()):
+    """The blocks' partial sums added, then ``finish(sums, *finish_after)``: a Delayed."""
+    name, tasks, inputs = _per_block(block, X, vectors, before, after)
+    total = f"total-{name}"
+    tasks[total] = (finish, list(tasks), *map(_key, finish_after))
+    return Delayed(total, _layer(total, tasks, *inputs, *finish_after))
+
+
+def _stacked(block, X, before, dtype):
+    """One vector entry per row of X, computed block by block: a Dask array."""
+    name, tasks, inputs = _per_block(block, X, (), before)
+    X = inputs[0]
+    return da.Array(_layer(name, tasks, *inputs), name, (X.chunks[0],), meta=np.empty(0, dtype))
 
 
 def _dot_block(a, b):
@@ -186,12 +225,13 @@ def _network_block(W1, b1, W2, b2, X, y):
     return cost, X.T @ dZ1, dZ1.sum(axis=0), H.T @ dz2, np.sum(dz2)
 
 
-def _partials(block, blocks, *before, **after):
-    return [dask.delayed(block, pure=True)(*before, *parts, **after) for parts in blocks]
-
-
 def _divided(partials, m):
     return tuple(total / m for total in _added(partials))
+
+
+def _mean(partials, m):
+    """The one sum of the blocks, divided by m."""
+    return _divided(partials, m)[0]
 
 
 def _updated(partials, w, b, eta):
@@ -199,83 +239,61 @@ def _updated(partials, w, b, eta):
     return w + eta * gradient, b + eta * error_sum, squared_sum / 2
 
 
-def _mean_of(partials, m):
-    """The blocks' partial sums added, each divided by m: one task (delayed)."""
-    return dask.delayed(_divided, pure=True)(partials, m)
-
-
-def _gd_update(partials, w, b, eta):
-    return dask.delayed(_updated, pure=True, nout=3)(partials, w, b, eta)
-
-
 def dot(a, b):
     """a · b: a partial dot product per block, then their sum."""
-    a = da.asarray(a)
-    b = da.asarray(b).rechunk(a.chunks)
-    partials = _partials(_dot_block, zip(*_delayed(a, b), strict=True))
-    return _mean_of(partials, 1)[0]
+    return _summed(_dot_block, a, (b,), _mean, finish_after=(1,))
 
 
 def logistic_forward(w, b, X):
     """A = σ(Xw + b), block by block: a Dask array of the activations."""
-    X = _rows(X)[0]
-    return da.blockwise(
-        numpy_vectorized.logistic_forward, "i", _whole(w), "j", b, None, X, "ij",
-        dtype=X.dtype, concatenate=True, meta=np.empty((0,), X.dtype),
-    )  # fmt: skip
+    return _stacked(numpy_vectorized.logistic_forward, X, (w, b), X.dtype)
 
 
 def logistic_cost(A, y, eps):
-    A = da.asarray(A)
-    y = da.asarray(y).rechunk(A.chunks)
-    partials = _partials(_cost_block, zip(*_delayed(A, y), strict=True), eps=eps)
-    return _mean_of(partials, A.shape[0])[0]
+    return _summed(_cost_block, A, (y,), _mean, after=(eps,), finish_after=(len(y),))
 
 
 def logistic_backward(X, A, y):
-    return _mean_of(_partials(_backward_block, _blocks(X, A, y)), len(y))
+    return _summed(_backward_block, X, (A, y), _divided, finish_after=(len(y),))
 
 
 def logistic_gradient(w, b, X, y):
-    partials = _partials(_gradient_block, _blocks(X, y), _whole(w), b)
-    return _mean_of(partials, len(y))
+    return _summed(_gradient_block, X, (y,), _divided, (w, b), finish_after=(len(y),))
 
 
 def adaline_gd_epoch(w, b, X, y, eta):
     w = _whole(w)
-    return _gd_update(_partials(_gd_block, _blocks(X, y), w, b), w, b, eta)
+    return _summed(_gd_block, X, (y,), _updated, (w, b), finish_after=(w, b, eta))
 
 
 def mlp_forward(W1, b1, W2, b2, X):
     """A = σ(tanh(X W1 + b1) W2 + b2), block by block: a Dask array of the activations."""
-    X = _rows(X)[0]
-    return da.blockwise(
-        numpy_vectorized.mlp_forward, "i",
-        _whole(W1), "jk", _whole(b1), "k", _whole(W2), "k", b2, None, X, "ij",
-        dtype=X.dtype, concatenate=True, meta=np.empty((0,), X.dtype),
-    )  # fmt: skip
+    return _stacked(numpy_vectorized.mlp_forward, X, (W1, b1, W2, b2), X.dtype)
 
 
 def mlp_gradient(W1, b1, W2, b2, X, y):
     """Each block's forward pass, cost and backpropagated sums; then added and divided."""
-    partials = _partials(_network_block, _blocks(X, y), _whole(W1), _whole(b1), _whole(W2), b2)
-    return _mean_of(partials, len(y))
+    return _summed(_network_block, X, (y,), _divided, (W1, b1, W2, b2), finish_after=(len(y),))
 
 
 # --- the per-sample rules: a chain of tasks over the blocks, in row order ----------------
 
 
 def _walk(kernel, w, b, X, y, eta, *carried):
-    """Run ``kernel`` on each block in row order, handing on (w, b, *carried)."""
-    X, y = _rows(X, y)
-    state = (_whole(w), b, *carried)
-    X_blocks, y_blocks = _delayed(X, y)
-    for X_block, y_block in zip(X_blocks[:, 0], y_blocks, strict=True):
-        w_b, carried = state[:2], state[2:]
-        state = tuple(
-            dask.delayed(kernel, nout=len(state), pure=True)(*w_b, X_block, y_block, eta, *carried)
-        )
-    return X, y, state
+    """Run ``kernel`` on each block in row order, handing on (w, b, *carried): one task
+    per block, each taking what the block before it returned. A Delayed of the last."""
+    w = _whole(w)
+    name, tasks, inputs = _per_block(_walk_step, X, (y,), after=(kernel, eta))
+    state = [_key(w), b, *carried]  # (a list: Dask puts the value of w's key in its place)
+    for key, task in tasks.items():
+        tasks[key] = (*task, state)
+        state = key
+    return Delayed(state, _layer(name, tasks, *inputs, w), layer=name)
+
+
+def _walk_step(X, y, kernel, eta, state):
+    w, b, *carried = state
+    return kernel(w, b, X, y, eta, *carried)
 
 
 def _sgd_block(w, b, X, y, eta):
@@ -289,14 +307,15 @@ def _perceptron_block(w, b, X, y, eta, errors):
 
 def adaline_sgd_epoch(w, b, X, y, eta):
     """The delta rule block by block; the cost with the final weights, blockwise."""
-    X, y, (w_final, b_final) = _walk(_sgd_block, w, b, X, y, eta)
-    partials = _partials(_squared_errors_block, _blocks(X, y), w_final, b_final)
-    return w_final, b_final, _mean_of(partials, 2)[0]
+    final = _walk(_sgd_block, w, b, X, y, eta)
+    w_final, b_final = final[0], final[1]
+    cost = _summed(_squared_errors_block, X, (y,), _mean, (w_final, b_final), finish_after=(2,))
+    return w_final, b_final, cost
 
 
 def perceptron_epoch(w, b, X, y, eta):
     """Rosenblatt's rule block by block, counting the updates along the chain."""
-    return _walk(_perceptron_block, w, b, X, y, eta, 0)[2]
+    return _walk(_perceptron_block, w, b, X, y, eta, 0)
 
 
 # --- schedulers --------------------------------------------------------------------------
