@@ -84,6 +84,8 @@ for helper in (
     python_loops.add_weighted_rows_in_order,
     python_loops.logistic_forward_rows,
     python_loops.logistic_backward_sums,
+    python_loops.net_inputs_of_quarters,
+    python_loops.logistic_errors,
     python_loops.logistic_gradient_sums,
     python_loops.adaline_gd_sums,
     python_loops.adaline_sgd_steps,
