@@ -141,19 +141,26 @@ def add_weighted_rows_in_order(E, X, start, stop, v):
             v[j] += e * x[j]
 
 
+def four_net_inputs(w, b, x0, x1, x2, x3):
+    """w·x + b for four samples in one walk along w: each weight loaded feeds four
+    multiply-adds, and the four sums do not wait for one another."""
+    z0 = z1 = z2 = z3 = in_dtype_of(b, w)
+    for j in range(len(w)):
+        z0 += w[j] * x0[j]
+        z1 += w[j] * x1[j]
+        z2 += w[j] * x2[j]
+        z3 += w[j] * x3[j]
+    return z0, z1, z2, z3
+
+
 def net_inputs(w, b, X, start, stop, Z):
     """Z[r] = w·X[start + r] + b for the samples start..stop-1: a block's net inputs."""
     fours = start + (stop - start) // 4 * 4
-    for i in range(start, fours, 4):  # four samples per walk along w
-        x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
-        z0 = z1 = z2 = z3 = in_dtype_of(b, w)
-        for j in range(len(w)):
-            z0 += w[j] * x0[j]
-            z1 += w[j] * x1[j]
-            z2 += w[j] * x2[j]
-            z3 += w[j] * x3[j]
+    for i in range(start, fours, 4):
         r = i - start
-        Z[r], Z[r + 1], Z[r + 2], Z[r + 3] = z0, z1, z2, z3
+        Z[r], Z[r + 1], Z[r + 2], Z[r + 3] = four_net_inputs(
+            w, b, X[i], X[i + 1], X[i + 2], X[i + 3]
+        )
     for i in range(fours, stop):  # the last few, one at a time
         Z[i - start] = net_input(w, b, X[i])
 
@@ -258,17 +265,12 @@ def net_inputs_of_quarters(w, b, X, quarter, start, stop, Z):
     four quarters of X, side by side.
 
     Four quarters are four streams of memory, which the prefetchers fetch at once, as in
-    ``dot_in_quarters``; each weight loaded feeds four multiply-adds."""
+    ``dot_in_quarters``."""
     for i in range(start, stop):
-        x0, x1, x2, x3 = X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i]
-        z0 = z1 = z2 = z3 = in_dtype_of(b, w)
-        for j in range(len(w)):
-            z0 += w[j] * x0[j]
-            z1 += w[j] * x1[j]
-            z2 += w[j] * x2[j]
-            z3 += w[j] * x3[j]
         r = i - start
-        Z[0][r], Z[1][r], Z[2][r], Z[3][r] = z0, z1, z2, z3
+        Z[0][r], Z[1][r], Z[2][r], Z[3][r] = four_net_inputs(
+            w, b, X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i]
+        )
 
 
 def logistic_errors(E, y, start, stop):
