@@ -81,7 +81,8 @@ for helper in (
     python_loops.net_inputs,
     python_loops.add_weighted_rows,
     python_loops.net_inputs_in_order,
-    python_loops.add_weighted_rows_in_order,
+    python_loops.add_weighted_rows_of_quarters,
+    python_loops.errors_of,
     python_loops.logistic_forward_rows,
     python_loops.logistic_backward_sums,
     python_loops.net_inputs_of_quarters,
@@ -103,6 +104,7 @@ for helper in (
 # memory (float32's fused gradient took 1.7× as long).
 for helper in (
     python_loops.four_net_inputs,
+    python_loops.add_four_weighted_rows,
     python_loops.sigmoid,
     python_loops.cross_entropy,
     python_loops.sigmoid_and_cross_entropy,

@@ -114,15 +114,17 @@ def net_input(w, b, x):
 # once (by the vector width and the dtype), exp and log included; then the block's
 # share of the gradient. A block's rows are
 # still in the fastest cache when the third loop reads them again, so X is read from
-# memory once. The first reading, from memory, goes row after row (``*_in_order``):
-# consecutive rows are one long run of addresses, which the processor's prefetcher
-# recognises and fetches ahead of the loop. Rows read again from the cache are taken
-# four at a time (``net_inputs``, ``add_weighted_rows``): each weight (or gradient
-# entry) loaded once feeds four multiply-adds, and the four sums do not wait for one
-# another, the first step of what a tuned BLAS does. (From memory, four rows at once
-# are four runs of n numbers each, too short for the prefetcher: one thread's fused
-# gradient at 200 000 × 100 float64 took 1.4× as long that way, measured.) The
-# mathematics is the slides'; only the order in which the samples are visited changes.
+# memory once. Rows are taken four at a time (``four_net_inputs``,
+# ``add_four_weighted_rows``): each weight (or gradient entry) loaded once feeds four
+# multiply-adds, and the four sums do not wait for one another, the first step of what
+# a tuned BLAS does. Read again from the cache, the four are neighbours
+# (``net_inputs``, ``add_weighted_rows``). Read from memory, they are one row from each
+# of X's four quarters (``*_of_quarters``): four long runs of addresses, which the
+# processor's prefetchers recognise and fetch ahead of the loop all at once. (Four
+# neighbouring rows are four runs of n numbers each, too short for the prefetcher: one
+# thread's fused gradient at 200 000 × 100 float64 took 1.4× as long that way; one row
+# after another, ``*_in_order``, is one run.) The mathematics is the slides'; only the
+# order in which the samples are visited changes.
 
 BLOCK_ROWS = 32
 
@@ -131,14 +133,6 @@ def net_inputs_in_order(w, b, X, start, stop, Z):
     """Z[r] = w·X[start + r] + b, row after row: a block's first reading from memory."""
     for i in range(start, stop):
         Z[i - start] = net_input(w, b, X[i])
-
-
-def add_weighted_rows_in_order(E, X, start, stop, v):
-    """v += Σᵣ E[r]·X[start + r], row after row: a block's first reading from memory."""
-    for i in range(start, stop):
-        e, x = E[i - start], X[i]
-        for j in range(len(v)):
-            v[j] += e * x[j]
 
 
 def four_net_inputs(w, b, x0, x1, x2, x3):
@@ -165,15 +159,21 @@ def net_inputs(w, b, X, start, stop, Z):
         Z[i - start] = net_input(w, b, X[i])
 
 
+def add_four_weighted_rows(v, e0, e1, e2, e3, x0, x1, x2, x3):
+    """v += e0·x0 + e1·x1 + e2·x2 + e3·x3: four samples' shares in one walk along v,
+    one load and one store of each v[j] for four multiply-adds."""
+    for j in range(len(v)):
+        v[j] += e0 * x0[j] + e1 * x1[j] + e2 * x2[j] + e3 * x3[j]
+
+
 def add_weighted_rows(E, X, start, stop, v):
     """v += Σᵣ E[r]·X[start + r]: a block's share of a gradient Xᵀe."""
     fours = start + (stop - start) // 4 * 4
     for i in range(start, fours, 4):  # four samples per walk along v
         r = i - start
-        e0, e1, e2, e3 = E[r], E[r + 1], E[r + 2], E[r + 3]
-        x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
-        for j in range(len(v)):
-            v[j] += e0 * x0[j] + e1 * x1[j] + e2 * x2[j] + e3 * x3[j]
+        add_four_weighted_rows(
+            v, E[r], E[r + 1], E[r + 2], E[r + 3], X[i], X[i + 1], X[i + 2], X[i + 3]
+        )
     for i in range(fours, stop):
         e, x = E[i - start], X[i]
         for j in range(len(v)):
@@ -237,16 +237,19 @@ def logistic_cost(A, y, eps):
 
 
 def logistic_backward_sums(X, A, y, dw):
-    """Adds Σᵢ (Aᵢ - yᵢ)·xᵢ into dw, a block of rows at a time; returns Σᵢ (Aᵢ - yᵢ)."""
+    """Adds Σᵢ (Aᵢ - yᵢ)·xᵢ into dw, a block of rows from each of X's four quarters at
+    a time (as ``logistic_gradient_sums``); returns Σᵢ (Aᵢ - yᵢ)."""
     m = len(X)
-    E = zeros(BLOCK_ROWS, dw)  # the block's errors
+    quarter = m // 4
+    E = zeros_matrix(4, BLOCK_ROWS, dw)  # per quarter, the block's errors
     error_sum = 0.0
-    for start in range(0, m, BLOCK_ROWS):
-        stop = min(start + BLOCK_ROWS, m)
-        for i in range(start, stop):
-            E[i - start] = A[i] - y[i]
-            error_sum += E[i - start]
-        add_weighted_rows_in_order(E, X, start, stop, dw)
+    for start in range(0, quarter, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, quarter)
+        for k in range(4):
+            error_sum += errors_of(A, y, k * quarter + start, k * quarter + stop, E[k])
+        add_weighted_rows_of_quarters(E, X, quarter, start, stop, dw)
+    error_sum += errors_of(A, y, 4 * quarter, m, E[0])  # the 0-3 rows left over
+    add_weighted_rows(E[0], X, 4 * quarter, m, dw)
     return error_sum
 
 
@@ -271,6 +274,26 @@ def net_inputs_of_quarters(w, b, X, quarter, start, stop, Z):
         Z[0][r], Z[1][r], Z[2][r], Z[3][r] = four_net_inputs(
             w, b, X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i]
         )
+
+
+def add_weighted_rows_of_quarters(E, X, quarter, start, stop, v):
+    """v += Σₖ Σᵣ E[k][r]·X[k·quarter + start + r]: row start + r of each of the four
+    quarters of X side by side (four streams, as ``net_inputs_of_quarters``)."""
+    for i in range(start, stop):
+        r = i - start
+        add_four_weighted_rows(
+            v, E[0][r], E[1][r], E[2][r], E[3][r],
+            X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i],
+        )  # fmt: skip
+
+
+def errors_of(A, y, start, stop, E):
+    """E[r] = A[start + r] - y[start + r] for samples start..stop-1; returns their sum."""
+    error_sum = 0.0
+    for i in range(start, stop):
+        E[i - start] = A[i] - y[i]
+        error_sum += E[i - start]
+    return error_sum
 
 
 def logistic_errors(E, y, start, stop):
