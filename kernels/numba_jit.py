@@ -99,9 +99,10 @@ for helper in (
 ):
     register_jitable(helper)
 # The per-sample σ and cross-entropy are inlined into the loops (Numba's own inliner:
-# LLVM would leave them as calls), so that a loop over samples can be vectorized; so is
-# the walk along w of four samples, whose four sums would otherwise come back through
-# memory (float32's fused gradient took 1.7× as long).
+# LLVM would leave them as calls), so that a loop over samples can be vectorized; so are
+# the walks of four samples along w and along a gradient: left as a call, the walk along
+# w handed its four sums back through memory (float32's fused gradient took 1.7× as
+# long); the walk along the gradient is inlined for the same reason, not measured alone.
 for helper in (
     python_loops.four_net_inputs,
     python_loops.add_four_weighted_rows,

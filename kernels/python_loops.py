@@ -113,7 +113,7 @@ def net_input(w, b, x):
 # consecutive samples with no branch, which the compiler runs on 4 to 16 samples at
 # once (by the vector width and the dtype), exp and log included; then the block's
 # share of the gradient. A block's rows are
-# still in the fastest cache when the third loop reads them again, so X is read from
+# still in the cache (L1 or L2) when the third loop reads them again, so X is read from
 # memory once. Rows are taken four at a time (``four_net_inputs``,
 # ``add_four_weighted_rows``): each weight (or gradient entry) loaded once feeds four
 # multiply-adds, and the four sums do not wait for one another, the first step of what
@@ -123,8 +123,8 @@ def net_input(w, b, x):
 # processor's prefetchers recognise and fetch ahead of the loop all at once. (Four
 # neighbouring rows are four runs of n numbers each, too short for the prefetcher: one
 # thread's fused gradient at 200 000 × 100 float64 took 1.4× as long that way; one row
-# after another, ``*_in_order``, is one run.) The mathematics is the slides'; only the
-# order in which the samples are visited changes.
+# after another, ``net_inputs_in_order``, is one run.) The mathematics is the slides';
+# only the order in which the samples are visited changes.
 
 BLOCK_ROWS = 32
 
@@ -178,6 +178,52 @@ def add_weighted_rows(E, X, start, stop, v):
         e, x = E[i - start], X[i]
         for j in range(len(v)):
             v[j] += e * x[j]
+
+
+def net_inputs_of_quarters(w, b, X, quarter, start, stop, Z):
+    """Z[k][r] = w·X[k·quarter + start + r] + b for k = 0..3: row start + r of each of the
+    four quarters of X, side by side.
+
+    Four quarters are four streams of memory, which the prefetchers fetch at once, as in
+    ``dot_in_quarters``."""
+    for i in range(start, stop):
+        r = i - start
+        Z[0][r], Z[1][r], Z[2][r], Z[3][r] = four_net_inputs(
+            w, b, X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i]
+        )
+
+
+def add_weighted_rows_of_quarters(E, X, quarter, start, stop, v):
+    """v += Σₖ Σᵣ E[k][r]·X[k·quarter + start + r]: row start + r of each of the four
+    quarters of X side by side (four streams, as ``net_inputs_of_quarters``)."""
+    for i in range(start, stop):
+        r = i - start
+        add_four_weighted_rows(
+            v, E[0][r], E[1][r], E[2][r], E[3][r],
+            X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i],
+        )  # fmt: skip
+
+
+def errors_of(A, y, start, stop, E):
+    """E[r] = A[start + r] - y[start + r] for samples start..stop-1; returns their sum."""
+    error_sum = 0.0
+    for i in range(start, stop):
+        E[i - start] = A[i] - y[i]
+        error_sum += E[i - start]
+    return error_sum
+
+
+def logistic_errors(E, y, start, stop):
+    """Turns the net input E[i - start] of each sample i = start..stop-1 into its error
+    σ(zᵢ) - yᵢ; returns the samples' summed cross-entropy and Σ errors."""
+    cost = 0.0
+    error_sum = 0.0
+    for i in range(start, stop):
+        a, loss = sigmoid_and_cross_entropy(E[i - start], y[i])
+        cost += loss
+        E[i - start] = a - y[i]  # the error of sample i
+        error_sum += E[i - start]
+    return cost, error_sum
 
 
 # --- the ops ---------------------------------------------------------------------------
@@ -263,54 +309,9 @@ def logistic_backward(X, A, y):
     return dw, error_sum / m
 
 
-def net_inputs_of_quarters(w, b, X, quarter, start, stop, Z):
-    """Z[k][r] = w·X[k·quarter + start + r] + b for k = 0..3: row start + r of each of the
-    four quarters of X, side by side.
-
-    Four quarters are four streams of memory, which the prefetchers fetch at once, as in
-    ``dot_in_quarters``."""
-    for i in range(start, stop):
-        r = i - start
-        Z[0][r], Z[1][r], Z[2][r], Z[3][r] = four_net_inputs(
-            w, b, X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i]
-        )
-
-
-def add_weighted_rows_of_quarters(E, X, quarter, start, stop, v):
-    """v += Σₖ Σᵣ E[k][r]·X[k·quarter + start + r]: row start + r of each of the four
-    quarters of X side by side (four streams, as ``net_inputs_of_quarters``)."""
-    for i in range(start, stop):
-        r = i - start
-        add_four_weighted_rows(
-            v, E[0][r], E[1][r], E[2][r], E[3][r],
-            X[i], X[quarter + i], X[2 * quarter + i], X[3 * quarter + i],
-        )  # fmt: skip
-
-
-def errors_of(A, y, start, stop, E):
-    """E[r] = A[start + r] - y[start + r] for samples start..stop-1; returns their sum."""
-    error_sum = 0.0
-    for i in range(start, stop):
-        E[i - start] = A[i] - y[i]
-        error_sum += E[i - start]
-    return error_sum
-
-
-def logistic_errors(E, y, start, stop):
-    """Turns the net inputs E[r] of samples start + r into errors aᵣ - yᵣ; returns the
-    samples' summed cross-entropy and Σ errors."""
-    cost = 0.0
-    error_sum = 0.0
-    for i in range(start, stop):
-        a, loss = sigmoid_and_cross_entropy(E[i - start], y[i])
-        cost += loss
-        E[i - start] = a - y[i]  # the error of sample i
-        error_sum += E[i - start]
-    return cost, error_sum
-
-
 def logistic_gradient_sums(w, b, X, y, dw):
-    """One walk over X, a block of rows at a time: forward pass, cost and gradient.
+    """One walk over X, a block of rows from each quarter at a time: forward pass, cost
+    and gradient.
 
     Adds Σᵢ (aᵢ - yᵢ)·xᵢ into dw; returns the summed cross-entropy and Σᵢ (aᵢ - yᵢ).
     The walk takes a block of rows from each of X's four quarters at once
