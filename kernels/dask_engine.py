@@ -95,7 +95,7 @@ def to_dask_arguments(op, values) -> tuple:
         widest = min(rows_per_chunk(a.shape, a.itemsize) for a in along)
         smallest = min(rows_per_chunk(a.shape, a.itemsize, MIN_SPLIT_BYTES) for a in along)
         cores = dask.system.CPU_COUNT
-        blocks = cores * -(-samples // (widest * cores))  # whole rounds of the cores
+        blocks = cores * max(1, -(-samples // (widest * cores)))  # whole rounds of the cores
         rows = max(1, min(widest, max(-(-samples // blocks), smallest)))
     return tuple(
         to_dask(value, rows=rows if any(value is a for a in along) else -1)
