@@ -79,14 +79,40 @@ def _about(target: Path, what: str, error: OSError) -> OSError:
 def locked(path: Path, *, create: bool = False, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (a file, or a directory to lock it whole).
 
-    Without ``wait``, raise ``BlockingIOError`` at once if another holder has it."""
-    flags = os.O_RDONLY | (os.O_CREAT if create else 0)
-    descriptor = os.open(path, flags, 0o644)
+    Without ``wait``, raise ``BlockingIOError`` at once if another holder has it. With
+    ``create``, a missing ``path`` appears already locked: the lock is taken on a file
+    of another name, then linked to ``path``, so no other process can find ``path``
+    unlocked in between and judge its owner gone."""
+    if create:
+        descriptor = _created_locked(path)
+    else:
+        descriptor = os.open(path, os.O_RDONLY)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        if not create:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+def _created_locked(path: Path) -> int:
+    """A descriptor of ``path`` with an exclusive lock on it, the file created if missing."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        os.fchmod(descriptor, 0o644)  # mkstemp's 0600 would keep other users from testing it
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # someone else's: wait for its lock, as without create
+            os.close(descriptor)
+            descriptor = os.open(path, os.O_RDONLY)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    finally:
+        os.unlink(temporary)
+    return descriptor
 
 
 def _is_alive(pid: int) -> bool:

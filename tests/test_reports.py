@@ -1819,6 +1819,30 @@ def test_a_reader_sees_the_old_report_or_the_new_one_whole(tmp_path, monkeypatch
     ]
 
 
+def test_a_new_lock_file_is_never_seen_unlocked(tmp_path, monkeypatch):
+    """A build's lock file appears already locked: a build that found it unlocked, even
+    for a moment, would judge the staging directory abandoned and remove it (seen once
+    on CI, two builds at once)."""
+    import fcntl
+
+    link, checked = os.link, []
+
+    def link_then_try(source, destination):
+        link(source, destination)
+        descriptor = os.open(destination, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            checked.append(destination)
+        finally:
+            os.close(descriptor)
+
+    monkeypatch.setattr(atomic.os, "link", link_then_try)
+    with atomic.locked(tmp_path / ".lock", create=True):
+        assert checked == [tmp_path / ".lock"]
+        assert sorted(path.name for path in tmp_path.iterdir()) == [".lock"]
+
+
 def test_a_build_stopped_between_its_moves_leaves_a_whole_report(tmp_path, monkeypatch):
     """Stopped just before the switch, the old report is whole; just after, the new one."""
     out = tmp_path / "out"
