@@ -83,10 +83,7 @@ def locked(path: Path, *, create: bool = False, wait: bool = True) -> Iterator[N
     ``create``, a missing ``path`` appears already locked: the lock is taken on a file
     of another name, then linked to ``path``, so no other process can find ``path``
     unlocked in between and judge its owner gone."""
-    if create:
-        descriptor = _created_locked(path)
-    else:
-        descriptor = os.open(path, os.O_RDONLY)
+    descriptor = _created_locked(path) if create else os.open(path, os.O_RDONLY)
     try:
         if not create:
             fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
