@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from reports import course
 from reports.analysis import jit_costs
 from reports.atomic import staged_output
@@ -18,7 +16,7 @@ from reports.beyond_memory import beyond_memory_section
 from reports.compare import comparable, directory_name, side_by_side
 from reports.figkit import save
 from reports.figures import comparison_figure, draw_report
-from reports.load import Run, ladder_of, read_results
+from reports.load import ladder_of, read_results
 from reports.markup import FIGURES
 from reports.page import course_not_run, render_comparison, render_report
 from reports.style import Style
@@ -76,8 +74,13 @@ def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
     new = read_results([new_path])
     table = comparable(old, new)
     name = directory_name(old_path, new_path)
+    look = side_by_side(old, new)
     with staged_output(out / name) as stage:
-        write_comparison(table, old, new, stage)
+        write_csv(table, stage / "compare.csv")
+        drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name, look)
+        figure = save(drawing, stage, "compare")
+        text = render_comparison(table, old, new, figure, look)
+        (stage / "README.md").write_text(text, encoding="utf-8")
     return out / name
 
 
@@ -116,13 +119,3 @@ def course_section(results: dict | str, figures_dir: Path, look: Style) -> str:
     if isinstance(results, str):
         return course_not_run(results)
     return course.render(results, figures_dir, FIGURES, look).strip()
-
-
-def write_comparison(table: pd.DataFrame, old: Run, new: Run, directory: Path) -> None:
-    """Table, figure and page of the comparison into ``directory`` (a staging directory)."""
-    look = side_by_side(old, new)
-    write_csv(table, directory / "compare.csv")
-    drawing = comparison_figure(table, old.sources[0].name, new.sources[0].name, look)
-    figure = save(drawing, directory, "compare")
-    text = render_comparison(table, old, new, figure, look)
-    (directory / "README.md").write_text(text, encoding="utf-8")

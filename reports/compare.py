@@ -26,21 +26,9 @@ FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
 
 COLUMNS = [
-    *CASE_KEY[:-1],
-    "m",
-    "n",
-    "h",
-    "size",
-    "old_median_s",
-    "new_median_s",
-    "ratio",
-    "ratio_low",
-    "ratio_high",
-    "verdict",
-    "old_flags",
-    "new_flags",
-    "shape",
-]
+    *CASE_KEY[:-1], "m", "n", "h", "size", "old_median_s", "new_median_s", "ratio",
+    "ratio_low", "ratio_high", "verdict", "old_flags", "new_flags", "shape",
+]  # fmt: skip
 
 
 def side_by_side(old: Run, new: Run) -> Style:

@@ -79,11 +79,12 @@ def _power_of_ten(n: float) -> tuple[int, int] | None:
 def format_size(n: float) -> str:
     """``1_000_000`` → ``"10⁶"``; ``300_000`` → ``"3·10⁵"``; ``1500`` → ``"1,500"``."""
     split = _power_of_ten(n)
-    if split is None:
-        return f"{n:,.0f}"
-    mantissa, exponent = split
+    return f"{n:,.0f}" if split is None else _times_power(*split)
+
+
+def _times_power(mantissa: float, exponent: int) -> str:
     power = "10" + str(exponent).translate(_SUPERSCRIPT)
-    return power if mantissa == 1 else f"{mantissa}·{power}"
+    return power if mantissa == 1 else f"{mantissa:g}·{power}"
 
 
 def format_shape(sizes: Mapping[str, int]) -> str:
@@ -99,17 +100,17 @@ def _size_order(name: str) -> tuple[int, str]:
     return ("mnh".index(name) if name in ("m", "n", "h") else 3, name)
 
 
+_AXIS_NAMES = {
+    frozenset("n"): "n (vector length)",
+    frozenset("m"): "m (samples)",
+    frozenset("mn"): "m·n (elements of X)",
+    frozenset("mnh"): "m·n·h (elements of X × hidden units)",
+}
+
+
 def size_axis_name(size_names: frozenset[str] | set[str]) -> str:
     """What the size of an op counts, for axis labels: ``"m·n (elements of X)"``."""
-    if set(size_names) == {"n"}:
-        return "n (vector length)"
-    if set(size_names) == {"m"}:
-        return "m (samples)"
-    if set(size_names) == {"m", "n"}:
-        return "m·n (elements of X)"
-    if set(size_names) == {"m", "n", "h"}:
-        return "m·n·h (elements of X × hidden units)"
-    return "·".join(sorted(size_names)) + " (elements)"
+    return _AXIS_NAMES.get(frozenset(size_names), "·".join(sorted(size_names)) + " (elements)")
 
 
 def shape_of(shape_key: str) -> dict[str, int]:
@@ -123,9 +124,7 @@ def format_approx_size(size: float) -> str:
     if rounded < 10_000:
         return f"{rounded:,.0f}"
     exponent = math.floor(math.log10(rounded))
-    mantissa = rounded / 10**exponent
-    power = "10" + str(exponent).translate(_SUPERSCRIPT)
-    return power if mantissa == 1 else f"{mantissa:g}·{power}"
+    return _times_power(rounded / 10**exponent, exponent)
 
 
 def size_symbol(size_names: frozenset[str] | set[str]) -> str:

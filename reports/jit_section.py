@@ -7,19 +7,18 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports.formatting import (
-    format_count,
-    format_shape,
-    format_time,
-    shape_of,
-)
+from reports.formatting import format_count, format_shape, format_time, shape_of
 from reports.markup import figure_link, md_table
-from reports.rules import (
-    SOON_CALLS,
-)
+from reports.rules import SOON_CALLS
 from reports.style import COMPILED, Style
 from reports.table import NEVER_LEVEL
 from reports.templating import render
+
+# The table's columns after op, backend, dtype and size.
+_HEADER = [
+    "first call, compiling", "first call, from cache", "later calls", "NumPy per call",
+    "pays off against NumPy after", "against the loop after",
+]  # fmt: skip
 
 
 def _calls(value: float, level: bool = False) -> str:
@@ -60,19 +59,7 @@ def _table(costs: pd.DataFrame, *, look: Style) -> str:
         ]
         for entry in costs.itertuples(index=False)
     ]
-    header = [
-        "op",
-        "backend",
-        "dtype",
-        "size",
-        "first call, compiling",
-        "first call, from cache",
-        "later calls",
-        "NumPy per call",
-        "pays off against NumPy after",
-        "against the loop after",
-    ]
-    return md_table(header, rows)
+    return md_table(["op", "backend", "dtype", "size", *_HEADER], rows)
 
 
 def _jit_example(costs: pd.DataFrame, *, look: Style):
@@ -109,20 +96,11 @@ def _time_range(seconds: pd.Series) -> str:
 def _example_findings(entry) -> dict:
     """What the worked example states about one entry of the JIT costs."""
     return {
-        "op": entry.op,
-        "backend": entry.backend,
-        "dtype": entry.dtype,
+        **entry._asdict(),
         "size": format_shape(shape_of(entry.shape)),
-        "cold_s": entry.cold_s,
-        "warm_s": entry.warm_s,
-        "steady_s": entry.steady_s,
-        "numpy_s": entry.numpy_s,
         "numpy_measured": math.isfinite(entry.numpy_s),
-        "numpy_level": bool(entry.numpy_level),
         "never_vs_numpy": math.isinf(entry.calls_vs_numpy_cold),
-        "calls_vs_numpy_cold": entry.calls_vs_numpy_cold,
         "calls_vs_numpy_warm_text": _calls(entry.calls_vs_numpy_warm),
-        "python_s": entry.python_s,
         "pays_vs_python": math.isfinite(entry.python_s)
         and math.isfinite(entry.calls_vs_python_cold),
         "calls_vs_python_cold_text": _calls(entry.calls_vs_python_cold),

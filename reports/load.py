@@ -8,6 +8,7 @@ count), so files from different runs can be read side by side.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -33,6 +34,22 @@ _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-(\d+))?$")  # -2, -3 …: a second run t
 
 CASE_KEY = ["op", "backend", "dtype", "threads", "shape"]
 JIT_KEY = ["op", "backend", "dtype", "shape"]
+_CASE_COLUMNS = [
+    *CASE_KEY, "m", "n", "h", "size", "status", "reason", "predicted_s",
+    *(f"{stat}_s" for stat in STAT_NAMES), "ci_low_s", "ci_high_s", "rounds", "iterations",
+    "flops", "bytes", "timer_resolution_s", "bandwidth_GBps", "served_from",
+    "peak_alloc_bytes", "name", "source",
+]  # fmt: skip
+_JIT_COLUMNS = [
+    *JIT_KEY, "m", "n", "h", "size", "cold_s", "warm_s", "steady_s", "numpy_s", "python_s",
+    "source",
+]  # fmt: skip
+# Counts that may be missing (a vector has no m) are pandas' nullable integers.
+_SIZE_TYPES = {"m": "Int64", "n": "Int64", "h": "Int64", "size": "int64"}
+_CASE_TYPES = {
+    **_SIZE_TYPES, "threads": "int64", "rounds": "Int64", "iterations": "Int64",
+    "flops": "Int64", "bytes": "Int64",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,7 +61,6 @@ class Run:
     machine: dict[str, Any]  # pytest-benchmark's own machine_info of the newest file
     commit: dict[str, Any]
     datetime: str
-    pytest_benchmark_version: str
     cases: pd.DataFrame  # one row per case measured or deliberately not run
     jit: pd.DataFrame  # one row per Numba compile-cost measurement
     catalogue: dict[str, dict[str, dict]]  # the ops and backends the run knew, in order
@@ -64,10 +80,8 @@ def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int 
 
     Keys are thread counts as strings; ``"all"`` or ``"<all>"`` stand for all cores.
     """
-    if not per_threads:
-        return math.nan
     measured: dict[int, float] = {}
-    for key, value in per_threads.items():
+    for key, value in (per_threads or {}).items():
         if key.isdigit():
             measured[int(key)] = value
         elif key.strip("<>") == "all" and all_cores:
@@ -90,33 +104,34 @@ def ladder_of(suite: dict[str, Any]) -> str:
 # --- one file as rows ------------------------------------------------------------------
 
 
-def _conditions(file: RunFile, threads: int, ceiling: str = "read_GBps") -> dict:
-    """The timer's resolution, and the read bandwidth of the memory level the case's
-    inputs fit in (``ceiling``: from memory, or from the last-level cache), as measured."""
-    limits = file.suite.limits
-    if limits.get(ceiling) is None:  # no cache probe in this run: the memory's
-        ceiling = "read_GBps"
-    resolution = file.suite.timer_resolution_s
-    return {
-        "timer_resolution_s": math.nan if resolution is None else resolution,
-        "bandwidth_GBps": limit_at(limits.get(ceiling), threads, file.suite.all_cores),
-        "served_from": CEILINGS[ceiling],
-    }
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
-def _identity(item: Case | NotRun | JitCost) -> dict[str, Any]:
-    """What a row of a case, a not-run case or a compile cost begins with."""
+def _row(file: RunFile, item: Case | NotRun | JitCost, threads: int | None = None) -> dict:
+    """What every row begins with: the item's identity and its file; for a case (given its
+    ``threads``), the timer's resolution and the read bandwidth of the memory level its
+    inputs fit in (from memory, or from the last-level cache), as measured."""
     sizes = item.sizes
-    return {
+    row = {
         "op": item.op,
         "backend": item.backend,
         "dtype": item.dtype,
         "shape": shape_key(sizes),
-        "m": sizes.get("m"),
-        "n": sizes.get("n"),
-        "h": sizes.get("h"),
+        **{name: sizes.get(name) for name in "mnh"},
         "size": math.prod(sizes.values()),
+        "source": file.path.name,
     }
+    if threads is not None:
+        limits = file.suite.limits
+        ceiling = getattr(item, "ceiling", "read_GBps")  # a case not run records none
+        if limits.get(ceiling) is None:  # no cache probe in this run: the memory's
+            ceiling = "read_GBps"
+        row["threads"] = threads
+        row["timer_resolution_s"] = _or_nan(file.suite.timer_resolution_s)
+        row["bandwidth_GBps"] = limit_at(limits.get(ceiling), threads, file.suite.all_cores)
+        row["served_from"] = CEILINGS[ceiling]
+    return row
 
 
 def _median_interval(case: Case) -> tuple[float, float]:
@@ -135,8 +150,7 @@ def _median_interval(case: Case) -> tuple[float, float]:
 def _case_row(file: RunFile, case: Case) -> dict[str, Any]:
     low, high = _median_interval(case)
     return {
-        **_identity(case),
-        "threads": case.threads,
+        **_row(file, case, case.threads),
         **{f"{stat}_s": getattr(case.stats, stat) for stat in STAT_NAMES},
         "ci_low_s": low,
         "ci_high_s": high,
@@ -144,46 +158,47 @@ def _case_row(file: RunFile, case: Case) -> dict[str, Any]:
         "iterations": case.stats.iterations,
         "flops": case.flops,
         "bytes": case.bytes,
-        "peak_alloc_bytes": math.nan if case.peak_alloc_bytes is None else case.peak_alloc_bytes,
-        **_conditions(file, case.threads, case.ceiling),
+        "peak_alloc_bytes": _or_nan(case.peak_alloc_bytes),
         "status": "ok",
         "reason": "",
         "predicted_s": math.nan,
-        "source": file.path.name,
         "name": case.name,
     }
 
 
-def _not_run_rows(file: RunFile) -> list[dict[str, Any]]:
-    return [
-        {
-            **_identity(case),
-            "threads": case.threads,
-            "status": "not run",
-            "reason": case.reason,
-            "predicted_s": math.nan if case.predicted_s is None else case.predicted_s,
-            "source": file.path.name,
-            "name": "",
-            **_conditions(file, case.threads),
-        }
-        for case in file.not_run
-    ]
+def _not_run_row(file: RunFile, case: NotRun) -> dict[str, Any]:
+    return {
+        **_row(file, case, case.threads),
+        "status": "not run",
+        "reason": case.reason,
+        "predicted_s": _or_nan(case.predicted_s),
+        "name": "",
+    }
 
 
-def _jit_rows(file: RunFile) -> list[dict[str, Any]]:
-    return [
-        {
-            **_identity(cost),
-            "cold_s": cost.cold_s,
-            "warm_s": cost.warm_s,
-            "steady_s": cost.steady_s,
-            # NumPy's and the loop's times on the same inputs, if the probe measured them
-            "numpy_s": math.nan if cost.numpy_s is None else cost.numpy_s,
-            "python_s": math.nan if cost.python_s is None else cost.python_s,
-            "source": file.path.name,
-        }
-        for cost in file.jit
-    ]
+def _jit_row(file: RunFile, cost: JitCost) -> dict[str, Any]:
+    return {
+        **_row(file, cost),
+        "cold_s": cost.cold_s,
+        "warm_s": cost.warm_s,
+        "steady_s": cost.steady_s,
+        # NumPy's and the loop's times on the same inputs, if the probe measured them
+        "numpy_s": _or_nan(cost.numpy_s),
+        "python_s": _or_nan(cost.python_s),
+    }
+
+
+def _cases_frame(rows: list[dict]) -> pd.DataFrame:
+    """The measured rows first: a case not run where another file measured it is dropped."""
+    frame = pd.DataFrame.from_records(rows, columns=_CASE_COLUMNS)
+    frame = frame.drop_duplicates(subset=CASE_KEY, keep="first")
+    return frame.astype(_CASE_TYPES).reset_index(drop=True)
+
+
+def _jit_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=_JIT_COLUMNS)
+    frame = frame.drop_duplicates(subset=JIT_KEY, keep="last")
+    return frame.astype(_SIZE_TYPES).reset_index(drop=True)
 
 
 def _slides(file: RunFile) -> dict[str, Any] | None:
@@ -202,18 +217,10 @@ def _slides(file: RunFile) -> dict[str, Any] | None:
     }
 
 
-def measured_something(run: Run) -> bool:
-    """Whether ``run`` measured anything a report shows: a case, a compile cost, the
-    slides' demo or a course experiment. A selection may have measured any of them alone
-    (``-k slides``, ``-k jit_compile``, ``-k course``); the report shows what it has."""
-    timed = bool((run.cases["status"] == "ok").any())
-    return timed or not run.jit.empty or run.slides is not None or run.course is not None
-
-
 def read_result(path: Path | str) -> Run:
     """One result file, checked; raises ``ResultFileError`` naming the file and the problem."""
     file = RunFile.load(path)
-    catalogue = file.suite.catalogue
+    rows = [_case_row(file, case) for case in file.cases]
     return Run(
         share=None if file.share is None else dict(file.share.record),
         sources=(file.path,),
@@ -221,68 +228,13 @@ def read_result(path: Path | str) -> Run:
         machine=dict(file.machine),
         commit=dict(file.commit),
         datetime=file.datetime,
-        pytest_benchmark_version=file.pytest_benchmark_version,
-        cases=_cases_frame([_case_row(file, case) for case in file.cases], _not_run_rows(file)),
-        jit=_jit_frame(_jit_rows(file)),
-        catalogue={"ops": dict(catalogue.ops), "backends": dict(catalogue.backends)},
+        cases=_cases_frame(rows + [_not_run_row(file, case) for case in file.not_run]),
+        jit=_jit_frame([_jit_row(file, cost) for cost in file.jit]),
+        catalogue=file.suite.catalogue.dump(),
         course=file.course,
         slides=_slides(file),
         ignored=file.ignored,
     )
-
-
-def _cases_frame(measured: list[dict], not_run: list[dict]) -> pd.DataFrame:
-    run_keys = {tuple(row[name] for name in CASE_KEY) for row in measured}
-    skipped = [row for row in not_run if tuple(row[name] for name in CASE_KEY) not in run_keys]
-    frame = pd.DataFrame.from_records(measured + skipped, columns=_CASE_COLUMNS)
-    frame = frame.drop_duplicates(subset=CASE_KEY, keep="first")
-    for column in ("m", "n", "h", "rounds", "iterations", "flops", "bytes"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("threads", "size"):
-        frame[column] = frame[column].astype("int64")
-    return frame.reset_index(drop=True)
-
-
-_SIZE_COLUMNS = ["m", "n", "h", "size"]
-_CASE_COLUMNS = [
-    *CASE_KEY,
-    *_SIZE_COLUMNS,
-    "status",
-    "reason",
-    "predicted_s",
-    *(f"{stat}_s" for stat in STAT_NAMES),
-    "ci_low_s",
-    "ci_high_s",
-    "rounds",
-    "iterations",
-    "flops",
-    "bytes",
-    "timer_resolution_s",
-    "bandwidth_GBps",
-    "served_from",
-    "peak_alloc_bytes",
-    "name",
-    "source",
-]
-_JIT_COLUMNS = [
-    *JIT_KEY,
-    *_SIZE_COLUMNS,
-    "cold_s",
-    "warm_s",
-    "steady_s",
-    "numpy_s",
-    "python_s",
-    "source",
-]
-
-
-def _jit_frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=_JIT_COLUMNS)
-    frame = frame.drop_duplicates(subset=JIT_KEY, keep="last")
-    for column in ("m", "n", "h"):
-        frame[column] = frame[column].astype("Int64")
-    frame["size"] = frame["size"].astype("int64")
-    return frame.reset_index(drop=True)
 
 
 # --- several files of one machine ------------------------------------------------------
@@ -291,6 +243,13 @@ def _jit_frame(rows: list[dict]) -> pd.DataFrame:
 def _machine_identity(run: Run) -> tuple:
     cpu = run.suite.get("cpu") or {}
     return (run.machine.get("node"), cpu.get("brand"), cpu.get("logical_cores"))
+
+
+def _measured_something(run: Run) -> bool:
+    """A case, a compile cost, the slides' demo or a course experiment: a selection may
+    have measured any of them alone (``-k slides``, ``-k jit_compile``, ``-k course``)."""
+    timed = bool((run.cases["status"] == "ok").any())
+    return timed or not run.jit.empty or run.slides is not None or run.course is not None
 
 
 def merged_catalogue(runs: Iterable[Run]) -> dict[str, dict[str, dict]]:
@@ -315,11 +274,10 @@ def read_results(paths: Iterable[Path | str]) -> Run:
     runs = sorted((read_result(path) for path in paths), key=lambda run: run.datetime)
     if not runs:
         raise ValueError("read_results needs at least one file")
-    if not any(measured_something(run) for run in runs):
+    if not any(_measured_something(run) for run in runs):
         # a report of "0 cases timed" would replace a good one with nothing to show
         names = ", ".join(str(run.sources[0]) for run in runs)
         raise ResultFileError(names, "holds no results: nothing was measured")
-    catalogue = merged_catalogue(reversed(runs))
     if len(runs) == 1:
         return runs[0]
     newest = runs[-1]
@@ -331,9 +289,8 @@ def read_results(paths: Iterable[Path | str]) -> Run:
                 f"({_machine_identity(run)[1]} vs {_machine_identity(newest)[1]}); "
                 "use --compare to set runs of different machines side by side",
             )
-    measured = [run.cases[run.cases["status"] == "ok"] for run in runs]
-    all_measured = pd.concat(measured, ignore_index=True)
-    clash = all_measured[all_measured.duplicated(subset=CASE_KEY, keep=False)]
+    measured = pd.concat([run.cases[run.cases["status"] == "ok"] for run in runs])
+    clash = measured[measured.duplicated(subset=CASE_KEY, keep=False)]
     if not clash.empty:
         row = clash.iloc[0]
         files = sorted(set(clash[(clash[CASE_KEY] == row[CASE_KEY]).all(axis=1)]["source"]))
@@ -342,25 +299,17 @@ def read_results(paths: Iterable[Path | str]) -> Run:
             f"{describe(*row[CASE_KEY])} is also measured in {files[0]}; "
             "pass files that measure different cases",
         )
-    not_run = [run.cases[run.cases["status"] != "ok"] for run in runs]
-    cases = _cases_frame(
-        all_measured.to_dict("records"),
-        pd.concat(not_run, ignore_index=True).to_dict("records"),
-    )
-    jit = _jit_frame(pd.concat([run.jit for run in runs], ignore_index=True).to_dict("records"))
-    return Run(
+    not_run = pd.concat([run.cases[run.cases["status"] != "ok"] for run in runs])
+    return dataclasses.replace(
+        newest,
         sources=tuple(run.sources[0] for run in runs),
-        suite=newest.suite,
-        machine=newest.machine,
-        commit=newest.commit,
-        datetime=newest.datetime,
-        pytest_benchmark_version=newest.pytest_benchmark_version,
-        cases=cases,
-        jit=jit,
-        catalogue=catalogue,
+        cases=_cases_frame(measured.to_dict("records") + not_run.to_dict("records")),
+        jit=_jit_frame(pd.concat([run.jit for run in runs]).to_dict("records")),
+        catalogue=merged_catalogue(reversed(runs)),
         course=next((run.course for run in reversed(runs) if run.course), None),
         slides=next((run.slides for run in reversed(runs) if run.slides), None),
         ignored=sum(run.ignored for run in runs),
+        share=None,
     )
 
 
@@ -400,22 +349,16 @@ def _json_files(directory: Path) -> list[Path]:
     ]
 
 
-def newest_by_stamp(paths: Iterable[Path]) -> Path:
-    """The newest of ``paths`` by the stamp in their names (see ``_stamp``)."""
-    return max(paths, key=lambda path: (_stamp(path), path.name))
-
-
 def newest_result(directory: Path) -> Path:
-    """The newest benchmark result file in ``directory`` (course files and beyond-memory
-    records excluded)."""
+    """The newest benchmark result file in ``directory`` by the stamp in its name (course
+    files, beyond-memory records and share files excluded)."""
     candidates = [
         path
         for path in _json_files(directory)
-        if not is_course_file(path)
-        and not path.name.startswith((BEYOND_MEMORY_PREFIX, SHARE_PREFIX))
+        if not path.name.startswith((COURSE_PREFIX, BEYOND_MEMORY_PREFIX, SHARE_PREFIX))
     ]
     if not candidates:
         raise ResultFileError(
             directory, "holds no result files (*.json); run `nox -s bench` or name files"
         )
-    return newest_by_stamp(candidates)
+    return max(candidates, key=lambda path: (_stamp(path), path.name))

@@ -37,6 +37,15 @@ from reports.table import flagged, measured, not_run, tidy_table
 from reports.templating import render
 from reports.trust import trust_section
 
+# The limits the probe measured: their row in the machine's table, their unit, and how the
+# warning of a probe that contradicts itself names them.
+LIMITS = {
+    "read_GBps": ("memory read bandwidth", "GB/s", "read bandwidth from memory"),
+    "cache_read_GBps": ("last-level cache read bandwidth", "GB/s", "read bandwidth from the cache"),
+    "triad_GBps": ("memory triad bandwidth", "GB/s", "triad bandwidth"),
+    "peak_GFLOPs": ("peak arithmetic", "GFLOP/s", "BLAS's peak"),
+}
+
 
 def _machine_facts(run: Run) -> list[list[str]]:
     suite = run.suite
@@ -61,26 +70,16 @@ def _machine_facts(run: Run) -> list[list[str]]:
         ["caches", f"L1d {cache('l1d_bytes')}, L2 {cache('l2_bytes')}, L3 {cache('l3_bytes')}"],
         ["SIMD", ", ".join(cpu.get("simd") or []) or "unknown"],
     ]
-    for key, name, unit in (
-        ("read_GBps", "memory read bandwidth", "GB/s"),
-        ("cache_read_GBps", "last-level cache read bandwidth", "GB/s"),
-        ("triad_GBps", "memory triad bandwidth", "GB/s"),
-        ("peak_GFLOPs", "peak arithmetic", "GFLOP/s"),
-    ):
-        measured_values = limits.get(key) or {}
-        if measured_values:
-            facts.append(
-                [
-                    name,
-                    ", ".join(
-                        f"{format_rate(value, unit)} with {_threads_text(count)}"
-                        for count, value in measured_values.items()
-                    ),
-                ]
+    for key, (name, unit, _) in LIMITS.items():
+        if limits.get(key):
+            values = (
+                f"{format_rate(value, unit)} with {_threads_text(count)}"
+                for count, value in limits[key].items()
             )
+            facts.append([name, ", ".join(values)])
     if limits.get("method"):
         facts.append(["how the limits were measured", str(limits["method"])])
-    system = run.suite.get("system") or {}
+    system = suite.get("system") or {}
     if system.get("governor"):
         facts.append(["CPU frequency governor", str(system["governor"])])
     if system.get("load_average"):
@@ -166,15 +165,6 @@ def _threads_text(key: str) -> str:
     return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
 
-# How the warning names a probed limit.
-LIMIT_NAMES = {
-    "read_GBps": "read bandwidth from memory",
-    "cache_read_GBps": "read bandwidth from the cache",
-    "triad_GBps": "triad bandwidth",
-    "peak_GFLOPs": "BLAS's peak",
-}
-
-
 def course_not_run(reason: str) -> str:
     return f"## Course experiments\n\nCourse experiments: not run ({reason})."
 
@@ -244,7 +234,7 @@ def render_report(
             rebuild=rebuild,
             ladder=ladder_of(run.suite),
             disturbances=rules.disturbances(run.suite),
-            limit_names=LIMIT_NAMES,
+            limit_names={key: named for key, (*_, named) in LIMITS.items()},
             dirty=bool(git.get("dirty")),
             sections=[
                 headline_section(table, run, figures, look=look),

@@ -131,8 +131,6 @@ class Quartiles:
 # contradicted probe is.
 PROBE_CONTRADICTS = 0.5
 PROBED_LIMITS = ("read_GBps", "cache_read_GBps", "triad_GBps", "peak_GFLOPs")
-# Which cases a limit is the ceiling of: by the memory level their inputs are read from.
-CEILING_SERVED_FROM = {"read_GBps": "memory", "cache_read_GBps": "cache"}
 
 
 def disturbances(suite: dict) -> list[dict]:

@@ -16,46 +16,15 @@ import pandas as pd
 from reports import rules
 from reports.load import Run
 from reports.style import Style, dtype_rank
+from vbschema.run import CEILINGS
 
 COLUMNS = [
-    "op",
-    "backend",
-    "dtype",
-    "threads",
-    "m",
-    "n",
-    "h",
-    "size",
-    "status",
-    "median_s",
-    "iqr_s",
-    "q1_s",
-    "q3_s",
-    "ci_low_s",
-    "ci_high_s",
-    "min_s",
-    "mean_s",
-    "stddev_s",
-    "rounds",
-    "iterations",
-    "gb_per_s",
-    "gflop_per_s",
-    "bandwidth_GBps",
-    "bandwidth_share",
-    "served_from",
-    "peak_alloc_bytes",
-    "flops",
-    "bytes",
-    "iqr_rel",
-    "interval_rel",
-    "stddev_rel",
-    "flags",
-    "reason",
-    "predicted_s",
-    "shape",
-    "name",
-    "source",
-]
+    "op", "backend", "dtype", "threads", "m", "n", "h", "size", "status",
+    "median_s", "iqr_s", "q1_s", "q3_s", "ci_low_s", "ci_high_s", "min_s", "mean_s", "stddev_s",
+    "rounds", "iterations", "gb_per_s", "gflop_per_s", "bandwidth_GBps", "bandwidth_share",
+    "served_from", "peak_alloc_bytes", "flops", "bytes", "iqr_rel", "interval_rel",
+    "stddev_rel", "flags", "reason", "predicted_s", "shape", "name", "source",
+]  # fmt: skip
 
 
 def tidy_table(run: Run) -> pd.DataFrame:
@@ -92,9 +61,7 @@ def _flags(table: pd.DataFrame, disturbed: list[dict]) -> pd.Series:
     loaded = any(d["kind"] == "load" for d in disturbed)
     # the memory level whose probe contradicted itself: its cases' ceilings are suspect
     suspect = {
-        rules.CEILING_SERVED_FROM[d["limit"]]
-        for d in disturbed
-        if d["kind"] == "probe" and d["limit"] in rules.CEILING_SERVED_FROM
+        CEILINGS[d["limit"]] for d in disturbed if d["kind"] == "probe" and d["limit"] in CEILINGS
     }
     flags = [
         "; ".join(
@@ -146,10 +113,7 @@ def thread_counts(table: pd.DataFrame) -> dict[str, frozenset[int]]:
 # meaning: the CSV says so instead (the page uses the same words).
 NEVER_LEVEL = "never (level within noise)"
 _CALL_COLUMNS = [
-    "calls_vs_numpy_cold",
-    "calls_vs_numpy_warm",
-    "calls_vs_python_cold",
-    "calls_vs_python_warm",
+    f"calls_vs_{other}_{first}" for other in ("numpy", "python") for first in ("cold", "warm")
 ]
 
 
@@ -158,12 +122,11 @@ def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
     "never (level within noise)" when NumPy and the compiled loop are level."""
     table = costs.copy()
     for column in _CALL_COLUMNS:
-        level = (
-            costs["numpy_level"]
-            if column.startswith("calls_vs_numpy")
-            else pd.Series(False, costs.index)
-        )
-        table[column] = [_calls_text(v, flat) for v, flat in zip(costs[column], level, strict=True)]
+        against_numpy = column.startswith("calls_vs_numpy")
+        table[column] = [
+            _calls_text(calls, against_numpy and level)
+            for calls, level in zip(costs[column], costs["numpy_level"], strict=True)
+        ]
     return table
 
 

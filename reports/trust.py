@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from reports import rules
-from reports.formatting import (
-    format_percent,
-    format_time,
-)
+from reports.formatting import format_percent, format_time
 from reports.markup import fold, md_table
-from reports.phrases import (
-    case_name,
-    shape_text,
-)
-from reports.rules import (
-    FLAG_ROUNDS,
-    FLAG_SPREAD,
-    FLAG_TIMER,
-    TIMER_FACTOR,
-)
+from reports.phrases import case_name, shape_text
+from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import Style
 from reports.table import flagged, not_run
 from reports.templating import render
@@ -44,17 +31,25 @@ def _flag_reasons(row: pd.Series) -> str:
     return "; ".join(reasons)
 
 
+# After a case's name, what its row says: why it is flagged, or why it was not run.
+_FLAGGED = {"median": lambda row: format_time(row["median_s"]), "why flagged": _flag_reasons}
+_NOT_RUN = {
+    "why": lambda row: row["reason"] or "—",
+    "predicted time per call": lambda row: format_time(row["predicted_s"]),
+}
+
+
 def trust_section(table: pd.DataFrame, *, look: Style) -> str:
     return render(
         "trust.md.j2",
         flag_rule=rules.flag_rule(),
-        flagged_table=_flagged_table(flagged(table), look=look),
-        not_run_table=_not_run_table(not_run(table), look=look),
+        flagged_table=_cases_table(flagged(table), "flagged measurements", _FLAGGED, look),
+        not_run_table=_cases_table(not_run(table), "cases not run", _NOT_RUN, look),
     )
 
 
-def _flagged_table(shaky: pd.DataFrame, *, look: Style) -> str:
-    if shaky.empty:
+def _cases_table(cases: pd.DataFrame, what: str, columns: dict, look: Style) -> str:
+    if cases.empty:
         return ""
     rows = [
         [
@@ -62,28 +57,9 @@ def _flagged_table(shaky: pd.DataFrame, *, look: Style) -> str:
             case_name(row["backend"], row["threads"], look=look),
             row["dtype"],
             shape_text(row),
-            format_time(row["median_s"]),
-            _flag_reasons(row),
+            *(cell(row) for cell in columns.values()),
         ]
-        for _, row in shaky.iterrows()
+        for _, row in cases.iterrows()
     ]
-    body = md_table(["op", "backend", "dtype", "size", "median", "why flagged"], rows)
-    return fold(f"{len(rows)} flagged measurements", body, len(rows))
-
-
-def _not_run_table(skipped: pd.DataFrame, *, look: Style) -> str:
-    if skipped.empty:
-        return ""
-    rows = [
-        [
-            f"`{row['op']}`",
-            case_name(row["backend"], row["threads"], look=look),
-            row["dtype"],
-            shape_text(row),
-            row["reason"] or "—",
-            format_time(row["predicted_s"]) if math.isfinite(row["predicted_s"]) else "—",
-        ]
-        for _, row in skipped.iterrows()
-    ]
-    body = md_table(["op", "backend", "dtype", "size", "why", "predicted time per call"], rows)
-    return fold(f"{len(rows)} cases not run", body, len(rows))
+    body = md_table(["op", "backend", "dtype", "size", *columns], rows)
+    return fold(f"{len(rows)} {what}", body, len(rows))
