@@ -20,7 +20,7 @@ import pandas as pd
 from reports import rules
 from reports.load import CASE_KEY, ResultFileError, Run, merged_catalogue
 from reports.style import Style
-from reports.table import measured, tidy_table
+from reports.table import measured, report_order, tidy_table
 
 FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
@@ -84,13 +84,7 @@ def compare_runs(old: Run, new: Run, look: Style) -> pd.DataFrame:
     both["size"] = both["size"].astype("int64")
     both = both.sort_values(
         ["op", "backend", "dtype", "threads", "size"],
-        key=lambda column: (
-            column.map(look.op_rank).map(str)
-            if column.name == "op"
-            else column.map(look.backend_rank).map(str)
-            if column.name == "backend"
-            else column
-        ),
+        key=lambda column: report_order(column, look),
         ignore_index=True,
     )
     return both[COLUMNS]

@@ -42,13 +42,13 @@ def tidy_table(run: Run) -> pd.DataFrame:
     look = Style.of(run.catalogue)
     table = table.sort_values(
         ["op", "backend", "dtype", "threads", "size", "shape"],
-        key=lambda column: _report_order(column, look),
+        key=lambda column: report_order(column, look),
         ignore_index=True,
     )
     return table[COLUMNS]
 
 
-def _report_order(column: pd.Series, look: Style) -> pd.Series:
+def report_order(column: pd.Series, look: Style) -> pd.Series:
     """The run's own order of ops and backends (its catalogue's), float64 first."""
     rank = {"op": look.op_rank, "backend": look.backend_rank, "dtype": dtype_rank}.get(column.name)
     if rank is None:

@@ -2313,3 +2313,23 @@ def test_figures_are_drawn_on_every_core_and_come_out_the_same(tmp_path, monkeyp
     assert sorted(p.name for p in forked.iterdir()) == sorted(p.name for p in alone.iterdir())
     for path in forked.iterdir():
         assert path.read_bytes() == (alone / path.name).read_bytes(), path.name
+
+
+def test_tables_keep_the_catalogues_order_past_ten_backends():
+    """The catalogue's order, not its ranks' text: the 11th backend comes after the 3rd
+    (as strings, "(10, …)" sorted before "(2, …)"), and float64 before float32."""
+    from reports.table import report_order
+
+    look = style.Style.of({"ops": {"dot": {}}, "backends": {f"b{i}": {} for i in range(11)}})
+    frame = pd.DataFrame(
+        {
+            "backend": ["b10", "b2", "b10", "b2"],
+            "dtype": ["float32", "float64", "float64", "float32"],
+        }
+    )
+    ordered = frame.sort_values(
+        ["backend", "dtype"], key=lambda column: report_order(column, look), ignore_index=True
+    )
+    assert list(zip(ordered["backend"], ordered["dtype"], strict=True)) == [
+        ("b2", "float64"), ("b2", "float32"), ("b10", "float64"), ("b10", "float32"),
+    ]  # fmt: skip
