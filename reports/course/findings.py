@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
-from reports.course.experiments import PER_SAMPLE, experiments_in, hidden_sweep_in
+from reports.course.experiments import (
+    EXPERIMENTS,
+    PER_SAMPLE,
+    TITLES,
+    experiments_in,
+    hidden_sweep_in,
+    title,
+)
 from reports.rules import SLOWER, Comparison, Quartiles, flags
 from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, Style
+
+# "Clearly better": a fifth more of the flower's points right than the best line.
+CLEARLY_BETTER = 0.2
 
 # --- the data ----------------------------------------------------------------------------
 
@@ -91,8 +102,6 @@ def nonseparable_findings(results: dict) -> dict | None:
         "wrong_at_end": misclassified(results, experiment, run),
         "twins": _measured(dataset, same_point_both_classes(X, y)),
         "unit": dataset.get("raw_unit") or dataset.get("unit"),
-        "classes": dataset["classes"],
-        "separable_errors": [int(h) for h in _reference_run(results, "perceptron")[1]["history"]],
         "backends_agree": experiment["agreement"]["within_tolerance"],
     }
 
@@ -233,8 +242,7 @@ def network_findings(results: dict) -> dict | None:
         "cost": list(history(run)),
         "wrong": wrong,
         "accuracy": accuracy,
-        # "clearly better": a fifth more of the points right than the best line
-        "beats_line": line is not None and accuracy >= line["accuracy"] + 0.2,
+        "beats_line": line is not None and accuracy >= line["accuracy"] + CLEARLY_BETTER,
         "backends_agree": experiment["agreement"]["within_tolerance"],
         "run": run,
     }
@@ -246,10 +254,10 @@ def hidden_size_findings(results: dict) -> dict | None:
     sweep = hidden_sweep_in(results)
     if not sweep:
         return None
-    backends = results["backends"]
-    sizes, accuracy, per_iteration = [], [], {backend: [] for backend in backends}
+    sizes = list(sweep)
+    accuracy, per_iteration = [], {backend: [] for backend in results["backends"]}
     same_everywhere = True
-    for hidden, name in sweep.items():
+    for name in sweep.values():
         experiment = results["experiments"][name]
         X, y = arrays(results, experiment["dataset"])
         runs = experiment["runs"]
@@ -258,23 +266,16 @@ def hidden_size_findings(results: dict) -> dict | None:
             for backend, run in runs.items()
         }
         same_everywhere &= len(set(right.values())) == 1
-        sizes.append(hidden)
         accuracy.append(right[experiment["agreement"].get("reference") or next(iter(runs))])
         iterations = experiment["parameters"]["iterations"]
-        for backend in backends:  # NaN where a backend's run was over the budget
-            per_iteration[backend].append(
+        for backend, times in per_iteration.items():  # NaN where a run was over the budget
+            times.append(
                 Quartiles.of(runs[backend]["time"]["times_s"]).median / iterations
                 if backend in runs
                 else math.nan
             )
     best = int(np.argmax(accuracy))
     line = flower_findings(results)
-    # growth from the smallest h to the largest, for the backends that ran both
-    growth = {
-        backend: times[-1] / times[0]
-        for backend, times in per_iteration.items()
-        if not (math.isnan(times[0]) or math.isnan(times[-1]))
-    }
     # backend → the h it was not trained at (over the ladder's budget), and the least
     # predicted time of those runs
     not_run: dict[str, dict] = {}
@@ -289,7 +290,7 @@ def hidden_size_findings(results: dict) -> dict | None:
             found["predicted_s"] = min(found["predicted_s"], entry["predicted_s"])
     return {
         # trained long enough to read accuracies: the best h clearly beats the line
-        "trained": line is not None and accuracy[best] >= line["accuracy"] + 0.2,
+        "trained": line is not None and accuracy[best] >= line["accuracy"] + CLEARLY_BETTER,
         "sizes": sizes,
         "accuracy": accuracy,
         "same_everywhere": same_everywhere,
@@ -298,8 +299,13 @@ def hidden_size_findings(results: dict) -> dict | None:
         "largest_accuracy": accuracy[-1],
         "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
         "per_iteration": per_iteration,
-        "growth": growth,
-        "not_run": not_run,  # backend → the h it was not trained at, over the budget
+        # growth from the smallest h to the largest, for the backends that ran both
+        "growth": {
+            backend: times[-1] / times[0]
+            for backend, times in per_iteration.items()
+            if not (math.isnan(times[0]) or math.isnan(times[-1]))
+        },
+        "not_run": not_run,
     }
 
 
@@ -375,4 +381,45 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
         "compiled_fastest": sum(fastest[name] in compiled for name in names),
         "experiments": len(names),
         "parallel_gains": gains,
+    }
+
+
+def conditions(results: dict) -> dict:
+    """The run's conditions, for the section's introduction."""
+    machine, experiments = results["machine"], results["experiments"]
+    cpu, threads = machine.get("cpu") or {}, machine.get("threads") or {}
+    git = results.get("git") or {}
+    usual = results["timer"]["repeats"]
+    other_repeats = []  # timed for another number of rounds (the network's long runs)
+    for name in experiments_in(results):
+        repeats = {run["time"]["repeats"] for run in experiments[name]["runs"].values()}
+        if repeats != {usual}:
+            other_repeats.append((TITLES[name][0], max(repeats)))
+    return {
+        "backends": results["backends"],
+        # backend → the experiments it trained, for a backend that left some out (a
+        # variant trains only where it computes the trainer's op its own way)
+        "partly": {
+            backend: [
+                title(results, name)
+                for name in EXPERIMENTS
+                if backend in experiments.get(name, {}).get("runs", {})
+            ]
+            for backend in results["backends"]
+            if any(backend not in experiments[name]["runs"] for name in experiments_in(results))
+        },
+        "raw": results["datasets"][experiments["perceptron"]["dataset"]],
+        "machine": {
+            "name": machine["name"],
+            "cpu": cpu.get("brand", "unknown CPU"),
+            "cores": threads.get("all_cores", "?"),
+            "numba_threads": threads.get("numba_threads", "?"),
+        },
+        "created": datetime.fromisoformat(results["created"]).strftime("%Y-%m-%d %H:%M %Z"),
+        "ladder": results.get("ladder", "full"),
+        "commit": (git.get("commit") or "")[:10],
+        "dirty": bool(git.get("dirty")),
+        "versions": ", ".join(f"{name} {version}" for name, version in results["versions"].items()),
+        "repeats": usual,
+        "other_repeats": other_repeats,
     }
