@@ -1,20 +1,16 @@
 """The course section's figures: histories per epoch, decision regions, times to train.
 
-Drawn and saved with the report's figure kit (``reports.figkit``): the same style,
-colours, labels and PNG + SVG files as the benchmark figures. Their alternative texts
-are the template's.
+Drawn and saved with the report's figure kit (``reports.figkit``), like the benchmark
+figures; their alternative texts are the template's.
 
-Decision regions: the slides draw them with mlxtend's ``plot_decision_regions``. Here
-``plot_decision_regions`` below does the same in about thirty lines of matplotlib,
-because mlxtend would add scikit-learn, SciPy, pandas and joblib to the report's
-dependencies for one contour plot, and its function wants a fitted classifier with a
-``predict`` method, which a results file does not hold. Every model of the course is
-linear, so its regions are just the sign of x·w + b on a grid, computed from the
-weights stored in the file.
-
-The flower of the shallow-network exercise is not linearly separable, and the models
-drawn on it need not be linear: ``plot_planar_decision_regions`` shades the plane by
-any predictor, a function from points to labels, one panel per model.
+The slides draw decision regions with mlxtend's ``plot_decision_regions``. Here a few
+lines of matplotlib do the same, because mlxtend would add scikit-learn, SciPy, pandas
+and joblib to the report's dependencies for one contour plot, and its function wants a
+fitted classifier with a ``predict`` method, which a results file does not hold. The
+course's linear models need only the sign of x·w + b on a grid, from the weights in the
+file (``plot_decision_regions``); the models drawn on the shallow-network exercise's
+flower need not be linear, so ``plot_planar_decision_regions`` shades the plane by any
+predictor, a function from points to labels, one panel per model.
 """
 
 from __future__ import annotations
@@ -222,9 +218,9 @@ def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str,
     backends = results["backends"]
     width = 0.8 / len(backends)
     for index, backend in enumerate(backends):
-        timings = [judged[name].get(backend) for name in names]  # None: not trained
+        trained = [judged[name].get(backend) for name in names]  # None: not trained
         q1, median, q3 = (
-            np.array([getattr(t.quartiles, q) if t else np.nan for t in timings]) * 1e3
+            np.array([getattr(t.quartiles, q) if t else np.nan for t in trained]) * 1e3
             for q in ("q1", "median", "q3")
         )
         ax.bar(

@@ -146,13 +146,10 @@ def adaline_raw_findings(results: dict) -> dict:
 def adaline_standardized_findings(results: dict) -> dict:
     experiment, run = _reference_run(results, "adaline_standardized")
     cost = history(run)
-    raw, _ = arrays(results, results["experiments"]["adaline_raw_large_eta"]["dataset"])
-    scaled, _ = arrays(results, experiment["dataset"])
-    raw_eigen, eigen = hessian_eigenvalues(raw), hessian_eigenvalues(scaled)
+    eigen = hessian_eigenvalues(arrays(results, experiment["dataset"])[0])
     eta = experiment["parameters"]["eta"]
     limit = 2 / eigen[-1]
     return {
-        "raw_steepness": raw_eigen[-1] / raw_eigen[0],
         "steepness": eigen[-1] / eigen[0],
         "limit": limit,
         "eta": eta,
@@ -296,7 +293,6 @@ def hidden_size_findings(results: dict) -> dict | None:
         "same_everywhere": same_everywhere,
         "best_size": sizes[best],
         "best_accuracy": accuracy[best],
-        "largest_accuracy": accuracy[-1],
         "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
         "per_iteration": per_iteration,
         # growth from the smallest h to the largest, for the backends that ran both
