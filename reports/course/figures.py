@@ -45,16 +45,10 @@ PLANAR_COLOURS = ("#d62728", "#1f77b4")  # the flower's classes, red and blue as
 SEPARABLE_STYLE = {"color": "0.45", "linestyle": "--", "linewidth": 2.0, "marker": "."}
 SSE = "½ · sum of squared errors"
 
-# A model's prediction on the flower: (k, 2) points → (k,) labels 0 or 1.
+# A model's prediction on the flower: (k, 2) points → (k,) labels 0 or 1; and a panel of
+# the flower's figure: (title, predictor, accuracy).
 Predictor = Callable[[np.ndarray], np.ndarray]
-
-
-def _axis_label(results: dict, dataset: str, feature: int) -> str:
-    data = results["datasets"][dataset]
-    name = data["feature_names"][feature]
-    if data["standardized"]:
-        return f"{name} [standardized]"
-    return f"{name} [{data['unit']}]" if data.get("unit") else name
+Panel = tuple[str, Predictor, float]
 
 
 def _classes(results: dict, dataset: str) -> list[tuple[str, float]]:
@@ -62,21 +56,25 @@ def _classes(results: dict, dataset: str) -> list[tuple[str, float]]:
     return sorted(results["datasets"][dataset]["classes"].items(), key=lambda item: item[1])
 
 
-def _grid(X: np.ndarray, resolution: int) -> list[np.ndarray]:
-    """A grid over the samples' plane, with the slides' margin (in the features' units)."""
+def _grid(X: np.ndarray) -> list[np.ndarray]:
+    """A grid of 300 × 300 points over the samples' plane, with the slides' margin (in the
+    features' units)."""
     margin = 1.0
     return np.meshgrid(
-        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution),
-        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution),
+        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, 300),
+        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, 300),
     )
 
 
 def _frame(ax, results: dict, dataset: str, g1: np.ndarray, g2: np.ndarray) -> None:
     """The axes' limits at the grid's edges, and each axis named by its feature."""
+    data = results["datasets"][dataset]
+    unit = "standardized" if data["standardized"] else data.get("unit")
+    names = [f"{name} [{unit}]" if unit else name for name in data["feature_names"]]
     ax.set_xlim(g1[0, 0], g1[0, -1])
     ax.set_ylim(g2[0, 0], g2[-1, 0])
-    ax.set_xlabel(_axis_label(results, dataset, 0))
-    ax.set_ylabel(_axis_label(results, dataset, 1))
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
 
 
 def _backend_style(index: int) -> dict:
@@ -113,16 +111,14 @@ def plot_history(
     ax.legend(fontsize="small")
 
 
-def plot_decision_regions(
-    ax, results: dict, look: Style, name: str, *, resolution: int = 300
-) -> None:
+def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
     """The plane shaded by the class that x·w + b predicts (≥ 0: the second class),
     with the reference backend's weights; every backend's boundary x·w + b = 0 as a line
     in its colour; and the samples, one marker per species."""
     experiment = results["experiments"][name]
     X, y = arrays(results, experiment["dataset"])
     classes = _classes(results, experiment["dataset"])
-    g1, g2 = _grid(X, resolution)
+    g1, g2 = _grid(X)
 
     def net_input(run: dict) -> np.ndarray:
         return g1 * run["w"][0] + g2 * run["w"][1] + run["b"]
@@ -154,13 +150,7 @@ def plot_decision_regions(
 
 
 def plot_planar_decision_regions(
-    axes,
-    results: dict,
-    look: Style,
-    dataset: str,
-    panels: list[tuple[str, Predictor, float]],
-    *,
-    resolution: int = 300,
+    axes, results: dict, look: Style, dataset: str, panels: list[Panel]
 ) -> None:
     """One panel per (title, predict, accuracy): the plane shaded by the label ``predict``
     gives each point of a grid, the data set's points on top in their class's colour,
@@ -171,7 +161,7 @@ def plot_planar_decision_regions(
     """
     X, y = arrays(results, dataset)
     classes = _classes(results, dataset)
-    g1, g2 = _grid(X, resolution)
+    g1, g2 = _grid(X)
     grid = np.column_stack([g1.ravel(), g2.ravel()])
     for ax, (heading, predict, accuracy) in zip(axes, panels, strict=True):
         regions = np.asarray(predict(grid), dtype=np.float64).reshape(g1.shape)
@@ -199,7 +189,7 @@ def network_predictor(run: dict) -> Predictor:
     return lambda points: (network_output(run, points) > 0).astype(np.int64)
 
 
-def flower_panels(results: dict) -> list[tuple[str, Predictor, float]]:
+def flower_panels(results: dict) -> list[Panel]:
     """The models drawn on the flower, each as (title, predict, accuracy): logistic
     regression, and the shallow network where the file has it."""
     found = flower_findings(results)

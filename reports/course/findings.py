@@ -318,10 +318,6 @@ class Timing:
     flags: tuple[str, ...]
     against_reference: Comparison | None
 
-    @property
-    def median_s(self) -> float:
-        return self.quartiles.median
-
 
 def timings(results: dict) -> dict[str, dict[str, Timing]]:
     """Per experiment and backend, judged like a benchmark: one training run is one
@@ -362,12 +358,15 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
     names = experiments_in(results)
     compiled = [b for b in backends if look.role(b) in (COMPILED, COMPILED_PARALLEL)]
     fastest = {
-        name: min(judged[name], key=lambda backend: judged[name][backend].median_s)
+        name: min(judged[name], key=lambda backend: judged[name][backend].quartiles.median)
         for name in names
     }
     gains = []
     if {loop, parallel} <= set(backends):
-        gains = [judged[name][loop].median_s / judged[name][parallel].median_s for name in names]
+        gains = [
+            judged[name][loop].quartiles.median / judged[name][parallel].quartiles.median
+            for name in names
+        ]
     return {
         "m": m,
         "n": n,

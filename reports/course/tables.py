@@ -30,7 +30,7 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style
             if timing is None:  # a variant's run that would be its base's
                 cells.append("—")
                 continue
-            cell = format_time(timing.median_s) + marked(*timing.flags)
+            cell = format_time(timing.quartiles.median) + marked(*timing.flags)
             if timing.against_reference is not None:
                 ratio = format_ratio(timing.against_reference.speedup)
                 cell += f" ({ratio}{marked(*timing.flags, *base.flags)})"
@@ -54,8 +54,8 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: S
                 )
             if FLAG_TIMER in timing.flags:
                 reasons.append(
-                    f"a run lasts {format_time(timing.median_s)}, under {TIMER_FACTOR}× the "
-                    f"timer's resolution ({format_time(resolution)})"
+                    f"a run lasts {format_time(timing.quartiles.median)}, under "
+                    f"{TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
                 )
             if FLAG_ROUNDS in timing.flags:
                 reasons.append(f"only {timing.quartiles.rounds} runs")
