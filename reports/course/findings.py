@@ -273,6 +273,7 @@ def hidden_size_findings(results: dict) -> dict | None:
             )
     best = int(np.argmax(accuracy))
     line = flower_findings(results)
+    first = results["experiments"][sweep[sizes[0]]]["parameters"]  # the same for every h
     # backend → the h it was not trained at (over the ladder's budget), and the least
     # predicted time of those runs
     not_run: dict[str, dict] = {}
@@ -293,7 +294,8 @@ def hidden_size_findings(results: dict) -> dict | None:
         "same_everywhere": same_everywhere,
         "best_size": sizes[best],
         "best_accuracy": accuracy[best],
-        "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
+        "eta": first["eta"],
+        "iterations": first["iterations"],
         "per_iteration": per_iteration,
         # growth from the smallest h to the largest, for the backends that ran both
         "growth": {
