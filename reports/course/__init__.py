@@ -10,18 +10,10 @@ older version renders the same way.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from reports.course import findings
-from reports.course.experiments import EXPERIMENTS, TITLES, experiments_in
+from reports.course import findings, tables
 from reports.course.figures import draw_figures
-from reports.course.tables import (
-    agreement_table,
-    experiment_title,
-    flagged_timings,
-    times_table,
-)
 from reports.formatting import format_linear
 from reports.style import Style
 from reports.templating import render as render_template
@@ -33,92 +25,26 @@ def render(results: dict, figures_dir: Path, link_prefix: str, look: Style) -> s
     """Draw the figures into ``figures_dir`` and return the Markdown section, whose
     images are linked as ``link_prefix + file name``; each backend as ``look`` (the
     run's style) names and colours it."""
-    drawn = draw_figures(results, Path(figures_dir), look)
-
-    def figure(name: str) -> str:
-        return (
-            f"![{drawn[name]}]({link_prefix}{name}.png)\n"
-            f"<sub>[SVG for slides]({link_prefix}{name}.svg)</sub>"
-        )
-
+    draw_figures(results, Path(figures_dir), look)
     judged = findings.timings(results)
-    return (
-        render_template(
-            "course.md.j2",
-            look=look,
-            figure=figure,
-            linear=format_linear,
-            flowers_wrong=_flowers_wrong,
-            **_context(results),
-            perceptron=findings.perceptron_findings(results),
-            nonseparable=findings.nonseparable_findings(results),
-            adaline_raw=findings.adaline_raw_findings(results),
-            adaline_standardized=findings.adaline_standardized_findings(results),
-            gradient_descent=findings.gradient_descent_findings(results),
-            logistic=findings.logistic_findings(results),
-            flower=findings.flower_findings(results),
-            network=findings.network_findings(results),
-            hidden_sizes=findings.hidden_size_findings(results),
-            times=findings.times_findings(results, judged, look),
-            times_table=times_table(results, judged, look),
-            flagged=flagged_timings(results, judged, look),
-            agreement_table=agreement_table(results, look),
-        )
-        + "\n"
+    markdown = render_template(
+        "course.md.j2",
+        look=look,
+        link_prefix=link_prefix,
+        linear=format_linear,
+        **findings.conditions(results),
+        perceptron=findings.perceptron_findings(results),
+        nonseparable=findings.nonseparable_findings(results),
+        adaline_raw=findings.adaline_raw_findings(results),
+        adaline_standardized=findings.adaline_standardized_findings(results),
+        gradient_descent=findings.gradient_descent_findings(results),
+        logistic=findings.logistic_findings(results),
+        flower=findings.flower_findings(results),
+        network=findings.network_findings(results),
+        hidden_sizes=findings.hidden_size_findings(results),
+        times=findings.times_findings(results, judged, look),
+        times_table=tables.times_table(results, judged, look),
+        flagged=tables.flagged_timings(results, judged, look),
+        agreement_table=tables.agreement_table(results, look),
     )
-
-
-def _context(results: dict) -> dict:
-    """The run's conditions, for the section's introduction."""
-    machine = results["machine"]
-    cpu = machine.get("cpu") or {}
-    threads = machine.get("threads") or {}
-    git = results.get("git") or {}
-    experiments = results["experiments"]
-    return {
-        "backends": results["backends"],
-        # backend → the experiments it trained, for a backend that left some out (a
-        # variant trains only where it computes the trainer's op its own way)
-        "partly": {
-            backend: [
-                experiment_title(results, name)
-                for name in EXPERIMENTS
-                if backend in experiments.get(name, {}).get("runs", {})
-            ]
-            for backend in results["backends"]
-            if any(backend not in experiments[name]["runs"] for name in experiments_in(results))
-        },
-        "raw": results["datasets"][results["experiments"]["perceptron"]["dataset"]],
-        "machine": {
-            "name": machine["name"],
-            "cpu": cpu.get("brand", "unknown CPU"),
-            "cores": threads.get("all_cores", "?"),
-            "numba_threads": threads.get("numba_threads", "?"),
-        },
-        "created": datetime.fromisoformat(results["created"]).strftime("%Y-%m-%d %H:%M %Z"),
-        "ladder": results.get("ladder", "full"),
-        "commit": (git.get("commit") or "")[:10],
-        "dirty": bool(git.get("dirty")),
-        "versions": ", ".join(f"{name} {version}" for name, version in results["versions"].items()),
-        "repeats": results["timer"]["repeats"],
-        "other_repeats": _other_repeats(results),
-    }
-
-
-def _other_repeats(results: dict) -> list[tuple[str, int]]:
-    """The experiments of the timing table timed for another number of rounds than the
-    run's (the shallow network's long runs): (title, rounds)."""
-    usual = results["timer"]["repeats"]
-    found = []
-    for name in experiments_in(results):
-        runs = results["experiments"].get(name, {}).get("runs", {})
-        repeats = {run["time"]["repeats"] for run in runs.values() if "time" in run}
-        if repeats and repeats != {usual}:
-            found.append((TITLES[name], max(repeats)))
-    return found
-
-
-def _flowers_wrong(count: int) -> str:
-    if count == 0:
-        return "every flower is on the right side of the boundary"
-    return f"{count} flower{'s are' if count > 1 else ' is'} still on the wrong side"
+    return markdown + "\n"

@@ -1,19 +1,16 @@
 """The course section's figures: histories per epoch, decision regions, times to train.
 
-Drawn and saved with the report's figure kit (``reports.figkit``): the same style,
-colours, labels and PNG + SVG files as the benchmark figures.
+Drawn and saved with the report's figure kit (``reports.figkit``), like the benchmark
+figures; their alternative texts are the template's.
 
-Decision regions: the slides draw them with mlxtend's ``plot_decision_regions``. Here
-``plot_decision_regions`` below does the same in about thirty lines of matplotlib,
-because mlxtend would add scikit-learn, SciPy, pandas and joblib to the report's
-dependencies for one contour plot, and its function wants a fitted classifier with a
-``predict`` method, which a results file does not hold. Every model of the course is
-linear, so its regions are just the sign of x·w + b on a grid, computed from the
-weights stored in the file.
-
-The flower of the shallow-network exercise is not linearly separable, and the models
-drawn on it need not be linear: ``plot_planar_decision_regions`` shades the plane by
-any predictor, a function from points to labels, one panel per model.
+The slides draw decision regions with mlxtend's ``plot_decision_regions``. Here a few
+lines of matplotlib do the same, because mlxtend would add scikit-learn, SciPy, pandas
+and joblib to the report's dependencies for one contour plot, and its function wants a
+fitted classifier with a ``predict`` method, which a results file does not hold. The
+course's linear models need only the sign of x·w + b on a grid, from the weights in the
+file (``plot_decision_regions``); the models drawn on the shallow-network exercise's
+flower need not be linear, so ``plot_planar_decision_regions`` shades the plane by any
+predictor, a function from points to labels, one panel per model.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from reports.course.experiments import TICK_LABELS, TITLES, experiments_in
+from reports.course.experiments import TITLES, experiments_in, tick_label, title
 from reports.course.findings import (
     Timing,
     arrays,
@@ -46,17 +43,38 @@ CLASS_MARKERS = ("o", "^")
 BACKEND_MARKERS = ("o", "s", "^", "x", "v", "D")
 PLANAR_COLOURS = ("#d62728", "#1f77b4")  # the flower's classes, red and blue as in the course
 SEPARABLE_STYLE = {"color": "0.45", "linestyle": "--", "linewidth": 2.0, "marker": "."}
+SSE = "½ · sum of squared errors"
 
-# A model's prediction on the flower: (k, 2) points → (k,) labels 0 or 1.
+# A model's prediction on the flower: (k, 2) points → (k,) labels 0 or 1; and a panel of
+# the flower's figure: (title, predictor, accuracy).
 Predictor = Callable[[np.ndarray], np.ndarray]
+Panel = tuple[str, Predictor, float]
 
 
-def _axis_label(results: dict, dataset: str, feature: int) -> str:
+def _classes(results: dict, dataset: str) -> list[tuple[str, float]]:
+    """The data set's two classes, (name, label), the lower label first."""
+    return sorted(results["datasets"][dataset]["classes"].items(), key=lambda item: item[1])
+
+
+def _grid(X: np.ndarray) -> list[np.ndarray]:
+    """A grid of 300 × 300 points over the samples' plane, with the slides' margin (in the
+    features' units)."""
+    margin = 1.0
+    return np.meshgrid(
+        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, 300),
+        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, 300),
+    )
+
+
+def _frame(ax, results: dict, dataset: str, g1: np.ndarray, g2: np.ndarray) -> None:
+    """The axes' limits at the grid's edges, and each axis named by its feature."""
     data = results["datasets"][dataset]
-    name = data["feature_names"][feature]
-    if data["standardized"]:
-        return f"{name} [standardized]"
-    return f"{name} [{data['unit']}]" if data.get("unit") else name
+    unit = "standardized" if data["standardized"] else data.get("unit")
+    names = [f"{name} [{unit}]" if unit else name for name in data["feature_names"]]
+    ax.set_xlim(g1[0, 0], g1[0, -1])
+    ax.set_ylim(g2[0, 0], g2[-1, 0])
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
 
 
 def _backend_style(index: int) -> dict:
@@ -88,30 +106,19 @@ def plot_history(
     ax.set_ylabel(ylabel)
     if log:
         log_scale(ax, x=False)
-    ax.set_title(f"{TITLES[name]}, η = {parameters['eta']:g}")
+    ax.set_title(title(results, name))
     ax.grid(True, **GRID)
     ax.legend(fontsize="small")
 
 
-def plot_decision_regions(
-    ax, results: dict, look: Style, name: str, *, resolution: int = 300
-) -> None:
+def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
     """The plane shaded by the class that x·w + b predicts (≥ 0: the second class),
     with the reference backend's weights; every backend's boundary x·w + b = 0 as a line
-    in its colour; and the samples, one marker per species.
-
-    A small stand-in for mlxtend's ``plot_decision_regions``: the models are linear, so
-    the prediction on the grid needs only w and b from the results file.
-    """
+    in its colour; and the samples, one marker per species."""
     experiment = results["experiments"][name]
     X, y = arrays(results, experiment["dataset"])
-    classes = results["datasets"][experiment["dataset"]]["classes"]
-    (low_name, low), (high_name, high) = sorted(classes.items(), key=lambda item: item[1])
-    margin = 1.0  # the slides' margin, in the features' units
-    g1, g2 = np.meshgrid(
-        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution),
-        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution),
-    )
+    classes = _classes(results, experiment["dataset"])
+    g1, g2 = _grid(X)
 
     def net_input(run: dict) -> np.ndarray:
         return g1 * run["w"][0] + g2 * run["w"][1] + run["b"]
@@ -129,37 +136,21 @@ def plot_decision_regions(
             line = backend_line(backend, look)
             ax.contour(g1, g2, z, levels=[0.0], colors=[line["color"]], linewidths=width)
             handles.append(Line2D([], [], linewidth=width, **line))
-    for (species, value), face, marker in zip(
-        ((low_name, low), (high_name, high)), CLASS_COLOURS, CLASS_MARKERS, strict=True
-    ):
+    sign = "+" if classes[0][1] < 0 else ""  # −1 and +1, or 0 and 1
+    for (species, value), face, marker in zip(classes, CLASS_COLOURS, CLASS_MARKERS, strict=True):
         rows = y == value
+        label = f"{species} ({value:{sign}g})"
         handles.append(
-            ax.scatter(
-                X[rows, 0],
-                X[rows, 1],
-                c=face,
-                marker=marker,
-                edgecolors="black",
-                linewidths=0.6,
-                label=f"{species} ({value:+g})" if low < 0 else f"{species} ({value:g})",
-            )
-        )
-    ax.set_xlim(g1[0, 0], g1[0, -1])
-    ax.set_ylim(g2[0, 0], g2[-1, 0])
-    ax.set_xlabel(_axis_label(results, experiment["dataset"], 0))
-    ax.set_ylabel(_axis_label(results, experiment["dataset"], 1))
-    ax.set_title(f"{TITLES[name]}: decision regions")
+            ax.scatter(X[rows, 0], X[rows, 1], c=face, marker=marker, edgecolors="black",
+                       linewidths=0.6, label=label)
+        )  # fmt: skip
+    _frame(ax, results, experiment["dataset"], g1, g2)
+    ax.set_title(f"{TITLES[name][0]}: decision regions")
     ax.legend(handles=handles, fontsize="small", loc="upper left")
 
 
 def plot_planar_decision_regions(
-    axes,
-    results: dict,
-    look: Style,
-    dataset: str,
-    panels: list[tuple[str, Predictor, float]],
-    *,
-    resolution: int = 300,
+    axes, results: dict, look: Style, dataset: str, panels: list[Panel]
 ) -> None:
     """One panel per (title, predict, accuracy): the plane shaded by the label ``predict``
     gives each point of a grid, the data set's points on top in their class's colour,
@@ -169,14 +160,10 @@ def plot_planar_decision_regions(
     labels 0 or 1 (the course's ``predict(parameters, X)``, with samples as rows).
     """
     X, y = arrays(results, dataset)
-    classes = sorted(results["datasets"][dataset]["classes"].items(), key=lambda item: item[1])
-    margin = 1.0
-    g1, g2 = np.meshgrid(
-        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution),
-        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution),
-    )
+    classes = _classes(results, dataset)
+    g1, g2 = _grid(X)
     grid = np.column_stack([g1.ravel(), g2.ravel()])
-    for ax, (title, predict, accuracy) in zip(axes, panels, strict=True):
+    for ax, (heading, predict, accuracy) in zip(axes, panels, strict=True):
         regions = np.asarray(predict(grid), dtype=np.float64).reshape(g1.shape)
         ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=PLANAR_COLOURS, alpha=0.25)
         for (name, value), colour in zip(classes, PLANAR_COLOURS, strict=True):
@@ -185,12 +172,9 @@ def plot_planar_decision_regions(
                 X[rows, 0], X[rows, 1], s=12, c=colour, edgecolors="black", linewidths=0.3,
                 label=f"{name} ({value:g})",
             )  # fmt: skip
-        ax.set_xlim(g1[0, 0], g1[0, -1])
-        ax.set_ylim(g2[0, 0], g2[-1, 0])
+        _frame(ax, results, dataset, g1, g2)
         ax.set_aspect("equal")
-        ax.set_xlabel(_axis_label(results, dataset, 0))
-        ax.set_ylabel(_axis_label(results, dataset, 1))
-        ax.set_title(f"{title}: accuracy {accuracy:.0%}")
+        ax.set_title(f"{heading}: accuracy {accuracy:.0%}")
         ax.legend(fontsize="small", loc="upper left")
 
 
@@ -205,7 +189,7 @@ def network_predictor(run: dict) -> Predictor:
     return lambda points: (network_output(run, points) > 0).astype(np.int64)
 
 
-def flower_panels(results: dict) -> list[tuple[str, Predictor, float]]:
+def flower_panels(results: dict) -> list[Panel]:
     """The models drawn on the flower, each as (title, predict, accuracy): logistic
     regression, and the shallow network where the file has it."""
     found = flower_findings(results)
@@ -224,21 +208,22 @@ def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str,
     backends = results["backends"]
     width = 0.8 / len(backends)
     for index, backend in enumerate(backends):
-        quartiles = [judged[name].get(backend) for name in names]  # None: not trained
-        median = np.array([t.quartiles.median if t else np.nan for t in quartiles]) * 1e3
-        low = median - np.array([t.quartiles.q1 if t else np.nan for t in quartiles]) * 1e3
-        high = np.array([t.quartiles.q3 if t else np.nan for t in quartiles]) * 1e3 - median
+        trained = [judged[name].get(backend) for name in names]  # None: not trained
+        q1, median, q3 = (
+            np.array([getattr(t.quartiles, q) if t else np.nan for t in trained]) * 1e3
+            for q in ("q1", "median", "q3")
+        )
         ax.bar(
             np.arange(len(names)) + (index - (len(backends) - 1) / 2) * width,
             median,
             width,
-            yerr=[low, high],
+            yerr=[median - q1, q3 - median],
             error_kw={"elinewidth": 0.8, "capsize": 2},
             **backend_line(backend, look),
         )
     log_scale(ax, x=False)
     ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels([_tick_label(results, n) for n in names], fontsize="small")
+    ax.set_xticklabels([tick_label(results, name) for name in names], fontsize="small")
     ax.set_ylabel("time to train [ms]")
     repeats = results["timer"]["repeats"]
     ax.set_title(f"Time to train (median and interquartile range of {repeats} runs)")
@@ -246,13 +231,22 @@ def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str,
     ax.legend(fontsize="small")
 
 
-def _tick_label(results: dict, name: str) -> str:
-    return f"{TICK_LABELS[name]}\nη = {results['experiments'][name]['parameters']['eta']:g}"
-
-
 # --- the figures -------------------------------------------------------------------------
 
+# The section's figures, in the order they are drawn: file name → the drawing, its size
+# in inches, and the experiment the result file must hold (files may predate ``LATER``).
+FIGURES: dict[str, tuple[Callable[[Figure, dict, Style], None], tuple[float, float], str]] = {}
 
+
+def _figure(name: str, size: tuple[float, float] = (11.0, 4.2), needs: str = "perceptron"):
+    def register(draw: Callable[[Figure, dict, Style], None]):
+        FIGURES[name] = (draw, size, needs)
+        return draw
+
+    return register
+
+
+@_figure("course-perceptron")
 def _figure_perceptron(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     plot_history(left, results, look, "perceptron", "misclassifications")
@@ -260,6 +254,7 @@ def _figure_perceptron(fig: Figure, results: dict, look: Style) -> None:
     plot_decision_regions(right, results, look, "perceptron")
 
 
+@_figure("course-perceptron-nonseparable", needs="perceptron_nonseparable")
 def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     name = "perceptron_nonseparable"
@@ -285,30 +280,26 @@ def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> 
         )
 
 
+@_figure("course-adaline-raw")
 def _figure_adaline_raw(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
-    plot_history(
-        left,
-        results,
-        look,
-        "adaline_raw_large_eta",
-        "½ · sum of squared errors (log scale)",
-        log=True,
-    )
-    plot_history(right, results, look, "adaline_raw_small_eta", "½ · sum of squared errors")
+    plot_history(left, results, look, "adaline_raw_large_eta", f"{SSE} (log scale)", log=True)
+    plot_history(right, results, look, "adaline_raw_small_eta", SSE)
 
 
+@_figure("course-adaline-standardized")
 def _figure_adaline_standardized(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
-    plot_history(left, results, look, "adaline_standardized", "½ · sum of squared errors")
+    plot_history(left, results, look, "adaline_standardized", SSE)
     plot_decision_regions(right, results, look, "adaline_standardized")
 
 
+@_figure("course-gradient-descent", size=(13.0, 4.2))
 def _figure_gradient_descent(fig: Figure, results: dict, look: Style) -> None:
     axes = fig.subplots(1, 3, sharey=True)
     names = ("adaline_sgd", "adaline_minibatch", "adaline_standardized")
     for ax, name in zip(axes, names, strict=True):
-        plot_history(ax, results, look, name, "½ · sum of squared errors")
+        plot_history(ax, results, look, name, SSE)
         if name == "adaline_minibatch":
             batch = results["experiments"][name]["parameters"]["batch_size"]
             ax.set_title(f"{ax.get_title()}, batch {batch}")
@@ -316,12 +307,14 @@ def _figure_gradient_descent(fig: Figure, results: dict, look: Style) -> None:
         ax.set_ylabel("")
 
 
+@_figure("course-logistic-regression")
 def _figure_logistic(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     plot_history(left, results, look, "logistic_regression", "mean cross-entropy")
     plot_decision_regions(right, results, look, "logistic_regression")
 
 
+@_figure("course-hidden-layer", size=(11.0, 4.6), needs="logistic_flower")
 def _figure_hidden_layer(fig: Figure, results: dict, look: Style) -> None:
     """Per model of the flower, a column: its cost per iteration above, its decision
     regions below."""
@@ -335,6 +328,7 @@ def _figure_hidden_layer(fig: Figure, results: dict, look: Style) -> None:
     plot_planar_decision_regions(axes[1], results, look, dataset, panels)
 
 
+@_figure("course-hidden-sizes", needs="network_h1")
 def _figure_hidden_sizes(fig: Figure, results: dict, look: Style) -> None:
     """Accuracy on the flower against the hidden size h, and time per iteration against
     h per backend, both on a logarithmic h axis."""
@@ -359,105 +353,26 @@ def _figure_hidden_sizes(fig: Figure, results: dict, look: Style) -> None:
         ax.grid(True, **GRID)
 
 
+@_figure("course-train-times", size=(13.0, 5.0))
 def _figure_times(fig: Figure, results: dict, look: Style) -> None:
     plot_train_times(fig.subplots(), results, look, timings(results))
 
 
-# The section's figures: file name, drawing, size in inches, alternative text.
-FIGURES: tuple[tuple[str, Callable[[Figure, dict], None], tuple[float, float], str], ...] = (
-    (
-        "course-perceptron",
-        _figure_perceptron,
-        (11.0, 4.2),
-        "Perceptron on Iris: misclassifications per epoch, and its decision regions",
-    ),
-    (
-        "course-perceptron-nonseparable",
-        _figure_perceptron_nonseparable,
-        (11.0, 4.2),
-        "Perceptron on versicolor against virginica, which no line separates: "
-        "misclassifications per epoch never reach zero",
-    ),
-    (
-        "course-adaline-raw",
-        _figure_adaline_raw,
-        (11.0, 4.2),
-        "Adaline on raw Iris features: cost per epoch for two learning rates",
-    ),
-    (
-        "course-adaline-standardized",
-        _figure_adaline_standardized,
-        (11.0, 4.2),
-        "Adaline on standardized Iris features: cost per epoch and decision regions",
-    ),
-    (
-        "course-gradient-descent",
-        _figure_gradient_descent,
-        (13.0, 4.2),
-        "Adaline by stochastic, mini-batch and batch gradient descent: cost per epoch",
-    ),
-    (
-        "course-logistic-regression",
-        _figure_logistic,
-        (11.0, 4.2),
-        "Logistic regression on Iris: cost per iteration and decision regions",
-    ),
-    (
-        "course-hidden-layer",
-        _figure_hidden_layer,
-        (11.0, 4.6),
-        "Logistic regression and the shallow network on the planar flower: cost per "
-        "iteration and decision regions",
-    ),
-    (
-        "course-hidden-sizes",
-        _figure_hidden_sizes,
-        (11.0, 4.2),
-        "The shallow network on the flower for each hidden size: accuracy, and time per "
-        "iteration on each backend",
-    ),
-    (
-        "course-train-times",
-        _figure_times,
-        (13.0, 5.0),
-        "Median time to train each experiment on each backend",
-    ),
-)
-
-
-# Figures of experiments a result file may predate (``experiments.LATER``).
-FIGURE_NEEDS = {
-    "course-perceptron-nonseparable": "perceptron_nonseparable",
-    "course-hidden-layer": "logistic_flower",
-    "course-hidden-sizes": "network_h1",
-}
-
-
 @styled
-def _draw(
-    draw: Callable[[Figure, dict, Style], None],
-    results: dict,
-    look: Style,
-    size: tuple[float, float],
-):
+def _draw(draw, results: dict, look: Style, size: tuple[float, float]) -> Figure:
     figure = new_figure(*size)
     draw(figure, results, look)
     return figure
 
 
-def draw_figures(results: dict, figures_dir: Path, look: Style) -> dict[str, str]:
-    """Draw every figure of the section into ``figures_dir`` (PNG and SVG), each backend
-    as ``look`` (the run's style) shows it; returns each figure's file name (without
-    extension) → its alternative text."""
+def draw_figures(results: dict, figures_dir: Path, look: Style) -> list[str]:
+    """Draw every figure of the section the file has the experiments for into
+    ``figures_dir`` (PNG and SVG), each backend as ``look`` (the run's style) shows it;
+    returns the figures' file names (without extension)."""
     figures_dir.mkdir(parents=True, exist_ok=True)
-    chosen = [
-        (name, draw, size, alt)
-        for name, draw, size, alt in FIGURES
-        if FIGURE_NEEDS.get(name, "perceptron") in results["experiments"]
-    ]
     jobs = [
         (name, functools.partial(_draw, draw, results, look, size))
-        for name, draw, size, _ in chosen
+        for name, (draw, size, needs) in FIGURES.items()
+        if needs in results["experiments"]
     ]
-    alternatives = {name: alt for name, _, _, alt in chosen}
-    return {name: alternatives[name] for name in save_all(jobs, figures_dir)}
+    return save_all(jobs, figures_dir)

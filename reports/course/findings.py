@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
-from reports.course.experiments import PER_SAMPLE, experiments_in, hidden_sweep_in
+from reports.course.experiments import (
+    EXPERIMENTS,
+    PER_SAMPLE,
+    TITLES,
+    experiments_in,
+    hidden_sweep_in,
+    title,
+)
 from reports.rules import SLOWER, Comparison, Quartiles, flags
 from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, Style
+
+# "Clearly better": a fifth more of the flower's points right than the best line.
+CLEARLY_BETTER = 0.2
 
 # --- the data ----------------------------------------------------------------------------
 
@@ -91,8 +102,6 @@ def nonseparable_findings(results: dict) -> dict | None:
         "wrong_at_end": misclassified(results, experiment, run),
         "twins": _measured(dataset, same_point_both_classes(X, y)),
         "unit": dataset.get("raw_unit") or dataset.get("unit"),
-        "classes": dataset["classes"],
-        "separable_errors": [int(h) for h in _reference_run(results, "perceptron")[1]["history"]],
         "backends_agree": experiment["agreement"]["within_tolerance"],
     }
 
@@ -137,13 +146,10 @@ def adaline_raw_findings(results: dict) -> dict:
 def adaline_standardized_findings(results: dict) -> dict:
     experiment, run = _reference_run(results, "adaline_standardized")
     cost = history(run)
-    raw, _ = arrays(results, results["experiments"]["adaline_raw_large_eta"]["dataset"])
-    scaled, _ = arrays(results, experiment["dataset"])
-    raw_eigen, eigen = hessian_eigenvalues(raw), hessian_eigenvalues(scaled)
+    eigen = hessian_eigenvalues(arrays(results, experiment["dataset"])[0])
     eta = experiment["parameters"]["eta"]
     limit = 2 / eigen[-1]
     return {
-        "raw_steepness": raw_eigen[-1] / raw_eigen[0],
         "steepness": eigen[-1] / eigen[0],
         "limit": limit,
         "eta": eta,
@@ -233,8 +239,7 @@ def network_findings(results: dict) -> dict | None:
         "cost": list(history(run)),
         "wrong": wrong,
         "accuracy": accuracy,
-        # "clearly better": a fifth more of the points right than the best line
-        "beats_line": line is not None and accuracy >= line["accuracy"] + 0.2,
+        "beats_line": line is not None and accuracy >= line["accuracy"] + CLEARLY_BETTER,
         "backends_agree": experiment["agreement"]["within_tolerance"],
         "run": run,
     }
@@ -246,10 +251,10 @@ def hidden_size_findings(results: dict) -> dict | None:
     sweep = hidden_sweep_in(results)
     if not sweep:
         return None
-    backends = results["backends"]
-    sizes, accuracy, per_iteration = [], [], {backend: [] for backend in backends}
+    sizes = list(sweep)
+    accuracy, per_iteration = [], {backend: [] for backend in results["backends"]}
     same_everywhere = True
-    for hidden, name in sweep.items():
+    for name in sweep.values():
         experiment = results["experiments"][name]
         X, y = arrays(results, experiment["dataset"])
         runs = experiment["runs"]
@@ -258,23 +263,17 @@ def hidden_size_findings(results: dict) -> dict | None:
             for backend, run in runs.items()
         }
         same_everywhere &= len(set(right.values())) == 1
-        sizes.append(hidden)
         accuracy.append(right[experiment["agreement"].get("reference") or next(iter(runs))])
         iterations = experiment["parameters"]["iterations"]
-        for backend in backends:  # NaN where a backend's run was over the budget
-            per_iteration[backend].append(
+        for backend, times in per_iteration.items():  # NaN where a run was over the budget
+            times.append(
                 Quartiles.of(runs[backend]["time"]["times_s"]).median / iterations
                 if backend in runs
                 else math.nan
             )
     best = int(np.argmax(accuracy))
     line = flower_findings(results)
-    # growth from the smallest h to the largest, for the backends that ran both
-    growth = {
-        backend: times[-1] / times[0]
-        for backend, times in per_iteration.items()
-        if not (math.isnan(times[0]) or math.isnan(times[-1]))
-    }
+    first = results["experiments"][sweep[sizes[0]]]["parameters"]  # the same for every h
     # backend → the h it was not trained at (over the ladder's budget), and the least
     # predicted time of those runs
     not_run: dict[str, dict] = {}
@@ -289,17 +288,22 @@ def hidden_size_findings(results: dict) -> dict | None:
             found["predicted_s"] = min(found["predicted_s"], entry["predicted_s"])
     return {
         # trained long enough to read accuracies: the best h clearly beats the line
-        "trained": line is not None and accuracy[best] >= line["accuracy"] + 0.2,
+        "trained": line is not None and accuracy[best] >= line["accuracy"] + CLEARLY_BETTER,
         "sizes": sizes,
         "accuracy": accuracy,
         "same_everywhere": same_everywhere,
         "best_size": sizes[best],
         "best_accuracy": accuracy[best],
-        "largest_accuracy": accuracy[-1],
-        "iterations": results["experiments"][sweep[sizes[0]]]["parameters"]["iterations"],
+        "eta": first["eta"],
+        "iterations": first["iterations"],
         "per_iteration": per_iteration,
-        "growth": growth,
-        "not_run": not_run,  # backend → the h it was not trained at, over the budget
+        # growth from the smallest h to the largest, for the backends that ran both
+        "growth": {
+            backend: times[-1] / times[0]
+            for backend, times in per_iteration.items()
+            if not (math.isnan(times[0]) or math.isnan(times[-1]))
+        },
+        "not_run": not_run,
     }
 
 
@@ -315,10 +319,6 @@ class Timing:
     quartiles: Quartiles
     flags: tuple[str, ...]
     against_reference: Comparison | None
-
-    @property
-    def median_s(self) -> float:
-        return self.quartiles.median
 
 
 def timings(results: dict) -> dict[str, dict[str, Timing]]:
@@ -360,12 +360,15 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
     names = experiments_in(results)
     compiled = [b for b in backends if look.role(b) in (COMPILED, COMPILED_PARALLEL)]
     fastest = {
-        name: min(judged[name], key=lambda backend: judged[name][backend].median_s)
+        name: min(judged[name], key=lambda backend: judged[name][backend].quartiles.median)
         for name in names
     }
     gains = []
     if {loop, parallel} <= set(backends):
-        gains = [judged[name][loop].median_s / judged[name][parallel].median_s for name in names]
+        gains = [
+            judged[name][loop].quartiles.median / judged[name][parallel].quartiles.median
+            for name in names
+        ]
     return {
         "m": m,
         "n": n,
@@ -375,4 +378,45 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
         "compiled_fastest": sum(fastest[name] in compiled for name in names),
         "experiments": len(names),
         "parallel_gains": gains,
+    }
+
+
+def conditions(results: dict) -> dict:
+    """The run's conditions, for the section's introduction."""
+    machine, experiments = results["machine"], results["experiments"]
+    cpu, threads = machine.get("cpu") or {}, machine.get("threads") or {}
+    git = results.get("git") or {}
+    usual = results["timer"]["repeats"]
+    other_repeats = []  # timed for another number of rounds (the network's long runs)
+    for name in experiments_in(results):
+        repeats = {run["time"]["repeats"] for run in experiments[name]["runs"].values()}
+        if repeats != {usual}:
+            other_repeats.append((TITLES[name][0], max(repeats)))
+    return {
+        "backends": results["backends"],
+        # backend → the experiments it trained, for a backend that left some out (a
+        # variant trains only where it computes the trainer's op its own way)
+        "partly": {
+            backend: [
+                title(results, name)
+                for name in EXPERIMENTS
+                if backend in experiments.get(name, {}).get("runs", {})
+            ]
+            for backend in results["backends"]
+            if any(backend not in experiments[name]["runs"] for name in experiments_in(results))
+        },
+        "raw": results["datasets"][experiments["perceptron"]["dataset"]],
+        "machine": {
+            "name": machine["name"],
+            "cpu": cpu.get("brand", "unknown CPU"),
+            "cores": threads.get("all_cores", "?"),
+            "numba_threads": threads.get("numba_threads", "?"),
+        },
+        "created": datetime.fromisoformat(results["created"]).strftime("%Y-%m-%d %H:%M %Z"),
+        "ladder": results.get("ladder", "full"),
+        "commit": (git.get("commit") or "")[:10],
+        "dirty": bool(git.get("dirty")),
+        "versions": ", ".join(f"{name} {version}" for name, version in results["versions"].items()),
+        "repeats": usual,
+        "other_repeats": other_repeats,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.course.experiments import TITLES, experiments_in
+from reports.course.experiments import experiments_in, title
 from reports.course.findings import Timing
 from reports.formatting import (
     FLOAT64_EPS,
@@ -16,10 +16,6 @@ from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import Style
 
 
-def experiment_title(results: dict, name: str) -> str:
-    return f"{TITLES[name]}, η = {results['experiments'][name]['parameters']['eta']:g}"
-
-
 def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style) -> str:
     """Median time per experiment and backend, marked where the flag rule says not to
     trust it; in brackets the speedup over the first backend."""
@@ -27,14 +23,14 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style
     reference = backends[0]
     rows = []
     for name in experiments_in(results):
-        cells = [experiment_title(results, name)]
+        cells = [title(results, name)]
         base = judged[name][reference]
         for backend in backends:
             timing = judged[name].get(backend)
             if timing is None:  # a variant's run that would be its base's
                 cells.append("—")
                 continue
-            cell = format_time(timing.median_s) + marked(*timing.flags)
+            cell = format_time(timing.quartiles.median) + marked(*timing.flags)
             if timing.against_reference is not None:
                 ratio = format_ratio(timing.against_reference.speedup)
                 cell += f" ({ratio}{marked(*timing.flags, *base.flags)})"
@@ -58,14 +54,12 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: S
                 )
             if FLAG_TIMER in timing.flags:
                 reasons.append(
-                    f"a run lasts {format_time(timing.median_s)}, under {TIMER_FACTOR}× the "
-                    f"timer's resolution ({format_time(resolution)})"
+                    f"a run lasts {format_time(timing.quartiles.median)}, under "
+                    f"{TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
                 )
             if FLAG_ROUNDS in timing.flags:
                 reasons.append(f"only {timing.quartiles.rounds} runs")
-            listed.append(
-                f"{experiment_title(results, name)}, {look.label(backend)}: {'; '.join(reasons)}"
-            )
+            listed.append(f"{title(results, name)}, {look.label(backend)}: {'; '.join(reasons)}")
     return listed
 
 
@@ -78,7 +72,7 @@ def agreement_table(results: dict, look: Style) -> str:
         experiment = results["experiments"][name]
         agreement = experiment["agreement"]
         counts = experiment["history"] == "misclassifications"
-        cells = [experiment_title(results, name)]
+        cells = [title(results, name)]
         for backend in others:
             diff = agreement["backends"].get(backend)
             if diff is None:
