@@ -8,11 +8,7 @@ import math
 import pandas as pd
 
 from reports import analysis, style
-from reports.formatting import (
-    format_rate,
-    format_ratio,
-    format_time,
-)
+from reports.formatting import format_rate, format_ratio, format_time
 from reports.load import Run
 from reports.markup import figure_link, marked, md_table, with_note
 from reports.phrases import (

@@ -6,22 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import (
-    format_approx_size,
-    format_ratio,
-    format_size,
-    size_symbol,
-)
+from reports.formatting import format_approx_size, format_ratio, format_size, size_symbol
 from reports.markup import figure_link, md_table
-from reports.phrases import (
-    case_name,
-    primary_dtype,
-)
-from reports.rules import (
-    FASTER,
-    LEVEL,
-    SLOWER,
-)
+from reports.phrases import case_name, primary_dtype
+from reports.rules import FASTER, LEVEL, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import measured
 from reports.templating import render

@@ -6,15 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import (
-    format_ratio,
-    format_shape,
-    format_time,
-    shape_of,
-)
-from reports.rules import (
-    WORK_GROWTH,
-)
+from reports.formatting import format_ratio, format_shape, format_time, shape_of
+from reports.rules import WORK_GROWTH
 from reports.style import Style
 from reports.table import measured
 

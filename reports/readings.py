@@ -12,15 +12,9 @@ import math
 
 import pandas as pd
 
-from reports import analysis, style
+from reports import analysis, rules, style
 from reports.figkit import stem
-from reports.formatting import (
-    format_bytes,
-    format_percent,
-    format_rate,
-    format_ratio,
-    format_time,
-)
+from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import Run, limit_at
 from reports.markup import MARK_NOTE, figure_link, fold, marked
 from reports.phrases import (
@@ -32,22 +26,7 @@ from reports.phrases import (
     shape_text,
     work_dominates,
 )
-from reports.rules import (
-    ABOVE_CEILING,
-    FASTER,
-    FIXED_COST_SHARE,
-    LEVEL,
-    LITTLE_GAIN,
-    MARK,
-    MEMORY_BOUND,
-    NOT_MEMORY_BOUND,
-    PYTHON_STEPS_LEAD,
-    SAME_WALL,
-    SHRINKS_TO,
-    SLOWER,
-    STEADY_PER_ELEMENT,
-    Comparison,
-)
+from reports.rules import FASTER, LEVEL, MARK, SLOWER, Comparison
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
 
@@ -129,7 +108,8 @@ def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[
     readings += _compiled_against_numpy(rows, numpy_interprets(run, op), look=look)
     readings += _every_backend(rows, look=look)
     readings += _memory(rows, run, look=look)
-    readings += _threads(rows, run, look=look)
+    readings += _parallel_threads(rows, look=look)
+    readings += _numpy_threads(rows, look=look)
     readings += _precision(table, op, look=look)
     return readings
 
@@ -142,8 +122,8 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     loop = series_of(rows, look.the(LOOP))
     numpy = series_of(rows, look.the(REFERENCE))
     if loop.empty or numpy.empty:
-        missing = "the Python loop" if loop.empty else "NumPy"
-        return [f"{missing.capitalize()} was not measured for this op and dtype."]
+        missing = "The Python loop" if loop.empty else "NumPy"
+        return [f"{missing} was not measured for this op and dtype."]
     both = _common(loop, numpy)
     if both.empty:
         return ["The loop and NumPy were never measured at the same size."]
@@ -164,7 +144,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     per_element = loop["median_s"] / loop["size"]
     loop_each = format_time(largest["median_s_a"] / largest["size"]) + loop_mark
     numpy_each = format_time(largest["median_s_b"] / largest["size"]) + numpy_mark
-    if per_element.max() / per_element.min() < STEADY_PER_ELEMENT and len(loop) > 1:
+    if per_element.max() / per_element.min() < rules.STEADY_PER_ELEMENT and len(loop) > 1:
         steady = f"about {format_time(per_element.median())} per element at every size measured"
     else:
         steady = f"{loop_each} per element at {shape_text(largest)}"
@@ -180,7 +160,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
         small_mark = marked(smallest["flags_a"], smallest["flags_b"])
         numpy_small_each = smallest["median_s_b"] / smallest["size"]
         fixed_cost_dominates = (
-            numpy_small_each > FIXED_COST_SHARE * largest["median_s_b"] / largest["size"]
+            numpy_small_each > rules.FIXED_COST_SHARE * largest["median_s_b"] / largest["size"]
         )
         call = (
             f"NumPy takes {format_time(smallest['median_s_b'])}{marked(smallest['flags_b'])} per "
@@ -196,7 +176,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
                 else f"the loop wins: {faster_than(small_ratio, 'NumPy', 'the loop')}{small_mark}."
             )
             readings.append(text + (" " + call if fixed_cost_dominates else ""))
-        elif small_ratio < ratio * SHRINKS_TO:
+        elif small_ratio < ratio * rules.SHRINKS_TO:
             text = (
                 f"At the smallest size, {shape_text(smallest)}, the lead shrinks to "
                 f"{format_ratio(small_ratio)}{small_mark}."
@@ -241,19 +221,20 @@ def _every_backend(rows: pd.DataFrame, *, look: Style) -> list[str]:
     return [text]
 
 
+def _time(row: pd.Series, side: str = "") -> str:
+    """ "1.2 ms†": a paired case's median time per call (``side="ref_"``: its reference's)."""
+    return format_time(row[f"{side}median_s"]) + marked(row[f"{side}flags"])
+
+
+def _ratio(row: pd.Series, inverse: bool = False) -> str:
+    """ "1.4×†": a paired case's speedup over its reference, or its inverse."""
+    ratio = 1 / row["speedup"] if inverse else row["speedup"]
+    return format_ratio(ratio) + marked(row["flags"], row["ref_flags"])
+
+
 def _speedup(row: pd.Series) -> str:
     """ "1.4× (faster)": a paired case's speedup over its reference, and the verdict."""
-    return (
-        f"{format_ratio(row['speedup'])}{marked(row['flags'], row['ref_flags'])} ({row['verdict']})"
-    )
-
-
-def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=None):
-    paired = analysis.versus(rows, reference, contenders=[backend])
-    if paired.empty:
-        return paired
-    chosen = paired["threads"].min() if threads is None else threads
-    return paired[paired["threads"] == chosen].sort_values("size")
+    return f"{_ratio(row)} ({row['verdict']})"
 
 
 def numpy_interprets(run: Run, op: str) -> bool:
@@ -268,16 +249,14 @@ def numpy_interprets(run: Run, op: str) -> bool:
 def _compiled_against_numpy(
     rows: pd.DataFrame, numpy_loops_in_python: bool, *, look: Style
 ) -> list[str]:
-    paired = _versus_series(rows, look.the(REFERENCE), look.the(COMPILED))
+    paired = analysis.versus(rows, look.the(REFERENCE), contenders=[look.the(COMPILED)])
     if paired.empty:
         return []
+    paired = paired[paired["threads"] == paired["threads"].min()].sort_values("size")
     readings = []
     largest, smallest = paired.iloc[-1], paired.iloc[0]
     at_largest = analysis.comparison(largest)
-    times = (
-        f"Numba {format_time(largest['median_s'])}{marked(largest['flags'])}, NumPy "
-        f"{format_time(largest['ref_median_s'])}{marked(largest['ref_flags'])} per call"
-    )
+    times = f"Numba {_time(largest)}, NumPy {_time(largest, 'ref_')} per call"
     if at_largest.verdict == LEVEL:
         readings.append(
             f"Numba and NumPy are level at {shape_text(largest)} ({times}). "
@@ -292,7 +271,7 @@ def _compiled_against_numpy(
                 " NumPy's time hardly grows from the smallest size measured to this one, so "
                 "this compares the fixed costs of a call rather than the loops inside."
             )
-        elif ratio >= PYTHON_STEPS_LEAD and numpy_loops_in_python:
+        elif ratio >= rules.PYTHON_STEPS_LEAD and numpy_loops_in_python:
             text += (
                 " A gap this large comes from NumPy's version doing part of its work as "
                 "Python steps — in this per-sample rule, one step per sample — while Numba "
@@ -310,12 +289,9 @@ def _compiled_against_numpy(
         and analysis.comparison(smallest).clear_lead == FASTER
     ):
         readings.append(
-            f"At {shape_text(smallest)}, Numba is {format_ratio(smallest['speedup'])}"
-            f"{marked(smallest['flags'], smallest['ref_flags'])} faster than "
-            f"NumPy (Numba {format_time(smallest['median_s'])}{marked(smallest['flags'])}, NumPy "
-            f"{format_time(smallest['ref_median_s'])}{marked(smallest['ref_flags'])} per call): "
-            "there, the per-call cost "
-            "decides, and a call into one compiled function costs less than NumPy's checks "
+            f"At {shape_text(smallest)}, Numba is {_ratio(smallest)} faster than NumPy (Numba "
+            f"{_time(smallest)}, NumPy {_time(smallest, 'ref_')} per call): there, the per-call "
+            "cost decides, and a call into one compiled function costs less than NumPy's checks "
             "and allocations for each operation."
         )
     return readings
@@ -331,7 +307,7 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
     if row.get("served_from") == "cache":
         # its inputs fit in the last-level cache: the ceiling is the cache's bandwidth
-        if share > ABOVE_CEILING:  # above a ceiling: the ceiling's probe was disturbed
+        if share > rules.ABOVE_CEILING:  # above a ceiling: the ceiling's probe was disturbed
             return (
                 f"faster than the {measured_at} the probe measured reading from the cache "
                 f"(its {data} per call fit in the last-level cache): that probe was "
@@ -341,10 +317,10 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
             f"{format_percent(share)} of the bandwidth measured reading from the cache on this "
             f"machine ({measured_at}): its {data} per call fit in the last-level cache"
         )
-        if share >= MEMORY_BOUND:
+        if share >= rules.MEMORY_BOUND:
             text += ", whose bandwidth, not arithmetic, sets the pace"
         return text
-    if share > ABOVE_CEILING:
+    if share > rules.ABOVE_CEILING:
         if isinstance(l3, int) and row["bytes"] <= l3:
             return (
                 f"{format_percent(share)} of the main-memory bandwidth measured on this machine "
@@ -365,14 +341,14 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
         f"{format_percent(share)} of the bandwidth measured reading from memory on this "
         f"machine ({measured_at})"
     )
-    if share >= MEMORY_BOUND:
+    if share >= rules.MEMORY_BOUND:
         text += (
             ": memory, not arithmetic, sets the pace — faster instructions would wait for "
             "the same data"
         )
         if isinstance(l3, int) and row["bytes"] > l3:
             text += f" ({data} per call do not fit in the {format_bytes(l3)} L3 cache)"
-    elif share < NOT_MEMORY_BOUND:
+    elif share < rules.NOT_MEMORY_BOUND:
         text += ": memory bandwidth is not what limits it"
         peak = (run.suite.get("limits") or {}).get("peak_GFLOPs")
         ceiling = limit_at(peak, int(row["threads"]), run.all_cores) if peak else math.nan
@@ -402,44 +378,38 @@ def _memory(rows: pd.DataFrame, run: Run, *, look: Style) -> list[str]:
     text = f"{moved}, {reading}."
     compiled = cases[cases["backend"] != look.the(LOOP)]
     if (
-        MEMORY_BOUND <= best["bandwidth_share"] <= ABOVE_CEILING
+        rules.MEMORY_BOUND <= best["bandwidth_share"] <= rules.ABOVE_CEILING
         and len(compiled) > 1
-        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < SAME_WALL
+        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < rules.SAME_WALL
     ):
         text += (
-            f" That is why the compiled backends end up within {SAME_WALL:g}× of each other here."
+            f" That is why the compiled backends end up within {rules.SAME_WALL:g}× "
+            "of each other here."
         )
     return [text]
 
 
-def _threads(rows: pd.DataFrame, run: Run, *, look: Style) -> list[str]:
-    readings = _parallel_threads(rows, look=look)
+def _numpy_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
+    """NumPy with its most threads against NumPy on one."""
     reference = look.the(REFERENCE)
     numpy = analysis.versus(rows, reference, reference_threads=1, contenders=[reference])
-    if not numpy.empty:
-        most = numpy["threads"].max()
-        largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
-        ratio = largest["speedup"]
-        mark = marked(largest["flags"], largest["ref_flags"])
-        threads = style.threads_label(int(most))
-        if largest["verdict"] == LEVEL:
-            readings.append(
-                f"NumPy takes about the same time with {threads} as with one at "
-                f"{shape_text(largest)} ({format_ratio(ratio)}{mark}): apart from its BLAS calls "
-                "(matrix and vector products), NumPy computes on one thread."
-            )
-        elif ratio > 1:
-            readings.append(
-                f"NumPy is {format_ratio(ratio)}{mark} faster with {threads} "
-                f"than with one at {shape_text(largest)}: its BLAS library splits the products "
-                "across cores."
-            )
-        else:
-            readings.append(
-                f"NumPy is {format_ratio(1 / ratio)}{mark} slower with {threads} "
-                f"than with one at {shape_text(largest)}."
-            )
-    return readings
+    if numpy.empty:
+        return []
+    most = numpy["threads"].max()
+    largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
+    threads, where = style.threads_label(int(most)), shape_text(largest)
+    if largest["verdict"] == LEVEL:
+        return [
+            f"NumPy takes about the same time with {threads} as with one at {where} "
+            f"({_ratio(largest)}): apart from its BLAS calls (matrix and vector products), "
+            "NumPy computes on one thread."
+        ]
+    if largest["speedup"] > 1:
+        return [
+            f"NumPy is {_ratio(largest)} faster with {threads} than with one at {where}: its "
+            "BLAS library splits the products across cores."
+        ]
+    return [f"NumPy is {_ratio(largest, True)} slower with {threads} than with one at {where}."]
 
 
 def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
@@ -465,42 +435,30 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
         return []
     largest, smallest = series.iloc[-1], series.iloc[0]
     ratio = largest["speedup"]
-    mark = marked(largest["flags"], largest["ref_flags"])
     threads = style.threads_label(most)
-    readings = []
-    slower = largest["verdict"] == SLOWER
-    if slower:
-        text = (
-            f"With {threads}, Numba parallel is {format_ratio(1 / ratio)}{mark} slower than "
+    if largest["verdict"] == SLOWER:
+        return [
+            f"With {threads}, Numba parallel is {_ratio(largest, True)} slower than "
             f"{reference} at {shape_text(largest)}, the largest size measured: starting and "
             "joining the threads costs more than they save."
+        ]
+    text = (
+        f"With {threads}, Numba parallel is {_ratio(largest)} as fast as {reference} at "
+        f"{shape_text(largest)}" + (f" (at most {most}× is possible)." if ratio <= most else ".")
+    )
+    if largest["bandwidth_share"] >= rules.MEMORY_BOUND and ratio < rules.LITTLE_GAIN:
+        text += (
+            f" The threads share one memory system, and at "
+            f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
+            "there is little left for them to gain."
         )
-    else:
-        text = (
-            f"With {threads}, Numba parallel is {format_ratio(ratio)}{mark} as fast as "
-            f"{reference} at {shape_text(largest)}"
-            + (f" (at most {most}× is possible)." if ratio <= most else ".")
-        )
-        if largest["bandwidth_share"] >= MEMORY_BOUND and ratio < LITTLE_GAIN:
-            text += (
-                f" The threads share one memory system, and at "
-                f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
-                "there is little left for them to gain."
-            )
-    readings.append(text)
+    readings = [text]
     cost = smallest["median_s"] - smallest["ref_median_s"]
-    if (
-        not slower
-        and len(series) > 1
-        and smallest["verdict"] == SLOWER
-        and cost > smallest["ref_median_s"]
-    ):
+    if len(series) > 1 and smallest["verdict"] == SLOWER and cost > smallest["ref_median_s"]:
         readings.append(
-            f"At {shape_text(smallest)}, the threads make it "
-            f"{format_ratio(1 / smallest['speedup'])}"
-            f"{marked(smallest['flags'], smallest['ref_flags'])} slower: waking them and "
-            f"splitting the work adds {format_time(cost)} per call, more than the whole "
-            "one-thread computation takes."
+            f"At {shape_text(smallest)}, the threads make it {_ratio(smallest, True)} slower: "
+            f"waking them and splitting the work adds {format_time(cost)} per call, more than "
+            "the whole one-thread computation takes."
         )
     return readings
 
