@@ -58,6 +58,14 @@ def versus(
     paired = paired.sort_values([*CASE_KEY, "thread_gap", "ref_threads"]).drop_duplicates(
         subset=CASE_KEY, keep="first"
     )
+    return compared(paired).sort_values(
+        ["op", "backend", "dtype", "threads", "size"], ignore_index=True
+    )
+
+
+def compared(paired: pd.DataFrame) -> pd.DataFrame:
+    """``paired`` with each row's comparison against its reference (the ``ref_`` columns):
+    ``speedup``, its band ``speedup_low`` to ``speedup_high``, and the ``verdict``."""
     references = paired[[f"ref_{column}" for column in BAND]].itertuples(index=False)
     bands = paired[BAND].itertuples(index=False)
     comparisons = [Comparison.of(*pair) for pair in zip(references, bands, strict=True)]
@@ -65,7 +73,7 @@ def versus(
     paired["speedup_low"] = [c.low for c in comparisons]
     paired["speedup_high"] = [c.high for c in comparisons]
     paired["verdict"] = [c.verdict for c in comparisons]
-    return paired.sort_values(["op", "backend", "dtype", "threads", "size"], ignore_index=True)
+    return paired
 
 
 def comparison(row: pd.Series) -> Comparison:
@@ -162,11 +170,9 @@ class Headline:
     n: int
     rows: pd.DataFrame  # the cases at that size, measured or not run, in report order
 
-    def row(self, backend: str, threads: int | None = None) -> pd.Series | None:
-        """The case of ``backend`` (at ``threads``, or its fewest threads), if any."""
+    def row(self, backend: str) -> pd.Series | None:
+        """The case of ``backend`` at its fewest threads, if any."""
         rows = self.rows[self.rows["backend"] == backend]
-        if threads is not None:
-            rows = rows[rows["threads"] == threads]
         return None if rows.empty else rows.sort_values("threads").iloc[0]
 
     def measured(self, backend: str) -> pd.DataFrame:

@@ -46,14 +46,11 @@ def work_dominates(times: pd.Series) -> bool:
     return len(times) > 1 and times.iloc[-1] >= WORK_GROWTH * times.iloc[0]
 
 
-def series_of(rows: pd.DataFrame, backend: str, threads: int | None = None) -> pd.DataFrame:
-    """Measured rows of one backend, at ``threads`` or its fewest, sorted by size."""
+def series_of(rows: pd.DataFrame, backend: str) -> pd.DataFrame:
+    """Measured rows of one backend at its fewest threads, sorted by size."""
     cases = measured(rows)
     cases = cases[cases["backend"] == backend]
-    if cases.empty:
-        return cases
-    chosen = cases["threads"].min() if threads is None else threads
-    return cases[cases["threads"] == chosen].sort_values(["size", "shape"])
+    return cases[cases["threads"] == cases["threads"].min()].sort_values(["size", "shape"])
 
 
 def primary_dtype(table: pd.DataFrame, op: str) -> str:
@@ -64,9 +61,9 @@ def per_element(row: pd.Series) -> str:
     return format_time(row["median_s"] / row["size"])
 
 
-def band(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
+def band(row: pd.Series) -> tuple[float, float, float]:
     """A measurement's median and its 95% interval, as the comparison rule takes them."""
-    return row[f"ci_low_s{suffix}"], row[f"median_s{suffix}"], row[f"ci_high_s{suffix}"]
+    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
 
 
 def headline_title(head: analysis.Headline) -> str:

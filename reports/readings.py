@@ -18,7 +18,6 @@ from reports.formatting import format_bytes, format_percent, format_rate, format
 from reports.load import Run, limit_at
 from reports.markup import MARK_NOTE, figure_link, fold, marked
 from reports.phrases import (
-    band,
     case_name,
     faster_than,
     primary_dtype,
@@ -26,7 +25,7 @@ from reports.phrases import (
     shape_text,
     work_dominates,
 )
-from reports.rules import FASTER, LEVEL, MARK, SLOWER, Comparison
+from reports.rules import FASTER, LEVEL, MARK, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
 
@@ -114,8 +113,12 @@ def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[
     return readings
 
 
-def _common(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    return a.merge(b, on=["shape", "size"], suffixes=("_a", "_b")).sort_values("size")
+def _beside(rows: pd.DataFrame, references: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """``rows`` beside ``references`` (their columns prefixed ``ref_``) where ``on`` match,
+    each pair compared as ``analysis.versus`` compares."""
+    references = references.add_prefix("ref_")
+    both = rows.merge(references, left_on=on, right_on=[f"ref_{column}" for column in on])
+    return analysis.compared(both)
 
 
 def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
@@ -124,64 +127,56 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     if loop.empty or numpy.empty:
         missing = "The Python loop" if loop.empty else "NumPy"
         return [f"{missing} was not measured for this op and dtype."]
-    both = _common(loop, numpy)
+    both = _beside(numpy, loop, ["shape", "size"]).sort_values("size")
     if both.empty:
         return ["The loop and NumPy were never measured at the same size."]
     largest, smallest = both.iloc[-1], both.iloc[0]
-    numpy_over_loop = Comparison.of(band(largest, "_a"), band(largest, "_b"))
-    ratio = numpy_over_loop.speedup
-    loop_mark, numpy_mark = marked(largest["flags_a"]), marked(largest["flags_b"])
+    ratio = largest["speedup"]
     verdict = (
         f"NumPy and the Python loop are level ({format_ratio(ratio)})"
-        if numpy_over_loop.verdict == LEVEL
+        if largest["verdict"] == LEVEL
         else faster_than(ratio, "NumPy", "the Python loop")
     )
     readings = [
-        f"At {shape_text(largest)}, {verdict}{marked(largest['flags_a'], largest['flags_b'])} "
-        f"(NumPy {format_time(largest['median_s_b'])}{numpy_mark}, "
-        f"loop {format_time(largest['median_s_a'])}{loop_mark} per call)."
+        f"At {shape_text(largest)}, {verdict}{marked(largest['flags'], largest['ref_flags'])} "
+        f"(NumPy {_time(largest)}, loop {_time(largest, 'ref_')} per call)."
     ]
+    numpy_each = format_time(largest["median_s"] / largest["size"]) + marked(largest["flags"])
     per_element = loop["median_s"] / loop["size"]
-    loop_each = format_time(largest["median_s_a"] / largest["size"]) + loop_mark
-    numpy_each = format_time(largest["median_s_b"] / largest["size"]) + numpy_mark
     if per_element.max() / per_element.min() < rules.STEADY_PER_ELEMENT and len(loop) > 1:
         steady = f"about {format_time(per_element.median())} per element at every size measured"
     else:
-        steady = f"{loop_each} per element at {shape_text(largest)}"
-    if numpy_over_loop.clear_lead == FASTER:
+        loop_each = format_time(largest["ref_median_s"] / largest["size"])
+        steady = f"{loop_each}{marked(largest['ref_flags'])} per element at {shape_text(largest)}"
+    if analysis.comparison(largest).clear_lead == FASTER:
         readings.append(
             f"The loop costs {steady}: the interpreter handles one boxed Python number at a "
             f"time. NumPy's compiled loops take {numpy_each} per element on raw machine numbers, "
             "several at a time with SIMD instructions where they can."
         )
-    if len(both) > 1:
-        at_smallest = Comparison.of(band(smallest, "_a"), band(smallest, "_b"))
-        small_ratio = at_smallest.speedup
-        small_mark = marked(smallest["flags_a"], smallest["flags_b"])
-        numpy_small_each = smallest["median_s_b"] / smallest["size"]
-        fixed_cost_dominates = (
-            numpy_small_each > rules.FIXED_COST_SHARE * largest["median_s_b"] / largest["size"]
+    if len(both) < 2:
+        return readings
+    where = f"At the smallest size, {shape_text(smallest)}, "
+    if smallest["verdict"] == SLOWER and largest["verdict"] == SLOWER:
+        text = f"{where}the loop's lead is {_ratio(smallest, True)}."
+    elif smallest["verdict"] == SLOWER:
+        mark = marked(smallest["flags"], smallest["ref_flags"])
+        text = (
+            f"{where}the loop wins: {faster_than(smallest['speedup'], 'NumPy', 'the loop')}{mark}."
         )
-        call = (
-            f"NumPy takes {format_time(smallest['median_s_b'])}{marked(smallest['flags_b'])} per "
-            f"call there, {format_time(numpy_small_each)} per element against {numpy_each} at "
-            f"{shape_text(largest)}: the fixed cost of each call — checking the arguments, "
-            "allocating the result, dispatching to compiled code — has little work to spread "
-            "over."
+    elif smallest["speedup"] < ratio * rules.SHRINKS_TO:
+        text = f"{where}the lead shrinks to {_ratio(smallest)}."
+    else:
+        return readings
+    numpy_small_each = smallest["median_s"] / smallest["size"]
+    if numpy_small_each > rules.FIXED_COST_SHARE * largest["median_s"] / largest["size"]:
+        text += (
+            f" NumPy takes {_time(smallest)} per call there, {format_time(numpy_small_each)} per "
+            f"element against {numpy_each} at {shape_text(largest)}: the fixed cost of each call "
+            "— checking the arguments, allocating the result, dispatching to compiled code — has "
+            "little work to spread over."
         )
-        if at_smallest.verdict == SLOWER:
-            text = f"At the smallest size, {shape_text(smallest)}, " + (
-                f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
-                if numpy_over_loop.verdict == SLOWER
-                else f"the loop wins: {faster_than(small_ratio, 'NumPy', 'the loop')}{small_mark}."
-            )
-            readings.append(text + (" " + call if fixed_cost_dominates else ""))
-        elif small_ratio < ratio * rules.SHRINKS_TO:
-            text = (
-                f"At the smallest size, {shape_text(smallest)}, the lead shrinks to "
-                f"{format_ratio(small_ratio)}{small_mark}."
-            )
-            readings.append(text + (" " + call if fixed_cost_dominates else ""))
+    readings.append(text)
     return readings
 
 
@@ -470,28 +465,20 @@ def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
     cases = measured(table[(table["op"] == op) & (table["backend"] == look.the(REFERENCE))])
     single = cases[cases["dtype"] == "float32"]
     double = cases[cases["dtype"] == "float64"]
-    both = single.merge(double, on=["shape", "size", "threads"], suffixes=("_32", "_64"))
+    both = _beside(single, double, ["shape", "size", "threads"])
     if both.empty:
         return []
     largest = both.sort_values(["size", "threads"]).iloc[-1]
-    single_over_double = Comparison.of(band(largest, "_64"), band(largest, "_32"))
-    ratio = single_over_double.speedup
+    single_over_double = analysis.comparison(largest)
     where = f"{shape_text(largest)}, {style.threads_label(int(largest['threads']))}"
-    mark = marked(largest["flags_32"], largest["flags_64"])
     if single_over_double.clear_lead == FASTER:
-        text = (
-            f"In float32, NumPy is {format_ratio(ratio)}{mark} faster than in float64 ({where}): a "
-            "float32 number is half the size, so there are half the bytes to move and twice "
-            "as many numbers per SIMD instruction."
-        )
-    elif single_over_double.clear_lead == SLOWER:
-        text = (
-            f"In float32, NumPy is {format_ratio(1 / ratio)}{mark} slower than in float64 "
-            f"({where})."
-        )
-    else:
-        text = (
-            f"In float32, NumPy takes about as long as in float64 ({format_ratio(ratio)}{mark} as "
-            f"fast; {where})."
-        )
-    return [text]
+        return [
+            f"In float32, NumPy is {_ratio(largest)} faster than in float64 ({where}): a float32 "
+            "number is half the size, so there are half the bytes to move and twice as many "
+            "numbers per SIMD instruction."
+        ]
+    if single_over_double.clear_lead == SLOWER:
+        return [f"In float32, NumPy is {_ratio(largest, True)} slower than in float64 ({where})."]
+    return [
+        f"In float32, NumPy takes about as long as in float64 ({_ratio(largest)} as fast; {where})."
+    ]
