@@ -8,6 +8,7 @@ Nothing here knows what an op computes; it only reads the table.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -101,7 +102,6 @@ class Region:
 
     verdict: str  # FASTER, SLOWER or LEVEL
     sizes: tuple[int, ...]
-    speedups: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,8 @@ class Lead:
 
     @property
     def regions(self) -> tuple[Region, ...]:
-        regions: list[Region] = []
-        for size, speedup, verdict in zip(self.sizes, self.speedups, self.verdicts, strict=True):
-            if regions and regions[-1].verdict == verdict:
-                last = regions[-1]
-                regions[-1] = Region(verdict, (*last.sizes, size), (*last.speedups, speedup))
-            else:
-                regions.append(Region(verdict, (size,), (speedup,)))
-        return tuple(regions)
+        runs = itertools.groupby(zip(self.verdicts, self.sizes, strict=True), key=lambda p: p[0])
+        return tuple(Region(verdict, tuple(size for _, size in run)) for verdict, run in runs)
 
 
 def lead_along_sizes(

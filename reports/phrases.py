@@ -7,9 +7,7 @@ import pandas as pd
 
 from reports import analysis
 from reports.formatting import format_ratio, format_shape, format_time, shape_of
-from reports.rules import WORK_GROWTH
 from reports.style import Style
-from reports.table import measured
 
 
 def shape_text(row) -> str:
@@ -34,23 +32,6 @@ def sentence(text: str) -> str:
 def relative(ratio: float) -> str:
     """``239.4`` → ``"239× faster"``; ``0.95`` → ``"1.05× slower"``."""
     return f"{format_ratio(ratio)} faster" if ratio >= 1 else f"{format_ratio(1 / ratio)} slower"
-
-
-def work_dominates(times: pd.Series) -> bool:
-    """Whether a series' time grows with size: at the largest, ``WORK_GROWTH`` times or
-    more the smallest's.
-
-    If it does not, its times are mostly the fixed cost of a call, and comparing them
-    compares call overheads, not the loops inside.
-    """
-    return len(times) > 1 and times.iloc[-1] >= WORK_GROWTH * times.iloc[0]
-
-
-def series_of(rows: pd.DataFrame, backend: str) -> pd.DataFrame:
-    """Measured rows of one backend at its fewest threads, sorted by size."""
-    cases = measured(rows)
-    cases = cases[cases["backend"] == backend]
-    return cases[cases["threads"] == cases["threads"].min()].sort_values(["size", "shape"])
 
 
 def primary_dtype(table: pd.DataFrame, op: str) -> str:

@@ -17,14 +17,7 @@ from reports.figkit import stem
 from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import Run, limit_at
 from reports.markup import MARK_NOTE, figure_link, fold, marked
-from reports.phrases import (
-    case_name,
-    faster_than,
-    primary_dtype,
-    series_of,
-    shape_text,
-    work_dominates,
-)
+from reports.phrases import case_name, faster_than, primary_dtype, shape_text
 from reports.rules import FASTER, LEVEL, MARK, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
@@ -102,15 +95,32 @@ def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[
     rows = table[(table["op"] == op) & (table["dtype"] == dtype)]
     if measured(rows).empty:
         return []
-    readings = []
-    readings += _loop_against_numpy(rows, look=look)
-    readings += _compiled_against_numpy(rows, numpy_interprets(run, op), look=look)
-    readings += _every_backend(rows, look=look)
-    readings += _memory(rows, run, look=look)
-    readings += _parallel_threads(rows, look=look)
-    readings += _numpy_threads(rows, look=look)
-    readings += _precision(table, op, look=look)
-    return readings
+    return [
+        *_loop_against_numpy(rows, look=look),
+        *_compiled_against_numpy(rows, numpy_interprets(run, op), look=look),
+        *_every_backend(rows, look=look),
+        *_memory(rows, run, look=look),
+        *_parallel_threads(rows, look=look),
+        *_numpy_threads(rows, look=look),
+        *_precision(table, op, look=look),
+    ]
+
+
+def work_dominates(times: pd.Series) -> bool:
+    """Whether a series' time grows with size: at the largest, ``rules.WORK_GROWTH`` times or
+    more the smallest's.
+
+    If it does not, its times are mostly the fixed cost of a call, and comparing them
+    compares call overheads, not the loops inside.
+    """
+    return len(times) > 1 and times.iloc[-1] >= rules.WORK_GROWTH * times.iloc[0]
+
+
+def series_of(rows: pd.DataFrame, backend: str) -> pd.DataFrame:
+    """Measured rows of one backend at its fewest threads, sorted by size."""
+    cases = measured(rows)
+    cases = cases[cases["backend"] == backend]
+    return cases[cases["threads"] == cases["threads"].min()].sort_values(["size", "shape"])
 
 
 def _beside(rows: pd.DataFrame, references: pd.DataFrame, on: list[str]) -> pd.DataFrame:
