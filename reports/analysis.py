@@ -198,10 +198,8 @@ def headline(table: pd.DataFrame, op: str | None = None, *, look: Style) -> Head
 # --- the summary at the largest size ------------------------------------------------
 
 
-SUMMARY_COLUMNS = [
-    *["op", "dtype", "shape", "size", "backend", "threads", "status"],
-    *["speedup", "speedup_low", "speedup_high", "ref_threads", "verdict"],
-]
+_COMPARED = ["speedup", "speedup_low", "speedup_high", "ref_threads", "verdict"]
+SUMMARY_COLUMNS = ["op", "dtype", "shape", "size", "backend", "threads", "status", *_COMPARED]
 
 
 def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
@@ -212,9 +210,6 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """
     reference = look.the(style.REFERENCE)
     numpy_cases = measured(table)[measured(table)["backend"] == reference]
-    if numpy_cases.empty:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
     series = sorted(
         {
             (backend, int(threads))
@@ -223,24 +218,32 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
         },
         key=lambda item: (look.backend_rank(item[0]), item[1]),
     )
+    if numpy_cases.empty or not series:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
     grid = largest[["op", "dtype", "shape", "size"]].merge(
         pd.DataFrame(series, columns=["backend", "threads"]), how="cross"
     )
-    paired = versus(table, reference)[[*CASE_KEY, *SUMMARY_COLUMNS[-5:]]]
+    paired = versus(table, reference)[[*CASE_KEY, *_COMPARED]]
     summary = grid.merge(paired, on=CASE_KEY, how="left", indicator=True)
     skipped = set(table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
-    keys = list(summary[CASE_KEY].itertuples(index=False, name=None))
-    summary["status"] = np.select(
-        [
-            summary["_merge"] == "both",
-            [key in skipped for key in keys],
-            [look.implements(backend, op) for op, backend, *_ in keys],
-        ],
-        ["ok", "not run", "not measured"],
-        "not implemented",
-    )
+    keys = summary[CASE_KEY].itertuples(index=False, name=None)
+    summary["status"] = [
+        _status(found == "both", key, skipped, look)
+        for found, key in zip(summary["_merge"], keys, strict=True)
+    ]
     summary["verdict"] = summary["verdict"].fillna("")
     return summary[SUMMARY_COLUMNS]
+
+
+def _status(paired: bool, key: tuple, skipped: set[tuple], look: Style) -> str:
+    """A case's status in ``at_largest_size``; ``key`` is its ``CASE_KEY``."""
+    op, backend = key[0], key[1]
+    if paired:
+        return "ok"
+    if key in skipped:
+        return "not run"
+    return "not measured" if look.implements(backend, op) else "not implemented"
 
 
 # --- Numba's compile cost ------------------------------------------------------------
