@@ -8,6 +8,7 @@ Nothing here knows what an op computes; it only reads the table.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from reports.style import Style, dtype_rank
 from reports.table import measured
 
 SAME_CASE = ["op", "dtype", "shape"]
+BAND = ["ci_low_s", "median_s", "ci_high_s"]  # a median and its 95% interval
 
 HEADLINE_DTYPE = "float64"
 HEADLINE_N = 1_000_000
@@ -46,15 +48,8 @@ def versus(
     ref = cases[cases["backend"] == reference]
     if reference_threads is not None:
         ref = ref[ref["threads"] == reference_threads]
-    ref = ref[[*SAME_CASE, "threads", "median_s", "ci_low_s", "ci_high_s", "flags"]].rename(
-        columns={
-            "flags": "ref_flags",
-            "threads": "ref_threads",
-            "median_s": "ref_median_s",
-            "ci_low_s": "ref_ci_low_s",
-            "ci_high_s": "ref_ci_high_s",
-        }
-    )
+    ref = ref[[*SAME_CASE, "threads", *BAND, "flags"]]
+    ref = ref.rename(columns=lambda column: column if column in SAME_CASE else f"ref_{column}")
     others = cases if contenders is None else cases[cases["backend"].isin(contenders)]
     paired = others.merge(ref, on=SAME_CASE, how="inner")
     paired = paired[
@@ -64,19 +59,22 @@ def versus(
     paired = paired.sort_values([*CASE_KEY, "thread_gap", "ref_threads"]).drop_duplicates(
         subset=CASE_KEY, keep="first"
     )
-    comparisons = [
-        Comparison.of(reference, contender)
-        for reference, contender in zip(
-            paired[["ref_ci_low_s", "ref_median_s", "ref_ci_high_s"]].itertuples(index=False),
-            paired[["ci_low_s", "median_s", "ci_high_s"]].itertuples(index=False),
-            strict=True,
-        )
-    ]
+    return compared(paired).sort_values(
+        ["op", "backend", "dtype", "threads", "size"], ignore_index=True
+    )
+
+
+def compared(paired: pd.DataFrame) -> pd.DataFrame:
+    """``paired`` with each row's comparison against its reference (the ``ref_`` columns):
+    ``speedup``, its band ``speedup_low`` to ``speedup_high``, and the ``verdict``."""
+    references = paired[[f"ref_{column}" for column in BAND]].itertuples(index=False)
+    bands = paired[BAND].itertuples(index=False)
+    comparisons = [Comparison.of(*pair) for pair in zip(references, bands, strict=True)]
     paired["speedup"] = [c.speedup for c in comparisons]
     paired["speedup_low"] = [c.low for c in comparisons]
     paired["speedup_high"] = [c.high for c in comparisons]
     paired["verdict"] = [c.verdict for c in comparisons]
-    return paired.sort_values(["op", "backend", "dtype", "threads", "size"], ignore_index=True)
+    return paired
 
 
 def comparison(row: pd.Series) -> Comparison:
@@ -104,7 +102,6 @@ class Region:
 
     verdict: str  # FASTER, SLOWER or LEVEL
     sizes: tuple[int, ...]
-    speedups: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -118,14 +115,8 @@ class Lead:
 
     @property
     def regions(self) -> tuple[Region, ...]:
-        regions: list[Region] = []
-        for size, speedup, verdict in zip(self.sizes, self.speedups, self.verdicts, strict=True):
-            if regions and regions[-1].verdict == verdict:
-                last = regions[-1]
-                regions[-1] = Region(verdict, (*last.sizes, size), (*last.speedups, speedup))
-            else:
-                regions.append(Region(verdict, (size,), (speedup,)))
-        return tuple(regions)
+        runs = itertools.groupby(zip(self.verdicts, self.sizes, strict=True), key=lambda p: p[0])
+        return tuple(Region(verdict, tuple(size for _, size in run)) for verdict, run in runs)
 
 
 def lead_along_sizes(
@@ -149,19 +140,11 @@ def lead_along_sizes(
     ]
     crossings = []
     for i in range(len(xs) - 1):
-        pair = {verdicts[i], verdicts[i + 1]}
-        if pair == {FASTER, SLOWER}:
-            left, right = logs[i], logs[i + 1]
-            fraction = left / (left - right)
+        if {verdicts[i], verdicts[i + 1]} == {FASTER, SLOWER}:
+            fraction = logs[i] / (logs[i] - logs[i + 1])
             log_x = math.log(xs[i]) + fraction * (math.log(xs[i + 1]) - math.log(xs[i]))
-            crossings.append(
-                Crossing(
-                    below=int(xs[i]),
-                    above=int(xs[i + 1]),
-                    estimate=math.exp(log_x),
-                    contender_ahead_after=verdicts[i + 1] == FASTER,
-                )
-            )
+            after = verdicts[i + 1] == FASTER
+            crossings.append(Crossing(int(xs[i]), int(xs[i + 1]), math.exp(log_x), after))
     return Lead(
         sizes=tuple(int(x) for x in xs),
         speedups=tuple(float(math.exp(v)) for v in logs),
@@ -181,11 +164,9 @@ class Headline:
     n: int
     rows: pd.DataFrame  # the cases at that size, measured or not run, in report order
 
-    def row(self, backend: str, threads: int | None = None) -> pd.Series | None:
-        """The case of ``backend`` (at ``threads``, or its fewest threads), if any."""
+    def row(self, backend: str) -> pd.Series | None:
+        """The case of ``backend`` at its fewest threads, if any."""
         rows = self.rows[self.rows["backend"] == backend]
-        if threads is not None:
-            rows = rows[rows["threads"] == threads]
         return None if rows.empty else rows.sort_values("threads").iloc[0]
 
     def measured(self, backend: str) -> pd.DataFrame:
@@ -217,6 +198,10 @@ def headline(table: pd.DataFrame, op: str | None = None, *, look: Style) -> Head
 # --- the summary at the largest size ------------------------------------------------
 
 
+_COMPARED = ["speedup", "speedup_low", "speedup_high", "ref_threads", "verdict"]
+SUMMARY_COLUMNS = ["op", "dtype", "shape", "size", "backend", "threads", "status", *_COMPARED]
+
+
 def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """Per op and dtype, every (backend, threads) against NumPy at NumPy's largest size.
 
@@ -225,27 +210,6 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """
     reference = look.the(style.REFERENCE)
     numpy_cases = measured(table)[measured(table)["backend"] == reference]
-    columns = [
-        "op",
-        "dtype",
-        "shape",
-        "size",
-        "backend",
-        "threads",
-        "status",
-        "speedup",
-        "speedup_low",
-        "speedup_high",
-        "ref_threads",
-        "verdict",
-    ]
-    if numpy_cases.empty:
-        return pd.DataFrame(columns=columns)
-    largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
-    paired = versus(table, reference).set_index(CASE_KEY)
-    skipped = set(
-        map(tuple, table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
-    )
     series = sorted(
         {
             (backend, int(threads))
@@ -254,40 +218,32 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
         },
         key=lambda item: (look.backend_rank(item[0]), item[1]),
     )
-    rows = []
-    for case in largest.itertuples(index=False):
-        for backend, threads in series:
-            key = (case.op, backend, case.dtype, threads, case.shape)
-            row = {
-                "op": case.op,
-                "dtype": case.dtype,
-                "shape": case.shape,
-                "size": case.size,
-                "backend": backend,
-                "threads": threads,
-                "status": "not measured",
-                "speedup": math.nan,
-                "speedup_low": math.nan,
-                "speedup_high": math.nan,
-                "ref_threads": math.nan,
-                "verdict": "",
-            }
-            if key in paired.index:
-                match = paired.loc[key]
-                row.update(
-                    status="ok",
-                    speedup=match["speedup"],
-                    speedup_low=match["speedup_low"],
-                    speedup_high=match["speedup_high"],
-                    ref_threads=match["ref_threads"],
-                    verdict=match["verdict"],
-                )
-            elif key in skipped:
-                row["status"] = "not run"
-            elif not look.implements(backend, case.op):
-                row["status"] = "not implemented"
-            rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+    if numpy_cases.empty or not series:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
+    grid = largest[["op", "dtype", "shape", "size"]].merge(
+        pd.DataFrame(series, columns=["backend", "threads"]), how="cross"
+    )
+    paired = versus(table, reference)[[*CASE_KEY, *_COMPARED]]
+    summary = grid.merge(paired, on=CASE_KEY, how="left", indicator=True)
+    skipped = set(table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
+    keys = summary[CASE_KEY].itertuples(index=False, name=None)
+    summary["status"] = [
+        _status(found == "both", key, skipped, look)
+        for found, key in zip(summary["_merge"], keys, strict=True)
+    ]
+    summary["verdict"] = summary["verdict"].fillna("")
+    return summary[SUMMARY_COLUMNS]
+
+
+def _status(paired: bool, key: tuple, skipped: set[tuple], look: Style) -> str:
+    """A case's status in ``at_largest_size``; ``key`` is its ``CASE_KEY``."""
+    op, backend = key[0], key[1]
+    if paired:
+        return "ok"
+    if key in skipped:
+        return "not run"
+    return "not measured" if look.implements(backend, op) else "not implemented"
 
 
 # --- Numba's compile cost ------------------------------------------------------------
@@ -309,25 +265,10 @@ def calls_to_break_even(first_call_s: float, steady_s: float, other_s: float) ->
 
 
 JIT_COLUMNS = [
-    "op",
-    "backend",
-    "dtype",
-    "m",
-    "n",
-    "h",
-    "size",
-    "cold_s",
-    "warm_s",
-    "steady_s",
-    "compile_s",
-    "numpy_s",
-    "numpy_threads",
-    "numpy_level",
-    "python_s",
-    "calls_vs_numpy_cold",
-    "calls_vs_numpy_warm",
-    "calls_vs_python_cold",
-    "calls_vs_python_warm",
+    *["op", "backend", "dtype", "m", "n", "h", "size", "cold_s", "warm_s", "steady_s"],
+    *["compile_s", "numpy_s", "numpy_threads", "numpy_level", "python_s"],
+    *["calls_vs_numpy_cold", "calls_vs_numpy_warm"],
+    *["calls_vs_python_cold", "calls_vs_python_warm"],
     "shape",
 ]
 
@@ -357,35 +298,23 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.Data
         ]
         numpy_rows = same[same["backend"] == reference].sort_values("threads")
         python_rows = same[same["backend"] == loop].sort_values("threads")
-        numpy_s, numpy_threads = entry.numpy_s, pd.NA
-        if not math.isfinite(numpy_s) and len(numpy_rows):
-            numpy_s = numpy_rows["median_s"].iloc[-1]
-            numpy_threads = int(numpy_rows["threads"].iloc[-1])
-        numpy_level = _level_with_numpy(entry, numpy_s, against_numpy)
-        python_s = entry.python_s
-        if not math.isfinite(python_s) and len(python_rows):
-            python_s = python_rows["median_s"].iloc[0]
-        row = {name: getattr(entry, name) for name in ("op", "backend", "dtype", "m", "n", "h")}
-        row.update(
-            size=entry.size,
-            cold_s=entry.cold_s,
-            warm_s=entry.warm_s,
-            steady_s=entry.steady_s,
-            compile_s=entry.cold_s - entry.steady_s,
-            numpy_s=numpy_s,
-            numpy_threads=numpy_threads,
-            numpy_level=numpy_level,
-            python_s=python_s,
-            calls_vs_numpy_cold=math.inf
-            if numpy_level
-            else calls_to_break_even(entry.cold_s, entry.steady_s, numpy_s),
-            calls_vs_numpy_warm=math.inf
-            if numpy_level
-            else calls_to_break_even(entry.warm_s, entry.steady_s, numpy_s),
-            calls_vs_python_cold=calls_to_break_even(entry.cold_s, entry.steady_s, python_s),
-            calls_vs_python_warm=calls_to_break_even(entry.warm_s, entry.steady_s, python_s),
-            shape=entry.shape,
-        )
+        row = entry._asdict() | {"compile_s": entry.cold_s - entry.steady_s, "numpy_threads": pd.NA}
+        if not math.isfinite(entry.numpy_s) and len(numpy_rows):
+            row["numpy_s"] = numpy_rows["median_s"].iloc[-1]
+            row["numpy_threads"] = int(numpy_rows["threads"].iloc[-1])
+        if not math.isfinite(entry.python_s) and len(python_rows):
+            row["python_s"] = python_rows["median_s"].iloc[0]
+        row["numpy_level"] = _level_with_numpy(entry, row["numpy_s"], against_numpy)
+        for start in ("cold", "warm"):
+            first_s = row[f"{start}_s"]
+            row[f"calls_vs_python_{start}"] = calls_to_break_even(
+                first_s, entry.steady_s, row["python_s"]
+            )
+            row[f"calls_vs_numpy_{start}"] = (
+                math.inf
+                if row["numpy_level"]
+                else calls_to_break_even(first_s, entry.steady_s, row["numpy_s"])
+            )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=JIT_COLUMNS)
     frame["numpy_threads"] = frame["numpy_threads"].astype("Int64")

@@ -8,11 +8,7 @@ import math
 import pandas as pd
 
 from reports import analysis, style
-from reports.formatting import (
-    format_rate,
-    format_ratio,
-    format_time,
-)
+from reports.formatting import format_rate, format_ratio, format_time
 from reports.load import Run
 from reports.markup import figure_link, marked, md_table, with_note
 from reports.phrases import (
@@ -122,10 +118,7 @@ def _slides_findings(run: Run, loop: pd.Series | None = None) -> dict | None:
         "arrays_s": None if arrays is None else arrays["median_s"],
         "rounds": None if arrays is None else arrays["rounds"],
         "dot_s": suite_way["np.dot"]["median_s"] if "np.dot" in suite_way else None,
-        "first_loop_s": None,
-        "first_dot_s": None,
-        "first_dot_vs_steady": None,
-        "lists_s": None,
+        **dict.fromkeys(["first_loop_s", "first_dot_s", "first_dot_vs_steady", "lists_s"]),
     }
     if slides_way_ms:
         findings["first_loop_s"] = slides_way_ms[LOOP_OVER_ARRAYS] / 1e3

@@ -6,22 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import (
-    format_approx_size,
-    format_ratio,
-    format_size,
-    size_symbol,
-)
+from reports.formatting import format_approx_size, format_ratio, format_size, size_symbol
 from reports.markup import figure_link, md_table
-from reports.phrases import (
-    case_name,
-    primary_dtype,
-)
-from reports.rules import (
-    FASTER,
-    LEVEL,
-    SLOWER,
-)
+from reports.phrases import case_name, primary_dtype
+from reports.rules import FASTER, LEVEL, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import measured
 from reports.templating import render
@@ -49,8 +37,6 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame, *, look: S
     ok = rows[rows["status"] == "ok"]
     faster = ok[ok["verdict"] == FASTER]
     slower = ok[ok["verdict"] == SLOWER]
-    best = faster.loc[faster["speedup"].idxmax()] if len(faster) else None
-    worst = slower.loc[slower["speedup"].idxmin()] if len(slower) else None
     return {
         "name": case_name(backend, threads, look=look),
         "measured": len(ok),
@@ -58,10 +44,8 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame, *, look: S
         "faster": len(faster),
         "slower": len(slower),
         "level": int((ok["verdict"] == LEVEL).sum()),
-        "best_speedup": None if best is None else best["speedup"],
-        "best_op": None if best is None else best["op"],
-        "worst_speedup": None if worst is None else worst["speedup"],
-        "worst_op": None if worst is None else worst["op"],
+        "best": faster.loc[faster["speedup"].idxmax()] if len(faster) else None,
+        "worst": slower.loc[slower["speedup"].idxmin()] if len(slower) else None,
     }
 
 
@@ -96,23 +80,17 @@ def _lead(table: pd.DataFrame, contender: str, threads: int, reference: str, ref
 
 def crossovers_section(table: pd.DataFrame, *, look: Style) -> str:
     columns = _crossover_columns(table, look=look)
-    if not columns:
-        return ""
-    rows, used = [], set()
+    rows = []
     for op in analysis.ops(table, look=look):
         dtype = primary_dtype(table, op)
         here = table[(table["op"] == op) & (table["dtype"] == dtype)]
         symbol = size_symbol(analysis.size_names(table, op))
-        cells = []
-        for index, column in enumerate(columns):
-            lead = _lead(here, *column)
-            cells.append("—" if lead is None else describe_lead(lead, symbol))
-            if lead is not None:
-                used.add(index)
+        leads = [_lead(here, *column) for column in columns]
+        cells = ["—" if lead is None else describe_lead(lead, symbol) for lead in leads]
         rows.append([f"`{op}` ({dtype})", *cells])
-    if not used:
+    keep = [i for i in range(len(columns)) if any(row[1 + i] != "—" for row in rows)]
+    if not keep:
         return ""
-    keep = sorted(used)
     header = ["op"] + [
         f"{case_name(contender, threads, look=look)} faster than "
         f"{case_name(reference, ref_threads, look=look)}"

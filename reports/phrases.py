@@ -6,17 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import (
-    format_ratio,
-    format_shape,
-    format_time,
-    shape_of,
-)
-from reports.rules import (
-    WORK_GROWTH,
-)
+from reports.formatting import format_ratio, format_shape, format_time, shape_of
 from reports.style import Style
-from reports.table import measured
 
 
 def shape_text(row) -> str:
@@ -43,26 +34,6 @@ def relative(ratio: float) -> str:
     return f"{format_ratio(ratio)} faster" if ratio >= 1 else f"{format_ratio(1 / ratio)} slower"
 
 
-def work_dominates(times: pd.Series) -> bool:
-    """Whether a series' time grows with size: at the largest, ``WORK_GROWTH`` times or
-    more the smallest's.
-
-    If it does not, its times are mostly the fixed cost of a call, and comparing them
-    compares call overheads, not the loops inside.
-    """
-    return len(times) > 1 and times.iloc[-1] >= WORK_GROWTH * times.iloc[0]
-
-
-def series_of(rows: pd.DataFrame, backend: str, threads: int | None = None) -> pd.DataFrame:
-    """Measured rows of one backend, at ``threads`` or its fewest, sorted by size."""
-    cases = measured(rows)
-    cases = cases[cases["backend"] == backend]
-    if cases.empty:
-        return cases
-    chosen = cases["threads"].min() if threads is None else threads
-    return cases[cases["threads"] == chosen].sort_values(["size", "shape"])
-
-
 def primary_dtype(table: pd.DataFrame, op: str) -> str:
     return analysis.dtypes(table, op)[0]
 
@@ -71,9 +42,9 @@ def per_element(row: pd.Series) -> str:
     return format_time(row["median_s"] / row["size"])
 
 
-def band(row: pd.Series, suffix: str = "") -> tuple[float, float, float]:
+def band(row: pd.Series) -> tuple[float, float, float]:
     """A measurement's median and its 95% interval, as the comparison rule takes them."""
-    return row[f"ci_low_s{suffix}"], row[f"median_s{suffix}"], row[f"ci_high_s{suffix}"]
+    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
 
 
 def headline_title(head: analysis.Headline) -> str:

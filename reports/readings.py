@@ -12,42 +12,13 @@ import math
 
 import pandas as pd
 
-from reports import analysis, style
+from reports import analysis, rules, style
 from reports.figkit import stem
-from reports.formatting import (
-    format_bytes,
-    format_percent,
-    format_rate,
-    format_ratio,
-    format_time,
-)
+from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import Run, limit_at
 from reports.markup import MARK_NOTE, figure_link, fold, marked
-from reports.phrases import (
-    band,
-    case_name,
-    faster_than,
-    primary_dtype,
-    series_of,
-    shape_text,
-    work_dominates,
-)
-from reports.rules import (
-    ABOVE_CEILING,
-    FASTER,
-    FIXED_COST_SHARE,
-    LEVEL,
-    LITTLE_GAIN,
-    MARK,
-    MEMORY_BOUND,
-    NOT_MEMORY_BOUND,
-    PYTHON_STEPS_LEAD,
-    SAME_WALL,
-    SHRINKS_TO,
-    SLOWER,
-    STEADY_PER_ELEMENT,
-    Comparison,
-)
+from reports.phrases import case_name, faster_than, primary_dtype, shape_text
+from reports.rules import FASTER, LEVEL, MARK, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
 
@@ -124,84 +95,98 @@ def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[
     rows = table[(table["op"] == op) & (table["dtype"] == dtype)]
     if measured(rows).empty:
         return []
-    readings = []
-    readings += _loop_against_numpy(rows, look=look)
-    readings += _compiled_against_numpy(rows, numpy_interprets(run, op), look=look)
-    readings += _every_backend(rows, look=look)
-    readings += _memory(rows, run, look=look)
-    readings += _threads(rows, run, look=look)
-    readings += _precision(table, op, look=look)
-    return readings
+    return [
+        *_loop_against_numpy(rows, look=look),
+        *_compiled_against_numpy(rows, numpy_interprets(run, op), look=look),
+        *_every_backend(rows, look=look),
+        *_memory(rows, run, look=look),
+        *_parallel_threads(rows, look=look),
+        *_numpy_threads(rows, look=look),
+        *_precision(table, op, look=look),
+    ]
 
 
-def _common(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    return a.merge(b, on=["shape", "size"], suffixes=("_a", "_b")).sort_values("size")
+def work_dominates(times: pd.Series) -> bool:
+    """Whether a series' time grows with size: at the largest, ``rules.WORK_GROWTH`` times or
+    more the smallest's.
+
+    If it does not, its times are mostly the fixed cost of a call, and comparing them
+    compares call overheads, not the loops inside.
+    """
+    return len(times) > 1 and times.iloc[-1] >= rules.WORK_GROWTH * times.iloc[0]
+
+
+def series_of(rows: pd.DataFrame, backend: str) -> pd.DataFrame:
+    """Measured rows of one backend at its fewest threads, sorted by size."""
+    cases = measured(rows)
+    cases = cases[cases["backend"] == backend]
+    return cases[cases["threads"] == cases["threads"].min()].sort_values(["size", "shape"])
+
+
+def _beside(rows: pd.DataFrame, references: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """``rows`` beside ``references`` (their columns prefixed ``ref_``) where ``on`` match,
+    each pair compared as ``analysis.versus`` compares."""
+    references = references.add_prefix("ref_")
+    both = rows.merge(references, left_on=on, right_on=[f"ref_{column}" for column in on])
+    return analysis.compared(both)
 
 
 def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     loop = series_of(rows, look.the(LOOP))
     numpy = series_of(rows, look.the(REFERENCE))
     if loop.empty or numpy.empty:
-        missing = "the Python loop" if loop.empty else "NumPy"
-        return [f"{missing.capitalize()} was not measured for this op and dtype."]
-    both = _common(loop, numpy)
+        missing = "The Python loop" if loop.empty else "NumPy"
+        return [f"{missing} was not measured for this op and dtype."]
+    both = _beside(numpy, loop, ["shape", "size"]).sort_values("size")
     if both.empty:
         return ["The loop and NumPy were never measured at the same size."]
     largest, smallest = both.iloc[-1], both.iloc[0]
-    numpy_over_loop = Comparison.of(band(largest, "_a"), band(largest, "_b"))
-    ratio = numpy_over_loop.speedup
-    loop_mark, numpy_mark = marked(largest["flags_a"]), marked(largest["flags_b"])
+    ratio = largest["speedup"]
     verdict = (
         f"NumPy and the Python loop are level ({format_ratio(ratio)})"
-        if numpy_over_loop.verdict == LEVEL
+        if largest["verdict"] == LEVEL
         else faster_than(ratio, "NumPy", "the Python loop")
     )
     readings = [
-        f"At {shape_text(largest)}, {verdict}{marked(largest['flags_a'], largest['flags_b'])} "
-        f"(NumPy {format_time(largest['median_s_b'])}{numpy_mark}, "
-        f"loop {format_time(largest['median_s_a'])}{loop_mark} per call)."
+        f"At {shape_text(largest)}, {verdict}{marked(largest['flags'], largest['ref_flags'])} "
+        f"(NumPy {_time(largest)}, loop {_time(largest, 'ref_')} per call)."
     ]
+    numpy_each = format_time(largest["median_s"] / largest["size"]) + marked(largest["flags"])
     per_element = loop["median_s"] / loop["size"]
-    loop_each = format_time(largest["median_s_a"] / largest["size"]) + loop_mark
-    numpy_each = format_time(largest["median_s_b"] / largest["size"]) + numpy_mark
-    if per_element.max() / per_element.min() < STEADY_PER_ELEMENT and len(loop) > 1:
+    if per_element.max() / per_element.min() < rules.STEADY_PER_ELEMENT and len(loop) > 1:
         steady = f"about {format_time(per_element.median())} per element at every size measured"
     else:
-        steady = f"{loop_each} per element at {shape_text(largest)}"
-    if numpy_over_loop.clear_lead == FASTER:
+        loop_each = format_time(largest["ref_median_s"] / largest["size"])
+        steady = f"{loop_each}{marked(largest['ref_flags'])} per element at {shape_text(largest)}"
+    if analysis.comparison(largest).clear_lead == FASTER:
         readings.append(
             f"The loop costs {steady}: the interpreter handles one boxed Python number at a "
             f"time. NumPy's compiled loops take {numpy_each} per element on raw machine numbers, "
             "several at a time with SIMD instructions where they can."
         )
-    if len(both) > 1:
-        at_smallest = Comparison.of(band(smallest, "_a"), band(smallest, "_b"))
-        small_ratio = at_smallest.speedup
-        small_mark = marked(smallest["flags_a"], smallest["flags_b"])
-        numpy_small_each = smallest["median_s_b"] / smallest["size"]
-        fixed_cost_dominates = (
-            numpy_small_each > FIXED_COST_SHARE * largest["median_s_b"] / largest["size"]
+    if len(both) < 2:
+        return readings
+    where = f"At the smallest size, {shape_text(smallest)}, "
+    if smallest["verdict"] == SLOWER and largest["verdict"] == SLOWER:
+        text = f"{where}the loop's lead is {_ratio(smallest, True)}."
+    elif smallest["verdict"] == SLOWER:
+        mark = marked(smallest["flags"], smallest["ref_flags"])
+        text = (
+            f"{where}the loop wins: {faster_than(smallest['speedup'], 'NumPy', 'the loop')}{mark}."
         )
-        call = (
-            f"NumPy takes {format_time(smallest['median_s_b'])}{marked(smallest['flags_b'])} per "
-            f"call there, {format_time(numpy_small_each)} per element against {numpy_each} at "
-            f"{shape_text(largest)}: the fixed cost of each call — checking the arguments, "
-            "allocating the result, dispatching to compiled code — has little work to spread "
-            "over."
+    elif smallest["speedup"] < ratio * rules.SHRINKS_TO:
+        text = f"{where}the lead shrinks to {_ratio(smallest)}."
+    else:
+        return readings
+    numpy_small_each = smallest["median_s"] / smallest["size"]
+    if numpy_small_each > rules.FIXED_COST_SHARE * largest["median_s"] / largest["size"]:
+        text += (
+            f" NumPy takes {_time(smallest)} per call there, {format_time(numpy_small_each)} per "
+            f"element against {numpy_each} at {shape_text(largest)}: the fixed cost of each call "
+            "— checking the arguments, allocating the result, dispatching to compiled code — has "
+            "little work to spread over."
         )
-        if at_smallest.verdict == SLOWER:
-            text = f"At the smallest size, {shape_text(smallest)}, " + (
-                f"the loop's lead is {format_ratio(1 / small_ratio)}{small_mark}."
-                if numpy_over_loop.verdict == SLOWER
-                else f"the loop wins: {faster_than(small_ratio, 'NumPy', 'the loop')}{small_mark}."
-            )
-            readings.append(text + (" " + call if fixed_cost_dominates else ""))
-        elif small_ratio < ratio * SHRINKS_TO:
-            text = (
-                f"At the smallest size, {shape_text(smallest)}, the lead shrinks to "
-                f"{format_ratio(small_ratio)}{small_mark}."
-            )
-            readings.append(text + (" " + call if fixed_cost_dominates else ""))
+    readings.append(text)
     return readings
 
 
@@ -241,19 +226,20 @@ def _every_backend(rows: pd.DataFrame, *, look: Style) -> list[str]:
     return [text]
 
 
+def _time(row: pd.Series, side: str = "") -> str:
+    """ "1.2 ms†": a paired case's median time per call (``side="ref_"``: its reference's)."""
+    return format_time(row[f"{side}median_s"]) + marked(row[f"{side}flags"])
+
+
+def _ratio(row: pd.Series, inverse: bool = False) -> str:
+    """ "1.4×†": a paired case's speedup over its reference, or its inverse."""
+    ratio = 1 / row["speedup"] if inverse else row["speedup"]
+    return format_ratio(ratio) + marked(row["flags"], row["ref_flags"])
+
+
 def _speedup(row: pd.Series) -> str:
     """ "1.4× (faster)": a paired case's speedup over its reference, and the verdict."""
-    return (
-        f"{format_ratio(row['speedup'])}{marked(row['flags'], row['ref_flags'])} ({row['verdict']})"
-    )
-
-
-def _versus_series(rows: pd.DataFrame, reference: str, backend: str, threads=None):
-    paired = analysis.versus(rows, reference, contenders=[backend])
-    if paired.empty:
-        return paired
-    chosen = paired["threads"].min() if threads is None else threads
-    return paired[paired["threads"] == chosen].sort_values("size")
+    return f"{_ratio(row)} ({row['verdict']})"
 
 
 def numpy_interprets(run: Run, op: str) -> bool:
@@ -268,16 +254,14 @@ def numpy_interprets(run: Run, op: str) -> bool:
 def _compiled_against_numpy(
     rows: pd.DataFrame, numpy_loops_in_python: bool, *, look: Style
 ) -> list[str]:
-    paired = _versus_series(rows, look.the(REFERENCE), look.the(COMPILED))
+    paired = analysis.versus(rows, look.the(REFERENCE), contenders=[look.the(COMPILED)])
     if paired.empty:
         return []
+    paired = paired[paired["threads"] == paired["threads"].min()].sort_values("size")
     readings = []
     largest, smallest = paired.iloc[-1], paired.iloc[0]
     at_largest = analysis.comparison(largest)
-    times = (
-        f"Numba {format_time(largest['median_s'])}{marked(largest['flags'])}, NumPy "
-        f"{format_time(largest['ref_median_s'])}{marked(largest['ref_flags'])} per call"
-    )
+    times = f"Numba {_time(largest)}, NumPy {_time(largest, 'ref_')} per call"
     if at_largest.verdict == LEVEL:
         readings.append(
             f"Numba and NumPy are level at {shape_text(largest)} ({times}). "
@@ -292,7 +276,7 @@ def _compiled_against_numpy(
                 " NumPy's time hardly grows from the smallest size measured to this one, so "
                 "this compares the fixed costs of a call rather than the loops inside."
             )
-        elif ratio >= PYTHON_STEPS_LEAD and numpy_loops_in_python:
+        elif ratio >= rules.PYTHON_STEPS_LEAD and numpy_loops_in_python:
             text += (
                 " A gap this large comes from NumPy's version doing part of its work as "
                 "Python steps — in this per-sample rule, one step per sample — while Numba "
@@ -310,12 +294,9 @@ def _compiled_against_numpy(
         and analysis.comparison(smallest).clear_lead == FASTER
     ):
         readings.append(
-            f"At {shape_text(smallest)}, Numba is {format_ratio(smallest['speedup'])}"
-            f"{marked(smallest['flags'], smallest['ref_flags'])} faster than "
-            f"NumPy (Numba {format_time(smallest['median_s'])}{marked(smallest['flags'])}, NumPy "
-            f"{format_time(smallest['ref_median_s'])}{marked(smallest['ref_flags'])} per call): "
-            "there, the per-call cost "
-            "decides, and a call into one compiled function costs less than NumPy's checks "
+            f"At {shape_text(smallest)}, Numba is {_ratio(smallest)} faster than NumPy (Numba "
+            f"{_time(smallest)}, NumPy {_time(smallest, 'ref_')} per call): there, the per-call "
+            "cost decides, and a call into one compiled function costs less than NumPy's checks "
             "and allocations for each operation."
         )
     return readings
@@ -331,7 +312,7 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
     if row.get("served_from") == "cache":
         # its inputs fit in the last-level cache: the ceiling is the cache's bandwidth
-        if share > ABOVE_CEILING:  # above a ceiling: the ceiling's probe was disturbed
+        if share > rules.ABOVE_CEILING:  # above a ceiling: the ceiling's probe was disturbed
             return (
                 f"faster than the {measured_at} the probe measured reading from the cache "
                 f"(its {data} per call fit in the last-level cache): that probe was "
@@ -341,10 +322,10 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
             f"{format_percent(share)} of the bandwidth measured reading from the cache on this "
             f"machine ({measured_at}): its {data} per call fit in the last-level cache"
         )
-        if share >= MEMORY_BOUND:
+        if share >= rules.MEMORY_BOUND:
             text += ", whose bandwidth, not arithmetic, sets the pace"
         return text
-    if share > ABOVE_CEILING:
+    if share > rules.ABOVE_CEILING:
         if isinstance(l3, int) and row["bytes"] <= l3:
             return (
                 f"{format_percent(share)} of the main-memory bandwidth measured on this machine "
@@ -365,14 +346,14 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
         f"{format_percent(share)} of the bandwidth measured reading from memory on this "
         f"machine ({measured_at})"
     )
-    if share >= MEMORY_BOUND:
+    if share >= rules.MEMORY_BOUND:
         text += (
             ": memory, not arithmetic, sets the pace — faster instructions would wait for "
             "the same data"
         )
         if isinstance(l3, int) and row["bytes"] > l3:
             text += f" ({data} per call do not fit in the {format_bytes(l3)} L3 cache)"
-    elif share < NOT_MEMORY_BOUND:
+    elif share < rules.NOT_MEMORY_BOUND:
         text += ": memory bandwidth is not what limits it"
         peak = (run.suite.get("limits") or {}).get("peak_GFLOPs")
         ceiling = limit_at(peak, int(row["threads"]), run.all_cores) if peak else math.nan
@@ -402,44 +383,38 @@ def _memory(rows: pd.DataFrame, run: Run, *, look: Style) -> list[str]:
     text = f"{moved}, {reading}."
     compiled = cases[cases["backend"] != look.the(LOOP)]
     if (
-        MEMORY_BOUND <= best["bandwidth_share"] <= ABOVE_CEILING
+        rules.MEMORY_BOUND <= best["bandwidth_share"] <= rules.ABOVE_CEILING
         and len(compiled) > 1
-        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < SAME_WALL
+        and compiled["gb_per_s"].max() / compiled["gb_per_s"].min() < rules.SAME_WALL
     ):
         text += (
-            f" That is why the compiled backends end up within {SAME_WALL:g}× of each other here."
+            f" That is why the compiled backends end up within {rules.SAME_WALL:g}× "
+            "of each other here."
         )
     return [text]
 
 
-def _threads(rows: pd.DataFrame, run: Run, *, look: Style) -> list[str]:
-    readings = _parallel_threads(rows, look=look)
+def _numpy_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
+    """NumPy with its most threads against NumPy on one."""
     reference = look.the(REFERENCE)
     numpy = analysis.versus(rows, reference, reference_threads=1, contenders=[reference])
-    if not numpy.empty:
-        most = numpy["threads"].max()
-        largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
-        ratio = largest["speedup"]
-        mark = marked(largest["flags"], largest["ref_flags"])
-        threads = style.threads_label(int(most))
-        if largest["verdict"] == LEVEL:
-            readings.append(
-                f"NumPy takes about the same time with {threads} as with one at "
-                f"{shape_text(largest)} ({format_ratio(ratio)}{mark}): apart from its BLAS calls "
-                "(matrix and vector products), NumPy computes on one thread."
-            )
-        elif ratio > 1:
-            readings.append(
-                f"NumPy is {format_ratio(ratio)}{mark} faster with {threads} "
-                f"than with one at {shape_text(largest)}: its BLAS library splits the products "
-                "across cores."
-            )
-        else:
-            readings.append(
-                f"NumPy is {format_ratio(1 / ratio)}{mark} slower with {threads} "
-                f"than with one at {shape_text(largest)}."
-            )
-    return readings
+    if numpy.empty:
+        return []
+    most = numpy["threads"].max()
+    largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
+    threads, where = style.threads_label(int(most)), shape_text(largest)
+    if largest["verdict"] == LEVEL:
+        return [
+            f"NumPy takes about the same time with {threads} as with one at {where} "
+            f"({_ratio(largest)}): apart from its BLAS calls (matrix and vector products), "
+            "NumPy computes on one thread."
+        ]
+    if largest["speedup"] > 1:
+        return [
+            f"NumPy is {_ratio(largest)} faster with {threads} than with one at {where}: its "
+            "BLAS library splits the products across cores."
+        ]
+    return [f"NumPy is {_ratio(largest, True)} slower with {threads} than with one at {where}."]
 
 
 def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
@@ -465,42 +440,30 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
         return []
     largest, smallest = series.iloc[-1], series.iloc[0]
     ratio = largest["speedup"]
-    mark = marked(largest["flags"], largest["ref_flags"])
     threads = style.threads_label(most)
-    readings = []
-    slower = largest["verdict"] == SLOWER
-    if slower:
-        text = (
-            f"With {threads}, Numba parallel is {format_ratio(1 / ratio)}{mark} slower than "
+    if largest["verdict"] == SLOWER:
+        return [
+            f"With {threads}, Numba parallel is {_ratio(largest, True)} slower than "
             f"{reference} at {shape_text(largest)}, the largest size measured: starting and "
             "joining the threads costs more than they save."
+        ]
+    text = (
+        f"With {threads}, Numba parallel is {_ratio(largest)} as fast as {reference} at "
+        f"{shape_text(largest)}" + (f" (at most {most}× is possible)." if ratio <= most else ".")
+    )
+    if largest["bandwidth_share"] >= rules.MEMORY_BOUND and ratio < rules.LITTLE_GAIN:
+        text += (
+            f" The threads share one memory system, and at "
+            f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
+            "there is little left for them to gain."
         )
-    else:
-        text = (
-            f"With {threads}, Numba parallel is {format_ratio(ratio)}{mark} as fast as "
-            f"{reference} at {shape_text(largest)}"
-            + (f" (at most {most}× is possible)." if ratio <= most else ".")
-        )
-        if largest["bandwidth_share"] >= MEMORY_BOUND and ratio < LITTLE_GAIN:
-            text += (
-                f" The threads share one memory system, and at "
-                f"{format_percent(largest['bandwidth_share'])} of the measured bandwidth "
-                "there is little left for them to gain."
-            )
-    readings.append(text)
+    readings = [text]
     cost = smallest["median_s"] - smallest["ref_median_s"]
-    if (
-        not slower
-        and len(series) > 1
-        and smallest["verdict"] == SLOWER
-        and cost > smallest["ref_median_s"]
-    ):
+    if len(series) > 1 and smallest["verdict"] == SLOWER and cost > smallest["ref_median_s"]:
         readings.append(
-            f"At {shape_text(smallest)}, the threads make it "
-            f"{format_ratio(1 / smallest['speedup'])}"
-            f"{marked(smallest['flags'], smallest['ref_flags'])} slower: waking them and "
-            f"splitting the work adds {format_time(cost)} per call, more than the whole "
-            "one-thread computation takes."
+            f"At {shape_text(smallest)}, the threads make it {_ratio(smallest, True)} slower: "
+            f"waking them and splitting the work adds {format_time(cost)} per call, more than "
+            "the whole one-thread computation takes."
         )
     return readings
 
@@ -512,28 +475,20 @@ def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
     cases = measured(table[(table["op"] == op) & (table["backend"] == look.the(REFERENCE))])
     single = cases[cases["dtype"] == "float32"]
     double = cases[cases["dtype"] == "float64"]
-    both = single.merge(double, on=["shape", "size", "threads"], suffixes=("_32", "_64"))
+    both = _beside(single, double, ["shape", "size", "threads"])
     if both.empty:
         return []
     largest = both.sort_values(["size", "threads"]).iloc[-1]
-    single_over_double = Comparison.of(band(largest, "_64"), band(largest, "_32"))
-    ratio = single_over_double.speedup
+    single_over_double = analysis.comparison(largest)
     where = f"{shape_text(largest)}, {style.threads_label(int(largest['threads']))}"
-    mark = marked(largest["flags_32"], largest["flags_64"])
     if single_over_double.clear_lead == FASTER:
-        text = (
-            f"In float32, NumPy is {format_ratio(ratio)}{mark} faster than in float64 ({where}): a "
-            "float32 number is half the size, so there are half the bytes to move and twice "
-            "as many numbers per SIMD instruction."
-        )
-    elif single_over_double.clear_lead == SLOWER:
-        text = (
-            f"In float32, NumPy is {format_ratio(1 / ratio)}{mark} slower than in float64 "
-            f"({where})."
-        )
-    else:
-        text = (
-            f"In float32, NumPy takes about as long as in float64 ({format_ratio(ratio)}{mark} as "
-            f"fast; {where})."
-        )
-    return [text]
+        return [
+            f"In float32, NumPy is {_ratio(largest)} faster than in float64 ({where}): a float32 "
+            "number is half the size, so there are half the bytes to move and twice as many "
+            "numbers per SIMD instruction."
+        ]
+    if single_over_double.clear_lead == SLOWER:
+        return [f"In float32, NumPy is {_ratio(largest, True)} slower than in float64 ({where})."]
+    return [
+        f"In float32, NumPy takes about as long as in float64 ({_ratio(largest)} as fast; {where})."
+    ]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from reports import style
 from reports.formatting import format_ratio, format_shape, shape_of
+from reports.phrases import band, relative
 from reports.rules import Comparison
 
 DTYPE = "float64"  # the dtype the reading compares in, where there are several
@@ -23,10 +24,6 @@ def mine_of(run) -> dict | None:
     """The run's record of a student's function, or None."""
     mine = run.suite.get("mine")
     return mine if isinstance(mine, dict) and mine.get("label") and mine.get("op") else None
-
-
-def _band(row) -> tuple[float, float, float]:
-    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
 
 
 def _compared(table: pd.DataFrame, label: str, backend: str):
@@ -46,13 +43,7 @@ def _compared(table: pd.DataFrame, label: str, backend: str):
     if not common:
         return None
     shape = common[-1]
-    return Comparison.of(_band(theirs.loc[shape]), _band(mine.loc[shape])), shape
-
-
-def _faster(speedup: float) -> str:
-    if speedup >= 1:
-        return f"{format_ratio(speedup)} faster than"
-    return f"{format_ratio(1 / speedup)} slower than"
+    return Comparison.of(band(theirs.loc[shape]), band(mine.loc[shape])), shape
 
 
 def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
@@ -68,7 +59,7 @@ def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
     if loop is not None:
         comparison, shape = loop
         where = f" at {format_shape(shape_of(shape))}" if numpy is None or numpy[1] != shape else ""
-        parts.append(f"{_faster(comparison.speedup)} the loop{where}")
+        parts.append(f"{relative(comparison.speedup)} than the loop{where}")
     if numpy is not None:
         comparison, shape = numpy
         parts.append(
