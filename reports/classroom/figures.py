@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib import ticker
+from matplotlib import colormaps, ticker
 
 from reports.figkit import GRID, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio
@@ -22,8 +22,6 @@ _MARKERS = "osD^v<>pXh*P"
 
 
 def _colours(count: int) -> list:
-    from matplotlib import colormaps
-
     cmap = colormaps["tab10" if count <= 10 else "viridis"]
     return [cmap(i if count <= 10 else i / max(count - 1, 1)) for i in range(count)]
 
