@@ -11,19 +11,13 @@ atomically (``reports.atomic``). The input files are only read.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from reports.atomic import staged_output
 from reports.classroom.figures import draw_class
-from reports.classroom.findings import (
-    LEVEL_FOLD,
-    RATIOS,
-    class_findings,
-    read_class,
-    result_files,
-    roofline_data,
-)
-from reports.formatting import format_bytes, format_percent, format_ratio, format_time
+from reports.classroom.findings import LEVEL_FOLD, RATIOS, class_findings, read_class, result_files
+from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import ResultFileError
 from reports.markup import figure_link, md_table
 from reports.templating import render
@@ -33,92 +27,59 @@ __all__ = ["build_class"]
 PREDICTED = "†"
 
 
-def _cell(value: float, fmt) -> str:
-    return fmt(value) if isinstance(value, (int, float)) and math.isfinite(value) else "—"
+def _table(columns: dict[str, Callable[[dict], str]], rows: list[dict]) -> str:
+    return md_table(list(columns), [[cell(row) for cell in columns.values()] for row in rows])
 
 
-def machines_table(rows: list[dict]) -> str:
-    facts = ["machine", "CPU", "cores", "SIMD", "L3", "read", "BLAS peak", "BLAS"]
-    # the libraries whose versions are not the same on every machine: the ones that may
-    # explain a difference (all of them are in each machine's result file)
-    libraries = [
-        name
-        for name in dict.fromkeys(name for row in rows for name in row["versions"])
-        if len({row["versions"].get(name) for row in rows}) > 1
-    ]
-    header = [*facts, "versions that differ", *(title for _, title, _, _ in RATIOS)]
-    header.append("other backends")
+def machines_table(rows: list[dict], libraries: list[str]) -> str:
+    def ratio(key: str) -> Callable[[dict], str]:
+        return lambda row: (
+            format_ratio(row["ratios"].get(key, math.nan))
+            + (PREDICTED if key in row["predicted"] else "")
+        )
+
+    columns = {
+        "machine": lambda row: row["label"],
+        "CPU": lambda row: row["cpu"],
+        "cores": lambda row: (
+            f"{row['cores']}"
+            + (f" ({row['physical_cores']} physical)" if row["physical_cores"] else "")
+        ),
+        "SIMD": lambda row: f"{row['simd_bits']}-bit" if row["simd_bits"] else "—",
+        "L3": lambda row: format_bytes(row["l3_bytes"]) if math.isfinite(row["l3_bytes"]) else "—",
+        "read": lambda row: format_rate(row["read_GBps"], "GB/s"),
+        "BLAS peak": lambda row: format_rate(row["peak_GFLOPs"], "GFLOP/s"),
+        "BLAS": lambda row: row["blas"],
+        "versions that differ": lambda row: (
+            " · ".join(f"{name} {row['versions'].get(name) or '—'}" for name in libraries) or "—"
+        ),
+        **{title: ratio(key) for key, title, *_ in RATIOS},
+        "other backends": lambda row: ", ".join(row["others"]) or "—",
+    }
+    return _table(columns, rows)
+
+
+BANDWIDTH_COLUMNS = {
+    "machine": lambda row: row["label"],
+    "np.dot at 10⁶": lambda row: format_time(row["time_s"]),
+    "threads": lambda row: str(row["threads"]),
+    "implied rate": lambda row: format_rate(row["rate_GBps"], "GB/s"),
+    "measured bandwidth": lambda row: format_rate(row["bandwidth_GBps"], "GB/s"),
+    "from": lambda row: row["served_from"],
+    "share": lambda row: format_percent(row["share"]),
+}
+
+
+def course_table(rows: list[dict]) -> str:
     body = []
     for row in rows:
-        versions = " · ".join(f"{n} {row['versions'].get(n) or '—'}" for n in libraries) or "—"
-        ratios = [
-            _cell(row["ratios"].get(key, math.nan), format_ratio)
-            + (PREDICTED if key in row["predicted"] else "")
-            for key, *_ in RATIOS
-        ]
-        body.append(
-            [
-                row["label"],
-                row["cpu"],
-                f"{row['cores']}"
-                + (f" ({row['physical_cores']} physical)" if row["physical_cores"] else ""),
-                f"{row['simd_bits']}-bit" if row["simd_bits"] else "—",
-                _cell(row["l3_bytes"], format_bytes),
-                _cell(row["read_GBps"], lambda v: f"{v:.3g} GB/s"),
-                _cell(row["peak_GFLOPs"], lambda v: f"{v:.3g} GFLOP/s"),
-                row["blas"],
-                versions,
-                *ratios,
-                ", ".join(row["others"]) or "—",
-            ]
-        )
-    return md_table(header, body)
-
-
-def bandwidth_table(rows: list[dict]) -> str:
-    return md_table(
-        [
-            "machine",
-            "np.dot at 10⁶",
-            "threads",
-            "implied rate",
-            "measured bandwidth",
-            "from",
-            "share",
-        ],
-        [
-            [
-                row["label"],
-                format_time(row["time_s"]),
-                str(row["threads"]),
-                f"{row['rate_GBps']:.3g} GB/s",
-                f"{row['bandwidth_GBps']:.3g} GB/s",
-                row["served_from"],
-                format_percent(row["share"]),
-            ]
-            for row in rows
-        ],
-    )
-
-
-def course_table(course: dict) -> str:
-    rows = []
-    for row in course["rows"]:
         if row["problem"]:
-            rows.append([row["label"], "—", row["problem"], "—"])
+            body.append([row["label"], "—", row["problem"], "—"])
             continue
-        disagree = "; ".join(
-            f"{name}: {', '.join(backends)}" for name, backends in row["disagree"].items()
-        )
-        rows.append(
-            [
-                row["label"],
-                str(row["experiments"]),
-                disagree or "all agree",
-                ", ".join(row["differs"]) or "same as the class",
-            ]
-        )
-    return md_table(["machine", "experiments", "backends that disagree", "outcome"], rows)
+        disagree = "; ".join(f"{name}: {', '.join(on)}" for name, on in row["disagree"].items())
+        differs = ", ".join(row["differs"]) or "same as the class"
+        body.append([row["label"], str(row["experiments"]), disagree or "all agree", differs])
+    return md_table(["machine", "experiments", "backends that disagree", "outcome"], body)
 
 
 def build_class(inputs: list[Path], out: Path) -> Path:
@@ -133,40 +94,22 @@ def build_class(inputs: list[Path], out: Path) -> Path:
         reasons = "; ".join(f"{r.path.name}: {r.reason}" for r in rejected)
         raise ResultFileError(", ".join(map(str, inputs)), f"no file can be used ({reasons})")
     findings = class_findings(machines, rejected)
-    roofs = roofline_data(machines)
     with staged_output(out) as stage:
         figures_dir = stage / "figures"
         figures_dir.mkdir()
-        drawn = draw_class(findings, roofs, figures_dir)
-        predicted = sorted({p for m in findings["machines"] for p in m["predicted"]})
-        course = findings["course"]
+        drawn = draw_class(findings, figures_dir)
         page = render(
             "class.md.j2",
-            count=findings["count"],
+            **findings,
             files_read=len(files),
-            few=findings["few"],
-            rejected=findings["rejected"],
-            machines_table=machines_table(findings["machines"]),
-            predicted_note=(
-                f"{PREDICTED} the loop was not run at 10⁶ on that machine (over the run's "
-                "time budget): the ratio rests on the run's own prediction of its time."
-                if predicted
-                else ""
-            ),
-            others=findings["others"],
-            ratios=findings["ratios"],
-            drivers=findings["drivers"],
+            machines_table=machines_table(findings["machines"], findings["differing_versions"]),
+            predicted=PREDICTED if any(m["predicted"] for m in findings["machines"]) else "",
             ratios_figure=figure_link("class-ratios", "headline ratios over the machines", drawn),
-            bandwidth=findings["bandwidth"],
-            bandwidth_table=bandwidth_table(findings["bandwidth"]["rows"]),
+            bandwidth_table=_table(BANDWIDTH_COLUMNS, findings["bandwidth"]["rows"]),
             bandwidth_figure=figure_link("class-bandwidth", "np.dot against bandwidth", drawn),
             level_fold=LEVEL_FOLD,
-            interp=findings["loop"],
-            relations=findings["relations"],
             roofline_figure=figure_link("class-roofline", "every machine's roofline", drawn),
-            course_table=course_table(course),
-            course_disagree=[r["label"] for r in course["rows"] if r.get("disagree")],
-            course_differs=[r["label"] for r in course["rows"] if r.get("differs")],
+            course_table=course_table(findings["course"]),
         )
         (stage / "README.md").write_text(page + "\n", encoding="utf-8")
     return out / "README.md"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib import ticker
+from matplotlib import colormaps, ticker
 
 from reports.figkit import GRID, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio
@@ -22,10 +22,16 @@ _MARKERS = "osD^v<>pXh*P"
 
 
 def _colours(count: int) -> list:
-    from matplotlib import colormaps
-
     cmap = colormaps["tab10" if count <= 10 else "viridis"]
     return [cmap(i if count <= 10 else i / max(count - 1, 1)) for i in range(count)]
+
+
+def _machines(ax, labels: list[str], xs, ys, size: float, shown) -> None:
+    """One point per machine, labelled where ``shown`` holds its label."""
+    ax.scatter(xs, ys, s=size, color="#1f77b4", edgecolors="white", linewidths=0.5, zorder=3)
+    for label, x, y in zip(labels, xs, ys, strict=True):
+        if label in shown:
+            ax.annotate(label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7.5)
 
 
 @styled
@@ -39,20 +45,15 @@ def draw_ratios(findings: dict[str, Any], directory: Path) -> str | None:
     axes = figure.subplots(len(ratios), 1, squeeze=False)[:, 0]
     rng = np.random.default_rng(0)  # the same jitter every build: reproducible files
     for ax, ratio in zip(axes, ratios, strict=True):
-        values = [
-            (m["label"], m["ratios"][ratio["key"]]) for m in machines if ratio["key"] in m["ratios"]
-        ]
-        xs = np.array([v for _, v in values])
-        ys = rng.uniform(-0.25, 0.25, len(xs))
-        ax.scatter(xs, ys, s=28, color="#1f77b4", edgecolors="white", linewidths=0.5, zorder=3)
+        key = ratio["key"]
+        values = {m["label"]: m["ratios"][key] for m in machines if key in m["ratios"]}
+        labels = list(values)
+        xs = np.array(list(values.values()))
         spread = ratio["spread"]
+        ends = (spread["low_label"], spread["high_label"])
+        shown = labels if len(values) <= LABEL_ALL_UP_TO else ends
+        _machines(ax, labels, xs, rng.uniform(-0.25, 0.25, len(xs)), 28, shown)
         ax.axvline(spread["median"], color="0.3", linewidth=1.0, linestyle="--", zorder=2)
-        label_all = len(values) <= LABEL_ALL_UP_TO
-        for (label, value), y in zip(values, ys, strict=True):
-            if label_all or label in (spread["low_label"], spread["high_label"]):
-                ax.annotate(
-                    label, (value, y), xytext=(4, 3), textcoords="offset points", fontsize=7.5
-                )
         ax.set_xscale("log")
         ratio_axis(ax.xaxis)
         ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1, 2, 5)))
@@ -80,23 +81,13 @@ def draw_bandwidth(findings: dict[str, Any], directory: Path) -> str | None:
     ax = figure.add_subplot()
     x = np.array([r["bandwidth_GBps"] for r in rows])
     y = np.array([r["time_s"] * 1e3 for r in rows])
-    ax.scatter(x, y, s=30, color="#1f77b4", edgecolors="white", linewidths=0.5, zorder=3)
-    if len(rows) <= LABEL_ALL_UP_TO:
-        for row, xi, yi in zip(rows, x, y, strict=True):
-            ax.annotate(
-                row["label"], (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=7.5
-            )
+    labels = [r["label"] for r in rows]
+    _machines(ax, labels, x, y, 30, labels if len(rows) <= LABEL_ALL_UP_TO else ())
     # The time each machine would take at its full bandwidth: 16 MB / bandwidth.
     grid = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
     bytes_read = rows[0]["rate_GBps"] * rows[0]["time_s"] * 1e9
-    ax.plot(
-        grid,
-        bytes_read / (grid * 1e9) * 1e3,
-        color="0.4",
-        linestyle="--",
-        linewidth=1.0,
-        label="16 MB at the measured bandwidth",
-    )
+    ideal = bytes_read / (grid * 1e9) * 1e3
+    ax.plot(grid, ideal, "--", color="0.4", linewidth=1.0, label="16 MB at the measured bandwidth")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("measured read bandwidth of the level the inputs come from (GB/s)")
@@ -107,10 +98,14 @@ def draw_bandwidth(findings: dict[str, Any], directory: Path) -> str | None:
 
 
 @styled
-def draw_rooflines(roofs: list[dict[str, Any]], directory: Path) -> str | None:
+def draw_rooflines(findings: dict[str, Any], directory: Path) -> str | None:
     """Every machine's roofs (read bandwidth × intensity, capped by the BLAS peak, at all
     cores) and its best point per op, one colour per machine."""
-    roofs = [r for r in roofs if math.isfinite(r["read_GBps"]) and math.isfinite(r["peak_GFLOPs"])]
+    roofs = [
+        r
+        for r in findings["machines"]
+        if math.isfinite(r["read_GBps"]) and math.isfinite(r["peak_GFLOPs"])
+    ]
     if not roofs:
         return None
     figure = new_figure(9.0, 6.0)
@@ -122,34 +117,30 @@ def draw_rooflines(roofs: list[dict[str, Any]], directory: Path) -> str | None:
     show_labels = len(roofs) <= LABEL_ALL_UP_TO
     for roof, colour in zip(roofs, colours, strict=True):
         read, peak = roof["read_GBps"], roof["peak_GFLOPs"]
-        label = f"{roof['label']}: {read:.3g} GB/s, {peak:.3g} GFLOP/s"
-        ax.plot(
-            x,
-            np.minimum(read * x, peak),
-            color=colour,
-            linewidth=1.2,
-            label=label if show_labels else None,
-        )
+        label = f"{roof['label']}: {read:.3g} GB/s, {peak:.3g} GFLOP/s" if show_labels else None
+        ax.plot(x, np.minimum(read * x, peak), color=colour, linewidth=1.2, label=label)
     # One scatter per op, every machine's point in its colour: a call per point would
     # take most of the page's time for a large class.
     for index, op in enumerate(ops):
+        marker = _MARKERS[index % len(_MARKERS)]
         points = [
-            (point, colour)
+            (point["intensity"], point["gflops"], colour)
             for roof, colour in zip(roofs, colours, strict=True)
             for point in roof["points"]
             if point["op"] == op
         ]
+        intensity, gflops, colour = (list(column) for column in zip(*points, strict=True))
         ax.scatter(
-            [point["intensity"] for point, _ in points],
-            [point["gflops"] for point, _ in points],
-            c=[colour for _, colour in points],
+            intensity,
+            gflops,
+            c=colour,
             s=26,
             zorder=3,
-            marker=_MARKERS[index % len(_MARKERS)],
+            marker=marker,
             edgecolors="white",
             linewidths=0.4,
         )
-        ax.scatter([], [], marker=_MARKERS[index % len(_MARKERS)], color="0.45", label=op)
+        ax.scatter([], [], marker=marker, color="0.45", label=op)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP per byte)")
@@ -159,11 +150,7 @@ def draw_rooflines(roofs: list[dict[str, Any]], directory: Path) -> str | None:
     return save(figure, directory, "class-roofline")
 
 
-def draw_class(findings: dict[str, Any], roofs: list[dict[str, Any]], directory: Path) -> set[str]:
+def draw_class(findings: dict[str, Any], directory: Path) -> set[str]:
     """Every figure of the class page into ``directory``; the names of those drawn."""
-    drawn = {
-        draw_ratios(findings, directory),
-        draw_bandwidth(findings, directory),
-        draw_rooflines(roofs, directory),
-    }
+    drawn = (draw(findings, directory) for draw in (draw_ratios, draw_bandwidth, draw_rooflines))
     return {name for name in drawn if name}

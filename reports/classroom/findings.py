@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from reports.analysis import HEADLINE_DTYPE, HEADLINE_N
 from reports.classroom.machines import machine_key, simd_bits
@@ -32,7 +33,6 @@ from reports.load import (
     merged_catalogue,
     read_result,
 )
-from reports.roofline import DTYPE as ROOFLINE_DTYPE
 from reports.roofline import _points as roofline_points
 from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, Style
 
@@ -46,13 +46,13 @@ HEADLINE_ROLES = (LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE)
 RATIOS = (
     ("loop_to_numpy", "loop → np.dot", (LOOP, "fewest"), (REFERENCE, "fewest")),
     ("loop_to_numba", "loop → Numba", (LOOP, "fewest"), (COMPILED, "fewest")),
-    (
-        "numpy_to_parallel",
-        "NumPy → Numba parallel",
-        (REFERENCE, "same"),
-        (COMPILED_PARALLEL, "most"),
-    ),
+    ("numpy_to_parallel", "NumPy → Numba parallel",
+        (REFERENCE, "same"), (COMPILED_PARALLEL, "most")),
     ("numpy_to_jax", "NumPy → JAX", (REFERENCE, "same"), (ENGINE, "most")),
+)  # fmt: skip
+NO_LESSON = (
+    "holds none of the lesson's cases: no np.dot measured at n = 10⁶ in float64 "
+    "(run `nox -s bench` without -k)"
 )
 # Fewer machines than this and a correlation says little: the page says so.
 FEW_MACHINES = 10
@@ -103,18 +103,22 @@ def result_files(inputs: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _lesson_dot(run: Run) -> pd.DataFrame:
+    """The run's cases of the slides' dot product in float64, every size."""
+    cases = run.cases
+    return cases[
+        (cases["op"] == Style.of(run.catalogue).lesson_op()) & (cases["dtype"] == HEADLINE_DTYPE)
+    ]
+
+
 def _headline_cases(run: Run) -> dict[str, list[dict[str, Any]]]:
     """The dot product of the slides (float64, n = 10⁶), per headline role (the first
     backend of each role in the run's catalogue), fewest threads first: measured cases,
     and the loop's predicted time if it was not run."""
-    cases, look = run.cases, Style.of(run.catalogue)
+    look = Style.of(run.catalogue)
     names = {look.the(part): part for part in HEADLINE_ROLES}
-    rows = cases[
-        (cases["op"] == look.lesson_op())
-        & cases["backend"].isin(names)
-        & (cases["dtype"] == HEADLINE_DTYPE)
-        & (cases["n"] == HEADLINE_N)
-    ].sort_values("threads")
+    rows = _lesson_dot(run)
+    rows = rows[rows["backend"].isin(names) & (rows["n"] == HEADLINE_N)].sort_values("threads")
     found: dict[str, list[dict[str, Any]]] = {}
     for row in rows.to_dict("records"):
         if row["status"] == "ok":
@@ -181,13 +185,7 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
         cases = _headline_cases(run)
         numpy = _pick(cases, REFERENCE, "fewest")
         if numpy is None or numpy["predicted"]:
-            rejected.append(
-                Rejected(
-                    path,
-                    "holds none of the lesson's cases: no np.dot measured at n = 10⁶ in "
-                    "float64 (run `nox -s bench` without -k)",
-                )
-            )
+            rejected.append(Rejected(path, NO_LESSON))
             continue
         key = (
             run.share["machine_key"]
@@ -198,22 +196,18 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
         _ratios(machine, cases)
         for part in cases:
             machine.times.setdefault(part, cases[part][0])
-        previous = machines.get(key)
-        if previous is not None:
-            newer, older = sorted((previous, machine), key=lambda m: m.run.datetime, reverse=True)
+        if key in machines:
+            newer, older = sorted(
+                (machines[key], machine), key=lambda m: m.run.datetime, reverse=True
+            )
             which = (
                 "the same run (same start time)"
                 if newer.run.datetime == older.run.datetime
                 else f"the newer run, {newer.source}, is used"
             )
-            rejected.append(
-                Rejected(
-                    older.run.sources[0],
-                    f"the same machine as {newer.source} (same host and machine facts); {which}",
-                )
-            )
-            machines[key] = newer
-            continue
+            reason = f"the same machine as {newer.source} (same host and machine facts); {which}"
+            rejected.append(Rejected(older.run.sources[0], reason))
+            machine = newer
         machines[key] = machine
     class_ = sorted(machines.values(), key=lambda m: (_name(m).lower(), m.source))
     _label(class_)
@@ -244,11 +238,10 @@ def _label(machines: list[Machine]) -> None:
 # --- facts ----------------------------------------------------------------------------
 
 
-def limit(run: Run, name: str, threads: int | None = None) -> float:
-    """A measured limit (``read_GBps``, ``peak_GFLOPs`` …) at ``threads`` (default: all
-    cores)."""
+def limit(run: Run, name: str) -> float:
+    """A measured limit (``read_GBps``, ``peak_GFLOPs`` …) at all cores."""
     cores = run.all_cores or 1
-    return limit_at((run.suite.get("limits") or {}).get(name), threads or cores, cores)
+    return limit_at((run.suite.get("limits") or {}).get(name), cores, cores)
 
 
 def blas(run: Run) -> str:
@@ -270,14 +263,9 @@ def clock_ghz(run: Run) -> float:
 
 def loop_ns_per_element(run: Run) -> float:
     """The loop's time per element of the dot product at its largest measured size."""
-    cases, look = run.cases, Style.of(run.catalogue)
-    rows = cases[
-        (cases["op"] == look.lesson_op())
-        & (cases["dtype"] == HEADLINE_DTYPE)
-        & (cases["backend"] == look.the(LOOP))
-        & (cases["status"] == "ok")
-        & (cases["threads"] == 1)
-    ]
+    rows = _lesson_dot(run)
+    loop = Style.of(run.catalogue).the(LOOP)
+    rows = rows[(rows["backend"] == loop) & (rows["status"] == "ok") & (rows["threads"] == 1)]
     if rows.empty:
         return math.nan
     largest = rows.loc[rows["n"].idxmax()]
@@ -292,13 +280,22 @@ def other_backends(machine: Machine) -> list[str]:
     return sorted((b for b in measured if b not in headline), key=look.backend_rank)
 
 
+def best_points(run: Run) -> list[dict[str, Any]]:
+    """The machine's best point per op on its roofline (float64, each op's largest size,
+    each backend at its most threads; the best backend kept)."""
+    points = roofline_points(run.cases, Style.of(run.catalogue))
+    if points.empty:
+        return []
+    points = points.assign(gflops=points["flops"].astype(float) / points["median_s"] / 1e9)
+    top = points.loc[points.groupby("op")["gflops"].idxmax()]
+    return top[["op", "backend", "intensity", "gflops"]].to_dict("records")
+
+
 def machine_row(machine: Machine) -> dict[str, Any]:
     run = machine.run
     cpu = run.suite.get("cpu") or {}
-    versions = run.suite.get("versions") or {}
     return {
         "label": machine.label,
-        "source": machine.source,
         "cpu": cpu.get("brand") or "unknown",
         "cores": run.all_cores,
         "physical_cores": cpu.get("physical_cores"),
@@ -307,10 +304,11 @@ def machine_row(machine: Machine) -> dict[str, Any]:
         "read_GBps": limit(run, "read_GBps"),
         "peak_GFLOPs": limit(run, "peak_GFLOPs"),
         "blas": blas(run),
-        "versions": dict(versions),
+        "versions": dict(run.suite.get("versions") or {}),
         "ratios": dict(machine.ratios),
         "predicted": sorted(machine.predicted),
         "others": [Style.of(run.catalogue).label(b) for b in other_backends(machine)],
+        "points": best_points(run),  # its roofline's
     }
 
 
@@ -318,7 +316,7 @@ def machine_row(machine: Machine) -> dict[str, Any]:
 
 
 def spread(values: dict[str, float]) -> dict[str, Any] | None:
-    """Median, lowest and highest of a ratio over the machines (finite values only)."""
+    """Median, lowest and highest of a value over the machines (finite values only)."""
     finite = {label: v for label, v in values.items() if math.isfinite(v) and v > 0}
     if not finite:
         return None
@@ -339,12 +337,10 @@ def log_fit(xs: list[float], ys: list[float]) -> dict[str, Any] | None:
     """A straight line through log y against log x: its slope, and r² (the share of the
     variance of log y the fact accounts for). None for fewer than 3 machines or a fact
     that does not vary."""
-    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
-    pairs = [(x, y) for x, y in pairs if math.isfinite(x) and math.isfinite(y)]
+    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if 0 < x < math.inf and 0 < y < math.inf]
     if len(pairs) < 3:
         return None
-    lx = np.log([x for x, _ in pairs])
-    ly = np.log([y for _, y in pairs])
+    lx, ly = np.log(pairs).T
     if np.ptp(lx) == 0 or np.ptp(ly) == 0:
         return None
     slope, _ = np.polyfit(lx, ly, 1)
@@ -353,20 +349,13 @@ def log_fit(xs: list[float], ys: list[float]) -> dict[str, Any] | None:
 
 
 def by_group(values: dict[str, float], groups: dict[str, Any]) -> list[dict[str, Any]]:
-    """A ratio's median and range within each value of a categorical fact."""
-    out: dict[Any, list[float]] = {}
+    """A value's spread within each value of a categorical fact."""
+    out: dict[Any, dict[str, float]] = {}
     for label, value in values.items():
-        if math.isfinite(value) and groups.get(label) is not None:
-            out.setdefault(groups[label], []).append(value)
+        if math.isfinite(value) and value > 0 and groups.get(label) is not None:
+            out.setdefault(groups[label], {})[label] = value
     return [
-        {
-            "group": group,
-            "count": len(v),
-            "median": statistics.median(v),
-            "low": min(v),
-            "high": max(v),
-        }
-        for group, v in sorted(out.items(), key=lambda item: str(item[0]))
+        {"group": group, **spread(v)} for group, v in sorted(out.items(), key=lambda g: str(g[0]))
     ]
 
 
@@ -390,17 +379,18 @@ def bandwidth_relation(machines: list[Machine]) -> dict[str, Any]:
                 "share": rate / numpy["bandwidth_GBps"],
             }
         )
-    shares = {row["label"]: row["share"] for row in rows}
-    fit = log_fit([r["bandwidth_GBps"] for r in rows], [r["time_s"] for r in rows])
-    time, share = spread({r["label"]: r["time_s"] for r in rows}), spread(shares)
+
+    def over(key: str) -> dict[str, Any] | None:
+        return spread({row["label"]: row[key] for row in rows})
+
     return {
         "rows": rows,
-        "time": time,
-        "bandwidth": spread({r["label"]: r["bandwidth_GBps"] for r in rows}),
-        "share": share,
-        "fit": fit,
+        "time": over("time_s"),
+        "bandwidth": over("bandwidth_GBps"),
+        "share": over("share"),
+        "fit": log_fit([r["bandwidth_GBps"] for r in rows], [r["time_s"] for r in rows]),
         "levels": sorted({r["served_from"] for r in rows}),
-        "verdict": explains(time, share),
+        "verdict": explains(over("time_s"), over("share")),
         "above": [row["label"] for row in rows if row["share"] > 1],
     }
 
@@ -430,27 +420,16 @@ def loop_relation(machines: list[Machine]) -> dict[str, Any]:
     ns = {m.label: loop_ns_per_element(m.run) for m in machines}
     clocks = {m.label: clock_ghz(m.run) for m in machines}
     python = {m.label: m.run.machine.get("python_version") for m in machines}
-    labels = [label for label in ns if math.isfinite(ns[label]) and math.isfinite(clocks[label])]
-    cycles = {label: ns[label] * clocks[label] for label in labels}
-    versions = {version for version in python.values() if version}
+    known = [label for label in ns if math.isfinite(ns[label]) and math.isfinite(clocks[label])]
+    cycles = spread({label: ns[label] * clocks[label] for label in known})
     return {
         "ns": spread(ns),
-        "cycles": spread(cycles),
-        "clock_verdict": explains(spread({label: ns[label] for label in labels}), spread(cycles)),
-        "python_versions": sorted(versions),
-        "rows": [
-            {
-                "label": label,
-                "ns": ns[label],
-                "clock_GHz": clocks[label],
-                "cycles": ns[label] * clocks[label],
-                "python_version": python[label],
-            }
-            for label in ns
-        ],
-        "clocks_known": len(labels),
+        "cycles": cycles,
+        "clock_verdict": explains(spread({label: ns[label] for label in known}), cycles),
+        "python_versions": sorted({version for version in python.values() if version}),
+        "clocks_known": len(known),
         "clock_fit": log_fit(
-            [1 / clocks[label] for label in labels], [ns[label] for label in labels]
+            [1 / clocks[label] for label in known], [ns[label] for label in known]
         ),
         "by_python": by_group(ns, python),
     }
@@ -458,15 +437,16 @@ def loop_relation(machines: list[Machine]) -> dict[str, Any]:
 
 def ratio_relations(machines: list[Machine]) -> dict[str, Any]:
     """Loop → Numba against the SIMD width; NumPy → Numba parallel against the cores."""
-    ratios = {key: {m.label: m.ratios.get(key, math.nan) for m in machines} for key, *_ in RATIOS}
-    simd = {m.label: simd_bits(m.run.suite.get("cpu") or {}) for m in machines}
+    numba = {m.label: m.ratios.get("loop_to_numba", math.nan) for m in machines}
+    parallel = {m.label: m.ratios.get("numpy_to_parallel", math.nan) for m in machines}
     cores = {m.label: m.run.all_cores for m in machines}
     return {
-        "numba_by_simd": by_group(ratios["loop_to_numba"], simd),
-        "parallel_by_cores": by_group(ratios["numpy_to_parallel"], cores),
+        "numba_by_simd": by_group(
+            numba, {m.label: simd_bits(m.run.suite.get("cpu") or {}) for m in machines}
+        ),
+        "parallel_by_cores": by_group(parallel, cores),
         "parallel_fit": log_fit(
-            [float(cores[label] or math.nan) for label in ratios["numpy_to_parallel"]],
-            list(ratios["numpy_to_parallel"].values()),
+            [float(cores[label] or math.nan) for label in parallel], list(parallel.values())
         ),
     }
 
@@ -474,48 +454,35 @@ def ratio_relations(machines: list[Machine]) -> dict[str, Any]:
 # --- the course -----------------------------------------------------------------------
 
 
-def course_agreement(machines: list[Machine]) -> dict[str, Any]:
+def course_agreement(machines: list[Machine]) -> list[dict[str, Any]]:
     """Per machine: the experiments whose backends disagree, and the experiments whose
     outcome differs from the class's (the largest group of machines that agree)."""
     with_outcomes = [m for m in machines if m.outcomes]
-    experiments = sorted({name for m in with_outcomes for name in m.outcomes})
     differs: dict[str, list[str]] = {m.label: [] for m in with_outcomes}
-    for name in experiments:
+    for name in sorted({name for m in with_outcomes for name in m.outcomes}):
         groups: list[list[Machine]] = []
-        for machine in with_outcomes:
-            outcome = machine.outcomes.get(name)
-            if outcome is None:
-                continue
-            for group in groups:
-                if same_outcome(group[0].outcomes[name], outcome):
-                    group.append(machine)
-                    break
-            else:
+        for machine in (m for m in with_outcomes if name in m.outcomes):
+            outcome = machine.outcomes[name]
+            group = next((g for g in groups if same_outcome(g[0].outcomes[name], outcome)), None)
+            if group is None:
                 groups.append([machine])
+            else:
+                group.append(machine)
         groups.sort(key=len, reverse=True)
-        for group in groups[1:]:
-            for machine in group:
-                differs[machine.label].append(name)
-    rows = []
-    for machine in machines:
-        if not machine.outcomes:
-            rows.append({"label": machine.label, "problem": machine.course_problem})
-            continue
-        disagree = {
-            name: outcome["disagree"]
-            for name, outcome in machine.outcomes.items()
-            if outcome["disagree"]
+        for machine in (m for group in groups[1:] for m in group):
+            differs[machine.label].append(name)
+    return [
+        {
+            "label": m.label,
+            "problem": m.course_problem,
+            "experiments": len(m.outcomes or {}),
+            "disagree": {
+                name: o["disagree"] for name, o in (m.outcomes or {}).items() if o["disagree"]
+            },
+            "differs": differs.get(m.label, []),
         }
-        rows.append(
-            {
-                "label": machine.label,
-                "problem": "",
-                "experiments": len(machine.outcomes),
-                "disagree": disagree,
-                "differs": differs[machine.label],
-            }
-        )
-    return {"experiments": experiments, "rows": rows}
+        for m in machines
+    ]
 
 
 # --- everything the page says ---------------------------------------------------------
@@ -524,33 +491,33 @@ def course_agreement(machines: list[Machine]) -> dict[str, Any]:
 def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[str, Any]:
     # the class's names: each machine's catalogue, the newest first for a backend in several
     look = Style.of(merged_catalogue(machine.run for machine in machines))
-    ratios = []
-    for key, title, (slow, _), (fast, _) in RATIOS:
-        values = {m.label: m.ratios[key] for m in machines if key in m.ratios}
-        ratios.append(
-            {
-                "key": key,
-                "title": title,
-                "slow": look.label(look.the(slow)),
-                "fast": look.label(look.the(fast)),
-                "spread": spread(values),
-                "missing": [m.label for m in machines if key not in m.ratios],
-                "predicted": [m.label for m in machines if key in m.predicted],
-            }
-        )
+    ratios = [
+        {
+            "key": key,
+            "title": title,
+            "spread": spread({m.label: m.ratios[key] for m in machines if key in m.ratios}),
+            "missing": [m.label for m in machines if key not in m.ratios],
+        }
+        for key, title, *_ in RATIOS
+    ]
     others: dict[str, list[str]] = {}
     for machine in machines:
         for backend in other_backends(machine):
             others.setdefault(look.label(backend), []).append(machine.label)
+    rows = [machine_row(m) for m in machines]
+    # the libraries whose versions are not the same on every machine: the ones that may
+    # explain a difference (all of them are in each machine's result file)
+    libraries = dict.fromkeys(name for row in rows for name in row["versions"])
     return {
         "drivers": drivers(machines),
-        "machines": [machine_row(m) for m in machines],
-        "rejected": [
-            {"file": r.path.name, "path": str(r.path), "reason": r.reason} for r in rejected
+        "machines": rows,
+        "differing_versions": [
+            name for name in libraries if len({row["versions"].get(name) for row in rows}) > 1
         ],
+        "rejected": [{"file": r.path.name, "reason": r.reason} for r in rejected],
         "ratios": ratios,
         "bandwidth": bandwidth_relation(machines),
-        "loop": loop_relation(machines),
+        "interpreter": loop_relation(machines),
         "relations": ratio_relations(machines),
         "course": course_agreement(machines),
         "others": others,
@@ -572,36 +539,3 @@ def drivers(machines: list[Machine]) -> dict[str, Any] | None:
         "driver": "loop" if loop["fold"] > dot["fold"] else "reference",
         "predicted": [m.label for m in machines if m.times.get(LOOP, {}).get("predicted")],
     }
-
-
-def roofline_data(machines: list[Machine]) -> list[dict[str, Any]]:
-    """Per machine: its two roofs at all cores and its best point per op (float64, each
-    op's largest size, each backend at its most threads; the best backend kept)."""
-    out = []
-    for machine in machines:
-        run = machine.run
-        cases = run.cases.assign(
-            gflop_per_s=run.cases["flops"].astype(float) / run.cases["median_s"] / 1e9
-        )
-        points = roofline_points(cases[cases["dtype"] == ROOFLINE_DTYPE], Style.of(run.catalogue))
-        best = []
-        if not points.empty:
-            top = points.loc[points.groupby("op")["gflop_per_s"].idxmax()]
-            best = [
-                {
-                    "op": row.op,
-                    "backend": row.backend,
-                    "intensity": row.intensity,
-                    "gflops": row.gflop_per_s,
-                }
-                for row in top.itertuples()
-            ]
-        out.append(
-            {
-                "label": machine.label,
-                "read_GBps": limit(run, "read_GBps"),
-                "peak_GFLOPs": limit(run, "peak_GFLOPs"),
-                "points": best,
-            }
-        )
-    return out

@@ -12,19 +12,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 # The weights of a linear model (w, b) or of a shallow network (W1, b1, W2, b2), in order.
 WEIGHT_KEYS = ("w", "b", "W1", "b1", "W2", "b2")
 
 
-def _flat(value: Any) -> list[float]:
-    if isinstance(value, list):
-        return [number for item in value for number in _flat(item)]
-    return [float(value)]
-
-
 def final_weights(run: dict[str, Any]) -> list[float]:
     """A backend's final weights as one list of numbers."""
-    return [number for key in WEIGHT_KEYS if key in run for number in _flat(run[key])]
+    return [float(number) for key in WEIGHT_KEYS if key in run for number in np.ravel(run[key])]
 
 
 def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
