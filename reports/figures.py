@@ -36,8 +36,6 @@ from reports.figkit import (
     log_axes,
     log_scale,
     new_figure,
-    panel_width,
-    panels,
     ratio_axis,
     ratio_tick,
     save_all,
@@ -74,6 +72,32 @@ def _series(rows: pd.DataFrame, look: Style) -> Iterable[tuple[str, int, pd.Data
         yield backend, threads, series.sort_values(["size", "shape"])
 
 
+def _lines_with_bands(ax, rows, y: str, low: str, high: str, counts, look: Style) -> None:
+    """One line per backend and thread count against size, its interval a band."""
+    for backend, threads, series in _series(rows, look):
+        line = line_style(backend, threads, counts, look)
+        ax.plot(series["size"], series[y], marker="o", markersize=3.5, **line)
+        band = {"color": line["color"], "alpha": BAND_ALPHA, "linewidth": 0}
+        ax.fill_between(series["size"], series[low], series[high], **band)
+
+
+def _grid(count: int, columns: int, panel, margin, min_width: float = 0.0, **shared):
+    """A figure of ``count`` panels, ``columns`` to a row (the spare ones hidden), each
+    ``panel`` (width, height) inches, plus ``margin``; its panels, row by row."""
+    rows = max(1, math.ceil(count / columns))
+    width = max(min_width, margin[0] + panel[0] * columns)
+    figure = new_figure(width, margin[1] + panel[1] * rows)
+    axes = figure.subplots(rows, columns, squeeze=False, **shared).ravel()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return figure, axes
+
+
+def _key(label: str, marker: str, colour: str = "0.3", **looks) -> Line2D:
+    """A legend entry for a kind of marker, in grey: it stands for every backend's."""
+    return Line2D([], [], color=colour, linestyle="", marker=marker, label=label, **looks)
+
+
 # --- per op: time per call ------------------------------------------------------------
 
 _PREDICTED = {"marker": "x", "s": 36, "linewidths": 1.4, "zorder": 4}
@@ -93,22 +117,11 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(panel_width(len(dtypes)), 4.6)
-    axes = panels(figure, len(dtypes))
+    figure, axes = _one_row(len(dtypes))
     extra = []
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for backend, threads, series in _series(measured(here), look):
-            line = line_style(backend, threads, counts, look)
-            ax.plot(series["size"], series["median_s"], marker="o", markersize=3.5, **line)
-            ax.fill_between(
-                series["size"],
-                series["ci_low_s"],
-                series["ci_high_s"],
-                color=line["color"],
-                alpha=BAND_ALPHA,
-                linewidth=0,
-            )
+        _lines_with_bands(ax, measured(here), "median_s", "ci_low_s", "ci_high_s", counts, look)
         skipped = not_run(here)
         predicted = skipped[skipped["predicted_s"].notna()]
         unpredicted = skipped[skipped["predicted_s"].isna()]
@@ -119,11 +132,7 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
                 color=[look.colour(b) for b in predicted["backend"]],
                 **_PREDICTED,
             )
-            extra.append(
-                Line2D(
-                    [], [], color="0.3", linestyle="", marker="x", label="not run: predicted time"
-                )
-            )
+            extra.append(_key("not run: predicted time", "x"))
         if len(unpredicted):
             bottom = blended_transform_factory(ax.transData, ax.transAxes)
             ax.scatter(
@@ -134,17 +143,8 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
                 clip_on=False,
                 **_NO_PREDICTION,
             )
-            extra.append(
-                Line2D(
-                    [],
-                    [],
-                    color="0.3",
-                    linestyle="",
-                    marker="^",
-                    markerfacecolor="none",
-                    label="not run (no prediction): size marked on the axis",
-                )
-            )
+            label = "not run (no prediction): size marked on the axis"
+            extra.append(_key(label, "^", markerfacecolor="none"))
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         seconds_axis(ax.yaxis)
         ax.set_title(dtype)
@@ -187,17 +187,7 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
                 empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")
                 continue
-            for backend, threads, series in _series(paired, look):
-                line = line_style(backend, threads, counts, look)
-                ax.plot(series["size"], series["speedup"], marker="o", markersize=3.5, **line)
-                ax.fill_between(
-                    series["size"],
-                    series["speedup_low"],
-                    series["speedup_high"],
-                    color=line["color"],
-                    alpha=BAND_ALPHA,
-                    linewidth=0,
-                )
+            _lines_with_bands(ax, paired, "speedup", "speedup_low", "speedup_high", counts, look)
             ax.axhline(1.0, color="black", linewidth=0.9)
             log_axes(ax, x_label, f"speedup over {name} (×)")
             ratio_axis(ax.yaxis)
@@ -210,6 +200,10 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
 # --- per op: memory throughput against data size ----------------------------------------
 
 _CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
+_CACHE_LABEL = {
+    "rotation": 90, "va": "bottom", "ha": "right", "fontsize": 8, "color": "0.35",
+    "bbox": {"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0},
+}  # fmt: skip
 
 
 @styled
@@ -221,8 +215,7 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(panel_width(len(dtypes)), 4.6)
-    axes = panels(figure, len(dtypes))
+    figure, axes = _one_row(len(dtypes))
     read = (run.suite.get("limits") or {}).get("read_GBps") or {}
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
@@ -235,19 +228,20 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         for threads, value in sorted(read.items(), key=lambda item: item[0]):
-            ax.axhline(
-                value,
-                color="0.25",
-                linestyle="--" if threads == "1" else "-",
-                linewidth=1.0,
-                label=f"measured read bandwidth, {_threads_key(threads)}",
-            )
+            dashes = "--" if threads == "1" else "-"
+            label = f"measured read bandwidth, {_threads_key(threads)}"
+            ax.axhline(value, color="0.25", linestyle=dashes, linewidth=1.0, label=label)
         _draw_caches(ax, cpu, here["bytes"])
         ax.set_title(dtype)
     axes[0].set_ylabel("achieved throughput (GB/s, log scale)")
     figure.suptitle(f"{op}: memory throughput against data size (grey: the machine's limits)")
     legend_below(figure, axes, look=look)
     return figure
+
+
+def _one_row(count: int):
+    """One panel per dtype, side by side, sharing their y axis."""
+    return _grid(count, count, (4.6, 4.6), (1.0, 0.0), min_width=8.5, sharey=True)
 
 
 def _threads_key(key: str) -> str:
@@ -261,18 +255,8 @@ def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
         size = cpu.get(key)
         if isinstance(size, int) and low <= size <= high:
             ax.axvline(size, color="0.55", linestyle=":", linewidth=1.0)
-            ax.text(
-                size,
-                0.03,
-                f"{name} {format_bytes(size)} ",
-                rotation=90,
-                va="bottom",
-                ha="right",
-                fontsize=8,
-                color="0.35",
-                transform=bottom,
-                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0},
-            )
+            text = f"{name} {format_bytes(size)} "
+            ax.text(size, 0.03, text, transform=bottom, **_CACHE_LABEL)
 
 
 # --- summary: heatmap of speedups over NumPy ------------------------------------------
@@ -365,13 +349,8 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     """Total time after k calls: Numba (compile first, cached or not) against NumPy and loops."""
     chosen = _jit_panels(costs, look)
     ops = list(chosen)
-    columns = min(4, len(ops))
-    rows_count = math.ceil(len(ops) / columns)
-    figure = new_figure(max(8.5, 0.6 + 3.3 * columns), 0.9 + 3.0 * rows_count)
-    grid = figure.subplots(rows_count, columns, squeeze=False)
-    for ax in grid.ravel()[len(ops) :]:
-        ax.set_visible(False)
-    for ax, op in zip(grid.ravel(), ops, strict=False):
+    figure, axes = _grid(len(ops), min(4, len(ops)), (3.3, 3.0), (0.6, 0.9), min_width=8.5)
+    for ax, op in zip(axes, ops, strict=False):
         entries = chosen[op]
         first = entries.iloc[0]
         finite = [
@@ -407,35 +386,22 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
                 label=f"{name}: first call loads the cache",
             )
             k = entry.calls_vs_numpy_cold
-            if math.isfinite(k):
-                ax.plot(
-                    [k],
-                    [entry.cold_s + (k - 1) * entry.steady_s],
-                    "o",
-                    color=colour,
-                    markersize=5,
-                    markeredgecolor="black",
-                    zorder=5,
-                )
+            if math.isfinite(k):  # where compiling has paid for itself against NumPy
+                at = (k, entry.cold_s + (k - 1) * entry.steady_s)
+                ax.plot(*at, "o", color=colour, markersize=5, markeredgecolor="black", zorder=5)
                 ax.annotate(
-                    f"{format_count(k)} calls",
-                    (k, entry.cold_s + (k - 1) * entry.steady_s),
-                    xytext=(7, -13 if index % 2 == 0 else 6),
-                    textcoords="offset points",
-                    fontsize=7.5,
-                    color=colour,
-                )
+                    f"{format_count(k)} calls", at, xytext=(7, -13 if index % 2 == 0 else 6),
+                    textcoords="offset points", fontsize=7.5, color=colour,
+                )  # fmt: skip
         log_axes(ax, "number of calls", "total time")
         seconds_axis(ax.yaxis)
         ax.set_title(
             f"{op}\n{first['dtype']}, {format_shape(shape_of(first['shape']))}", fontsize=9
         )
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
-    paid = Line2D(
-        [], [], color="0.5", marker="o", markeredgecolor="black", linestyle="",
-        label="compiling has paid for itself against NumPy (after that many calls)",
-    )  # fmt: skip
-    legend_below(figure, grid.ravel()[: len(ops)], [paid], look=look)
+    paid = "compiling has paid for itself against NumPy (after that many calls)"
+    paid = _key(paid, "o", "0.5", markeredgecolor="black")
+    legend_below(figure, axes[: len(ops)], [paid], look=look)
     return figure
 
 
@@ -521,9 +487,7 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
     if not ops:
         return None
     columns = min(4, len(ops))
-    lines = -(-len(ops) // columns)
-    figure = new_figure(3.4 * columns + 0.6, 3.0 * lines + 1.4)
-    axes = figure.subplots(lines, columns, squeeze=False).ravel()
+    figure, axes = _grid(len(ops), columns, (3.4, 3.0), (0.6, 1.4))
     for ax, op in zip(axes, ops, strict=False):
         here = rows[rows["op"] == op]
         dtype = analysis.dtypes(here, op)[0]
@@ -539,8 +503,6 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
         ax.set_title(f"{op} ({dtype})", fontsize="medium")
-    for ax in axes[len(ops) :]:
-        ax.set_visible(False)
     for ax in axes[::columns]:
         ax.set_ylabel("bytes allocated per call")
     figure.suptitle(
@@ -561,15 +523,11 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
     both = table[table["verdict"].isin([rules.FASTER, rules.SLOWER, rules.LEVEL])]
     ops = sorted(both["op"].unique(), key=look.op_rank)
     columns = min(3, max(1, len(ops)))
-    rows_count = max(1, math.ceil(len(ops) / columns))
-    figure = new_figure(0.8 + 3.9 * columns, 0.9 + 3.2 * rows_count)
-    grid = figure.subplots(rows_count, columns, squeeze=False, sharey=True)
-    for ax in grid.ravel()[len(ops) :]:
-        ax.set_visible(False)
+    figure, axes = _grid(len(ops), columns, (3.9, 3.2), (0.8, 0.9), sharey=True)
     counts: dict[str, set[int]] = {}
     for backend, threads in both[["backend", "threads"]].itertuples(index=False):
         counts.setdefault(backend, set()).add(int(threads))
-    for ax, op in zip(grid.ravel(), ops, strict=False):
+    for ax, op in zip(axes, ops, strict=False):
         rows = both[both["op"] == op]
         for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
             series = series.sort_values("size")
@@ -618,24 +576,16 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
         ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
         log_scale(ax)
         ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
-        if ax in grid[:, 0]:
+        if ax in axes[::columns]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
         ax.grid(True, **GRID)
-    ratio_axis(grid[0, 0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
-    extra = [
-        Line2D([], [], color="0.3", marker=marker, linestyle="", label=dtype)
-        for dtype, marker in _MARKERS.items()
-        if dtype in set(both["dtype"])
-    ]
-    extra += [
-        Line2D([], [], color="0.3", marker="o", linestyle="", label="a real change (filled)"),
-        Line2D(
-            [], [], color="0.3", marker="o", markerfacecolor="white", linestyle="",
-            label="level (hollow)",
-        ),
-    ]  # fmt: skip
-    legend_below(figure, grid.ravel()[: len(ops)], extra, look=look)
+    ratio_axis(axes[0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
+    dtypes = set(both["dtype"])
+    extra = [_key(dtype, marker) for dtype, marker in _MARKERS.items() if dtype in dtypes]
+    extra += [_key("a real change (filled)", "o")]
+    extra += [_key("level (hollow)", "o", markerfacecolor="white")]
+    legend_below(figure, axes[: len(ops)], extra, look=look)
     figure.suptitle(
         f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
     )
