@@ -288,8 +288,12 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     for i, (op, dtype) in enumerate(rows):
         for j, (backend, threads) in enumerate(columns):
             key = (op, dtype, backend, threads)
-            status = cells.loc[key, "status"] if key in cells.index else "not measured"
-            _heat_cell(ax, i, j, values[i, j], status, cells, key, norm, cmap)
+            if key in cells.index and cells.loc[key, "status"] == "ok":
+                _heat_text(ax, i, j, cells.loc[key], cmap(norm(values[i, j])))
+            else:
+                status = cells.loc[key, "status"] if key in cells.index else "not measured"
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, **_NOT_OK))
+                ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels([f"{look.label(b)}\n{style.threads_label(t)}" for b, t in columns])
     ax.xaxis.tick_top()
@@ -322,26 +326,23 @@ def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, *, show_dtype: bool)
     return f"{name}\n{format_shape(shape_of(rows['shape'].iloc[0]))}"
 
 
-def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
-    if status == "ok":
-        rgb = cmap(norm(value))[:3]
-        light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
-        text = format_ratio(here.loc[key, "speedup"])
-        if here.loc[key, "verdict"] == rules.LEVEL:
-            text += "\n(≈ NumPy)"
-        ax.text(
-            j, i, text, ha="center", va="center", fontsize=8.5, color="black" if light else "white"
-        )
-        return
-    ax.add_patch(
-        Rectangle(
-            (j - 0.5, i - 0.5), 1, 1, facecolor="0.94", hatch="///", edgecolor="0.8", linewidth=0
-        )
-    )
-    ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
+_NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth": 0}
+
+
+def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
+    """A cell's speedup, in black on a light colour and in white on a dark one."""
+    light = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2] > 0.55
+    text = format_ratio(cell["speedup"])
+    if cell["verdict"] == rules.LEVEL:
+        text += "\n(≈ NumPy)"
+    colour = "black" if light else "white"
+    ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color=colour)
 
 
 # --- the JIT's price ------------------------------------------------------------------
+
+# A JIT's first call, and how its line is drawn: it compiles, or it loads the disk cache.
+_FIRST_CALLS = (("cold_s", "-", "compiles"), ("warm_s", "--", "loads the cache"))
 
 
 @styled
@@ -353,38 +354,22 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     for ax, op in zip(axes, ops, strict=False):
         entries = chosen[op]
         first = entries.iloc[0]
-        finite = [
-            v
-            for v in entries[["calls_vs_numpy_cold", "calls_vs_python_cold"]].to_numpy().ravel()
-            if math.isfinite(v)
-        ]
+        paid_after = entries[["calls_vs_numpy_cold", "calls_vs_python_cold"]].to_numpy().ravel()
+        finite = [v for v in paid_after if math.isfinite(v)]
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
             ax.plot(calls, calls * first["python_s"], **backend_line(look.the(style.LOOP), look))
         if math.isfinite(first["numpy_s"]):
-            ax.plot(
-                calls,
-                calls * first["numpy_s"],
-                color=look.colour(look.the(style.REFERENCE)),
-                label=_numpy_label(first["numpy_threads"], look),
-            )
+            numpy = _numpy_line(first["numpy_threads"], look)
+            ax.plot(calls, calls * first["numpy_s"], **numpy)
         for index, entry in enumerate(entries.itertuples(index=False)):
             colour = look.colour(entry.backend)
             name = look.label(entry.backend)
-            ax.plot(
-                calls,
-                entry.cold_s + (calls - 1) * entry.steady_s,
-                color=colour,
-                label=f"{name}: first call compiles",
-            )
-            ax.plot(
-                calls,
-                entry.warm_s + (calls - 1) * entry.steady_s,
-                color=colour,
-                linestyle="--",
-                label=f"{name}: first call loads the cache",
-            )
+            for first_s, dashes, what in _FIRST_CALLS:
+                total = getattr(entry, first_s) + (calls - 1) * entry.steady_s
+                label = f"{name}: first call {what}"
+                ax.plot(calls, total, color=colour, linestyle=dashes, label=label)
             k = entry.calls_vs_numpy_cold
             if math.isfinite(k):  # where compiling has paid for itself against NumPy
                 at = (k, entry.cold_s + (k - 1) * entry.steady_s)
@@ -405,11 +390,12 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     return figure
 
 
-def _numpy_label(threads, look: Style) -> str:
-    reference = look.the(style.REFERENCE)
-    if pd.isna(threads):
-        return look.label(reference)
-    return look.series_label(reference, int(threads))
+def _numpy_line(threads, look: Style) -> dict:
+    """NumPy's colour, and its label with its thread count when the run records it."""
+    line = backend_line(look.the(style.REFERENCE), look)
+    if not pd.isna(threads):
+        line["label"] = look.series_label(look.the(style.REFERENCE), int(threads))
+    return line
 
 
 def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
@@ -438,21 +424,14 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
             if row.status == "ok":
                 bars.append((name, row.median_s, look.colour(backend), False))
             elif math.isfinite(row.predicted_s):
-                bars.append(
-                    (f"{name}\n(not run: predicted)", row.predicted_s, look.colour(backend), True)
-                )
+                name += "\n(not run: predicted)"
+                bars.append((name, row.predicted_s, look.colour(backend), True))
     figure = new_figure(8.0, 0.9 + 0.55 * len(bars))
     ax = figure.subplots()
     loop = next((seconds for name, seconds, _, _ in bars if name.startswith("Python")), None)
     for y, (name, seconds, colour, predicted) in enumerate(bars):
-        ax.barh(
-            y,
-            seconds,
-            color=colour,
-            alpha=0.45 if predicted else 0.9,
-            hatch="//" if predicted else None,
-            edgecolor=colour,
-        )
+        shade = {"alpha": 0.45, "hatch": "//"} if predicted else {"alpha": 0.9, "hatch": None}
+        ax.barh(y, seconds, color=colour, edgecolor=colour, **shade)
         text = f" {format_time(seconds)}"
         if loop is not None and not name.startswith("Python"):
             text += f"  ({format_ratio(loop / seconds)} faster than the loop)"
@@ -462,9 +441,7 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
     ax.invert_yaxis()
     log_scale(ax, y=False)
     seconds_axis(ax.xaxis)
-    left = min(bar[1] for bar in bars) / 3
-    right = max(bar[1] for bar in bars) * 60
-    ax.set_xlim(left, right)
+    ax.set_xlim(min(bar[1] for bar in bars) / 3, max(bar[1] for bar in bars) * 60)
     ax.set_xlabel("time per call (median, log scale): shorter is faster")
     ax.grid(True, axis="x", **GRID)
     figure.suptitle(
@@ -531,46 +508,16 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
         rows = both[both["op"] == op]
         for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
             series = series.sort_values("size")
-            colour = look.colour(backend)
-            marker = _MARKERS.get(dtype, "D")
-            ax.plot(
-                series["size"],
-                series["ratio"],
-                color=colour,
-                linestyle=style.linestyle(int(threads), counts[backend]),
-                linewidth=1.0,
-                label=look.series_label(backend, int(threads)),
-            )
+            x, y, colour = series["size"], series["ratio"], look.colour(backend)
+            dashes = style.linestyle(int(threads), counts[backend])
+            label = look.series_label(backend, int(threads))
+            ax.plot(x, y, color=colour, linestyle=dashes, linewidth=1.0, label=label)
+            interval = [y - series["ratio_low"], series["ratio_high"] - y]
+            ax.errorbar(x, y, yerr=interval, fmt="none", ecolor=colour, elinewidth=0.8, alpha=0.6)
             real = series["verdict"] != rules.LEVEL
-            ax.errorbar(
-                series["size"],
-                series["ratio"],
-                yerr=[
-                    series["ratio"] - series["ratio_low"],
-                    series["ratio_high"] - series["ratio"],
-                ],
-                fmt="none",
-                ecolor=colour,
-                elinewidth=0.8,
-                alpha=0.6,
-            )
-            ax.scatter(
-                series["size"][real],
-                series["ratio"][real],
-                color=colour,
-                marker=marker,
-                s=26,
-                zorder=3,
-            )
-            ax.scatter(
-                series["size"][~real],
-                series["ratio"][~real],
-                facecolors="white",
-                edgecolors=colour,
-                marker=marker,
-                s=26,
-                zorder=3,
-            )
+            dot = {"marker": _MARKERS.get(dtype, "D"), "s": 26, "zorder": 3}
+            ax.scatter(x[real], y[real], color=colour, **dot)
+            ax.scatter(x[~real], y[~real], facecolors="white", edgecolors=colour, **dot)
         ax.axhline(1.0, color="black", linewidth=0.9)
         floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
         ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
