@@ -101,7 +101,9 @@ def _key(label: str, marker: str, colour: str = "0.3", **looks) -> Line2D:
 # --- per op: time per call ------------------------------------------------------------
 
 _PREDICTED = {"marker": "x", "s": 36, "linewidths": 1.4, "zorder": 4}
-_NO_PREDICTION = {"marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.2, "zorder": 4}
+_NO_PREDICTION = {
+    "marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.2, "zorder": 4, "clip_on": False,
+}  # fmt: skip
 
 
 @styled
@@ -126,23 +128,14 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
         predicted = skipped[skipped["predicted_s"].notna()]
         unpredicted = skipped[skipped["predicted_s"].isna()]
         if len(predicted):
-            ax.scatter(
-                predicted["size"],
-                predicted["predicted_s"],
-                color=[look.colour(b) for b in predicted["backend"]],
-                **_PREDICTED,
-            )
+            colours = [look.colour(b) for b in predicted["backend"]]
+            ax.scatter(predicted["size"], predicted["predicted_s"], color=colours, **_PREDICTED)
             extra.append(_key("not run: predicted time", "x"))
         if len(unpredicted):
-            bottom = blended_transform_factory(ax.transData, ax.transAxes)
-            ax.scatter(
-                unpredicted["size"],
-                np.full(len(unpredicted), 0.03),
-                edgecolors=[look.colour(b) for b in unpredicted["backend"]],
-                transform=bottom,
-                clip_on=False,
-                **_NO_PREDICTION,
-            )
+            colours = [look.colour(b) for b in unpredicted["backend"]]
+            on_axis = {"transform": blended_transform_factory(ax.transData, ax.transAxes)}
+            low = np.full(len(unpredicted), 0.03)  # just above the size axis
+            ax.scatter(unpredicted["size"], low, edgecolors=colours, **on_axis, **_NO_PREDICTION)
             label = "not run (no prediction): size marked on the axis"
             extra.append(_key(label, "^", markerfacecolor="none"))
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
@@ -282,18 +275,14 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     for i, (op, dtype) in enumerate(rows):
         for j, (backend, threads) in enumerate(columns):
             key = (op, dtype, backend, threads)
-            if key in cells.index and cells.loc[key, "status"] == "ok":
+            status = cells.loc[key, "status"] if key in cells.index else "not measured"
+            if status == "ok":
                 values[i, j] = math.log10(cells.loc[key, "speedup"])
-    image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
-    for i, (op, dtype) in enumerate(rows):
-        for j, (backend, threads) in enumerate(columns):
-            key = (op, dtype, backend, threads)
-            if key in cells.index and cells.loc[key, "status"] == "ok":
                 _heat_text(ax, i, j, cells.loc[key], cmap(norm(values[i, j])))
-            else:
-                status = cells.loc[key, "status"] if key in cells.index else "not measured"
+            else:  # the cells are drawn over the image, whatever order they are added in
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, **_NOT_OK))
                 ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
+    image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels([f"{look.label(b)}\n{style.threads_label(t)}" for b, t in columns])
     ax.xaxis.tick_top()
@@ -546,11 +535,7 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     """Every figure of the report into ``directory``; returns the stems written."""
     look = Style.of(run.catalogue)
     mine = mine_of(run)  # a run with a student's function opens with its op
-    head = (
-        analysis.headline(table, mine["op"], look=look)
-        if mine
-        else analysis.headline(table, look=look)
-    )
+    head = analysis.headline(table, mine["op"] if mine else None, look=look)
     jobs: list[Job] = []
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None
