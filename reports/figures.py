@@ -369,9 +369,8 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
                 )  # fmt: skip
         log_axes(ax, "number of calls", "total time")
         seconds_axis(ax.yaxis)
-        ax.set_title(
-            f"{op}\n{first['dtype']}, {format_shape(shape_of(first['shape']))}", fontsize=9
-        )
+        shape = format_shape(shape_of(first["shape"]))
+        ax.set_title(f"{op}\n{first['dtype']}, {shape}", fontsize=9)
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
     paid = "compiling has paid for itself against NumPy (after that many calls)"
     paid = _key(paid, "o", "0.5", markeredgecolor="black")
@@ -459,13 +458,8 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
         dtype = analysis.dtypes(here, op)[0]
         here = here[(here["dtype"] == dtype) & (here["threads"] == 1)]
         for backend, _, series in _series(here, look):
-            ax.plot(
-                series["size"],
-                series["peak_alloc_bytes"].astype(float),
-                marker="o",
-                markersize=3,
-                **backend_line(backend, look),
-            )
+            peak = series["peak_alloc_bytes"].astype(float)
+            ax.plot(series["size"], peak, marker="o", markersize=3, **backend_line(backend, look))
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
         ax.set_title(f"{op} ({dtype})", fontsize="medium")

@@ -37,10 +37,8 @@ def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> No
     ax.set_xlim(0, max([*rates, peak or 0.0]) * 1.25)
     ax.set_xlabel("GFLOP/s, 1 thread")
     first = steps.iloc[0]
-    ax.set_title(
-        f"How BLAS gets its speed\n{first['op']}, h = {int(first['h'])}, 1 thread",
-        fontsize="medium",
-    )
+    title = f"How BLAS gets its speed\n{first['op']}, h = {int(first['h'])}, 1 thread"
+    ax.set_title(title, fontsize="medium")
     ax.grid(axis="x", **GRID)
 
 
