@@ -316,14 +316,6 @@ def _legend_rank(text: str, look: Style) -> tuple:
     return (1, (0, ""), "")
 
 
-def panels(figure: Figure, count: int, *, sharey: bool = True):
-    return figure.subplots(1, count, sharey=sharey, squeeze=False)[0]
-
-
-def panel_width(count: int) -> float:
-    return max(8.5, 1.0 + 4.6 * count)
-
-
 def backend_line(backend: str, look: Style) -> dict:
     """Colour and legend label of a backend, as every figure draws it (``look``: the
     run's style)."""

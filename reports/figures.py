@@ -36,8 +36,6 @@ from reports.figkit import (
     log_axes,
     log_scale,
     new_figure,
-    panel_width,
-    panels,
     ratio_axis,
     ratio_tick,
     save_all,
@@ -74,10 +72,38 @@ def _series(rows: pd.DataFrame, look: Style) -> Iterable[tuple[str, int, pd.Data
         yield backend, threads, series.sort_values(["size", "shape"])
 
 
+def _lines_with_bands(ax, rows, y: str, low: str, high: str, counts, look: Style) -> None:
+    """One line per backend and thread count against size, its interval a band."""
+    for backend, threads, series in _series(rows, look):
+        line = line_style(backend, threads, counts, look)
+        ax.plot(series["size"], series[y], marker="o", markersize=3.5, **line)
+        band = {"color": line["color"], "alpha": BAND_ALPHA, "linewidth": 0}
+        ax.fill_between(series["size"], series[low], series[high], **band)
+
+
+def _grid(count: int, columns: int, panel, margin, min_width: float = 0.0, **shared):
+    """A figure of ``count`` panels, ``columns`` to a row (the spare ones hidden), each
+    ``panel`` (width, height) inches, plus ``margin``; its panels, row by row."""
+    rows = max(1, math.ceil(count / columns))
+    width = max(min_width, margin[0] + panel[0] * columns)
+    figure = new_figure(width, margin[1] + panel[1] * rows)
+    axes = figure.subplots(rows, columns, squeeze=False, **shared).ravel()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return figure, axes
+
+
+def _key(label: str, marker: str, colour: str = "0.3", **looks) -> Line2D:
+    """A legend entry for a kind of marker, in grey: it stands for every backend's."""
+    return Line2D([], [], color=colour, linestyle="", marker=marker, label=label, **looks)
+
+
 # --- per op: time per call ------------------------------------------------------------
 
 _PREDICTED = {"marker": "x", "s": 36, "linewidths": 1.4, "zorder": 4}
-_NO_PREDICTION = {"marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.2, "zorder": 4}
+_NO_PREDICTION = {
+    "marker": "^", "s": 40, "facecolors": "none", "linewidths": 1.2, "zorder": 4, "clip_on": False,
+}  # fmt: skip
 
 
 @styled
@@ -93,58 +119,25 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(panel_width(len(dtypes)), 4.6)
-    axes = panels(figure, len(dtypes))
+    figure, axes = _one_row(len(dtypes))
     extra = []
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for backend, threads, series in _series(measured(here), look):
-            line = line_style(backend, threads, counts, look)
-            ax.plot(series["size"], series["median_s"], marker="o", markersize=3.5, **line)
-            ax.fill_between(
-                series["size"],
-                series["ci_low_s"],
-                series["ci_high_s"],
-                color=line["color"],
-                alpha=BAND_ALPHA,
-                linewidth=0,
-            )
+        _lines_with_bands(ax, measured(here), "median_s", "ci_low_s", "ci_high_s", counts, look)
         skipped = not_run(here)
         predicted = skipped[skipped["predicted_s"].notna()]
         unpredicted = skipped[skipped["predicted_s"].isna()]
         if len(predicted):
-            ax.scatter(
-                predicted["size"],
-                predicted["predicted_s"],
-                color=[look.colour(b) for b in predicted["backend"]],
-                **_PREDICTED,
-            )
-            extra.append(
-                Line2D(
-                    [], [], color="0.3", linestyle="", marker="x", label="not run: predicted time"
-                )
-            )
+            colours = [look.colour(b) for b in predicted["backend"]]
+            ax.scatter(predicted["size"], predicted["predicted_s"], color=colours, **_PREDICTED)
+            extra.append(_key("not run: predicted time", "x"))
         if len(unpredicted):
-            bottom = blended_transform_factory(ax.transData, ax.transAxes)
-            ax.scatter(
-                unpredicted["size"],
-                np.full(len(unpredicted), 0.03),
-                edgecolors=[look.colour(b) for b in unpredicted["backend"]],
-                transform=bottom,
-                clip_on=False,
-                **_NO_PREDICTION,
-            )
-            extra.append(
-                Line2D(
-                    [],
-                    [],
-                    color="0.3",
-                    linestyle="",
-                    marker="^",
-                    markerfacecolor="none",
-                    label="not run (no prediction): size marked on the axis",
-                )
-            )
+            colours = [look.colour(b) for b in unpredicted["backend"]]
+            on_axis = {"transform": blended_transform_factory(ax.transData, ax.transAxes)}
+            low = np.full(len(unpredicted), 0.03)  # just above the size axis
+            ax.scatter(unpredicted["size"], low, edgecolors=colours, **on_axis, **_NO_PREDICTION)
+            label = "not run (no prediction): size marked on the axis"
+            extra.append(_key(label, "^", markerfacecolor="none"))
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         seconds_axis(ax.yaxis)
         ax.set_title(dtype)
@@ -187,17 +180,7 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
                 empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")
                 continue
-            for backend, threads, series in _series(paired, look):
-                line = line_style(backend, threads, counts, look)
-                ax.plot(series["size"], series["speedup"], marker="o", markersize=3.5, **line)
-                ax.fill_between(
-                    series["size"],
-                    series["speedup_low"],
-                    series["speedup_high"],
-                    color=line["color"],
-                    alpha=BAND_ALPHA,
-                    linewidth=0,
-                )
+            _lines_with_bands(ax, paired, "speedup", "speedup_low", "speedup_high", counts, look)
             ax.axhline(1.0, color="black", linewidth=0.9)
             log_axes(ax, x_label, f"speedup over {name} (×)")
             ratio_axis(ax.yaxis)
@@ -210,6 +193,10 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
 # --- per op: memory throughput against data size ----------------------------------------
 
 _CACHES = (("l1d_bytes", "L1d"), ("l2_bytes", "L2"), ("l3_bytes", "L3"))
+_CACHE_LABEL = {
+    "rotation": 90, "va": "bottom", "ha": "right", "fontsize": 8, "color": "0.35",
+    "bbox": {"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0},
+}  # fmt: skip
 
 
 @styled
@@ -221,8 +208,7 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(panel_width(len(dtypes)), 4.6)
-    axes = panels(figure, len(dtypes))
+    figure, axes = _one_row(len(dtypes))
     read = (run.suite.get("limits") or {}).get("read_GBps") or {}
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
@@ -235,19 +221,20 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         for threads, value in sorted(read.items(), key=lambda item: item[0]):
-            ax.axhline(
-                value,
-                color="0.25",
-                linestyle="--" if threads == "1" else "-",
-                linewidth=1.0,
-                label=f"measured read bandwidth, {_threads_key(threads)}",
-            )
+            dashes = "--" if threads == "1" else "-"
+            label = f"measured read bandwidth, {_threads_key(threads)}"
+            ax.axhline(value, color="0.25", linestyle=dashes, linewidth=1.0, label=label)
         _draw_caches(ax, cpu, here["bytes"])
         ax.set_title(dtype)
     axes[0].set_ylabel("achieved throughput (GB/s, log scale)")
     figure.suptitle(f"{op}: memory throughput against data size (grey: the machine's limits)")
     legend_below(figure, axes, look=look)
     return figure
+
+
+def _one_row(count: int):
+    """One panel per dtype, side by side, sharing their y axis."""
+    return _grid(count, count, (4.6, 4.6), (1.0, 0.0), min_width=8.5, sharey=True)
 
 
 def _threads_key(key: str) -> str:
@@ -261,18 +248,8 @@ def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
         size = cpu.get(key)
         if isinstance(size, int) and low <= size <= high:
             ax.axvline(size, color="0.55", linestyle=":", linewidth=1.0)
-            ax.text(
-                size,
-                0.03,
-                f"{name} {format_bytes(size)} ",
-                rotation=90,
-                va="bottom",
-                ha="right",
-                fontsize=8,
-                color="0.35",
-                transform=bottom,
-                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0},
-            )
+            text = f"{name} {format_bytes(size)} "
+            ax.text(size, 0.03, text, transform=bottom, **_CACHE_LABEL)
 
 
 # --- summary: heatmap of speedups over NumPy ------------------------------------------
@@ -298,14 +275,14 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     for i, (op, dtype) in enumerate(rows):
         for j, (backend, threads) in enumerate(columns):
             key = (op, dtype, backend, threads)
-            if key in cells.index and cells.loc[key, "status"] == "ok":
-                values[i, j] = math.log10(cells.loc[key, "speedup"])
-    image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
-    for i, (op, dtype) in enumerate(rows):
-        for j, (backend, threads) in enumerate(columns):
-            key = (op, dtype, backend, threads)
             status = cells.loc[key, "status"] if key in cells.index else "not measured"
-            _heat_cell(ax, i, j, values[i, j], status, cells, key, norm, cmap)
+            if status == "ok":
+                values[i, j] = math.log10(cells.loc[key, "speedup"])
+                _heat_text(ax, i, j, cells.loc[key], cmap(norm(values[i, j])))
+            else:  # the cells are drawn over the image, whatever order they are added in
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, **_NOT_OK))
+                ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
+    image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels([f"{look.label(b)}\n{style.threads_label(t)}" for b, t in columns])
     ax.xaxis.tick_top()
@@ -338,26 +315,23 @@ def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, *, show_dtype: bool)
     return f"{name}\n{format_shape(shape_of(rows['shape'].iloc[0]))}"
 
 
-def _heat_cell(ax, i, j, value, status, here, key, norm, cmap) -> None:
-    if status == "ok":
-        rgb = cmap(norm(value))[:3]
-        light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
-        text = format_ratio(here.loc[key, "speedup"])
-        if here.loc[key, "verdict"] == rules.LEVEL:
-            text += "\n(≈ NumPy)"
-        ax.text(
-            j, i, text, ha="center", va="center", fontsize=8.5, color="black" if light else "white"
-        )
-        return
-    ax.add_patch(
-        Rectangle(
-            (j - 0.5, i - 0.5), 1, 1, facecolor="0.94", hatch="///", edgecolor="0.8", linewidth=0
-        )
-    )
-    ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
+_NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth": 0}
+
+
+def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
+    """A cell's speedup, in black on a light colour and in white on a dark one."""
+    light = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2] > 0.55
+    text = format_ratio(cell["speedup"])
+    if cell["verdict"] == rules.LEVEL:
+        text += "\n(≈ NumPy)"
+    colour = "black" if light else "white"
+    ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color=colour)
 
 
 # --- the JIT's price ------------------------------------------------------------------
+
+# A JIT's first call, and how its line is drawn: it compiles, or it loads the disk cache.
+_FIRST_CALLS = (("cold_s", "-", "compiles"), ("warm_s", "--", "loads the cache"))
 
 
 @styled
@@ -365,85 +339,51 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     """Total time after k calls: Numba (compile first, cached or not) against NumPy and loops."""
     chosen = _jit_panels(costs, look)
     ops = list(chosen)
-    columns = min(4, len(ops))
-    rows_count = math.ceil(len(ops) / columns)
-    figure = new_figure(max(8.5, 0.6 + 3.3 * columns), 0.9 + 3.0 * rows_count)
-    grid = figure.subplots(rows_count, columns, squeeze=False)
-    for ax in grid.ravel()[len(ops) :]:
-        ax.set_visible(False)
-    for ax, op in zip(grid.ravel(), ops, strict=False):
+    figure, axes = _grid(len(ops), min(4, len(ops)), (3.3, 3.0), (0.6, 0.9), min_width=8.5)
+    for ax, op in zip(axes, ops, strict=False):
         entries = chosen[op]
         first = entries.iloc[0]
-        finite = [
-            v
-            for v in entries[["calls_vs_numpy_cold", "calls_vs_python_cold"]].to_numpy().ravel()
-            if math.isfinite(v)
-        ]
+        paid_after = entries[["calls_vs_numpy_cold", "calls_vs_python_cold"]].to_numpy().ravel()
+        finite = [v for v in paid_after if math.isfinite(v)]
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
             ax.plot(calls, calls * first["python_s"], **backend_line(look.the(style.LOOP), look))
         if math.isfinite(first["numpy_s"]):
-            ax.plot(
-                calls,
-                calls * first["numpy_s"],
-                color=look.colour(look.the(style.REFERENCE)),
-                label=_numpy_label(first["numpy_threads"], look),
-            )
+            numpy = _numpy_line(first["numpy_threads"], look)
+            ax.plot(calls, calls * first["numpy_s"], **numpy)
         for index, entry in enumerate(entries.itertuples(index=False)):
             colour = look.colour(entry.backend)
             name = look.label(entry.backend)
-            ax.plot(
-                calls,
-                entry.cold_s + (calls - 1) * entry.steady_s,
-                color=colour,
-                label=f"{name}: first call compiles",
-            )
-            ax.plot(
-                calls,
-                entry.warm_s + (calls - 1) * entry.steady_s,
-                color=colour,
-                linestyle="--",
-                label=f"{name}: first call loads the cache",
-            )
+            for first_s, dashes, what in _FIRST_CALLS:
+                total = getattr(entry, first_s) + (calls - 1) * entry.steady_s
+                label = f"{name}: first call {what}"
+                ax.plot(calls, total, color=colour, linestyle=dashes, label=label)
             k = entry.calls_vs_numpy_cold
-            if math.isfinite(k):
-                ax.plot(
-                    [k],
-                    [entry.cold_s + (k - 1) * entry.steady_s],
-                    "o",
-                    color=colour,
-                    markersize=5,
-                    markeredgecolor="black",
-                    zorder=5,
-                )
+            if math.isfinite(k):  # where compiling has paid for itself against NumPy
+                at = (k, entry.cold_s + (k - 1) * entry.steady_s)
+                ax.plot(*at, "o", color=colour, markersize=5, markeredgecolor="black", zorder=5)
                 ax.annotate(
-                    f"{format_count(k)} calls",
-                    (k, entry.cold_s + (k - 1) * entry.steady_s),
-                    xytext=(7, -13 if index % 2 == 0 else 6),
-                    textcoords="offset points",
-                    fontsize=7.5,
-                    color=colour,
-                )
+                    f"{format_count(k)} calls", at, xytext=(7, -13 if index % 2 == 0 else 6),
+                    textcoords="offset points", fontsize=7.5, color=colour,
+                )  # fmt: skip
         log_axes(ax, "number of calls", "total time")
         seconds_axis(ax.yaxis)
-        ax.set_title(
-            f"{op}\n{first['dtype']}, {format_shape(shape_of(first['shape']))}", fontsize=9
-        )
+        shape = format_shape(shape_of(first["shape"]))
+        ax.set_title(f"{op}\n{first['dtype']}, {shape}", fontsize=9)
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
-    paid = Line2D(
-        [], [], color="0.5", marker="o", markeredgecolor="black", linestyle="",
-        label="compiling has paid for itself against NumPy (after that many calls)",
-    )  # fmt: skip
-    legend_below(figure, grid.ravel()[: len(ops)], [paid], look=look)
+    paid = "compiling has paid for itself against NumPy (after that many calls)"
+    paid = _key(paid, "o", "0.5", markeredgecolor="black")
+    legend_below(figure, axes[: len(ops)], [paid], look=look)
     return figure
 
 
-def _numpy_label(threads, look: Style) -> str:
-    reference = look.the(style.REFERENCE)
-    if pd.isna(threads):
-        return look.label(reference)
-    return look.series_label(reference, int(threads))
+def _numpy_line(threads, look: Style) -> dict:
+    """NumPy's colour, and its label with its thread count when the run records it."""
+    line = backend_line(look.the(style.REFERENCE), look)
+    if not pd.isna(threads):
+        line["label"] = look.series_label(look.the(style.REFERENCE), int(threads))
+    return line
 
 
 def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
@@ -472,21 +412,14 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
             if row.status == "ok":
                 bars.append((name, row.median_s, look.colour(backend), False))
             elif math.isfinite(row.predicted_s):
-                bars.append(
-                    (f"{name}\n(not run: predicted)", row.predicted_s, look.colour(backend), True)
-                )
+                name += "\n(not run: predicted)"
+                bars.append((name, row.predicted_s, look.colour(backend), True))
     figure = new_figure(8.0, 0.9 + 0.55 * len(bars))
     ax = figure.subplots()
     loop = next((seconds for name, seconds, _, _ in bars if name.startswith("Python")), None)
     for y, (name, seconds, colour, predicted) in enumerate(bars):
-        ax.barh(
-            y,
-            seconds,
-            color=colour,
-            alpha=0.45 if predicted else 0.9,
-            hatch="//" if predicted else None,
-            edgecolor=colour,
-        )
+        shade = {"alpha": 0.45, "hatch": "//"} if predicted else {"alpha": 0.9, "hatch": None}
+        ax.barh(y, seconds, color=colour, edgecolor=colour, **shade)
         text = f" {format_time(seconds)}"
         if loop is not None and not name.startswith("Python"):
             text += f"  ({format_ratio(loop / seconds)} faster than the loop)"
@@ -496,9 +429,7 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
     ax.invert_yaxis()
     log_scale(ax, y=False)
     seconds_axis(ax.xaxis)
-    left = min(bar[1] for bar in bars) / 3
-    right = max(bar[1] for bar in bars) * 60
-    ax.set_xlim(left, right)
+    ax.set_xlim(min(bar[1] for bar in bars) / 3, max(bar[1] for bar in bars) * 60)
     ax.set_xlabel("time per call (median, log scale): shorter is faster")
     ax.grid(True, axis="x", **GRID)
     figure.suptitle(
@@ -521,26 +452,17 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
     if not ops:
         return None
     columns = min(4, len(ops))
-    lines = -(-len(ops) // columns)
-    figure = new_figure(3.4 * columns + 0.6, 3.0 * lines + 1.4)
-    axes = figure.subplots(lines, columns, squeeze=False).ravel()
+    figure, axes = _grid(len(ops), columns, (3.4, 3.0), (0.6, 1.4))
     for ax, op in zip(axes, ops, strict=False):
         here = rows[rows["op"] == op]
         dtype = analysis.dtypes(here, op)[0]
         here = here[(here["dtype"] == dtype) & (here["threads"] == 1)]
         for backend, _, series in _series(here, look):
-            ax.plot(
-                series["size"],
-                series["peak_alloc_bytes"].astype(float),
-                marker="o",
-                markersize=3,
-                **backend_line(backend, look),
-            )
+            peak = series["peak_alloc_bytes"].astype(float)
+            ax.plot(series["size"], peak, marker="o", markersize=3, **backend_line(backend, look))
         log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
         bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
         ax.set_title(f"{op} ({dtype})", fontsize="medium")
-    for ax in axes[len(ops) :]:
-        ax.set_visible(False)
     for ax in axes[::columns]:
         ax.set_ylabel("bytes allocated per call")
     figure.suptitle(
@@ -561,81 +483,39 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
     both = table[table["verdict"].isin([rules.FASTER, rules.SLOWER, rules.LEVEL])]
     ops = sorted(both["op"].unique(), key=look.op_rank)
     columns = min(3, max(1, len(ops)))
-    rows_count = max(1, math.ceil(len(ops) / columns))
-    figure = new_figure(0.8 + 3.9 * columns, 0.9 + 3.2 * rows_count)
-    grid = figure.subplots(rows_count, columns, squeeze=False, sharey=True)
-    for ax in grid.ravel()[len(ops) :]:
-        ax.set_visible(False)
+    figure, axes = _grid(len(ops), columns, (3.9, 3.2), (0.8, 0.9), sharey=True)
     counts: dict[str, set[int]] = {}
     for backend, threads in both[["backend", "threads"]].itertuples(index=False):
         counts.setdefault(backend, set()).add(int(threads))
-    for ax, op in zip(grid.ravel(), ops, strict=False):
+    for ax, op in zip(axes, ops, strict=False):
         rows = both[both["op"] == op]
         for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
             series = series.sort_values("size")
-            colour = look.colour(backend)
-            marker = _MARKERS.get(dtype, "D")
-            ax.plot(
-                series["size"],
-                series["ratio"],
-                color=colour,
-                linestyle=style.linestyle(int(threads), counts[backend]),
-                linewidth=1.0,
-                label=look.series_label(backend, int(threads)),
-            )
+            x, y, colour = series["size"], series["ratio"], look.colour(backend)
+            dashes = style.linestyle(int(threads), counts[backend])
+            label = look.series_label(backend, int(threads))
+            ax.plot(x, y, color=colour, linestyle=dashes, linewidth=1.0, label=label)
+            interval = [y - series["ratio_low"], series["ratio_high"] - y]
+            ax.errorbar(x, y, yerr=interval, fmt="none", ecolor=colour, elinewidth=0.8, alpha=0.6)
             real = series["verdict"] != rules.LEVEL
-            ax.errorbar(
-                series["size"],
-                series["ratio"],
-                yerr=[
-                    series["ratio"] - series["ratio_low"],
-                    series["ratio_high"] - series["ratio"],
-                ],
-                fmt="none",
-                ecolor=colour,
-                elinewidth=0.8,
-                alpha=0.6,
-            )
-            ax.scatter(
-                series["size"][real],
-                series["ratio"][real],
-                color=colour,
-                marker=marker,
-                s=26,
-                zorder=3,
-            )
-            ax.scatter(
-                series["size"][~real],
-                series["ratio"][~real],
-                facecolors="white",
-                edgecolors=colour,
-                marker=marker,
-                s=26,
-                zorder=3,
-            )
+            dot = {"marker": _MARKERS.get(dtype, "D"), "s": 26, "zorder": 3}
+            ax.scatter(x[real], y[real], color=colour, **dot)
+            ax.scatter(x[~real], y[~real], facecolors="white", edgecolors=colour, **dot)
         ax.axhline(1.0, color="black", linewidth=0.9)
         floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
         ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
         log_scale(ax)
         ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
-        if ax in grid[:, 0]:
+        if ax in axes[::columns]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
         ax.grid(True, **GRID)
-    ratio_axis(grid[0, 0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
-    extra = [
-        Line2D([], [], color="0.3", marker=marker, linestyle="", label=dtype)
-        for dtype, marker in _MARKERS.items()
-        if dtype in set(both["dtype"])
-    ]
-    extra += [
-        Line2D([], [], color="0.3", marker="o", linestyle="", label="a real change (filled)"),
-        Line2D(
-            [], [], color="0.3", marker="o", markerfacecolor="white", linestyle="",
-            label="level (hollow)",
-        ),
-    ]  # fmt: skip
-    legend_below(figure, grid.ravel()[: len(ops)], extra, look=look)
+    ratio_axis(axes[0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
+    dtypes = set(both["dtype"])
+    extra = [_key(dtype, marker) for dtype, marker in _MARKERS.items() if dtype in dtypes]
+    extra += [_key("a real change (filled)", "o")]
+    extra += [_key("level (hollow)", "o", markerfacecolor="white")]
+    legend_below(figure, axes[: len(ops)], extra, look=look)
     figure.suptitle(
         f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
     )
@@ -649,11 +529,7 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     """Every figure of the report into ``directory``; returns the stems written."""
     look = Style.of(run.catalogue)
     mine = mine_of(run)  # a run with a student's function opens with its op
-    head = (
-        analysis.headline(table, mine["op"], look=look)
-        if mine
-        else analysis.headline(table, look=look)
-    )
+    head = analysis.headline(table, mine["op"] if mine else None, look=look)
     jobs: list[Job] = []
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None

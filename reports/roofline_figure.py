@@ -15,6 +15,10 @@ from reports.roofline import DTYPE, _limits, _points, ladder, sweep
 from reports.style import Style
 
 _MARKERS = "osD^v<>pXh*P"
+_POINT = {"s": 34, "edgecolors": "white", "linewidths": 0.4, "zorder": 3}
+# Direct labels are set at least this far apart (in points), so two never overlap.
+_LABEL_GAP_PT = 11.0
+_LINE_END = {"fontsize": 8.5, "va": "center", "annotation_clip": False}
 
 
 def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> None:
@@ -33,15 +37,9 @@ def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> No
     ax.set_xlim(0, max([*rates, peak or 0.0]) * 1.25)
     ax.set_xlabel("GFLOP/s, 1 thread")
     first = steps.iloc[0]
-    ax.set_title(
-        f"How BLAS gets its speed\n{first['op']}, h = {int(first['h'])}, 1 thread",
-        fontsize="medium",
-    )
+    title = f"How BLAS gets its speed\n{first['op']}, h = {int(first['h'])}, 1 thread"
+    ax.set_title(title, fontsize="medium")
     ax.grid(axis="x", **GRID)
-
-
-# Direct labels are set at least this far apart (in points), so two never overlap.
-_LABEL_GAP_PT = 11.0
 
 
 def _spread(wanted: list[float], gap: float) -> list[float]:
@@ -67,38 +65,19 @@ def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figu
     per_decade = ax.get_window_extent().height * 72 / figure.dpi / (high - low)
     placed = _spread([math.log10(y) for _, _, y, _ in ends], _LABEL_GAP_PT / per_decade)
     for (text, x, y, colour), at in zip(ends, placed, strict=True):
-        ax.annotate(
-            text,
-            xy=(x, y),
-            xytext=(1.02, 10**at),
-            textcoords=("axes fraction", "data"),
-            color=colour,
-            fontsize=8.5,
-            va="center",
-            annotation_clip=False,
-            arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "alpha": 0.7},
-        )
+        joint = {"arrowstyle": "-", "color": colour, "linewidth": 0.6, "alpha": 0.7}
+        where = {"xy": (x, y), "xytext": (1.02, 10**at), "textcoords": ("axes fraction", "data")}
+        ax.annotate(text, **where, color=colour, arrowprops=joint, **_LINE_END)
 
 
 def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float]) -> None:
     """Each thread count's roofs (dashed: one thread), labelled above the flat one at the
     left, where no point is."""
     for count in sorted(read):
-        ax.plot(
-            x,
-            np.minimum(read[count] * x, peak[count]),
-            color="0.2",
-            linestyle="--" if count == 1 else "-",
-            linewidth=1.3,
-        )
-        ax.text(
-            x[0] * 1.15,
-            peak[count] * 1.08,
-            f"{style.threads_label(count)}: {read[count]:.3g} GB/s, {peak[count]:.3g} GFLOP/s",
-            fontsize=8.5,
-            color="0.2",
-            va="bottom",
-        )
+        roof = np.minimum(read[count] * x, peak[count])
+        ax.plot(x, roof, color="0.2", linestyle="--" if count == 1 else "-", linewidth=1.3)
+        label = f"{style.threads_label(count)}: {read[count]:.3g} GB/s, {peak[count]:.3g} GFLOP/s"
+        ax.text(x[0] * 1.15, peak[count] * 1.08, label, fontsize=8.5, color="0.2", va="bottom")
 
 
 @styled
@@ -129,16 +108,8 @@ def roofline_figure(table: pd.DataFrame, run, look: Style) -> Figure | None:
     for index, op in enumerate(ops):
         here = points[points["op"] == op]
         marker = _MARKERS[index % len(_MARKERS)]
-        ax.scatter(
-            here["intensity"],
-            here["gflop_per_s"],
-            marker=marker,
-            s=34,
-            color=[look.colour(b) for b in here["backend"]],
-            edgecolors="white",
-            linewidths=0.4,
-            zorder=3,
-        )
+        colours = [look.colour(b) for b in here["backend"]]
+        ax.scatter(here["intensity"], here["gflop_per_s"], marker=marker, color=colours, **_POINT)
         ax.scatter([], [], marker=marker, color="0.45", label=op)
     ends, lined = [], set()
     title = f"Roofline ({DTYPE}): each op × backend at its largest size"
