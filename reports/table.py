@@ -113,8 +113,8 @@ def thread_counts(table: pd.DataFrame) -> dict[str, frozenset[int]]:
 # meaning: the CSV says so instead (the page uses the same words).
 NEVER_LEVEL = "never (level within noise)"
 _CALL_COLUMNS = [
-    f"calls_vs_{other}_{first}" for other in ("numpy", "python") for first in ("cold", "warm")
-]
+    "calls_vs_numpy_cold", "calls_vs_numpy_warm", "calls_vs_python_cold", "calls_vs_python_warm",
+]  # fmt: skip
 
 
 def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
