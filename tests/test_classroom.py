@@ -296,6 +296,19 @@ def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path) 
     assert "**Outcomes that differ from the class's**: student 0002." in page
 
 
+def test_a_machine_with_an_empty_course_is_not_said_to_agree(base: dict, tmp_path: Path) -> None:
+    """A share file whose course record is empty: no experiment ran there, so nothing
+    agreed (the page once crashed on it, then said "all agree")."""
+    write(tmp_path / "uploads", "a.json", synthetic(base, 1, bandwidth=1.0, simd=256, cores=2))
+    empty = synthetic(base, 2, bandwidth=1.0, simd=256, cores=2)
+    empty["vectorbench_share"]["course"] = {}
+    write(tmp_path / "uploads", "b.json", empty)
+    page = build_class([tmp_path / "uploads"], tmp_path / "class").read_text(encoding="utf-8")
+    row = next(line for line in page.splitlines() if line.startswith("| student 0002 |"))
+    assert "all agree" not in row
+    assert "the run has no course experiments" in page
+
+
 def test_fifty_share_files_build_the_page_in_twenty_seconds(base: dict, tmp_path: Path) -> None:
     """The issue's bound, on the project's 2-core machine: measured at 8.9 to 11 s
     while three other people's work kept its load average near 4, so the bound leaves

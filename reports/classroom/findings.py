@@ -167,7 +167,8 @@ def _course(machine: Machine) -> None:
             machine.course_problem = f"its run's selection left out {left_out}"
         else:
             machine.outcomes = course_outcomes(run.course.record)
-    if machine.outcomes is None and not machine.course_problem:
+    if not machine.outcomes and not machine.course_problem:  # none, or an empty record
+        machine.outcomes = None
         machine.course_problem = "the run has no course experiments"
 
 
