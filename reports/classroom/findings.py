@@ -509,6 +509,7 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
     # the libraries whose versions are not the same on every machine: the ones that may
     # explain a difference (all of them are in each machine's result file)
     libraries = dict.fromkeys(name for row in rows for name in row["versions"])
+    course = course_agreement(machines)
     return {
         "drivers": drivers(machines),
         "machines": rows,
@@ -520,7 +521,10 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
         "bandwidth": bandwidth_relation(machines),
         "interpreter": loop_relation(machines),
         "relations": ratio_relations(machines),
-        "course": course_agreement(machines),
+        "course": course,
+        # the machines the course paragraph names: backends that disagree, outcomes apart
+        "course_disagree": [row["label"] for row in course if row["disagree"]],
+        "course_differs": [row["label"] for row in course if row["differs"]],
         "others": others,
         "few": len(machines) < FEW_MACHINES,
         "count": len(machines),
