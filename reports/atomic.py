@@ -102,10 +102,12 @@ def _created_locked(path: Path) -> int:
             os.link(temporary, path)
         except FileExistsError:  # someone else's: wait for its lock, as without create
             os.close(descriptor)
+            descriptor = -1  # closed: not closed again below if the open fails
             descriptor = os.open(path, os.O_RDONLY)
             fcntl.flock(descriptor, fcntl.LOCK_EX)
     except BaseException:
-        os.close(descriptor)
+        if descriptor >= 0:
+            os.close(descriptor)
         raise
     finally:
         os.unlink(temporary)
