@@ -599,11 +599,13 @@ def _check_speed(function, name: str, op: str, calls: list, outcome: Check) -> N
         return
     # Yours and NumPy's in turn, on the same arrays (the cases showed that your function
     # changes no input), the fastest of each: on a busy machine either call may be slowed
-    # many times over (two BLAS thread pools on two cores), never sped up. A verdict of
-    # "slower" is confirmed with more calls before it is given: one quiet call of yours
-    # is enough to clear it.
+    # many times over (two BLAS thread pools on two cores), never sped up. Only NumPy's
+    # calls made between yours count, so that both minima come from the same moments: a
+    # quiet NumPy call from before the machine got busy would make yours look slow. A
+    # verdict of "slower" is confirmed with more calls before it is given: one quiet call
+    # of yours is enough to clear it.
     seconds: list[float] = []
-    numpy_times = [numpy_s]  # NumPy's three calls in a row: as warm as they come
+    numpy_times: list[float] = []
     budget = SPEED_LIMIT_S / 4  # for the first verdict; twice that to confirm "slower"
     while True:
         done = call(function, args, max(CALL_LIMIT_S, 3 * predicted))
