@@ -298,8 +298,12 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["vectorbench"]["ladder_top"] = {
         "last_level_cache_bytes": last_level_cache_bytes(),
         "available_memory_bytes": available_memory_bytes(),
-        "rule": f"the largest inputs at least {ladders.OUT_OF_CACHE}× the last-level cache, "
-        f"within {ladders.MEMORY_SHARE:.0%} of the available memory",
+        "rule": (
+            f"the largest inputs at least {ladders.OUT_OF_CACHE[ladder(config)]}× the "
+            f"last-level cache, within {ladders.MEMORY_SHARE:.0%} of the available memory"
+            if ladder(config) in ladders.OUT_OF_CACHE
+            else "not grown past the cache"
+        ),
     }
     machine_info["vectorbench"]["rounds_kept"] = (
         f"stats.data: at most {KEPT_ROUNDS} per-round times per case, evenly spaced in the "

@@ -1,7 +1,7 @@
 """What this machine can do at best: memory bandwidth and floating-point throughput.
 
 * **Read bandwidth from memory**: summing float64 arrays far larger than the last-level
-  cache — each at least ``OUT_OF_CACHE`` times the cache measured on this machine (and
+  cache — each at least ``CACHES_OUT`` times the cache measured on this machine (and
   80 MiB), as the largest benchmark problems are — one stream (Σaᵢ), two streams
   at once (Σ(aᵢ + bᵢ), the access pattern of a dot product) and four (the quarters of
   one array summed side by side, as the compiled ``dot`` walks its vectors: on the
@@ -34,6 +34,8 @@ from bench.machine import available_memory_bytes, last_level_cache_bytes
 from bench.threads import one_and_all
 from bench.timing import best_of
 from kernels.jit_cache import cached_njit
+
+CACHES_OUT = max(OUT_OF_CACHE.values())  # the memory probe: as far out as any ladder's top
 
 
 @cached_njit(fastmath=True)
@@ -102,9 +104,9 @@ def _triad_parallel(a, b, c, scalar):
 
 
 def probe_bytes(cache_bytes: int | None, memory_bytes: int | None) -> int:
-    """Bytes per array of the memory probe: ``OUT_OF_CACHE`` caches (at least 80 MiB),
-    its three triad arrays within ``MEMORY_SHARE`` of the available memory."""
-    wanted = max(80 * 2**20, OUT_OF_CACHE * (cache_bytes or 0))
+    """Bytes per array of the memory probe: ``CACHES_OUT`` caches (at least 80 MiB), its
+    three triad arrays within ``MEMORY_SHARE`` of the available memory."""
+    wanted = max(80 * 2**20, CACHES_OUT * (cache_bytes or 0))
     if memory_bytes:
         wanted = min(wanted, int(MEMORY_SHARE * memory_bytes / 3))
     return wanted
@@ -165,8 +167,7 @@ def measure(
         "last_level_cache_bytes": cache_bytes,
         "method": (
             f"best of {repeats}: sums of one, two and four streams over {array_bytes // 2**20} "
-            f"MiB float64 arrays (read from memory; {OUT_OF_CACHE}× the last-level cache or "
-            f"more), "
+            f"MiB float64 arrays (read from memory; {CACHES_OUT}× the last-level cache or more), "
             f"the same over two {in_cache * 8 // 2**10} KiB arrays (read from the cache, "
             f"best of {repeats * 4}), "
             f"STREAM triad on three such arrays (24 B/element), float64 matrix product "

@@ -212,6 +212,7 @@ def render_report(
         "beyond-memory.md": [beyond_memory_section.strip()],
         "machine.md": [backends_section(table, look), machine_section(run),
                        render("method.md.j2", probe=(run.suite.get("limits") or {}).get("method"),
+                              sizing=(run.suite.get("ladder_top") or {}).get("rule"),
                               comparison_rule=rules.comparison_rule(),
                               clear_lead=rules.CLEAR_LEAD, one_shot_spread=rules.ONE_SHOT_SPREAD)],
     }  # fmt: skip

@@ -266,7 +266,7 @@ def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
             continue
         top = spec.bytes_moved(sizes[-1], 8)
         assert top <= ladders.MEMORY_SHARE * memory, (op, sizes[-1])
-        if top < ladders.OUT_OF_CACHE * cache:  # only where the next step would not fit
+        if top < ladders.OUT_OF_CACHE[ladder] * cache:  # only where the next step would not fit
             first = spec.size_names[0]
             larger = {**sizes[-1], first: ladders._next_size(sizes[-1][first])}
             assert spec.bytes_moved(larger, 8) > ladders.MEMORY_SHARE * memory, (op, larger)
