@@ -81,9 +81,7 @@ def _not_run_text(row: pd.Series, *, look: Style) -> str:
     text = (
         f"{case_name(row['backend'], row['threads'], look=look)}, {row['dtype']}, {shape_text(row)}"
     )
-    details = []
-    if row["reason"]:
-        details.append(str(row["reason"]))
+    details = [str(row["reason"])] if row["reason"] else []
     if math.isfinite(row["predicted_s"]) and "predicted" not in str(row["reason"]):
         details.append(f"predicted {format_time(row['predicted_s'])} per call")
     return text + (f" — {'; '.join(details)}" if details else "")
@@ -107,12 +105,9 @@ def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[
 
 
 def work_dominates(times: pd.Series) -> bool:
-    """Whether a series' time grows with size: at the largest, ``rules.WORK_GROWTH`` times or
-    more the smallest's.
-
-    If it does not, its times are mostly the fixed cost of a call, and comparing them
-    compares call overheads, not the loops inside.
-    """
+    """Whether a series' time grows ``rules.WORK_GROWTH``-fold or more from its smallest size
+    to its largest. If not, its times are mostly the fixed cost of a call, and comparing
+    them compares call overheads, not the loops inside."""
     return len(times) > 1 and times.iloc[-1] >= rules.WORK_GROWTH * times.iloc[0]
 
 
@@ -170,10 +165,8 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     if smallest["verdict"] == SLOWER and largest["verdict"] == SLOWER:
         text = f"{where}the loop's lead is {_ratio(smallest, True)}."
     elif smallest["verdict"] == SLOWER:
-        mark = marked(smallest["flags"], smallest["ref_flags"])
-        text = (
-            f"{where}the loop wins: {faster_than(smallest['speedup'], 'NumPy', 'the loop')}{mark}."
-        )
+        wins = faster_than(smallest["speedup"], "NumPy", "the loop")
+        text = f"{where}the loop wins: {wins}{marked(smallest['flags'], smallest['ref_flags'])}."
     elif smallest["speedup"] < ratio * rules.SHRINKS_TO:
         text = f"{where}the lead shrinks to {_ratio(smallest)}."
     else:
@@ -261,6 +254,7 @@ def _compiled_against_numpy(
     readings = []
     largest, smallest = paired.iloc[-1], paired.iloc[0]
     at_largest = analysis.comparison(largest)
+    work_grows = work_dominates(paired["ref_median_s"])
     times = f"Numba {_time(largest)}, NumPy {_time(largest, 'ref_')} per call"
     if at_largest.verdict == LEVEL:
         readings.append(
@@ -271,7 +265,7 @@ def _compiled_against_numpy(
         ratio = largest["speedup"]
         mark = marked(largest["flags"], largest["ref_flags"])
         text = f"At {shape_text(largest)}, {faster_than(ratio, 'Numba', 'NumPy')}{mark} ({times})."
-        if not work_dominates(paired["ref_median_s"]):
+        if not work_grows:
             text += (
                 " NumPy's time hardly grows from the smallest size measured to this one, so "
                 "this compares the fixed costs of a call rather than the loops inside."
@@ -289,10 +283,7 @@ def _compiled_against_numpy(
                 "and reading it back, while Numba's loop does every step in one pass."
             )
         readings.append(text)
-    if (
-        work_dominates(paired["ref_median_s"])
-        and analysis.comparison(smallest).clear_lead == FASTER
-    ):
+    if work_grows and analysis.comparison(smallest).clear_lead == FASTER:
         readings.append(
             f"At {shape_text(smallest)}, Numba is {_ratio(smallest)} faster than NumPy (Numba "
             f"{_time(smallest)}, NumPy {_time(smallest, 'ref_')} per call): there, the per-call "
@@ -423,14 +414,11 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
     The reference is Numba parallel at 1 thread (the same compiled kernel), so the ratio
     measures the threads alone; plain Numba stands in only if that was not measured.
     """
-    compiled, parallel_loop = look.the(COMPILED), look.the(COMPILED_PARALLEL)
-    same_kernel = analysis.versus(
-        rows, parallel_loop, reference_threads=1, contenders=[parallel_loop]
-    )
+    parallel_loop = look.the(COMPILED_PARALLEL)
+    parallel = analysis.versus(rows, parallel_loop, reference_threads=1, contenders=[parallel_loop])
     reference = "Numba parallel on 1 thread"
-    parallel = same_kernel[same_kernel["ref_threads"] == 1]
     if parallel.empty:
-        parallel = analysis.versus(rows, compiled, contenders=[parallel_loop])
+        parallel = analysis.versus(rows, look.the(COMPILED), contenders=[parallel_loop])
         reference = "one-thread Numba"
     if parallel.empty:
         return []
