@@ -114,24 +114,22 @@ def describe_lead(lead: analysis.Lead, symbol: str) -> str:
         first, last = format_size(lead.sizes[0]), format_size(lead.sizes[-1])
         return f"{regions[0].verdict} at every size ({symbol} = {first} to {last})"
     head = regions[0]
+    where = f"{symbol} = {format_size(head.sizes[-1])}"
     if len(regions) == 2:
-        crossing = lead.crossings[0] if lead.crossings else None
-        if crossing is not None:
+        if lead.crossings:
+            crossing = lead.crossings[0]
             bracket = f"({format_size(crossing.below)} to {format_size(crossing.above)})"
             where = f"{symbol} ≈ {format_approx_size(crossing.estimate)} {bracket}"
-        else:
-            where = f"{symbol} = {format_size(head.sizes[-1])}"
         return f"{head.verdict} up to {where}, {regions[1].verdict} above"
-    text = f"{head.verdict} up to {symbol} = {format_size(head.sizes[-1])}"
+    text = f"{head.verdict} up to {where}"
     if len(regions) <= 4:
         return text + "".join(f", {region.verdict} {_span(region)}" for region in regions[1:])
-    rest = [size for region in regions[1:] for size in region.sizes]
     mixed = []
     for verdict in (FASTER, SLOWER, LEVEL):
         sizes = [s for r in regions[1:] if r.verdict == verdict for s in r.sizes]
         if sizes:
             mixed.append(f"{verdict} at {_listed(sizes)}")
-    return f"{text}; from {format_size(rest[0])} on, mixed: " + ", ".join(mixed)
+    return f"{text}; from {format_size(regions[1].sizes[0])} on, mixed: " + ", ".join(mixed)
 
 
 def _span(region: analysis.Region) -> str:

@@ -49,8 +49,7 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, lo
         ("speedup", "speedup over the loop and over NumPy"),
         ("memory-throughput", "achieved memory throughput against data size"),
     ):
-        figure = figure_link(stem(kind, op), f"{op}: {alt}", figures)
-        if figure:
+        if figure := figure_link(stem(kind, op), f"{op}: {alt}", figures):
             lines += [figure, ""]
     readings = op_readings(table, run, op, look=look)
     if readings:
@@ -78,12 +77,11 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, lo
 
 
 def _not_run_text(row: pd.Series, *, look: Style) -> str:
-    text = (
-        f"{case_name(row['backend'], row['threads'], look=look)}, {row['dtype']}, {shape_text(row)}"
-    )
+    case = case_name(row["backend"], row["threads"], look=look)
     details = [str(row["reason"])] if row["reason"] else []
     if math.isfinite(row["predicted_s"]) and "predicted" not in str(row["reason"]):
         details.append(f"predicted {format_time(row['predicted_s'])} per call")
+    text = f"{case}, {row['dtype']}, {shape_text(row)}"
     return text + (f" — {'; '.join(details)}" if details else "")
 
 
@@ -323,11 +321,9 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
                 f"({measured_at}): its {data} fit in the {format_bytes(l3)} L3 cache, so part "
                 "of the data can come from the cache, which delivers it faster than main memory"
             )
-        fits = (
-            f"its {data} do not fit in the {format_bytes(l3)} L3 cache, so "
-            if isinstance(l3, int)
-            else ""
-        )
+        fits = ""
+        if isinstance(l3, int):
+            fits = f"its {data} do not fit in the {format_bytes(l3)} L3 cache, so "
         return (
             f"{format_percent(share)} of the read bandwidth measured on this machine "
             f"({measured_at}): {fits}memory delivered more at this footprint than the "
@@ -457,8 +453,7 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
 
 
 def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
-    dtypes = analysis.dtypes(table, op)
-    if not {"float32", "float64"} <= set(dtypes):
+    if not {"float32", "float64"} <= set(analysis.dtypes(table, op)):
         return []
     cases = measured(table[(table["op"] == op) & (table["backend"] == look.the(REFERENCE))])
     single = cases[cases["dtype"] == "float32"]
