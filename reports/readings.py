@@ -111,8 +111,7 @@ def work_dominates(times: pd.Series) -> bool:
 
 def series_of(rows: pd.DataFrame, backend: str) -> pd.DataFrame:
     """Measured rows of one backend at its fewest threads, sorted by size."""
-    cases = measured(rows)
-    cases = cases[cases["backend"] == backend]
+    cases = measured(rows[rows["backend"] == backend])
     return cases[cases["threads"] == cases["threads"].min()].sort_values(["size", "shape"])
 
 
@@ -185,8 +184,7 @@ def _every_backend(rows: pd.DataFrame, *, look: Style) -> list[str]:
     """One clause for every backend of the op besides the reference: where it stands
     against the reference at the reference's largest size, each at its most threads."""
     reference = look.the(REFERENCE)
-    cases = measured(rows)
-    at = cases[cases["backend"] == reference]
+    at = measured(rows[rows["backend"] == reference])
     if at.empty:
         return []
     largest = at.loc[at["size"].idxmax()]
@@ -405,11 +403,9 @@ def _numpy_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
 
 
 def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
-    """Numba parallel with its most threads against the same kernel on one thread.
-
-    The reference is Numba parallel at 1 thread (the same compiled kernel), so the ratio
-    measures the threads alone; plain Numba stands in only if that was not measured.
-    """
+    """Numba parallel with its most threads against the same compiled kernel on one thread,
+    so that the ratio measures the threads alone; plain Numba stands in only if that was not
+    measured."""
     parallel_loop = look.the(COMPILED_PARALLEL)
     parallel = analysis.versus(rows, parallel_loop, reference_threads=1, contenders=[parallel_loop])
     reference = "Numba parallel on 1 thread"
