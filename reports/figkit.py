@@ -290,12 +290,8 @@ def legend_below(figure: Figure, axes, extra: list | None = None, *, look: Style
     for handle in extra or []:
         handles.setdefault(handle.get_label(), handle)
     if handles:
-        figure.legend(
-            handles.values(),
-            handles.keys(),
-            loc="outside lower center",
-            ncols=max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8))),
-        )
+        columns = max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8)))
+        figure.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=columns)
 
 
 def _legend_rank(text: str, look: Style) -> tuple:
