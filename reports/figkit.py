@@ -10,7 +10,6 @@ Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never thro
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import multiprocessing
 import os
@@ -203,15 +202,9 @@ def save_all(jobs: Sequence[Job], directory: Path) -> list[str]:
     return [name for name in names if name is not None]
 
 
-def styled(draw):
-    """Run a drawing function with the report's Matplotlib style."""
-
-    @functools.wraps(draw)
-    def wrapper(*args, **kwargs):
-        with mpl.rc_context(STYLE):
-            return draw(*args, **kwargs)
-
-    return wrapper
+# A decorator: runs a drawing function with the report's Matplotlib style (``rc_context``,
+# a ``contextlib`` context manager, decorates as well).
+styled = mpl.rc_context(STYLE)
 
 
 # --- axes ---------------------------------------------------------------------------
@@ -249,8 +242,7 @@ def bytes_axis(axis, values) -> None:
     at powers of 2 when the data spans too little for that."""
     values = np.asarray(values, dtype=float)
     wide = values.size and values.max() / values.min() >= 32.0**3
-    base = 32.0 if wide else 2.0
-    axis.set_major_locator(ticker.LogLocator(base=base, numticks=10))
+    axis.set_major_locator(ticker.LogLocator(base=32.0 if wide else 2.0, numticks=10))
     axis.set_minor_locator(ticker.NullLocator())
     axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: format_bytes(value)))
 
@@ -267,15 +259,13 @@ def log_scale(ax, *, x: bool = True, y: bool = True) -> None:
 
 def log_axes(ax, x_label: str, y_label: str) -> None:
     log_scale(ax)
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
+    ax.set(xlabel=x_label, ylabel=y_label)
     ax.grid(True, **GRID)
 
 
 def empty_panel(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(xticks=[], yticks=[])
 
 
 def line_style(backend: str, threads: int, counts: dict[str, frozenset[int]], look: Style) -> dict:
@@ -300,12 +290,8 @@ def legend_below(figure: Figure, axes, extra: list | None = None, *, look: Style
     for handle in extra or []:
         handles.setdefault(handle.get_label(), handle)
     if handles:
-        figure.legend(
-            handles.values(),
-            handles.keys(),
-            loc="outside lower center",
-            ncols=max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8))),
-        )
+        columns = max(1, min(4, len(handles), int(figure.get_figwidth() / 2.8)))
+        figure.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=columns)
 
 
 def _legend_rank(text: str, look: Style) -> tuple:
@@ -317,6 +303,5 @@ def _legend_rank(text: str, look: Style) -> tuple:
 
 
 def backend_line(backend: str, look: Style) -> dict:
-    """Colour and legend label of a backend, as every figure draws it (``look``: the
-    run's style)."""
+    """Colour and legend label of a backend, as every figure draws it."""
     return {"color": look.colour(backend), "label": look.label(backend)}

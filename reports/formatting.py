@@ -9,16 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from vbschema.run import shape_key
-
-__all__ = ["shape_key"]
+from vbschema.run import shape_key as shape_key  # re-exported for bench.yours
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "ps"))
 
 
-def _sig(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}g}"
+def _sig(x: float) -> str:
+    return f"{x:.3g}"
 
 
 def format_time(seconds: float) -> str:
@@ -37,9 +35,7 @@ def format_ratio(ratio: float) -> str:
     """``312.4`` → ``"312×"``; ``0.4123`` → ``"0.412×"``."""
     if not math.isfinite(ratio):
         return "—"
-    if ratio >= 999.5:
-        return f"{ratio:,.0f}×"
-    return f"{_sig(ratio)}×"
+    return f"{ratio:,.0f}×" if ratio >= 999.5 else f"{_sig(ratio)}×"
 
 
 def format_count(count: float) -> str:
@@ -67,19 +63,15 @@ def format_bytes(count: float) -> str:
     return f"{count:.0f} B"
 
 
-def _power_of_ten(n: float) -> tuple[int, int] | None:
-    """``(mantissa, exponent)`` if ``n`` is a single digit times a power of ten ≥ 10³."""
-    if n < 1000 or n != int(n):
-        return None
-    exponent = math.floor(math.log10(n))
-    mantissa, remainder = divmod(int(n), 10**exponent)
-    return (mantissa, exponent) if remainder == 0 else None
-
-
 def format_size(n: float) -> str:
-    """``1_000_000`` → ``"10⁶"``; ``300_000`` → ``"3·10⁵"``; ``1500`` → ``"1,500"``."""
-    split = _power_of_ten(n)
-    return f"{n:,.0f}" if split is None else _times_power(*split)
+    """``1_000_000`` → ``"10⁶"``; ``300_000`` → ``"3·10⁵"``; ``1500`` → ``"1,500"``: a single
+    digit times a power of ten ≥ 10³ as a power, any other size in full."""
+    if n >= 1000 and n == int(n):
+        exponent = math.floor(math.log10(n))
+        mantissa, remainder = divmod(int(n), 10**exponent)
+        if remainder == 0:
+            return _times_power(mantissa, exponent)
+    return f"{n:,.0f}"
 
 
 def _times_power(mantissa: float, exponent: int) -> str:
@@ -110,7 +102,7 @@ _AXIS_NAMES = {
 
 def size_axis_name(size_names: frozenset[str] | set[str]) -> str:
     """What the size of an op counts, for axis labels: ``"m·n (elements of X)"``."""
-    return _AXIS_NAMES.get(frozenset(size_names), "·".join(sorted(size_names)) + " (elements)")
+    return _AXIS_NAMES.get(frozenset(size_names), size_symbol(size_names) + " (elements)")
 
 
 def shape_of(shape_key: str) -> dict[str, int]:

@@ -144,10 +144,8 @@ def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series 
     against_numpy = Comparison.of(band(reference), band(numba))
     mark = marked(reference["flags"], numba["flags"])
     if against_numpy.verdict == LEVEL:
-        text += f"; against NumPy it is level{mark}."
-    else:
-        text += f"; {faster_than(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
-    return text
+        return text + f"; against NumPy it is level{mark}."
+    return text + f"; {faster_than(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
 
 
 def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: Style) -> str:
@@ -156,11 +154,8 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: St
         for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
             name = case_name(backend, row.threads, look=look)
             if row.status != "ok":
-                predicted = (
-                    f"predicted {format_time(row.predicted_s)}"
-                    if math.isfinite(row.predicted_s)
-                    else "—"
-                )
+                known = math.isfinite(row.predicted_s)
+                predicted = f"predicted {format_time(row.predicted_s)}" if known else "—"
                 rows.append([name, f"not run ({predicted})", "—"])
                 continue
             against = (

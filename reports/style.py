@@ -1,13 +1,11 @@
 """How backends and ops look in every figure and table: names, colours, line styles, order.
 
-The names, labels, colours and order come from the catalogue a result file carries
-(``machine_info.vectorbench.catalogue``, written from ``kernels.OPS`` and
-``kernels.BACKENDS``): a ``Style`` is built from one run's catalogue (``Style.of``) and
-passed to the figures and findings that need it, so this module keeps no list of ops or
-backends of its own, a result file from a future version with more backends is drawn
-with their own labels and colours, and two runs read side by side (``--compare``) each
-keep their own. One place, so a backend has the same colour in every figure and the
-same name in every sentence.
+They come from the catalogue a result file carries (``machine_info.vectorbench.catalogue``,
+written from ``kernels.OPS`` and ``kernels.BACKENDS``), as a ``Style`` built per run
+(``Style.of``) and passed to what needs it: this module keeps no list of ops or backends, a
+result file from a future version is drawn with its new backends' own labels and colours,
+and two runs read side by side (``--compare``) each keep their own. One place, so a backend
+has the same colour in every figure and the same name in every sentence.
 """
 
 from __future__ import annotations
@@ -22,7 +20,8 @@ from vbschema.run import DTYPES as DTYPES
 from vbschema.run import ROLES as ROLES
 from vbschema.run import threads_label as threads_label
 
-# For backends that bring no colour: further tab10 colours, none of them already taken.
+# For backends that bring no colour: further tab10 colours, none of them already taken,
+# picked by the name's letters (not ``hash``, which changes per process) to stay put.
 _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
 
@@ -55,8 +54,7 @@ class Style:
         return self.backends.get(backend, {}).get(name, default)
 
     def role(self, backend: str) -> str:
-        """``backend``'s part in the lesson; a backend the catalogue does not know is an
-        engine."""
+        """``backend``'s part in the lesson; one the catalogue does not know is an engine."""
         return self.field(backend, "role", ENGINE)
 
     def with_role(self, part: str) -> list[str]:
@@ -73,10 +71,8 @@ class Style:
         return next((name for name, op in self.ops.items() if op.get("lesson")), "")
 
     def colour(self, backend: str) -> str:
-        given = self.field(backend, "colour")
-        if given:
-            return given
-        return _SPARE_COLOURS[sum(map(ord, backend)) % len(_SPARE_COLOURS)]
+        spare = _SPARE_COLOURS[sum(map(ord, backend)) % len(_SPARE_COLOURS)]
+        return self.field(backend, "colour") or spare
 
     def label(self, backend: str) -> str:
         return self.field(backend, "label") or backend
