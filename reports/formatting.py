@@ -16,7 +16,9 @@ _TIME_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "p
 
 
 def _sig(x: float) -> str:
-    return f"{x:.3g}"
+    """Three significant digits, and never an exponent: 999.5 and up in full, with commas
+    (a time of 0.0009995 s is 999.5 µs by the float's rounding: "1,000 µs", not "1e+03")."""
+    return f"{x:,.0f}" if abs(x) >= 999.5 else f"{x:.3g}"
 
 
 def format_time(seconds: float) -> str:
@@ -35,7 +37,7 @@ def format_ratio(ratio: float) -> str:
     """``312.4`` → ``"312×"``; ``0.4123`` → ``"0.412×"``."""
     if not math.isfinite(ratio):
         return "—"
-    return f"{ratio:,.0f}×" if ratio >= 999.5 else f"{_sig(ratio)}×"
+    return f"{_sig(ratio)}×"
 
 
 def format_count(count: float) -> str:
@@ -52,7 +54,7 @@ def format_rate(value: float, unit: str) -> str:
     """``12.345, "GB/s"`` → ``"12.3 GB/s"``."""
     if not math.isfinite(value):
         return "—"
-    return f"{_sig(value)} {unit}" if value < 999.5 else f"{value:,.0f} {unit}"
+    return f"{_sig(value)} {unit}"
 
 
 def format_bytes(count: float) -> str:

@@ -31,7 +31,7 @@ from bench import records
 from reports import analysis, atomic, build, compare, course, figures, load, readings, rules, style
 from reports.__main__ import main
 from reports.build import build_report
-from reports.formatting import format_ratio, format_size, format_time
+from reports.formatting import format_bytes, format_ratio, format_size, format_time
 from reports.leads import describe_lead
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
 from reports.page import anchor as rendered_anchor
@@ -1357,6 +1357,8 @@ def test_number_formats():
     assert format_time(0.0821) == "82.1 ms"
     assert format_time(4.1e-7) == "410 ns"
     assert format_time(1.0) == "1 s"
+    assert format_time(0.0009995) == "1,000 µs"  # 999.5 µs by the float's rounding
+    assert format_bytes(1_047_552) == "1,023 KiB"  # not "1.02e+03 KiB"
     assert format_ratio(312.4) == "312×"
     assert format_ratio(1234.0) == "1,234×"
     assert format_ratio(0.4123) == "0.412×"
