@@ -52,10 +52,8 @@ def versus(
     ref = ref.rename(columns=lambda column: column if column in SAME_CASE else f"ref_{column}")
     others = cases if contenders is None else cases[cases["backend"].isin(contenders)]
     paired = others.merge(ref, on=SAME_CASE, how="inner")
-    paired = paired[
-        (paired["backend"] != reference) | (paired["threads"] != paired["ref_threads"])
-    ].copy()
-    paired["thread_gap"] = (paired["threads"] - paired["ref_threads"]).abs()
+    paired = paired[(paired["backend"] != reference) | (paired["threads"] != paired["ref_threads"])]
+    paired = paired.assign(thread_gap=(paired["threads"] - paired["ref_threads"]).abs())
     paired = paired.sort_values([*CASE_KEY, "thread_gap", "ref_threads"]).drop_duplicates(
         subset=CASE_KEY, keep="first"
     )
@@ -299,14 +297,10 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.Data
         row["numpy_level"] = _level_with_numpy(entry, row["numpy_s"], against_numpy)
         for start in ("cold", "warm"):
             first_s = row[f"{start}_s"]
-            row[f"calls_vs_python_{start}"] = calls_to_break_even(
-                first_s, entry.steady_s, row["python_s"]
-            )
-            row[f"calls_vs_numpy_{start}"] = (
-                math.inf
-                if row["numpy_level"]
-                else calls_to_break_even(first_s, entry.steady_s, row["numpy_s"])
-            )
+            vs_python = calls_to_break_even(first_s, entry.steady_s, row["python_s"])
+            vs_numpy = calls_to_break_even(first_s, entry.steady_s, row["numpy_s"])
+            row[f"calls_vs_python_{start}"] = vs_python
+            row[f"calls_vs_numpy_{start}"] = math.inf if row["numpy_level"] else vs_numpy
         rows.append(row)
     frame = pd.DataFrame(rows, columns=JIT_COLUMNS)
     frame["numpy_threads"] = frame["numpy_threads"].astype("Int64")
