@@ -20,7 +20,7 @@ from reports.formatting import shape_of
 from reports.load import CASE_KEY, JIT_KEY
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
 from reports.style import Style, dtype_rank
-from reports.table import measured, report_order
+from reports.table import measured, not_run, report_order
 
 SAME_CASE = ["op", "dtype", "shape"]
 BAND = ["ci_low_s", "median_s", "ci_high_s"]  # a median and its 95% interval
@@ -219,7 +219,7 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     grid = largest[["op", "dtype", "shape", "size"]].merge(series, how="cross")
     paired = versus(table, reference)[[*CASE_KEY, *_COMPARED]]
     summary = grid.merge(paired, on=CASE_KEY, how="left", indicator=True)
-    skipped = set(table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
+    skipped = set(not_run(table)[CASE_KEY].itertuples(index=False, name=None))
     keys = summary[CASE_KEY].itertuples(index=False, name=None)
     summary["status"] = [
         _status(found == "both", key, skipped, look)
