@@ -1,9 +1,9 @@
 """What the numbers say: speedups, where the lead changes hands, the headline, JIT break-even.
 
 Every comparison pairs two measurements of the same op, dtype and shape. A speedup
-comes with an interval from the two interquartile ranges — the reference's quartiles
-over the contender's — so "faster" can be told apart from "within the measured spread".
-Nothing here knows what an op computes; it only reads the table.
+comes with a band from the two medians' 95% intervals (``rules.Comparison``), so "faster"
+can be told apart from "within the measured spread". Nothing here knows what an op
+computes; it only reads the table.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import pandas as pd
 
 from reports import rules, style
 from reports.formatting import shape_of
-from reports.load import CASE_KEY
+from reports.load import CASE_KEY, JIT_KEY
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
 from reports.style import Style, dtype_rank
-from reports.table import measured
+from reports.table import measured, not_run, report_order
 
 SAME_CASE = ["op", "dtype", "shape"]
 BAND = ["ci_low_s", "median_s", "ci_high_s"]  # a median and its 95% interval
@@ -52,10 +52,8 @@ def versus(
     ref = ref.rename(columns=lambda column: column if column in SAME_CASE else f"ref_{column}")
     others = cases if contenders is None else cases[cases["backend"].isin(contenders)]
     paired = others.merge(ref, on=SAME_CASE, how="inner")
-    paired = paired[
-        (paired["backend"] != reference) | (paired["threads"] != paired["ref_threads"])
-    ].copy()
-    paired["thread_gap"] = (paired["threads"] - paired["ref_threads"]).abs()
+    paired = paired[(paired["backend"] != reference) | (paired["threads"] != paired["ref_threads"])]
+    paired = paired.assign(thread_gap=(paired["threads"] - paired["ref_threads"]).abs())
     paired = paired.sort_values([*CASE_KEY, "thread_gap", "ref_threads"]).drop_duplicates(
         subset=CASE_KEY, keep="first"
     )
@@ -210,23 +208,18 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """
     reference = look.the(style.REFERENCE)
     numpy_cases = measured(table)[measured(table)["backend"] == reference]
-    series = sorted(
-        {
-            (backend, int(threads))
-            for backend, threads in table[["backend", "threads"]].itertuples(index=False)
-            if backend != reference
-        },
-        key=lambda item: (look.backend_rank(item[0]), item[1]),
+    series = (
+        table.loc[table["backend"] != reference, ["backend", "threads"]]
+        .drop_duplicates()
+        .sort_values(["backend", "threads"], key=lambda column: report_order(column, look))
     )
-    if numpy_cases.empty or not series:
+    if numpy_cases.empty or series.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
-    grid = largest[["op", "dtype", "shape", "size"]].merge(
-        pd.DataFrame(series, columns=["backend", "threads"]), how="cross"
-    )
+    grid = largest[["op", "dtype", "shape", "size"]].merge(series, how="cross")
     paired = versus(table, reference)[[*CASE_KEY, *_COMPARED]]
     summary = grid.merge(paired, on=CASE_KEY, how="left", indicator=True)
-    skipped = set(table[table["status"] != "ok"][CASE_KEY].itertuples(index=False, name=None))
+    skipped = set(not_run(table)[CASE_KEY].itertuples(index=False, name=None))
     keys = summary[CASE_KEY].itertuples(index=False, name=None)
     summary["status"] = [
         _status(found == "both", key, skipped, look)
@@ -287,15 +280,12 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.Data
     break-even count from a difference within the noise would be a number without meaning.
     """
     cases = measured(table)
+    by_case = dict(list(cases.groupby(SAME_CASE)))
     reference, loop = look.the(style.REFERENCE), look.the(style.LOOP)
-    against_numpy = versus(table, reference)
+    against_numpy = dict(list(versus(table, reference).groupby(JIT_KEY)))
     rows = []
     for entry in jit.itertuples(index=False):
-        same = cases[
-            (cases["op"] == entry.op)
-            & (cases["dtype"] == entry.dtype)
-            & (cases["shape"] == entry.shape)
-        ]
+        same = by_case.get((entry.op, entry.dtype, entry.shape), cases.iloc[:0])
         numpy_rows = same[same["backend"] == reference].sort_values("threads")
         python_rows = same[same["backend"] == loop].sort_values("threads")
         row = entry._asdict() | {"compile_s": entry.cold_s - entry.steady_s, "numpy_threads": pd.NA}
@@ -307,14 +297,10 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.Data
         row["numpy_level"] = _level_with_numpy(entry, row["numpy_s"], against_numpy)
         for start in ("cold", "warm"):
             first_s = row[f"{start}_s"]
-            row[f"calls_vs_python_{start}"] = calls_to_break_even(
-                first_s, entry.steady_s, row["python_s"]
-            )
-            row[f"calls_vs_numpy_{start}"] = (
-                math.inf
-                if row["numpy_level"]
-                else calls_to_break_even(first_s, entry.steady_s, row["numpy_s"])
-            )
+            vs_python = calls_to_break_even(first_s, entry.steady_s, row["python_s"])
+            vs_numpy = calls_to_break_even(first_s, entry.steady_s, row["numpy_s"])
+            row[f"calls_vs_python_{start}"] = vs_python
+            row[f"calls_vs_numpy_{start}"] = math.inf if row["numpy_level"] else vs_numpy
         rows.append(row)
     frame = pd.DataFrame(rows, columns=JIT_COLUMNS)
     frame["numpy_threads"] = frame["numpy_threads"].astype("Int64")
@@ -322,23 +308,16 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.Data
     return frame
 
 
-def _level_with_numpy(entry, numpy_s: float, against_numpy: pd.DataFrame) -> bool:
-    """Whether the compiled function and NumPy are level per call (see ``jit_costs``)."""
+def _level_with_numpy(entry, numpy_s: float, against_numpy: dict) -> bool:
+    """Whether the compiled function and NumPy are level per call (see ``jit_costs``);
+    ``against_numpy`` holds ``versus`` NumPy's rows by ``JIT_KEY``."""
     if not math.isfinite(numpy_s):
         return False
     if Comparison.one_shot(numpy_s, entry.steady_s).verdict == LEVEL:
         return True
-    same = against_numpy[
-        (against_numpy["op"] == entry.op)
-        & (against_numpy["backend"] == entry.backend)
-        & (against_numpy["dtype"] == entry.dtype)
-        & (against_numpy["shape"] == entry.shape)
-    ]
-    if same.empty:
-        return False
+    same = against_numpy.get((entry.op, entry.backend, entry.dtype, entry.shape))
     # the backend at its most threads: how the probe calls it, with the defaults
-    case = same.sort_values("threads").iloc[-1]
-    return case["verdict"] == LEVEL
+    return same is not None and same.sort_values("threads").iloc[-1]["verdict"] == LEVEL
 
 
 # --- small helpers shared by the figures and the text -------------------------------

@@ -188,12 +188,8 @@ def verdict(speedup: float, low: float, high: float) -> str:
 @dataclass(frozen=True)
 class Comparison:
     """A contender against a reference: the speedup (reference time ÷ contender time),
-    its band from the medians' 95% intervals of both, and the verdict that follows.
-
-    The band runs from the low end of the reference's interval over the high end of the
-    contender's to the high end of the reference's over the low end of the contender's:
-    the ratios the two medians' intervals allow.
-    """
+    its band (the ratios the medians' 95% intervals of both allow, see ``of``) and the
+    verdict that follows."""
 
     speedup: float
     low: float
@@ -250,15 +246,15 @@ def comparison_rule(contender: str = "the contender", reference: str = "the refe
 def flag_rule() -> str:
     """The flag rule in words, exactly as ``flags`` applies it."""
     return (
-        "each case is timed until the 95% interval of its median (from the order "
-        "statistics of its rounds, which assumes nothing of their distribution) lies "
-        f"within ±3% of the median, or its time is up; it is flagged when that interval "
-        f"still reaches beyond ±{INTERVAL_LIMIT:.0%} of the median, when one timed round is "
-        f"shorter than {TIMER_FACTOR} ticks of the "
-        "timer (so the clock's granularity shows in the result), or when it rests on fewer "
-        f"than {MIN_ROUNDS} rounds; and every case a disturbed machine touched is flagged (a "
-        "load average at or above the cores when the run started, or a probe whose limit "
-        f"falls below {PROBE_CONTRADICTS:.0%} of its one-thread value with all cores)"
+        "each case is timed until the 95% interval of its median (from the order statistics "
+        "of its rounds, which assumes nothing of their distribution) lies within ±3% of the "
+        "median, or its time is up; it is flagged when that interval still reaches beyond "
+        f"±{INTERVAL_LIMIT:.0%} of the median, when one timed round is shorter than "
+        f"{TIMER_FACTOR} ticks of the timer (so the clock's granularity shows in the result), "
+        f"or when it rests on fewer than {MIN_ROUNDS} rounds; and every case a disturbed "
+        "machine touched is flagged (a load average at or above the cores when the run "
+        f"started, or a probe whose limit falls below {PROBE_CONTRADICTS:.0%} of its "
+        "one-thread value with all cores)"
     )
 
 

@@ -57,29 +57,21 @@ def report_order(column: pd.Series, look: Style) -> pd.Series:
 
 
 def _flags(table: pd.DataFrame, disturbed: list[dict]) -> pd.Series:
-    round_time = table["median_s"] * table["iterations"].astype("float64")
     loaded = any(d["kind"] == "load" for d in disturbed)
     # the memory level whose probe contradicted itself: its cases' ceilings are suspect
     suspect = {
         CEILINGS[d["limit"]] for d in disturbed if d["kind"] == "probe" and d["limit"] in CEILINGS
     }
-    flags = [
-        "; ".join(
-            rules.flags(spread, round_s, resolution, rounds)
-            + ([rules.FLAG_DISTURBED] if loaded or served_from in suspect else [])
-        )
-        if status == "ok"
-        else ""
-        for status, spread, round_s, resolution, rounds, served_from in zip(
-            table["status"],
-            table["interval_rel"],
-            round_time,
-            table["timer_resolution_s"],
-            table["rounds"],
-            table["served_from"],
-            strict=True,
-        )
-    ]
+    round_times = table["median_s"] * table["iterations"].astype("float64")
+    flags = []
+    for case, round_s in zip(table.itertuples(), round_times, strict=True):
+        if case.status != "ok":
+            flags.append("")
+            continue
+        raised = rules.flags(case.interval_rel, round_s, case.timer_resolution_s, case.rounds)
+        if loaded or case.served_from in suspect:
+            raised.append(rules.FLAG_DISTURBED)
+        flags.append("; ".join(raised))
     return pd.Series(flags, index=table.index, dtype="object")
 
 
@@ -112,16 +104,13 @@ def thread_counts(table: pd.DataFrame) -> dict[str, frozenset[int]]:
 # A break-even count from a difference within the noise would be a number without
 # meaning: the CSV says so instead (the page uses the same words).
 NEVER_LEVEL = "never (level within noise)"
-_CALL_COLUMNS = [
-    "calls_vs_numpy_cold", "calls_vs_numpy_warm", "calls_vs_python_cold", "calls_vs_python_warm",
-]  # fmt: skip
 
 
 def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
     """The JIT costs for ``jit.csv``: break-even counts as integers, "never", or
     "never (level within noise)" when NumPy and the compiled loop are level."""
     table = costs.copy()
-    for column in _CALL_COLUMNS:
+    for column in [name for name in costs if name.startswith("calls_vs_")]:
         against_numpy = column.startswith("calls_vs_numpy")
         table[column] = [
             _calls_text(calls, against_numpy and level)

@@ -8,7 +8,6 @@ from reports import rules
 from reports.formatting import format_percent, format_time
 from reports.markup import fold, md_table
 from reports.phrases import case_name, shape_text
-from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import Style
 from reports.table import flagged, not_run
 from reports.templating import render
@@ -17,16 +16,16 @@ from reports.templating import render
 def _flag_reasons(row: pd.Series) -> str:
     reasons = []
     flags = row["flags"].split("; ")
-    if FLAG_SPREAD in flags:
+    if rules.FLAG_SPREAD in flags:
         reasons.append(f"the median's interval ±{format_percent(row['interval_rel'])}")
-    if FLAG_TIMER in flags:
+    if rules.FLAG_TIMER in flags:
         reasons.append(
             f"a timed round lasts {format_time(row['median_s'] * row['iterations'])}, "
-            f"under {TIMER_FACTOR}× the timer's resolution"
+            f"under {rules.TIMER_FACTOR}× the timer's resolution"
         )
     if rules.FLAG_DISTURBED in flags:
         reasons.append("measured on a disturbed machine (see the warning at the top)")
-    if FLAG_ROUNDS in flags:
+    if rules.FLAG_ROUNDS in flags:
         reasons.append(f"only {row['rounds']} rounds")
     return "; ".join(reasons)
 
