@@ -9,6 +9,7 @@ real to find.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -252,17 +253,28 @@ def test_each_unusable_file_is_named_and_the_page_built_from_the_rest(
 
 
 def test_share_and_full_files_mix_and_a_run_handed_in_twice_is_seen(tmp_path: Path) -> None:
-    """The committed full run and the example's share files: the AMD EPYC 32 MiB share
-    was made from an earlier run of the same machine, so it is set aside, by its machine
-    facts, and the newer run is used."""
+    """The committed full run beside the example's share files: one machine a file, the
+    full run's file read whole, whichever machine made it. A share file of an earlier run
+    of the full run's machine is set aside, by its machine facts, for the newer run; a
+    share file made from the very run it is handed in beside is the same run, once."""
+    shares = sorted(EXAMPLE_RUNS.glob("share-*.json.gz"))
     machines, rejected = read_class([FULL_RUN, EXAMPLE_RUNS])
-    assert len(machines) == 3
-    assert [r.path.name for r in rejected] == ["share-AMD-EPYC-32-MiB-L3-20261204-230322.json.gz"]
+    assert len(machines) + len(rejected) == len(shares) + 1
+    assert FULL_RUN.name in {m.source for m in machines}
+    assert {m.run.share is None for m in machines} == {True, False}
+    assert all("the same machine as" in r.reason for r in rejected)
+    # an earlier run of the same machine: its share file, a day older
+    earlier = json.loads(write_share(FULL_RUN, out=tmp_path / "made").read_text(encoding="utf-8"))
+    started = dt.datetime.fromisoformat(earlier["datetime"])
+    earlier["datetime"] = (started - dt.timedelta(days=1)).isoformat()
+    older = tmp_path / "earlier" / "share-earlier.json"
+    older.parent.mkdir()
+    older.write_text(json.dumps(earlier), encoding="utf-8")
+    machines, rejected = read_class([FULL_RUN, older])
+    assert [m.source for m in machines] == [FULL_RUN.name]
+    assert [r.path for r in rejected] == [older]
     assert "the same machine as" in rejected[0].reason
     assert f"the newer run, {FULL_RUN.name}, is used" in rejected[0].reason
-    assert {m.run.share is None for m in machines} == {True, False}
-    brands = sorted(m.run.suite["cpu"]["brand"] for m in machines)
-    assert brands == ["AMD EPYC", "AMD EPYC", "Intel(R) Xeon(R) Processor"]
     # a share file made from the very run it is handed in beside: the same run, once
     share = write_share(FULL_RUN, out=tmp_path)
     machines, rejected = read_class([FULL_RUN, share])
