@@ -25,7 +25,7 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 
-from reports.rules import median_interval
+from reports.rules import SAMPLED_TO, median_interval
 
 # The most seconds of rounds per case, per ladder (the rule below stops a steady case
 # long before).
@@ -36,7 +36,7 @@ MAX_TIME_S = {"full": 0.5, "lesson": 0.25, "smoke": 0.05}
 # PyTorch's dispatch), and 80 cases of the full run of 4 December timed rounds under 1000
 # ticks of its 60 ns timer.
 MIN_ROUND_S = 0.0005
-TARGET = 0.03  # the half-width of the median's interval, as a share of the median
+TARGET = SAMPLED_TO  # the half-width of the median's interval, as a share of the median
 MIN_ROUNDS = 6  # below 6 rounds no pair of order statistics covers the median at 95%
 # A case's time is up after max_time, or this many rounds if they take longer: from 10
 # rounds on, the interval leaves out the fastest and the slowest.

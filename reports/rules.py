@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 # The median's 95% interval, from the order statistics of the rounds (no assumption on
 # the shape of their distribution). The bench samples a case until this interval is
-# within ±3% of the median (bench/sampling.py), or its time is up.
+# within ±SAMPLED_TO of the median (bench/sampling.py), or its time is up.
 CONFIDENCE = 0.95
+SAMPLED_TO = 0.03
 INTERVAL_LIMIT = 0.05  # the interval reaches beyond ±5% of the median;
 TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
 MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
@@ -247,8 +248,9 @@ def flag_rule() -> str:
     """The flag rule in words, exactly as ``flags`` applies it."""
     return (
         "each case is timed until the 95% interval of its median (from the order statistics "
-        "of its rounds, which assumes nothing of their distribution) lies within ±3% of the "
-        "median, or its time is up; it is flagged when that interval still reaches beyond "
+        "of its rounds, which assumes nothing of their distribution) lies within "
+        f"±{SAMPLED_TO:.0%} of the median, or its time is up; it is flagged when that "
+        "interval still reaches beyond "
         f"±{INTERVAL_LIMIT:.0%} of the median, when one timed round is shorter than "
         f"{TIMER_FACTOR} ticks of the timer (so the clock's granularity shows in the result), "
         f"or when it rests on fewer than {MIN_ROUNDS} rounds; and every case a disturbed "
