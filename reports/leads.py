@@ -12,7 +12,7 @@ from reports.phrases import case_name, primary_dtype
 from reports.rules import FASTER, LEVEL, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import measured
-from reports.templating import render
+from reports.templating import listed, render
 
 
 def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> str:
@@ -128,7 +128,7 @@ def describe_lead(lead: analysis.Lead, symbol: str) -> str:
     for verdict in (FASTER, SLOWER, LEVEL):
         sizes = [s for r in regions[1:] if r.verdict == verdict for s in r.sizes]
         if sizes:
-            mixed.append(f"{verdict} at {_listed(sizes)}")
+            mixed.append(f"{verdict} at {listed(map(format_size, sizes))}")
     return f"{text}; from {format_size(regions[1].sizes[0])} on, mixed: " + ", ".join(mixed)
 
 
@@ -136,8 +136,3 @@ def _span(region: analysis.Region) -> str:
     if len(region.sizes) == 1:
         return f"at {format_size(region.sizes[0])}"
     return f"from {format_size(region.sizes[0])} to {format_size(region.sizes[-1])}"
-
-
-def _listed(sizes: list[int]) -> str:
-    names = [format_size(size) for size in sizes]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

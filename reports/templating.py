@@ -63,7 +63,7 @@ def _environment() -> jinja2.Environment:
         eps=formatting.format_eps,
         g=lambda value: f"{value:g}",
         label=_label,
-        listed=_listed,
+        listed=listed,
     )
     environment.globals.update(MARK=MARK, MARK_NOTE=MARK_NOTE, md_table=md_table)
     return environment
@@ -75,7 +75,7 @@ def _label(context, backend: str) -> str:
     return context["look"].label(backend)
 
 
-def _listed(items) -> str:
+def listed(items) -> str:
     """``["a", "b", "c"]`` → ``"a, b and c"``."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
