@@ -151,7 +151,7 @@ def _named(op: Op, sizes: list) -> Iterator[dict[str, int]]:
 # twice the cache's size finds at most half of itself there, however the cache chooses
 # what to keep, and the lesson's one step out costs a class its minutes on a server part
 # (on a 300 MiB L3, 4× put its per-sample rules at 3·10⁷ samples: 9 min of the lesson's
-# run, against 6 at 2×). The full ladder goes on to 4×, where the memory wall is flat.
+# run with the environment built, against 6.7 at 2×). The full ladder goes on to 4×.
 OUT_OF_CACHE = {"full": 4, "lesson": 2}
 MEMORY_SHARE = 0.25
 
