@@ -1,7 +1,8 @@
 """Progress of a long benchmark run: cases done out of total, and an estimate of the time left.
 
 Each case is weighted by what it is expected to cost before it runs: pytest-benchmark's
-time per case (``--benchmark-max-time``) plus its minimum rounds of one call each, a call
+time per case (``--benchmark-max-time``) plus its rounds of one call each (its cap:
+``sampling.rounds_cap``), a call
 predicted from the elements the op walks over — about 1 ns per element for compiled and
 vectorized code, about 100 ns for loops in the interpreter, which the budget caps (the
 same prediction that decides which cases are not run). The estimate is the remaining
@@ -15,7 +16,7 @@ import time
 import pytest
 
 import kernels
-from bench import course, ladders, records
+from bench import course, ladders, records, sampling
 
 REPORT_EVERY_S = 10.0
 COMPILED_S_PER_ELEMENT = 1e-9
@@ -56,7 +57,9 @@ def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: flo
     interpreted = spec is None or spec.interpreted(kernels.OPS[params["op"]])
     per_element = INTERPRETED_S_PER_ELEMENT if interpreted else COMPILED_S_PER_ELEMENT
     call = min(elements * per_element, budget)
-    return max_time + min_rounds * call
+    long_case_s = sampling.LONG_CASE_S[item.config.getoption("--ladder")]
+    rounds = min(min_rounds, sampling.rounds_cap(call, max_time, min_rounds, long_case_s))
+    return max_time + rounds * call
 
 
 class Progress:

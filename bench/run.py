@@ -404,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         f"--benchmark-min-rounds={sampling.CAP_ROUNDS_AT_LEAST}",
         f"--benchmark-min-time={sampling.MIN_ROUND_S}",
         f"--benchmark-max-time={sampling.MAX_TIME_S[ladder]}",
-        # Rounds stop once the median is known (bench/sampling.py's rule replaces
-        # pytest-benchmark's margin of the mean; this option turns that path on).
+        # Rounds stop once the median is known to ±TARGET at 95% (bench/sampling.py's
+        # rule, not pytest-benchmark's margin of the mean): recorded with each case as
+        # its options' precision and confidence.
         f"--benchmark-precision={sampling.TARGET}",
         f"--benchmark-confidence={CONFIDENCE}",
         "--benchmark-sort=fullname",

@@ -13,7 +13,13 @@ move, as pyperf and criterion report a central value robust to them:
 * a case stops once that interval's half-width is within ``TARGET`` of the median, after
   at least ``MIN_ROUNDS`` rounds (the fewest whose outermost pair already gives 95%);
 * or when its time is up (the ladder's cap): a noisy case gets all of its time, a steady
-  one stops after a dozen rounds, so the time goes where the noise is.
+  one stops after a dozen rounds, so the time goes where the noise is. On the lesson
+  ladder a case whose calls are long (a stream out of a server's cache: 1.5 s a call)
+  has ``LONG_CASE_S`` in all, and at least ``MIN_ROUNDS`` rounds.
+
+No call is wasted: the calibration's last round (a warm one, at the loops kept) is the
+first round, and pytest-benchmark's extra call after the rounds, made only to return the
+kernel's result, is not made (``sample_until_sure``).
 
 The interval travels with every case (``extra_info["median_ci"]``), and the report's
 flag and comparison rules read it (``reports/rules.py``, which owns the interval).
@@ -41,6 +47,10 @@ MIN_ROUNDS = 6  # below 6 rounds no pair of order statistics covers the median a
 # A case's time is up after max_time, or this many rounds if they take longer: from 10
 # rounds on, the interval leaves out the fastest and the slowest.
 CAP_ROUNDS_AT_LEAST = 12
+# On the lesson ladder, a case's rounds last at most this long once MIN_ROUNDS are in (the
+# full ladder's long cases run to CAP_ROUNDS_AT_LEAST): 12 rounds of a 1.5 s call were 18 s
+# of a 5-minute lesson, for an interval the first 6 rounds give at 95% already.
+LONG_CASE_S = {"full": None, "lesson": 3.0, "smoke": None}
 # The interval is checked after these many rounds and then every ~25% more (sorting the
 # rounds at every one would cost more than a fast kernel's round).
 CHECK_GROWTH = 1.25
@@ -58,19 +68,31 @@ def sure(times: Sequence[float]) -> bool:
     return len(times) >= MIN_ROUNDS and half_width(times) <= TARGET
 
 
+def rounds_cap(round_s: float, max_time: float, at_least: int, long_case_s: float | None) -> int:
+    """The most rounds of ``round_s`` seconds a case may take: ``max_time``'s worth, or
+    ``at_least`` if those last longer; within ``long_case_s`` if set, but never fewer than
+    MIN_ROUNDS."""
+    rounds = max(math.ceil(max_time / round_s), at_least)
+    if long_case_s is not None:
+        rounds = min(rounds, max(math.ceil(long_case_s / round_s), MIN_ROUNDS))
+    return rounds
+
+
 def run_until_sure(
     runner: Callable[[range | None], float],
     loops: range | None,
     record: Callable[[float], None],
     max_rounds: int,
+    first: float | None = None,
 ) -> list[float]:
     """Rounds of ``runner(loops)``, each passed to ``record``, until ``sure`` or
-    ``max_rounds`` (the time cap, in rounds). Returns the per-call times."""
+    ``max_rounds`` (the time cap, in rounds), ``first`` (a round already timed) counted as
+    the first. Returns the per-call times."""
     per_call = len(loops) if loops else 1
     times: list[float] = []
     check_at = MIN_ROUNDS
     while len(times) < max(max_rounds, MIN_ROUNDS):
-        duration = runner(loops)
+        duration = runner(loops) if first is None or times else first
         record(duration)
         times.append(duration / per_call)
         if len(times) >= check_at:
@@ -80,18 +102,29 @@ def run_until_sure(
     return times
 
 
-def sample_until_sure(benchmark) -> None:
-    """Make this pytest-benchmark fixture stop by the median's rule.
+def sample_until_sure(benchmark, long_case_s: float | None = None) -> None:
+    """Make this pytest-benchmark fixture time by the median's rule, with no call wasted.
 
-    pytest-benchmark (5.2 and later) runs ``_run_until_precise(runner, loops_range,
-    stats, max_rounds)`` when ``--benchmark-precision`` is set, with ``max_rounds`` from
-    ``--benchmark-max-time``; this instance's method is replaced by the rule above. The
-    calibration, the timer, the warm-up, the statistics and the JSON stay its own.
+    pytest-benchmark's ``benchmark(function, *args)`` calibrates a round (``_calibrate_timer``:
+    the function looped until a round lasts ``--benchmark-min-time``), then runs rounds,
+    then calls the function once more to return its result. Here the calibration, the
+    runner, the timer and the statistics stay its own (5.2 and later), but its last
+    calibration round counts as the first round, the rounds stop by the rule above, and
+    no call follows them (the benchmarks ignore the result). Disabled
+    (``--benchmark-disable``), the fixture calls the function once, as it always does.
     """
+    if not benchmark.enabled:
+        return
+    for needed in ("_raw", "_make_runner", "_calibrate_timer", "_make_stats", "_max_time"):
+        if not hasattr(benchmark, needed):
+            raise RuntimeError(f"pytest-benchmark 5.2 or later is needed (no {needed})")
 
-    def run(runner, loops_range, stats, max_rounds):
-        run_until_sure(runner, loops_range, stats.update, max_rounds)
+    def timed(function, *args, **kwargs) -> None:
+        runner = benchmark._make_runner(function, args, kwargs)
+        round_s, loops, loops_range = benchmark._calibrate_timer(runner)
+        stats = benchmark._make_stats(loops)
+        at_least = benchmark._min_rounds
+        max_rounds = rounds_cap(round_s, benchmark._max_time, at_least, long_case_s)
+        run_until_sure(runner, loops_range, stats.update, max_rounds, first=round_s)
 
-    if not hasattr(benchmark, "_run_until_precise"):
-        raise RuntimeError("pytest-benchmark >= 5.2 is needed (--benchmark-precision)")
-    benchmark._run_until_precise = run
+    benchmark._raw = timed

@@ -102,11 +102,16 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         }
     )
     spec_of = kernels.BACKENDS.get(backend)  # None: a student's function
+    traced = traces_allocations(spec_of, threads, predicted)
     with pinned(threads, backend if spec_of is not None else None):
-        kernel(*args)  # compile (Numba) and warm caches before calibration
-        if traces_allocations(spec_of, threads, predicted):
+        # One untimed call before calibration compiles (Numba, JAX; a student's function
+        # may be jitted too) and warms the caches; for an engine that does not compile,
+        # the call whose allocations are traced is that call.
+        if spec_of is None or spec_of.compiles or not traced:
+            kernel(*args)
+        if traced:
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
-        sampling.sample_until_sure(benchmark)
+        sampling.sample_until_sure(benchmark, sampling.LONG_CASE_S[ladder(request.config)])
         benchmark(kernel, *args)
     if benchmark.stats is not None:  # None: --benchmark-disable
         times = benchmark.stats.stats.data

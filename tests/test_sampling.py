@@ -98,3 +98,71 @@ def test_a_long_loop_in_the_interpreter_is_not_traced_for_its_memory():
     assert traces_allocations(python, 1, TRACED_LOOP_LIMIT_S)
     assert not traces_allocations(python, 1, 2 * TRACED_LOOP_LIMIT_S)
     assert traces_allocations(None, 1, TRACED_LOOP_LIMIT_S / 2)  # a student's function
+
+
+class Clock:
+    """A timer that moves only when the kernel runs: each call lasts the next given time."""
+
+    def __init__(self, call_times):
+        self.now, self.calls, self._times = 0.0, 0, iter(call_times)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def kernel(self) -> None:
+        self.calls += 1
+        self.now += next(self._times)
+
+
+def fixture_on(clock: Clock, max_time: float = 0.25):
+    """pytest-benchmark's own fixture, as the benchmarks get it (12 rounds at least), on a
+    clock that only the kernel moves."""
+    from types import SimpleNamespace
+
+    from pytest_benchmark.fixture import BenchmarkFixture
+
+    BenchmarkFixture._precisions[clock] = 1e-9  # no calibration of a clock that stands still
+    quiet = SimpleNamespace(debug=lambda *a, **k: None, warning=lambda *a, **k: None)
+    stored = []
+    benchmark = BenchmarkFixture(
+        SimpleNamespace(name="case", nodeid="case"), disable_gc=False,
+        timer=SimpleNamespace(target=clock), min_rounds=sampling.CAP_ROUNDS_AT_LEAST,
+        min_time=sampling.MIN_ROUND_S, max_time=max_time, precision=None, confidence=None,
+        warmup=False, warmup_iterations=0, calibration_precision=10,
+        add_stats=stored.append, logger=quiet, warner=quiet.warning, disabled=False,
+        cprofile=False, cprofile_loops=None, cprofile_dump=None,
+    )  # fmt: skip
+    return benchmark, stored
+
+
+def test_no_call_is_wasted_and_a_long_lesson_case_stops_at_the_fewest_rounds():
+    """A 2 s call, too noisy to be sure: on the lesson ladder it gets MIN_ROUNDS rounds, the
+    calibration's round the first of them, and no call after them (pytest-benchmark's own
+    run would make 1 + 12 + 1 calls)."""
+    clock = Clock([2.0, 2.4] * 50)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark, sampling.LONG_CASE_S["lesson"])
+    benchmark(clock.kernel)
+    assert clock.calls == sampling.MIN_ROUNDS
+    assert stored[0].stats.data == pytest.approx([2.0, 2.4] * 3)
+
+
+def test_a_long_case_of_the_full_ladder_runs_to_its_rounds_cap():
+    clock = Clock([2.0, 2.4] * 50)
+    benchmark, stored = fixture_on(clock, max_time=0.5)
+    sampling.sample_until_sure(benchmark, sampling.LONG_CASE_S["full"])
+    benchmark(clock.kernel)
+    assert clock.calls == sampling.CAP_ROUNDS_AT_LEAST == len(stored[0].stats.data)
+
+
+def test_a_fast_kernel_is_looped_to_a_round_and_its_times_are_per_call():
+    clock = Clock([1e-6] * 10**6)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark)
+    benchmark(clock.kernel)
+    stats = stored[0]
+    assert stats.iterations * 1e-6 >= sampling.MIN_ROUND_S  # a round lasts MIN_ROUND_S
+    assert len(stats.stats.data) == sampling.MIN_ROUNDS  # steady: sure at once
+    assert stats.stats.data == pytest.approx([1e-6] * sampling.MIN_ROUNDS)
+    # calibration's rounds, then the rounds: nothing after them
+    assert clock.calls == sum(10**e for e in range(4)) + (sampling.MIN_ROUNDS - 1) * 1000
