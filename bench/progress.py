@@ -57,8 +57,7 @@ def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: flo
     interpreted = spec is None or spec.interpreted(kernels.OPS[params["op"]])
     per_element = INTERPRETED_S_PER_ELEMENT if interpreted else COMPILED_S_PER_ELEMENT
     call = min(elements * per_element, budget)
-    long_case_s = sampling.LONG_CASE_S[item.config.getoption("--ladder")]
-    rounds = min(min_rounds, sampling.rounds_cap(call, max_time, min_rounds, long_case_s))
+    rounds = min(min_rounds, sampling.rounds_cap(call, max_time, min_rounds, sampling.LONG_CASE_S))
     return max_time + rounds * call
 
 

@@ -111,7 +111,7 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
             kernel(*args)
         if traced:
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
-        sampling.sample_until_sure(benchmark, sampling.LONG_CASE_S[ladder(request.config)])
+        sampling.sample_until_sure(benchmark)
         benchmark(kernel, *args)
     if benchmark.stats is not None:  # None: --benchmark-disable
         times = benchmark.stats.stats.data

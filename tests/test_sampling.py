@@ -135,22 +135,22 @@ def fixture_on(clock: Clock, max_time: float = 0.25):
     return benchmark, stored
 
 
-def test_no_call_is_wasted_and_a_long_lesson_case_stops_at_the_fewest_rounds():
-    """A 2 s call, too noisy to be sure: on the lesson ladder it gets MIN_ROUNDS rounds, the
-    calibration's round the first of them, and no call after them (pytest-benchmark's own
-    run would make 1 + 12 + 1 calls)."""
+def test_no_call_is_wasted_and_a_long_case_stops_at_the_fewest_rounds():
+    """A 2 s call, too noisy to be sure: it gets MIN_ROUNDS rounds, the calibration's round
+    the first of them, and no call after them (pytest-benchmark's own run would make
+    1 + 12 + 1 calls)."""
     clock = Clock([2.0, 2.4] * 50)
     benchmark, stored = fixture_on(clock)
-    sampling.sample_until_sure(benchmark, sampling.LONG_CASE_S["lesson"])
+    sampling.sample_until_sure(benchmark)
     benchmark(clock.kernel)
     assert clock.calls == sampling.MIN_ROUNDS
     assert stored[0].stats.data == pytest.approx([2.0, 2.4] * 3)
 
 
-def test_a_long_case_of_the_full_ladder_runs_to_its_rounds_cap():
+def test_without_the_long_case_limit_a_noisy_long_case_runs_to_its_rounds_cap():
     clock = Clock([2.0, 2.4] * 50)
     benchmark, stored = fixture_on(clock, max_time=0.5)
-    sampling.sample_until_sure(benchmark, sampling.LONG_CASE_S["full"])
+    sampling.sample_until_sure(benchmark, long_case_s=None)
     benchmark(clock.kernel)
     assert clock.calls == sampling.CAP_ROUNDS_AT_LEAST == len(stored[0].stats.data)
 
