@@ -174,15 +174,11 @@ def _why(against_loop: Comparison, loop: pd.Series, numpy_one: pd.Series, run: R
         return {"why": "loop wins"}
     if against_loop.clear_lead != FASTER:
         return {"why": ""}
-    blas = (run.suite.get("threads") or {}).get("blas") or []
-    library = ""
-    if blas and isinstance(blas[0], dict) and blas[0].get("internal_api"):
-        library = f"{blas[0]['internal_api']} {blas[0].get('version', '')}".rstrip()
     return {
         "why": "numpy wins",
         "loop_per_element": per_element(loop),
         "numpy_per_element": per_element(numpy_one),
-        "blas": library,
+        "blas": run.blas_name,
         "numpy_gb_per_s": format_rate(numpy_one["gb_per_s"], "GB/s"),
         "bandwidth": bandwidth_reading(numpy_one, run),
     }

@@ -74,6 +74,19 @@ class Run:
         value = self.suite.get("threads", {}).get("all_cores")
         return value if isinstance(value, int) else None
 
+    @property
+    def blas(self) -> list[dict[str, Any]]:
+        """The BLAS libraries NumPy loaded, as threadpoolctl described them."""
+        pools = (self.suite.get("threads") or {}).get("blas") or []
+        return [pool for pool in pools if isinstance(pool, dict)]
+
+    @property
+    def blas_name(self) -> str:
+        """The first BLAS library's name and version ("openblas 0.3.27"), or ""."""
+        if not self.blas or not self.blas[0].get("internal_api"):
+            return ""
+        return f"{self.blas[0]['internal_api']} {self.blas[0].get('version', '')}".strip()
+
 
 def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int | None) -> float:
     """A measured limit at ``threads``, or at the closest thread count measured.

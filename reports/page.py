@@ -89,15 +89,14 @@ def _machine_facts(run: Run) -> list[list[str]]:
     if memory.get("total_bytes"):
         facts.append(["memory", format_bytes(memory["total_bytes"])])
     facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
-    for blas in threads.get("blas") or []:
-        if isinstance(blas, dict):
-            facts.append(
-                [
-                    "BLAS",
-                    f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
-                    f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
-                ]
-            )
+    for blas in run.blas:
+        facts.append(
+            [
+                "BLAS",
+                f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
+                f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
+            ]
+        )
     resolution = timer.get("resolution_s")
     facts.append(
         [

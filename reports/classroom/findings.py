@@ -245,14 +245,6 @@ def limit(run: Run, name: str) -> float:
     return limit_at((run.suite.get("limits") or {}).get(name), cores, cores)
 
 
-def blas(run: Run) -> str:
-    pools = (run.suite.get("threads") or {}).get("blas") or []
-    if not pools or not isinstance(pools[0], dict):
-        return "unknown"
-    first = pools[0]
-    return f"{first.get('internal_api', '?')} {first.get('version', '')}".strip()
-
-
 def clock_ghz(run: Run) -> float:
     """The CPU's highest clock as Linux reports it, in GHz, or NaN where not recorded."""
     khz = (run.suite.get("system") or {}).get("max_frequency_khz")
@@ -304,7 +296,7 @@ def machine_row(machine: Machine) -> dict[str, Any]:
         "l3_bytes": cpu.get("l3_bytes") or math.nan,
         "read_GBps": limit(run, "read_GBps"),
         "peak_GFLOPs": limit(run, "peak_GFLOPs"),
-        "blas": blas(run),
+        "blas": run.blas_name or "unknown",
         "versions": dict(run.suite.get("versions") or {}),
         "ratios": dict(machine.ratios),
         "predicted": sorted(machine.predicted),
