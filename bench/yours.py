@@ -22,7 +22,6 @@ benchmark run, into a result file and its report (``bench/conftest.py``).
 
 from __future__ import annotations
 
-import math
 import time as clock
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -72,7 +71,9 @@ def sample(kernel: Callable, args: tuple, max_time: float) -> list[float]:
     loops = 1
     while (duration := runner(range(loops))) < sampling.MIN_ROUND_S and loops < 2**20:
         loops *= 2
-    max_rounds = max(sampling.CAP_ROUNDS_AT_LEAST, math.ceil(max_time / duration))
+    max_rounds = sampling.rounds_cap(
+        duration, max_time, sampling.CAP_ROUNDS_AT_LEAST, sampling.LONG_CASE_S
+    )
     return sampling.run_until_sure(runner, range(loops), lambda _: None, max_rounds)
 
 

@@ -114,48 +114,54 @@ class Clock:
         self.now += next(self._times)
 
 
-def fixture_on(clock: Clock, max_time: float = 0.25):
+@pytest.fixture
+def fixture_on(monkeypatch):
     """pytest-benchmark's own fixture, as the benchmarks get it (12 rounds at least), on a
     clock that only the kernel moves."""
     from types import SimpleNamespace
 
     from pytest_benchmark.fixture import BenchmarkFixture
 
-    BenchmarkFixture._precisions[clock] = 1e-9  # no calibration of a clock that stands still
-    quiet = SimpleNamespace(debug=lambda *a, **k: None, warning=lambda *a, **k: None)
-    stored = []
-    benchmark = BenchmarkFixture(
-        SimpleNamespace(name="case", nodeid="case"), disable_gc=False,
-        timer=SimpleNamespace(target=clock), min_rounds=sampling.CAP_ROUNDS_AT_LEAST,
-        min_time=sampling.MIN_ROUND_S, max_time=max_time, precision=None, confidence=None,
-        warmup=False, warmup_iterations=0, calibration_precision=10,
-        add_stats=stored.append, logger=quiet, warner=quiet.warning, disabled=False,
-        cprofile=False, cprofile_loops=None, cprofile_dump=None,
-    )  # fmt: skip
-    return benchmark, stored
+    def make(clock: Clock, max_time: float = 0.25, disabled: bool = False):
+        # a clock that stands still cannot be calibrated: its resolution is given
+        monkeypatch.setitem(BenchmarkFixture._precisions, clock, 1e-9)
+        quiet = SimpleNamespace(debug=lambda *a, **k: None, warning=lambda *a, **k: None)
+        stored = []
+        benchmark = BenchmarkFixture(
+            SimpleNamespace(name="case", nodeid="case"), disable_gc=False,
+            timer=SimpleNamespace(target=clock), min_rounds=sampling.CAP_ROUNDS_AT_LEAST,
+            min_time=sampling.MIN_ROUND_S, max_time=max_time, precision=None,
+            confidence=None, warmup=False, warmup_iterations=0, calibration_precision=10,
+            add_stats=stored.append, logger=quiet, warner=quiet.warning, disabled=disabled,
+            cprofile=False, cprofile_loops=None, cprofile_dump=None,
+        )  # fmt: skip
+        return benchmark, stored
+
+    return make
 
 
-def test_no_call_is_wasted_and_a_long_case_stops_at_the_fewest_rounds():
-    """A 2 s call, too noisy to be sure: it gets MIN_ROUNDS rounds, the calibration's round
-    the first of them, and no call after them (pytest-benchmark's own run would make
-    1 + 12 + 1 calls)."""
+def test_no_call_follows_the_rounds_and_a_long_case_stops_at_the_fewest_rounds(fixture_on):
+    """A 2 s call, too noisy to be sure: one calibration call, then MIN_ROUNDS rounds, and
+    no call after them (pytest-benchmark's own run would make 1 + 12 + 1 calls)."""
     clock = Clock([2.0, 2.4] * 50)
     benchmark, stored = fixture_on(clock)
-    sampling.sample_until_sure(benchmark)
+    sampling.sample_until_sure(benchmark, long_case_s=3.0)
     benchmark(clock.kernel)
-    assert clock.calls == sampling.MIN_ROUNDS
-    assert stored[0].stats.data == pytest.approx([2.0, 2.4] * 3)
+    assert clock.calls == 1 + sampling.MIN_ROUNDS
+    # the calibration's call (2.0) is not a round
+    assert stored[0].stats.data == pytest.approx([2.4, 2.0] * 3)
 
 
-def test_without_the_long_case_limit_a_noisy_long_case_runs_to_its_rounds_cap():
+def test_without_the_long_case_limit_a_noisy_long_case_runs_to_its_rounds_cap(fixture_on):
     clock = Clock([2.0, 2.4] * 50)
     benchmark, stored = fixture_on(clock, max_time=0.5)
     sampling.sample_until_sure(benchmark, long_case_s=None)
     benchmark(clock.kernel)
-    assert clock.calls == sampling.CAP_ROUNDS_AT_LEAST == len(stored[0].stats.data)
+    assert len(stored[0].stats.data) == sampling.CAP_ROUNDS_AT_LEAST
+    assert clock.calls == 1 + sampling.CAP_ROUNDS_AT_LEAST
 
 
-def test_a_fast_kernel_is_looped_to_a_round_and_its_times_are_per_call():
+def test_a_fast_kernel_is_looped_to_a_round_and_its_times_are_per_call(fixture_on):
     clock = Clock([1e-6] * 10**6)
     benchmark, stored = fixture_on(clock)
     sampling.sample_until_sure(benchmark)
@@ -164,5 +170,30 @@ def test_a_fast_kernel_is_looped_to_a_round_and_its_times_are_per_call():
     assert stats.iterations * 1e-6 >= sampling.MIN_ROUND_S  # a round lasts MIN_ROUND_S
     assert len(stats.stats.data) == sampling.MIN_ROUNDS  # steady: sure at once
     assert stats.stats.data == pytest.approx([1e-6] * sampling.MIN_ROUNDS)
-    # calibration's rounds, then the rounds: nothing after them
-    assert clock.calls == sum(10**e for e in range(4)) + (sampling.MIN_ROUNDS - 1) * 1000
+    timed_calls = sampling.MIN_ROUNDS * stats.iterations
+    # the rounds come after the calibration's calls, and nothing after them
+    assert clock.calls - timed_calls == sum(10**e for e in range(4))  # 1, 10, 100, 1000
+
+
+def test_a_disabled_fixture_calls_the_kernel_once_as_before(fixture_on):
+    clock = Clock([1.0] * 10)
+    benchmark, stored = fixture_on(clock, disabled=True)
+    sampling.sample_until_sure(benchmark)
+    benchmark(clock.kernel)
+    assert clock.calls == 1
+    assert not stored
+
+
+@pytest.mark.parametrize(
+    ("round_s", "long_case_s", "expected"),
+    [
+        (1e-3, 3.0, 250),  # a short round: max_time's worth
+        (0.1, 3.0, 12),  # 12 rounds of 0.1 s fit in 3 s
+        (0.4, 3.0, 7),  # 7 rounds of 0.4 s fit in 3 s, 8 would not
+        (2.0, 3.0, sampling.MIN_ROUNDS),  # never fewer than MIN_ROUNDS
+        (2.0, None, 12),
+        (0.0, 3.0, 12),  # a round predicted to take no time (a zero budget)
+    ],
+)
+def test_the_rounds_cap(round_s, long_case_s, expected):
+    assert sampling.rounds_cap(round_s, 0.25, 12, long_case_s) == expected
