@@ -1,11 +1,11 @@
 """Progress of a long benchmark run: cases done out of total, and an estimate of the time left.
 
 Each case is weighted by what it is expected to cost before it runs: pytest-benchmark's
-time per case (``--benchmark-max-time``) plus its rounds of one call each (its cap:
-``sampling.rounds_cap``), a call
-predicted from the elements the op walks over — about 1 ns per element for compiled and
-vectorized code, about 100 ns for loops in the interpreter, which the budget caps (the
-same prediction that decides which cases are not run). The estimate is the remaining
+time per case (``--benchmark-max-time``) plus its rounds of one call each (as many as
+``sampling.rounds_cap`` allows), a call predicted from the elements the op walks over:
+about 1 ns per element for compiled and vectorized code, about 100 ns for loops in the
+interpreter, which the budget caps (the same prediction that decides which cases are not
+run). The estimate is the remaining
 weight at the rate observed so far, so it corrects itself as the run goes on.
 """
 

@@ -51,7 +51,7 @@ MIN_ROUNDS = 6  # below 6 rounds no pair of order statistics covers the median a
 CAP_ROUNDS_AT_LEAST = 12
 # A case's rounds last at most this long once MIN_ROUNDS are in: 12 rounds of a 1.5 s call
 # were 18 s of a 5-minute lesson, for an interval that 6 rounds give at 95% already. Replayed
-# on the rounds of the committed full run (2,685 cases, 300 MiB Xeon), this cap leaves out
+# on the rounds of c01a891's full run (2,685 cases, 300 MiB Xeon), this cap leaves out
 # 128 s of its 875 s of rounds, and 7 more cases end with an interval beyond ±5%.
 LONG_CASE_S = 3.0
 # The interval is checked after these many rounds and then every ~25% more (sorting the
