@@ -27,7 +27,8 @@ from the measured last-level cache, until the largest problem's inputs are
 ``OUT_OF_CACHE[ladder]`` times larger than it (``sizes_of``).
 
 ``lesson`` (the default of ``nox -s bench``) is what a class needs, in minutes: each
-family's sweep a decade a step from tiny to out of cache, so the crossovers can be placed,
+family's sweep a decade a step from tiny, then one step to the smallest round size out of
+the cache (``STEP_OUT_DIGITS``), so the crossovers can be placed,
 the slides' n = 10⁶, and the network's h sweep for the roofline. ``full`` is the
 exhaustive sweep (``--full``); ``smoke`` runs each benchmark once on tiny inputs inside
 the correctness tests.
@@ -154,6 +155,11 @@ def _named(op: Op, sizes: list) -> Iterator[dict[str, int]]:
 # run with the environment built, against 6.7 at 2×). The full ladder goes on to 4×.
 OUT_OF_CACHE = {"full": 4, "lesson": 2}
 MEMORY_SHARE = 0.25
+# The lesson's step out is the smallest size, in this many significant digits, whose inputs
+# are twice the cache: a third-decade step would overshoot (on a 300 MiB L3, 3·10⁷ is 1.5×
+# the cache for `dot`, and the next step, 10⁸, is 5×: 1.6 GB read by every call of the
+# lesson's slowest cases).
+STEP_OUT_DIGITS = 2
 
 
 def _next_size(m: int) -> int:
@@ -162,6 +168,25 @@ def _next_size(m: int) -> int:
     while step < 2 * m:
         step = step * 3 if str(step).startswith("1") else step * 10 // 3
     return step
+
+
+def _round_sizes_above(m: int) -> Iterator[int]:
+    """The sizes above ``m`` with STEP_OUT_DIGITS significant digits, ascending."""
+    scale = 10 ** max(0, len(str(m)) - STEP_OUT_DIGITS)
+    mantissa = m // scale + 1
+    while True:
+        if mantissa >= 10**STEP_OUT_DIGITS:
+            mantissa, scale = mantissa // 10, scale * 10
+        yield mantissa * scale
+        mantissa += 1
+
+
+def _with_first(entry, m: int):
+    return (m, *entry[1:]) if isinstance(entry, tuple) else m
+
+
+def _first(entry) -> int:
+    return entry[0] if isinstance(entry, tuple) else entry
 
 
 def _footprint(op: Op, entry) -> int:
@@ -177,15 +202,21 @@ def _grow(op: Op, ladder: str, cache_bytes: int | None, memory_bytes: int | None
         return base
     target = OUT_OF_CACHE[ladder] * cache_bytes
     limit = MEMORY_SHARE * memory_bytes if memory_bytes else float("inf")
+    if _footprint(op, base[-1]) >= target:
+        return base
+    if ladder == "lesson":  # one step out: the first round size past the target
+        sizes = _round_sizes_above(_first(base[-1]))
+        entry = next(
+            e for e in (_with_first(base[-1], m) for m in sizes) if _footprint(op, e) >= target
+        )
+        return base + ([entry] if _footprint(op, entry) <= limit else [])
     grown, entry = [], base[-1]
     while _footprint(op, entry) < target:
-        m = entry[0] if isinstance(entry, tuple) else entry
-        larger = _next_size(m)
-        entry = (larger, *entry[1:]) if isinstance(entry, tuple) else larger
+        entry = _with_first(entry, _next_size(_first(entry)))
         if _footprint(op, entry) > limit:
             break
         grown.append(entry)
-    return base + (grown if ladder == "full" else grown[-1:])
+    return base + grown
 
 
 def sizes_of(
@@ -195,6 +226,22 @@ def sizes_of(
     largest is out of a cache of ``cache_bytes`` (within ``memory_bytes``)."""
     spec = OPS[op]
     yield from _named(spec, _grow(spec, ladder, cache_bytes, memory_bytes))
+
+
+def lesson_sizes_in_full(
+    op: str, cache_bytes: int | None = None, memory_bytes: int | None = None
+) -> Iterator[dict[str, int]]:
+    """The lesson's sizes of ``op`` as a full run on the same machine has them: its step out
+    of the cache, which the full ladder need not hold, becomes the full ladder's first size
+    at least as large (what a full run's share file keeps)."""
+    lesson = list(sizes_of(op, "lesson", cache_bytes, memory_bytes))
+    full = list(sizes_of(op, "full", cache_bytes, memory_bytes))
+    for sizes in lesson:
+        if sizes in full:
+            yield sizes
+        else:
+            first = OPS[op].size_names[0]
+            yield next((f for f in full if f[first] >= sizes[first]), full[-1])
 
 
 def jit_sizes(op: str) -> dict[str, int]:

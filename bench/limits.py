@@ -32,10 +32,14 @@ from threadpoolctl import threadpool_limits
 from bench.ladders import MEMORY_SHARE, OUT_OF_CACHE
 from bench.machine import available_memory_bytes, last_level_cache_bytes
 from bench.threads import one_and_all
-from bench.timing import best_of
+from bench.timing import BEST_OF_AT_LEAST, best_of
 from kernels.jit_cache import cached_njit
 
 CACHES_OUT = max(OUT_OF_CACHE.values())  # the memory probe: as far out as any ladder's top
+# A memory probe takes the best of its repeats, or of as many as fit in this many seconds
+# (at least ``BEST_OF_AT_LEAST``): on a 300 MiB L3 its arrays are 1.2 GB, and 15 repeats
+# of each probe took 19 s of the lesson.
+MEMORY_PROBE_S = 0.5
 
 
 @cached_njit(fastmath=True)
@@ -115,10 +119,13 @@ def probe_bytes(cache_bytes: int | None, memory_bytes: int | None) -> int:
 def _read_bandwidth(b, c, single: bool, repeats: int) -> float:
     """GB/s of the fastest of one stream (b), two streams (b and c) and four (b's
     quarters)."""
-    one_stream = best_of(_read if single else _read_parallel, b, repeats=repeats)
+    within = MEMORY_PROBE_S if len(b) * 8 > (last_level_cache_bytes() or 0) else None
+    one_stream = best_of(_read if single else _read_parallel, b, repeats=repeats, within_s=within)
     kernel = _read2 if single else _read2_parallel
-    two_streams = best_of(kernel, b, c, repeats=repeats) / 2
-    four_streams = best_of(_read4 if single else _read4_parallel, b, repeats=repeats)
+    two_streams = best_of(kernel, b, c, repeats=repeats, within_s=within) / 2
+    four_streams = best_of(
+        _read4 if single else _read4_parallel, b, repeats=repeats, within_s=within
+    )
     return 8 * len(b) / min(one_stream, two_streams, four_streams) / 1e9
 
 
@@ -150,7 +157,7 @@ def measure(
             read[str(threads)] = _read_bandwidth(b, c, single, repeats)
             cache_read[str(threads)] = _read_bandwidth(b_cached, c_cached, single, repeats * 4)
             kernel = _triad if single else _triad_parallel
-            seconds = best_of(kernel, a, b, c, 3.0, repeats=repeats)
+            seconds = best_of(kernel, a, b, c, 3.0, repeats=repeats, within_s=MEMORY_PROBE_S)
             triad[str(threads)] = 24 * n / seconds / 1e9
             with threadpool_limits(limits=threads, user_api="blas"):
                 seconds = best_of(np.dot, A, A, repeats=max(3, repeats // 2))
@@ -166,7 +173,8 @@ def measure(
         "cache_array_bytes": in_cache * 8,
         "last_level_cache_bytes": cache_bytes,
         "method": (
-            f"best of {repeats}: sums of one, two and four streams over {array_bytes // 2**20} "
+            f"best of {repeats} (or of the calls in {MEMORY_PROBE_S:g} s, at least "
+            f"{BEST_OF_AT_LEAST}): sums of one, two and four streams over {array_bytes // 2**20} "
             f"MiB float64 arrays (read from memory; {CACHES_OUT}× the last-level cache or more), "
             f"the same over two {in_cache * 8 // 2**10} KiB arrays (read from the cache, "
             f"best of {repeats * 4}), "

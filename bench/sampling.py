@@ -18,10 +18,11 @@ move, as pyperf and criterion report a central value robust to them:
   in all, and at least ``MIN_ROUNDS`` rounds.
 
 pytest-benchmark's extra call after the rounds, made only to return the kernel's result,
-is not made (``sample_until_sure``). Its calibration round is not counted: it is only the
-second call after the warm-up, and counted as the first round (tried, be2b9ce) it was the
-slowest of the rounds in 968 of 2,593 cases of a full run, against 550, which widened
-six-round intervals and so cost rounds.
+is not made (``sample_until_sure``), nor its calibration call where an untimed call has
+shown a round to be one call (``NO_CALIBRATION_S``). Its calibration round is not
+counted: it is only the second call after the warm-up, and counted as the first round
+(tried, be2b9ce) it was the slowest of the rounds in 968 of 2,593 cases of a full run,
+against 550, which widened six-round intervals and so cost rounds.
 
 The interval travels with every case (``extra_info["median_ci"]``), and the report's
 flag and comparison rules read it (``reports/rules.py``, which owns the interval).
@@ -54,6 +55,11 @@ CAP_ROUNDS_AT_LEAST = 12
 # on the rounds of c01a891's full run (2,685 cases, 300 MiB Xeon), this cap leaves out
 # 128 s of its 875 s of rounds, and 7 more cases end with an interval beyond ±5%.
 LONG_CASE_S = 3.0
+# A kernel whose last untimed call, one that compiled nothing, lasted this long is not
+# calibrated: one call a round is already 200 times MIN_ROUND_S, and the calibration's call
+# would be one more call of the lesson's slowest cases (each out of a server's cache costs
+# seconds). The call's time stands for a round's in ``rounds_cap``.
+NO_CALIBRATION_S = 0.1
 # The interval is checked after these many rounds and then every ~25% more (sorting the
 # rounds at every one would cost more than a fast kernel's round).
 CHECK_GROWTH = 1.25
@@ -105,7 +111,9 @@ def run_until_sure(
     return times
 
 
-def sample_until_sure(benchmark, long_case_s: float | None = LONG_CASE_S) -> None:
+def sample_until_sure(
+    benchmark, long_case_s: float | None = LONG_CASE_S, last_call_s: float | None = None
+) -> None:
     """Make this pytest-benchmark fixture time by the median's rule.
 
     pytest-benchmark's ``benchmark(function, *args)`` calibrates a round (``_calibrate_timer``:
@@ -113,7 +121,9 @@ def sample_until_sure(benchmark, long_case_s: float | None = LONG_CASE_S) -> Non
     rounds if asked, then the rounds, then calls the function once more to return its
     result. Here all of that stays its own (5.2 and later: the runner, the timer, the
     statistics, the pause of tracers and profilers), but the rounds stop by the rule above
-    and no call follows them (the benchmarks ignore the result). Disabled
+    and no call follows them (the benchmarks ignore the result). ``last_call_s``: the
+    time of the kernel's last untimed call, if it compiled nothing; from
+    ``NO_CALIBRATION_S`` on, a round is one call and no calibration is made. Disabled
     (``--benchmark-disable``), or profiling (``--benchmark-cprofile``), the fixture is left
     as it is.
     """
@@ -127,8 +137,11 @@ def sample_until_sure(benchmark, long_case_s: float | None = LONG_CASE_S) -> Non
 
     def timed(function, *args, **kwargs) -> None:
         runner = benchmark._make_runner(function, args, kwargs)
-        with PauseInstrumentation():
-            round_s, loops, loops_range = benchmark._calibrate_timer(runner)
+        if last_call_s is not None and last_call_s >= NO_CALIBRATION_S:
+            round_s, loops, loops_range = last_call_s, 1, range(1)
+        else:
+            with PauseInstrumentation():
+                round_s, loops, loops_range = benchmark._calibrate_timer(runner)
         stats = benchmark._make_stats(loops)
         at_least = benchmark._min_rounds
         max_rounds = rounds_cap(round_s, benchmark._max_time, at_least, long_case_s)

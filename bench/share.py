@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import kernels
-from bench.ladders import dtypes_of, sizes_of
+from bench.ladders import dtypes_of, lesson_sizes_in_full
 from bench.upgrade import write
 from reports.classroom.machines import machine_key
 from reports.classroom.outcomes import course_outcomes
@@ -78,13 +78,14 @@ def check_name(name: str) -> str:
 
 def lesson_sizes(suite: dict[str, Any]) -> set[tuple[str, str, str]]:
     """(op, shape, dtype) of every case of the lesson ladder on the run's machine: grown
-    past the cache the run measured, as ``bench.run`` grows it."""
+    past the cache the run measured, as ``bench.run`` grows it (its step out, the full
+    ladder's size at or past the lesson's)."""
     top = suite.get("ladder_top") or {}
     cache = top.get("last_level_cache_bytes") or (suite.get("cpu") or {}).get("l3_bytes")
     memory = top.get("available_memory_bytes")
     cases = set()
     for op in kernels.OPS:
-        for sizes in sizes_of(op, "lesson", cache, memory):
+        for sizes in lesson_sizes_in_full(op, cache, memory):
             for dtype in dtypes_of(op, "lesson", sizes):
                 cases.add((op, shape_key(sizes), dtype))
     return cases

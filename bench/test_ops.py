@@ -10,6 +10,7 @@ Numba kernels (and warms caches) before pytest-benchmark calibrates.
 from __future__ import annotations
 
 import functools
+import time
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from bench import jit_cost, ladders, records, sampling
 from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
-from bench.timing import best_of, peak_allocation, traces_allocations
+from bench.timing import best_of, first_call, peak_allocation, traces_allocations
 from kernels.ops import OPS
 from reports.rules import median_interval
 from vbschema import JitCost, NotRun
@@ -106,10 +107,14 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         # One untimed call compiles (Numba, JAX) and warms the caches, before the call
         # whose allocations are traced: a first call allocates what later ones do not
         # (Dask's dot at n = 1: 10.9 MB the first time, 34.5 kB after).
-        kernel(*args)
+        warm_up_s = first_call(kernel, *args)
+        # the last untimed call's time, where it compiled nothing, spares the calibration
+        last_call_s = warm_up_s if spec_of is not None and not spec_of.compiles else None
         if traces_allocations(spec_of, threads, predicted):
+            start = time.perf_counter()
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
-        sampling.sample_until_sure(benchmark)
+            last_call_s = time.perf_counter() - start  # tracing only slows a call
+        sampling.sample_until_sure(benchmark, last_call_s=last_call_s)
         benchmark(kernel, *args)
     if benchmark.stats is not None:  # None: --benchmark-disable
         times = benchmark.stats.stats.data

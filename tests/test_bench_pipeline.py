@@ -274,6 +274,28 @@ def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
         assert sizes[: len(base)] == base  # grown, never reshaped
         if ladder == "lesson":
             assert len(sizes) - len(base) <= 1
+            if len(sizes) > len(base):  # the smallest round size out: one less is not out
+                first = spec.size_names[0]
+                m = sizes[-1][first]
+                unit = 10 ** max(0, len(str(m)) - ladders.STEP_OUT_DIGITS)
+                smaller = {**sizes[-1], first: m - unit}
+                assert spec.bytes_moved(smaller, 8) < ladders.OUT_OF_CACHE[ladder] * cache
+
+
+def test_a_full_runs_share_keeps_the_lessons_sizes_or_the_next_larger():
+    """A full run holds the lesson's step out of the cache only where the two ladders
+    meet; its share file keeps the full ladder's first size at or past it."""
+    cache, memory = 300 * 2**20, 24 * 2**30
+    for op in OPS:
+        lesson = list(ladders.sizes_of(op, "lesson", cache, memory))
+        full = list(ladders.sizes_of(op, "full", cache, memory))
+        kept = list(ladders.lesson_sizes_in_full(op, cache, memory))
+        assert len(kept) == len(lesson)
+        assert all(sizes in full for sizes in kept)
+        first = OPS[op].size_names[0]
+        assert all(k[first] >= s[first] for k, s in zip(kept, lesson, strict=True))
+    assert list(ladders.lesson_sizes_in_full("dot", cache, memory))[-1] == {"n": 100_000_000}
+    assert list(ladders.sizes_of("dot", "lesson", cache, memory))[-1] == {"n": 40_000_000}
 
 
 def test_the_ladder_stops_within_the_memory():

@@ -152,6 +152,26 @@ def test_no_call_follows_the_rounds_and_a_long_case_stops_at_the_fewest_rounds(f
     assert stored[0].stats.data == pytest.approx([2.4, 2.0] * 3)
 
 
+def test_a_long_untimed_call_spares_the_calibration(fixture_on):
+    """An untimed call of NO_CALIBRATION_S or more (the warm-up of an engine that compiles
+    nothing, or the traced call) shows a round is one call: the rounds alone are called."""
+    clock = Clock([2.0, 2.4] * 50)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark, long_case_s=3.0, last_call_s=2.0)
+    benchmark(clock.kernel)
+    assert clock.calls == sampling.MIN_ROUNDS
+    assert stored[0].iterations == 1
+    assert stored[0].stats.data == pytest.approx([2.0, 2.4] * 3)
+
+
+def test_a_short_untimed_call_still_calibrates(fixture_on):
+    clock = Clock([1e-6] * 10**6)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark, last_call_s=sampling.NO_CALIBRATION_S / 2)
+    benchmark(clock.kernel)
+    assert stored[0].iterations * 1e-6 >= sampling.MIN_ROUND_S  # looped, as calibrated
+
+
 def test_without_the_long_case_limit_a_noisy_long_case_runs_to_its_rounds_cap(fixture_on):
     clock = Clock([2.0, 2.4] * 50)
     benchmark, stored = fixture_on(clock, max_time=0.5)
