@@ -155,10 +155,11 @@ def _named(op: Op, sizes: list) -> Iterator[dict[str, int]]:
 # run with the environment built, against 6.7 at 2×). The full ladder goes on to 4×.
 OUT_OF_CACHE = {"full": 4, "lesson": 2}
 MEMORY_SHARE = 0.25
-# The lesson's step out is the smallest size, in this many significant digits, whose inputs
-# are twice the cache: a third-decade step would overshoot (on a 300 MiB L3, 3·10⁷ is 1.5×
-# the cache for `dot`, and the next step, 10⁸, is 5×: 1.6 GB read by every call of the
-# lesson's slowest cases).
+# The last step out of the cache (the lesson's one step) is to the smallest size, in this
+# many significant digits, whose inputs are OUT_OF_CACHE[ladder] times the cache: a
+# third-decade step would overshoot (on a 300 MiB L3, 3·10⁷ is 1.5× the cache for `dot`,
+# and the next step, 10⁸, is 5×: 1.6 GB read by every call of the slowest cases; X of
+# 3·10⁶ × 100 was 7.6×, where 4× is 1.6·10⁶ × 100).
 STEP_OUT_DIGITS = 2
 
 
@@ -202,21 +203,24 @@ def _grow(op: Op, ladder: str, cache_bytes: int | None, memory_bytes: int | None
         return base
     target = OUT_OF_CACHE[ladder] * cache_bytes
     limit = MEMORY_SHARE * memory_bytes if memory_bytes else float("inf")
-    if _footprint(op, base[-1]) >= target:
-        return base
-    if ladder == "lesson":  # one step out: the first round size past the target
-        sizes = _round_sizes_above(_first(base[-1]))
-        entry = next(
-            e for e in (_with_first(base[-1], m) for m in sizes) if _footprint(op, e) >= target
-        )
-        return base + ([entry] if _footprint(op, entry) <= limit else [])
     grown, entry = [], base[-1]
     while _footprint(op, entry) < target:
-        entry = _with_first(entry, _next_size(_first(entry)))
-        if _footprint(op, entry) > limit:
+        larger = _with_first(entry, _next_size(_first(entry)))
+        if ladder == "lesson" or _footprint(op, larger) >= target:  # the last step
+            larger = _smallest_past(op, entry, target)
+        if _footprint(op, larger) > limit:
             break
-        grown.append(entry)
+        grown.append(larger)
+        entry = larger
     return base + grown
+
+
+def _smallest_past(op: Op, entry, target: float):
+    """The smallest entry of STEP_OUT_DIGITS significant digits larger than ``entry``
+    whose footprint is at least ``target``: the last step out of the cache goes no
+    further than it must."""
+    larger = (_with_first(entry, m) for m in _round_sizes_above(_first(entry)))
+    return next(e for e in larger if _footprint(op, e) >= target)
 
 
 def sizes_of(
