@@ -173,8 +173,9 @@ def measure(
         "cache_array_bytes": in_cache * 8,
         "last_level_cache_bytes": cache_bytes,
         "method": (
-            f"best of {repeats} (or of the calls in {MEMORY_PROBE_S:g} s, at least "
-            f"{BEST_OF_AT_LEAST}): sums of one, two and four streams over {array_bytes // 2**20} "
+            f"best of {repeats}, or of the calls in {MEMORY_PROBE_S:g} s if at least "
+            f"{min(repeats, BEST_OF_AT_LEAST)}: sums of one, two and four streams over "
+            f"{array_bytes // 2**20} "
             f"MiB float64 arrays (read from memory; {CACHES_OUT}× the last-level cache or more), "
             f"the same over two {in_cache * 8 // 2**10} KiB arrays (read from the cache, "
             f"best of {repeats * 4}), "

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import kernels
-from bench.ladders import dtypes_of, lesson_sizes_in_full
+from bench.ladders import dtypes_of, lesson_sizes_in
 from bench.upgrade import write
 from reports.classroom.machines import machine_key
 from reports.classroom.outcomes import course_outcomes
@@ -76,16 +76,23 @@ def check_name(name: str) -> str:
     return name
 
 
-def lesson_sizes(suite: dict[str, Any]) -> set[tuple[str, str, str]]:
+def lesson_sizes(suite: dict[str, Any], benchmarks: list[dict[str, Any]]) -> set[tuple]:
     """(op, shape, dtype) of every case of the lesson ladder on the run's machine: grown
-    past the cache the run measured, as ``bench.run`` grows it (its step out, the full
-    ladder's size at or past the lesson's)."""
+    past the cache the run measured, as ``bench.run`` grows it; its step out, the full
+    run's size at or past the lesson's, among the sizes the run's ``benchmarks`` hold."""
     top = suite.get("ladder_top") or {}
     cache = top.get("last_level_cache_bytes") or (suite.get("cpu") or {}).get("l3_bytes")
     memory = top.get("available_memory_bytes")
+    held: dict[str, list] = {}
+    for entry in benchmarks:
+        info = entry["extra_info"]
+        if info.get("kind", "steady") == "steady" and info.get("sizes") not in held.get(
+            info.get("op"), []
+        ):
+            held.setdefault(info.get("op"), []).append(info.get("sizes"))
     cases = set()
     for op in kernels.OPS:
-        for sizes in lesson_sizes_in_full(op, cache, memory):
+        for sizes in lesson_sizes_in(op, held.get(op, []), cache, memory):
             for dtype in dtypes_of(op, "lesson", sizes):
                 cases.add((op, shape_key(sizes), dtype))
     return cases
@@ -153,7 +160,7 @@ def share_of(data: dict[str, Any], path: Path, name: str | None = None) -> dict[
     machine = data["machine_info"]
     suite = machine["vectorbench"]
     # a full run's cases are cut to the lesson's; a lesson's (or the tests' smoke) kept
-    lesson = lesson_sizes(suite) if ladder_of(suite) == "full" else None
+    lesson = lesson_sizes(suite, data["benchmarks"]) if ladder_of(suite) == "full" else None
     benchmarks = [
         _slim_benchmark(entry)
         for entry in data["benchmarks"]

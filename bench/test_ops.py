@@ -108,12 +108,16 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         # whose allocations are traced: a first call allocates what later ones do not
         # (Dask's dot at n = 1: 10.9 MB the first time, 34.5 kB after).
         warm_up_s = first_call(kernel, *args)
-        # the last untimed call's time, where it compiled nothing, spares the calibration
+        # An untimed call that compiled nothing and that tracing did not slow (a loop in
+        # the interpreter is traced 7-18x slower) tells a round's length, and spares the
+        # calibration: the traced call of a compiled or vectorized kernel, or else the
+        # warm-up of an engine that compiles nothing.
         last_call_s = warm_up_s if spec_of is not None and not spec_of.compiles else None
         if traces_allocations(spec_of, threads, predicted):
             start = time.perf_counter()
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
-            last_call_s = time.perf_counter() - start  # tracing only slows a call
+            traced_s = time.perf_counter() - start
+            last_call_s = traced_s if predicted is None else None
         sampling.sample_until_sure(benchmark, last_call_s=last_call_s)
         benchmark(kernel, *args)
     if benchmark.stats is not None:  # None: --benchmark-disable

@@ -36,8 +36,8 @@ def best_of(
     function: Callable, *args, repeats: int, warm_up: bool = True, within_s: float | None = None
 ) -> float:
     """The fastest of ``repeats`` calls, after one untimed call (compiling, paging in); with
-    ``within_s``, of fewer once that many seconds are spent, but never of fewer than
-    ``BEST_OF_AT_LEAST``."""
+    ``within_s``, of fewer once that many seconds are spent, but not of fewer than
+    ``BEST_OF_AT_LEAST`` (or ``repeats``, if fewer)."""
     if warm_up:
         function(*args)
     times: list[float] = []

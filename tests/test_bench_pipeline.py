@@ -268,7 +268,8 @@ def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
         assert top <= ladders.MEMORY_SHARE * memory, (op, sizes[-1])
         if top < ladders.OUT_OF_CACHE[ladder] * cache:  # only where the next step would not fit
             first = spec.size_names[0]
-            larger = {**sizes[-1], first: ladders._next_size(sizes[-1][first])}
+            larger = next(ladders._round_above(tuple(sizes[-1].values())))
+            larger = dict(zip(spec.size_names, larger, strict=True))
             assert spec.bytes_moved(larger, 8) > ladders.MEMORY_SHARE * memory, (op, larger)
         base = list(ladders.sizes_of(op, ladder))
         assert sizes[: len(base)] == base  # grown, never reshaped
@@ -284,18 +285,51 @@ def test_the_largest_case_is_out_of_the_cache(cache_mib, ladder):
 
 def test_a_full_runs_share_keeps_the_lessons_sizes_or_the_next_larger():
     """A full run holds the lesson's step out of the cache only where the two ladders
-    meet; its share file keeps the full ladder's first size at or past it."""
+    meet; its share file keeps the run's first size at or past it, whichever rule grew
+    the run's ladder (an older run's third-decade steps too)."""
     cache, memory = 300 * 2**20, 24 * 2**30
     for op in OPS:
         lesson = list(ladders.sizes_of(op, "lesson", cache, memory))
         full = list(ladders.sizes_of(op, "full", cache, memory))
-        kept = list(ladders.lesson_sizes_in_full(op, cache, memory))
+        kept = list(ladders.lesson_sizes_in(op, full, cache, memory))
         assert len(kept) == len(lesson)
         assert all(sizes in full for sizes in kept)
         first = OPS[op].size_names[0]
         assert all(k[first] >= s[first] for k, s in zip(kept, lesson, strict=True))
-    assert list(ladders.lesson_sizes_in_full("dot", cache, memory))[-1] == {"n": 79_000_000}
+    full = list(ladders.sizes_of("dot", "full", cache, memory))
     assert list(ladders.sizes_of("dot", "lesson", cache, memory))[-1] == {"n": 40_000_000}
+    assert list(ladders.lesson_sizes_in("dot", full, cache, memory))[-1] == {"n": 79_000_000}
+    older = [*full[:-1], {"n": 100_000_000}]  # before the last step stopped at 4x
+    assert list(ladders.lesson_sizes_in("dot", older, cache, memory))[-1] == {"n": 100_000_000}
+    # where memory stopped the full ladder short of the lesson's step: its largest
+    stopped = [s for s in full if s["n"] <= 30_000_000]
+    assert list(ladders.lesson_sizes_in("dot", stopped, cache, memory))[-1] == {"n": 30_000_000}
+
+
+@pytest.mark.parametrize("ladder", ["full", "lesson"])
+def test_where_memory_stops_the_step_out_the_ladder_goes_as_far_as_it_allows(ladder):
+    """On a 300 MiB L3 with 2 GiB free, 2x the cache does not fit in a quarter of the
+    memory: the top is the largest two-digit size that does, not the ladder's base."""
+    cache, memory = 300 * 2**20, 2 * 2**30
+    for op in ("dot", "perceptron_epoch", "logistic_gradient"):
+        spec = OPS[op]
+        top = list(ladders.sizes_of(op, ladder, cache, memory))[-1]
+        assert spec.bytes_moved(top, 8) <= ladders.MEMORY_SHARE * memory
+        larger = next(ladders._round_above(tuple(top.values())))
+        larger = dict(zip(spec.size_names, larger, strict=True))
+        assert spec.bytes_moved(larger, 8) > ladders.MEMORY_SHARE * memory, (op, top)
+
+
+def test_a_last_step_just_past_the_one_before_replaces_it():
+    """On a 115 MiB L3 the full ladder's third-decade steps reach 3·10⁷ just short of 4x
+    the cache for `dot`: its last step, 3.1·10⁷, replaces 3·10⁷ rather than follow it."""
+    sizes = [s["n"] for s in ladders.sizes_of("dot", "full", 115 * 2**20, 24 * 2**30)]
+    assert sizes[-2:] == [10_000_000, 31_000_000]
+    for cache_mib in range(8, 1100, 7):
+        for op, spec in OPS.items():
+            sizes = ladders.sizes_of(op, "full", cache_mib * 2**20, 2**35)
+            footprints = [spec.bytes_moved(s, 8) for s in sizes]
+            assert footprints == sorted(set(footprints)), (op, cache_mib)
 
 
 def test_the_ladder_stops_within_the_memory():
