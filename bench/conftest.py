@@ -163,7 +163,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         for sizes in ladders.sizes_of(op, ladder(metafunc.config), cache, memory):
             for dtype in ladders.dtypes_of(op, ladder(metafunc.config), sizes):
                 for backend in backends:
-                    if op not in kernels.get(backend).own_ops:
+                    if op not in kernels.own_ops(backend):
                         continue  # a variant's op that is its base's kernel: timed there
                     for threads in thread_counts(backend):
                         values.append((op, backend, dtype, threads, sizes))

@@ -99,7 +99,7 @@ def measure(backends: list[str], ops: list[str], dtype: str = "float64") -> list
     NumPy's and the loops' steady times on the same inputs."""
     records = []
     for backend in backends:
-        own = [op for op in ops if op in kernels.get(backend).own_ops]
+        own = [op for op in ops if op in kernels.own_ops(backend)]
         if not own:
             continue
         with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache_dir:

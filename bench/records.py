@@ -47,5 +47,5 @@ def _backend(name: str, spec) -> dict:
 
     record = spec.record()
     if spec.variant_of and spec.installed:
-        record["ops"] = list(kernels.get(name).own_ops)
+        record["ops"] = list(kernels.own_ops(name))
     return record

@@ -85,9 +85,7 @@ def trains(backend: str, experiment: course.Experiment) -> bool:
     spec = kernels.BACKENDS[backend]
     if spec.ops is not None:
         return False
-    return (
-        spec.variant_of is None or train.OP_OF[experiment.trainer] in kernels.get(backend).own_ops
-    )
+    return spec.variant_of is None or train.OP_OF[experiment.trainer] in kernels.own_ops(backend)
 
 
 @pytest.mark.parametrize(

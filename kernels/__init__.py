@@ -23,6 +23,7 @@ from kernels.backends import (
     BackendSpec,
     get,
     installed_backends,
+    own_ops,
     register_backend,
     register_op,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "get",
     "installed_backends",
     "make_inputs",
+    "own_ops",
     "register_backend",
     "register_op",
 ]

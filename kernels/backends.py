@@ -128,6 +128,10 @@ class BackendSpec:
     # under the backend it varies.
     role: str = "engine"
     variant_of: str = ""
+    # A variant's own ops, said here so that a run finds them without importing the
+    # variant's engine (JAX, PyTorch: 2-3 s of every benchmark process that selects none
+    # of its cases); a test checks them against its kernels. None: found from its kernels.
+    varies: tuple[str, ...] | None = None
     # The ops it implements, if not every op of kernels.OPS: a report shows the others
     # as not implemented.
     ops: tuple[str, ...] | None = None
@@ -222,6 +226,7 @@ def _ladder_step(step: str, how: str, label: str, colour: str) -> BackendSpec:
         in_lesson=False,
         role="variant",
         variant_of="numba",
+        varies=("mlp_gradient",),
     )
 
 
@@ -296,6 +301,7 @@ for _spec in (
         label="JAX autodiff",
         role="variant",
         variant_of="jax",
+        varies=("logistic_gradient", "mlp_gradient"),
         colour="#bcbd22",
         native=_engine("kernels.jax_engine", "to_device"),
         wait=_engine("kernels.jax_engine", "wait"),
@@ -324,6 +330,7 @@ for _spec in (
         flushes_subnormals=True,
         role="variant",
         variant_of="jax",
+        varies=("logistic_gradient", "adaline_gd_epoch"),
     ),
     BackendSpec(
         "dask",
@@ -360,6 +367,7 @@ for _spec in (
         label="PyTorch autograd",
         role="variant",
         variant_of="torch",
+        varies=("logistic_gradient", "mlp_gradient"),
         colour="#17becf",
         native=_engine("kernels.torch_engine", "to_tensor"),
         multithreaded=True,
@@ -530,6 +538,18 @@ def installed_backends() -> list[str]:
     """The backends of the catalogue whose libraries are installed, in its order: the ones
     the tests run and the benchmarks time (the others are listed as not installed)."""
     return [name for name, spec in BACKENDS.items() if spec.installed]
+
+
+def own_ops(backend: str) -> tuple[str, ...]:
+    """``Backend.own_ops`` of ``backend``, without importing it where its spec says them
+    (``BackendSpec.varies``; a backend that varies none computes all it implements)."""
+    spec = BACKENDS[backend]
+    ops = tuple(op for op in OPS if spec.implements(op))
+    if not spec.variant_of:
+        return ops
+    if spec.varies is not None:
+        return tuple(op for op in ops if op in spec.varies)
+    return get(backend).own_ops
 
 
 def get(backend: str) -> Backend:

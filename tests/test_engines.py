@@ -52,6 +52,15 @@ def test_autodiff_gradient_at_zero_weights_and_saturated_samples(dtype):
         assert_matches_reference("logistic_gradient", (w, 0.0, X, y), JAX_BACKENDS)
 
 
+def test_the_own_ops_a_variant_says_are_those_its_kernels_make_its_own():
+    """``BackendSpec.varies`` lets a run find a variant's own ops without importing its
+    engine; it must say what the kernels do, for every installed backend."""
+    for name, spec in kernels.BACKENDS.items():
+        if spec.installed:
+            assert kernels.own_ops(name) == kernels.get(name).own_ops, name
+    assert kernels.own_ops("jax_onepass") == ("logistic_gradient", "adaline_gd_epoch")
+
+
 def test_a_variant_is_its_base_but_for_its_own_ops():
     """jax_onepass differs from jax in the two gradients that read X twice, and only
     there: the other ops are jax's kernels, timed once, under jax."""
