@@ -134,15 +134,9 @@ def thread_info() -> dict:
     import numba
     from threadpoolctl import threadpool_info
 
-    # The threading layer is chosen at the first parallel launch: make one.
-    @numba.njit(parallel=True)
-    def _touch(n):
-        total = 0
-        for i in numba.prange(n):
-            total += i
-        return total
+    from bench.threads import launch_in_parallel
 
-    _touch(4)
+    launch_in_parallel()  # the threading layer is chosen at the first parallel launch
     return {
         "all_cores": all_cores(),
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
