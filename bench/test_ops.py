@@ -116,8 +116,8 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         if traces_allocations(spec_of, threads, predicted):
             start = time.perf_counter()
             benchmark.extra_info["peak_alloc_bytes"] = peak_allocation(kernel, args)
-            traced_s = time.perf_counter() - start
-            last_call_s = traced_s if predicted is None else None
+            if predicted is None:  # not a loop in the interpreter
+                last_call_s = time.perf_counter() - start
         sampling.sample_until_sure(benchmark, last_call_s=last_call_s)
         benchmark(kernel, *args)
     if benchmark.stats is not None:  # None: --benchmark-disable
