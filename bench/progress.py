@@ -2,11 +2,12 @@
 
 Each case is weighted by what it is expected to cost before it runs: pytest-benchmark's
 time per case (``--benchmark-max-time``) plus its rounds of one call each (as many as
-``sampling.rounds_cap`` allows), a call predicted from the elements the op walks over:
-about 1 ns per element for compiled and vectorized code, about 100 ns for loops in the
-interpreter, which the budget caps (the same prediction that decides which cases are not
-run). The estimate is the remaining
-weight at the rate observed so far, so it corrects itself as the run goes on.
+``sampling.rounds_cap`` allows), a call predicted by a roofline for compiled and
+vectorized code (its bytes at ``BYTES_PER_S`` or its FLOPs at ``FLOPS_PER_S``, whichever
+takes longer), and from the elements the op walks over for loops in the interpreter, about
+100 ns each, which the budget caps (the same prediction that decides which cases are not
+run). The estimate is the remaining weight at the rate observed so far, so it corrects
+itself as the run goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ import kernels
 from bench import course, ladders, records, sampling
 
 REPORT_EVERY_S = 10.0
-COMPILED_S_PER_ELEMENT = 1e-9
+# A compiled or vectorized call, as a roofline of rates below the 2-core machines' (they
+# read 13-17 GB/s on one thread, and reach 20-60 GFLOP/s on the network's products). At
+# 1 ns per element, as before, the network's cases (m·n·h elements, compute-bound) weighed
+# six times what they took in the lesson run of 6 December, and the time left shown while
+# the ops ran was twice the truth; by this roofline, each family's weight is within 2.5× of
+# what it took.
+BYTES_PER_S = 5e9
+FLOPS_PER_S = 2e10
 INTERPRETED_S_PER_ELEMENT = 1e-7
 JIT_PROBE_S = 60.0  # the compile-cost probe: fresh processes, every op compiled twice
 # A course training run, as the lesson run of 5 December on the 2-core Xeon measured it
@@ -52,11 +60,13 @@ def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: flo
     if callspec is None or "sizes" not in callspec.params:
         return JIT_PROBE_S if "jit" in item.name else 1.0
     params = callspec.params
-    elements = ladders.elements(params["sizes"])
+    sizes, op = params["sizes"], kernels.OPS[params["op"]]
     spec = kernels.BACKENDS.get(params["backend"])  # None: a student's function (--mine)
-    interpreted = spec is None or spec.interpreted(kernels.OPS[params["op"]])
-    per_element = INTERPRETED_S_PER_ELEMENT if interpreted else COMPILED_S_PER_ELEMENT
-    call = min(elements * per_element, budget)
+    if spec is None or spec.interpreted(op):
+        call = ladders.elements(sizes) * INTERPRETED_S_PER_ELEMENT
+    else:
+        call = max(op.bytes_moved(sizes, 8) / BYTES_PER_S, op.flops(sizes) / FLOPS_PER_S)
+    call = min(call, budget)
     rounds = min(min_rounds, sampling.rounds_cap(call, max_time, min_rounds, sampling.LONG_CASE_S))
     return max_time + rounds * call
 

@@ -171,6 +171,25 @@ def test_progress_weighs_every_course_case_by_its_parameters_as_stored():
                 assert course_weight(name, backend, ladder) > 0
 
 
+def test_progress_weighs_a_compiled_case_by_its_roofline():
+    """A compiled call is predicted from its bytes or its FLOPs, whichever takes longer: the
+    network's product at h = 1024 by its 3.2 GFLOP, `dot` at 10⁷ by its 160 MB."""
+    from types import SimpleNamespace
+
+    from bench.progress import BYTES_PER_S, FLOPS_PER_S, case_weight
+
+    def weight(op, backend, sizes):
+        params = {"op": op, "backend": backend, "sizes": sizes}
+        return case_weight(SimpleNamespace(callspec=SimpleNamespace(params=params)), 0.0, 6, 2.0)
+
+    network = {"m": 1000, "n": 784, "h": 1024}
+    flops = OPS["mlp_forward"].flops(network)
+    assert weight("mlp_forward", "numba", network) == pytest.approx(6 * flops / FLOPS_PER_S)
+    dot = {"n": 10**7}
+    assert weight("dot", "numpy", dot) == pytest.approx(6 * 16 * 10**7 / BYTES_PER_S, rel=1e-6)
+    assert weight("dot", "python", {"n": 10**8}) == pytest.approx(6 * 2.0)  # the budget caps it
+
+
 def test_machine_state_is_recorded():
     from bench.machine import system_state
 
