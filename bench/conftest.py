@@ -276,7 +276,7 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     if ladder(config) == "smoke":  # exercise the probe, quickly
         measured = limits.measure(array_bytes=4 * 2**20, matrix=100, repeats=2)
     else:
-        measured = limits.measure()
+        measured = limits.measure(caches_out=ladders.OUT_OF_CACHE[ladder(config)])
     machine_info["vectorbench"] = describe(
         quick=ladder(config) != "full", limits=measured, git=config.stash.get(GIT, None)
     )

@@ -92,24 +92,43 @@ class Op:
 # --- input generators: realistic, well-scaled data that keeps every op finite ---------
 
 
+def _normal(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+    """Standard normal numbers, drawn in ``dtype`` itself where the generator can (float32
+    and float64): no float64 draw converted, nor copied, which at the lesson's largest X
+    (10⁸ numbers) took longer than the draw."""
+    if dtype in (np.float32, np.float64):
+        return rng.standard_normal(shape, dtype=dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
 def _features(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
-    return rng.standard_normal((s["m"], s["n"])).astype(dtype)
+    return _normal(rng, (s["m"], s["n"]), dtype)
 
 
 def _weights(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
     return (rng.standard_normal(s["n"]) / np.sqrt(s["n"])).astype(dtype)
 
 
+# Labels are drawn as bytes and probabilities computed in place: at the lesson's largest
+# sizes each temporary of the plain expression is another half GB to allocate and fill.
 def _labels01(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
-    return rng.integers(0, 2, s["m"]).astype(dtype)
+    return rng.integers(0, 2, s["m"], dtype=np.int8).astype(dtype)
 
 
 def _labels_pm1(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
-    return rng.choice([-1.0, 1.0], s["m"]).astype(dtype)
+    labels = _labels01(rng, s, dtype)
+    labels *= 2
+    labels -= 1
+    return labels
 
 
 def _probabilities(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
-    return (1.0 / (1.0 + np.exp(-rng.standard_normal(s["m"])))).astype(dtype)
+    """σ(z) for standard normal z, in (0, 1)."""
+    p = _normal(rng, s["m"], dtype)
+    np.negative(p, out=p)
+    np.exp(p, out=p)
+    p += 1
+    return np.reciprocal(p, out=p)
 
 
 def _bias(rng: np.random.Generator) -> float:
@@ -127,10 +146,7 @@ def _sgd_rate(s: Sizes) -> float:
 
 
 def _dot_inputs(rng, s, dtype):
-    return (
-        rng.standard_normal(s["n"]).astype(dtype),
-        rng.standard_normal(s["n"]).astype(dtype),
-    )
+    return _normal(rng, s["n"], dtype), _normal(rng, s["n"], dtype)
 
 
 def _forward_inputs(rng, s, dtype):

@@ -236,10 +236,11 @@ def test_python_backend_runs_on_lists():
 
 def test_keyword_arguments_are_accepted():
     w, b, X, y, eta = kernels.make_inputs("perceptron_epoch", {"m": 5, "n": 2})
-    by_position = kernels.get("numpy").perceptron_epoch(w, b, X, y, eta)
-    by_name = kernels.get("numba").perceptron_epoch(w=w, b=b, X=X, y=y, eta=eta)
-    np.testing.assert_array_equal(by_position[0], by_name[0])
-    assert by_position[1:] == by_name[1:]
+    for backend in ("numpy", "numba"):  # the same call, by position and by name
+        by_position = kernels.get(backend).perceptron_epoch(w, b, X, y, eta)
+        by_name = kernels.get(backend).perceptron_epoch(w=w, b=b, X=X, y=y, eta=eta)
+        np.testing.assert_array_equal(by_position[0], by_name[0])
+        assert by_position[1:] == by_name[1:]
 
 
 def test_a_backend_missing_an_op_is_an_error():
