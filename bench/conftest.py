@@ -151,28 +151,47 @@ def _case_id(op, backend, dtype, threads, sizes) -> str:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every op of the catalogue × size × dtype × installed backend of the op × threads,
-    in an order that lets consecutive cases share their inputs. (A backend whose
+    in an order that lets consecutive cases share their inputs (``_problems``). (A backend whose
     libraries are not installed is in the result file's catalogue, marked so, and one of
     a few ops lists them there: the report lists both.)"""
     if metafunc.definition.get_closest_marker("every_case") is None:
         return
     values, ids = [], []
     backends = timed_backends(metafunc.config)
-    cache, memory = last_level_cache_bytes(), available_memory_bytes()
-    for op in kernels.OPS:
-        for sizes in ladders.sizes_of(op, ladder(metafunc.config), cache, memory):
-            for dtype in ladders.dtypes_of(op, ladder(metafunc.config), sizes):
-                for backend in backends:
-                    if op not in kernels.own_ops(backend):
-                        continue  # a variant's op that is its base's kernel: timed there
-                    for threads in thread_counts(backend):
-                        values.append((op, backend, dtype, threads, sizes))
-                        ids.append(_case_id(op, backend, dtype, threads, sizes))
-                yours = mine(metafunc.config)
-                if yours is not None and yours["op"] == op:  # your function: one thread
-                    values.append((op, yours["label"], dtype, 1, sizes))
-                    ids.append(_case_id(op, yours["label"], dtype, 1, sizes))
+    for op, sizes, dtype in _problems(ladder(metafunc.config)):
+        for backend in backends:
+            if op not in kernels.own_ops(backend):
+                continue  # a variant's op that is its base's kernel: timed there
+            for threads in thread_counts(backend):
+                values.append((op, backend, dtype, threads, sizes))
+                ids.append(_case_id(op, backend, dtype, threads, sizes))
+        yours = mine(metafunc.config)
+        if yours is not None and yours["op"] == op:  # your function: one thread
+            values.append((op, yours["label"], dtype, 1, sizes))
+            ids.append(_case_id(op, yours["label"], dtype, 1, sizes))
     metafunc.parametrize(["op", "backend", "dtype", "threads", "sizes"], values, ids=ids)
+
+
+def _problems(name: str) -> list[tuple[str, dict, str]]:
+    """Every (op, sizes, dtype) of ladder ``name``, family by family (in the catalogue's
+    order), then by dtype, size and op: consecutive problems of one family share the
+    shape and dtype of X, which the benchmarks then make once (``bench.test_ops.inputs``)."""
+    cache, memory = last_level_cache_bytes(), available_memory_bytes()
+    problems = [
+        (op, sizes, dtype)
+        for op in kernels.OPS
+        for sizes in ladders.sizes_of(op, name, cache, memory)
+        for dtype in ladders.dtypes_of(op, name, sizes)
+    ]
+    ops, families = list(kernels.OPS), [ladders.family(spec) for spec in kernels.OPS.values()]
+    dtypes = sorted({dtype for _, _, dtype in problems}, key=lambda dtype: dtype != "float64")
+
+    def rank(problem):
+        op, sizes, dtype = problem
+        family = ladders.family(kernels.OPS[op])
+        return families.index(family), dtypes.index(dtype), tuple(sizes.values()), ops.index(op)
+
+    return sorted(problems, key=rank)
 
 
 # The order a run takes: the slides' demo (the headline, printed at once), the ops, the

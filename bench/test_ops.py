@@ -21,15 +21,18 @@ from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned
 from bench.timing import best_of, first_call, peak_allocation, traces_allocations
-from kernels.ops import OPS
+from kernels.ops import OPS, features_shared
 from reports.rules import median_interval
 from vbschema import JitCost, NotRun
 
 
 @functools.lru_cache(maxsize=1)
 def inputs(op: str, sizes: tuple, dtype: str) -> tuple:
-    """Inputs for consecutive cases of one problem, made once (and one problem at a time)."""
-    return kernels.make_inputs(op, dict(sizes), dtype, seed=0)
+    """Inputs for consecutive cases of one problem, made once (and one problem at a time);
+    X made once for consecutive problems of one shape and dtype (``features_shared``:
+    the cases are ordered so, ``bench.conftest.pytest_generate_tests``)."""
+    with features_shared():
+        return kernels.make_inputs(op, dict(sizes), dtype, seed=0)
 
 
 @functools.cache

@@ -18,6 +18,8 @@ rows, so the same thing is ``X @ w + b``):
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -102,7 +104,36 @@ def _normal(rng: np.random.Generator, shape, dtype) -> np.ndarray:
 
 
 def _features(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
-    return _normal(rng, (s["m"], s["n"]), dtype)
+    """X, standard normal, from a stream of its own: the seed's and the shape's, not the
+    op's, so that every op of one seed, shape and dtype gets the same X. Within
+    ``features_shared`` it is the same array, made once."""
+    entropy = rng.bit_generator.seed_seq.entropy  # the seed make_inputs was given
+    seed = tuple(np.atleast_1d(entropy).tolist()) if entropy is not None else (0,)
+    make = shared_features if _SHARING else _draw_features
+    return make(seed, s["m"], s["n"], np.dtype(dtype))
+
+
+def _draw_features(seed: tuple, m: int, n: int, dtype: np.dtype) -> np.ndarray:
+    return _normal(np.random.default_rng([*seed, m, n]), (m, n), dtype)
+
+
+shared_features = functools.lru_cache(maxsize=1)(_draw_features)
+_SHARING = False
+
+
+@contextlib.contextmanager
+def features_shared():
+    """Within it, ``make_inputs`` hands consecutive calls of one seed, shape and dtype the
+    same X (``shared_features``) instead of a new one: the benchmarks' consecutive cases
+    of different ops at the lesson's step out of a 480 MiB cache drew 10⁸ numbers again
+    for each op (19 s of a lesson). Only for callers that never write to their inputs,
+    as the kernels never do (``tests/test_kernels.py::test_inputs_are_unchanged``)."""
+    global _SHARING
+    before, _SHARING = _SHARING, True
+    try:
+        yield
+    finally:
+        _SHARING = before
 
 
 def _weights(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:

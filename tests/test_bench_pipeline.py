@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support import INSTALLED, STUDENT
 
@@ -490,3 +492,33 @@ def test_a_student_function_that_fails_the_check_is_not_timed(tmp_path, capsys):
         "bench: --label: 'numpy' is a backend's name; choose another",
     ]
     assert not out.exists()  # nothing timed, nothing written
+
+
+def test_consecutive_problems_of_one_shape_share_their_features():
+    """The lesson's problems run family by family, then by dtype and size, so the ops that
+    take X of one shape and dtype follow one another; within ``features_shared`` they get
+    one X, made once, and outside it equal values in an array of their own."""
+    from bench.conftest import _problems
+    from kernels.ops import OPS, features_shared
+
+    problems = _problems("lesson")
+    assert len(problems) == len({(op, tuple(s.items()), dtype) for op, s, dtype in problems})
+    matrix = [
+        p for p in problems if OPS[p[0]].size_names == ("m", "n") and not OPS[p[0]].sequential
+    ]
+    first = problems.index(matrix[0])
+    assert problems[first : first + len(matrix)] == matrix  # one run of consecutive problems
+    shapes = [(tuple(s.values()), dtype) for _, s, dtype in matrix]
+    changes = sum(1 for a, b in itertools.pairwise(shapes) if a != b)
+    assert changes == len(set(shapes)) - 1  # each shape and dtype once, its ops together
+
+    sizes = {"m": 50, "n": 7}
+    with features_shared():
+        X_forward = kernels.make_inputs("logistic_forward", sizes, "float32")[2]
+        X_gradient = kernels.make_inputs("logistic_gradient", sizes, "float32")[2]
+    assert X_forward is X_gradient
+    X_alone = kernels.make_inputs("logistic_gradient", sizes, "float32")[2]
+    assert X_alone is not X_gradient
+    np.testing.assert_array_equal(X_alone, X_gradient)
+    X_other_seed = kernels.make_inputs("logistic_gradient", sizes, "float32", seed=1)[2]
+    assert not np.array_equal(X_other_seed, X_gradient)
