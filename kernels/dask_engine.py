@@ -68,7 +68,7 @@ def in_blocks(value: np.ndarray, rows: int) -> da.Array:
     """``value`` as a Dask array of blocks of ``rows`` whole rows (-1: one block), each
     block a view of its rows, the array named at random.
 
-    ``da.from_array`` copies a NumPy array whole before it cuts it (Dask 2025 onwards):
+    ``da.from_array`` copies a NumPy array whole before it cuts it (Dask 2026.8 does):
     at the lesson's step out of a 480 MiB cache, a second GB of memory and 1-3 s a case,
     outside the timed region but in the run's time. The kernels never write to their
     inputs (``tests/test_kernels.py::test_inputs_are_unchanged``), so views are enough."""
