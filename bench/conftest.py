@@ -174,8 +174,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _problems(name: str) -> list[tuple[str, dict, str]]:
     """Every (op, sizes, dtype) of ladder ``name``, family by family (in the catalogue's
-    order), then by dtype, size and op: consecutive problems of one family share the
-    shape and dtype of X, which the benchmarks then make once (``bench.test_ops.inputs``)."""
+    order), then by dtype, size and op: consecutive problems of one family whose sizes
+    agree share the shape and dtype of X, which the benchmarks then make once
+    (``bench.test_ops.inputs``). Each op's step out of the cache is sized by its own
+    footprint, so there the sizes may differ by a step of the last digit, and X is drawn
+    again."""
     cache, memory = last_level_cache_bytes(), available_memory_bytes()
     problems = [
         (op, sizes, dtype)
@@ -184,7 +187,7 @@ def _problems(name: str) -> list[tuple[str, dict, str]]:
         for dtype in ladders.dtypes_of(op, name, sizes)
     ]
     ops, families = list(kernels.OPS), [ladders.family(spec) for spec in kernels.OPS.values()]
-    dtypes = sorted({dtype for _, _, dtype in problems}, key=lambda dtype: dtype != "float64")
+    dtypes = sorted({dtype for *_, dtype in problems}, key=lambda d: (d != "float64", d))
 
     def rank(problem):
         op, sizes, dtype = problem

@@ -1,8 +1,9 @@
 """What this machine can do at best: memory bandwidth and floating-point throughput.
 
 * **Read bandwidth from memory**: summing float64 arrays far larger than the last-level
-  cache — each at least ``CACHES_OUT`` times the cache measured on this machine (and
-  80 MiB), as the largest benchmark problems are — one stream (Σaᵢ), two streams
+  cache — each as many times the cache measured on this machine as the run's ladder
+  goes out (``OUT_OF_CACHE``: 2× for the lesson, 4× for the full run; at least 80 MiB),
+  as the largest benchmark problems are — one stream (Σaᵢ), two streams
   at once (Σ(aᵢ + bᵢ), the access pattern of a dot product) and four (the quarters of
   one array summed side by side, as the compiled ``dot`` walks its vectors: on the
   2-core machine the fastest, and as fast as any kernel reads); the fastest is the
@@ -142,8 +143,8 @@ def measure(
 
     ``array_bytes`` defaults to ``probe_bytes`` of this machine's measured last-level
     cache (``cache_bytes``) and available memory: ``caches_out`` caches, as far out as
-    the run's ladder goes (the lesson's 2×: on a 480 MiB L3 its three arrays are 2.9 GB,
-    against 5.8 GB at the full ladder's 4×, and the probe took 21 s)."""
+    the run's ladder goes (the lesson's 2×: on a 480 MiB L3 its three arrays are 3.0 GB,
+    against 6.0 GB at the full ladder's 4×, and the probe took 21 s)."""
     cache_bytes = cache_bytes or last_level_cache_bytes()
     if array_bytes is None:
         array_bytes = probe_bytes(cache_bytes, available_memory_bytes(), caches_out)

@@ -92,8 +92,9 @@ class Progress:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.say(
-            f"bench: {len(self.weights)} cases to run; the slides' demo first, then each op "
-            "(a backend compiles on its first case), the course, and the compile costs"
+            f"bench: {len(self.weights)} cases to run; the slides' demo first, then the ops, "
+            "family by family (a backend compiles on its first case), the course, and the "
+            "compile costs"
         )
 
     def say(self, line: str) -> None:

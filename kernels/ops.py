@@ -107,8 +107,9 @@ def _features(rng: np.random.Generator, s: Sizes, dtype) -> np.ndarray:
     """X, standard normal, from a stream of its own: the seed's and the shape's, not the
     op's, so that every op of one seed, shape and dtype gets the same X. Within
     ``features_shared`` it is the same array, made once."""
-    entropy = rng.bit_generator.seed_seq.entropy  # the seed make_inputs was given
-    seed = tuple(np.atleast_1d(entropy).tolist()) if entropy is not None else (0,)
+    # The int seed make_inputs was given (its generator's entropy); a spawn key or the
+    # generator's state since are not used: X depends on the seed and the shape only.
+    seed = tuple(np.atleast_1d(rng.bit_generator.seed_seq.entropy).tolist())
     make = shared_features if _SHARING else _draw_features
     return make(seed, s["m"], s["n"], np.dtype(dtype))
 
@@ -127,7 +128,10 @@ def features_shared():
     same X (``shared_features``) instead of a new one: at the lesson's step out of a
     480 MiB cache the benchmarks drew X of 1.3·10⁶ × 100 again for each op, about 2 s
     each. Only for callers that never write to their inputs, as the kernels never do
-    (``tests/test_kernels.py::test_inputs_are_unchanged``)."""
+    (``tests/test_kernels.py::test_inputs_are_unchanged``) and a student's function
+    must not (``kernels.check`` refuses one that does): the X handed out is writable
+    (a read-only array would make Numba compile another specialization), and a write
+    into it would reach every later case that shares it."""
     global _SHARING
     before, _SHARING = _SHARING, True
     try:
