@@ -52,9 +52,9 @@ DOT_BLOCKS = 8
 # calls and array expressions turned into parallel loops, and their fusion) find nothing
 # here worth a thread but still analyse every kernel: without them, compiling every kernel
 # of both Numba engines in both dtypes took 64.0 s of CPU instead of 72.3 (the mean of
-# three cold compiles each, the 2-core AMD EPYC), with the same run times (within ±2%,
-# side by side). The one large array a kernel allocates, the network's per-block dW1, is
-# zeroed by the threads themselves.
+# four cold compiles each, the 2-core AMD EPYC), and no kernel ran more than 1% slower
+# (side by side, 0.90-1.01× the old times). The one large array a kernel allocates, the
+# network's per-block dW1, is zeroed by the threads themselves.
 PRANGE_ONLY = {
     "prange": True, "comprehension": False, "reduction": False, "inplace_binop": False,
     "setitem": False, "numpy": False, "stencil": False, "fusion": False,
