@@ -29,6 +29,15 @@ FLAG_SPREAD = "interval"
 FLAG_DISTURBED = "disturbed machine"
 FLAG_TIMER = "timer resolution"
 FLAG_ROUNDS = "few rounds"
+FLAG_WAITED = "waited for a core"
+# More threads cost a call microseconds to start, never a multiple of its one-thread
+# time plus a scheduler tick (1 ms, Linux's shortest): a case on all cores whose median's
+# interval lies above WAIT_FACTOR× its one-thread twin's and WAIT_S beyond it waited for
+# a core. Seen on the 2-core virtual machines: PyTorch on two threads at 3.5-4.0 ms a
+# call (one tick at 250 Hz) where one thread took 0.03-1.7 ms, the interval tight,
+# because every round waited alike.
+WAIT_FACTOR = 2
+WAIT_S = 1e-3
 
 # Marks a number resting on a flagged measurement, wherever it is cited.
 MARK = "†"
@@ -74,6 +83,15 @@ def flags(interval_rel: float, round_s: float, resolution_s: float, rounds: int)
     if rounds < MIN_ROUNDS:
         raised.append(FLAG_ROUNDS)
     return raised  # FLAG_DISTURBED comes from the run's conditions: ``disturbances``
+
+
+def waited(one_thread_high_s: float, all_cores_low_s: float) -> bool:
+    """Whether a case on all cores waited for a core: the low end of its median's interval
+    above ``WAIT_FACTOR``× the high end of its one-thread twin's, and ``WAIT_S`` beyond it."""
+    return (
+        all_cores_low_s > WAIT_FACTOR * one_thread_high_s
+        and all_cores_low_s - one_thread_high_s >= WAIT_S
+    )
 
 
 @dataclass(frozen=True)
@@ -256,7 +274,10 @@ def flag_rule() -> str:
         f"or when it rests on fewer than {MIN_ROUNDS} rounds; and every case a disturbed "
         "machine touched is flagged (a load average at or above the cores when the run "
         f"started, or a probe whose limit falls below {PROBE_CONTRADICTS:.0%} of its "
-        "one-thread value with all cores)"
+        "one-thread value with all cores); and so is a case on all cores whose median's "
+        f"interval lies above {WAIT_FACTOR}× its one-thread twin's and at least "
+        f"{WAIT_S * 1e3:g} ms beyond it (more threads cost microseconds to start, so its "
+        "threads waited for a core the system gave to something else)"
     )
 
 

@@ -63,16 +63,30 @@ def _flags(table: pd.DataFrame, disturbed: list[dict]) -> pd.Series:
         CEILINGS[d["limit"]] for d in disturbed if d["kind"] == "probe" and d["limit"] in CEILINGS
     }
     round_times = table["median_s"] * table["iterations"].astype("float64")
+    one_thread_high = _one_thread_twin(table, "ci_high_s")
     flags = []
-    for case, round_s in zip(table.itertuples(), round_times, strict=True):
+    for case, round_s, twin_high in zip(
+        table.itertuples(), round_times, one_thread_high, strict=True
+    ):
         if case.status != "ok":
             flags.append("")
             continue
         raised = rules.flags(case.interval_rel, round_s, case.timer_resolution_s, case.rounds)
         if loaded or case.served_from in suspect:
             raised.append(rules.FLAG_DISTURBED)
+        if case.threads > 1 and rules.waited(twin_high, case.ci_low_s):
+            raised.append(rules.FLAG_WAITED)
         flags.append("; ".join(raised))
     return pd.Series(flags, index=table.index, dtype="object")
+
+
+def _one_thread_twin(table: pd.DataFrame, column: str) -> pd.Series:
+    """For each row, ``column`` of the measured one-thread case of the same op, backend,
+    dtype and shape (NaN where there is none)."""
+    twin = ["op", "backend", "dtype", "shape"]
+    one = table[(table["status"] == "ok") & (table["threads"] == 1)][[*twin, column]]
+    merged = table[twin].merge(one.drop_duplicates(twin), on=twin, how="left")
+    return pd.Series(merged[column].to_numpy(), index=table.index)
 
 
 def measured(table: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,11 @@ def _flag_reasons(row: pd.Series) -> str:
         reasons.append("measured on a disturbed machine (see the warning at the top)")
     if rules.FLAG_ROUNDS in flags:
         reasons.append(f"only {row['rounds']} rounds")
+    if rules.FLAG_WAITED in flags:
+        reasons.append(
+            f"over {rules.WAIT_FACTOR}× its one-thread time and {rules.WAIT_S * 1e3:g} ms "
+            "beyond it: its threads waited for a core"
+        )
     return "; ".join(reasons)
 
 

@@ -2147,6 +2147,34 @@ def test_a_probe_that_contradicts_itself_is_warned_of_and_gives_no_share(tmp_pat
     assert "no share of it is given" in page or not (timed["bandwidth_share"] > 1.05).any()
 
 
+def test_waiting_for_a_core_is_a_multiple_and_a_tick_beyond_one_thread():
+    assert rules.waited(30e-6, 3.5e-3)  # PyTorch on two threads, as seen: one tick
+    assert rules.waited(0.21e-3, 7.99e-3)
+    assert not rules.waited(1.4e-6, 3.3e-6)  # starting a thread: microseconds
+    assert not rules.waited(2e-3, 3.9e-3)  # under twice
+    assert not rules.waited(0.3e-3, 1.2e-3)  # twice, but under a millisecond beyond
+    assert not rules.waited(float("nan"), 1.0)  # no one-thread twin
+
+
+def test_a_case_whose_threads_waited_for_a_core_is_flagged(tmp_path, no_figures):
+    waiting = {"n": 100_000}
+
+    def model(op, backend, threads, sizes):
+        if (backend, threads, sizes) == ("numba_parallel", 2, waiting):
+            return 4e-3 + model_time(op, backend, 1, sizes)  # one scheduler tick at 250 Hz
+        return model_time(op, backend, threads, sizes)
+
+    page, _top, timed = built_from(make_result(model=model, ops=["dot"]), tmp_path)
+    hit = timed[timed["flags"].str.contains(rules.FLAG_WAITED)]
+    assert {(r.backend, r.threads, r.n) for r in hit.itertuples()} == {
+        ("numba_parallel", 2, 100_000)
+    }
+    assert sorted(hit["dtype"]) == sorted(DTYPES["dot"])  # that case in each dtype, only
+    trust = _section(page, "## Numbers not to trust")
+    assert "its threads waited for a core" in trust
+    assert "lies above 2× its one-thread twin's and at least 1 ms beyond it" in trust
+
+
 def test_a_quiet_machine_raises_no_disturbance():
     quiet = machine_info("vm")["vectorbench"]
     quiet["system"] = {"load_average": [0.5, 0.25, 0.125]}
