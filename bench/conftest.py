@@ -27,7 +27,7 @@ from bench.machine import (
     machine_slug,
 )
 from bench.progress import Progress
-from bench.threads import thread_counts
+from bench.threads import load_own_openmp, thread_counts
 
 # The lesson's budget lets the Python loop run the slides' n = 10⁶ dot product (about
 # 0.1 s a call), the case its headline is about.
@@ -208,6 +208,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return next((k for k, prefix in enumerate(ORDER) if where.startswith(prefix)), len(ORDER))
 
     items.sort(key=rank)  # stable: within a group, the parametrized order is kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before any case runs: the OpenMP runtimes of the selected engines that bring their
+    own are loaded first (``bench.threads.load_own_openmp``)."""
+    chosen = {
+        value
+        for item in session.items
+        for value in getattr(getattr(item, "callspec", None), "params", {}).values()
+        if isinstance(value, str) and value in kernels.BACKENDS
+    }
+    load_own_openmp(sorted(chosen))
 
 
 DASK = pytest.StashKey[tuple]()  # (client or None, description of the scheduler)

@@ -138,6 +138,10 @@ class BackendSpec:
     # Timed by the lesson's benchmark run, or only by the full one (the BLAS ladder's
     # steps: a lesson on the roofline, not on the lesson's clock).
     in_lesson: bool = True
+    # Its libraries bring an OpenMP runtime of their own (PyTorch's wheel, its libgomp),
+    # which must be loaded before Numba's threading layer loads the system's: the loader
+    # finds libgomp.so.1 by name, so the first one loaded serves both (bench.threads).
+    own_openmp: bool = False
 
     def __post_init__(self) -> None:
         if self.interprets not in ("all", "sequential", "none"):
@@ -359,6 +363,7 @@ for _spec in (
         allocations_traced=False,
         requires=("torch",),
         install=TORCH_INSTALL,
+        own_openmp=True,
     ),
     BackendSpec(
         "torch_autograd",
@@ -375,6 +380,7 @@ for _spec in (
         allocations_traced=False,
         requires=("torch",),
         install=TORCH_INSTALL,
+        own_openmp=True,
     ),
     # How BLAS gets its speed: the numba loop's two products of mlp_gradient, one small
     # step at a time (kernels/numba_ladder.py), for the roofline of the full run.

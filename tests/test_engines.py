@@ -4,6 +4,10 @@ PyTorch's tensors, threads and autograd."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -297,6 +301,28 @@ def test_torch_threads_are_pinned_per_case_and_restored():
             assert torch.get_num_threads() == threads
             assert_matches_reference("dot", (np.arange(5.0), np.ones(5)), ["torch"])
         assert torch.get_num_threads() == before
+
+
+def test_torch_keeps_its_own_openmp_runtime_beside_numbas():
+    """A benchmark process loads PyTorch's libgomp before Numba's first parallel launch
+    loads the system's (bench.threads.load_own_openmp): on the system's, PyTorch's loops
+    waited 4 ms a call on two threads. Checked in a fresh process, where nothing loaded
+    an OpenMP runtime before."""
+    torch = pytest.importorskip("torch")
+    script = (
+        "from bench.threads import load_own_openmp, launch_in_parallel\n"
+        "from threadpoolctl import threadpool_info\n"
+        "load_own_openmp(['numba_parallel', 'torch'])\n"
+        "launch_in_parallel()\n"
+        "print('\\n'.join(p['filepath'] for p in threadpool_info() if p['user_api'] == 'openmp'))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout.split()
+    home = Path(torch.__file__).parent.resolve()
+    assert any(home in Path(path).resolve().parents for path in loaded), loaded
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
