@@ -304,15 +304,18 @@ def test_torch_threads_are_pinned_per_case_and_restored():
 
 
 def test_torch_keeps_its_own_openmp_runtime_beside_numbas():
-    """A benchmark process loads PyTorch's libgomp before Numba's first parallel launch
-    loads the system's (bench.threads.load_own_openmp): on the system's, PyTorch's loops
-    waited 4 ms a call on two threads. Checked in a fresh process, where nothing loaded
-    an OpenMP runtime before."""
+    """A benchmark run that selects a PyTorch case loads PyTorch's libgomp when its
+    collection ends, before Numba's first parallel launch loads the system's
+    (bench.threads.load_own_openmp): on the system's, PyTorch's loops waited 4 ms a call
+    on two threads. Checked in a fresh process, where nothing loaded OpenMP before."""
     torch = pytest.importorskip("torch")
     script = (
-        "from bench.threads import load_own_openmp, launch_in_parallel\n"
+        "from types import SimpleNamespace as of\n"
         "from threadpoolctl import threadpool_info\n"
-        "load_own_openmp(['numba_parallel', 'torch'])\n"
+        "from bench.conftest import pytest_collection_finish\n"
+        "from bench.threads import launch_in_parallel\n"
+        "case = of(callspec=of(params={'op': 'dot', 'backend': 'torch', 'threads': 2}))\n"
+        "pytest_collection_finish(of(items=[case]))\n"
         "launch_in_parallel()\n"
         "print('\\n'.join(p['filepath'] for p in threadpool_info() if p['user_api'] == 'openmp'))"
     )
