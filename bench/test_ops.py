@@ -19,7 +19,7 @@ import kernels
 from bench import jit_cost, ladders, records, sampling
 from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
-from bench.threads import pinned
+from bench.threads import pinned, settle
 from bench.timing import best_of, first_call, peak_allocation, traces_allocations
 from kernels.ops import OPS, features_shared
 from reports.rules import median_interval
@@ -106,6 +106,8 @@ def run_case(benchmark, request, op, backend, dtype, threads, sizes):
         }
     )
     spec_of = kernels.BACKENDS.get(backend)  # None: a student's function
+    if threads > 1:  # on all cores, not beside another engine's spinning pool
+        benchmark.extra_info["settled_s"] = round(settle(), 4)
     with pinned(threads, backend if spec_of is not None else None):
         # One untimed call compiles (Numba, JAX) and warms the caches, before the call
         # whose allocations are traced: a first call allocates what later ones do not

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import time
 from collections.abc import Iterator
 
 import numba
@@ -47,6 +48,33 @@ def load_own_openmp(backends) -> None:
                 # a library that fails to import fails its own cases, which say why
                 with contextlib.suppress(ImportError, OSError):
                     importlib.import_module(library)
+
+
+# A case on more than one thread starts once the process's other threads have stopped
+# using the CPU. A thread pool keeps its workers spinning for a while after its last job,
+# in case another comes: OpenBLAS's for 0.10-0.15 s after NumPy's last product on two
+# threads (measured on the 2-core AMD EPYC). A case on all cores that started in that
+# window had one core fewer than it asked for: Numba parallel's ``mlp_forward`` at
+# 1000 × 784, h = 1 and 4, took 7.98 ms a call instead of 0.07-0.3 ms, right after NumPy's
+# two-thread case, in the lesson's run (a sampled case lasts 0.02-0.07 s, so the next two
+# or three fell in the window). Checked every SETTLE_WINDOW_S: quiet when the others used
+# less than SETTLE_BUSY of it; never more than SETTLE_MAX_S in all.
+SETTLE_WINDOW_S = 0.005
+SETTLE_BUSY = 0.1
+SETTLE_MAX_S = 0.5
+
+
+def settle() -> float:
+    """Wait until the other threads of this process leave the CPU (another engine's pool
+    still spinning after its last job), at most ``SETTLE_MAX_S``; returns the wait."""
+    start = time.perf_counter()
+    while True:
+        others = time.process_time() - time.thread_time()
+        time.sleep(SETTLE_WINDOW_S)
+        used = time.process_time() - time.thread_time() - others
+        waited = time.perf_counter() - start
+        if used < SETTLE_BUSY * SETTLE_WINDOW_S or waited >= SETTLE_MAX_S:
+            return waited
 
 
 def one_and_all() -> list[int]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+import threading
+import time
 
 import pytest
 
 from bench import sampling
 from bench.conftest import rounded_to_the_timer
+from bench.threads import SETTLE_MAX_S, settle
 from reports import rules
 
 
@@ -217,3 +220,21 @@ def test_a_disabled_fixture_calls_the_kernel_once_as_before(fixture_on):
 )
 def test_the_rounds_cap(round_s, long_case_s, expected):
     assert sampling.rounds_cap(round_s, 0.25, 12, long_case_s) == expected
+
+
+def test_a_case_on_all_cores_waits_until_another_pool_stops_spinning():
+    """A pool's worker spinning after its last job (OpenBLAS's, 0.10-0.15 s) would take a
+    core from the next case on all cores: ``settle`` waits until the process's other
+    threads leave the CPU, and no longer than that."""
+
+    def spin(seconds):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+
+    spinner = threading.Thread(target=spin, args=(0.2,))
+    spinner.start()
+    waited = settle()
+    spinner.join()
+    assert 0.15 <= waited < SETTLE_MAX_S
+    assert settle() < 0.1  # nothing spinning: a window or two
