@@ -35,18 +35,20 @@ def load_own_openmp(backends) -> None:
     """Import the libraries of those ``backends`` that bring their own OpenMP runtime,
     before Numba's first parallel launch loads the system's.
 
-    Numba's OpenMP layer and PyTorch both ask the loader for ``libgomp.so.1``, and the
-    first one loaded serves both. PyTorch's loops on the system's libgomp (GCC 12) waited
-    for a scheduler tick at every call on two threads: 3.7-4.0 ms for ``logistic_cost``
-    from 3,000 to 10^5 elements, where they take 0.05-0.55 ms on its own libgomp (2-core
-    AMD EPYC). With a runtime each, both engines keep their speed.
+    Numba's OpenMP layer loads the system's libgomp (``libgomp.so.1.0.0``), whose soname,
+    ``libgomp.so.1``, is the name PyTorch asks for: loaded first, it serves PyTorch too.
+    PyTorch's loops on it (GCC 12's) waited for a scheduler tick at every call on two
+    threads: 3.7-4.0 ms for ``logistic_cost`` from 3,000 to 10^5 elements, where they take
+    0.05-0.55 ms on PyTorch's own libgomp (2-core AMD EPYC). Loaded after PyTorch's own, it
+    is a second runtime: one each, and both engines keep their speed.
     """
     for name in backends:
         spec = BACKENDS[name]
         if spec.own_openmp and spec.installed:
             for library in spec.requires:
-                # a library that fails to import fails its own cases, which say why
-                with contextlib.suppress(ImportError, OSError):
+                # A library that fails to import here is imported again by its own cases,
+                # which then fail and say why; the others run.
+                with contextlib.suppress(Exception):
                     importlib.import_module(library)
 
 

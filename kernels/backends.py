@@ -139,8 +139,8 @@ class BackendSpec:
     # steps: a lesson on the roofline, not on the lesson's clock).
     in_lesson: bool = True
     # Its libraries bring an OpenMP runtime of their own (PyTorch's wheel, its libgomp),
-    # which must be loaded before Numba's threading layer loads the system's: the loader
-    # finds libgomp.so.1 by name, so the first one loaded serves both (bench.threads).
+    # which must be loaded before Numba's threading layer loads the system's: loaded
+    # first, the system's would serve both (bench.threads.load_own_openmp).
     own_openmp: bool = False
 
     def __post_init__(self) -> None:

@@ -75,6 +75,8 @@ def test_every_case_carries_its_conditions(result_file):
         if len(data) == benchmark["stats"]["rounds"]:  # all kept: the same to a tick
             assert min(data) == pytest.approx(benchmark["stats"]["min"], abs=tick)
         assert min(data) >= benchmark["stats"]["min"] - tick
+        # a case on more than one thread waited for the other pools to stop spinning
+        assert ("settled_s" in info) == (info["threads"] > 1)
         seen.add((info["backend"], info["dtype"], info["threads"], sizes["n"]))
     assert seen == expected_cases
 

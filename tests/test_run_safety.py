@@ -722,3 +722,21 @@ def test_every_command_line_refuses_an_unknown_option_in_one_line(module, capsys
     assert err.strip().splitlines() == [err.strip()]
     # the first problem argparse finds: a missing argument, or the unknown option
     assert "unrecognized arguments: --no-such-option" in err or "are required" in err
+
+
+def test_an_engine_whose_library_breaks_on_import_leaves_the_other_cases_running(
+    tmp_path, monkeypatch
+):
+    """Loading an engine's own OpenMP runtime before the cases run (PyTorch's) must not
+    stop the run when its library raises on import: its own cases import it again, and
+    fail saying why."""
+    from bench import threads
+
+    (tmp_path / "vb_broken_engine.py").write_text("raise RuntimeError('broken build')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    broken = types.SimpleNamespace(own_openmp=True, installed=True, requires=("vb_broken_engine",))
+    monkeypatch.setitem(threads.BACKENDS, "vb_broken", broken)
+    threads.load_own_openmp(["vb_broken"])  # does not raise
+    assert "vb_broken_engine" not in sys.modules
+    with pytest.raises(RuntimeError, match="broken build"):
+        __import__("vb_broken_engine")  # as its cases would, and they say why
