@@ -368,12 +368,25 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json:
             benchmark["extra_info"]["median_ci"] = rounded_to_the_timer(
                 interval, iterations, resolution
             )
+    _options_once(output_json)
     output_json["vectorbench_not_run"] = [case.dump() for case in config.stash[records.NOT_RUN]]
     output_json["vectorbench_jit"] = [cost.dump() for cost in config.stash[records.JIT]]
     if config.stash[records.COURSE]:
         output_json["vectorbench_course"] = _course_section(config, output_json)
     if records.SLIDES in config.stash:
         output_json["vectorbench_slides"] = config.stash[records.SLIDES]
+
+
+def _options_once(output_json: dict) -> None:
+    """pytest-benchmark repeats its options (timer, min_rounds, max_time, ...) in every
+    case: 8% of a full run's file. Where every case has the same, they are stored once,
+    as ``machine_info.vectorbench.benchmark_options`` (``pytest-benchmark compare`` does
+    not read them); cases that differ keep their own."""
+    cases = output_json["benchmarks"]
+    if cases and all(case.get("options") == cases[0].get("options") for case in cases):
+        output_json["machine_info"]["vectorbench"]["benchmark_options"] = cases[0]["options"]
+        for case in cases:
+            del case["options"]
 
 
 # pytest-benchmark's statistics that are times (or sums and spreads of them).

@@ -78,7 +78,12 @@ def test_every_case_carries_its_conditions(result_file):
         # a case on more than one thread waited for the other pools to stop spinning
         assert ("settled_s" in info) == (info["threads"] > 1)
         seen.add((info["backend"], info["dtype"], info["threads"], sizes["n"]))
+        assert "options" not in benchmark  # the same for every case: stored once, below
     assert seen == expected_cases
+    machine = json.loads(result_file.read_text())["machine_info"]["vectorbench"]
+    options = machine["benchmark_options"]
+    assert options["min_rounds"] == 3  # the command's own options
+    assert options["max_time"] == 0.001
 
 
 def test_slow_cases_are_recorded_as_not_run(result_file):
