@@ -383,8 +383,9 @@ def _options_once(output_json: dict) -> None:
     as ``machine_info.vectorbench.benchmark_options`` (``pytest-benchmark compare`` does
     not read them); cases that differ keep their own."""
     cases = output_json["benchmarks"]
-    if cases and all(case.get("options") == cases[0].get("options") for case in cases):
-        output_json["machine_info"]["vectorbench"]["benchmark_options"] = cases[0]["options"]
+    first = cases[0].get("options") if cases else None
+    if first is not None and all(case.get("options") == first for case in cases):
+        output_json["machine_info"]["vectorbench"]["benchmark_options"] = first
         for case in cases:
             del case["options"]
 

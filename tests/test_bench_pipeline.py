@@ -86,6 +86,23 @@ def test_every_case_carries_its_conditions(result_file):
     assert options["max_time"] == 0.001
 
 
+def test_options_are_stored_once_only_where_every_case_has_the_same():
+    from bench.conftest import _options_once
+
+    def run(*options):
+        cases = [{"name": f"case{k}", "options": dict(o)} for k, o in enumerate(options)]
+        return {"machine_info": {"vectorbench": {}}, "benchmarks": cases}
+
+    same = run({"min_rounds": 12}, {"min_rounds": 12})
+    _options_once(same)
+    assert same["machine_info"]["vectorbench"]["benchmark_options"] == {"min_rounds": 12}
+    assert all("options" not in case for case in same["benchmarks"])
+    differ = run({"min_rounds": 12}, {"min_rounds": 6})
+    _options_once(differ)
+    assert "benchmark_options" not in differ["machine_info"]["vectorbench"]
+    assert [case["options"]["min_rounds"] for case in differ["benchmarks"]] == [12, 6]
+
+
 def test_slow_cases_are_recorded_as_not_run(result_file):
     data = json.loads(result_file.read_text())
     not_run = data["vectorbench_not_run"]
