@@ -225,6 +225,36 @@ def test_dask_threads_and_a_distributed_cluster_agree(monkeypatch):
         assert_within(op, "threads vs local", results["threads"][op], results["local"][op], twice)
 
 
+def test_dask_wait_runs_one_thread_in_the_caller_and_more_on_the_pool():
+    """``wait`` hands the op's graph to the scheduler itself: on one thread every task runs
+    in the calling thread, on two in Dask's pool; a tuple of lazy and plain values comes
+    back in its order, each lazy one computed, with the results of ``dask.compute``."""
+    import threading
+
+    import dask
+    import dask.array as da
+
+    from bench.threads import pinned
+    from kernels import dask_engine
+
+    def where(block):
+        ran_in.add(threading.get_ident())
+        return block * 2
+
+    X = da.from_array(np.arange(12.0), chunks=3).map_blocks(where, dtype=float)
+    results = (X.sum(), "plain", X, 7)
+    for threads, in_caller in ((1, True), (2, False)):
+        ran_in = set()
+        with pinned(threads, "dask"):
+            total, plain, doubled, seven = dask_engine.wait(results)
+        assert (ran_in == {threading.get_ident()}) is in_caller
+        assert (total, plain, seven) == (132.0, "plain", 7)
+        np.testing.assert_array_equal(doubled, np.arange(12.0) * 2)
+    ran_in = set()
+    assert dask_engine.wait(X.sum()) == dask.compute(X.sum())[0] == 132.0
+    assert dask_engine.wait((1, "no lazy value")) == (1, "no lazy value")
+
+
 @pytest.mark.parametrize("op", ["logistic_gradient", "adaline_gd_epoch", "perceptron_epoch"])
 def test_dask_makes_each_block_of_X_once_per_call(op):
     """Labels computed from X's blocks share the task that makes each block: data
