@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 import kernels
-from bench import ladders, options, records
+from bench import ladders, options, records, sampling
 from bench.machine import (
     available_memory_bytes,
     describe,
@@ -277,6 +279,70 @@ def _save_without_benchmarks(config: pytest.Config) -> None:
     )
     config.hook.pytest_benchmark_update_json(config=config, benchmarks=[], output_json=output_json)
     session.save_json(output_json)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    """After every case has run once: ``retime_unsure``."""
+    result = yield
+    if not (session.shouldstop or session.shouldfail or session.testsfailed):
+        retime_unsure(session)
+    return result
+
+
+def retime_unsure(session: pytest.Session) -> None:
+    """Time once more, in run order, each op's case whose median's interval ended beyond
+    the flag's limit, while the ladder's ``sampling.RETIME_S`` lasts (a case that would
+    not fit in what is left is not started); keep the attempt with the narrower interval,
+    which records every attempt's half-width (``extra_info["attempts"]``, in the order
+    taken)."""
+    bench_session = getattr(session.config, "_benchmarksession", None)
+    budget = sampling.RETIME_S.get(ladder(session.config), 0.0)
+    if bench_session is None or bench_session.disabled or budget <= 0:
+        return
+    items = {item.nodeid: item for item in session.items}
+    first = {
+        case.fullname: case
+        for case in bench_session.benchmarks
+        if case.extra_info.get("kind") == "steady"
+        and case.fullname in items
+        and case.stats.data
+        and sampling.unsure(case.stats.data)
+    }
+    if not first:
+        return
+    again = [item for nodeid, item in items.items() if nodeid in first]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else lambda line: None
+    say(
+        f"bench: {len(again)} cases ended with their median's interval beyond "
+        f"±{sampling.INTERVAL_LIMIT:.0%}: timing them once more (at most {budget:.0f} s)"
+    )
+    start = time.monotonic()
+    retimed = 0
+    for k, item in enumerate(again):
+        spent = first[item.nodeid].stats.total * first[item.nodeid].iterations
+        if time.monotonic() - start + spent > budget:
+            continue
+        following = again[k + 1] if k + 1 < len(again) else None
+        runtestprotocol(item, nextitem=following, log=False)
+        retimed += 1
+    sure = 0
+    for name in first:
+        attempts = [case for case in bench_session.benchmarks if case.fullname == name]
+        kept = min(attempts, key=lambda case: sampling.half_width(case.stats.data))
+        for case in attempts:
+            if case is not kept:
+                bench_session.benchmarks.remove(case)
+        # each attempt's half-width of the median's interval, as a share of the median
+        kept.extra_info["attempts"] = [
+            round(sampling.half_width(case.stats.data), 4) for case in attempts
+        ]
+        sure += not sampling.unsure(kept.stats.data)
+    say(
+        f"bench: {retimed} of them timed again in {time.monotonic() - start:.0f} s; "
+        f"{sure} now within ±{sampling.INTERVAL_LIMIT:.0%}"
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

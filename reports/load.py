@@ -38,7 +38,7 @@ _CASE_COLUMNS = [
     *CASE_KEY, "m", "n", "h", "size", "status", "reason", "predicted_s",
     *(f"{stat}_s" for stat in STAT_NAMES), "ci_low_s", "ci_high_s", "rounds", "iterations",
     "flops", "bytes", "timer_resolution_s", "bandwidth_GBps", "served_from",
-    "peak_alloc_bytes", "name", "source",
+    "peak_alloc_bytes", "attempts", "name", "source",
 ]  # fmt: skip
 _JIT_COLUMNS = [
     *JIT_KEY, "m", "n", "h", "size", "cold_s", "warm_s", "steady_s", "numpy_s", "python_s",
@@ -48,7 +48,7 @@ _JIT_COLUMNS = [
 _SIZE_TYPES = {"m": "Int64", "n": "Int64", "h": "Int64", "size": "int64"}
 _CASE_TYPES = {
     **_SIZE_TYPES, "threads": "int64", "rounds": "Int64", "iterations": "Int64",
-    "flops": "Int64", "bytes": "Int64",
+    "attempts": "Int64", "flops": "Int64", "bytes": "Int64",
 }  # fmt: skip
 
 
@@ -172,6 +172,7 @@ def _case_row(file: RunFile, case: Case) -> dict[str, Any]:
         "flops": case.flops,
         "bytes": case.bytes,
         "peak_alloc_bytes": _or_nan(case.peak_alloc_bytes),
+        "attempts": case.attempts,
         "status": "ok",
         "reason": "",
         "predicted_s": math.nan,

@@ -267,8 +267,10 @@ def flag_rule() -> str:
     return (
         "each case is timed until the 95% interval of its median (from the order statistics "
         "of its rounds, which assumes nothing of their distribution) lies within "
-        f"±{SAMPLED_TO:.0%} of the median, or its time is up; it is flagged when that "
-        "interval still reaches beyond "
+        f"±{SAMPLED_TO:.0%} of the median, or its time is up; one whose interval then "
+        f"reaches beyond ±{INTERVAL_LIMIT:.0%} is timed once more at the end of the run, "
+        "while time is left, and keeps the attempt with the narrower interval; it is "
+        "flagged when that interval still reaches beyond "
         f"±{INTERVAL_LIMIT:.0%} of the median, when one timed round is shorter than "
         f"{TIMER_FACTOR} ticks of the timer (so the clock's granularity shows in the result), "
         f"or when it rests on fewer than {MIN_ROUNDS} rounds; and every case a disturbed "

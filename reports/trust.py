@@ -17,7 +17,8 @@ def _flag_reasons(row: pd.Series) -> str:
     reasons = []
     flags = row["flags"].split("; ")
     if rules.FLAG_SPREAD in flags:
-        reasons.append(f"the median's interval ±{format_percent(row['interval_rel'])}")
+        again = f", the narrower of {row['attempts']} attempts" if row["attempts"] > 1 else ""
+        reasons.append(f"the median's interval ±{format_percent(row['interval_rel'])}{again}")
     if rules.FLAG_TIMER in flags:
         reasons.append(
             f"a timed round lasts {format_time(row['median_s'] * row['iterations'])}, "

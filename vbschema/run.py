@@ -224,6 +224,9 @@ class Case:
     median_ci: tuple[float, float] | None  # the median's 95% interval, as recorded
     peak_alloc_bytes: int | None  # one untimed call's peak allocation, where measured
     ceiling: str  # the limit of the memory level its inputs are read from (CEILINGS)
+    # how many times it was timed: a second attempt at the end of the run if the first
+    # ended unsure (bench/sampling.py, RETIME_S); the narrower of the two is kept
+    attempts: int = 1
 
     @classmethod
     def parse(cls, where: Where, entry: dict[str, Any], catalogue: Catalogue) -> Case:
@@ -258,6 +261,12 @@ class Case:
         if ceiling not in CEILINGS:
             where.fail(f"'ceiling' is {ceiling!r}, not one of {', '.join(CEILINGS)}")
         peak = extra.get("peak_alloc_bytes")
+        attempts = extra.get("attempts", [])
+        if not (
+            isinstance(attempts, list)
+            and all(isinstance(v, (int, float)) and v >= 0 for v in attempts)
+        ):
+            where.fail("'attempts' must be a list of each attempt's half-width")
         return cls(
             name=entry.get("name") if isinstance(entry.get("name"), str) else "",
             **identity,
@@ -270,6 +279,7 @@ class Case:
             if peak is None
             else where.integer(extra, "peak_alloc_bytes", minimum=0),
             ceiling=ceiling,
+            attempts=max(1, len(attempts)),
         )
 
 
