@@ -291,7 +291,7 @@ def pytest_runtestloop(session: pytest.Session):
 
 
 def retime_unsure(session: pytest.Session) -> None:
-    """Time once more, in run order, each op's case whose median's interval ended beyond
+    """Time once more, cheapest first, each op's case whose median's interval ended beyond
     the flag's limit, while the ladder's ``sampling.RETIME_S`` lasts (a case that would
     not fit in what is left is not started); keep the attempt with the narrower interval,
     which records every attempt's half-width (``extra_info["attempts"]``, in the order
@@ -311,7 +311,11 @@ def retime_unsure(session: pytest.Session) -> None:
     }
     if not first:
         return
-    again = [item for nodeid, item in items.items() if nodeid in first]
+
+    def cost(item: pytest.Item) -> float:  # the first attempt's timed seconds
+        return first[item.nodeid].stats.total * first[item.nodeid].iterations
+
+    again = sorted((item for nodeid, item in items.items() if nodeid in first), key=cost)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     say = reporter.write_line if reporter is not None else lambda line: None
     say(
@@ -321,9 +325,8 @@ def retime_unsure(session: pytest.Session) -> None:
     start = time.monotonic()
     retimed = 0
     for k, item in enumerate(again):
-        spent = first[item.nodeid].stats.total * first[item.nodeid].iterations
-        if time.monotonic() - start + spent > budget:
-            continue
+        if time.monotonic() - start + cost(item) > budget:
+            break  # the rest cost more still
         following = again[k + 1] if k + 1 < len(again) else None
         runtestprotocol(item, nextitem=following, log=False)
         retimed += 1
