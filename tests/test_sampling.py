@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import threading
-import time
 
 import pytest
 
@@ -222,19 +220,58 @@ def test_the_rounds_cap(round_s, long_case_s, expected):
     assert sampling.rounds_cap(round_s, 0.25, 12, long_case_s) == expected
 
 
-def test_a_case_on_all_cores_waits_until_another_pool_stops_spinning():
+class SpinningPool:
+    """The clocks ``settle`` reads, for a process whose other threads use ``busy`` of a
+    core in each of the first ``spinning_windows`` windows, then nothing: the test does not
+    depend on a real thread getting a core on a loaded machine (two xdist workers on two
+    cores starved a real spinner, and settle rightly saw nothing to wait for)."""
+
+    def __init__(self, spinning_windows: int, busy: float = 1.0):
+        self.now = self.others = 0.0
+        self.windows, self.busy = spinning_windows, busy
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def thread_time(self) -> float:
+        return 0.0  # the waiting thread itself sleeps
+
+    def process_time(self) -> float:
+        return self.others
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        if self.windows > 0:
+            self.others += self.busy * seconds
+            self.windows -= 1
+
+
+@pytest.mark.parametrize(
+    ("spinning_windows", "busy", "expected_windows"),
+    [
+        (0, 1.0, 1),  # nothing spinning: one quiet window
+        (30, 1.0, 31),  # a pool spinning 30 windows (0.15 s): waited out, then one quiet window
+        (30, 0.05, 1),  # a thread using 5% of a core is not a spinning pool
+        (10**6, 1.0, None),  # spinning for ever: at most SETTLE_MAX_S
+    ],
+)
+def test_a_case_on_all_cores_waits_until_another_pool_stops_spinning(
+    monkeypatch, spinning_windows, busy, expected_windows
+):
     """A pool's worker spinning after its last job (OpenBLAS's, 0.10-0.15 s) would take a
     core from the next case on all cores: ``settle`` waits until the process's other
-    threads leave the CPU, and no longer than that."""
+    threads leave the CPU, and no longer than ``SETTLE_MAX_S``."""
+    from bench import threads
 
-    def spin(seconds):
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            pass
-
-    spinner = threading.Thread(target=spin, args=(0.2,))
-    spinner.start()
+    clock = SpinningPool(spinning_windows, busy)
+    monkeypatch.setattr(threads, "time", clock)
     waited = settle()
-    spinner.join()
-    assert 0.15 <= waited < SETTLE_MAX_S
-    assert settle() < 0.1  # nothing spinning: a window or two
+    if expected_windows is None:
+        assert SETTLE_MAX_S <= waited < SETTLE_MAX_S + threads.SETTLE_WINDOW_S
+    else:
+        assert waited == pytest.approx(expected_windows * threads.SETTLE_WINDOW_S)
+
+
+def test_settle_returns_at_once_on_a_quiet_process():
+    """The real clocks: with no other thread working, a window or two."""
+    assert settle() < 0.1
