@@ -17,7 +17,6 @@ import sys
 import time
 
 import pytest
-from _pytest.runner import runtestprotocol
 
 import kernels
 from bench import ladders, options, records, sampling
@@ -324,28 +323,45 @@ def retime_unsure(session: pytest.Session) -> None:
     )
     start = time.monotonic()
     retimed = 0
-    for k, item in enumerate(again):
-        if time.monotonic() - start + cost(item) > budget:
-            break  # the rest cost more still
-        following = again[k + 1] if k + 1 < len(again) else None
-        runtestprotocol(item, nextitem=following, log=False)
-        retimed += 1
-    sure = 0
-    for name in first:
-        attempts = [case for case in bench_session.benchmarks if case.fullname == name]
-        kept = min(attempts, key=lambda case: sampling.half_width(case.stats.data))
-        for case in attempts:
-            if case is not kept:
-                bench_session.benchmarks.remove(case)
-        # each attempt's half-width of the median's interval, as a share of the median
-        kept.extra_info["attempts"] = [
-            round(sampling.half_width(case.stats.data), 4) for case in attempts
-        ]
-        sure += not sampling.unsure(kept.stats.data)
+    try:
+        for k, item in enumerate(again):
+            if time.monotonic() - start + cost(item) > budget:
+                break  # the rest cost more still
+            # pytest's whole protocol, as the first attempt had: warnings are errors, and
+            # a second attempt that fails is reported and fails the run
+            following = again[k + 1] if k + 1 < len(again) else None
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+            retimed += 1
+            if session.shouldstop or session.shouldfail:
+                break
+    finally:  # interrupted too: each case once in the file
+        sure = sum(_keep_the_narrower(bench_session, first[name]) for name in first)
     say(
         f"bench: {retimed} of them timed again in {time.monotonic() - start:.0f} s; "
         f"{sure} now within ±{sampling.INTERVAL_LIMIT:.0%}"
     )
+
+
+def _keep_the_narrower(bench_session, first) -> bool:
+    """Leave one of a case's attempts in pytest-benchmark's list: the one with the
+    narrower interval among those that finished their rounds (an attempt that raised, or
+    was interrupted before ``MIN_ROUNDS``, never replaces the first); it lists every sound
+    attempt's half-width, in the order taken. Returns whether the kept one is sure."""
+    attempts = [case for case in bench_session.benchmarks if case.fullname == first.fullname]
+    sound = [
+        case
+        for case in attempts
+        if not case.has_error and len(case.stats.data) >= sampling.MIN_ROUNDS
+    ]
+    kept = min(sound or [first], key=lambda case: sampling.half_width(case.stats.data))
+    for case in attempts:
+        if case is not kept:
+            bench_session.benchmarks.remove(case)
+    # each attempt's half-width of the median's interval, as a share of the median
+    kept.extra_info["attempts"] = [
+        round(sampling.half_width(case.stats.data), 4) for case in sound or [first]
+    ]
+    return not sampling.unsure(kept.stats.data)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

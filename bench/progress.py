@@ -80,6 +80,7 @@ class Progress:
         self.weights: dict[str, float] = {}
         self.done_weight = 0.0
         self.done = 0
+        self.finished: set[str] = set()
         self.start = self.last = time.monotonic()
 
     @pytest.hookimpl(trylast=True)
@@ -116,6 +117,9 @@ class Progress:
             )
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        if nodeid in self.finished:  # a second attempt (bench/conftest.py, retime_unsure)
+            return
+        self.finished.add(nodeid)
         self.done += 1
         self.done_weight += self.weights.get(nodeid, 1.0)
         now = time.monotonic()

@@ -68,6 +68,45 @@ def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_pa
     assert f"{len(cases)} of them timed again" in done.stdout
 
 
+class Attempt:
+    """What ``_keep_the_narrower`` reads of one of pytest-benchmark's entries."""
+
+    def __init__(self, times, has_error=False):
+        self.fullname, self.has_error = "bench/test_ops.py::test_op[case]", has_error
+        self.stats, self.extra_info = type("Stats", (), {"data": times})(), {}
+
+
+@pytest.mark.parametrize(
+    ("second", "kept", "listed"),
+    [
+        ("narrow", "second", 2),  # the narrower attempt wins, both listed
+        ("wide", "first", 2),
+        ("raised", "first", 1),  # an attempt that raised never replaces the first
+        ("cut short", "first", 1),  # nor one interrupted before MIN_ROUNDS rounds
+    ],
+)
+def test_the_narrower_sound_attempt_is_kept(second, kept, listed):
+    from bench import sampling
+    from bench.conftest import _keep_the_narrower
+
+    wide = [1.0, 1.3, 0.8, 1.2, 0.9, 1.1, 1.0, 1.25, 0.85]
+    narrow = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99]
+    first = Attempt([*wide[:-1], 1.4])
+    attempts = {
+        "narrow": Attempt(narrow),
+        "wide": Attempt([*(t * 1.5 for t in wide[:-1]), 3.0]),
+        "raised": Attempt([0.5], has_error=True),
+        "cut short": Attempt(narrow[: sampling.MIN_ROUNDS - 1]),
+    }
+    bench_session = type("Session", (), {"benchmarks": [first, attempts[second]]})()
+    sure = _keep_the_narrower(bench_session, first)
+    (left,) = bench_session.benchmarks
+    assert left is (first if kept == "first" else attempts[second])
+    assert len(left.extra_info["attempts"]) == listed
+    assert left.extra_info["attempts"][0] == round(sampling.half_width(first.stats.data), 4)
+    assert sure == (second == "narrow")
+
+
 def test_every_case_carries_its_conditions(result_file):
     data = json.loads(result_file.read_text())
     timer_resolution = data["machine_info"]["vectorbench"]["timer"]["resolution_s"]

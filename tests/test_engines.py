@@ -255,6 +255,26 @@ def test_dask_wait_runs_one_thread_in_the_caller_and_more_on_the_pool():
     assert dask_engine.wait((1, "no lazy value")) == (1, "no lazy value")
 
 
+def test_dask_wait_computes_only_the_tasks_a_result_needs():
+    """A result that needs one of a graph's blocks: only that block is made (data larger
+    than memory is never computed, and held, whole), as ``dask.compute`` would cull."""
+    from dask.delayed import Delayed
+    from dask.highlevelgraph import HighLevelGraph
+
+    from kernels import dask_engine
+
+    made = []
+
+    def block(k):
+        made.append(k)
+        return float(k)
+
+    tasks = {("blocks", k): (block, k) for k in range(4)}
+    graph = HighLevelGraph.from_collections("blocks", tasks, dependencies=())
+    assert dask_engine.wait(Delayed(("blocks", 2), graph, layer="blocks")) == 2.0
+    assert made == [2]
+
+
 @pytest.mark.parametrize("op", ["logistic_gradient", "adaline_gd_epoch", "perceptron_epoch"])
 def test_dask_makes_each_block_of_X_once_per_call(op):
     """Labels computed from X's blocks share the task that makes each block: data
