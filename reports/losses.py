@@ -15,7 +15,7 @@ from reports import analysis, style
 from reports.formatting import format_percent, format_ratio, format_size
 from reports.markup import md_table
 from reports.phrases import case_name, shape_text
-from reports.rules import FASTER, LEVEL, SLOWER
+from reports.rules import ABOVE_CEILING, FASTER, LEVEL, SLOWER
 from reports.style import Style
 from reports.templating import render
 
@@ -70,7 +70,12 @@ def loss_findings(table: pd.DataFrame, *, look: Style) -> dict:
 
 
 def _share(value) -> str:
-    return format_percent(value) if pd.notna(value) else "—"
+    """A share of the measured ceiling; one above it is the probe's miss, not a fact."""
+    if pd.isna(value):
+        return "—"
+    if value > ABOVE_CEILING:
+        return f"above the probe's ceiling ({format_percent(value)})"
+    return format_percent(value)
 
 
 def losses_section(table: pd.DataFrame, *, look: Style) -> str:

@@ -82,3 +82,13 @@ def test_no_loss_says_so(table, look):
     kept = table[~((table["op"] == "logistic_backward") & (table["threads"] == 1))]
     text = losses_section(kept, look=look)
     assert "None is slower" in text
+
+
+def test_a_share_above_the_ceiling_is_not_printed_as_a_fact():
+    """A share over the measured ceiling says the probe read less than the kernel, not
+    that the kernel beat the hardware."""
+    from reports.losses import _share
+
+    assert _share(0.5) == "50%"
+    assert _share(1.09) == "above the probe's ceiling (109%)"
+    assert _share(float("nan")) == "—"
