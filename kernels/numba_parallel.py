@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import prange
+from numba.core.cpu_options import ParallelOptions
 from numba.extending import register_jitable
 
 from kernels import numba_jit
@@ -48,17 +49,16 @@ NETWORK_BLOCKS = 8
 DOT_BLOCKS = 8
 
 
-# Only the explicit ``prange`` loops run in parallel. Numba's other parallel passes (NumPy
-# calls and array expressions turned into parallel loops, and their fusion) find nothing
-# here worth a thread but still analyse every kernel: without them, compiling every kernel
-# of both Numba engines in both dtypes took 64.0 s of CPU instead of 72.3 (the mean of
-# four cold compiles each, the 2-core AMD EPYC), and no kernel ran more than 1% slower
-# (side by side, 0.90-1.01× the old times). The one large array a kernel allocates, the
-# network's per-block dW1, is zeroed by the threads themselves.
-PRANGE_ONLY = {
+# Only the explicit ``prange`` loops run in parallel. Numba's other parallel passes would
+# turn NumPy calls and array expressions into parallel loops of their own (here the
+# np.zeros and .sum() of the per-block arrays: a few dozen numbers each, compiled at
+# 0.2-0.7 s of CPU apiece and started on every thread at every call).
+# A ParallelOptions, not a dict: Numba reads a dict of options by popping its keys, so
+# the dict is empty after the first compile, and every later kernel would get every pass.
+PRANGE_ONLY = ParallelOptions({
     "prange": True, "comprehension": False, "reduction": False, "inplace_binop": False,
     "setitem": False, "numpy": False, "stencil": False, "fusion": False,
-}  # fmt: skip
+})  # fmt: skip
 
 
 def parallel_jit(function):
@@ -77,28 +77,6 @@ def block_count(m, most=BLOCKS):
 def row_block(block, blocks, m):
     """Rows [start, stop) of block number ``block`` when m rows are cut into ``blocks``."""
     return block * m // blocks, (block + 1) * m // blocks
-
-
-# Written in a parallel kernel's own body, ``np.zeros`` and an array's ``.sum()`` still
-# become parallel loops of their own, whatever PRANGE_ONLY says: for arrays of BLOCKS
-# numbers, each compiled (0.2-0.7 s of CPU) and started on all the threads at every call.
-# Called from these helpers they stay plain loops (Numba compiles a kernel's helpers
-# without its parallel passes). Measured on the 2-core AMD EPYC: compiling every kernel of
-# both Numba engines in both dtypes took 58.7-59.8 s of CPU instead of 68.0-70.7, and the
-# kernels that had such loops ran 1.0-1.3× as fast on one thread and 1.0-1.6× on two
-# from 10^3 rows (side by side in one process), the same from 2·10^5 rows (0.97-1.03×).
-@register_jitable
-def zeros(shape, dtype):
-    return np.zeros(shape, dtype)
-
-
-@register_jitable
-def total(partial):
-    """The sum of the blocks' partial sums, in block order."""
-    result = 0.0
-    for value in partial:
-        result += value
-    return result
 
 
 @register_jitable
@@ -121,7 +99,7 @@ def dot(a, b):
     machine, where this is 0.93-1.12× (and 1.0-1.9× in float32)."""
     n = len(a)
     blocks = block_count(n, DOT_BLOCKS)
-    partial = zeros(blocks, a.dtype)  # float32 sums stay float32, as in one thread
+    partial = np.zeros(blocks, a.dtype)  # float32 sums stay float32, as in one thread
     for block in prange(blocks):
         start, stop = row_block(block, blocks, n)
         partial[block] = dot_in_quarters(a[start:stop], b[start:stop])
@@ -154,8 +132,8 @@ def logistic_cost(A, y, eps):
 def logistic_backward(X, A, y):
     m, n = X.shape
     blocks = block_count(m)
-    partial_dw = zeros((blocks, n), A.dtype)
-    partial_error_sum = zeros(blocks, np.float64)
+    partial_dw = np.zeros((blocks, n), A.dtype)
+    partial_error_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
         partial_error_sum[block] = logistic_backward_sums(
@@ -164,16 +142,16 @@ def logistic_backward(X, A, y):
     dw = sum_blocks(partial_dw)
     for j in range(n):
         dw[j] /= m
-    return dw, total(partial_error_sum) / m
+    return dw, partial_error_sum.sum() / m
 
 
 @parallel_jit
 def logistic_gradient(w, b, X, y):
     m, n = X.shape
     blocks = block_count(m)
-    partial_dw = zeros((blocks, n), w.dtype)
-    partial_cost = zeros(blocks, np.float64)
-    partial_error_sum = zeros(blocks, np.float64)
+    partial_dw = np.zeros((blocks, n), w.dtype)
+    partial_cost = np.zeros(blocks)
+    partial_error_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
         partial_cost[block], partial_error_sum[block] = logistic_gradient_sums(
@@ -182,16 +160,16 @@ def logistic_gradient(w, b, X, y):
     dw = sum_blocks(partial_dw)
     for j in range(n):
         dw[j] /= m
-    return total(partial_cost) / m, dw, total(partial_error_sum) / m
+    return partial_cost.sum() / m, dw, partial_error_sum.sum() / m
 
 
 @parallel_jit
 def adaline_gd_epoch(w, b, X, y, eta):
     m, n = X.shape
     blocks = block_count(m)
-    partial_gradient = zeros((blocks, n), w.dtype)
-    partial_error_sum = zeros(blocks, np.float64)
-    partial_squared_sum = zeros(blocks, np.float64)
+    partial_gradient = np.zeros((blocks, n), w.dtype)
+    partial_error_sum = np.zeros(blocks)
+    partial_squared_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
         partial_error_sum[block], partial_squared_sum[block] = adaline_gd_sums(
@@ -201,7 +179,7 @@ def adaline_gd_epoch(w, b, X, y, eta):
     new_w = w.copy()
     for j in range(n):
         new_w[j] += eta * gradient[j]
-    return new_w, b + eta * total(partial_error_sum), total(partial_squared_sum) / 2.0
+    return new_w, b + eta * partial_error_sum.sum(), partial_squared_sum.sum() / 2.0
 
 
 @parallel_jit
@@ -223,10 +201,10 @@ def mlp_gradient(W1, b1, W2, b2, X, y):
     W1T = transposed(W1, W2)
     blocks = block_count(m, NETWORK_BLOCKS)
     partial_dW1T = np.empty((blocks, h, n), W2.dtype)  # zeroed block by block, below
-    partial_db1 = zeros((blocks, h), W2.dtype)
-    partial_dW2 = zeros((blocks, h), W2.dtype)
-    partial_cost = zeros(blocks, np.float64)
-    partial_error_sum = zeros(blocks, np.float64)
+    partial_db1 = np.zeros((blocks, h), W2.dtype)
+    partial_dW2 = np.zeros((blocks, h), W2.dtype)
+    partial_cost = np.zeros(blocks)
+    partial_error_sum = np.zeros(blocks)
     for block in prange(blocks):
         start, stop = row_block(block, blocks, m)
         # each thread zeroes its own blocks' dW1 (8 × 1024 × 784 float64 is 51 MB: zeroed
@@ -245,7 +223,7 @@ def mlp_gradient(W1, b1, W2, b2, X, y):
         db1[k] /= m
         dW2[k] /= m
     dW1 = transposed(dW1T.reshape(h, n), W2)
-    return total(partial_cost) / m, dW1, db1, dW2, total(partial_error_sum) / m
+    return partial_cost.sum() / m, dW1, db1, dW2, partial_error_sum.sum() / m
 
 
 adaline_sgd_epoch = numba_jit.adaline_sgd_epoch
