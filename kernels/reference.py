@@ -269,9 +269,9 @@ def _adaline_sgd_epoch(w, b, X, y, eta, u, tiny):
         local_error += gamma(1, u) * (abs(target) + abs(z))
         step = eta * error
         step_rounding = tiny * abs(error)  # η rounded to a tiny dtype value
-        update_rounding = np.append(
-            gamma(3, u) * (np.abs(w) + abs(step) * abs_x) + step_rounding * abs_x,
-            gamma(3, u) * (abs(b) + abs(step)) + step_rounding,
+        update_rounding = np.append(  # and, near zero, step·x and the sums by tiny each
+            gamma(3, u) * (np.abs(w) + abs(step) * abs_x) + step_rounding * abs_x + 2 * tiny,
+            gamma(3, u) * (abs(b) + abs(step)) + step_rounding + 2 * tiny,
         )
         bound = (
             max(1.0, abs(1.0 - eta * norm_x2)) * bound
@@ -301,8 +301,11 @@ def _perceptron_epoch(w, b, X, y, eta, u, tiny):
         update = eta * (target - (1.0 if z >= 0.0 else -1.0))
         if update != 0.0:  # adding 0·x is exact (and NaN if x is not finite)
             d_update = gamma(2, u) * abs(update) + tiny * abs(update / eta)
+            # update·x and w + update·x each round, relatively (γ₂) or, near zero, by up
+            # to tiny: a backend that flushes subnormals turns 0.75 × 1.2e-38 into 0.
             dw = dw + abs_x * d_update + gamma(2, u) * (np.abs(w) + abs(update) * abs_x)
-            db = db + d_update + gamma(2, u) * (abs(b) + abs(update))
+            dw = dw + 2 * tiny
+            db = db + d_update + gamma(2, u) * (abs(b) + abs(update)) + tiny
             errors += 1
         w += update * x
         b += update
