@@ -44,8 +44,9 @@ SMOKE = ["bench", "--ladder=smoke", "--benchmark-disable", "--ignore=bench/test_
 
 
 # Spread over the cores, a test file per worker: a module fixture that runs a benchmark
-# session or builds a report (test_train's course_run, ...) runs once.
-PARALLEL = ["-n", "auto", "--dist", "loadfile"]
+# session or builds a report (test_train's course_run, ...) runs once. The files go out
+# in collection order, longest first (tests/conftest.py), not by their number of tests.
+PARALLEL = ["-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 # The PyTorch requirement of the torch sessions: pip arguments, so it can name an index,

@@ -53,13 +53,37 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+# The files that take longest, longest first (seconds on one worker of the 2-core machine,
+# 6 December: 60, 50, 36, 34, 33, 32, 28, 20, 19, 18, 14, 12, 11, 10; the rest 0-6).
+# pytest-xdist hands a worker the next file in collection order as it finishes one
+# (``--no-loadscope-reorder``: not the files with the most tests first). Ordered by
+# their number of tests, a 20 s file came last and ran alone on one core, the other
+# idle; longest first, the short files fill the end instead.
+LONGEST_FIRST = (
+    "tests/test_generated.py", "tests/test_reports.py", "tests/test_kernels.py",
+    "tests/test_train.py", "tests/test_classroom.py", "bench/test_ops.py",
+    "tests/test_bench_pipeline.py", "tests/test_catalogue.py", "tests/test_run_safety.py",
+    "tests/test_jit_cache.py", "tests/test_exact.py", "tests/test_vector_math.py",
+    "tests/test_check.py", "tests/test_engines.py",
+)  # fmt: skip
+
+
+@pytest.hookimpl(trylast=True)  # after bench/conftest.py's order of the benchmarks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In a run of the optional backends only (tests/support.py), a test's cases of a
-    backend named in its parameters (JAX's, NumPy's) are left to nox -s tests."""
+    """Under pytest-xdist, the longest files first (``LONGEST_FIRST``). In a run of the
+    optional backends only (tests/support.py), a test's cases of a backend named in its
+    parameters (JAX's, NumPy's) are left to nox -s tests."""
     from support import TESTED_BACKENDS, under_test
 
     import kernels
 
+    if hasattr(config, "workerinput"):
+
+        def rank(item: pytest.Item) -> int:
+            path = item.nodeid.split("::")[0]
+            return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+        items.sort(key=rank)  # stable: each file's own order is kept
     if TESTED_BACKENDS != "optional":
         return
     kept, left = [], []
