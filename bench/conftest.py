@@ -286,6 +286,8 @@ def pytest_runtestloop(session: pytest.Session):
     result = yield
     if not (session.shouldstop or session.shouldfail or session.testsfailed):
         retime_unsure(session)
+    if not (session.shouldstop or session.shouldfail or session.testsfailed):
+        retime_side_by_side(session)
     return result
 
 
@@ -340,6 +342,116 @@ def retime_unsure(session: pytest.Session) -> None:
         f"bench: {retimed} of them timed again in {time.monotonic() - start:.0f} s; "
         f"{sure} now within ±{sampling.INTERVAL_LIMIT:.0%}"
     )
+
+
+COMPILED_ROLES = ("compiled", "compiled parallel")  # kernels.backends.ROLES
+
+
+def side_by_side_groups(cases) -> list[tuple[object, list]]:
+    """(the reference's case, the compiled loops' cases slower than it beyond both
+    intervals) for each op, dtype, threads and sizes that has such a loop."""
+    reference = [name for name, spec in kernels.BACKENDS.items() if spec.role == "reference"]
+    compiled = {name for name, spec in kernels.BACKENDS.items() if spec.role in COMPILED_ROLES}
+    by_case: dict[tuple, dict[str, object]] = {}
+    for case in cases:
+        info = case.extra_info
+        if info.get("kind") != "steady" or not case.stats.data:
+            continue
+        key = (info["op"], info["dtype"], info["threads"], tuple(sorted(info["sizes"].items())))
+        by_case.setdefault(key, {})[info["backend"]] = case
+    groups = []
+    for backends in by_case.values():
+        for name in reference:
+            if name not in backends:
+                continue
+            base = backends[name]
+            slower = [
+                case
+                for backend, case in backends.items()
+                if backend in compiled and sampling.slower_apart(case.stats.data, base.stats.data)
+            ]
+            if slower:
+                groups.append((base, slower))
+    return groups
+
+
+def retime_side_by_side(session: pytest.Session) -> None:
+    """Time once more, each right after the reference's case, the compiled loops found
+    slower than the vectorized reference beyond both intervals: the cheapest groups
+    first, while the ladder's ``sampling.SIDE_BY_SIDE_S`` lasts. Each case of a group
+    timed so keeps that attempt (``_keep_the_latest``): the comparison is then of two
+    cases timed one after the other, not minutes apart."""
+    bench_session = getattr(session.config, "_benchmarksession", None)
+    budget = sampling.SIDE_BY_SIDE_S.get(ladder(session.config), 0.0)
+    if bench_session is None or bench_session.disabled or budget <= 0:
+        return
+    items = {item.nodeid: item for item in session.items}
+    groups = [
+        (base, slower)
+        for base, slower in side_by_side_groups(bench_session.benchmarks)
+        if all(case.fullname in items for case in (base, *slower))
+    ]
+    if not groups:
+        return
+
+    def cost(group) -> float:  # the first attempts' timed seconds
+        return sum(case.stats.total * case.iterations for case in (group[0], *group[1]))
+
+    groups.sort(key=cost)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else lambda line: None
+    say(
+        f"bench: {sum(len(slower) for _, slower in groups)} compiled cases slower than the "
+        f"reference beyond both intervals: timing them again, each right after the "
+        f"reference's case (at most {budget:.0f} s)"
+    )
+    start = time.monotonic()
+    done: list[tuple[object, list]] = []
+    try:
+        for base, slower in groups:
+            if time.monotonic() - start + cost((base, slower)) > budget:
+                break  # the rest cost more still
+            order = [items[case.fullname] for case in (base, *slower)]
+            for k, item in enumerate(order):
+                following = order[k + 1] if k + 1 < len(order) else None
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+            done.append((base, slower))
+            if session.shouldstop or session.shouldfail:
+                break
+    finally:  # interrupted too: each case once in the file
+        for base, slower in done:
+            names = [case.extra_info["backend"] for case in slower]
+            _keep_the_latest(bench_session, base, ", ".join(names))
+            for case in slower:
+                _keep_the_latest(bench_session, case, base.extra_info["backend"])
+    now_slower = sum(len(slower) for _, slower in side_by_side_groups(bench_session.benchmarks))
+    say(
+        f"bench: {sum(len(slower) for _, slower in done)} of them timed again in "
+        f"{time.monotonic() - start:.0f} s; {now_slower} still slower beyond both intervals"
+    )
+
+
+def _keep_the_latest(bench_session, kept_before, beside: str) -> None:
+    """Leave one of a case's attempts in pytest-benchmark's list: the latest, the one
+    timed beside ``beside``'s case, if it finished its rounds (else the one kept before).
+    It lists every sound attempt's half-width, in the order taken, and names ``beside``."""
+    attempts = [case for case in bench_session.benchmarks if case.fullname == kept_before.fullname]
+    latest = attempts[-1]
+    before = kept_before.extra_info.get("attempts") or [
+        round(sampling.half_width(kept_before.stats.data), 4)
+    ]
+    sound = (
+        latest is not kept_before
+        and not latest.has_error
+        and len(latest.stats.data) >= sampling.MIN_ROUNDS
+    )
+    kept = latest if sound else kept_before
+    for case in attempts:
+        if case is not kept:
+            bench_session.benchmarks.remove(case)
+    if sound:
+        kept.extra_info["attempts"] = [*before, round(sampling.half_width(kept.stats.data), 4)]
+        kept.extra_info["beside"] = beside
 
 
 def _keep_the_narrower(bench_session, first) -> bool:

@@ -27,7 +27,8 @@ against 550, which widened six-round intervals and so cost rounds.
 The interval travels with every case (``extra_info["median_ci"]``), and the report's
 flag and comparison rules read it (``reports/rules.py``, which owns the interval). A case
 whose interval ends beyond the flag's limit gets a second attempt at the end of the run,
-while time is left (``RETIME_S``; ``bench/conftest.py``, ``retime_unsure``).
+while time is left (``RETIME_S``; ``bench/conftest.py``, ``retime_unsure``), and a
+compiled loop found slower than the reference is timed again beside it (``SIDE_BY_SIDE_S``).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ CHECK_GROWTH = 1.25
 # cheapest first, the 185 flagged cases of 0b84a4a's run would have had 144 attempts in
 # 60 s of rounds. The full ladder's 20 minutes leave about a minute for them.
 RETIME_S = {"full": 60.0, "lesson": 20.0, "smoke": 0.0}
+# A compiled loop found slower than the vectorized reference, both intervals apart, is timed
+# again right after the reference's case (``bench/conftest.py``, ``retime_side_by_side``),
+# the cheapest first while this lasts (seconds), and both keep those attempts: a ratio of
+# two cases timed minutes apart is also the ratio of the host's load at those minutes. In
+# the full run of 33e2dac, Numba's dot at n = 10⁷ (float64, one thread) was 0.89x NumPy's,
+# its interval apart; timed alternately in one process, call after call, it was 1.07x.
+# Retiming all 131 such pairs of that run's Numba backends would have cost 44 s of rounds.
+SIDE_BY_SIDE_S = {"full": 45.0, "lesson": 10.0, "smoke": 0.0}
 
 
 def unsure(times: Sequence[float]) -> bool:
@@ -91,6 +100,12 @@ def half_width(times: Sequence[float]) -> float:
     low, high = median_interval(times)
     median = statistics.median(times)
     return (high - low) / 2 / median if median > 0 else math.inf
+
+
+def slower_apart(times: Sequence[float], reference: Sequence[float]) -> bool:
+    """``times``' median's interval lies wholly above ``reference``'s: slower, beyond both
+    intervals."""
+    return median_interval(times)[0] > median_interval(reference)[1]
 
 
 def sure(times: Sequence[float]) -> bool:

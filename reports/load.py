@@ -38,7 +38,7 @@ _CASE_COLUMNS = [
     *CASE_KEY, "m", "n", "h", "size", "status", "reason", "predicted_s",
     *(f"{stat}_s" for stat in STAT_NAMES), "ci_low_s", "ci_high_s", "rounds", "iterations",
     "flops", "bytes", "timer_resolution_s", "bandwidth_GBps", "served_from",
-    "peak_alloc_bytes", "attempts", "name", "source",
+    "peak_alloc_bytes", "attempts", "beside", "name", "source",
 ]  # fmt: skip
 _JIT_COLUMNS = [
     *JIT_KEY, "m", "n", "h", "size", "cold_s", "warm_s", "steady_s", "numpy_s", "python_s",
@@ -173,6 +173,7 @@ def _case_row(file: RunFile, case: Case) -> dict[str, Any]:
         "bytes": case.bytes,
         "peak_alloc_bytes": _or_nan(case.peak_alloc_bytes),
         "attempts": case.attempts,
+        "beside": case.beside,
         "status": "ok",
         "reason": "",
         "predicted_s": math.nan,
@@ -184,6 +185,7 @@ def _not_run_row(file: RunFile, case: NotRun) -> dict[str, Any]:
     return {
         **_row(file, case, case.threads),
         "status": "not run",
+        "beside": "",
         "reason": case.reason,
         "predicted_s": _or_nan(case.predicted_s),
         "name": "",

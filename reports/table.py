@@ -22,8 +22,8 @@ COLUMNS = [
     "op", "backend", "dtype", "threads", "m", "n", "h", "size", "status",
     "median_s", "iqr_s", "q1_s", "q3_s", "ci_low_s", "ci_high_s", "min_s", "mean_s", "stddev_s",
     "rounds", "iterations", "gb_per_s", "gflop_per_s", "bandwidth_GBps", "bandwidth_share",
-    "served_from", "peak_alloc_bytes", "attempts", "flops", "bytes", "iqr_rel", "interval_rel",
-    "stddev_rel", "flags", "reason", "predicted_s", "shape", "name", "source",
+    "served_from", "peak_alloc_bytes", "attempts", "beside", "flops", "bytes", "iqr_rel",
+    "interval_rel", "stddev_rel", "flags", "reason", "predicted_s", "shape", "name", "source",
 ]  # fmt: skip
 
 

@@ -18,6 +18,8 @@ def _flag_reasons(row: pd.Series) -> str:
     flags = row["flags"].split("; ")
     if rules.FLAG_SPREAD in flags:
         again = f", the narrower of {row['attempts']} attempts" if row["attempts"] > 1 else ""
+        if row["beside"]:
+            again = f", the last of {row['attempts']} attempts, timed beside {row['beside']}"
         reasons.append(f"the median's interval ±{format_percent(row['interval_rel'])}{again}")
     if rules.FLAG_TIMER in flags:
         reasons.append(

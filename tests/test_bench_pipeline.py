@@ -20,6 +20,7 @@ from bench.conftest import KEPT_ROUNDS
 from bench.run import compact, publish, unique_path
 from bench.threads import thread_counts
 from kernels.ops import OPS
+from reports.load import read_results
 from reports.rules import median_interval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,20 +42,26 @@ def result_file(tmp_path_factory) -> Path:
     return path
 
 
-def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_path):
-    """At the end of a run, each case whose median's interval is beyond the flag's limit
-    (here every case: tests/retime_every_case.py) is timed once more; the file holds each
-    case once, the attempt with the narrower interval, which counts its two attempts."""
-    path = tmp_path / "result.json"
+def _smoke_with_plugin(plugin: str, selection: str, path: Path) -> subprocess.CompletedProcess:
+    """A smoke benchmark session of ``selection`` with the plugin ``plugin`` (tests/),
+    writing ``path``: its finished process."""
     command = [
-        sys.executable, "-m", "pytest", "bench", "--ladder=smoke",
-        "-k", "test_op and dot and numpy", "-p", "retime_every_case",
-        f"--benchmark-json={path}", "--benchmark-min-rounds=3",
+        sys.executable, "-m", "pytest", "bench", "--ladder=smoke", "-k", selection,
+        "-p", plugin, f"--benchmark-json={path}", "--benchmark-min-rounds=3",
         "--benchmark-max-time=0.001", "-p", "no:cacheprovider", "--benchmark-precision=0.03",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_path):
+    """At the end of a run, each case whose median's interval is beyond the flag's limit
+    (here every case: tests/retime_every_case.py) is timed once more; the file holds each
+    case once, the attempt with the narrower interval, which counts its two attempts."""
+    path = tmp_path / "result.json"
+    done = _smoke_with_plugin("retime_every_case", "test_op and dot and numpy", path)
     cases = json.loads(path.read_text())["benchmarks"]
     names = [case["fullname"] for case in cases]
     assert cases
@@ -68,12 +75,91 @@ def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_pa
     assert f"{len(cases)} of them timed again" in done.stdout
 
 
+def test_compiled_loops_slower_than_the_reference_are_timed_again_beside_it(tmp_path):
+    """At the end of a run, a compiled loop slower than NumPy beyond both intervals (here
+    every one: tests/side_by_side_every_case.py) is timed again right after NumPy's case
+    of the same op, dtype, threads and sizes; both keep that attempt and say beside what."""
+    path = tmp_path / "result.json"
+    selection = "test_op and dot and (numpy or numba) and float64"
+    done = _smoke_with_plugin("side_by_side_every_case", selection, path)
+    cases = json.loads(path.read_text())["benchmarks"]
+    names = [case["fullname"] for case in cases]
+    assert len(names) == len(set(names))  # each case once
+    compiled = [c for c in cases if c["extra_info"]["backend"] in ("numba", "numba_parallel")]
+    numpy = [c for c in cases if c["extra_info"]["backend"] == "numpy"]
+    assert compiled
+    assert numpy
+    for case in compiled:
+        assert case["extra_info"]["beside"] == "numpy"
+        assert len(case["extra_info"]["attempts"]) == 2
+    for case in numpy:
+        assert set(case["extra_info"]["beside"].split(", ")) <= {"numba", "numba_parallel"}
+    assert f"bench: {len(compiled)} compiled cases slower than the reference" in done.stdout
+    assert f"bench: {len(compiled)} of them timed again" in done.stdout
+    # the report names the attempt kept
+    run = read_results([path])
+    assert set(run.cases.loc[run.cases["backend"] == "numba", "beside"]) == {"numpy"}
+
+
 class Attempt:
     """What ``_keep_the_narrower`` reads of one of pytest-benchmark's entries."""
 
-    def __init__(self, times, has_error=False):
+    def __init__(self, times, has_error=False, extra_info=None):
         self.fullname, self.has_error = "bench/test_ops.py::test_op[case]", has_error
-        self.stats, self.extra_info = type("Stats", (), {"data": times})(), {}
+        self.stats, self.extra_info = type("Stats", (), {"data": times})(), extra_info or {}
+
+
+def _case(backend, times, threads=1, op="dot"):
+    info = {"op": op, "backend": backend, "dtype": "float64", "threads": threads,
+            "sizes": {"n": 10**7}, "kind": "steady"}  # fmt: skip
+    attempt = Attempt(times, extra_info=info)
+    attempt.fullname = f"bench/test_ops.py::test_op[{op}-{backend}-t{threads}]"
+    return attempt
+
+
+def test_the_groups_are_the_compiled_loops_slower_beyond_both_intervals():
+    from bench.conftest import side_by_side_groups
+
+    fast = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99]
+    slow = [t * 1.2 for t in fast]
+    level = [t * 1.005 for t in fast]
+    numpy, numba, parallel = (
+        _case("numpy", fast),
+        _case("numba", slow),
+        _case("numba_parallel", level),
+    )
+    dask = _case("dask", slow)  # an engine, not a compiled loop: never retimed
+    other = _case("numba", slow, threads=2)  # no NumPy case at two threads: nothing to pair
+    groups = side_by_side_groups([numpy, numba, parallel, dask, other])
+    assert groups == [(numpy, [numba])]
+    assert side_by_side_groups([_case("numpy", slow), _case("numba", fast)]) == []
+
+
+@pytest.mark.parametrize("latest", ["sound", "raised", "cut short"])
+def test_the_attempt_beside_the_reference_is_kept_if_sound(latest):
+    from bench import sampling
+    from bench.conftest import _keep_the_latest
+
+    times = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99]
+    before = _case("numba", [t * 1.3 for t in times])
+    before.extra_info["attempts"] = [0.01, 0.02]  # two attempts already (retime_unsure)
+    again = {
+        "sound": _case("numba", times),
+        "raised": Attempt([0.5], has_error=True),
+        "cut short": _case("numba", times[: sampling.MIN_ROUNDS - 1]),
+    }[latest]
+    again.fullname = before.fullname
+    bench_session = type("Session", (), {"benchmarks": [before, again]})()
+    _keep_the_latest(bench_session, before, "numpy")
+    (left,) = bench_session.benchmarks
+    if latest == "sound":
+        assert left is again
+        assert left.extra_info["beside"] == "numpy"
+        assert left.extra_info["attempts"][:2] == [0.01, 0.02]
+        assert len(left.extra_info["attempts"]) == 3
+    else:  # the attempt kept before stays, as it was
+        assert left is before
+        assert "beside" not in left.extra_info
 
 
 @pytest.mark.parametrize(

@@ -227,6 +227,9 @@ class Case:
     # how many times it was timed: a second attempt at the end of the run if the first
     # ended unsure (bench/sampling.py, RETIME_S); the narrower of the two is kept
     attempts: int = 1
+    # the backends whose cases it was last timed right beside (a compiled loop slower
+    # than the reference: bench/sampling.py, SIDE_BY_SIDE_S), that attempt kept; or ""
+    beside: str = ""
 
     @classmethod
     def parse(cls, where: Where, entry: dict[str, Any], catalogue: Catalogue) -> Case:
@@ -267,6 +270,9 @@ class Case:
             and all(isinstance(v, (int, float)) and v >= 0 for v in attempts)
         ):
             where.fail("'attempts' must be a list of each attempt's half-width")
+        beside = extra.get("beside", "")
+        if not isinstance(beside, str):
+            where.fail("'beside' must be the backends it was timed beside, as text")
         return cls(
             name=entry.get("name") if isinstance(entry.get("name"), str) else "",
             **identity,
@@ -280,6 +286,7 @@ class Case:
             else where.integer(extra, "peak_alloc_bytes", minimum=0),
             ceiling=ceiling,
             attempts=max(1, len(attempts)),
+            beside=beside,
         )
 
 
