@@ -13,7 +13,6 @@ under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
 from __future__ import annotations
 
 import math
-import statistics
 import sys
 import time
 
@@ -376,22 +375,10 @@ def side_by_side_groups(cases) -> list[tuple[object, list]]:
     return groups
 
 
-def closest_first(group) -> float:
-    """A group's order among the side-by-side attempts: the nearer its compiled loops'
-    speed to the reference's (the ratio of medians nearest 1), the sooner. A loop at
-    0.99x may be the host's noise and turn level beside it; one at 0.3x (a small size,
-    the threads' start-up) is not, and would spend the time confirming it: in the lesson
-    of 369d394 in cheapest-first order, 52 of 54 stayed slower."""
-    base, slower = group
-    median = statistics.median
-    return -max(median(base.stats.data) / median(case.stats.data) for case in slower)
-
-
 def retime_side_by_side(session: pytest.Session) -> None:
     """Time once more, each right after the reference's case, the compiled loops found
-    slower than the vectorized reference beyond both intervals: the groups nearest to
-    level first (``closest_first``), each that fits in what is left of the ladder's
-    ``sampling.SIDE_BY_SIDE_S``. Each case of a group
+    slower than the vectorized reference beyond both intervals: the cheapest groups
+    first, while the ladder's ``sampling.SIDE_BY_SIDE_S`` lasts. Each case of a group
     timed so keeps that attempt (``_keep_the_latest``): the comparison is then of two
     cases timed one after the other, not minutes apart."""
     bench_session = getattr(session.config, "_benchmarksession", None)
@@ -410,7 +397,7 @@ def retime_side_by_side(session: pytest.Session) -> None:
     def cost(group) -> float:  # the first attempts' timed seconds
         return sum(case.stats.total * case.iterations for case in (group[0], *group[1]))
 
-    groups.sort(key=closest_first)
+    groups.sort(key=cost)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     say = reporter.write_line if reporter is not None else lambda line: None
     say(
@@ -423,7 +410,7 @@ def retime_side_by_side(session: pytest.Session) -> None:
     try:
         for base, slower in groups:
             if time.monotonic() - start + cost((base, slower)) > budget:
-                continue  # a cheaper group further on may still fit
+                break  # the rest cost more still
             order = [items[case.fullname] for case in (base, *slower)]
             for k, item in enumerate(order):
                 following = order[k + 1] if k + 1 < len(order) else None

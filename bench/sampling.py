@@ -82,7 +82,7 @@ CHECK_GROWTH = 1.25
 RETIME_S = {"full": 60.0, "lesson": 20.0, "smoke": 0.0}
 # A compiled loop found slower than the vectorized reference, both intervals apart, is timed
 # again right after the reference's case (``bench/conftest.py``, ``retime_side_by_side``),
-# the nearest to level first while this lasts (seconds), and both keep those attempts: a ratio of
+# the cheapest first while this lasts (seconds), and both keep those attempts: a ratio of
 # two cases timed minutes apart is also the ratio of the host's load at those minutes. In
 # the full run of 33e2dac, Numba's dot at n = 10⁷ (float64, one thread) was 0.89x NumPy's,
 # its interval apart; timed alternately in one process, call after call, it was 1.07x.

@@ -135,18 +135,6 @@ def test_the_groups_are_the_compiled_loops_slower_beyond_both_intervals():
     assert side_by_side_groups([_case("numpy", slow), _case("numba", fast)]) == []
 
 
-def test_the_groups_nearest_to_level_are_timed_first():
-    from bench.conftest import closest_first
-
-    fast = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99]
-    near = (_case("numpy", fast), [_case("numba", [t * 1.1 for t in fast])])
-    far = (_case("numpy", fast), [_case("numba", [t * 3 for t in fast])])
-    # a group is as near as its nearest loop
-    mixed = (_case("numpy", fast), [_case("numba", [t * 3 for t in fast]),
-                                    _case("numba_parallel", [t * 1.05 for t in fast])])  # fmt: skip
-    assert sorted([far, near, mixed], key=closest_first) == [mixed, near, far]
-
-
 @pytest.mark.parametrize("latest", ["sound", "raised", "cut short"])
 def test_the_attempt_beside_the_reference_is_kept_if_sound(latest):
     from bench import sampling
