@@ -407,18 +407,23 @@ def retime_side_by_side(session: pytest.Session) -> None:
     )
     start = time.monotonic()
     done: list[tuple[object, list]] = []
+    running: tuple = ()  # the cases of a group being timed again, until it is whole
     try:
         for base, slower in groups:
             if time.monotonic() - start + cost((base, slower)) > budget:
                 break  # the rest cost more still
-            order = [items[case.fullname] for case in (base, *slower)]
+            running = (base, *slower)
+            order = [items[case.fullname] for case in running]
             for k, item in enumerate(order):
                 following = order[k + 1] if k + 1 < len(order) else None
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
             done.append((base, slower))
+            running = ()
             if session.shouldstop or session.shouldfail:
                 break
     finally:  # interrupted too: each case once in the file
+        for case in running:  # a group cut short was not timed side by side: its
+            _keep_the_latest(bench_session, case, None)  # attempts before stand
         for base, slower in done:
             names = [case.extra_info["backend"] for case in slower]
             _keep_the_latest(bench_session, base, ", ".join(names))
@@ -431,17 +436,19 @@ def retime_side_by_side(session: pytest.Session) -> None:
     )
 
 
-def _keep_the_latest(bench_session, kept_before, beside: str) -> None:
+def _keep_the_latest(bench_session, kept_before, beside: str | None) -> None:
     """Leave one of a case's attempts in pytest-benchmark's list: the latest, the one
     timed beside ``beside``'s case, if it finished its rounds (else the one kept before).
-    It lists every sound attempt's half-width, in the order taken, and names ``beside``."""
+    It lists every sound attempt's half-width, in the order taken, and names ``beside``.
+    With ``beside`` None (its group was cut short), the one kept before stays."""
     attempts = [case for case in bench_session.benchmarks if case.fullname == kept_before.fullname]
     latest = attempts[-1]
     before = kept_before.extra_info.get("attempts") or [
         round(sampling.half_width(kept_before.stats.data), 4)
     ]
     sound = (
-        latest is not kept_before
+        beside is not None
+        and latest is not kept_before
         and not latest.has_error
         and len(latest.stats.data) >= sampling.MIN_ROUNDS
     )

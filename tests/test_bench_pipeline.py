@@ -135,7 +135,7 @@ def test_the_groups_are_the_compiled_loops_slower_beyond_both_intervals():
     assert side_by_side_groups([_case("numpy", slow), _case("numba", fast)]) == []
 
 
-@pytest.mark.parametrize("latest", ["sound", "raised", "cut short"])
+@pytest.mark.parametrize("latest", ["sound", "raised", "cut short", "group cut short"])
 def test_the_attempt_beside_the_reference_is_kept_if_sound(latest):
     from bench import sampling
     from bench.conftest import _keep_the_latest
@@ -147,10 +147,12 @@ def test_the_attempt_beside_the_reference_is_kept_if_sound(latest):
         "sound": _case("numba", times),
         "raised": Attempt([0.5], has_error=True),
         "cut short": _case("numba", times[: sampling.MIN_ROUNDS - 1]),
+        # sound, but NumPy's case beside it was interrupted: not side by side
+        "group cut short": _case("numba", times),
     }[latest]
     again.fullname = before.fullname
     bench_session = type("Session", (), {"benchmarks": [before, again]})()
-    _keep_the_latest(bench_session, before, "numpy")
+    _keep_the_latest(bench_session, before, None if latest == "group cut short" else "numpy")
     (left,) = bench_session.benchmarks
     if latest == "sound":
         assert left is again
