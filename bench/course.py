@@ -9,9 +9,10 @@ The shallow network trains for a thousand iterations; on the smoke ladder it tra
 a few (``Experiment.smoke``), enough to check that the backends agree.
 
 They are timed by the benchmark session itself (``bench/test_course.py``), through
-pytest-benchmark like every op: one untimed call first (it pays for loading or
-compiling Numba's code, and its result is the one recorded), then timed rounds, and the
-same statistics (median, quartiles). The trainers are deterministic, so every call
+pytest-benchmark like every op: on a backend that compiles, one untimed call of the
+run cut to one step first (it pays for loading or compiling the code), then timed
+rounds, the last of which gives the result recorded, and the same statistics (median,
+quartiles). The trainers are deterministic, so every call
 computes the same thing. ``section`` assembles what the result file carries under
 ``vectorbench_course``: the data, each experiment's parameters, each backend's final
 weights, history and times, and how closely the backends agree — everything the report
@@ -318,13 +319,16 @@ def agreement(
 
 
 def training_call(
-    experiment: Experiment, data: dict, backend: str, ladder: str = "full"
+    experiment: Experiment, data: dict, backend: str, ladder: str = "full", steps: int | None = None
 ) -> Callable[[], train.TrainingResult | train.NetworkResult]:
-    """One training run of ``experiment`` on ``backend``, ready to call (and time)."""
+    """One training run of ``experiment`` on ``backend``, ready to call (and time); with
+    ``steps``, the same run cut to that many epochs or iterations."""
     trainer = getattr(train, experiment.trainer)
     X = np.array(data["X"], dtype=np.float64)
     y = np.array(data["y"])
     parameters = experiment.parameters_for(ladder)
+    if steps is not None:
+        parameters["epochs" if "epochs" in parameters else "iterations"] = steps
     return lambda: trainer(X, y, backend=backend, **parameters)
 
 
@@ -365,7 +369,7 @@ def section(
 ) -> dict:
     """What the result file carries under ``vectorbench_course``.
 
-    ``outcomes[experiment][backend]`` is ``outcome`` of the untimed first call;
+    ``outcomes[experiment][backend]`` is ``outcome`` of the last timed round;
     ``times[(experiment, backend)]`` the statistics of its timed rounds. Experiments
     that ran on fewer than two backends (a ``-k`` selection) have nothing to agree with
     and are left out. ``ladder`` chose the experiments' parameters; ``not_run`` lists the

@@ -1,13 +1,15 @@
 """The slides' training runs, every experiment on every backend, timed like the ops.
 
-One untimed call first on a backend that compiles — it compiles or loads Numba's or
-XLA's code, and its result (final weights and history) is what the result file records —
-then pytest-benchmark times ``course.ROUNDS`` rounds of one call each (a backend that
-compiles nothing, the Python loops and Dask, is only timed: its last round's result is
-its outcome, a training run being deterministic;
-``pedantic``: a training run is long enough to time alone, and the rounds are fixed so
-every backend gets the same number). The
-conftest gathers the outcomes and these timings into ``vectorbench_course``.
+On a backend that compiles, one untimed call of the same run cut to one epoch or
+iteration first: each step calls the same op on the same shapes, so it compiles (or
+loads) all of Numba's or XLA's code and warms the caches, at a thousandth of the
+network's run (the whole run, untimed, was a second attempt of every slow experiment:
+about 17 s of the lesson). Then pytest-benchmark times ``course.ROUNDS`` rounds of one
+call each (``pedantic``: a training run is long enough to time alone, and the rounds are
+fixed so every backend gets the same number). The last round's result is the outcome
+the result file records, a training run being deterministic, and it is checked against
+the loops' (a disagreement fails the run, and no result file is written). The conftest
+gathers the outcomes and these timings into ``vectorbench_course``.
 
 A run of the hidden-size sweep predicted over the course's budget (``--course-budget``,
 by default ``course.BUDGET_S`` of the ladder) is not run, and is listed as such
@@ -106,27 +108,18 @@ def test_course(benchmark, request, experiment, backend):
     benchmark.extra_info.update(kind="course", experiment=experiment.name, backend=backend)
     rounds = experiment.rounds_for(rung)
     steps = experiment.steps(rung)
-    outcomes = request.config.stash[records.COURSE]
-    if backend == course.REFERENCE_BACKEND:
-        # The loops compile nothing and are what the others are checked against: their
-        # timed rounds are their run (deterministic: every round trains alike), and the
-        # last one's result is the outcome recorded.
-        result = timed(request.config, benchmark, experiment, backend, call, rounds)
-        assert len(result.history) == steps
-        outcomes.setdefault(experiment.name, {})[backend] = course.outcome(result)
-        return
-    compiles = kernels.BACKENDS[backend].compiles
-    # untimed: compiles or loads the compiled code, warms the caches; a backend that
-    # compiles nothing is checked on its timed rounds' result instead (a disagreement
-    # fails the run all the same, and no result file is written)
-    reference = reference_of(request.config, experiment.name, rung)
-    result = (
-        call() if compiles else timed(request.config, benchmark, experiment, backend, call, rounds)
+    if kernels.BACKENDS[backend].compiles:  # untimed: compiles or loads, warms the caches
+        course.training_call(experiment, datasets()[experiment.dataset], backend, rung, 1)()
+    # what the outcome is checked against: none for the loops, which are the reference
+    reference = (
+        None
+        if backend == course.REFERENCE_BACKEND
+        else reference_of(request.config, experiment.name, rung)
     )
+    result = timed(request.config, benchmark, experiment, backend, call, rounds)
     outcome = course.outcome(result)
-    outcomes.setdefault(experiment.name, {})[backend] = outcome
+    request.config.stash[records.COURSE].setdefault(experiment.name, {})[backend] = outcome
     assert len(result.history) == steps
-    # a backend that disagrees with the loops (or NumPy, see reference_of) is not timed
     if reference is not None:
         X = datasets()[experiment.dataset]["X"]
         name, expected = reference
@@ -134,5 +127,3 @@ def test_course(benchmark, request, experiment, backend):
         hidden = experiment.parameters.get("hidden")
         agreement = course.agreement(runs, name, len(X), len(X[0]), steps, hidden)
         assert agreement["within_tolerance"], agreement
-    if compiles:
-        timed(request.config, benchmark, experiment, backend, call, rounds)

@@ -829,6 +829,34 @@ def test_each_trainer_calls_its_op_and_no_other(trainer, course_bench, monkeypat
     assert called == {train.OP_OF[trainer]}
 
 
+def test_the_one_step_warm_up_calls_the_op_as_the_whole_run_does(course_bench, monkeypatch):
+    """bench/test_course.py compiles a backend with the run cut to one step: every step
+    calls the trainer's op on the same shapes and types, so the one step compiles all
+    that the timed run calls."""
+    numpy_ops, calls = kernels.get("numpy"), []
+
+    class Spy:
+        def __getattr__(self, name):
+            op = getattr(numpy_ops, name)
+
+            def call(*args):  # what a compiler specializes on: shapes, dtypes, types
+                kinds = [(*a.shape, a.dtype.name) if hasattr(a, "shape") else type(a) for a in args]
+                calls[-1].add((name, *kinds))
+                return op(*args)
+
+            return call if name in kernels.OPS else op
+
+    monkeypatch.setattr(train.kernels, "get", lambda backend: Spy())
+    datasets = course_bench.course_datasets()
+    for experiment in course_bench.BY_NAME.values():
+        data = datasets[experiment.dataset]
+        for steps in (1, None):
+            calls.append(set())
+            result = course_bench.training_call(experiment, data, "numpy", "smoke", steps)()
+            assert len(result.history) == (steps or experiment.steps("smoke")) > 0
+        assert calls[-1] == calls[-2], experiment.name
+
+
 def test_a_training_runs_time_is_predicted_from_the_course_network(course_bench):
     """The lesson's budget per training run: a hidden-size run's time is predicted from
     the same backend's time for the course's network (h = 4), scaled by an iteration's
