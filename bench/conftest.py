@@ -349,7 +349,8 @@ COMPILED_ROLES = ("compiled", "compiled parallel")  # kernels.backends.ROLES
 
 def side_by_side_groups(cases) -> list[tuple[object, list]]:
     """(the reference's case, the compiled loops' cases slower than it beyond both
-    intervals) for each op, dtype, threads and sizes that has such a loop."""
+    intervals) for each op, dtype, threads and sizes that has such a loop, where that is
+    a surprise (``sampling.surprising``)."""
     reference = [name for name, spec in kernels.BACKENDS.items() if spec.role == "reference"]
     compiled = {name for name, spec in kernels.BACKENDS.items() if spec.role in COMPILED_ROLES}
     by_case: dict[tuple, dict[str, object]] = {}
@@ -365,6 +366,8 @@ def side_by_side_groups(cases) -> list[tuple[object, list]]:
             if name not in backends:
                 continue
             base = backends[name]
+            if not sampling.surprising(base.extra_info):
+                continue
             slower = [
                 case
                 for backend, case in backends.items()

@@ -88,6 +88,27 @@ RETIME_S = {"full": 60.0, "lesson": 20.0, "smoke": 0.0}
 # its interval apart; timed alternately in one process, call after call, it was 1.07x.
 # Retiming all 131 such pairs of that run's Numba backends would have cost 44 s of rounds.
 SIDE_BY_SIDE_S = {"full": 45.0, "lesson": 10.0, "smoke": 0.0}
+# Only where a compiled loop slower than NumPy is a surprise: from this many elements read
+# (a call's fixed costs, a parallel loop's start on every thread among them, are then a
+# small share of it), and at most this many flops per element read (every op but the
+# network's two products does 1-6; they do about 2h, and from h = 4 up they reuse each
+# element for BLAS's blocking to exploit). Elsewhere the slower loop is the lesson itself
+# and a second attempt changes nothing: in the full run of 6f024b7 (2-core AMD), 119 such
+# groups were timed again side by side in 46 s and 111 stayed slower (38 of the 41 below
+# 10⁶ elements, 73 of the 78 products); no other cell from 10⁶ elements up was slower.
+SURPRISE_FROM_ELEMENTS = 10**6
+SURPRISE_FLOPS_PER_ELEMENT = 8
+
+
+def surprising(info: dict) -> bool:
+    """Whether a compiled loop slower than the reference is a surprise in the case that
+    ``info`` (its ``extra_info``) describes: a stream of at least
+    ``SURPRISE_FROM_ELEMENTS`` elements, with few flops per element."""
+    elements = info["bytes"] / (4 if info["dtype"] == "float32" else 8)
+    return (
+        elements >= SURPRISE_FROM_ELEMENTS
+        and info["flops"] <= SURPRISE_FLOPS_PER_ELEMENT * elements
+    )
 
 
 def unsure(times: Sequence[float]) -> bool:

@@ -109,9 +109,17 @@ class Attempt:
         self.stats, self.extra_info = type("Stats", (), {"data": times})(), extra_info or {}
 
 
-def _case(backend, times, threads=1, op="dot"):
-    info = {"op": op, "backend": backend, "dtype": "float64", "threads": threads,
-            "sizes": {"n": 10**7}, "kind": "steady"}  # fmt: skip
+def _case(backend, times, threads=1, op="dot", n=10**7, flops_per_element=1):
+    info = {
+        "op": op,
+        "backend": backend,
+        "dtype": "float64",
+        "threads": threads,
+        "sizes": {"n": n},
+        "kind": "steady",
+        "bytes": 16 * n,
+        "flops": 2 * n * flops_per_element,
+    }  # fmt: skip  (two vectors of n read)
     attempt = Attempt(times, extra_info=info)
     attempt.fullname = f"bench/test_ops.py::test_op[{op}-{backend}-t{threads}]"
     return attempt
@@ -133,6 +141,12 @@ def test_the_groups_are_the_compiled_loops_slower_beyond_both_intervals():
     groups = side_by_side_groups([numpy, numba, parallel, dask, other])
     assert groups == [(numpy, [numba])]
     assert side_by_side_groups([_case("numpy", slow), _case("numba", fast)]) == []
+    # no surprise: below 10⁶ elements (a call's fixed costs), or many flops per element
+    # (a product, where BLAS's blocking wins); at 10⁶ and 8 flops per element, one
+    for n, flops, surprise in [(10**5, 1, False), (10**7, 16, False), (5 * 10**5, 8, True)]:
+        pair = [_case("numpy", fast, n=n, flops_per_element=flops),
+                _case("numba", slow, n=n, flops_per_element=flops)]  # fmt: skip
+        assert bool(side_by_side_groups(pair)) is surprise, (n, flops)
 
 
 @pytest.mark.parametrize("latest", ["sound", "raised", "cut short", "group cut short"])
