@@ -645,7 +645,8 @@ def _course_section(config: pytest.Config, output_json: dict) -> dict:
         },
         timer={
             **suite["timer"],
-            "warmup_calls": 1,
+            # untimed before the rounds: the run cut to one step, on a backend that compiles
+            "warmup_steps": 1,
             "repeats": course.ROUNDS[ladder(config)],
             "statistic": "median",
         },

@@ -40,8 +40,9 @@ COURSE_RUN_S = {"network, interpreted": 1.5, "network, compiled": 0.4, "linear":
 
 
 def course_weight(name: str, backend: str, ladder: str) -> float:
-    """A course case's expected seconds: its training runs, timed and untimed. The case
-    is parametrized by the experiment's name (``course.BY_NAME``), stored as JSON."""
+    """A course case's expected seconds: its timed training runs (a compiling backend's
+    untimed one is one step long). The case is parametrized by the experiment's name
+    (``course.BY_NAME``), stored as JSON."""
     experiment = course.BY_NAME[name]
     if "hidden" not in experiment.parameters:
         per_run = COURSE_RUN_S["linear"]
@@ -49,7 +50,7 @@ def course_weight(name: str, backend: str, ladder: str) -> float:
         per_run = COURSE_RUN_S["network, compiled"]
     else:
         per_run = COURSE_RUN_S["network, interpreted"]
-    return per_run * (experiment.rounds_for(ladder) + 1)
+    return per_run * experiment.rounds_for(ladder)
 
 
 def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: float) -> float:

@@ -37,7 +37,13 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 
-from reports.rules import INTERVAL_LIMIT, SAMPLED_TO, median_interval
+from reports.rules import (
+    INTERVAL_LIMIT,
+    SAMPLED_TO,
+    SURPRISE_FLOPS_PER_ELEMENT,
+    SURPRISE_FROM_ELEMENTS,
+    median_interval,
+)
 
 # The most seconds of rounds per case, per ladder (the rule below stops a steady case
 # long before).
@@ -88,16 +94,18 @@ RETIME_S = {"full": 60.0, "lesson": 20.0, "smoke": 0.0}
 # its interval apart; timed alternately in one process, call after call, it was 1.07x.
 # Retiming all 131 such pairs of that run's Numba backends would have cost 44 s of rounds.
 SIDE_BY_SIDE_S = {"full": 45.0, "lesson": 10.0, "smoke": 0.0}
-# Only where a compiled loop slower than NumPy is a surprise: from this many elements read
-# (a call's fixed costs, a parallel loop's start on every thread among them, are then a
-# small share of it), and at most this many flops per element read (every op but the
-# network's two products does 1-6; they do about 2h, and from h = 4 up they reuse each
-# element for BLAS's blocking to exploit). Elsewhere the slower loop is the lesson itself
-# and a second attempt changes nothing: in the full run of 6f024b7 (2-core AMD), 119 such
-# groups were timed again side by side in 46 s and 111 stayed slower (38 of the 41 below
-# 10⁶ elements, 73 of the 78 products); no other cell from 10⁶ elements up was slower.
-SURPRISE_FROM_ELEMENTS = 10**6
-SURPRISE_FLOPS_PER_ELEMENT = 8
+# Only where a compiled loop slower than NumPy is a surprise: from SURPRISE_FROM_ELEMENTS
+# elements read (a call's fixed costs, a parallel loop's start on every thread among them,
+# are then a small share of it), and at most SURPRISE_FLOPS_PER_ELEMENT flops per element
+# read. Every op but the network's products does 1-6; those reuse each element of X for
+# every hidden unit, the reuse BLAS's blocking exploits (8 flops an element from h = 2 in
+# mlp_gradient), and at 1000 x 784 they reach 10⁶ elements only from h = 137 (274 for
+# the forward pass), far beyond 8 flops an element: they are never timed again.
+# Elsewhere the slower loop is the lesson itself and a second attempt changes nothing: in
+# the full run of 6f024b7 (2-core AMD), 119 such groups were timed again side by side in
+# 46 s and 111 stayed slower (38 of the 41 below 10⁶ elements, 73 of the 78 products); no
+# other cell from 10⁶ elements up was slower.
+# (The two limits are reports/rules.py's, which states the rule on the page.)
 
 
 def surprising(info: dict) -> bool:
