@@ -282,7 +282,13 @@ def predict_network(network: NetworkResult, X, backend=None) -> np.ndarray:
     """Labels 0/1 of the rows of X: 1 where the network's output A = σ(H W2 + b2) is > 0.5
     (``mlp_forward`` of ``backend``, by default the one the network was trained on)."""
     ops = kernels.get(backend or network.backend)
-    A = ops.mlp_forward(network.W1, network.b1, network.W2, network.b2, X)
+    # A result's weights are read-only (frozen above), and to Numba a read-only array is
+    # a type of its own: passed as they are, they would cost a second compilation of the
+    # forward pass (about 4 s of CPU per Numba backend), beside the one for writable
+    # arrays that every other call uses. Copies of the weights (h·(n + 2) numbers) are
+    # writable.
+    weights = (np.array(network.W1), np.array(network.b1), np.array(network.W2))
+    A = ops.mlp_forward(*weights, network.b2, X)
     return (np.asarray(A) > 0.5).astype(np.int64)
 
 

@@ -11,11 +11,11 @@ writes the index, then the data: numba/numba#10128). So:
   time compile a given cached function: another that needs it waits, then loads the
   machine code from the cache. Index and data writes hold an exclusive ``flock``,
   reads a shared one, so an entry is seen whole or not at all.
-* ``warm(processes)`` compiles every kernel of the compiling backends for every dtype
-  (and for the read-only weights ``train.predict_network`` passes), one cached function
-  per task, biggest first, in fresh processes, before the workers start: they then
-  load machine code. (Compiling alongside the tests was measured slower: four
-  processes on two cores, and workers waiting for the kernels their first tests need.)
+* ``warm(processes)`` compiles every kernel of the compiling backends for every dtype,
+  one cached function per task, biggest first, in fresh processes, before the workers
+  start: they then load machine code. (Compiling alongside the tests was measured
+  slower: four processes on two cores, and workers waiting for the kernels their first
+  tests need.)
 
 Compiling is all this does: the kernels compiled are those the tests run (the same
 decorators, flags and argument types, through the backends' public ops), and every
@@ -107,8 +107,8 @@ def lock_the_cache() -> None:
     dispatcher.Dispatcher.compile = compile_once
 
 
-def _calls() -> dict[str, list[tuple[str, str, str, bool]]]:
-    """(backend, op, dtype, read-only weights) calls, grouped by the cached function
+def _calls() -> dict[str, list[tuple[str, str, str]]]:
+    """(backend, op, dtype) calls, grouped by the cached function
     they compile (a backend may share another's function: one task, not two)."""
     from numba.core.dispatcher import Dispatcher
 
@@ -131,25 +131,19 @@ def _calls() -> dict[str, list[tuple[str, str, str, bool]]]:
             calls = tasks.setdefault(key, [])
             if calls and calls[0][0] != backend:
                 continue  # the same compiled function as another backend's: warmed there
-            for dtype in ("float64", "float32"):
-                calls.append((backend, op, dtype, False))
-            if op == "mlp_forward":  # train.predict_network passes a result's weights
-                calls.append((backend, op, "float64", True))
+            calls.extend((backend, op, dtype) for dtype in ("float64", "float32"))
     return tasks
 
 
-def _compile(calls: list[tuple[str, str, str, bool]]) -> float:
+def _compile(calls: list[tuple[str, str, str]]) -> float:
     import kernels
 
     lock_the_cache()
     start = time.perf_counter()
-    for backend, op, dtype, read_only in calls:
+    for backend, op, dtype in calls:
         spec = kernels.OPS[op]
         sizes = dict.fromkeys(spec.size_names, 3)
         args = kernels.make_inputs(op, sizes, dtype, seed=0)
-        if read_only:  # the weights, as a NetworkResult holds them
-            for array in args[:3]:
-                array.setflags(write=False)
         getattr(kernels.get(backend), op)(*args)
     return time.perf_counter() - start
 

@@ -608,6 +608,22 @@ def test_shallow_network_first_cost_is_about_log_2():
     assert result.history[0] == pytest.approx(np.log(2), abs=1e-3)
 
 
+def test_predicting_compiles_no_forward_pass_of_its_own():
+    """A result's weights are read-only, a type of their own to Numba: passed as they
+    are, predicting would compile the forward pass a second time, beside the one that
+    ``mlp_forward`` on the same arrays, writable, compiles (and the warm-up before the
+    tests, ``tests/numba_warmup.py``)."""
+    X, y = planar_flower()
+    network = train.shallow_network(X, y, **{**NETWORK, "iterations": 2}, backend="numba")
+    assert not network.W1.flags.writeable
+    forward = kernels.get("numba").kernel("mlp_forward")
+    weights = [np.array(network.W1), np.array(network.b1), np.array(network.W2)]
+    expected = kernels.get("numba").mlp_forward(*weights, network.b2, X) > 0.5
+    compiled = set(forward.signatures)
+    np.testing.assert_array_equal(train.predict_network(network, X), expected)
+    assert set(forward.signatures) == compiled
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_the_hidden_layer_beats_logistic_regression_on_the_flower(backend):
     # The course: about 90% for the shallow network against 47% for a line.
