@@ -197,7 +197,10 @@ def headline(table: pd.DataFrame, op: str | None = None, *, look: Style) -> Head
 
 
 _COMPARED = ["speedup", "speedup_low", "speedup_high", "ref_threads", "verdict"]
-SUMMARY_COLUMNS = ["op", "dtype", "shape", "size", "backend", "threads", "status", *_COMPARED]
+SUMMARY_COLUMNS = [
+    "op", "dtype", "shape", "size", "backend", "threads", "status", *_COMPARED, "flags",
+    "ref_flags",
+]  # fmt: skip
 
 
 def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
@@ -217,7 +220,7 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     largest = numpy_cases.loc[numpy_cases.groupby(["op", "dtype"])["size"].idxmax()]
     grid = largest[["op", "dtype", "shape", "size"]].merge(series, how="cross")
-    paired = versus(table, reference)[[*CASE_KEY, *_COMPARED]]
+    paired = versus(table, reference)[[*CASE_KEY, *_COMPARED, "flags", "ref_flags"]]
     summary = grid.merge(paired, on=CASE_KEY, how="left", indicator=True)
     skipped = set(not_run(table)[CASE_KEY].itertuples(index=False, name=None))
     keys = summary[CASE_KEY].itertuples(index=False, name=None)

@@ -166,6 +166,8 @@ def _switch(stage: Path, target: Path) -> None:
         (stage / version).mkdir()
         for path in linked:
             path.rename(stage / version / path.name)
+        for detail in (stage / version).glob("*.md"):  # pages linking back to the page
+            detail.write_text(_up_to_page(detail.read_text(encoding="utf-8")), "utf-8")
         if page.exists():
             page.write_text(_relinked(page.read_text(encoding="utf-8"), stage, version), "utf-8")
     with locked(target):
@@ -174,6 +176,12 @@ def _switch(stage: Path, target: Path) -> None:
         if page.exists():
             os.replace(page, target / PAGE)
         _remove_superseded(target, version, [path.name for path in linked])
+
+
+def _up_to_page(text: str) -> str:
+    """A page moved into the versioned directory, its links to ``README.md`` (the page
+    beside which it was written) pointed one directory up."""
+    return re.sub(rf"\]\({re.escape(PAGE)}(?=[#)])", f"](../{PAGE}", text)
 
 
 def _relinked(text: str, stage: Path, version: str) -> str:

@@ -7,12 +7,14 @@ import pandas as pd
 
 from reports import analysis
 from reports.formatting import format_approx_size, format_ratio, format_size, size_symbol
-from reports.markup import figure_link, md_table
+from reports.markup import figure_link, marked, md_table, with_note
 from reports.phrases import case_name, primary_dtype
 from reports.rules import FASTER, LEVEL, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import measured
 from reports.templating import listed, render
+
+FLAGS = ["flags", "ref_flags"]  # a comparison rests on both measurements' flags
 
 
 def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> str:
@@ -21,14 +23,16 @@ def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> s
         return ""
     dtype = analysis.dtypes(summary)[0]
     here = summary[summary["dtype"] == dtype]
-    return render(
-        "summary.md.j2",
-        figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
-        dtype=dtype,
-        series=[
-            _summary_findings(backend, int(threads), rows, look=look)
-            for (backend, threads), rows in here.groupby(["backend", "threads"], sort=False)
-        ],
+    return with_note(
+        render(
+            "summary.md.j2",
+            figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
+            dtype=dtype,
+            series=[
+                _summary_findings(backend, int(threads), rows, look=look)
+                for (backend, threads), rows in here.groupby(["backend", "threads"], sort=False)
+            ],
+        )
     )
 
 
@@ -37,6 +41,14 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame, *, look: S
     ok = rows[rows["status"] == "ok"]
     faster = ok[ok["verdict"] == FASTER]
     slower = ok[ok["verdict"] == SLOWER]
+
+    def extreme(rows: pd.DataFrame, pick: str) -> dict | None:
+        """The op with the largest (``idxmax``) or smallest speedup, and its mark."""
+        if rows.empty:
+            return None
+        row = rows.loc[getattr(rows["speedup"], pick)()]
+        return {"op": row["op"], "speedup": row["speedup"], "mark": marked(*row[FLAGS])}
+
     return {
         "name": case_name(backend, threads, look=look),
         "measured": len(ok),
@@ -44,8 +56,8 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame, *, look: S
         "faster": len(faster),
         "slower": len(slower),
         "level": int((ok["verdict"] == LEVEL).sum()),
-        "best": faster.loc[faster["speedup"].idxmax()] if len(faster) else None,
-        "worst": slower.loc[slower["speedup"].idxmin()] if len(slower) else None,
+        "best": extreme(faster, "idxmax"),
+        "worst": extreme(slower, "idxmin"),
     }
 
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import format_bytes, format_count, format_ratio, format_shape, shape_of
+from reports.formatting import (
+    format_approx_size,
+    format_bytes,
+    format_count,
+    format_shape,
+    shape_of,
+)
 from reports.markup import figure_link, md_table
 from reports.style import Style
 from reports.table import measured
@@ -58,7 +64,9 @@ def memory_findings(table: pd.DataFrame, *, look: Style) -> list[dict]:
                 "most": most,
                 "least": least,
                 "ratio": most["raw"] / max(least["raw"], 1.0),
-                "ratio_text": format_ratio(most["raw"] / max(least["raw"], 1.0)),
+                # a count of bytes over a count of bytes, one of them a few hundred: two
+                # significant figures say all it can (4.2·10⁶×, not 4,166,673×)
+                "ratio_text": format_approx_size(most["raw"] / max(least["raw"], 1.0)) + "×",
             }
         )
     return found

@@ -25,8 +25,8 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import style
-from reports.formatting import format_rate, format_ratio
-from reports.markup import figure_link
+from reports.formatting import format_percent, format_rate, format_ratio
+from reports.markup import figure_link, marked, with_note
 from reports.style import Style
 from reports.table import measured
 from reports.templating import render
@@ -118,9 +118,21 @@ def ladder(table: pd.DataFrame, look: Style) -> pd.DataFrame | None:
     return rows.drop(columns="order").reset_index(drop=True)
 
 
+def _numpy_by_threads(table: pd.DataFrame, op: str, m: int, n: int, look: Style) -> pd.DataFrame:
+    """NumPy's rows of the sweep at every thread count, indexed by (threads, h)."""
+    rows = _lesson_rows(table, look)
+    rows = rows[
+        (rows["op"] == op)
+        & (rows["m"] == m)
+        & (rows["n"] == n)
+        & (rows["backend"] == look.the(style.REFERENCE))
+    ]
+    return rows.assign(h=rows["h"].astype(int)).set_index(["threads", "h"])
+
+
 def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
-    """NumPy's share of the peak at the top of the sweep, and the h at which each
-    backend's lead over NumPy (or NumPy's over it) changes hands."""
+    """Each backend's share of the peak at the top of the sweep, and the h at which each
+    backend's lead over NumPy on as many threads (or NumPy's over it) changes hands."""
     swept = sweep(table, look)
     _, peak = _limits(run)
     if swept is None or not peak:
@@ -131,7 +143,7 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     shares = [
         {
             "label": look.series_label(row.backend, int(row.threads)),
-            "rate": format_rate(row.gflop_per_s, "GFLOP/s"),
+            "rate": format_rate(row.gflop_per_s, "GFLOP/s") + marked(row.flags),
             "share": f"{row.gflop_per_s / peak[int(row.threads)]:.0%}",
             "raw_share": row.gflop_per_s / peak[int(row.threads)],
         }
@@ -139,14 +151,19 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         if peak.get(int(row.threads))
     ]
     reference = look.the(style.REFERENCE)
-    numpy_rows = rows[rows["backend"] == reference].set_index("h")
+    m, n = int(rows["m"].max()), int(rows["n"].max())
+    numpy_rows = _numpy_by_threads(table, op, m, n, look)
     changes = []
     for backend in sorted(rows["backend"].unique(), key=look.backend_rank):
-        mine = rows[rows["backend"] == backend].set_index("h")
-        common = [h for h in mine.index if h in numpy_rows.index]
+        mine = rows[rows["backend"] == backend]
+        threads = int(mine["threads"].iloc[0])
+        mine = mine.assign(h=mine["h"].astype(int)).set_index("h")
+        common = [h for h in mine.index if (threads, h) in numpy_rows.index]
         if backend == reference or len(common) < 2:
             continue
-        ratio = numpy_rows.loc[common, "median_s"] / mine.loc[common, "median_s"]
+        theirs = numpy_rows.loc[[(threads, h) for h in common]]
+        ratio = pd.Series(theirs["median_s"].to_numpy() / mine.loc[common, "median_s"], common)
+        flags = [marked(mine.loc[h, "flags"], theirs.loc[(threads, h), "flags"]) for h in common]
         leads = ratio > 1
         if leads.iloc[0] != leads.iloc[-1]:
             changes.append(
@@ -154,14 +171,42 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
                     "label": look.label(backend),
                     "first": "leads" if leads.iloc[0] else "trails",
                     "h": int(next(h for h, lead in leads.items() if lead != leads.iloc[0])),
-                    "low": format_ratio(ratio.iloc[0]),
+                    "low": format_ratio(ratio.iloc[0]) + flags[0],
                     "low_h": int(common[0]),
-                    "high": format_ratio(ratio.iloc[-1]),
+                    "high": format_ratio(ratio.iloc[-1]) + flags[-1],
                     "high_h": int(common[-1]),
+                    "threads": threads,
                 }
             )
-    m, n = int(rows["m"].max()), int(rows["n"].max())
     return {"op": op, "m": m, "n": n, "top_h": int(top_h), "shares": shares, "changes": changes}
+
+
+def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
+    """Where the figure's points stand against the roofs: the ops left of the ridge (their
+    intensities, low and high), and the points above the slanted roof of their thread
+    count, those served from the cache and, of the others, how far the farthest is above."""
+    read, peak = _limits(run)
+    points = _points(table, look)
+    swept = sweep(table, look)
+    every = pd.concat([points, swept[1]]) if swept is not None else points
+    if every.empty or not read:
+        return None
+    ridge = {t: peak[t] / read[t] for t in read if peak.get(t)}
+    ridge_of = points["threads"].astype(int).map(ridge)
+    bound = points[points["intensity"] < ridge_of.fillna(0)]
+    roof = every["threads"].astype(int).map(read) * every["intensity"]
+    above = every[every["gflop_per_s"] > roof]
+    cached = above["served_from"] == "cache"
+    past = (above["gflop_per_s"] / roof[above.index] - 1)[~cached]
+    return {
+        "ops": [f"`{op}`" for op in sorted(bound["op"].unique(), key=list(every["op"]).index)],
+        "low": f"{bound['intensity'].min():.2g}" if len(bound) else "",
+        "high": f"{bound['intensity'].max():.2g}" if len(bound) else "",
+        "ridge": "–".join(sorted({f"{x:.2g}" for x in ridge.values()}, key=float)),
+        "cached": int(cached.sum()),
+        "near": len(past),
+        "near_share": format_percent(past.max()) if len(past) else "",
+    }
 
 
 def ladder_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
@@ -176,6 +221,7 @@ def ladder_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         {
             "label": look.label(row.backend),
             "rate": format_rate(row.gflop_per_s, "GFLOP/s")
+            + marked(row.flags)
             + (f" ({row.gflop_per_s / peak:.0%} of the peak)" if peak else ""),
             "how": str(look.field(row.backend, "how", "")),
             "step": 0 < i < last,
@@ -189,7 +235,8 @@ def ladder_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         "h": int(steps["h"].iloc[0]),
         "rungs": rungs,
         "best": look.label(best["backend"]),
-        "behind": format_ratio(blas / best["gflop_per_s"]),
+        "behind": format_ratio(blas / best["gflop_per_s"])
+        + marked(best["flags"], steps["flags"].iloc[last]),
     }
 
 
@@ -197,9 +244,12 @@ def roofline_section(table: pd.DataFrame, run, figures: set[str], look: Style) -
     image = figure_link("roofline", "Roofline: GFLOP/s against arithmetic intensity", figures)
     if not image:
         return ""
-    return render(
-        "roofline.md.j2",
-        image=image,
-        found=roofline_findings(table, run, look),
-        ladder=ladder_findings(table, run, look),
+    return with_note(
+        render(
+            "roofline.md.j2",
+            image=image,
+            found=roofline_findings(table, run, look),
+            roof=roof_findings(table, run, look),
+            ladder=ladder_findings(table, run, look),
+        )
     )

@@ -18,6 +18,7 @@ import kernels
 from bench import ladders
 from bench.conftest import KEPT_ROUNDS
 from bench.run import compact, publish, unique_path
+from bench.test_slides import DOT_CALLS
 from bench.threads import thread_counts
 from kernels.ops import OPS
 from reports.load import read_results
@@ -586,6 +587,13 @@ def test_the_slides_demo_is_timed_both_ways(tmp_path):
     )
     loop = slides["suite_way"]["for loop over NumPy arrays"]
     assert loop["median_s"] > slides["suite_way"]["np.dot"]["median_s"] > 0
+    # a round of np.dot is many calls (a call alone is too short to time), the loop's one
+    calls = {
+        entry["extra_info"]["variant"]: entry["stats"]["iterations"]
+        for entry in json.loads(path.read_text())["benchmarks"]
+        if entry["extra_info"].get("kind") == "slides"
+    }
+    assert calls == {"np.dot": DOT_CALLS, "for loop over NumPy arrays": 1}
 
 
 def test_the_slides_demo_alone_is_stored(tmp_path):

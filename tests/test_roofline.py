@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from reports.load import newest_result, read_results
-from reports.roofline import ladder, roofline_findings, roofline_section, sweep
+from reports.roofline import ladder, roof_findings, roofline_findings, roofline_section, sweep
 from reports.roofline_figure import _spread, roofline_figure
 from reports.style import Style
 from reports.table import measured, tidy_table
@@ -37,6 +37,8 @@ def _row(op, backend, threads, h, median_s, m=2000, n=784):
         "flops": flops,
         "bytes": nbytes,
         "gflop_per_s": flops / median_s / 1e9,
+        "flags": "",
+        "served_from": "memory",
     }
 
 
@@ -77,6 +79,28 @@ def test_findings_state_the_share_of_the_peak_and_where_the_lead_changes(table):
     text = roofline_section(table, run, {"roofline"}, LOOK)
     assert "80% of the peak" in text
     assert "changes hands at h = 64" in text
+
+
+def test_the_roofs_bound_the_points_from_memory_and_the_cache_passes_them(table):
+    """A point whose data come from the cache may pass the slanted roof (read bandwidth
+    from memory × intensity); one from memory only by the noise, which is said."""
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    n = 10**7
+    extra = []
+    for op, gflops, served in (("dot", 4.0, "cache"), ("logistic_cost", 2.625, "memory")):
+        row = {**_row(op, "numpy", 2, 1, 1.0), "h": None, "m": n, "n": n, "size": n}
+        # 1/8 FLOP per byte: under a 20 GB/s roof, 2.5 GFLOP/s
+        row.update(flops=2 * n, bytes=16 * n, served_from=served)
+        row.update(median_s=2 * n / gflops / 1e9, gflop_per_s=gflops)
+        extra.append(row)
+    table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    found = roof_findings(table, run, LOOK)
+    assert (found["cached"], found["near"], found["near_share"]) == (1, 1, "5.0%")
+    assert found["ops"] == ["`dot`", "`logistic_cost`"]  # left of the ridge, 5 FLOPs a byte
+    assert (found["low"], found["high"], found["ridge"]) == ("0.12", "0.12", "5")
+    text = " ".join(roofline_section(table, run, {"roofline"}, LOOK).split())
+    assert "1 of the points, served from the cache, sits above the slanted roof" in text
+    assert "1 more passes it by at most 5.0%" in text
 
 
 def test_no_section_without_the_figure(table):

@@ -225,8 +225,8 @@ def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str,
     ax.set_xticks(np.arange(len(names)))
     ax.set_xticklabels([tick_label(results, name) for name in names], fontsize="small")
     ax.set_ylabel("time to train [ms]")
-    repeats = results["timer"]["repeats"]
-    ax.set_title(f"Time to train (median and interquartile range of {repeats} runs)")
+    # the runs per experiment differ (the network's long runs fewer): the table says how many
+    ax.set_title("Time to train (median and interquartile range of the timed runs)")
     ax.grid(True, axis="y", **GRID)
     ax.legend(fontsize="small")
 

@@ -100,6 +100,7 @@ def nonseparable_findings(results: dict) -> dict | None:
         "updates": sum(errors),
         "every_epoch_updates": all(e > 0 for e in errors),
         "wrong_at_end": misclassified(results, experiment, run),
+        "last_errors": errors[-1] if errors else 0,
         "twins": _measured(dataset, same_point_both_classes(X, y)),
         "unit": dataset.get("raw_unit") or dataset.get("unit"),
         "backends_agree": experiment["agreement"]["within_tolerance"],
@@ -192,6 +193,7 @@ def logistic_findings(results: dict) -> dict:
         "cost": list(cost),
         "eta": experiment["parameters"]["eta"],
         "wrong": misclassified(results, experiment, run),
+        "standardized": bool(results["datasets"][experiment["dataset"]].get("standardized")),
     }
 
 
@@ -376,8 +378,10 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
         "numpy_slower": numpy_slower,
         "has_numba": loop in backends,
         "compiled_fastest": sum(fastest[name] in compiled for name in names),
+        "parallel_fastest": sum(fastest[name] == parallel for name in names),
         "experiments": len(names),
         "parallel_gains": gains,
+        "parallel_faster": sum(gain > 1 for gain in gains),
     }
 
 
