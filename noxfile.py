@@ -92,7 +92,7 @@ def tests_torch(session: nox.Session) -> None:
 def install_loudly(session: nox.Session, *args: str) -> None:
     """``session.install`` with the installer's own progress shown: a first run downloads
     a few hundred MB, and nox would otherwise stay silent for a minute or more."""
-    session.log("installing the environment (the first time only; later runs reuse it)")
+    session.log("installing the environment (downloads the first time; then it checks, quickly)")
     session.install(*args, silent=False)
 
 

@@ -403,8 +403,9 @@ def retime_side_by_side(session: pytest.Session) -> None:
     groups.sort(key=cost)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     say = reporter.write_line if reporter is not None else lambda line: None
+    slower_cases = sum(len(slower) for _, slower in groups)
     say(
-        f"bench: {sum(len(slower) for _, slower in groups)} compiled cases slower than the "
+        f"bench: {slower_cases} compiled case{'s' if slower_cases != 1 else ''} slower than the "
         f"reference beyond both intervals: timing them again, each right after the "
         f"reference's case (at most {budget:.0f} s)"
     )

@@ -30,6 +30,7 @@ import numpy as np
 import kernels
 from kernels import datasets, train
 from vbschema import COURSE_SCHEMA as SCHEMA
+from vbschema.course import HISTORY_DIGITS
 
 # Timed rounds per (experiment, backend), per ladder.
 ROUNDS = {"full": 15, "lesson": 3, "smoke": 2}
@@ -344,18 +345,16 @@ def outcome(result: train.TrainingResult | train.NetworkResult) -> dict:
     return {"w": result.w.tolist(), "b": result.b, "history": result.history.tolist()}
 
 
-HISTORY_DIGITS = 7
-
-
 def _drawn(run: dict) -> dict:
     """A run as the file keeps it: its history (for the figures, once the agreement is
     measured on the full values) to ``HISTORY_DIGITS`` significant digits, a third of
     the characters of a float's shortest repr (the networks' 1000 iterations per backend
-    were a quarter of a full run's file)."""
-    history = [
-        h if isinstance(h, int) else float(f"{h:.{HISTORY_DIGITS}g}") for h in run["history"]
-    ]
-    return {**run, "history": history}
+    were a quarter of a full run's file); its last entry whole, as its final weights:
+    where the run ended, which a class compares across machines to the agreement's
+    tolerance (``reports.classroom.outcomes``)."""
+    history = run["history"]
+    drawn = [h if isinstance(h, int) else float(f"{h:.{HISTORY_DIGITS}g}") for h in history[:-1]]
+    return {**run, "history": drawn + history[-1:]}
 
 
 def section(

@@ -409,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         # its options' precision and confidence.
         f"--benchmark-precision={sampling.TARGET}",
         f"--benchmark-confidence={CONFIDENCE}",
-        "--benchmark-sort=fullname",
-        "--benchmark-columns=min,median,iqr,rounds",
+        # pytest-benchmark's tables (900 lines on the lesson ladder) and its note of the
+        # hidden file it writes would bury the run's own lines: the page shows the numbers
+        "--benchmark-quiet",
         "-p", "no:cacheprovider",
         # "no benchmarks have been run" is a warning, an error under the suite's
         # warnings-as-errors: it would end a -k that matches nothing in a traceback.

@@ -21,6 +21,7 @@ from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned, settle
 from bench.timing import best_of, first_call, peak_allocation, traces_allocations
+from bench.yours import cost_per_call_and_element
 from kernels.ops import OPS, features_shared
 from reports.rules import median_interval
 from vbschema import JitCost, NotRun
@@ -46,14 +47,6 @@ def seconds_per_element(op: str, backend: str) -> float:
     return best / ladders.elements(sizes)
 
 
-@functools.cache
-def your_seconds_per_element(function, op: str) -> float:
-    """``seconds_per_element`` of a student's function, which may loop in the interpreter."""
-    sizes = ladders.calibration_sizes(op)
-    args = kernels.make_inputs(op, sizes, "float64")
-    return best_of(function, *args, repeats=3) / ladders.elements(sizes)
-
-
 def _kernel(request, op: str, backend: str, dtype: str, sizes: dict):
     """What is timed, and its arguments: a backend's bare kernel on prepared arguments,
     or a student's function (``--mine``) on the op's NumPy arrays."""
@@ -70,7 +63,8 @@ def _predicted(request, op: str, backend: str, sizes: dict) -> float | None:
     (a backend's that do, or a student's function), else None."""
     yours = mine(request.config)
     if yours is not None and backend == yours["label"]:
-        return your_seconds_per_element(yours["function"], op) * ladders.elements(sizes)
+        per_call, per_element = cost_per_call_and_element(yours["function"], op)
+        return per_call + per_element * ladders.elements(sizes)
     if kernels.BACKENDS[backend].interpreted(OPS[op]):
         return seconds_per_element(op, backend) * ladders.elements(sizes)
     return None

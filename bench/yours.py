@@ -22,6 +22,7 @@ benchmark run, into a result file and its report (``bench/conftest.py``).
 
 from __future__ import annotations
 
+import functools
 import time as clock
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -34,6 +35,7 @@ from bench import ladders, sampling
 from bench.conftest import DEFAULT_BUDGET_S
 from bench.machine import available_memory_bytes, last_level_cache_bytes
 from bench.threads import pinned
+from bench.timing import best_of
 from kernels.ops import OPS
 from reports.formatting import shape_key
 from reports.rules import median_interval
@@ -127,6 +129,31 @@ def sweep(
             )
             rows[-1]["rounds"] = len(times)
     return pd.DataFrame(rows)
+
+
+# A student's function is timed at the calibration size and at this many times its
+# samples: two points of a line, time = per call + per element × elements.
+YOUR_SECOND_POINT = 10
+
+
+@functools.cache
+def cost_per_call_and_element(function, op: str) -> tuple[float, float]:
+    """(seconds per call, seconds per element) of a student's function, which may loop in
+    the interpreter (its time all per element) or be vectorized (at the calibration size,
+    its time nearly all per call: scaled by the elements alone, a vectorized function that
+    took 1.3 ms at 10⁴ × 100 was predicted at 0.36 s at 10⁵ × 100, and skipped)."""
+    small = ladders.calibration_sizes(op)
+    first = next(iter(small))  # the samples (a vector's length)
+    large = {**small, first: small[first] * YOUR_SECOND_POINT}
+    (e1, t1), (e2, t2) = (
+        (
+            ladders.elements(sizes),
+            best_of(function, *kernels.make_inputs(op, sizes, "float64"), repeats=3),
+        )
+        for sizes in (small, large)
+    )
+    per_element = max(t2 - t1, 0.0) / (e2 - e1)
+    return max(t1 - per_element * e1, 0.0), per_element
 
 
 def figure(table: pd.DataFrame, name: str, label: str = "yours", title: str = ""):

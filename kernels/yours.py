@@ -196,7 +196,7 @@ class Diagnosis:
     bound: float | None = None
 
     def __str__(self) -> str:
-        where = f" on {self.case.code()}" if self.case is not None else ""
+        where = f" (the inputs: {self.case.code()})" if self.case is not None else ""
         return f"{self.mistake}: {self.message}{where}"
 
 

@@ -235,6 +235,7 @@ def render_report(
             ladder=ladder_of(run.suite),
             disturbances=rules.disturbances(run.suite),
             limit_names={key: named for key, (*_, named) in LIMITS.items()},
+            limit_units={key: unit for key, (_, unit, _) in LIMITS.items()},
             dirty=bool(git.get("dirty")),
             sections=[
                 headline_section(table, run, figures, look=look),

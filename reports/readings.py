@@ -21,6 +21,7 @@ from reports.phrases import case_name, faster_than, primary_dtype, shape_text
 from reports.rules import FASTER, LEVEL, MARK, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
+from vbschema.run import CEILINGS
 
 
 def op_sections(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
@@ -297,6 +298,16 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     l3 = (run.suite.get("cpu") or {}).get("l3_bytes")
     data = format_bytes(row["bytes"])
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
+    contradicted = {
+        CEILINGS[d["limit"]]
+        for d in rules.disturbances(run.suite)
+        if d["kind"] == "probe" and d["limit"] in CEILINGS
+    }
+    if row.get("served_from") in contradicted:  # the page's warning says why
+        return (
+            f"its {data} per call came from the {row['served_from']}, whose bandwidth probe "
+            "contradicted itself: no share of it is given"
+        )
     if row.get("served_from") == "cache":
         # its inputs fit in the last-level cache: the ceiling is the cache's bandwidth
         if share > rules.ABOVE_CEILING:  # above a ceiling: the ceiling's probe was disturbed

@@ -29,7 +29,8 @@ def _flag_reasons(row: pd.Series) -> str:
     if rules.FLAG_DISTURBED in flags:
         reasons.append("measured on a disturbed machine (see the warning at the top)")
     if rules.FLAG_ROUNDS in flags:
-        reasons.append(f"only {row['rounds']} rounds")
+        rounds = row["rounds"]
+        reasons.append(f"only {rounds} round{'s' if rounds != 1 else ''}")
     if rules.FLAG_WAITED in flags:
         reasons.append(
             f"over {rules.WAIT_FACTOR}× its one-thread time and {rules.WAIT_S * 1e3:g} ms "

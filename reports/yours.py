@@ -51,7 +51,7 @@ def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
     10⁴ × 100: slower" — at the largest size each was timed at, the verdict against
     NumPy by the report's comparison rule (``reports.rules.Comparison``). The loop and
     NumPy are found by their roles in ``catalogue`` (the run's)."""
-    owner = "your" if label == "yours" else f"{label}'s"
+    named = f"your `{name}`" if label == "yours" else f"`{name}` ({label})"
     look = style.Style.of(catalogue)
     loop = _compared(table, label, look.the(style.LOOP))
     numpy = _compared(table, label, look.the(style.REFERENCE))
@@ -67,5 +67,5 @@ def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
             f"{comparison.verdict}"
         )
     if not parts:
-        return f"{owner} `{name}` was not timed beside the loop or NumPy"
-    return f"{owner} `{name}` is {' and '.join(parts)}"
+        return f"{named} was not timed beside the loop or NumPy"
+    return f"{named} is {' and '.join(parts)}"

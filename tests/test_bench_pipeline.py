@@ -95,7 +95,8 @@ def test_compiled_loops_slower_than_the_reference_are_timed_again_beside_it(tmp_
         assert len(case["extra_info"]["attempts"]) == 2
     for case in numpy:
         assert set(case["extra_info"]["beside"].split(", ")) <= {"numba", "numba_parallel"}
-    assert f"bench: {len(compiled)} compiled cases slower than the reference" in done.stdout
+    noun = "case" if len(compiled) == 1 else "cases"
+    assert f"bench: {len(compiled)} compiled {noun} slower than the reference" in done.stdout
     assert f"bench: {len(compiled)} of them timed again" in done.stdout
     # the report names the attempt kept
     run = read_results([path])
@@ -618,6 +619,25 @@ def test_the_slides_demo_alone_is_stored(tmp_path):
     assert run.slides["suite_way"] == {}
 
 
+def test_a_vectorized_student_function_is_predicted_by_its_cost_per_call_and_per_element():
+    """A student's vectorized function costs about the same per call at the calibration
+    size and at ten times it: its time at the top of the ladder is that per call, plus
+    NumPy's per element, not the small size's time scaled by the elements."""
+    import time
+
+    from bench.yours import cost_per_call_and_element
+    from kernels import numpy_vectorized
+
+    def mine(w, b, X, y):  # a fixed 2 ms per call, then NumPy's work
+        time.sleep(0.002)
+        return numpy_vectorized.logistic_gradient(w, b, X, y)
+
+    per_call, per_element = cost_per_call_and_element(mine, "logistic_gradient")
+    assert 0.0015 < per_call < 0.02
+    # at 10⁵ × 100 (10⁷ elements): the old scaling said 2 ms × 10⁷ / 2000 = 10 s
+    assert per_call + per_element * 10**7 < 0.5
+
+
 def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp_path):
     """bench.run --mine: checked, timed beside NumPy and the loop on the smoke ladder,
     stored as one more backend, and drawn in the headline and in the op's sweep."""
@@ -647,8 +667,10 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "bench: propagate passes logistic_gradient: 14 cases" in done.stdout
-    # the result file, and beside it the share file of the run
-    (path,) = (p for p in (out / "results").glob("*.json") if not p.name.startswith("share-"))
+    # the result file, and no share file: a class page could not use it (no np.dot)
+    assert "bench: no share file:" in done.stdout
+    assert "a whole `nox -s bench`'s" in done.stdout
+    (path,) = (out / "results").glob("*.json")
     result = read_results([path])
     assert mine_of(result) == {
         "target": f"{tmp_path / 'my_file.py'}:propagate",
@@ -662,7 +684,7 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     assert set(mine["status"]) == {"ok"}
     assert len(mine) == len(list(ladders.sizes_of("logistic_gradient", "smoke"))) * 2
     line = reading(table, "propagate", "mine", result.catalogue)
-    assert line.startswith("mine's `propagate` is ")
+    assert line.startswith("`propagate` (mine) is ")
     assert line.endswith(("faster", "slower", "level"))
     look = Style.of(result.catalogue)
     head = analysis.headline(table, "logistic_gradient", look=look)

@@ -307,6 +307,34 @@ def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path) 
     assert "**Outcomes that differ from the class's**: student 0002." in page
 
 
+def test_a_final_cost_rounded_by_an_older_file_is_the_same_outcome(
+    base: dict, tmp_path: Path
+) -> None:
+    """Files before 7 December 2026 kept a history's last entry to 7 digits (2.464156),
+    the others whole (2.4641557589880807): a machine is not said to differ for that,
+    while a final weight that moves beyond the tolerance still makes it differ."""
+    write(tmp_path / "uploads", "a.json", synthetic(base, 1, bandwidth=1.0, simd=256, cores=2))
+    older = synthetic(base, 2, bandwidth=1.0, simd=256, cores=2)
+    for outcome in older["vectorbench_share"]["course"].values():
+        outcome["final_history"] = float(f"{outcome['final_history']:.7g}")
+    assert any(
+        outcome["final_history"] != base_outcome["final_history"]
+        for outcome, base_outcome in zip(
+            older["vectorbench_share"]["course"].values(),
+            synthetic(base, 1, bandwidth=1.0, simd=256, cores=2)["vectorbench_share"][
+                "course"
+            ].values(),
+            strict=True,
+        )
+    )  # the rounding changed something, or the test compares nothing
+    write(tmp_path / "uploads", "b.json", older)
+    moved = synthetic(base, 3, bandwidth=1.0, simd=256, cores=2)
+    moved["vectorbench_share"]["course"]["adaline_sgd"]["final_weights"][0] *= 1 + 1e-6
+    write(tmp_path / "uploads", "c.json", moved)
+    page = build_class([tmp_path / "uploads"], tmp_path / "class").read_text(encoding="utf-8")
+    assert "**Outcomes that differ from the class's**: student 0003." in page
+
+
 def test_a_machine_with_an_empty_course_is_not_said_to_agree(base: dict, tmp_path: Path) -> None:
     """A share file whose course record is empty: no experiment ran there, so nothing
     agreed (the page once crashed on it, then said "all agree")."""

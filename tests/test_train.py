@@ -1084,3 +1084,19 @@ def test_shallow_network_keeps_a_dask_X_lazy():
         )
     assert computed == []
     assert network.W1.shape == (2, 3)
+
+
+def test_a_stored_history_keeps_its_last_entry_whole():
+    """The figures draw a history to 7 digits; where the run ended is kept whole, as its
+    final weights are: a class compares machines by it, to about 10⁻¹² (the counts of
+    the perceptron stay integers)."""
+    from bench.course import _drawn
+
+    run = {
+        "w": [0.5],
+        "b": 0.1,
+        "history": [0.6931471805599453, 0.1234567890123, 2.4641557589880807],
+    }
+    assert _drawn(run)["history"] == [0.6931472, 0.1234568, 2.4641557589880807]
+    assert _drawn({**run, "history": [3, 0]})["history"] == [3, 0]
+    assert _drawn({**run, "history": []})["history"] == []

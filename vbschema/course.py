@@ -38,6 +38,10 @@ NETWORKS = frozenset({"network_flower"})
 # The hidden-size experiment: the shallow network once per hidden size h, named
 # ``network_h{h}``, drawn in a figure of its own rather than in the tables; later too.
 HIDDEN_SWEEP_PREFIX = "network_h"
+# A run's history is kept to this many significant digits (the figures draw it), but for
+# its last entry, kept whole: a class compares machines by where they ended. Files
+# written before 7 December 2026 rounded the last entry too.
+HISTORY_DIGITS = 7
 
 
 def hidden_sweep_in(results: Mapping) -> dict[int, str]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from vbschema.course import HISTORY_DIGITS
+
 # The weights of a linear model (w, b) or of a shallow network (W1, b1, W2, b2), in order.
 WEIGHT_KEYS = ("w", "b", "W1", "b1", "W2", "b2")
 
@@ -55,10 +57,18 @@ def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return outcomes
 
 
+def _as_stored(value: float) -> float:
+    """``value`` to ``HISTORY_DIGITS`` significant digits, as files before 7 December
+    2026 stored a history's last entry."""
+    return float(f"{value:.{HISTORY_DIGITS}g}")
+
+
 def same_outcome(one: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether two machines' reference backends ended in the same place: every final
-    weight and the final history entry within the experiment's agreement tolerance
-    (relative to the largest weight, as the backends are compared on one machine)."""
+    weight within the experiment's agreement tolerance (relative to the largest weight,
+    as the backends are compared on one machine), and the final history entry too, or
+    within the ``HISTORY_DIGITS`` an older file rounded it to (the weights, stored
+    whole, decide then: the last cost or count is a function of them)."""
     if len(one["final_weights"]) != len(other["final_weights"]):
         return False
     tolerance = max(one["tolerance"], other["tolerance"])
@@ -68,5 +78,8 @@ def same_outcome(one: dict[str, Any], other: dict[str, Any]) -> bool:
         for a, b in zip(one["final_weights"], other["final_weights"], strict=True)
     )
     a, b = one["final_history"], other["final_history"]
-    history_close = math.isclose(a, b, rel_tol=tolerance, abs_tol=0.0) or a == b
+    history_close = any(
+        math.isclose(x, y, rel_tol=tolerance, abs_tol=0.0) or x == y
+        for x, y in ((a, b), (_as_stored(a), _as_stored(b)))
+    )
     return weights_close and history_close

@@ -58,7 +58,8 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: S
                     f"{TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
                 )
             if FLAG_ROUNDS in timing.flags:
-                reasons.append(f"only {timing.quartiles.rounds} runs")
+                runs = timing.quartiles.rounds
+                reasons.append(f"only {runs} run{'s' if runs != 1 else ''}")
             listed.append(f"{title(results, name)}, {look.label(backend)}: {'; '.join(reasons)}")
     return listed
 
