@@ -145,12 +145,21 @@ def thread_info() -> dict:
         # vectors as OpenBLAS does (kernels.jit_cache.allow_512_bit_vectors)
         "numba_cpu_features": numba.config.CPU_FEATURES or "",
         "blas": [
-            {k: v for k, v in pool.items() if k != "filepath"}
+            {**{k: v for k, v in pool.items() if k != "filepath"}, "package": _package(pool)}
             for pool in threadpool_info()
             if pool.get("user_api") == "blas"
         ],
         "environment": {key: os.environ[key] for key in THREAD_VARIABLES if key in os.environ},
     }
+
+
+def _package(pool: dict) -> str:
+    """The package that shipped a library threadpoolctl found (``numpy`` for
+    ``…/numpy.libs/libscipy_openblas….so``, ``scipy``, ``torch`` for ``…/torch/lib/…``),
+    not its path, which may name the user."""
+    folder = Path(pool.get("filepath") or "").parent
+    name = folder.parent.name if folder.name == "lib" else folder.name
+    return name.removesuffix(".libs")
 
 
 def versions() -> dict:

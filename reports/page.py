@@ -89,10 +89,13 @@ def _machine_facts(run: Run) -> list[list[str]]:
     if memory.get("total_bytes"):
         facts.append(["memory", format_bytes(memory["total_bytes"])])
     facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
-    for blas in run.blas:
+    for number, blas in enumerate(run.blas, 1):
+        # whose library it is (NumPy's, SciPy's that Numba loads, ...); files before
+        # 7 December 2026 do not say, and several are numbered
+        owner = blas.get("package") or (f"{number} of {len(run.blas)}" if len(run.blas) > 1 else "")
         facts.append(
             [
-                "BLAS",
+                f"BLAS ({owner})" if owner else "BLAS",
                 f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
                 f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
             ]
@@ -136,7 +139,7 @@ LESSON_FACTS = (
 def machine_section(run: Run, *, short: bool = False) -> str:
     facts = _machine_facts(run)
     if short:
-        facts = [fact for fact in facts if fact[0] in LESSON_FACTS]
+        facts = [fact for fact in facts if fact[0].split(" (")[0] in LESSON_FACTS]
         return "## The machine\n\n" + md_table(["", ""], facts)
     return "## The machine and its environment\n\n" + md_table(["", ""], facts)
 

@@ -34,6 +34,7 @@ from reports.build import build_report
 from reports.formatting import format_bytes, format_ratio, format_size, format_time
 from reports.leads import describe_lead
 from reports.load import ResultFileError, limit_at, newest_result, read_result, read_results
+from reports.page import _machine_facts as page_machine_facts
 from reports.page import anchor as rendered_anchor
 from reports.page import backends_section, render_report
 from reports.table import tidy_table
@@ -565,6 +566,27 @@ def test_machine_and_environment_are_described(built):
     for fact in ("Example CPU 9000", "L3 32 MiB", "avx2", "10 GB/s with 1 thread", "openblas"):
         assert fact in machine
     assert "numpy 2.4.6" in machine
+
+
+def test_each_blas_library_is_named_by_the_package_that_shipped_it(tmp_path):
+    """NumPy's OpenBLAS and SciPy's (which Numba loads) are two rows of the machine's
+    table: each says whose it is; a file that does not say numbers them."""
+    from bench.machine import _package
+
+    assert _package({"filepath": "/h/u/site-packages/numpy.libs/libscipy_openblas64_.so"}) == (
+        "numpy"
+    )
+    assert _package({"filepath": "/h/u/site-packages/torch/lib/libgomp.so.1"}) == "torch"
+    data = make_result(ops=["dot"])
+    pools = data["machine_info"]["vectorbench"]["threads"]["blas"]
+    pools.append({**pools[0], "version": "0.3.31"})
+    run = load.read_results([write(tmp_path / "vm-20260101-000000.json", data)])
+    unnamed = {row[0] for row in page_machine_facts(run) if row[0].startswith("BLAS")}
+    assert unnamed == {"BLAS (1 of 2)", "BLAS (2 of 2)"}
+    pools[0]["package"], pools[1]["package"] = "numpy", "scipy"
+    run = load.read_results([write(tmp_path / "vm-20260101-000001.json", data)])
+    named = {row[0] for row in page_machine_facts(run) if row[0].startswith("BLAS")}
+    assert named == {"BLAS (numpy)", "BLAS (scipy)"}
 
 
 def _nothing_run(data: dict) -> None:
