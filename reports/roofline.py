@@ -166,11 +166,13 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         flags = [marked(mine.loc[h, "flags"], theirs.loc[(threads, h), "flags"]) for h in common]
         leads = ratio > 1
         if leads.iloc[0] != leads.iloc[-1]:
+            flip = next(i for i, lead in enumerate(leads) if lead != leads.iloc[0])
             changes.append(
                 {
                     "label": look.label(backend),
                     "first": "leads" if leads.iloc[0] else "trails",
-                    "h": int(next(h for h, lead in leads.items() if lead != leads.iloc[0])),
+                    "h": int(leads.index[flip]),
+                    "before_h": int(leads.index[flip - 1]),
                     "low": format_ratio(ratio.iloc[0]) + flags[0],
                     "low_h": int(common[0]),
                     "high": format_ratio(ratio.iloc[-1]) + flags[-1],
