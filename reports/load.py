@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reports.rules import median_interval
@@ -82,10 +83,13 @@ class Run:
 
     @property
     def blas_name(self) -> str:
-        """The first BLAS library's name and version ("openblas 0.3.27"), or ""."""
-        if not self.blas or not self.blas[0].get("internal_api"):
+        """NumPy's BLAS library's name and version ("openblas 0.3.27"): the one the run
+        says NumPy shipped, else the first one found (files before 7 December 2026 do
+        not say whose each is); or ""."""
+        mine = [pool for pool in self.blas if pool.get("package") == np.__name__] or self.blas
+        if not mine or not mine[0].get("internal_api"):
             return ""
-        return f"{self.blas[0]['internal_api']} {self.blas[0].get('version', '')}".strip()
+        return f"{mine[0]['internal_api']} {mine[0].get('version', '')}".strip()
 
 
 def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int | None) -> float:
