@@ -335,6 +335,29 @@ def test_a_final_cost_rounded_by_an_older_file_is_the_same_outcome(
     assert "**Outcomes that differ from the class's**: student 0003." in page
 
 
+def test_which_side_of_the_loop_ratio_moves_it_is_said_only_when_it_is_clear() -> None:
+    """The loop's time over np.dot's: the side whose times spread more across the
+    machines moves the ratio; spreads of 2.41× and 2.41× (as a student's class page
+    showed, concluding "the loop") move it about as much."""
+    import types
+
+    from reports.classroom.findings import drivers
+    from reports.style import LOOP, REFERENCE
+
+    def machines(loops, dots):
+        return [
+            types.SimpleNamespace(
+                label=f"m{i}",
+                times={LOOP: {"time_s": a, "predicted": False}, REFERENCE: {"time_s": b}},
+            )
+            for i, (a, b) in enumerate(zip(loops, dots, strict=True))
+        ]
+
+    assert drivers(machines([0.05, 0.1206], [1e-4, 2.407e-4]))["driver"] == "both"
+    assert drivers(machines([0.05, 0.15], [1e-4, 1.2e-4]))["driver"] == "loop"
+    assert drivers(machines([0.05, 0.06], [1e-4, 3e-4]))["driver"] == "reference"
+
+
 def test_a_machine_with_an_empty_course_is_not_said_to_agree(base: dict, tmp_path: Path) -> None:
     """A share file whose course record is empty: no experiment ran there, so nothing
     agreed (the page once crashed on it, then said "all agree")."""

@@ -56,6 +56,8 @@ NO_LESSON = (
 )
 # Fewer machines than this and a correlation says little: the page says so.
 FEW_MACHINES = 10
+# Two spreads across the machines closer than this factor move a ratio about as much.
+ABOUT_AS_MUCH = 1.1
 
 
 @dataclass
@@ -539,6 +541,12 @@ def drivers(machines: list[Machine]) -> dict[str, Any] | None:
     return {
         "loop": loop,
         "reference": dot,
-        "driver": "loop" if loop["fold"] > dot["fold"] else "reference",
+        "driver": (
+            "both"
+            if max(loop["fold"], dot["fold"]) < ABOUT_AS_MUCH * min(loop["fold"], dot["fold"])
+            else "loop"
+            if loop["fold"] > dot["fold"]
+            else "reference"
+        ),
         "predicted": [m.label for m in machines if m.times.get(LOOP, {}).get("predicted")],
     }
