@@ -38,6 +38,16 @@ TIME_KEYS = ("min", "max", "mean", "stddev", "median", "iqr", "q1", "q3")
 SIMD = {128: ["sse2", "sse4_2"], 256: ["sse2", "avx", "avx2", "fma"], 512: ["avx2", "avx512f"]}
 
 
+@pytest.fixture
+def no_figures(monkeypatch):
+    """Class pages built without their figures, for a test that reads only the page's
+    words (about a second of Matplotlib a page); the figures have their own test,
+    ``test_the_relations_are_found_in_synthetic_machines``."""
+    import reports.classroom
+
+    monkeypatch.setattr(reports.classroom, "draw_class", lambda findings, directory: set())
+
+
 @pytest.fixture(scope="module")
 def base() -> dict:
     return json.loads(gzip.decompress(BASE_SHARE.read_bytes()))
@@ -199,7 +209,7 @@ def test_a_share_file_is_never_taken_for_the_newest_run(base: dict, tmp_path: Pa
 
 
 def test_each_unusable_file_is_named_and_the_page_built_from_the_rest(
-    base: dict, tmp_path: Path
+    base: dict, tmp_path: Path, no_figures
 ) -> None:
     uploads = tmp_path / "uploads"
     first = synthetic(base, 1, bandwidth=1.0, simd=256, cores=2)
@@ -294,7 +304,7 @@ def test_the_relations_are_found_in_synthetic_machines(base: dict, tmp_path: Pat
     assert roofline.stat().st_size > 0
 
 
-def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path) -> None:
+def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path, no_figures) -> None:
     write(tmp_path / "uploads", "a.json", synthetic(base, 1, bandwidth=1.0, simd=256, cores=2))
     odd = synthetic(base, 2, bandwidth=1.0, simd=256, cores=2)
     odd["vectorbench_share"]["course"]["perceptron"]["disagree"] = ["jax"]
@@ -308,7 +318,7 @@ def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path) 
 
 
 def test_a_final_cost_rounded_by_an_older_file_is_the_same_outcome(
-    base: dict, tmp_path: Path
+    base: dict, tmp_path: Path, no_figures
 ) -> None:
     """Files before 7 December 2026 kept a history's last entry to 7 digits (2.464156),
     the others whole (2.4641557589880807): a machine is not said to differ for that,
@@ -358,7 +368,9 @@ def test_which_side_of_the_loop_ratio_moves_it_is_said_only_when_it_is_clear() -
     assert drivers(machines([0.05, 0.06], [1e-4, 3e-4]))["driver"] == "reference"
 
 
-def test_a_machine_with_an_empty_course_is_not_said_to_agree(base: dict, tmp_path: Path) -> None:
+def test_a_machine_with_an_empty_course_is_not_said_to_agree(
+    base: dict, tmp_path: Path, no_figures
+) -> None:
     """A share file whose course record is empty: no experiment ran there, so nothing
     agreed (the page once crashed on it, then said "all agree")."""
     write(tmp_path / "uploads", "a.json", synthetic(base, 1, bandwidth=1.0, simd=256, cores=2))
@@ -371,7 +383,7 @@ def test_a_machine_with_an_empty_course_is_not_said_to_agree(base: dict, tmp_pat
     assert "the run has no course experiments" in page
 
 
-def test_fifty_share_files_make_one_page(base: dict, tmp_path: Path) -> None:
+def test_fifty_share_files_make_one_page(base: dict, tmp_path: Path, no_figures) -> None:
     """A class of fifty machines builds one page that counts them all. How long that
     takes is measured, not asserted here (a shared machine's load would decide it): the
     README quotes 10, 25 and 103 s for 50, 200 and 1,000 files on the 2-core machine."""
