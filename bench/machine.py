@@ -153,13 +153,19 @@ def thread_info() -> dict:
     }
 
 
+# The packages whose wheels ship a BLAS of their own that a run may load.
+BLAS_PACKAGES = ("numpy", "scipy", "torch")
+
+
 def _package(pool: dict) -> str:
-    """The package that shipped a library threadpoolctl found (``numpy`` for
-    ``…/numpy.libs/libscipy_openblas….so``, ``scipy``, ``torch`` for ``…/torch/lib/…``),
-    not its path, which may name the user."""
+    """The package that shipped a library threadpoolctl found: ``numpy`` for
+    ``…/numpy.libs/libscipy_openblas….so`` (Linux wheels), ``…/numpy/.dylibs/…`` (macOS)
+    or ``…/torch/lib/…``; "" for any other place (a system or conda library), never the
+    folder's own name, which may name the user or an environment."""
     folder = Path(pool.get("filepath") or "").parent
-    name = folder.parent.name if folder.name == "lib" else folder.name
-    return name.removesuffix(".libs")
+    name = folder.parent.name if folder.name in ("lib", ".dylibs") else folder.name
+    name = name.removesuffix(".libs")
+    return name if name in BLAS_PACKAGES else ""
 
 
 def versions() -> dict:

@@ -2,8 +2,10 @@
 
     python -m bench.share RESULT.json [--share-name NAME] [--out DIR]
 
-``python -m bench.run`` writes one beside every result file; this command makes one from
-an existing result file (of any machine). A share file is a result file of the same
+``python -m bench.run`` writes one beside every result file that holds the lesson's
+headline case (NumPy's ``np.dot`` at n = 10⁶ in float64, which the class page sets every
+machine against: not a ``-k`` selection without it, nor ``--mine``); this command makes
+one from such an existing result file (of any machine). A share file is a result file of the same
 schema, read by the same loader (``reports.load``), with less in it:
 
 * the lesson's cases (``bench.ladders``' lesson ladder, grown past this machine's cache

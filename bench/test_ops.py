@@ -21,7 +21,7 @@ from bench.conftest import budget, ladder, mine, timed_backends
 from bench.machine import last_level_cache_bytes
 from bench.threads import pinned, settle
 from bench.timing import best_of, first_call, peak_allocation, traces_allocations
-from bench.yours import cost_per_call_and_element
+from bench.yours import predicted_seconds
 from kernels.ops import OPS, features_shared
 from reports.rules import median_interval
 from vbschema import JitCost, NotRun
@@ -63,8 +63,7 @@ def _predicted(request, op: str, backend: str, sizes: dict) -> float | None:
     (a backend's that do, or a student's function), else None."""
     yours = mine(request.config)
     if yours is not None and backend == yours["label"]:
-        per_call, per_element = cost_per_call_and_element(yours["function"], op)
-        return per_call + per_element * ladders.elements(sizes)
+        return predicted_seconds(yours["function"], op, sizes)
     if kernels.BACKENDS[backend].interpreted(OPS[op]):
         return seconds_per_element(op, backend) * ladders.elements(sizes)
     return None

@@ -156,6 +156,13 @@ def cost_per_call_and_element(function, op: str) -> tuple[float, float]:
     return max(t1 - per_element * e1, 0.0), per_element
 
 
+def predicted_seconds(function, op: str, sizes: dict[str, int]) -> float:
+    """A student's function's time per call at ``sizes``, from its two calibration points
+    (``cost_per_call_and_element``): what decides, on a ladder, whether it is run."""
+    per_call, per_element = cost_per_call_and_element(function, op)
+    return per_call + per_element * ladders.elements(sizes)
+
+
 def figure(table: pd.DataFrame, name: str, label: str = "yours", title: str = ""):
     """The op's sweep: median time per call against elements, one line per series,
     yours in black and thicker, each median with its 95% interval."""

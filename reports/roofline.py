@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports import style
+from reports import rules, style
 from reports.formatting import format_percent, format_rate, format_ratio
 from reports.markup import figure_link, marked, with_note
 from reports.style import Style
@@ -186,11 +186,14 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
 def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     """Where the figure's points stand against the roofs: the ops left of the ridge (their
     intensities, low and high), and the points above the slanted roof of their thread
-    count, those served from the cache and, of the others, how far the farthest is above."""
+    count: those served from the cache; of the others, those within the noise of two
+    measurements (``rules.ABOVE_CEILING``), and those beyond it, for which the measured
+    ceiling is a lower bound (as the op readings say)."""
     read, peak = _limits(run)
     points = _points(table, look)
     swept = sweep(table, look)
     every = pd.concat([points, swept[1]]) if swept is not None else points
+    every = every[~every.index.duplicated()]  # the sweep's top is also a point
     if every.empty or not read:
         return None
     ridge = {t: peak[t] / read[t] for t in read if peak.get(t)}
@@ -199,15 +202,18 @@ def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     roof = every["threads"].astype(int).map(read) * every["intensity"]
     above = every[every["gflop_per_s"] > roof]
     cached = above["served_from"] == "cache"
-    past = (above["gflop_per_s"] / roof[above.index] - 1)[~cached]
+    past = (above["gflop_per_s"] / roof[above.index])[~cached]
+    near, far = past[past <= rules.ABOVE_CEILING], past[past > rules.ABOVE_CEILING]
     return {
         "ops": [f"`{op}`" for op in sorted(bound["op"].unique(), key=list(every["op"]).index)],
         "low": f"{bound['intensity'].min():.2g}" if len(bound) else "",
         "high": f"{bound['intensity'].max():.2g}" if len(bound) else "",
         "ridge": "–".join(sorted({f"{x:.2g}" for x in ridge.values()}, key=float)),
         "cached": int(cached.sum()),
-        "near": len(past),
-        "near_share": format_percent(past.max()) if len(past) else "",
+        "near": len(near),
+        "near_share": format_percent(near.max() - 1) if len(near) else "",
+        "far": len(far),
+        "far_share": format_percent(far.max() - 1) if len(far) else "",
     }
 
 

@@ -577,6 +577,9 @@ def test_each_blas_library_is_named_by_the_package_that_shipped_it(tmp_path):
         "numpy"
     )
     assert _package({"filepath": "/h/u/site-packages/torch/lib/libgomp.so.1"}) == "torch"
+    assert _package({"filepath": "/h/u/site-packages/scipy/.dylibs/libopenblas.dylib"}) == ("scipy")
+    for elsewhere in ("/home/alice/lib/libopenblas.so", "/opt/conda/envs/lab/lib/libblas.so", ""):
+        assert _package({"filepath": elsewhere}) == ""  # never a user's or an env's name
     data = make_result(ops=["dot"])
     pools = data["machine_info"]["vectorbench"]["threads"]["blas"]
     pools.append({**pools[0], "version": "0.3.31"})

@@ -81,6 +81,26 @@ def test_findings_state_the_share_of_the_peak_and_where_the_lead_changes(table):
     assert "changes hands between h = 4 and h = 64" in " ".join(text.split())
 
 
+def test_a_one_thread_backend_is_set_against_numpy_on_one_thread(table):
+    """Numba's loop runs on one thread: its lead is over NumPy on one thread (as the
+    summary sets them), not over NumPy on all cores, which beats it at every h here."""
+    rows = []
+    for h in (1, 4, 64, 1024):
+        flops = 4 * 2000 * 784 * h
+        rows.append(_row("mlp_gradient", "numpy", 1, h, max(flops / 40e9, 4e-3)))
+        rows.append(_row("mlp_gradient", "numba", 1, h, max(flops / 20e9, 3e-3)))
+    both = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    both["h"] = both["h"].astype("Int64")
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    changes = {c["label"]: c for c in roofline_findings(both, run, LOOK)["changes"]}
+    numba = changes[LOOK.label("numba")]
+    # 3 ms against NumPy's 4 ms on one thread at h = 1 and 4 (its 2 ms on two would win);
+    # at h = 64, 20 ms against 10 ms
+    assert (numba["threads"], numba["first"], numba["before_h"], numba["h"]) == (1, "leads", 4, 64)
+    text = " ".join(roofline_section(both, run, {"roofline"}, LOOK).split())
+    assert "leads NumPy on 1 thread at h = 1" in text
+
+
 def test_the_roofs_bound_the_points_from_memory_and_the_cache_passes_them(table):
     """A point whose data come from the cache may pass the slanted roof (read bandwidth
     from memory × intensity); one from memory only by the noise, which is said."""
@@ -100,7 +120,7 @@ def test_the_roofs_bound_the_points_from_memory_and_the_cache_passes_them(table)
     assert (found["low"], found["high"], found["ridge"]) == ("0.12", "0.12", "5")
     text = " ".join(roofline_section(table, run, {"roofline"}, LOOK).split())
     assert "1 of the points, served from the cache, sits above the slanted roof" in text
-    assert "1 more passes it by at most 5.0%" in text
+    assert "1 more point reading from memory passes it by at most 5.0%" in text
 
 
 def test_no_section_without_the_figure(table):

@@ -57,6 +57,11 @@ def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return outcomes
 
 
+# How far a value rounded to HISTORY_DIGITS significant digits may be from the value,
+# relative: half a unit in the last digit kept.
+STORED_REL = 0.5 * 10 ** (1 - HISTORY_DIGITS)
+
+
 def _as_stored(value: float) -> float:
     """``value`` to ``HISTORY_DIGITS`` significant digits, as files before 7 December
     2026 stored a history's last entry."""
@@ -78,8 +83,7 @@ def same_outcome(one: dict[str, Any], other: dict[str, Any]) -> bool:
         for a, b in zip(one["final_weights"], other["final_weights"], strict=True)
     )
     a, b = one["final_history"], other["final_history"]
-    history_close = any(
-        math.isclose(x, y, rel_tol=tolerance, abs_tol=0.0) or x == y
-        for x, y in ((a, b), (_as_stored(a), _as_stored(b)))
-    )
+    if a == _as_stored(a) or b == _as_stored(b):  # perhaps rounded by an older file
+        tolerance = max(tolerance, STORED_REL)
+    history_close = math.isclose(a, b, rel_tol=tolerance, abs_tol=0.0) or a == b
     return weights_close and history_close
