@@ -568,6 +568,32 @@ def test_machine_and_environment_are_described(built):
     assert "numpy 2.4.6" in machine
 
 
+def test_course_backends_that_agree_share_one_legend_entry():
+    """Every backend's curve lies on the one before where they agree: one entry with
+    every colour says so, instead of ten whose colour never shows (a slide's legend);
+    where they do not agree, each has its own."""
+    from matplotlib.figure import Figure
+
+    from reports.course import figures as course_figures
+
+    run = read_results([newest_result(ROOT / "reports" / "results")])
+    results = build.load_course(run)
+    look = style.Style.of(run.catalogue)
+    experiment = results["experiments"]["logistic_regression"]
+    assert experiment["agreement"]["within_tolerance"]
+
+    def legend() -> list[str]:
+        ax = Figure().subplots()
+        course_figures.plot_history(ax, results, look, "logistic_regression", "cost")
+        return [text.get_text() for text in ax.get_legend().get_texts()]
+
+    count = len(experiment["runs"])
+    assert count > 1
+    assert legend() == [f"all {count} backends, one on another"]
+    experiment["agreement"]["within_tolerance"] = False
+    assert len(legend()) == count
+
+
 def test_each_blas_library_is_named_by_the_package_that_shipped_it(tmp_path):
     """NumPy's OpenBLAS and SciPy's (which Numba loads) are two rows of the machine's
     table: each says whose it is; a file that does not say numbers them."""

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 
 from reports.course.experiments import TITLES, experiments_in, tick_label, title
@@ -87,11 +88,26 @@ def _backend_style(index: int) -> dict:
     }
 
 
+def backends_legend(ax, experiment: dict, lines: list, others: list = (), **options) -> None:
+    """The legend of the backends' lines (and ``others``, the data's): where the backends
+    agree, every line lies on the one before, and one entry with every backend's colour
+    side by side says so, instead of one entry each whose colour never shows."""
+    if len(lines) > 1 and experiment["agreement"]["within_tolerance"]:
+        handles = [tuple(lines), *others]
+        labels = [f"all {len(lines)} backends, one on another", *(h.get_label() for h in others)]
+        handler = {tuple: HandlerTuple(ndivide=None, pad=0.0)}  # a stripe of every colour
+        ax.legend(handles, labels, handler_map=handler, handlelength=4, fontsize="small", **options)
+    else:
+        ax.legend(handles=[*lines, *others], fontsize="small", **options)
+
+
 def plot_history(
-    ax, results: dict, look: Style, name: str, ylabel: str, *, log: bool = False
+    ax, results: dict, look: Style, name: str, ylabel: str, *, log: bool = False, others=()
 ) -> None:
-    """One experiment's history per epoch (or iteration), every backend in its colour."""
+    """One experiment's history per epoch (or iteration), every backend in its colour;
+    ``others``: more lines for the legend."""
     experiment = results["experiments"][name]
+    lines = []
     for index, backend in enumerate(results["backends"]):
         if backend not in experiment["runs"]:  # a variant's run that is its base's
             continue
@@ -100,7 +116,7 @@ def plot_history(
         style = _backend_style(index)
         if len(values) > 30:  # markers would merge into a band
             style["marker"] = None
-        ax.plot(steps, values, **backend_line(backend, look), **style)
+        lines += ax.plot(steps, values, **backend_line(backend, look), **style)
     parameters = experiment["parameters"]
     ax.set_xlabel("iteration" if "iterations" in parameters else "epoch")
     ax.set_ylabel(ylabel)
@@ -108,7 +124,7 @@ def plot_history(
         log_scale(ax, x=False)
     ax.set_title(title(results, name))
     ax.grid(True, **GRID)
-    ax.legend(fontsize="small")
+    backends_legend(ax, experiment, lines, list(others))
 
 
 def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
@@ -126,7 +142,7 @@ def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
     backends = results["backends"]
     regions = np.where(net_input(experiment["runs"][backends[0]]) >= 0, 1.0, 0.0)
     ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
-    handles = []
+    lines, samples = [], []
     for index, backend in enumerate(backends):
         if backend not in experiment["runs"]:
             continue
@@ -135,18 +151,18 @@ def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
             width = _backend_style(index)["linewidth"]
             line = backend_line(backend, look)
             ax.contour(g1, g2, z, levels=[0.0], colors=[line["color"]], linewidths=width)
-            handles.append(Line2D([], [], linewidth=width, **line))
+            lines.append(Line2D([], [], linewidth=width, **line))
     sign = "+" if classes[0][1] < 0 else ""  # −1 and +1, or 0 and 1
     for (species, value), face, marker in zip(classes, CLASS_COLOURS, CLASS_MARKERS, strict=True):
         rows = y == value
         label = f"{species} ({value:{sign}g})"
-        handles.append(
+        samples.append(
             ax.scatter(X[rows, 0], X[rows, 1], c=face, marker=marker, edgecolors="black",
                        linewidths=0.6, label=label)
         )  # fmt: skip
     _frame(ax, results, experiment["dataset"], g1, g2)
     ax.set_title(f"{TITLES[name][0]}: decision regions")
-    ax.legend(handles=handles, fontsize="small", loc="upper left")
+    backends_legend(ax, experiment, lines, samples, loc="upper left")
 
 
 def plot_planar_decision_regions(
@@ -258,15 +274,14 @@ def _figure_perceptron(fig: Figure, results: dict, look: Style) -> None:
 def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     name = "perceptron_nonseparable"
-    plot_history(left, results, look, name, "misclassifications")
     separable = history(results["experiments"]["perceptron"]["runs"][results["backends"][0]])
-    left.plot(
+    (line,) = left.plot(
         np.arange(1, len(separable) + 1), separable, **SEPARABLE_STYLE,
         label="setosa vs versicolor (separable)",
     )  # fmt: skip
+    plot_history(left, results, look, name, "misclassifications", others=[line])
     left.set_ylim(bottom=-0.3)
     left.yaxis.get_major_locator().set_params(integer=True)
-    left.legend(fontsize="small", ncol=2)
     plot_decision_regions(right, results, look, name)
     dataset = results["experiments"][name]["dataset"]
     twin = same_point_both_classes(*arrays(results, dataset))
