@@ -28,12 +28,23 @@ from datetime import datetime, timezone
 import numpy as np
 
 import kernels
+from bench import sampling
 from kernels import datasets, train
 from vbschema import COURSE_SCHEMA as SCHEMA
 from vbschema.course import HISTORY_DIGITS
 
-# Timed rounds per (experiment, backend), per ladder.
-ROUNDS = {"full": 15, "lesson": 3, "smoke": 2}
+# How many timed rounds (training runs) per (experiment, backend). On the lesson and full
+# ladders, as the ops': at least sampling.MIN_ROUNDS, then more until the median is known
+# to ±3% (``sampling.runs_until_sure``), within the ladder's time for a case's rounds
+# (--benchmark-max-time, or sampling.CAP_ROUNDS_AT_LEAST rounds if longer) and at most
+# ``CASE_S`` seconds. Fifteen fixed rounds on the full ladder, and three on the lesson's,
+# left 121 of the 132 times of the full run of 7 December with an interval beyond ±3%
+# (a shared host's bursts: NumPy's perceptron 4.0-8.5 ms a run) and every time of the
+# lesson flagged for its few rounds. The smoke ladder, which checks that the experiments
+# run, times a fixed number (``ROUNDS``), as do the network's long runs (``rounds`` of
+# the experiment: seconds each).
+ROUNDS = {"smoke": 2}
+CASE_S = {"full": 3.0, "lesson": 1.0}
 # The loops every other backend is compared with, and, when their run is over the course's
 # budget, the vectorized reference the tests prove equal to them: found by role.
 REFERENCE_BACKEND = kernels.backends.with_role("loop")
@@ -50,10 +61,16 @@ class Experiment:
     parameters: dict = field(default_factory=dict)
     history: str = "cost"  # what the trainer's history counts
     smoke: dict = field(default_factory=dict)  # parameters changed on the smoke ladder
-    rounds: dict | None = None  # timed rounds per ladder, if not ROUNDS
+    rounds: dict | None = None  # a fixed number of timed rounds per ladder, if any
+
+    def fixed_rounds(self, ladder: str) -> int | None:
+        """The fixed number of timed rounds on ``ladder``; None: timed until sure."""
+        return (self.rounds or ROUNDS).get(ladder)
 
     def rounds_for(self, ladder: str) -> int:
-        return (self.rounds or ROUNDS)[ladder]
+        """The timed rounds on ``ladder``: the fixed number, or the fewest until sure."""
+        fixed = self.fixed_rounds(ladder)
+        return sampling.MIN_ROUNDS if fixed is None else fixed
 
     def parameters_for(self, ladder: str) -> dict:
         return {**self.parameters, **self.smoke} if ladder == "smoke" else dict(self.parameters)
@@ -134,6 +151,24 @@ HIDDEN_SWEEP = tuple(
 # pytest-benchmark stores their parameters as JSON ("perceptron"), not as
 # "UNSERIALIZABLE[Experiment(...)]".
 BY_NAME = {experiment.name: experiment for experiment in (*EXPERIMENTS, *HIDDEN_SWEEP)}
+
+
+def timer_record(ladder: str, max_time_s: float) -> dict:
+    """How the ladder's training runs were timed, for the results file: ``repeats``, the
+    fixed number of rounds or the fewest; ``until_sure``, the rule's target and caps (on
+    the ladders that time until sure); ``fixed_rounds``, the experiments timed a fixed
+    number of rounds instead, and how many."""
+    record: dict = {"repeats": ROUNDS.get(ladder, sampling.MIN_ROUNDS)}
+    if ladder not in ROUNDS:
+        record["until_sure"] = {
+            "target": sampling.TARGET,
+            "max_time_s": max_time_s,
+            "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST,
+            "case_s": CASE_S[ladder],
+        }
+    fixed = {name: e.fixed_rounds(ladder) for name, e in BY_NAME.items() if e.rounds is not None}
+    record["fixed_rounds"] = {name: rounds for name, rounds in fixed.items() if rounds is not None}
+    return record
 
 
 # A training run of the hidden-size sweep predicted to take longer than this many seconds

@@ -217,3 +217,38 @@ def sample_until_sure(
             run_until_sure(runner, loops_range, stats.update, max_rounds)
 
     benchmark._raw = timed
+
+
+def runs_until_sure(benchmark, max_s: float) -> None:
+    """Make this pytest-benchmark fixture time a long call, a training run, by the median's
+    rule: one call a round (a run of the course lasts 0.5 ms to seconds, over 1000 ticks of
+    the timer: nothing to calibrate), until ``sure``, or until the rounds' cap: the
+    ladder's ``--benchmark-max-time`` of rounds, or ``CAP_ROUNDS_AT_LEAST`` rounds if those
+    last longer, at most ``max_s`` seconds, never fewer than MIN_ROUNDS rounds. The cap is
+    that of the median round so far, not of the first (a cold call: Dask's first run of
+    the perceptron took 80 times its median). ``benchmark(call)`` then returns the last
+    round's result, as ``pedantic`` does. Disabled (``--benchmark-disable``), or profiling,
+    the fixture is left as it is."""
+    if not benchmark.enabled or benchmark.cprofile:
+        return
+    from pytest_benchmark.fixture import PauseInstrumentation
+
+    def timed(function, *args, **kwargs):
+        runner = benchmark._make_runner(function, args, kwargs)
+        stats = benchmark._make_stats(1)
+        times: list[float] = []
+        check_at = MIN_ROUNDS
+        with PauseInstrumentation():
+            while True:
+                duration, result = runner(None)  # one call, and its result
+                stats.update(duration)
+                times.append(duration)
+                if len(times) < check_at:
+                    continue
+                round_s = statistics.median(times)
+                cap = rounds_cap(round_s, benchmark._max_time, benchmark._min_rounds, max_s)
+                if len(times) >= cap or sure(times):
+                    return result
+                check_at = min(cap, max(check_at + 1, math.ceil(check_at * CHECK_GROWTH)))
+
+    benchmark._raw = timed

@@ -4,9 +4,11 @@ On a backend that compiles, one untimed call of the same run cut to one epoch or
 iteration first: each step calls the same op on the same shapes, so it compiles (or
 loads) all of Numba's or XLA's code and warms the caches, at a thousandth of the
 network's run (the whole run, untimed, was a second attempt of every slow experiment:
-about 17 s of the lesson). Then pytest-benchmark times ``course.ROUNDS`` rounds of one
-call each (``pedantic``: a training run is long enough to time alone, and the rounds are
-fixed so every backend gets the same number). The last round's result is the outcome
+about 17 s of the lesson). Then pytest-benchmark times rounds of one call each (a
+training run is long enough to time alone): as many as the median needs to be known to
+±3%, within a cap, as the ops' (``sampling.runs_until_sure``); a fixed number on the
+smoke ladder and for the network's long runs (``course.ROUNDS``, the experiment's
+``rounds``). The last round's result is the outcome
 the result file records, a training run being deterministic, and it is checked against
 the loops' (a disagreement fails the run, and no result file is written). The conftest
 gathers the outcomes and these timings into ``vectorbench_course``.
@@ -23,7 +25,7 @@ import functools
 import pytest
 
 import kernels
-from bench import course, records
+from bench import course, records, sampling
 from bench.conftest import course_budget, ladder
 from kernels import train
 
@@ -71,9 +73,15 @@ def skip_if_over_budget(config, experiment: course.Experiment, backend: str) -> 
     pytest.skip(reason)
 
 
-def timed(config, benchmark, experiment: course.Experiment, backend: str, call, rounds: int):
-    """``call``'s timed rounds; their median kept to predict the longer runs' times."""
-    result = benchmark.pedantic(call, rounds=rounds, iterations=1)
+def timed(config, benchmark, experiment: course.Experiment, backend: str, call, rung: str):
+    """``call``'s timed rounds, fixed in number or until sure (``course.ROUNDS``); their
+    median kept to predict the longer runs' times."""
+    rounds = experiment.fixed_rounds(rung)
+    if rounds is not None:
+        result = benchmark.pedantic(call, rounds=rounds, iterations=1)
+    else:
+        sampling.runs_until_sure(benchmark, course.CASE_S[rung])
+        result = benchmark(call)
     if benchmark.stats is not None:  # None: --benchmark-disable
         seconds = config.stash[records.COURSE_SECONDS].setdefault(backend, {})
         seconds[experiment.name] = benchmark.stats.stats.median
@@ -106,7 +114,6 @@ def test_course(benchmark, request, experiment, backend):
     call = course.training_call(experiment, datasets()[experiment.dataset], backend, rung)
     benchmark.group = f"course {experiment.name}"
     benchmark.extra_info.update(kind="course", experiment=experiment.name, backend=backend)
-    rounds = experiment.rounds_for(rung)
     steps = experiment.steps(rung)
     if kernels.BACKENDS[backend].compiles:  # untimed: compiles or loads, warms the caches
         course.training_call(experiment, datasets()[experiment.dataset], backend, rung, 1)()
@@ -116,7 +123,7 @@ def test_course(benchmark, request, experiment, backend):
         if backend == course.REFERENCE_BACKEND
         else reference_of(request.config, experiment.name, rung)
     )
-    result = timed(request.config, benchmark, experiment, backend, call, rounds)
+    result = timed(request.config, benchmark, experiment, backend, call, rung)
     outcome = course.outcome(result)
     request.config.stash[records.COURSE].setdefault(experiment.name, {})[backend] = outcome
     assert len(result.history) == steps

@@ -746,3 +746,44 @@ def test_consecutive_problems_of_one_shape_share_their_features():
     np.testing.assert_array_equal(X_alone, X_gradient)
     X_other_seed = kernels.make_inputs("logistic_gradient", sizes, "float32", seed=1)[2]
     assert not np.array_equal(X_other_seed, X_gradient)
+
+
+def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
+    """On the lesson ladder a short training run is timed as the ops are (at least
+    MIN_ROUNDS rounds, more until the median is known, within the caps the file records);
+    the file names the experiments timed a fixed number of rounds instead (the network's
+    long runs: ``test_the_course_section_states_the_rule_its_runs_were_timed_by``)."""
+    from bench import course, sampling
+
+    path = tmp_path / "course.json"
+    command = [
+        sys.executable, "-m", "pytest", "bench", "--ladder=lesson", "-k",
+        "test_course and (numpy or numba) and not parallel and perceptron and not nonseparable",
+        f"--benchmark-json={path}", f"--benchmark-min-rounds={sampling.CAP_ROUNDS_AT_LEAST}",
+        "--benchmark-max-time=0.05", "-q", "-p", "no:cacheprovider",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(path.read_text())["vectorbench_course"]
+    timer = results["timer"]
+    assert timer["repeats"] == sampling.MIN_ROUNDS
+    assert timer["until_sure"] == {
+        "target": sampling.TARGET, "max_time_s": 0.05,
+        "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST, "case_s": course.CASE_S["lesson"],
+    }  # fmt: skip
+    assert timer["fixed_rounds"] == {
+        name: experiment.rounds["lesson"]
+        for name, experiment in course.BY_NAME.items()
+        if experiment.rounds is not None
+    }
+    assert "network_flower" in timer["fixed_rounds"]
+    runs = results["experiments"]["perceptron"]["runs"]
+    assert set(runs) == {"numpy", "numba"}
+    for run in runs.values():
+        time = run["time"]
+        assert sampling.MIN_ROUNDS <= time["repeats"] == len(time["times_s"])
+        cap = sampling.rounds_cap(
+            time["median_s"], 0.05, sampling.CAP_ROUNDS_AT_LEAST, course.CASE_S["lesson"]
+        )
+        # stopped by the rule: sure, or at about its cap (set by the median at each check)
+        assert sampling.sure(time["times_s"]) or time["repeats"] <= 2 * cap

@@ -827,6 +827,45 @@ def test_the_course_section_names_backends_as_the_style_it_is_given(
     assert "Numba, renamed" not in sections["as run"]
 
 
+def test_the_course_section_states_the_rule_its_runs_were_timed_by(
+    course_run, course_results, tmp_path, monkeypatch
+):
+    """Runs timed until sure (the lesson and full ladders) are described by that rule and
+    by the rounds they took; the network's long runs, timed a fixed number of rounds, by
+    that number."""
+    from reports import course, style
+    from reports.course import figures
+
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [n for n, _ in jobs])
+    look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
+    sampled = json.loads(json.dumps(course_results))
+    fixed = {name: 2 for name in sampled["experiments"] if name.startswith("network")}
+    sampled["timer"].update(
+        repeats=6,
+        until_sure={"target": 0.03, "max_time_s": 0.25, "at_least_rounds": 12, "case_s": 1.0},
+        fixed_rounds=fixed,
+    )
+    for count, (name, experiment) in enumerate(sampled["experiments"].items()):
+        if name in fixed:
+            continue
+        for run in experiment["runs"].values():
+            rounds = 9 if count == 0 else 6  # one experiment took more rounds than the rest
+            run["time"]["times_s"] = (run["time"]["times_s"] * 9)[:rounds]
+            run["time"]["repeats"] = rounds
+    markdown = " ".join(
+        course.render(checked(sampled), tmp_path / "figures", "figures/", look).split()
+    )
+    assert (
+        "Median of 6 to 9 timed runs: at least 6, then more until the median's 95% interval "
+        "lies within ±3% of it, or 250 ms of runs (12 runs where those last longer, at most "
+        "1 s) are spent, the ops' rule; a fixed number for the long runs, "
+    ) in markdown
+    from reports.course.experiments import TITLES
+
+    smoke_rounds = course_results["experiments"]["network_flower"]["runs"]["numpy"]["time"]
+    assert f"{TITLES['network_flower'][0]}: {smoke_rounds['repeats']}" in markdown
+
+
 @pytest.mark.parametrize("trainer", sorted(train.OP_OF))
 def test_each_trainer_calls_its_op_and_no_other(trainer, course_bench, monkeypatch):
     """``train.OP_OF``, which decides where a variant trains (bench/test_course.py)."""

@@ -390,11 +390,17 @@ def conditions(results: dict) -> dict:
     machine, experiments = results["machine"], results["experiments"]
     cpu, threads = machine.get("cpu") or {}, machine.get("threads") or {}
     git = results.get("git") or {}
-    usual = results["timer"]["repeats"]
-    other_repeats = []  # timed for another number of rounds (the network's long runs)
+    timer = results["timer"]
+    usual = timer["repeats"]
+    until = timer.get("until_sure")  # None: every run timed a fixed number of rounds
+    fixed = timer.get("fixed_rounds", {}) if until else {}
+    other_repeats = []  # timed for another (fixed) number of rounds: the network's long runs
+    sampled = []  # the rounds of the runs timed until sure
     for name in experiments_in(results):
         repeats = {run["time"]["repeats"] for run in experiments[name]["runs"].values()}
-        if repeats != {usual}:
+        if until and name not in fixed:
+            sampled.extend(repeats)
+        elif repeats != {usual} or until:
             other_repeats.append((TITLES[name][0], max(repeats)))
     return {
         "backends": results["backends"],
@@ -423,4 +429,14 @@ def conditions(results: dict) -> dict:
         "versions": ", ".join(f"{name} {version}" for name, version in results["versions"].items()),
         "repeats": usual,
         "other_repeats": other_repeats,
+        "until_sure": until
+        and sampled
+        and {
+            "least": min(sampled),
+            "most": max(sampled),
+            "target": until["target"],
+            "max_time_s": until["max_time_s"],
+            "at_least_rounds": until["at_least_rounds"],
+            "case_s": until["case_s"],
+        },
     }
