@@ -311,6 +311,19 @@ def selection_problem(pytest_args: list[str]) -> str | None:
     return None
 
 
+def _ladder_given(pytest_args: list[str]) -> str | None:
+    """The ladder a ``--ladder`` among pytest's arguments names (the last one wins, as in
+    pytest), if it is one: the run's first line, and its rounds' cap, are then that
+    ladder's. A name that is none is left to pytest, which refuses it in one line."""
+    named = None
+    for index, argument in enumerate(pytest_args):
+        if argument.startswith("--ladder="):
+            named = argument.split("=", 1)[1]
+        elif argument == "--ladder" and index + 1 < len(pytest_args):
+            named = pytest_args[index + 1]
+    return named if named in sampling.MAX_TIME_S else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument(
@@ -383,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"bench: {problem}; nothing was timed", file=sys.stderr)
         return USAGE_ERROR
-    ladder = "full" if options.full else "lesson"
+    ladder = _ladder_given(pytest_args) or ("full" if options.full else "lesson")
     results = RESULTS if options.out is None else options.out.resolve() / "results"
     out = results.parent
 

@@ -611,6 +611,7 @@ def test_the_slides_demo_alone_is_stored(tmp_path):
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "bench: no share file:" in done.stdout  # no op case to share: said, no failure
+    assert "bench: timing the smoke ladder;" in done.stdout  # the ladder asked for, named
     stored = list((out / "results").iterdir())
     assert len(stored) == 1, stored
     run = read_results(stored)

@@ -740,3 +740,19 @@ def test_an_engine_whose_library_breaks_on_import_leaves_the_other_cases_running
     assert "vb_broken_engine" not in sys.modules
     with pytest.raises(RuntimeError, match="broken build"):
         __import__("vb_broken_engine")  # as its cases would, and they say why
+
+
+@pytest.mark.parametrize(
+    ("arguments", "ladder"),
+    [
+        (["--ladder=smoke"], "smoke"),
+        (["--ladder", "smoke", "-k", "dot"], "smoke"),
+        (["--ladder=smoke", "--ladder=full"], "full"),  # the last one, as pytest reads them
+        (["--ladder=bogus"], None),  # pytest refuses it, in one line
+        (["-k", "dot"], None),
+    ],
+)
+def test_the_runner_names_the_ladder_pytest_will_run(arguments, ladder):
+    from bench.run import _ladder_given
+
+    assert _ladder_given(arguments) == ladder
