@@ -35,16 +35,18 @@ from vbschema.course import HISTORY_DIGITS
 
 # How many timed rounds (training runs) per (experiment, backend). On the lesson and full
 # ladders, as the ops': at least sampling.MIN_ROUNDS, then more until the median is known
-# to ±3% (``sampling.runs_until_sure``), within the ladder's time for a case's rounds
-# (--benchmark-max-time, or sampling.CAP_ROUNDS_AT_LEAST rounds if longer) and at most
-# ``CASE_S`` seconds. Fifteen fixed rounds on the full ladder, and three on the lesson's,
-# left 121 of the 132 times of the full run of 7 December with an interval beyond ±3%
-# (a shared host's bursts: NumPy's perceptron 4.0-8.5 ms a run) and every time of the
-# lesson flagged for its few rounds. The smoke ladder, which checks that the experiments
-# run, times a fixed number (``ROUNDS``), as do the network's long runs (``rounds`` of
-# the experiment: seconds each).
+# to ±3% (``sampling.runs_until_sure``), within ``MAX_TIME_S`` of rounds (or
+# sampling.CAP_ROUNDS_AT_LEAST rounds if longer) and at most ``CASE_S`` seconds. Fifteen
+# fixed rounds on the full ladder, and three on the lesson's, left 121 of the 132 times
+# of the full run of 7 December with an interval beyond ±3% (a shared host's bursts:
+# NumPy's perceptron 4.0-8.5 ms a run) and every time of the lesson flagged for its few
+# rounds. The lesson's caps are the ops' (0.25 s, 1 s) cut to fit its five minutes: with
+# them its short runs took 22 s of rounds instead of 6, and the lesson 305 s. The smoke
+# ladder, which checks that the experiments run, times a fixed number (``ROUNDS``), as do
+# the network's long runs (``rounds`` of the experiment: seconds each).
 ROUNDS = {"smoke": 2}
-CASE_S = {"full": 3.0, "lesson": 1.0}
+MAX_TIME_S = {"full": 0.5, "lesson": 0.1}
+CASE_S = {"full": 3.0, "lesson": 0.5}
 # The loops every other backend is compared with, and, when their run is over the course's
 # budget, the vectorized reference the tests prove equal to them: found by role.
 REFERENCE_BACKEND = kernels.backends.with_role("loop")
@@ -153,7 +155,7 @@ HIDDEN_SWEEP = tuple(
 BY_NAME = {experiment.name: experiment for experiment in (*EXPERIMENTS, *HIDDEN_SWEEP)}
 
 
-def timer_record(ladder: str, max_time_s: float) -> dict:
+def timer_record(ladder: str) -> dict:
     """How the ladder's training runs were timed, for the results file: ``repeats``, the
     fixed number of rounds or the fewest; ``until_sure``, the rule's target and caps (on
     the ladders that time until sure); ``fixed_rounds``, the experiments timed a fixed
@@ -162,7 +164,7 @@ def timer_record(ladder: str, max_time_s: float) -> dict:
     if ladder not in ROUNDS:
         record["until_sure"] = {
             "target": sampling.TARGET,
-            "max_time_s": max_time_s,
+            "max_time_s": MAX_TIME_S[ladder],
             "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST,
             "case_s": CASE_S[ladder],
         }

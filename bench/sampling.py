@@ -219,12 +219,12 @@ def sample_until_sure(
     benchmark._raw = timed
 
 
-def runs_until_sure(benchmark, max_s: float) -> None:
+def runs_until_sure(benchmark, max_time_s: float, max_s: float) -> None:
     """Make this pytest-benchmark fixture time a long call, a training run, by the median's
     rule: one call a round (a run of the course lasts 0.5 ms to seconds, over 1000 ticks of
-    the timer: nothing to calibrate), until ``sure``, or until the rounds' cap: the
-    ladder's ``--benchmark-max-time`` of rounds, or ``CAP_ROUNDS_AT_LEAST`` rounds if those
-    last longer, at most ``max_s`` seconds, never fewer than MIN_ROUNDS rounds. The cap is
+    the timer: nothing to calibrate), until ``sure``, or until the rounds' cap:
+    ``max_time_s`` of rounds, or ``CAP_ROUNDS_AT_LEAST`` rounds if those last longer, at
+    most ``max_s`` seconds, never fewer than MIN_ROUNDS rounds. The cap is
     that of the median round so far, not of the first (a cold call: Dask's first run of
     the perceptron took 80 times its median). ``benchmark(call)`` then returns the last
     round's result, as ``pedantic`` does. Disabled (``--benchmark-disable``), or profiling,
@@ -246,7 +246,7 @@ def runs_until_sure(benchmark, max_s: float) -> None:
                 if len(times) < check_at:
                     continue
                 round_s = statistics.median(times)
-                cap = rounds_cap(round_s, benchmark._max_time, benchmark._min_rounds, max_s)
+                cap = rounds_cap(round_s, max_time_s, CAP_ROUNDS_AT_LEAST, max_s)
                 if len(times) >= cap or sure(times):
                     return result
                 check_at = min(cap, max(check_at + 1, math.ceil(check_at * CHECK_GROWTH)))

@@ -80,7 +80,7 @@ def timed(config, benchmark, experiment: course.Experiment, backend: str, call, 
     if rounds is not None:
         result = benchmark.pedantic(call, rounds=rounds, iterations=1)
     else:
-        sampling.runs_until_sure(benchmark, course.CASE_S[rung])
+        sampling.runs_until_sure(benchmark, course.MAX_TIME_S[rung], course.CASE_S[rung])
         result = benchmark(call)
     if benchmark.stats is not None:  # None: --benchmark-disable
         seconds = config.stash[records.COURSE_SECONDS].setdefault(backend, {})

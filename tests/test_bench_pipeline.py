@@ -760,8 +760,7 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
     command = [
         sys.executable, "-m", "pytest", "bench", "--ladder=lesson", "-k",
         "test_course and (numpy or numba) and not parallel and perceptron and not nonseparable",
-        f"--benchmark-json={path}", f"--benchmark-min-rounds={sampling.CAP_ROUNDS_AT_LEAST}",
-        "--benchmark-max-time=0.05", "-q", "-p", "no:cacheprovider",
+        f"--benchmark-json={path}", "-q", "-p", "no:cacheprovider",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -769,7 +768,7 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
     timer = results["timer"]
     assert timer["repeats"] == sampling.MIN_ROUNDS
     assert timer["until_sure"] == {
-        "target": sampling.TARGET, "max_time_s": 0.05,
+        "target": sampling.TARGET, "max_time_s": course.MAX_TIME_S["lesson"],
         "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST, "case_s": course.CASE_S["lesson"],
     }  # fmt: skip
     assert timer["fixed_rounds"] == {
@@ -784,7 +783,8 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
         time = run["time"]
         assert sampling.MIN_ROUNDS <= time["repeats"] == len(time["times_s"])
         cap = sampling.rounds_cap(
-            time["median_s"], 0.05, sampling.CAP_ROUNDS_AT_LEAST, course.CASE_S["lesson"]
-        )
+            time["median_s"], course.MAX_TIME_S["lesson"], sampling.CAP_ROUNDS_AT_LEAST,
+            course.CASE_S["lesson"],
+        )  # fmt: skip
         # stopped by the rule: sure, or at about its cap (set by the median at each check)
         assert sampling.sure(time["times_s"]) or time["repeats"] <= 2 * cap
