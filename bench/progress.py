@@ -50,7 +50,14 @@ def course_weight(name: str, backend: str, ladder: str) -> float:
         per_run = COURSE_RUN_S["network, compiled"]
     else:
         per_run = COURSE_RUN_S["network, interpreted"]
-    return per_run * experiment.rounds_for(ladder)
+    fixed = experiment.fixed_rounds(ladder)
+    if fixed is not None:
+        return per_run * fixed
+    # timed until sure: a noisy run's rounds go to their cap (most of the course's do)
+    cap = sampling.rounds_cap(
+        per_run, course.MAX_TIME_S[ladder], sampling.CAP_ROUNDS_AT_LEAST, course.CASE_S[ladder]
+    )
+    return per_run * cap
 
 
 def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: float) -> float:

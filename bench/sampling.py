@@ -219,19 +219,23 @@ def sample_until_sure(
     benchmark._raw = timed
 
 
-def runs_until_sure(benchmark, max_time_s: float, max_s: float) -> None:
+def runs_until_sure(benchmark, max_time_s: float, max_s: float, most_rounds: int) -> None:
     """Make this pytest-benchmark fixture time a long call, a training run, by the median's
     rule: one call a round (a run of the course lasts 0.5 ms to seconds, over 1000 ticks of
     the timer: nothing to calibrate), until ``sure``, or until the rounds' cap:
     ``max_time_s`` of rounds, or ``CAP_ROUNDS_AT_LEAST`` rounds if those last longer, at
-    most ``max_s`` seconds, never fewer than MIN_ROUNDS rounds. The cap is
-    that of the median round so far, not of the first (a cold call: Dask's first run of
-    the perceptron took 80 times its median). ``benchmark(call)`` then returns the last
-    round's result, as ``pedantic`` does. Disabled (``--benchmark-disable``), or profiling,
-    the fixture is left as it is."""
+    most ``max_s`` seconds and ``most_rounds`` rounds, never fewer than MIN_ROUNDS rounds.
+    The cap is that of the median round so far, not of the first (a cold call: Dask's
+    first run of the perceptron took 80 times its median). ``benchmark(call)`` then
+    returns the last round's result, as ``pedantic`` does. Disabled
+    (``--benchmark-disable``), or profiling, the fixture is left as it is."""
     if not benchmark.enabled or benchmark.cprofile:
         return
     from pytest_benchmark.fixture import PauseInstrumentation
+
+    for needed in ("_raw", "_make_runner", "_make_stats"):
+        if not hasattr(benchmark, needed):
+            raise RuntimeError(f"pytest-benchmark 5.2 or later is needed (no {needed})")
 
     def timed(function, *args, **kwargs):
         runner = benchmark._make_runner(function, args, kwargs)
@@ -246,7 +250,7 @@ def runs_until_sure(benchmark, max_time_s: float, max_s: float) -> None:
                 if len(times) < check_at:
                     continue
                 round_s = statistics.median(times)
-                cap = rounds_cap(round_s, max_time_s, CAP_ROUNDS_AT_LEAST, max_s)
+                cap = min(rounds_cap(round_s, max_time_s, CAP_ROUNDS_AT_LEAST, max_s), most_rounds)
                 if len(times) >= cap or sure(times):
                     return result
                 check_at = min(cap, max(check_at + 1, math.ceil(check_at * CHECK_GROWTH)))

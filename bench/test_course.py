@@ -26,7 +26,7 @@ import pytest
 
 import kernels
 from bench import course, records, sampling
-from bench.conftest import course_budget, ladder
+from bench.conftest import KEPT_ROUNDS, course_budget, ladder
 from kernels import train
 
 
@@ -77,11 +77,14 @@ def timed(config, benchmark, experiment: course.Experiment, backend: str, call, 
     """``call``'s timed rounds, fixed in number or until sure (``course.ROUNDS``); their
     median kept to predict the longer runs' times."""
     rounds = experiment.fixed_rounds(rung)
-    if rounds is not None:
-        result = benchmark.pedantic(call, rounds=rounds, iterations=1)
-    else:
-        sampling.runs_until_sure(benchmark, course.MAX_TIME_S[rung], course.CASE_S[rung])
+    if rounds is None and not benchmark.cprofile:  # (profiled: pytest-benchmark's own rounds)
+        benchmark.extra_info["rounds"] = "until sure"
+        most = KEPT_ROUNDS  # all of which the file keeps
+        sampling.runs_until_sure(benchmark, course.MAX_TIME_S[rung], course.CASE_S[rung], most)
         result = benchmark(call)
+    else:
+        benchmark.extra_info["rounds"] = "fixed"
+        result = benchmark.pedantic(call, rounds=experiment.rounds_for(rung), iterations=1)
     if benchmark.stats is not None:  # None: --benchmark-disable
         seconds = config.stash[records.COURSE_SECONDS].setdefault(backend, {})
         seconds[experiment.name] = benchmark.stats.stats.median

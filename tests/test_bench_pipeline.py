@@ -779,9 +779,12 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
     assert "network_flower" in timer["fixed_rounds"]
     runs = results["experiments"]["perceptron"]["runs"]
     assert set(runs) == {"numpy", "numba"}
+    cases = json.loads(path.read_text())["benchmarks"]
+    assert {case["extra_info"]["rounds"] for case in cases} == {"until sure"}
     for run in runs.values():
         time = run["time"]
-        assert sampling.MIN_ROUNDS <= time["repeats"] == len(time["times_s"])
+        # every round kept (at most KEPT_ROUNDS are run), the page's median theirs
+        assert sampling.MIN_ROUNDS <= time["repeats"] == len(time["times_s"]) <= KEPT_ROUNDS
         cap = sampling.rounds_cap(
             time["median_s"], course.MAX_TIME_S["lesson"], sampling.CAP_ROUNDS_AT_LEAST,
             course.CASE_S["lesson"],

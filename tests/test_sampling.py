@@ -212,7 +212,7 @@ def test_a_steady_training_run_stops_at_the_fewest_rounds_and_returns_the_last_r
     last timed round's, as ``pedantic`` gives it."""
     clock = Run([0.01] * 1000)
     benchmark, stored = fixture_on(clock)
-    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0)
+    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0, most_rounds=200)
     assert benchmark(clock.kernel) == sampling.MIN_ROUNDS == clock.calls
     assert stored[0].iterations == 1
     assert stored[0].stats.data == pytest.approx([0.01] * sampling.MIN_ROUNDS)
@@ -225,7 +225,7 @@ def test_a_noisy_training_run_is_timed_to_its_cap_set_by_the_median_not_the_cold
     ladder's 0.25 s of 10-13 ms runs (about 20), not the 6 rounds a 1 s run would allow."""
     clock = Run([1.0] + [0.010, 0.013] * 500)
     benchmark, stored = fixture_on(clock)
-    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0)
+    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0, most_rounds=200)
     last = benchmark(clock.kernel)
     rounds = len(stored[0].stats.data)
     assert last == rounds == clock.calls
@@ -239,15 +239,23 @@ def test_a_noisy_long_training_run_stops_at_its_seconds(fixture_on):
     """Runs of 0.4-0.5 s, never sure: at most max_s of them, but never under MIN_ROUNDS."""
     clock = Run([0.4, 0.5] * 50)
     benchmark, stored = fixture_on(clock)
-    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0)
+    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0, most_rounds=200)
     benchmark(clock.kernel)
     assert len(stored[0].stats.data) == sampling.MIN_ROUNDS
+
+
+def test_a_noisy_short_training_run_stops_at_the_most_rounds_the_file_keeps(fixture_on):
+    clock = Run([0.001, 0.0013] * 1000)
+    benchmark, stored = fixture_on(clock)
+    sampling.runs_until_sure(benchmark, max_time_s=0.5, max_s=3.0, most_rounds=50)
+    benchmark(clock.kernel)
+    assert len(stored[0].stats.data) == 50 == clock.calls
 
 
 def test_a_disabled_fixture_runs_the_training_once(fixture_on):
     clock = Run([1.0] * 10)
     benchmark, _ = fixture_on(clock, disabled=True)
-    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0)
+    sampling.runs_until_sure(benchmark, max_time_s=0.25, max_s=1.0, most_rounds=200)
     assert benchmark(clock.kernel) == 1 == clock.calls
 
 

@@ -856,14 +856,30 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
         course.render(checked(sampled), tmp_path / "figures", "figures/", look).split()
     )
     assert (
-        "Median of 6 to 9 timed runs: at least 6, then more until the median's 95% interval "
-        "lies within ±3% of it, or 250 ms of runs (12 runs where those last longer, at most "
-        "1 s) are spent, the ops' rule; a fixed number for the long runs, "
+        "Each time is the median of 6 to 9 timed runs, after an untimed run of one step on a "
+        "backend that compiles. A run is repeated at least 6 times, then until the median's "
+        "95% interval is within ±3% (the ops' target), or until 250 ms of runs are spent (at "
+        "least 12 runs, at most 1 s in all). The long runs are timed a fixed number of times ("
     ) in markdown
     from reports.course.experiments import TITLES
 
     smoke_rounds = course_results["experiments"]["network_flower"]["runs"]["numpy"]["time"]
-    assert f"{TITLES['network_flower'][0]}: {smoke_rounds['repeats']}" in markdown
+    assert f"{TITLES['network_flower'][0]}: {smoke_rounds['repeats']})." in markdown
+    assert "). In brackets, the speed-up over the" in markdown
+    # a file of fixed rounds (the smoke ladder's, and every file before 7 December) reads
+    # as it always did
+    fixed = " ".join(
+        course.render(checked(course_results), tmp_path / "f2", "figures/", look).split()
+    )
+    repeats = course_results["timer"]["repeats"]
+    assert f"Median of {repeats} timed runs" in fixed
+    assert "after an untimed run of one step on a backend that compiles; in brackets" in fixed
+    assert "Each time is" not in fixed
+    # and a malformed rule is one line naming the field
+    broken = json.loads(json.dumps(sampled))
+    broken["timer"]["until_sure"]["case_s"] = "1 s"
+    with pytest.raises(ResultFileError, match=r"timer\.until_sure\.case_s"):
+        checked(broken)
 
 
 @pytest.mark.parametrize("trainer", sorted(train.OP_OF))

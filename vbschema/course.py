@@ -140,7 +140,16 @@ def _check_results(results: Any) -> None:
     _get(results, "created", "a string", "results")
     _get(_get(results, "machine", "an object", "results"), "name", "a string", "machine")
     _get(results, "versions", "an object", "results")
-    _get(_get(results, "timer", "an object", "results"), "repeats", "a positive integer", "timer")
+    timer = _get(results, "timer", "an object", "results")
+    _get(timer, "repeats", "a positive integer", "timer")
+    if "until_sure" in timer:  # runs timed until sure (files from 7 December on)
+        until = _get(timer, "until_sure", "an object", "timer")
+        for key in ("target", "max_time_s", "case_s"):
+            _get(until, key, "a positive number", "timer.until_sure")
+        _get(until, "at_least_rounds", "a positive integer", "timer.until_sure")
+        fixed = _get(timer, "fixed_rounds", "an object", "timer")
+        for name in fixed:
+            _get(fixed, name, "a positive integer", "timer.fixed_rounds")
     backends = _get(results, "backends", "a list", "results")
     if not backends or not all(isinstance(backend, str) for backend in backends):
         raise _Invalid("results.backends must be a non-empty list of names")
