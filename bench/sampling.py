@@ -159,9 +159,11 @@ def run_until_sure(
     loops: range | None,
     record: Callable[[float], None],
     max_rounds: int,
+    cap_of: Callable[[list[float]], int] | None = None,
 ) -> list[float]:
     """Rounds of ``runner(loops)``, each passed to ``record``, until ``sure`` or
-    ``max_rounds`` (the time cap, in rounds). Returns the per-call times."""
+    ``max_rounds`` (the time cap, in rounds), or, given ``cap_of``, the cap it returns
+    for the per-call times at each check. Returns the per-call times."""
     per_call = len(loops) if loops else 1
     times: list[float] = []
     check_at = MIN_ROUNDS
@@ -172,7 +174,10 @@ def run_until_sure(
         if len(times) >= check_at:
             if sure(times):
                 break
-            check_at = max(check_at + 1, math.ceil(check_at * CHECK_GROWTH))
+            if cap_of is not None:
+                max_rounds = cap_of(times)
+            grown = max(check_at + 1, math.ceil(check_at * CHECK_GROWTH))
+            check_at = min(grown, max(max_rounds, MIN_ROUNDS))  # a check at the cap, too
     return times
 
 
@@ -239,20 +244,20 @@ def runs_until_sure(benchmark, max_time_s: float, max_s: float, most_rounds: int
 
     def timed(function, *args, **kwargs):
         runner = benchmark._make_runner(function, args, kwargs)
+        last = []
+
+        def one_call(_loops) -> float:
+            duration, result = runner(None)  # pytest-benchmark's runner: one call, its result
+            last[:] = [result]
+            return duration
+
+        def cap_of(times: list[float]) -> int:
+            round_s = statistics.median(times)
+            return min(rounds_cap(round_s, max_time_s, CAP_ROUNDS_AT_LEAST, max_s), most_rounds)
+
         stats = benchmark._make_stats(1)
-        times: list[float] = []
-        check_at = MIN_ROUNDS
         with PauseInstrumentation():
-            while True:
-                duration, result = runner(None)  # one call, and its result
-                stats.update(duration)
-                times.append(duration)
-                if len(times) < check_at:
-                    continue
-                round_s = statistics.median(times)
-                cap = min(rounds_cap(round_s, max_time_s, CAP_ROUNDS_AT_LEAST, max_s), most_rounds)
-                if len(times) >= cap or sure(times):
-                    return result
-                check_at = min(cap, max(check_at + 1, math.ceil(check_at * CHECK_GROWTH)))
+            run_until_sure(one_call, None, stats.update, MIN_ROUNDS, cap_of)
+        return last[0]
 
     benchmark._raw = timed
