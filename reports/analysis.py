@@ -232,6 +232,16 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     return summary[SUMMARY_COLUMNS]
 
 
+def on_the_slide(summary: pd.DataFrame, *, look: Style) -> pd.DataFrame:
+    """The summary a slide can hold: each backend once, at the most threads it ran with
+    (every core for those that spread the work; one for the loop and the one-thread
+    compiled loop), and no variant (``at_largest_size`` keeps them all, for the grid of
+    the op-by-op page)."""
+    most = summary.groupby("backend", sort=False)["threads"].transform("max")
+    kept = (summary["threads"] == most) & (summary["backend"].map(look.role) != style.VARIANT)
+    return summary[kept]
+
+
 def _status(paired: bool, key: tuple, skipped: set[tuple], look: Style) -> str:
     """A case's status in ``at_largest_size``; ``key`` is its ``CASE_KEY``."""
     op, backend = key[0], key[1]

@@ -63,6 +63,9 @@ def new_figure(width: float, height: float) -> Figure:
 # roofline, the summary heatmap and the course's. The others (one per op and kind) are
 # read on the page, and an SVG of each would double the report's size.
 SLIDE_FIGURES = ("headline", "roofline", "summary", "course-")
+# The summary's grid of every backend at every thread count, variants included: a figure
+# of the op-by-op page (the lesson's ``summary`` holds what a slide can).
+EVERY_SPEEDUP = "every-speedup"
 
 
 def on_slides(name: str) -> bool:

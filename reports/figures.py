@@ -26,6 +26,7 @@ from matplotlib.transforms import blended_transform_factory
 from reports import analysis, rules, style
 from reports.figkit import (
     BAND_ALPHA,
+    EVERY_SPEEDUP,
     GRID,
     Job,
     backend_line,
@@ -325,7 +326,7 @@ def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
     if cell["verdict"] == rules.LEVEL:
         text += "\n(≈ NumPy)"
     colour = "black" if light else "white"
-    ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color=colour)
+    ax.text(j, i, text, ha="center", va="center", fontsize=11, color=colour)
 
 
 # --- the JIT's price ------------------------------------------------------------------
@@ -538,7 +539,10 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
         jobs.append((stem("roofline"), lambda: roofline_figure(table, run, look)))
         summary = analysis.at_largest_size(table, look=look)
         if not summary.empty:
-            jobs.append((stem("summary"), lambda: summary_figure(summary, look)))
+            slide = analysis.on_the_slide(summary, look=look)
+            jobs.append((stem("summary"), lambda: summary_figure(slide, look)))
+            if len(slide) < len(summary):
+                jobs.append((stem(EVERY_SPEEDUP), lambda: summary_figure(summary, look)))
         for op in analysis.ops(table, look=look):
             jobs.append((stem("time", op), functools.partial(time_figure, table, op, look)))
             speedup = functools.partial(speedup_figure, table, op, look)

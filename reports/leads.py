@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
+from reports.figkit import EVERY_SPEEDUP
 from reports.formatting import format_approx_size, format_ratio, format_size, size_symbol
 from reports.markup import figure_link, marked, md_table, with_note
 from reports.phrases import case_name, primary_dtype
@@ -22,11 +23,13 @@ def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> s
     if summary.empty:
         return ""
     dtype = analysis.dtypes(summary)[0]
-    here = summary[summary["dtype"] == dtype]
+    slide = analysis.on_the_slide(summary, look=look)
+    here = slide[slide["dtype"] == dtype]
     return with_note(
         render(
             "summary.md.j2",
             figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
+            every=len(slide) < len(summary) and EVERY_SPEEDUP in figures,
             dtype=dtype,
             series=[
                 _summary_findings(backend, int(threads), rows, look=look)

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from reports import analysis, rules, style
-from reports.figkit import stem
+from reports.figkit import EVERY_SPEEDUP, stem
 from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import Run, limit_at
 from reports.markup import MARK_NOTE, figure_link, fold, marked
@@ -26,6 +26,9 @@ from vbschema.run import CEILINGS
 
 def op_sections(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
     parts = ["## Op by op"]
+    alt = "speedup over NumPy at the largest size, every backend and thread count"
+    if grid := figure_link(EVERY_SPEEDUP, alt, figures):
+        parts.append(grid)
     for op in analysis.ops(table, look=look):
         parts.append(_op_section(table, run, op, figures, look=look))
     return "\n\n".join(parts)

@@ -318,6 +318,7 @@ EXPECTED_FIGURES = {
     "headline",
     "roofline",
     "summary",
+    "every-speedup",
     "jit",
     *(f"{kind}-{op}" for kind in ("time", "speedup", "memory-throughput") for op in SIZES),
 }
@@ -2187,6 +2188,49 @@ def test_a_backend_without_a_kernel_of_an_op_reads_not_implemented_there():
     assert summary[("mlp_gradient", "numba")] == "not measured"
     assert summary[("mlp_gradient", "numba_tiled")] == "ok"
     assert summary[("dot", "numba")] == "ok"
+
+
+def test_the_slide_summary_shows_each_backend_once_and_the_grid_every_case(built):
+    """The lesson's heatmap holds what a slide can: each backend at the most threads it
+    ran with, no variant; the op-by-op page's grid keeps every thread count and variant."""
+    look = style.Style.of(
+        {
+            "ops": {},
+            "backends": {
+                "numpy": {"role": "reference"},
+                "numba": {"role": "compiled"},
+                "numba_parallel": {"role": "compiled parallel"},
+                "numba_tiled": {"role": "variant", "variant_of": "numba"},
+            },
+        }
+    )
+    cases = [("numpy", 1), ("numpy", 2), ("numba", 1), ("numba_parallel", 1)]
+    cases += [("numba_parallel", 2), ("numba_tiled", 1)]
+    table = pd.DataFrame(
+        [
+            {
+                "op": "mlp_gradient", "backend": backend, "dtype": "float64",
+                "threads": threads, "shape": "m1000", "size": 1000, "status": "ok",
+                "median_s": 1e-2, "ci_low_s": 1e-2, "ci_high_s": 1e-2, "flags": "",
+            }
+            for backend, threads in cases
+        ]
+    )  # fmt: skip
+    grid = analysis.at_largest_size(table, look=look)
+    slide = analysis.on_the_slide(grid, look=look)
+    assert list(zip(slide["backend"], slide["threads"], strict=True)) == [
+        ("numba", 1),
+        ("numba_parallel", 2),
+    ]
+    assert len(grid) == 4  # numba, numba_parallel at 1 and 2 threads, numba_tiled
+    # the built report: the lesson's lines are the slide's, and it links the whole grid
+    lesson = (built.out / "README.md").read_text("utf-8")
+    glance = lesson.split("## At a glance")[1].split("\n## ")[0]
+    assert "**Numba parallel, 2 threads** at the largest sizes" in glance
+    assert "**Numba parallel, 1 thread**" not in glance
+    assert "[the grid of the op-by-op page]" in glance
+    ops_page = (atomic.report_files(built.out) / "ops.md").read_text("utf-8")
+    assert "figures/every-speedup.png" in ops_page
 
 
 # --- a disturbed machine: one warning at the top, the cases it touched flagged ------------
