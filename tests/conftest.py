@@ -67,17 +67,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 # The files that take longest, longest first (seconds on one worker of the 2-core machine,
-# 6 December: 60, 50, 36, 34, 33, 32, 28, 20, 19, 18, 14, 12, 11, 10; the rest 0-6).
+# 7 December: 56, 54, 46, 44, 39, 25, 25, 25, 23, 20, 16, 14, 13, 12; the rest 0-5).
 # pytest-xdist hands a worker the next file in collection order as it finishes one
 # (``--no-loadscope-reorder``: not the files with the most tests first). Ordered by
 # their number of tests, a 20 s file came last and ran alone on one core, the other
 # idle; longest first, the short files fill the end instead.
 LONGEST_FIRST = (
-    "tests/test_generated.py", "tests/test_reports.py", "tests/test_kernels.py",
-    "tests/test_train.py", "tests/test_classroom.py", "bench/test_ops.py",
-    "tests/test_bench_pipeline.py", "tests/test_catalogue.py", "tests/test_run_safety.py",
-    "tests/test_jit_cache.py", "tests/test_exact.py", "tests/test_vector_math.py",
-    "tests/test_check.py", "tests/test_engines.py",
+    "tests/test_generated.py", "tests/test_reports.py", "tests/test_bench_pipeline.py",
+    "tests/test_train.py", "tests/test_kernels.py", "tests/test_catalogue.py",
+    "bench/test_ops.py", "tests/test_classroom.py", "tests/test_run_safety.py",
+    "tests/test_jit_cache.py", "tests/test_exact.py", "tests/test_check.py",
+    "tests/test_vector_math.py", "tests/test_engines.py",
 )  # fmt: skip
 
 
