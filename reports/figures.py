@@ -406,23 +406,24 @@ def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
 def headline_figure(head: analysis.Headline, look: Style, title: str | None = None) -> Figure:
     """The slides' dot product (or the case ``title`` names): one bar per backend and
     thread count, time per call."""
-    bars = []  # (label, seconds, colour, predicted)
+    bars = []  # (label, seconds, colour, predicted, whether the loop)
     for backend in sorted(head.rows["backend"].unique(), key=look.backend_rank):
+        is_loop = look.role(backend) == style.LOOP
         for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
             name = look.series_label(backend, int(row.threads))
             if row.status == "ok":
-                bars.append((name, row.median_s, look.colour(backend), False))
+                bars.append((name, row.median_s, look.colour(backend), False, is_loop))
             elif math.isfinite(row.predicted_s):
                 name += "\n(not run: predicted)"
-                bars.append((name, row.predicted_s, look.colour(backend), True))
+                bars.append((name, row.predicted_s, look.colour(backend), True, is_loop))
     figure = new_figure(8.0, 0.9 + 0.55 * len(bars))
     ax = figure.subplots()
-    loop = next((seconds for name, seconds, _, _ in bars if name.startswith("Python")), None)
-    for y, (name, seconds, colour, predicted) in enumerate(bars):
+    loop = next((bar[1] for bar in bars if bar[4]), None)
+    for y, (_, seconds, colour, predicted, is_loop) in enumerate(bars):
         shade = {"alpha": 0.45, "hatch": "//"} if predicted else {"alpha": 0.9, "hatch": None}
         ax.barh(y, seconds, color=colour, edgecolor=colour, **shade)
         text = f" {format_time(seconds)}"
-        if loop is not None and not name.startswith("Python"):
+        if loop is not None and not is_loop:
             text += f"  ({format_ratio(loop / seconds)} faster than the loop)"
         ax.text(seconds, y, text, va="center", fontsize=9)
     ax.set_yticks(range(len(bars)))

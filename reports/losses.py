@@ -15,13 +15,11 @@ from reports import analysis, style
 from reports.formatting import format_percent, format_ratio, format_size
 from reports.markup import md_table
 from reports.phrases import case_name, shape_text
-from reports.rules import ABOVE_CEILING, FASTER, LEVEL, SLOWER
+from reports.rules import ABOVE_CEILING, FASTER, LEVEL, MEMORY_BOUND, SLOWER
 from reports.style import Style
 from reports.templating import render
 
 FROM_ELEMENTS = 10**6
-# NumPy at this share of the measured ceiling or more is held by memory (or the cache).
-STREAMING = 0.8
 
 
 def loss_findings(table: pd.DataFrame, *, look: Style) -> dict:
@@ -54,7 +52,7 @@ def loss_findings(table: pd.DataFrame, *, look: Style) -> dict:
                 "served_from": row.served_from or "?",
                 "numpy_share": share,
                 "loop_share": row.bandwidth_share,
-                "streaming": bool(pd.notna(share) and share >= STREAMING),
+                "streaming": bool(pd.notna(share) and share >= MEMORY_BOUND),
             }
         )
     verdicts = paired["verdict"].value_counts()
@@ -101,5 +99,5 @@ def losses_section(table: pd.DataFrame, *, look: Style) -> str:
         found=found,
         table=table_text,
         streaming=sum(s["streaming"] for s in found["slower"]),
-        streaming_share=format_percent(STREAMING),
+        streaming_share=format_percent(MEMORY_BOUND),
     )

@@ -2190,6 +2190,32 @@ def test_a_backend_without_a_kernel_of_an_op_reads_not_implemented_there():
     assert summary[("dot", "numba")] == "ok"
 
 
+def test_the_headline_compares_with_the_loop_by_its_role_not_its_name():
+    """The headline figure's "faster than the loop" is against the backend the catalogue
+    calls the loop, whatever its label."""
+    from reports.figures import headline_figure
+
+    look = style.Style.of(
+        {
+            "ops": {},
+            "backends": {
+                "slow": {"role": "loop", "label": "Interpreter"},
+                "fast": {"role": "reference", "label": "Vectorized"},
+            },
+        }
+    )
+    rows = pd.DataFrame(
+        [
+            {"backend": "slow", "threads": 1, "status": "ok", "median_s": 1.0},
+            {"backend": "fast", "threads": 1, "status": "ok", "median_s": 0.01},
+        ]
+    ).assign(predicted_s=float("nan"))
+    figure = headline_figure(analysis.Headline("float64", 10**6, rows), look)
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert any("100× faster than the loop" in text for text in texts), texts
+    assert sum("faster than the loop" in text for text in texts) == 1
+
+
 def test_the_slide_summary_shows_each_backend_once_and_the_grid_every_case(built):
     """The lesson's heatmap holds what a slide can: each backend at the most threads it
     ran with, no variant; the op-by-op page's grid keeps every thread count and variant."""
