@@ -233,13 +233,15 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
 
 
 def on_the_slide(summary: pd.DataFrame, *, look: Style) -> pd.DataFrame:
-    """The summary a slide can hold: each backend once, at the most threads it ran with
-    (every core for those that spread the work; one for the loop and the one-thread
-    compiled loop), and no variant (``at_largest_size`` keeps them all, for the grid of
-    the op-by-op page)."""
-    most = summary.groupby("backend", sort=False)["threads"].transform("max")
-    kept = (summary["threads"] == most) & (summary["backend"].map(look.role) != style.VARIANT)
-    return summary[kept]
+    """The summary a slide can hold: each backend once, at the most threads it was
+    measured with (every core for those that spread the work; one for the loop and the
+    one-thread compiled loop), and no variant (``at_largest_size`` keeps them all, for
+    the grid of the op-by-op page)."""
+    measured = summary[summary["status"] == "ok"].groupby("backend")["threads"].max()
+    most = measured.combine_first(summary.groupby("backend")["threads"].max())
+    kept = summary["threads"] == summary["backend"].map(most)
+    slide = summary[kept & (summary["backend"].map(look.role) != style.VARIANT)]
+    return slide if not slide.empty else summary  # a run of variants alone: all of it
 
 
 def _status(paired: bool, key: tuple, skipped: set[tuple], look: Style) -> str:

@@ -36,8 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
         directory = tempfile.mkdtemp(prefix="vectorbench-xla-")
         config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
         os.environ["JAX_COMPILATION_CACHE_DIR"] = directory
-        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
     lock_the_cache()
     if hasattr(config, "workerinput"):
         # The benchmark sessions that tests start (``python -m pytest bench ...``) are

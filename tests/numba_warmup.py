@@ -12,8 +12,8 @@ writes the index, then the data: numba/numba#10128). So:
   machine code from the cache. Index and data writes hold an exclusive ``flock``,
   reads a shared one, so an entry is seen whole or not at all.
 * ``warm(processes)`` compiles every kernel of the compiling backends for every dtype,
-  one cached function per task, biggest first, in fresh processes, before the workers
-  start: they then load machine code. (Compiling alongside the tests was measured
+  one op per task (its kernels of every backend), biggest first, in fresh processes,
+  before the workers start: they then load machine code. (Compiling alongside the tests was measured
   slower: four processes on two cores, and workers waiting for the kernels their first
   tests need.)
 

@@ -2236,7 +2236,7 @@ def test_the_slide_summary_shows_each_backend_once_and_the_grid_every_case(built
         [
             {
                 "op": "mlp_gradient", "backend": backend, "dtype": "float64",
-                "threads": threads, "shape": "m1000", "size": 1000, "status": "ok",
+                "threads": threads, "shape": "m=1000", "size": 1000, "status": "ok",
                 "median_s": 1e-2, "ci_low_s": 1e-2, "ci_high_s": 1e-2, "flags": "",
             }
             for backend, threads in cases
@@ -2249,6 +2249,18 @@ def test_the_slide_summary_shows_each_backend_once_and_the_grid_every_case(built
         ("numba_parallel", 2),
     ]
     assert len(grid) == 4  # numba, numba_parallel at 1 and 2 threads, numba_tiled
+    columns = figures.summary_figure(slide, look).axes[0].get_xticklabels()
+    assert len(columns) == 2
+    # a thread count never measured is no column: numba_parallel's 2 threads not run
+    unmeasured = grid.assign(status=grid["status"].where(grid["threads"] == 1, "not run"))
+    slide = analysis.on_the_slide(unmeasured, look=look)
+    assert list(zip(slide["backend"], slide["threads"], strict=True)) == [
+        ("numba", 1),
+        ("numba_parallel", 1),
+    ]
+    # a run of variants alone keeps them: the slide is never empty
+    variants = grid[grid["backend"] == "numba_tiled"]
+    assert analysis.on_the_slide(variants, look=look).equals(variants)
     # the built report: the lesson's lines are the slide's, and it links the whole grid
     lesson = (built.out / "README.md").read_text("utf-8")
     glance = lesson.split("## At a glance")[1].split("\n## ")[0]
