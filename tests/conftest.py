@@ -31,8 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # XLA compiles an op anew for each shape and dtype, 0.1-0.2 s each: about a quarter
         # of the tests' CPU. The run's processes (the workers, the benchmark sessions tests
         # start) meet some shapes more than once; with one on-disk cache for the whole run,
-        # each is compiled once (584 compilations, 509 with it, 7 December). The run's own
-        # cache, removed after it; the JIT probe (bench/jit_cost.py) still uses a fresh one.
+        # each is compiled once (584 compilations; 509 and 494 with it, in two runs of
+        # 7 December). The run's own cache, removed after it; the JIT probe
+        # (bench/jit_cost.py) still uses a fresh one.
         directory = tempfile.mkdtemp(prefix="vectorbench-xla-")
         config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
         os.environ["JAX_COMPILATION_CACHE_DIR"] = directory
