@@ -73,14 +73,12 @@ def median_interval(times: Sequence[float]) -> tuple[float, float]:
 
 def flags(interval_rel: float, round_s: float, resolution_s: float, rounds: int) -> list[str]:
     """The flags one measurement raises (``FLAG_DISTURBED`` comes from ``disturbances``)."""
-    raised = []
-    if interval_rel > INTERVAL_LIMIT:
-        raised.append(FLAG_SPREAD)
-    if round_s < TIMER_FACTOR * resolution_s:
-        raised.append(FLAG_TIMER)
-    if rounds < MIN_ROUNDS:
-        raised.append(FLAG_ROUNDS)
-    return raised
+    raised = {
+        FLAG_SPREAD: interval_rel > INTERVAL_LIMIT,
+        FLAG_TIMER: round_s < TIMER_FACTOR * resolution_s,
+        FLAG_ROUNDS: rounds < MIN_ROUNDS,
+    }
+    return [flag for flag, up in raised.items() if up]
 
 
 def waited(one_thread_high_s: float, all_cores_low_s: float) -> bool:
