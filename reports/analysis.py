@@ -1,9 +1,7 @@
 """What the numbers say: speedups, where the lead changes hands, the headline, JIT break-even.
 
-Every comparison pairs two measurements of the same op, dtype and shape. A speedup
-comes with a band from the two medians' 95% intervals (``rules.Comparison``), so "faster"
-can be told apart from "within the measured spread". Nothing here knows what an op
-computes; it only reads the table.
+Every comparison pairs two measurements of the same op, dtype and shape, with the band of
+``rules.Comparison``, so "faster" is told apart from "within the measured spread".
 """
 
 from __future__ import annotations
@@ -36,13 +34,10 @@ def versus(
     reference_threads: int | None = None,
     contenders: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Every measured case next to ``reference``'s time for the same op, dtype and shape.
+    """Every measured case against ``reference`` at the same op, dtype and shape (``compared``).
 
-    The reference is taken at the same thread count when it was measured there, else at
-    the closest one (fewer threads on a tie) — or at ``reference_threads`` if given.
-    ``speedup`` > 1 means the case is faster than the reference; ``speedup_low`` and
-    ``speedup_high`` bound it by the medians' intervals of both measurements (``rules.Comparison``),
-    ``verdict`` is the rule's; ``ref_flags`` are the reference's stability flags.
+    The reference is taken at the same thread count if measured there, else the closest
+    (fewer on a tie), or at ``reference_threads`` if given; its columns are ``ref_``-prefixed.
     """
     cases = measured(table)
     ref = cases[cases["backend"] == reference]
@@ -63,8 +58,8 @@ def versus(
 
 
 def compared(paired: pd.DataFrame) -> pd.DataFrame:
-    """``paired`` with each row's comparison against its reference (the ``ref_`` columns):
-    ``speedup``, its band ``speedup_low`` to ``speedup_high``, and the ``verdict``."""
+    """``paired`` with each row's ``speedup`` over its reference (the ``ref_`` columns), its
+    band ``speedup_low`` to ``speedup_high``, and the ``verdict``."""
     references = paired[[f"ref_{column}" for column in BAND]].itertuples(index=False)
     bands = paired[BAND].itertuples(index=False)
     comparisons = [Comparison.of(*pair) for pair in zip(references, bands, strict=True)]
@@ -85,11 +80,10 @@ def comparison(row: pd.Series) -> Comparison:
 
 @dataclass(frozen=True)
 class Crossing:
-    """The contender's lead changes sign between two neighbouring measured sizes, each
-    decided (its band excludes 1)."""
+    """The lead changes sign between two neighbouring measured sizes, both decided."""
 
-    below: int  # the measured size just before the change
-    above: int  # the measured size just after it
+    below: int
+    above: int
     estimate: float  # where the two time curves cross, interpolated on log–log axes
     contender_ahead_after: bool
 
@@ -120,12 +114,8 @@ class Lead:
 def lead_along_sizes(
     sizes: np.ndarray, speedups: np.ndarray, lows: np.ndarray, highs: np.ndarray
 ) -> Lead:
-    """Won, lost or level at each size, and where the lead truly changes hands.
-
-    Several shapes with the same number of elements are averaged (geometric means of the
-    speedup and of its band). A crossing is reported only between neighbouring sizes that
-    are both decided, with opposite verdicts; it is interpolated on log–log axes.
-    """
+    """Won, lost or level at each size (shapes of one size averaged geometrically), and the
+    ``Crossing``s between neighbouring sizes with opposite decided verdicts."""
     frame = pd.DataFrame(
         {"size": sizes, "log": np.log(speedups), "low": np.log(lows), "high": np.log(highs)}
     )
@@ -173,12 +163,9 @@ class Headline:
 
 
 def headline(table: pd.DataFrame, op: str | None = None, *, look: Style) -> Headline | None:
-    """Pick the lesson's op (the dot product; or ``op``) for the report's opening, or
-    ``None`` if it never ran with the reference (NumPy).
-
-    float64 (else whatever dtype was run), at the size (elements) closest to 10⁶ where
-    both the loop and NumPy were measured, else where NumPy was.
-    """
+    """The lesson's op (or ``op``) for the report's opening, or ``None`` if the reference
+    never ran it: float64 if run, at the size closest to 10⁶ where both the loop and the
+    reference were measured, else where the reference was."""
     dots = table[table["op"] == (op or look.lesson_op())]
     numpy_dots = measured(dots)[measured(dots)["backend"] == look.the(style.REFERENCE)]
     if numpy_dots.empty:
@@ -204,11 +191,8 @@ SUMMARY_COLUMNS = [
 
 
 def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
-    """Per op and dtype, every (backend, threads) against NumPy at NumPy's largest size.
-
-    ``status`` is "ok", "not run" (deliberately skipped), "not implemented" (the backend
-    has no kernel of the op) or "not measured".
-    """
+    """Per op and dtype, every (backend, threads) against the reference at its largest size;
+    ``status`` is "ok", "not run", "not implemented" (no kernel) or "not measured"."""
     reference = look.the(style.REFERENCE)
     numpy_cases = measured(table)[measured(table)["backend"] == reference]
     series = (
@@ -233,10 +217,8 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
 
 
 def on_the_slide(summary: pd.DataFrame, *, look: Style) -> pd.DataFrame:
-    """The summary a slide can hold: each backend once, at the most threads it was
-    measured with (every core for those that spread the work; one for the loop and the
-    one-thread compiled loop), and no variant (``at_largest_size`` keeps them all, for
-    the grid of the op-by-op page)."""
+    """The summary a slide can hold: each backend once, at the most threads it was measured
+    with, and no variant (``at_largest_size`` keeps them all, for the op-by-op page)."""
     measured = summary[summary["status"] == "ok"].groupby("backend")["threads"].max()
     most = measured.combine_first(summary.groupby("backend")["threads"].max())
     kept = summary["threads"] == summary["backend"].map(most)
@@ -258,13 +240,8 @@ def _status(paired: bool, key: tuple, skipped: set[tuple], look: Style) -> str:
 
 
 def calls_to_break_even(first_call_s: float, steady_s: float, other_s: float) -> float:
-    """After how many calls a JIT-compiled function has caught up with another one.
-
-    After k calls the compiled function has spent ``first_call_s + (k − 1)·steady_s`` and
-    the other ``k·other_s``; the first k where the compiled total is no larger is
-    ``(first_call_s − steady_s) / (other_s − steady_s)``, rounded up. ``inf`` if the other
-    is no slower per call (it never pays off), ``nan`` if there is nothing to compare.
-    """
+    """The first k with ``first_call_s + (k − 1)·steady_s <= k·other_s``: after how many calls
+    a JIT-compiled function has caught up; ``inf`` if never, ``nan`` if nothing to compare."""
     if not (math.isfinite(other_s) and math.isfinite(steady_s)):
         return math.nan
     if other_s <= steady_s:
@@ -282,17 +259,12 @@ JIT_COLUMNS = [
 
 
 def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
-    """Numba's first-call costs against its steady state, and when compiling pays off.
+    """The JIT's first-call costs against its steady state, and when compiling pays off.
 
-    NumPy's and the loop's times per call are those the JIT probe measured on the same
-    inputs, if it recorded them; else the benchmarks' medians for the same op, dtype and
-    shape — NumPy at its largest thread count (how a student calls it: with the
-    defaults), the loop at its only one.
-
-    Against NumPy, compiling is said never to pay off (``numpy_level``) when the two
-    steady times are level by the rule for one-shot timings (``Comparison.one_shot``),
-    or when the benchmarks at the same op, dtype and shape call the two level: a
-    break-even count from a difference within the noise would be a number without meaning.
+    The reference's and the loop's times are the probe's on the same inputs, else the
+    benchmarks' medians: the reference at its most threads (its defaults), the loop at one.
+    Against the reference, compiling never pays off (``numpy_level``) when the two are level
+    by ``Comparison.one_shot`` or by the benchmarks: a count from noise would mean nothing.
     """
     cases = measured(table)
     by_case = dict(list(cases.groupby(SAME_CASE)))
@@ -324,8 +296,7 @@ def jit_costs(jit: pd.DataFrame, table: pd.DataFrame, *, look: Style) -> pd.Data
 
 
 def _level_with_numpy(entry, numpy_s: float, against_numpy: dict) -> bool:
-    """Whether the compiled function and NumPy are level per call (see ``jit_costs``);
-    ``against_numpy`` holds ``versus`` NumPy's rows by ``JIT_KEY``."""
+    """Whether the compiled function and the reference are level per call (``jit_costs``)."""
     if not math.isfinite(numpy_s):
         return False
     if Comparison.one_shot(numpy_s, entry.steady_s).verdict == LEVEL:

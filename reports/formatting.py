@@ -25,12 +25,9 @@ def format_time(seconds: float) -> str:
     """``0.0821`` → ``"82.1 ms"``; one unit per number, chosen so the mantissa is ≥ 1."""
     if not math.isfinite(seconds):
         return "—"
-    if seconds >= 999.5:
-        return f"{seconds:,.0f} s"
-    for scale, unit in _TIME_UNITS:
-        if seconds >= scale * 0.9995:
-            return f"{_sig(seconds / scale)} {unit}"
-    return f"{_sig(seconds / 1e-12)} ps"
+    found = (pair for pair in _TIME_UNITS if seconds >= pair[0] * 0.9995)
+    scale, unit = next(found, _TIME_UNITS[-1])
+    return f"{_sig(seconds / scale)} {unit}"
 
 
 def format_ratio(ratio: float) -> str:

@@ -1,9 +1,5 @@
-"""The report's view of result files: ``vbschema`` objects as pandas frames of tidy rows.
-
-``vbschema.RunFile`` reads and checks a file (one line naming the file and the field for
-anything wrong); here its cases become rows, each with the conditions it was measured
-under (its file, the timer's resolution, the memory bandwidth measured at its thread
-count), so files from different runs can be read side by side.
+"""The report's view of result files: ``vbschema.RunFile``'s checked cases as tidy rows, each
+with the conditions it was measured under, so files of different runs read side by side.
 """
 
 from __future__ import annotations
@@ -28,8 +24,8 @@ from vbschema.run import CEILINGS, STAT_NAMES, Case, JitCost, NotRun, describe, 
 __all__ = ["ResultFileError", "Run", "read_result", "read_results"]
 
 COURSE_PREFIX = "course-"  # a course file of the first format (bench.upgrade folds it in)
-# Share files (`python -m bench.share`): result files with the lesson's cases only, for a
-# class page; stored beside the results, but never taken for the newest run.
+# Share files (`python -m bench.share`, the lesson's cases for a class page) are never the
+# newest run.
 SHARE_PREFIX = "share-"
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-(\d+))?$")  # -2, -3 …: a second run that second
 
@@ -83,9 +79,8 @@ class Run:
 
     @property
     def blas_name(self) -> str:
-        """NumPy's BLAS library's name and version ("openblas 0.3.27"): the one the run
-        says NumPy shipped, else the first one found (files before 7 December 2026 do
-        not say whose each is); or ""."""
+        """NumPy's BLAS library and version ("openblas 0.3.27"), or ""; the first found in
+        files before 7 December 2026, which do not say whose each is."""
         mine = [pool for pool in self.blas if pool.get("package") == np.__name__] or self.blas
         if not mine or not mine[0].get("internal_api"):
             return ""
@@ -93,10 +88,8 @@ class Run:
 
 
 def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int | None) -> float:
-    """A measured limit at ``threads``, or at the closest thread count measured.
-
-    Keys are thread counts as strings; ``"all"`` or ``"<all>"`` stand for all cores.
-    """
+    """A measured limit at ``threads``, or at the closest thread count measured (keys are
+    counts as strings; ``"all"`` or ``"<all>"`` stand for all cores)."""
     measured: dict[int, float] = {}
     for key, value in (per_threads or {}).items():
         if key.isdigit():
@@ -110,8 +103,7 @@ def limit_at(per_threads: dict[str, float] | None, threads: int, all_cores: int 
 
 
 def ladder_of(suite: dict[str, Any]) -> str:
-    """The ladder a run timed: as recorded, or "quick" / "full" for files that only say
-    whether it was quick."""
+    """The ladder a run timed; "quick" or "full" in files that only say whether it was quick."""
     ladder = suite.get("ladder")
     if isinstance(ladder, str) and ladder:
         return ladder
@@ -126,9 +118,8 @@ def _or_nan(value: float | None) -> float:
 
 
 def _row(file: RunFile, item: Case | NotRun | JitCost, threads: int | None = None) -> dict:
-    """What every row begins with: the item's identity and its file; for a case (given its
-    ``threads``), the timer's resolution and the read bandwidth of the memory level its
-    inputs fit in (from memory, or from the last-level cache), as measured."""
+    """The item's identity and file; for a case (given ``threads``), the timer's resolution and
+    the read bandwidth measured of the memory level its inputs fit in."""
     sizes = item.sizes
     row = {
         "op": item.op,
@@ -152,9 +143,8 @@ def _row(file: RunFile, item: Case | NotRun | JitCost, threads: int | None = Non
 
 
 def _median_interval(case: Case) -> tuple[float, float]:
-    """The median's 95% interval: as the run recorded it (``median_interval`` of all its
-    rounds), or from the rounds the file kept (files written before it was recorded), or
-    else the quartiles, wider than that interval from a dozen rounds on."""
+    """The median's 95% interval: as recorded, else from the rounds the file kept, else the
+    quartiles (older files; wider than that interval from a dozen rounds on)."""
     stats = case.stats
     if case.median_ci is not None:
         return case.median_ci
@@ -222,8 +212,7 @@ def _jit_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _slides(file: RunFile) -> dict[str, Any] | None:
-    """The slides' demo: timed the slides' way and the suite's way, either or both as the
-    run's selection kept them (``-k dot`` keeps the suite's ``np.dot`` alone)."""
+    """The slides' demo timed the slides' way and the suite's, as the selection kept them."""
     if file.slides is None:
         return None
     slides_way = {
@@ -267,15 +256,14 @@ def _machine_identity(run: Run) -> tuple:
 
 def _measured_something(run: Run) -> bool:
     """A case, a compile cost, the slides' demo or a course experiment: a selection may
-    have measured any of them alone (``-k slides``, ``-k jit_compile``, ``-k course``)."""
+    have measured any of them alone."""
     timed = bool((run.cases["status"] == "ok").any())
     return timed or not run.jit.empty or run.slides is not None or run.course is not None
 
 
 def merged_catalogue(runs: Iterable[Run]) -> dict[str, dict[str, dict]]:
     """Every op and backend of ``runs``, each described by the first run that knows it, in
-    that run's order, then the others': what names, labels and colours runs read side by
-    side are shown with. Each run keeps its own catalogue (``Run.catalogue``)."""
+    that run's order, then the others'."""
     catalogue: dict[str, dict[str, dict]] = {"ops": {}, "backends": {}}
     for run in runs:
         for part in catalogue:
@@ -285,12 +273,8 @@ def merged_catalogue(runs: Iterable[Run]) -> dict[str, dict[str, dict]]:
 
 
 def read_results(paths: Iterable[Path | str]) -> Run:
-    """Several result files of one machine as one run (e.g. the loops timed separately).
-
-    The newest file's conditions describe the run. Files from different machines, two
-    files measuring the same case, or files in which no case was measured at all, are
-    refused: set runs side by side with ``--compare``.
-    """
+    """Several result files of one machine as one run, described by the newest; files of
+    different machines, measuring a case twice, or measuring nothing are refused."""
     runs = sorted((read_result(path) for path in paths), key=lambda run: run.datetime)
     if not runs:
         raise ValueError("read_results needs at least one file")
@@ -370,8 +354,8 @@ def _json_files(directory: Path) -> list[Path]:
 
 
 def newest_result(directory: Path) -> Path:
-    """The newest benchmark result file in ``directory`` by the stamp in its name (course
-    files, beyond-memory records and share files excluded)."""
+    """The newest result file in ``directory`` by its name's stamp (not course, beyond-memory
+    or share files)."""
     candidates = [
         path
         for path in _json_files(directory)

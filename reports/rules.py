@@ -1,8 +1,6 @@
-"""Every rule the report decides with, in one place: which numbers not to trust, and when
-one measurement is faster than, slower than or level with another.
-
-The text, the figures, the run comparison and the CSV files read these decisions; none
-of them holds a threshold of its own. Each threshold says why it has its value.
+"""Every rule the report decides with: which numbers not to trust, and when one measurement
+is faster than, slower than or level with another. No other module holds a threshold; each
+threshold here says why it has its value.
 """
 
 from __future__ import annotations
@@ -14,19 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # --- numbers not to trust (after pyperf: never print a number more confidently than its
-# measurement supports). One rule for the benchmarks and the course experiments alike.
+# measurement supports), for the benchmarks and the course experiments alike.
 
-# The median's 95% interval, from the order statistics of the rounds (no assumption on
-# the shape of their distribution). The bench samples a case until this interval is
-# within ±SAMPLED_TO of the median (bench/sampling.py), or its time is up.
+# The bench samples a case until its median's 95% interval (order statistics: no assumed
+# distribution) is within ±SAMPLED_TO of the median, or its time is up (bench/sampling.py).
 CONFIDENCE = 0.95
 SAMPLED_TO = 0.03
-INTERVAL_LIMIT = 0.05  # the interval reaches beyond ±5% of the median;
+INTERVAL_LIMIT = 0.05  # flagged: the interval reaches beyond ±5% of the median;
 TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
 MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
-# A compiled loop slower than the vectorized reference is timed again beside it only where
-# that is a surprise: from this many elements read, at most this many flops per element
-# (bench/sampling.py, ``surprising``, says why).
+# A compiled loop slower than the reference is timed again beside it only where that is a
+# surprise (bench/sampling.py, ``surprising``, says why).
 SURPRISE_FROM_ELEMENTS = 10**6
 SURPRISE_FLOPS_PER_ELEMENT = 8
 
@@ -35,12 +31,10 @@ FLAG_DISTURBED = "disturbed machine"
 FLAG_TIMER = "timer resolution"
 FLAG_ROUNDS = "few rounds"
 FLAG_WAITED = "waited for a core"
-# More threads cost a call microseconds to start, never a multiple of its one-thread
-# time plus a scheduler tick (1 ms, Linux's shortest): a case on all cores whose median's
-# interval lies above WAIT_FACTOR× its one-thread twin's and WAIT_S beyond it waited for
-# a core. Seen on the 2-core virtual machines: PyTorch on two threads at 3.5-4.0 ms a
-# call (one tick at 250 Hz) where one thread took 0.03-1.7 ms, the interval tight,
-# because every round waited alike.
+# More threads cost a call microseconds to start, never a multiple of its one-thread time
+# plus a scheduler tick (1 ms, Linux's shortest). Seen on 2-core virtual machines: PyTorch
+# on two threads at 3.5-4.0 ms a call (one tick at 250 Hz) where one thread took 0.03-1.7 ms,
+# the interval tight, because every round waited alike.
 WAIT_FACTOR = 2
 WAIT_S = 1e-3
 
@@ -52,9 +46,9 @@ MARK = "†"
 def order_statistic_ranks(rounds: int, confidence: float = CONFIDENCE) -> tuple[int, int]:
     """(j, k), 0-based: sorted[j] <= median <= sorted[k] with probability >= confidence.
 
-    The count of rounds below the true median is B(n, ½); the interval takes the largest
-    j with P(B <= j) <= (1 - confidence)/2, and its mirror. Exact sums up to 1000 rounds,
-    the normal approximation beyond; (0, n - 1) when even that pair falls short.
+    The rounds below the true median count B(n, ½): j is the largest with P(B <= j) <=
+    (1 - confidence)/2, k its mirror. Exact up to 1000 rounds, the normal approximation
+    beyond; (0, n - 1) when even that pair falls short.
     """
     tail = (1 - confidence) / 2
     if rounds > 1000:
@@ -78,21 +72,18 @@ def median_interval(times: Sequence[float]) -> tuple[float, float]:
 
 
 def flags(interval_rel: float, round_s: float, resolution_s: float, rounds: int) -> list[str]:
-    """The flags one measurement raises: the half-width of its median's interval over the
-    median, the duration of one timed round, the timer's resolution and the rounds."""
-    raised = []
-    if interval_rel > INTERVAL_LIMIT:
-        raised.append(FLAG_SPREAD)
-    if round_s < TIMER_FACTOR * resolution_s:
-        raised.append(FLAG_TIMER)
-    if rounds < MIN_ROUNDS:
-        raised.append(FLAG_ROUNDS)
-    return raised  # FLAG_DISTURBED comes from the run's conditions: ``disturbances``
+    """The flags one measurement raises (``FLAG_DISTURBED`` comes from ``disturbances``)."""
+    raised = {
+        FLAG_SPREAD: interval_rel > INTERVAL_LIMIT,
+        FLAG_TIMER: round_s < TIMER_FACTOR * resolution_s,
+        FLAG_ROUNDS: rounds < MIN_ROUNDS,
+    }
+    return [flag for flag, up in raised.items() if up]
 
 
 def waited(one_thread_high_s: float, all_cores_low_s: float) -> bool:
-    """Whether a case on all cores waited for a core: the low end of its median's interval
-    above ``WAIT_FACTOR``× the high end of its one-thread twin's, and ``WAIT_S`` beyond it."""
+    """Whether a case on all cores waited for a core: its interval above ``WAIT_FACTOR``× its
+    one-thread twin's, and ``WAIT_S`` beyond it."""
     return (
         all_cores_low_s > WAIT_FACTOR * one_thread_high_s
         and all_cores_low_s - one_thread_high_s >= WAIT_S
@@ -112,9 +103,8 @@ class Quartiles:
 
     @classmethod
     def of(cls, times: Sequence[float]) -> Quartiles:
-        """The quartiles exactly as pytest-benchmark computes them (its ``stats.Stats``:
-        Wikipedia's method 3 for an odd number of rounds, method 2 for an even one), so
-        that times stored as raw rounds are judged like the benchmarks."""
+        """The quartiles as pytest-benchmark's ``stats.Stats`` computes them (Wikipedia's
+        method 3 for odd rounds, 2 for even), so raw rounds are judged like the benchmarks."""
         data = sorted(times)
         rounds = len(data)
         if rounds == 0:
@@ -146,21 +136,17 @@ class Quartiles:
 
 # --- a machine too busy to measure --------------------------------------------------
 #
-# Two signs that what was measured is not the machine at rest: a load average (over the
-# minute before the run) at or above its cores, so other programs took turns with the
-# benchmark; or a limit the probe measured that falls, with all cores, below this share
-# of its one-thread value (more threads never halve what a machine can read: a core was
-# taken away while the probe ran). Either one raises a warning at the top of the page, and
-# flags the cases it touches: every case under load, the cases whose ceiling the
-# contradicted probe is.
+# Two signs: a load average (over the minute before the run) at or above its cores, so
+# other programs took turns with the benchmark; or a probed limit that falls, with all
+# cores, below this share of its one-thread value (more threads never halve what a machine
+# can read: a core was taken away). Either flags the cases it touches.
 PROBE_CONTRADICTS = 0.5
 PROBED_LIMITS = ("read_GBps", "cache_read_GBps", "triad_GBps", "peak_GFLOPs")
 
 
 def disturbances(suite: dict) -> list[dict]:
-    """What says the run's machine was disturbed, as plain data: ``{"kind": "load",
-    "load": ..., "cores": ...}`` and ``{"kind": "probe", "limit": ..., "one": ...,
-    "all": ..., "threads": ...}``."""
+    """The signs of a disturbed machine: ``{"kind": "load", "load", "cores"}`` and
+    ``{"kind": "probe", "limit", "one", "all", "threads"}``."""
     found = []
     cores = (suite.get("threads") or {}).get("all_cores")
     load = (suite.get("system") or {}).get("load_average")
@@ -186,22 +172,19 @@ def disturbances(suite: dict) -> list[dict]:
 
 # --- faster, slower or level ---------------------------------------------------------
 
-# A difference smaller than this is never called faster or slower, even when the quartile
-# band excludes 1: small steady drifts (clock speed, alignment, temperature) are not a
-# result to teach. Applied symmetrically: 1.05× faster, or 1/1.05× (4.8%) slower.
+# A smaller difference is never faster or slower, even when the band excludes 1: small
+# steady drifts (clock speed, alignment, temperature) are not a result to teach.
 MIN_CHANGE = 0.05
-# A one-shot timing (the JIT probe) has no measured spread; it gets the largest spread
-# the flag rule still trusts, so it is judged no more confidently than a benchmark.
+# A one-shot timing (the JIT probe) has no spread; it gets the largest the flag rule
+# trusts, so it is judged no more confidently than a benchmark.
 ONE_SHOT_SPREAD = 0.10
 
 FASTER, SLOWER, LEVEL = "faster", "slower", "level"
 
 
 def verdict(speedup: float, low: float, high: float) -> str:
-    """``FASTER`` or ``SLOWER`` only when the speedup's band lies wholly on one side of 1
-    and the speedup is at least ``MIN_CHANGE`` away from 1 (in ratio terms); else ``LEVEL``.
-    ``speedup`` is the reference's time over the contender's: above 1, the contender is
-    faster."""
+    """Decided only when the band excludes 1 and the speedup (reference time ÷ contender's)
+    is ``MIN_CHANGE`` from 1 in ratio terms, as ``comparison_rule`` words it."""
     if low > 1 and speedup >= 1 + MIN_CHANGE:
         return FASTER
     if high < 1 and speedup <= 1 / (1 + MIN_CHANGE):
@@ -211,9 +194,8 @@ def verdict(speedup: float, low: float, high: float) -> str:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A contender against a reference: the speedup (reference time ÷ contender time),
-    its band (the ratios the medians' 95% intervals of both allow, see ``of``) and the
-    verdict that follows."""
+    """A contender against a reference: the speedup (reference time ÷ contender time) and
+    its band (the ratios both medians' 95% intervals allow)."""
 
     speedup: float
     low: float
@@ -240,13 +222,9 @@ class Comparison:
 
     @property
     def clear_lead(self) -> str:
-        """``FASTER`` or ``SLOWER`` when the verdict is decided **and** the gap is at least
-        ``CLEAR_LEAD``: large enough that the report explains where it comes from."""
-        if self.verdict == FASTER and self.speedup >= CLEAR_LEAD:
-            return FASTER
-        if self.verdict == SLOWER and self.speedup <= 1 / CLEAR_LEAD:
-            return SLOWER
-        return ""
+        """The verdict if decided **and** at least ``CLEAR_LEAD`` apart, else ""."""
+        clear = {FASTER: self.speedup >= CLEAR_LEAD, SLOWER: self.speedup <= 1 / CLEAR_LEAD}
+        return self.verdict if clear.get(self.verdict) else ""
 
     def reversed(self) -> Comparison:
         """The reference against the contender."""

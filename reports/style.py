@@ -1,11 +1,8 @@
 """How backends and ops look in every figure and table: names, colours, line styles, order.
 
-They come from the catalogue a result file carries (``machine_info.vectorbench.catalogue``,
-written from ``kernels.OPS`` and ``kernels.BACKENDS``), as a ``Style`` built per run
-(``Style.of``) and passed to what needs it: this module keeps no list of ops or backends, a
-result file from a future version is drawn with its new backends' own labels and colours,
-and two runs read side by side (``--compare``) each keep their own. One place, so a backend
-has the same colour in every figure and the same name in every sentence.
+They come from the catalogue a result file carries, as a ``Style`` built per run
+(``Style.of``): no list of ops or backends is kept here, so a file from a future version is
+drawn with its new backends' own labels and colours, and runs read side by side each keep theirs.
 """
 
 from __future__ import annotations
@@ -20,29 +17,23 @@ from vbschema.run import DTYPES as DTYPES
 from vbschema.run import ROLES as ROLES
 from vbschema.run import threads_label as threads_label
 
-# For backends that bring no colour: further tab10 colours, none of them already taken,
-# picked by the name's letters (not ``hash``, which changes per process) to stay put.
+# Spare tab10 colours for backends that bring none, picked by the name's letters (``hash``
+# changes per process).
 _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
-
-# A backend's part in the lesson, as the catalogue says (``vbschema.run.ROLES``): the
-# report finds the loop, the reference and the others by role, and names no backend itself.
+# A backend's part in the lesson: the report finds backends by role and names none itself.
 LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = ROLES
-
-
-Catalogue = Mapping[str, Mapping[str, dict]]
 
 
 @dataclass(frozen=True, eq=False)
 class Style:
-    """How one catalogue shows its ops and backends: op name → its description, backend
-    name → its description (label, colour, role, ...), in the catalogue's order."""
+    """One catalogue's ops and backends, name → description (label, colour, role, …), in order."""
 
     ops: Mapping[str, Mapping[str, Any]]
     backends: Mapping[str, Mapping[str, Any]]
 
     @classmethod
-    def of(cls, catalogue: Catalogue) -> Style:
+    def of(cls, catalogue: Mapping[str, Mapping[str, dict]]) -> Style:
         """The style of ``catalogue`` (``{"ops": …, "backends": …}``, a run's own)."""
         return cls(
             MappingProxyType(dict(catalogue.get("ops", {}))),
@@ -62,8 +53,7 @@ class Style:
         return [name for name in self.backends if self.role(name) == part]
 
     def the(self, part: str) -> str:
-        """The first backend of ``part`` ("the loop", "the reference"), or "" if the
-        catalogue has none: a name no case has, so its cases are simply not found."""
+        """The first backend of ``part``, or "": a name no case has, so none is found."""
         return next(iter(self.with_role(part)), "")
 
     def lesson_op(self) -> str:
@@ -81,14 +71,11 @@ class Style:
         return f"{self.label(backend)}, {threads_label(threads)}"
 
     def in_lesson(self, backend: str) -> bool:
-        """Whether the lesson's run times ``backend`` (not so the BLAS ladder's steps,
-        which only the full run times: ``in_lesson`` false in the catalogue)."""
+        """Whether the lesson's run times ``backend`` (the BLAS ladder's steps it does not)."""
         return self.field(backend, "in_lesson", True) is not False
 
     def implements(self, backend: str, op: str) -> bool:
-        """Whether the catalogue's ``backend`` has a kernel of ``op``: a backend of a few
-        ops (``"ops"``, the BLAS ladder's steps) does not have the others; files written
-        before the field have every backend implement every op."""
+        """Whether ``backend`` has a kernel of ``op``: every op, unless it lists its ``"ops"``."""
         ops = self.field(backend, "ops")
         return ops is None or op in ops
 
@@ -99,13 +86,11 @@ class Style:
         return _rank(self.backends, backend)
 
 
-# Solid: the backend at its largest thread count (all cores); dashed: one thread;
-# dotted: anything in between.
 SOLID, DASHED, DOTTED = "-", "--", ":"
 
 
 def linestyle(threads: int, thread_counts: set[int] | frozenset[int]) -> str:
-    """Line style of one backend's series, given the thread counts that backend ran with."""
+    """Solid at the backend's most threads, dashed at one, dotted between."""
     if threads == max(thread_counts):
         return SOLID
     return DASHED if threads == 1 else DOTTED

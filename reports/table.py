@@ -1,9 +1,7 @@
 """The tidy table: one row per op × backend × dtype × threads × size, with what follows from it.
 
-Throughput comes from the cost model the benchmark recorded with each case (FLOPs and
-compulsory bytes of one call) and the median time; the bandwidth share divides by the
-read bandwidth measured on the same machine at the same thread count (or the closest one
-measured). Stability flags are ``reports.rules.flags``, the report's one flag rule.
+Throughput is the case's recorded FLOPs and compulsory bytes over its median time; the
+bandwidth share divides by the read bandwidth measured at its thread count (``load``).
 """
 
 from __future__ import annotations
@@ -58,15 +56,14 @@ def report_order(column: pd.Series, look: Style) -> pd.Series:
 
 def _flags(table: pd.DataFrame, disturbed: list[dict]) -> pd.Series:
     loaded = any(d["kind"] == "load" for d in disturbed)
-    # the memory level whose probe contradicted itself: its cases' ceilings are suspect
+    # the memory levels whose probe contradicted itself: their cases' ceilings are suspect
     suspect = {
         CEILINGS[d["limit"]] for d in disturbed if d["kind"] == "probe" and d["limit"] in CEILINGS
     }
     round_times = table["median_s"] * table["iterations"].astype("float64")
-    one_thread_high = _one_thread_twin(table, "ci_high_s")
     flags = []
     for case, round_s, twin_high in zip(
-        table.itertuples(), round_times, one_thread_high, strict=True
+        table.itertuples(), round_times, _one_thread_high(table), strict=True
     ):
         if case.status != "ok":
             flags.append("")
@@ -80,13 +77,12 @@ def _flags(table: pd.DataFrame, disturbed: list[dict]) -> pd.Series:
     return pd.Series(flags, index=table.index, dtype="object")
 
 
-def _one_thread_twin(table: pd.DataFrame, column: str) -> pd.Series:
-    """For each row, ``column`` of the measured one-thread case of the same op, backend,
-    dtype and shape (NaN where there is none)."""
+def _one_thread_high(table: pd.DataFrame) -> pd.Series:
+    """Each row's one-thread twin's ``ci_high_s`` (same op, backend, dtype, shape), or NaN."""
     twin = ["op", "backend", "dtype", "shape"]
-    one = table[(table["status"] == "ok") & (table["threads"] == 1)][[*twin, column]]
+    one = table[(table["status"] == "ok") & (table["threads"] == 1)][[*twin, "ci_high_s"]]
     merged = table[twin].merge(one.drop_duplicates(twin), on=twin, how="left")
-    return pd.Series(merged[column].to_numpy(), index=table.index)
+    return pd.Series(merged["ci_high_s"].to_numpy(), index=table.index)
 
 
 def measured(table: pd.DataFrame) -> pd.DataFrame:
@@ -115,14 +111,12 @@ def thread_counts(table: pd.DataFrame) -> dict[str, frozenset[int]]:
 
 # --- jit.csv -------------------------------------------------------------------------
 
-# A break-even count from a difference within the noise would be a number without
-# meaning: the CSV says so instead (the page uses the same words).
+# A break-even count from a difference within the noise would be meaningless: say so.
 NEVER_LEVEL = "never (level within noise)"
 
 
 def jit_table(costs: pd.DataFrame) -> pd.DataFrame:
-    """The JIT costs for ``jit.csv``: break-even counts as integers, "never", or
-    "never (level within noise)" when NumPy and the compiled loop are level."""
+    """The JIT costs for ``jit.csv``: break-even counts as integers, "never" or ``NEVER_LEVEL``."""
     table = costs.copy()
     for column in [name for name in costs if name.startswith("calls_vs_")]:
         against_numpy = column.startswith("calls_vs_numpy")
