@@ -40,6 +40,7 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
     }
     if loop is not None and loop["status"] == "ok":
         against_loop = Comparison.of(phrases.band(loop), phrases.band(numpy_one))
+        ahead = phrases.faster_than(against_loop.speedup, "NumPy", "the loop")
         findings.update(
             loop="measured",
             loop_s=loop["median_s"],
@@ -47,9 +48,7 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
             both_mark=marked(loop["flags"], numpy_one["flags"]),
             loop_verdict=against_loop.verdict,
             numpy_speedup=against_loop.speedup,
-            numpy_sentence=phrases.sentence(
-                phrases.faster_than(against_loop.speedup, "NumPy", "the loop")
-            ),
+            numpy_sentence=phrases.sentence(ahead),
             **_why(against_loop, loop, numpy_one, run),
         )
     else:

@@ -15,9 +15,9 @@ from reports import analysis, rules, style
 from reports.figkit import EVERY_SPEEDUP, stem
 from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import Run, limit_at
-from reports.markup import MARK_NOTE, figure_link, fold, marked
+from reports.markup import figure_link, fold, marked, with_note
 from reports.phrases import case_name, faster_than, primary_dtype, shape_text
-from reports.rules import FASTER, LEVEL, MARK, SLOWER
+from reports.rules import FASTER, LEVEL, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
 from vbschema.run import CEILINGS
@@ -39,10 +39,7 @@ def op_index(table: pd.DataFrame, run: Run, *, look: Style) -> str:
     for op in analysis.ops(table, look=look):
         readings = op_readings(table, run, op, look=look)
         lines.append(f"- [`{op}`](#{op}): {readings[0] if readings else 'no reading'}")
-    if not lines:
-        return ""
-    note = ["", MARK_NOTE] if any(MARK in line for line in lines) else []
-    return "\n".join(["## Every op in one line", "", *lines, *note])
+    return with_note("\n".join(["## Every op in one line", "", *lines])) if lines else ""
 
 
 def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, look: Style) -> str:
@@ -56,9 +53,8 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, lo
             lines += [figure, ""]
     readings = op_readings(table, run, op, look=look)
     if readings:
-        lines += ["What the figures show:", ""] + [f"- {text}" for text in readings]
-        if any(MARK in text for text in readings):
-            lines += ["", MARK_NOTE]
+        points = "\n".join(f"- {text}" for text in readings)
+        lines += ["What the figures show:", "", with_note(points)]
     rows = table[table["op"] == op]
     skipped = not_run(rows)
     if len(skipped):
@@ -296,9 +292,8 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     data = format_bytes(row["bytes"])
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
     probes = [d["limit"] for d in rules.disturbances(run.suite) if d["kind"] == "probe"]
-    if row.get("served_from") in {
-        CEILINGS[limit] for limit in probes if limit in CEILINGS
-    }:  # the page's warning says why
+    contradicted = {CEILINGS[limit] for limit in probes if limit in CEILINGS}
+    if row.get("served_from") in contradicted:  # the page's warning says why
         return (
             f"its {data} per call came from the {row['served_from']}, whose bandwidth probe "
             "contradicted itself: no share of it is given"
