@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import format_approx_size, format_bytes, format_count
+from reports.formatting import format_approx_size, format_bytes
 from reports.markup import figure_link, md_table
 from reports.phrases import shape_text
 from reports.style import Style
@@ -49,7 +49,6 @@ def memory_findings(table: pd.DataFrame, *, look: Style) -> list[dict]:
                 "dtype": dtype,
                 "shape": shape_text(first),
                 "per": per,
-                "count": format_count(count),
                 "backends": backends,
                 "most": most,
                 "least": least,

@@ -24,13 +24,12 @@ from vbschema.run import CEILINGS
 
 
 def op_sections(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
-    parts = ["## Op by op"]
     alt = "speedup over NumPy at the largest size, every backend and thread count"
-    if grid := figure_link(EVERY_SPEEDUP, alt, figures):
-        parts.append(grid)
-    for op in analysis.ops(table, look=look):
-        parts.append(_op_section(table, run, op, figures, look=look))
-    return "\n\n".join(parts)
+    parts = ["## Op by op", figure_link(EVERY_SPEEDUP, alt, figures)]
+    parts += [
+        _op_section(table, run, op, figures, look=look) for op in analysis.ops(table, look=look)
+    ]
+    return "\n\n".join(part for part in parts if part)
 
 
 def op_index(table: pd.DataFrame, run: Run, *, look: Style) -> str:

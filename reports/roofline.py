@@ -25,12 +25,11 @@ DTYPE = "float64"  # the dtype the peak is measured in
 def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
     """The run's measured read bandwidth and peak, by thread count."""
     limits = run.suite.get("limits") or {}
-
-    def by_threads(name: str) -> dict[int, float]:
-        values = limits.get(name) or {}
-        return {int(k): float(v) for k, v in values.items() if str(k).isdigit()}
-
-    return by_threads("read_GBps"), by_threads("peak_GFLOPs")
+    read, peak = (
+        {int(k): float(v) for k, v in (limits.get(name) or {}).items() if str(k).isdigit()}
+        for name in ("read_GBps", "peak_GFLOPs")
+    )
+    return read, peak
 
 
 def _lesson_rows(table: pd.DataFrame, look: Style) -> pd.DataFrame:
@@ -99,8 +98,7 @@ def ladder(table: pd.DataFrame, look: Style) -> pd.DataFrame | None:
     if not shared:
         return None
     rows = rows[rows["h"] == max(shared)]
-    rows = rows.assign(order=rows["backend"].map(chosen.index)).sort_values("order")
-    return rows.drop(columns="order").reset_index(drop=True)
+    return rows.sort_values("backend", key=lambda c: c.map(chosen.index)).reset_index(drop=True)
 
 
 def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
