@@ -1,9 +1,6 @@
-"""The section "When the data outgrows the machine", from a ``bench.beyond_memory`` record.
-
-The record is a file of its own, ``beyond-memory-<machine>-<YYYYmmdd-HHMMSS>.json``,
-stored beside the benchmark results; the section reads the one named on the command line
-(``python -m reports RUN --beyond-memory RECORD``), never one found by looking around,
-or says how to make and name one. A record that cannot be read stops the builder with
+"""The section "When the data outgrows the machine", from the ``bench.beyond_memory``
+record named on the command line (``--beyond-memory RECORD``), never one found by looking
+around; without one it says how to make one. An unreadable record stops the builder with
 one line naming the file and the field, as a malformed result file does.
 """
 
@@ -45,20 +42,18 @@ def findings(record: Mapping[str, Any], path: Path) -> dict[str, Any]:
     rows.append(["time per epoch", f"{training['median_epoch_s']:.3g} s median ({seconds})"])
     rows.append(["throughput", f"{throughput['GBps']:.3g} GB/s of X and y per epoch"])
     if throughput.get("read_GBps"):
-        rows.append(
-            [
-                "measured read bandwidth",
-                f"{throughput['read_GBps']:.3g} GB/s with {throughput['read_GBps_threads']} "
-                f"threads ({throughput.get('read_GBps_source')}): the run reached "
-                f"{throughput['share_of_read']:.1%} of it",
-            ]
+        read = (
+            f"{throughput['read_GBps']:.3g} GB/s with {throughput['read_GBps_threads']} "
+            f"threads ({throughput.get('read_GBps_source')}): the run reached "
+            f"{throughput['share_of_read']:.1%} of it"
         )
+        rows.append(["measured read bandwidth", read])
+    blas = scheduler.get("blas_threads_per_task", "?")
     rows.append(
         [
             "scheduler",
             f"{scheduler['scheduler']}: {scheduler['workers']} worker(s), "
-            f"{scheduler['threads']} threads, BLAS at "
-            f"{scheduler.get('blas_threads_per_task', '?')} thread per task",
+            f"{scheduler['threads']} threads, BLAS at {blas} thread per task",
         ]
     )
     rows.append(["cost per epoch", ", ".join(f"{cost:.4f}" for cost in training["costs"])])

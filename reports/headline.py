@@ -1,5 +1,4 @@
-"""The report's opening: the slides' dot product, loop against NumPy and Numba, on this
-machine."""
+"""The report's opening: the slides' dot product, loop against NumPy and Numba."""
 
 from __future__ import annotations
 
@@ -7,19 +6,10 @@ import math
 
 import pandas as pd
 
-from reports import analysis, style
+from reports import analysis, phrases, style
 from reports.formatting import format_rate, format_ratio, format_time
 from reports.load import Run
 from reports.markup import figure_link, marked, md_table, with_note
-from reports.phrases import (
-    band,
-    case_name,
-    faster_than,
-    headline_title,
-    per_element,
-    relative,
-    sentence,
-)
 from reports.readings import bandwidth_reading
 from reports.rules import FASTER, LEVEL, SLOWER, Comparison
 from reports.style import COMPILED, LOOP, REFERENCE, Style
@@ -49,7 +39,8 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
         "why": "",
     }
     if loop is not None and loop["status"] == "ok":
-        against_loop = Comparison.of(band(loop), band(numpy_one))
+        against_loop = Comparison.of(phrases.band(loop), phrases.band(numpy_one))
+        ahead = phrases.faster_than(against_loop.speedup, "NumPy", "the loop")
         findings.update(
             loop="measured",
             loop_s=loop["median_s"],
@@ -57,7 +48,7 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
             both_mark=marked(loop["flags"], numpy_one["flags"]),
             loop_verdict=against_loop.verdict,
             numpy_speedup=against_loop.speedup,
-            numpy_sentence=sentence(faster_than(against_loop.speedup, "NumPy", "the loop")),
+            numpy_sentence=phrases.sentence(ahead),
             **_why(against_loop, loop, numpy_one, run),
         )
     else:
@@ -80,18 +71,18 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
 
 
 def yours_section(table: pd.DataFrame, mine: dict, figures: set[str], *, look: Style) -> str:
-    """The opening of a run made with a student's function (``--mine``): the reading, and
-    its op at the size closest to 10⁶ elements, every backend beside it."""
+    """The opening of a run with a student's function (``--mine``): its reading, and its op
+    at the size closest to 10⁶ elements beside every backend."""
     head = analysis.headline(table, mine["op"], look=look)
     findings = {
         "mine": mine,
-        "reading": sentence(
+        "reading": phrases.sentence(
             reading(table, mine["function"], mine["label"], {"backends": look.backends})
         ),
         "measured": head is not None,
     }
     if head is not None:
-        findings["title"] = headline_title(head)
+        findings["title"] = phrases.headline_title(head)
         findings["table"] = _headline_table(head, head.row(look.the(LOOP)), look=look)
         findings["figure"] = figure_link("headline", findings["title"], figures)
     return with_note(render("yours.md.j2", **findings))
@@ -101,11 +92,9 @@ LOOP_OVER_ARRAYS = "for loop over NumPy arrays"
 
 
 def _slides_findings(run: Run, loop: pd.Series | None = None) -> dict | None:
-    """The slides' own code: its loop over NumPy arrays, timed the slides' way (one
-    ``time.time()`` pair around the first call) and the suite's way (median of rounds),
-    set against the suite's loop over Python lists at the same size. A timing the run's
-    selection left out is None; None if the slides' loop was timed neither way (``-k dot``
-    keeps the suite's ``np.dot`` alone, which the headline shows)."""
+    """The slides' loop over NumPy arrays, timed the slides' way (one ``time.time()`` pair
+    around the first call) and the suite's (median of rounds), beside the suite's loop over
+    lists. A timing the run left out is None; all is None if neither was run (``-k dot``)."""
     slides = run.slides
     if not slides:
         return None
@@ -141,25 +130,25 @@ def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series 
             f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
             f"{marked(loop['flags'], numba['flags'])}"
         )
-    against_numpy = Comparison.of(band(reference), band(numba))
+    against_numpy = Comparison.of(phrases.band(reference), phrases.band(numba))
     mark = marked(reference["flags"], numba["flags"])
     if against_numpy.verdict == LEVEL:
         return text + f"; against NumPy it is level{mark}."
-    return text + f"; {faster_than(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
+    return text + f"; {phrases.faster_than(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
 
 
 def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: Style) -> str:
     rows = []
     for backend in sorted(head.rows["backend"].unique(), key=look.backend_rank):
         for row in head.rows[head.rows["backend"] == backend].sort_values("threads").itertuples():
-            name = case_name(backend, row.threads, look=look)
+            name = phrases.case_name(backend, row.threads, look=look)
             if row.status != "ok":
                 known = math.isfinite(row.predicted_s)
                 predicted = f"predicted {format_time(row.predicted_s)}" if known else "—"
                 rows.append([name, f"not run ({predicted})", "—"])
                 continue
             against = (
-                relative(loop["median_s"] / row.median_s) + marked(loop["flags"], row.flags)
+                phrases.relative(loop["median_s"] / row.median_s) + marked(loop["flags"], row.flags)
                 if loop is not None and backend != look.the(LOOP)
                 else "—"
             )
@@ -168,16 +157,16 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: St
 
 
 def _why(against_loop: Comparison, loop: pd.Series, numpy_one: pd.Series, run: Run) -> dict:
-    """Which explanation the gap between the loop and NumPy earns, with its numbers: the
-    loop's win only when decided, NumPy's only when it is a clear lead."""
+    """The explanation the loop-NumPy gap earns: the loop's win when decided, NumPy's only
+    when it is a clear lead."""
     if against_loop.verdict == SLOWER:
         return {"why": "loop wins"}
     if against_loop.clear_lead != FASTER:
         return {"why": ""}
     return {
         "why": "numpy wins",
-        "loop_per_element": per_element(loop),
-        "numpy_per_element": per_element(numpy_one),
+        "loop_per_element": phrases.per_element(loop),
+        "numpy_per_element": phrases.per_element(numpy_one),
         "blas": run.blas_name,
         "numpy_gb_per_s": format_rate(numpy_one["gb_per_s"], "GB/s"),
         "bandwidth": bandwidth_reading(numpy_one, run),

@@ -63,8 +63,7 @@ def _table(costs: pd.DataFrame, *, look: Style) -> str:
 
 
 def _jit_example(costs: pd.DataFrame, *, look: Style):
-    """The entry told in words: the lesson's op compiled on one thread if measured, else
-    the first."""
+    """The entry told in words: the lesson's op compiled on one thread, else the first."""
     preferred = costs[(costs["op"] == look.lesson_op()) & (costs["backend"] == look.the(COMPILED))]
     chosen = preferred if len(preferred) else costs
     return next(chosen.itertuples(index=False))
@@ -72,8 +71,7 @@ def _jit_example(costs: pd.DataFrame, *, look: Style):
 
 def _summary_findings(costs: pd.DataFrame) -> dict | None:
     """How often compiling pays off against NumPy, over all the entries."""
-    calls = costs["calls_vs_numpy_cold"]
-    compared = calls[calls.notna()]
+    compared = costs["calls_vs_numpy_cold"].dropna()
     if len(compared) < 2:
         return None
     return {

@@ -85,12 +85,8 @@ def _lead(table: pd.DataFrame, contender: str, threads: int, reference: str, ref
     paired = paired[(paired["threads"] == threads) & (paired["ref_threads"] == ref_threads)]
     if paired.empty:
         return None
-    return analysis.lead_along_sizes(
-        paired["size"].to_numpy(),
-        paired["speedup"].to_numpy(),
-        paired["speedup_low"].to_numpy(),
-        paired["speedup_high"].to_numpy(),
-    )
+    columns = ["size", "speedup", "speedup_low", "speedup_high"]
+    return analysis.lead_along_sizes(*(paired[column].to_numpy() for column in columns))
 
 
 def crossovers_section(table: pd.DataFrame, *, look: Style) -> str:

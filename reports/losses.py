@@ -1,10 +1,7 @@
 """The section "Where the compiled loops still lose to NumPy": every measurement from 10⁶
-elements up where a compiled loop (Numba, one thread or all cores) is slower than NumPy at
-the same dtype and thread count, by the report's one rule for "slower" (``reports.rules``).
-
-The compiled loops are the catalogue's backends of the roles "compiled" and "compiled
-parallel" (Numba's two). The shallow network's ops are left to the roofline: at
-large h their work is a matrix product, where a tuned BLAS is meant to win.
+elements up where a backend of the roles "compiled" or "compiled parallel" is slower than
+NumPy at the same dtype and thread count (``reports.rules``). The shallow network's ops are
+left to the roofline: at large h their work is a matrix product, which BLAS is meant to win.
 """
 
 from __future__ import annotations
@@ -23,8 +20,8 @@ FROM_ELEMENTS = 10**6
 
 
 def loss_findings(table: pd.DataFrame, *, look: Style) -> dict:
-    """Every compiled-loop comparison with NumPy from 10⁶ elements up (not the network's):
-    how many are faster, level and slower, and the slower ones with what held NumPy."""
+    """How many compiled-loop comparisons with NumPy are faster, level and slower, and the
+    slower ones with what held NumPy."""
     compiled = [*look.with_role(style.COMPILED), *look.with_role(style.COMPILED_PARALLEL)]
     loops = [name for name in compiled if name in set(table["backend"])]
     reference = look.the(style.REFERENCE)
@@ -35,9 +32,8 @@ def loss_findings(table: pd.DataFrame, *, look: Style) -> dict:
     paired = paired[paired["threads"] == paired["ref_threads"]]
     if paired.empty:
         return {}
-    numpy_share = table[table["backend"] == reference].set_index(
-        ["op", "dtype", "threads", "shape"]
-    )["bandwidth_share"]
+    numpy = table[table["backend"] == reference]
+    numpy_share = numpy.set_index(["op", "dtype", "threads", "shape"])["bandwidth_share"]
     slower = []
     for row in paired[paired["verdict"] == SLOWER].itertuples():
         share = numpy_share.get((row.op, row.dtype, row.threads, row.shape))

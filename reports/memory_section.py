@@ -1,24 +1,14 @@
-"""The "Memory per call" section: what one call allocates besides its inputs.
-
-NumPy's whole-array expressions allocate a temporary for each intermediate result (X @ w,
-σ of it, A − y …), each as long as the data; a fused compiled loop keeps those numbers in
-registers and allocates only its results. The run records the peak bytes one untimed call
-allocated (``tracemalloc``); this section reads them at each op's largest measured size.
-"""
+"""The "Memory per call" section: the peak bytes one untimed call allocated besides its
+inputs (``tracemalloc``), at each op's largest measured size; the template says why."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from reports import analysis
-from reports.formatting import (
-    format_approx_size,
-    format_bytes,
-    format_count,
-    format_shape,
-    shape_of,
-)
+from reports.formatting import format_approx_size, format_bytes
 from reports.markup import figure_link, md_table
+from reports.phrases import shape_text
 from reports.style import Style
 from reports.table import measured
 from reports.templating import render
@@ -40,6 +30,7 @@ def memory_findings(table: pd.DataFrame, *, look: Style) -> list[dict]:
         first = largest.iloc[0]
         per = "sample" if pd.notna(first["m"]) else "element"
         count = int(first["m"]) if per == "sample" else int(first["size"])
+        ranked = largest.sort_values("backend", key=lambda c: c.map(look.backend_rank))
         backends = [
             {
                 "label": look.label(row.backend),
@@ -47,26 +38,23 @@ def memory_findings(table: pd.DataFrame, *, look: Style) -> list[dict]:
                 "per_unit": _per_unit(row.peak_alloc_bytes / count),
                 "raw": float(row.peak_alloc_bytes),
             }
-            for row in largest.sort_values(
-                "backend", key=lambda c: c.map(look.backend_rank)
-            ).itertuples()
+            for row in ranked.itertuples()
         ]
         most = max(backends, key=lambda b: b["raw"])
         least = min(backends, key=lambda b: b["raw"])
+        ratio = most["raw"] / max(least["raw"], 1.0)
         found.append(
             {
                 "op": op,
                 "dtype": dtype,
-                "shape": format_shape(shape_of(first["shape"])),
+                "shape": shape_text(first),
                 "per": per,
-                "count": format_count(count),
                 "backends": backends,
                 "most": most,
                 "least": least,
-                "ratio": most["raw"] / max(least["raw"], 1.0),
-                # a count of bytes over a count of bytes, one of them a few hundred: two
-                # significant figures say all it can (4.2·10⁶×, not 4,166,673×)
-                "ratio_text": format_approx_size(most["raw"] / max(least["raw"], 1.0)) + "×",
+                "ratio": ratio,
+                # bytes over bytes, one a few hundred: two figures say all (4.2·10⁶×)
+                "ratio_text": format_approx_size(ratio) + "×",
             }
         )
     return found

@@ -1,9 +1,8 @@
-"""Op by op: the figures of each op and the readings of its numbers.
+"""Op by op: each op's figures and the readings of its numbers.
 
-Every claim is generated from the table: a sentence is written only when the numbers
-behind it were measured, and its wording follows the verdicts and thresholds of
-``reports.rules``. Explanations of *why* — interpreter overhead, SIMD, memory bandwidth,
-temporaries, threads — are attached only where the data shows the effect they explain.
+A sentence is written only when the numbers behind it were measured, worded by the verdicts
+and thresholds of ``reports.rules``; an explanation of *why* (interpreter, SIMD, bandwidth,
+temporaries, threads) only where the data shows its effect.
 """
 
 from __future__ import annotations
@@ -16,22 +15,21 @@ from reports import analysis, rules, style
 from reports.figkit import EVERY_SPEEDUP, stem
 from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import Run, limit_at
-from reports.markup import MARK_NOTE, figure_link, fold, marked
+from reports.markup import figure_link, fold, marked, with_note
 from reports.phrases import case_name, faster_than, primary_dtype, shape_text
-from reports.rules import FASTER, LEVEL, MARK, SLOWER
+from reports.rules import FASTER, LEVEL, SLOWER
 from reports.style import COMPILED, COMPILED_PARALLEL, LOOP, REFERENCE, Style
 from reports.table import flagged, measured, not_run
 from vbschema.run import CEILINGS
 
 
 def op_sections(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
-    parts = ["## Op by op"]
     alt = "speedup over NumPy at the largest size, every backend and thread count"
-    if grid := figure_link(EVERY_SPEEDUP, alt, figures):
-        parts.append(grid)
-    for op in analysis.ops(table, look=look):
-        parts.append(_op_section(table, run, op, figures, look=look))
-    return "\n\n".join(parts)
+    parts = ["## Op by op", figure_link(EVERY_SPEEDUP, alt, figures)]
+    parts += [
+        _op_section(table, run, op, figures, look=look) for op in analysis.ops(table, look=look)
+    ]
+    return "\n\n".join(part for part in parts if part)
 
 
 def op_index(table: pd.DataFrame, run: Run, *, look: Style) -> str:
@@ -40,10 +38,7 @@ def op_index(table: pd.DataFrame, run: Run, *, look: Style) -> str:
     for op in analysis.ops(table, look=look):
         readings = op_readings(table, run, op, look=look)
         lines.append(f"- [`{op}`](#{op}): {readings[0] if readings else 'no reading'}")
-    if not lines:
-        return ""
-    note = ["", MARK_NOTE] if any(MARK in line for line in lines) else []
-    return "\n".join(["## Every op in one line", "", *lines, *note])
+    return with_note("\n".join(["## Every op in one line", "", *lines])) if lines else ""
 
 
 def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, look: Style) -> str:
@@ -57,9 +52,8 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, lo
             lines += [figure, ""]
     readings = op_readings(table, run, op, look=look)
     if readings:
-        lines += ["What the figures show:", ""] + [f"- {text}" for text in readings]
-        if any(MARK in text for text in readings):
-            lines += ["", MARK_NOTE]
+        points = "\n".join(f"- {text}" for text in readings)
+        lines += ["What the figures show:", "", with_note(points)]
     rows = table[table["op"] == op]
     skipped = not_run(rows)
     if len(skipped):
@@ -107,9 +101,8 @@ def op_readings(table: pd.DataFrame, run: Run, op: str, *, look: Style) -> list[
 
 
 def work_dominates(times: pd.Series) -> bool:
-    """Whether a series' time grows ``rules.WORK_GROWTH``-fold or more from its smallest size
-    to its largest. If not, its times are mostly the fixed cost of a call, and comparing
-    them compares call overheads, not the loops inside."""
+    """Whether a series' time grows ``rules.WORK_GROWTH``-fold from its smallest size to its
+    largest; if not, it is mostly each call's fixed cost, not the loop inside."""
     return len(times) > 1 and times.iloc[-1] >= rules.WORK_GROWTH * times.iloc[0]
 
 
@@ -120,8 +113,7 @@ def series_of(rows: pd.DataFrame, backend: str) -> pd.DataFrame:
 
 
 def _beside(rows: pd.DataFrame, references: pd.DataFrame, on: list[str]) -> pd.DataFrame:
-    """``rows`` beside ``references`` (their columns prefixed ``ref_``) where ``on`` match,
-    each pair compared as ``analysis.versus`` compares."""
+    """``rows`` beside ``references`` (prefixed ``ref_``) where ``on`` match, compared."""
     references = references.add_prefix("ref_")
     both = rows.merge(references, left_on=on, right_on=[f"ref_{column}" for column in on])
     return analysis.compared(both)
@@ -185,8 +177,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
 
 
 def _every_backend(rows: pd.DataFrame, *, look: Style) -> list[str]:
-    """One clause for every backend of the op besides the reference: where it stands
-    against the reference at the reference's largest size, each at its most threads."""
+    """Each other backend at its most threads against the reference at its largest size."""
     reference = look.the(REFERENCE)
     at = measured(rows[rows["backend"] == reference])
     if at.empty:
@@ -238,15 +229,13 @@ def _speedup(row: pd.Series) -> str:
 def numpy_interprets(run: Run, op: str) -> bool:
     """Whether the run's NumPy backend loops over this op's samples in Python (the
     catalogue says so: the per-sample rules), rather than in compiled code."""
-    numpy = run.catalogue.get("backends", {}).get(Style.of(run.catalogue).the(REFERENCE), {})
-    how = numpy.get("interprets", "none")
+    reference = Style.of(run.catalogue).the(REFERENCE)
+    how = run.catalogue.get("backends", {}).get(reference, {}).get("interprets", "none")
     sequential = bool(run.catalogue.get("ops", {}).get(op, {}).get("sequential"))
     return how == "all" or (how == "sequential" and sequential)
 
 
-def _compiled_against_numpy(
-    rows: pd.DataFrame, numpy_loops_in_python: bool, *, look: Style
-) -> list[str]:
+def _compiled_against_numpy(rows: pd.DataFrame, interprets: bool, *, look: Style) -> list[str]:
     paired = analysis.versus(rows, look.the(REFERENCE), contenders=[look.the(COMPILED)])
     if paired.empty:
         return []
@@ -270,7 +259,7 @@ def _compiled_against_numpy(
                 " NumPy's time hardly grows from the smallest size measured to this one, so "
                 "this compares the fixed costs of a call rather than the loops inside."
             )
-        elif ratio >= rules.PYTHON_STEPS_LEAD and numpy_loops_in_python:
+        elif ratio >= rules.PYTHON_STEPS_LEAD and interprets:
             text += (
                 " A gap this large comes from NumPy's version doing part of its work as "
                 "Python steps — in this per-sample rule, one step per sample — while Numba "
@@ -301,11 +290,8 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
     l3 = (run.suite.get("cpu") or {}).get("l3_bytes")
     data = format_bytes(row["bytes"])
     measured_at = format_rate(row["bandwidth_GBps"], "GB/s")
-    contradicted = {
-        CEILINGS[d["limit"]]
-        for d in rules.disturbances(run.suite)
-        if d["kind"] == "probe" and d["limit"] in CEILINGS
-    }
+    probes = [d["limit"] for d in rules.disturbances(run.suite) if d["kind"] == "probe"]
+    contradicted = {CEILINGS[limit] for limit in probes if limit in CEILINGS}
     if row.get("served_from") in contradicted:  # the page's warning says why
         return (
             f"its {data} per call came from the {row['served_from']}, whose bandwidth probe "
@@ -417,9 +403,8 @@ def _numpy_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
 
 
 def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
-    """Numba parallel with its most threads against the same compiled kernel on one thread,
-    so that the ratio measures the threads alone; plain Numba stands in only if that was not
-    measured."""
+    """Numba parallel with its most threads against itself on one thread, so that the ratio
+    measures the threads alone (against one-thread Numba if that was not measured)."""
     parallel_loop = look.the(COMPILED_PARALLEL)
     parallel = analysis.versus(rows, parallel_loop, reference_threads=1, contenders=[parallel_loop])
     reference = "Numba parallel on 1 thread"
@@ -430,7 +415,7 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
         return []
     most = int(parallel["threads"].max())
     series = parallel[parallel["threads"] == most].sort_values("size")
-    if most <= 1 or series.empty:
+    if most <= 1:
         return []
     largest, smallest = series.iloc[-1], series.iloc[0]
     ratio = largest["speedup"]
@@ -466,8 +451,7 @@ def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
     if not {"float32", "float64"} <= set(analysis.dtypes(table, op)):
         return []
     cases = measured(table[(table["op"] == op) & (table["backend"] == look.the(REFERENCE))])
-    single = cases[cases["dtype"] == "float32"]
-    double = cases[cases["dtype"] == "float64"]
+    single, double = (cases[cases["dtype"] == dtype] for dtype in ("float32", "float64"))
     both = _beside(single, double, ["shape", "size", "threads"])
     if both.empty:
         return []

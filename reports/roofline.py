@@ -1,23 +1,11 @@
-"""The roofline: achieved GFLOP/s against arithmetic intensity, under the machine's two roofs.
+"""The roofline: achieved GFLOP/s against arithmetic intensity (FLOPs per byte, from each
+op's cost model), under the run's two measured roofs: read bandwidth × intensity (slanted)
+and the peak of a BLAS matrix product (flat). The shallow network's sweep in h climbs from
+one towards the other; the BLAS ladder (the plain compiled loop, the steps the lesson leaves
+out, ``kernels/numba_ladder.py``, then BLAS) shows how BLAS gets there, each step's ``how``
+from the run's catalogue.
 
-Every op's cost model (``kernels.OPS``) says how many FLOPs it must do and how many
-bytes it must move; their ratio, FLOP per byte, is its arithmetic intensity. A call can
-go no faster than the memory delivers bytes (read bandwidth × intensity, the slanted
-roof) nor than the processor does arithmetic (the peak of a BLAS matrix product, the
-flat roof), both measured by the run. The memory-bound ops of logistic regression do a
-few FLOPs per byte: under the slanted roof, where every good backend ends level. The
-shallow network's intensity grows with its hidden units h: its sweep climbs from the
-slanted roof towards the flat one, where a tuned library (BLAS) leaves a plain
-compiled loop behind.
-
-How BLAS gets there is a ladder of its own, drawn beside the roofline when the run has
-it (the full run times it): the ``numba`` loop, then the steps that each change its two
-products a little (the backends the lesson leaves out, ``kernels/numba_ladder.py``), then
-BLAS, on one thread at the top of the sweep. What each step removes is the step's own
-``how`` in the run's catalogue, written once beside its code.
-
-This module decides what the section shows; ``reports.roofline_figure`` draws it and
-``templates/roofline.md.j2`` words it.
+This module decides; ``reports.roofline_figure`` draws and ``templates/roofline.md.j2`` words.
 """
 
 from __future__ import annotations
@@ -37,20 +25,17 @@ DTYPE = "float64"  # the dtype the peak is measured in
 def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
     """The run's measured read bandwidth and peak, by thread count."""
     limits = run.suite.get("limits") or {}
-
-    def by_threads(name: str) -> dict[int, float]:
-        values = limits.get(name) or {}
-        return {int(k): float(v) for k, v in values.items() if str(k).isdigit()}
-
-    return by_threads("read_GBps"), by_threads("peak_GFLOPs")
+    read, peak = (
+        {int(k): float(v) for k, v in (limits.get(name) or {}).items() if str(k).isdigit()}
+        for name in ("read_GBps", "peak_GFLOPs")
+    )
+    return read, peak
 
 
 def _lesson_rows(table: pd.DataFrame, look: Style) -> pd.DataFrame:
-    """The cases of the lesson's backends in ``DTYPE``: the roofline's own (the BLAS
-    ladder's steps have a panel of their own, ``ladder``)."""
+    """The cases of the lesson's backends in ``DTYPE`` (the ladder's steps are ``ladder``'s)."""
     rows = measured(table[table["dtype"] == DTYPE])
-    # a boolean mask even with no row (a float32-only selection): pandas reads an empty
-    # mask of objects as a list of column names, and selects none of them
+    # bool even with no row: pandas reads an empty mask of objects as a list of columns
     return rows[rows["backend"].map(look.in_lesson).astype(bool)]
 
 
@@ -68,6 +53,10 @@ def _points(table: pd.DataFrame, look: Style) -> pd.DataFrame:
         return rows
     rows = _at_most_threads(rows)
     return rows[rows["size"] == rows.groupby(["op", "backend"])["size"].transform("max")]
+
+
+def _of_sweep(rows: pd.DataFrame, op: str, m: int, n: int) -> pd.DataFrame:
+    return rows[(rows["op"] == op) & (rows["m"] == m) & (rows["n"] == n)]
 
 
 def sweep(table: pd.DataFrame, look: Style) -> tuple[str, pd.DataFrame] | None:
@@ -89,10 +78,9 @@ def sweep(table: pd.DataFrame, look: Style) -> tuple[str, pd.DataFrame] | None:
 
 
 def ladder(table: pd.DataFrame, look: Style) -> pd.DataFrame | None:
-    """The BLAS ladder on one thread: the plain loop (the one the steps vary), the steps
-    (the backends the lesson leaves out), BLAS (the reference), one row each in order,
-    for the op of ``sweep`` at the largest h all of them were timed at, its samples and
-    features the sweep's; None if the run timed no step."""
+    """The BLAS ladder on one thread, one row each in order: the plain loop the steps vary,
+    the steps, BLAS; ``sweep``'s op, samples and features, at the largest h all were timed
+    at; None if the run timed no step."""
     rows = measured(table[(table["dtype"] == DTYPE) & (table["threads"] == 1)])
     rows = rows[rows["h"].notna()]
     steps = [b for b in look.backends if not look.in_lesson(b) and b in set(rows["backend"])]
@@ -104,30 +92,13 @@ def ladder(table: pd.DataFrame, look: Style) -> pd.DataFrame | None:
     if not start:
         return None
     chosen = [start, *steps, look.the(style.REFERENCE)]
-    rows = rows[
-        (rows["op"] == op)
-        & (rows["m"] == lesson["m"].max())
-        & (rows["n"] == lesson["n"].max())
-        & rows["backend"].isin(chosen)
-    ]
+    rows = _of_sweep(rows, op, lesson["m"].max(), lesson["n"].max())
+    rows = rows[rows["backend"].isin(chosen)]
     shared = set.intersection(*(set(rows[rows["backend"] == b]["h"]) for b in chosen))
     if not shared:
         return None
     rows = rows[rows["h"] == max(shared)]
-    rows = rows.assign(order=rows["backend"].map(chosen.index)).sort_values("order")
-    return rows.drop(columns="order").reset_index(drop=True)
-
-
-def _numpy_by_threads(table: pd.DataFrame, op: str, m: int, n: int, look: Style) -> pd.DataFrame:
-    """NumPy's rows of the sweep at every thread count, indexed by (threads, h)."""
-    rows = _lesson_rows(table, look)
-    rows = rows[
-        (rows["op"] == op)
-        & (rows["m"] == m)
-        & (rows["n"] == n)
-        & (rows["backend"] == look.the(style.REFERENCE))
-    ]
-    return rows.assign(h=rows["h"].astype(int)).set_index(["threads", "h"])
+    return rows.sort_values("backend", key=lambda c: c.map(chosen.index)).reset_index(drop=True)
 
 
 def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
@@ -152,14 +123,17 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     ]
     reference = look.the(style.REFERENCE)
     m, n = int(rows["m"].max()), int(rows["n"].max())
-    numpy_rows = _numpy_by_threads(table, op, m, n, look)
+    # NumPy's rows of the sweep at every thread count, indexed by (threads, h)
+    numpy_rows = _of_sweep(_lesson_rows(table, look), op, m, n)
+    numpy_rows = numpy_rows[numpy_rows["backend"] == reference]
+    numpy_rows = numpy_rows.assign(h=numpy_rows["h"].astype(int)).set_index(["threads", "h"])
     changes = []
-    for backend in sorted(rows["backend"].unique(), key=look.backend_rank):
+    for backend in sorted(set(rows["backend"]) - {reference}, key=look.backend_rank):
         mine = rows[rows["backend"] == backend]
         threads = int(mine["threads"].iloc[0])
         mine = mine.assign(h=mine["h"].astype(int)).set_index("h")
         common = [h for h in mine.index if (threads, h) in numpy_rows.index]
-        if backend == reference or len(common) < 2:
+        if len(common) < 2:
             continue
         theirs = numpy_rows.loc[[(threads, h) for h in common]]
         ratio = pd.Series(theirs["median_s"].to_numpy() / mine.loc[common, "median_s"], common)
@@ -184,11 +158,9 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
 
 
 def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
-    """Where the figure's points stand against the roofs: the ops left of the ridge (their
-    intensities, low and high), and the points above the slanted roof of their thread
-    count: those served from the cache; of the others, those within the noise of two
-    measurements (``rules.ABOVE_CEILING``), and those beyond it, for which the measured
-    ceiling is a lower bound (as the op readings say)."""
+    """The ops left of the ridge (their intensities, low and high), and the points above
+    the slanted roof: served from the cache, within the noise of two measurements
+    (``rules.ABOVE_CEILING``), or beyond it, where the ceiling is a lower bound."""
     read, peak = _limits(run)
     points = _points(table, look)
     swept = sweep(table, look)

@@ -1,11 +1,9 @@
 """A function of your own in the report: the one-line reading of how it compares.
 
-A run made with ``nox -s bench -- --mine FILE.py:FUNCTION --op OP`` carries the function
-as one more backend of its catalogue (``"mine": true``, its label and colour) and a
-record ``machine_info.vectorbench.mine`` (the file, the function, the op, the label).
-The report then draws it like any backend, in the op's sweep and in the headline, and
-says in one line how it compares with the loop and NumPy — the same line
-``kernels.time`` returns (``bench/yours.py``).
+A run made with ``nox -s bench -- --mine FILE.py:FUNCTION --op OP`` carries the function as
+one more backend of its catalogue (``"mine": true``) and a record
+``machine_info.vectorbench.mine``; the report draws it like any backend and says how it
+compares with the loop and NumPy in the line ``kernels.time`` returns (``bench/yours.py``).
 """
 
 from __future__ import annotations
@@ -27,9 +25,8 @@ def mine_of(run) -> dict | None:
 
 
 def _compared(table: pd.DataFrame, label: str, backend: str):
-    """(Comparison of ``label`` against ``backend``, the shape) at the largest size both
-    were timed at, at the thread count ``label`` was timed at and in float64 if it was;
-    or None."""
+    """(``label`` compared with ``backend``, the shape) at the largest size both were timed
+    at, at ``label``'s fewest threads, in float64 if it was timed in it; or None."""
     timed = table[table["status"] == "ok"]
     own = timed[timed["backend"] == label]
     if own.empty:
@@ -49,8 +46,8 @@ def _compared(table: pd.DataFrame, label: str, backend: str):
 def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
     """ "your `propagate` is 92.3× faster than the loop and 0.674× NumPy at m × n =
     10⁴ × 100: slower" — at the largest size each was timed at, the verdict against
-    NumPy by the report's comparison rule (``reports.rules.Comparison``). The loop and
-    NumPy are found by their roles in ``catalogue`` (the run's)."""
+    NumPy by ``reports.rules.Comparison``; the loop and NumPy found by their roles in the
+    run's ``catalogue``."""
     named = f"your `{name}`" if label == "yours" else f"`{name}` ({label})"
     look = style.Style.of(catalogue)
     loop = _compared(table, label, look.the(style.LOOP))
