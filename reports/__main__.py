@@ -154,22 +154,19 @@ def _build(args: argparse.Namespace) -> int:
         print("reports: interrupted; the previous report is as it was", file=sys.stderr)
         return 130
     except ResultFileError as error:
-        print(f"reports: {error}", file=sys.stderr)
-        return 2
+        problem = str(error)
     except OSError as error:
-        print(f"reports: {error.filename or args.out}: {error.strerror}", file=sys.stderr)
-        return 2
+        problem = f"{error.filename or args.out}: {error.strerror}"
     except Exception as error:  # e.g. pandas or Matplotlib on odd but valid input
         inputs = args.class_inputs or args.compare or args.files or [args.results]
-        names = ", ".join(str(path) for path in inputs)
         message = (str(error).strip().splitlines() or [""])[0]
-        print(
-            f"reports: {names}: unexpected error: {type(error).__name__}: {message}",
-            file=sys.stderr,
-        )
-        return 2
-    print(f"reports: wrote {written}")
-    return 0
+        names = ", ".join(map(str, inputs))
+        problem = f"{names}: unexpected error: {type(error).__name__}: {message}"
+    else:
+        print(f"reports: wrote {written}")
+        return 0
+    print(f"reports: {problem}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
