@@ -1,15 +1,12 @@
-"""``python -m reports``: build the report, or compare two runs.
+"""``python -m reports``: build the report, compare two runs, or build a class page.
 
     python -m reports [FILES ...] [--beyond-memory RECORD] [--out DIR]
     python -m reports --compare OLD NEW [--out DIR]
     python -m reports --class FILES_OR_DIRS ... [--out DIR]
 
-Without FILES, the newest result file in reports/results is used. The section on data
-beyond memory reads the record named by --beyond-memory (``python -m bench.beyond_memory``
-writes one), and no other.
-Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
-leave the previous report as it was; so does any other failure while building, as
-``reports: <files>: unexpected error: <type>: <message>``.
+Without FILES, the newest result file in reports/results is used. An error gives one line,
+``reports: <file>: <what is wrong>`` (or ``reports: <files>: unexpected error: <type>:
+<message>``), exit code 2, and leaves the previous report as it was.
 """
 
 from __future__ import annotations

@@ -104,26 +104,19 @@ def _created_locked(path: Path) -> int:
     return descriptor
 
 
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def is_stale(path: Path, owner: re.Pattern, unnamed_after_s: float) -> bool:
     """Whether a temporary file or directory was left by a writer that is gone: the one
     whose process id ``owner`` finds in its name, or, in names without one (older
     versions), whatever was last touched more than ``unnamed_after_s`` seconds ago."""
     match = owner.search(path.name)
-    if match:
-        return not _is_alive(int(match.group(1)))
     try:
+        if match:
+            os.kill(int(match.group(1)), 0)
+            return False
         return time.time() - path.stat().st_mtime > unnamed_after_s
-    except OSError:
+    except ProcessLookupError:  # no such process
+        return True
+    except OSError:  # PermissionError: someone else's process, alive; or the path is gone
         return False
 
 
