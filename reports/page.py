@@ -49,14 +49,10 @@ def _machine_facts(run: Run) -> list[list[str]]:
         value = cpu.get(key)
         return formatting.format_bytes(value) if isinstance(value, int) else "unknown"
 
+    cores = f"{cpu.get('logical_cores', '?')} logical, {cpu.get('physical_cores') or '?'} physical"
     facts = [
         ["CPU", f"{cpu.get('brand', 'unknown')} ({cpu.get('arch', '?')})"],
-        [
-            "cores",
-            f"{cpu.get('logical_cores', '?')} logical, "
-            f"{cpu.get('physical_cores') or '?'} physical; "
-            f"“all cores” = {threads.get('all_cores', '?')} threads",
-        ],
+        ["cores", f"{cores}; “all cores” = {threads.get('all_cores', '?')} threads"],
         ["caches", f"L1d {cache('l1d_bytes')}, L2 {cache('l2_bytes')}, L3 {cache('l3_bytes')}"],
         ["SIMD", ", ".join(cpu.get("simd") or []) or "unknown"],
     ]
@@ -67,44 +63,34 @@ def _machine_facts(run: Run) -> list[list[str]]:
                 for count, value in limits[key].items()
             )
             facts.append([name, ", ".join(values)])
-    # the facts a run may not have: (name, value, how it is shown)
-    optional = [
-        ("how the limits were measured", limits.get("method"), str),
-        ("CPU frequency governor", system.get("governor"), str),
-        (
-            "load average at the start (1, 5, 15 min)",
-            system.get("load_average"),
-            lambda loads: ", ".join(f"{value:g}" for value in loads),
-        ),
-        ("memory", (system.get("memory") or {}).get("total_bytes"), formatting.format_bytes),
+    loads = ", ".join(f"{value:g}" for value in system.get("load_average") or [])
+    memory = (system.get("memory") or {}).get("total_bytes")
+    optional = [  # the facts a run may not have
+        ("how the limits were measured", limits.get("method")),
+        ("CPU frequency governor", system.get("governor")),
+        ("load average at the start (1, 5, 15 min)", loads),
+        ("memory", formatting.format_bytes(memory) if memory else ""),
     ]
-    facts += [[name, shown(value)] for name, value, shown in optional if value]
+    facts += [[name, str(value)] for name, value in optional if value]
     facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
     for number, blas in enumerate(run.blas, 1):
         # whose library it is (NumPy's, SciPy's that Numba loads, ...); files before
         # 7 December 2026 do not say, and several are numbered
         owner = blas.get("package") or (f"{number} of {len(run.blas)}" if len(run.blas) > 1 else "")
-        facts.append(
-            [
-                f"BLAS ({owner})" if owner else "BLAS",
-                f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
-                f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
-            ]
-        )
+        library = f"{blas.get('internal_api', '?')} {blas.get('version', '')}"
+        setup = f"{blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads"
+        facts.append([f"BLAS ({owner})" if owner else "BLAS", f"{library} ({setup})"])
     resolution = (
         formatting.format_time(timer["resolution_s"]) if timer.get("resolution_s") else "unknown"
     )
     commit = git.get("commit") or run.commit.get("id") or "unknown"
     machine = run.machine
+    python = f"{machine.get('python_implementation', 'Python')} {machine.get('python_version', '')}"
     versions = ", ".join(f"{name} {value}" for name, value in (suite.get("versions") or {}).items())
     facts += [
         ["timer", f"{timer.get('name', 'unknown')}, resolution {resolution}"],
         ["code", f"`{commit}`" + (" with uncommitted changes" if git.get("dirty") else "")],
-        [
-            "system",
-            f"{machine.get('system', '?')} {machine.get('release', '')}, "
-            f"{machine.get('python_implementation', 'Python')} {machine.get('python_version', '')}",
-        ],
+        ["system", f"{machine.get('system', '?')} {machine.get('release', '')}, {python}"],
         ["versions", versions or "unknown"],
         ["ladder", ladder_of(suite)],
     ]
