@@ -51,8 +51,9 @@ def compare_runs(old: Run, new: Run, look: Style) -> pd.DataFrame:
     both = before.merge(after, on=CASE_KEY, how="outer", suffixes=("_old", "_new"))
     for name in ("m", "n", "h", "size"):
         both[name] = both[f"{name}_new"].fillna(both[f"{name}_old"])
-    both["old_median_s"] = both["median_s_old"]
-    both["new_median_s"] = both["median_s_new"]
+    for side in ("old", "new"):
+        both[f"{side}_median_s"] = both[f"median_s_{side}"]
+        both[f"{side}_flags"] = both[f"flags_{side}"].fillna("")
     # The new run against the old one as the reference: a speedup above 1 is a faster
     # new run. The table shows its inverse, the time ratio new ÷ old, and that band.
     comparisons = [
@@ -69,8 +70,6 @@ def compare_runs(old: Run, new: Run, look: Style) -> pd.DataFrame:
     both["verdict"] = [comparison.verdict for comparison in comparisons]
     both.loc[both["new_median_s"].isna(), "verdict"] = ONLY_OLD
     both.loc[both["old_median_s"].isna(), "verdict"] = ONLY_NEW
-    both["old_flags"] = both["flags_old"].fillna("")
-    both["new_flags"] = both["flags_new"].fillna("")
     both["size"] = both["size"].astype("int64")
     both = both.sort_values(
         ["op", "backend", "dtype", "threads", "size"],

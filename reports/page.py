@@ -1,8 +1,5 @@
-"""``reports/README.md``: the report as a page a student reads on GitHub; and the page
-of two runs compared (``render_comparison``, from ``reports.compare``'s verdicts).
-
-The pages' skeletons and their fixed text are templates (``reports/templates/``); the
-sections come from the modules that decide what each says.
+"""The report's pages (the lesson, ``README.md``, and its detail pages) and the page of two
+runs compared: the sections that the deciding modules write, in the templates' fixed text.
 """
 
 from __future__ import annotations
