@@ -1,15 +1,12 @@
-"""``python -m reports``: build the report, or compare two runs.
+"""``python -m reports``: build the report, compare two runs, or build a class page.
 
     python -m reports [FILES ...] [--beyond-memory RECORD] [--out DIR]
     python -m reports --compare OLD NEW [--out DIR]
     python -m reports --class FILES_OR_DIRS ... [--out DIR]
 
-Without FILES, the newest result file in reports/results is used. The section on data
-beyond memory reads the record named by --beyond-memory (``python -m bench.beyond_memory``
-writes one), and no other.
-Errors in the input give one line, ``reports: <file>: <what is wrong>``, exit code 2, and
-leave the previous report as it was; so does any other failure while building, as
-``reports: <files>: unexpected error: <type>: <message>``.
+Without FILES, the newest result file in reports/results is used. An error gives one line,
+``reports: <file>: <what is wrong>`` (or ``reports: <files>: unexpected error: <type>:
+<message>``), exit code 2, and leaves the previous report as it was.
 """
 
 from __future__ import annotations
@@ -154,22 +151,19 @@ def _build(args: argparse.Namespace) -> int:
         print("reports: interrupted; the previous report is as it was", file=sys.stderr)
         return 130
     except ResultFileError as error:
-        print(f"reports: {error}", file=sys.stderr)
-        return 2
+        problem = str(error)
     except OSError as error:
-        print(f"reports: {error.filename or args.out}: {error.strerror}", file=sys.stderr)
-        return 2
+        problem = f"{error.filename or args.out}: {error.strerror}"
     except Exception as error:  # e.g. pandas or Matplotlib on odd but valid input
         inputs = args.class_inputs or args.compare or args.files or [args.results]
-        names = ", ".join(str(path) for path in inputs)
         message = (str(error).strip().splitlines() or [""])[0]
-        print(
-            f"reports: {names}: unexpected error: {type(error).__name__}: {message}",
-            file=sys.stderr,
-        )
-        return 2
-    print(f"reports: wrote {written}")
-    return 0
+        names = ", ".join(map(str, inputs))
+        problem = f"{names}: unexpected error: {type(error).__name__}: {message}"
+    else:
+        print(f"reports: wrote {written}")
+        return 0
+    print(f"reports: {problem}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -1,26 +1,22 @@
-"""Writing a report only once all of it has been built, and switching to it in one step.
+"""Writing a report only once all of it is built, and switching to it in one step.
 
-Everything is built in a fresh directory inside the target (``<target>/.tmp-report-…``,
-ignored by git). When all of it exists, the files the page links to (figures, tables)
-are moved into a versioned directory of their own, ``<target>/report-<time>-<random>/``,
-the page's links to them are pointed there, and ``README.md`` is replaced with one
-``os.replace``: that rename is the switch. Before it, the page (and everything it links
-to) is the old report; after it, the new one; the links stay relative, so the page works
-in a git checkout, on GitHub and in ``reports/local/`` alike. Only then are the versioned
-directories of earlier reports removed (a reader who loaded the old page a moment before
-may find its figures gone, never a page that mixes two reports). Builds that finish at
-the same moment take turns: the switch and the clean-up hold a lock on the target.
+The build writes into a fresh staging directory inside the target (``.tmp-report-…``,
+ignored by git). Then the files the page links to move into a versioned directory,
+``<target>/report-<time>-<random>/``, the page's links point there (relative, so the page
+works in a checkout, on GitHub and in ``reports/local/``), and one ``os.replace`` of
+``README.md`` is the switch: a reader sees the old report or the new one, never a mix.
+Earlier versioned directories are removed only after the switch; builds finishing at once
+take turns on a lock of the target.
 
-A build holds a lock on a file in its staging directory for as long as it lives, so a
-later build removes only staging directories whose lock it can take: those of builds
-that were killed (SIGKILL, power loss). Process ids are not used, since a build in
-another PID namespace (a container sharing the directory) would reuse them. If anything
-fails before the switch, the staging directory is removed and the previous report is
-untouched.
+A build holds a lock on a file in its staging directory while it lives, so a later build
+removes only the staging directories of killed builds (SIGKILL, power loss); process ids
+are not used, as a build in another PID namespace (a container sharing the directory)
+would reuse them. A failure before the switch removes the stage and leaves the old report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -29,7 +25,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 PAGE = "README.md"
@@ -44,14 +39,10 @@ VERSION = re.compile(r"^report-\d{8}-\d{6}-[0-9a-f]{8}$")
 _LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#|/)([^)#\s]+)")
 
 
-@contextmanager
+@contextlib.contextmanager
 def staged_output(target: Path) -> Iterator[Path]:
-    """Yield an empty staging directory; on success switch ``target`` over to its content.
-
-    The build writes ``README.md`` and the files it links to, relative to the staging
-    directory, as if it were the target. An ``OSError`` about the output names
-    ``target``, the directory the user gave, never the staging directory inside it.
-    """
+    """Yield an empty staging directory, to be written as if it were ``target``; on success
+    switch ``target`` over to it. An ``OSError`` names ``target``, never the stage."""
     try:
         target.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file (or a link to one) stands where the directory should
@@ -75,14 +66,13 @@ def _about(target: Path, what: str, error: OSError) -> OSError:
     return type(error)(error.errno, f"{what}: {error.strerror}", str(target))
 
 
-@contextmanager
+@contextlib.contextmanager
 def locked(path: Path, *, create: bool = False, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (a file, or a directory to lock it whole).
 
-    Without ``wait``, raise ``BlockingIOError`` at once if another holder has it. With
-    ``create``, a missing ``path`` appears already locked: the lock is taken on a file
-    of another name, then linked to ``path``, so no other process can find ``path``
-    unlocked in between and judge its owner gone."""
+    Without ``wait``, raise ``BlockingIOError`` if another holds it. With ``create``, a
+    missing ``path`` appears already locked (locked under another name, then linked), so
+    no other process finds it unlocked in between and judges its owner gone."""
     descriptor = _created_locked(path) if create else os.open(path, os.O_RDONLY)
     try:
         if not create:
@@ -114,26 +104,19 @@ def _created_locked(path: Path) -> int:
     return descriptor
 
 
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def is_stale(path: Path, owner: re.Pattern, unnamed_after_s: float) -> bool:
     """Whether a temporary file or directory was left by a writer that is gone: the one
     whose process id ``owner`` finds in its name, or, in names without one (older
     versions), whatever was last touched more than ``unnamed_after_s`` seconds ago."""
     match = owner.search(path.name)
-    if match:
-        return not _is_alive(int(match.group(1)))
     try:
+        if match:
+            os.kill(int(match.group(1)), 0)
+            return False
         return time.time() - path.stat().st_mtime > unnamed_after_s
-    except OSError:
+    except ProcessLookupError:  # no such process
+        return True
+    except OSError:  # PermissionError: someone else's process, alive; or the path is gone
         return False
 
 
@@ -149,11 +132,9 @@ def remove_stale_stages(target: Path) -> None:
             if is_stale(stage, _BUILDER, _UNNAMED_BUILDER_STALE_S):
                 shutil.rmtree(stage, ignore_errors=True)
             continue
-        try:
-            with locked(lock, wait=False):
-                shutil.rmtree(stage, ignore_errors=True)
-        except OSError:  # BlockingIOError: its build is alive; or gone already
-            continue
+        # BlockingIOError: its build is alive; another OSError: it is gone already
+        with contextlib.suppress(OSError), locked(lock, wait=False):
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def _switch(stage: Path, target: Path) -> None:
@@ -179,8 +160,7 @@ def _switch(stage: Path, target: Path) -> None:
 
 
 def _up_to_page(text: str) -> str:
-    """A page moved into the versioned directory, its links to ``README.md`` (the page
-    beside which it was written) pointed one directory up."""
+    """A page moved into the versioned directory, its links to ``README.md`` one level up."""
     return re.sub(rf"\]\({re.escape(PAGE)}(?=[#)])", f"](../{PAGE}", text)
 
 
@@ -196,9 +176,8 @@ def _relinked(text: str, stage: Path, version: str) -> str:
 
 
 def _remove_superseded(target: Path, version: str | None, names: list[str]) -> None:
-    """Remove earlier reports' versioned directories, and the files an older version of
-    this code wrote beside the page (``figures/``, ``table.csv``, …) under the names the
-    new report now keeps in its versioned directory."""
+    """Remove earlier reports' versioned directories, and the files an older layout kept
+    beside the page (``figures/``, ``table.csv``, …) under the names now versioned."""
     for path in target.iterdir():
         if (VERSION.match(path.name) and path.name != version) or path.name in names:
             if path.is_dir() and not path.is_symlink():
@@ -208,8 +187,8 @@ def _remove_superseded(target: Path, version: str | None, names: list[str]) -> N
 
 
 def report_files(target: Path) -> Path:
-    """The directory of the files the page in ``target`` links to (its figures, tables):
-    the versioned directory its links name, or ``target`` for a report built before."""
+    """The directory of the files the page in ``target`` links to: the versioned directory
+    its links name, or ``target`` for a report of the older layout."""
     page = (target / PAGE).read_text(encoding="utf-8")
     for link in _LINK.findall(page):
         head = link.split("/", 1)[0]

@@ -1,8 +1,8 @@
-"""Putting the report together: result files in; table, figures and README out, all at once.
+"""Putting the report together: result files in; table, figures and pages out, all at once.
 
-Everything that can fail on bad input — reading and checking every file, loading the
-course results — happens before anything is written; the output is then built in a
-staging directory and moved into place in one step (``reports.atomic``).
+Everything that can fail on bad input (reading and checking every file, the course results)
+happens before anything is written; the output is then staged and switched to in one step
+(``reports.atomic``).
 """
 
 from __future__ import annotations
@@ -18,25 +18,21 @@ from reports.figkit import save
 from reports.figures import comparison_figure, draw_report
 from reports.load import ladder_of, read_results
 from reports.markup import FIGURES
-from reports.page import course_not_run, render_comparison, render_report
+from reports.page import render_comparison, render_report
 from reports.style import Style
 from reports.table import jit_table, tidy_table, write_csv
 
 
 def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None) -> Path:
-    """Build ``out/README.md`` (the lesson) and the files it links to: its detail pages,
-    ``table.csv``, ``jit.csv`` and ``figures/``, in a versioned directory beside it
-    (``reports.atomic``).
-
-    The section on data beyond memory comes from the record ``beyond_memory``
-    (``python -m bench.beyond_memory``), if one is named; no other is looked for."""
+    """Build ``out/README.md`` (the lesson) and, in a versioned directory beside it, its
+    detail pages, ``table.csv``, ``jit.csv`` and ``figures/``. The section on data beyond
+    memory reads the record ``beyond_memory`` only, if one is named."""
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
     look = Style.of(run.catalogue)
     costs = jit_costs(run.jit, table, look=look)
-    # Read before anything is written: a malformed record stops the build like a
-    # malformed result.
+    # read before anything is written: a malformed record stops the build like a bad result
     outgrown = beyond_memory_section(beyond_memory)
     with staged_output(out) as stage:
         figures_dir = stage / "figures"
@@ -68,10 +64,9 @@ def _shown(path: Path) -> str:
 
 
 def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
-    """Build ``out/compare-<old>-vs-<new>/`` (README, and its table and figure in a versioned
-    directory beside it); the report is untouched."""
-    old = read_results([old_path])
-    new = read_results([new_path])
+    """Build ``out/compare-<old>-vs-<new>/`` (its page, table and figure); the report is
+    untouched."""
+    old, new = read_results([old_path]), read_results([new_path])
     table = comparable(old, new)
     name = directory_name(old_path, new_path)
     look = side_by_side(old, new)
@@ -82,9 +77,6 @@ def build_comparison(old_path: Path, new_path: Path, out: Path) -> Path:
         text = render_comparison(table, old, new, figure, look)
         (stage / "README.md").write_text(text, encoding="utf-8")
     return out / name
-
-
-# --- the course experiments, rendered by reports.course when the run has them -------
 
 
 def load_course(run) -> dict | str:
@@ -106,16 +98,14 @@ def load_course(run) -> dict | str:
     # The run's conditions are the course's: its own record may name only the machine.
     results = {**run.course.record}
     machine = results["machine"] = {**results.get("machine", {})}
-    for key in ("cpu", "threads"):
-        if not machine.get(key) and isinstance(run.suite.get(key), dict):
-            machine[key] = run.suite[key]
-    if not results.get("git") and isinstance(run.suite.get("git"), dict):
-        results["git"] = run.suite["git"]
+    for into, key in ((machine, "cpu"), (machine, "threads"), (results, "git")):
+        if not into.get(key) and isinstance(run.suite.get(key), dict):
+            into[key] = run.suite[key]
     results.setdefault("ladder", ladder_of(run.suite))
     return results
 
 
 def course_section(results: dict | str, figures_dir: Path, look: Style) -> str:
     if isinstance(results, str):
-        return course_not_run(results)
+        return f"## Course experiments\n\nCourse experiments: not run ({results})."
     return course.render(results, figures_dir, FIGURES, look).strip()

@@ -1,9 +1,6 @@
-"""What every command line of the suite shares: a usage error is one line.
-
-argparse prints its whole usage block before the error; a student who mistyped one
-argument reads ``python -m bench.run: argument --budget: …`` instead, and the exit code
-stays argparse's 2. ``--help`` still prints the usage and every option.
-"""
+"""What every command line of the suite shares: a usage error is one line,
+``python -m bench.run: argument --budget: …``, not argparse's whole usage block (the exit
+code stays 2; ``--help`` still prints every option)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,11 @@
 """Two runs side by side: two machines, or one machine before and after a change.
 
-For each case measured in both, the new run is compared with the old one by the report's
-one rule (``reports.rules.Comparison``, the old run as the reference): faster, slower or
-level. The page and the CSV show the ratio new ÷ old of the median times (below 1: the
-new run is faster) with its interval from the quartiles of both runs; the verdict is the
-rule's.
+Each case measured in both is judged by the report's one rule (``reports.rules.Comparison``,
+the old run as the reference): faster, slower or level. The page and the CSV show the ratio
+new ÷ old of the median times (below 1: the new run is faster) and its band.
 
-This module decides; the figure is ``reports.figures.comparison_figure``, the page
-``reports.page.render_comparison``, and ``reports.build.build_comparison`` writes them.
+This module decides; ``reports.figures.comparison_figure`` draws, ``reports.page`` words,
+``reports.build`` writes.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from reports.load import CASE_KEY, ResultFileError, Run, merged_catalogue
 from reports.style import Style
 from reports.table import measured, report_order, tidy_table
 
-FASTER, SLOWER, LEVEL = rules.FASTER, rules.SLOWER, rules.LEVEL
 ONLY_OLD, ONLY_NEW = "only in old run", "only in new run"
 
 COLUMNS = [
@@ -54,8 +51,9 @@ def compare_runs(old: Run, new: Run, look: Style) -> pd.DataFrame:
     both = before.merge(after, on=CASE_KEY, how="outer", suffixes=("_old", "_new"))
     for name in ("m", "n", "h", "size"):
         both[name] = both[f"{name}_new"].fillna(both[f"{name}_old"])
-    both["old_median_s"] = both["median_s_old"]
-    both["new_median_s"] = both["median_s_new"]
+    for side in ("old", "new"):
+        both[f"{side}_median_s"] = both[f"median_s_{side}"]
+        both[f"{side}_flags"] = both[f"flags_{side}"].fillna("")
     # The new run against the old one as the reference: a speedup above 1 is a faster
     # new run. The table shows its inverse, the time ratio new ÷ old, and that band.
     comparisons = [
@@ -69,18 +67,9 @@ def compare_runs(old: Run, new: Run, look: Style) -> pd.DataFrame:
     both["ratio"] = [1 / c.speedup for c in comparisons]
     both["ratio_low"] = [1 / c.high for c in comparisons]
     both["ratio_high"] = [1 / c.low for c in comparisons]
-    both["verdict"] = [
-        ONLY_NEW
-        if math.isnan(before_s)
-        else ONLY_OLD
-        if math.isnan(after_s)
-        else comparison.verdict
-        for before_s, after_s, comparison in zip(
-            both["old_median_s"], both["new_median_s"], comparisons, strict=True
-        )
-    ]
-    both["old_flags"] = both["flags_old"].fillna("")
-    both["new_flags"] = both["flags_new"].fillna("")
+    both["verdict"] = [comparison.verdict for comparison in comparisons]
+    both.loc[both["new_median_s"].isna(), "verdict"] = ONLY_OLD
+    both.loc[both["old_median_s"].isna(), "verdict"] = ONLY_NEW
     both["size"] = both["size"].astype("int64")
     both = both.sort_values(
         ["op", "backend", "dtype", "threads", "size"],
@@ -96,7 +85,7 @@ SHOWN = 50  # the page's table of changes lists at most this many; compare.csv h
 def significant(table: pd.DataFrame) -> pd.DataFrame:
     """The real changes (faster or slower by the rule), the largest first: how far the
     ratio lies from 1×, either way. The level cases are what the page leaves out."""
-    changed = table[table["verdict"].isin([FASTER, SLOWER])]
+    changed = table[table["verdict"].isin([rules.FASTER, rules.SLOWER])]
     distance = changed["ratio"].map(lambda ratio: abs(math.log(ratio)))
     return changed.loc[distance.sort_values(ascending=False, kind="stable").index]
 
@@ -108,7 +97,7 @@ def directory_name(old_path: Path, new_path: Path) -> str:
 def comparable(old: Run, new: Run) -> pd.DataFrame:
     """The comparison of two runs, or ``ResultFileError`` if they have no case in common."""
     table = compare_runs(old, new, side_by_side(old, new))
-    if not table["verdict"].isin([FASTER, SLOWER, LEVEL]).any():
+    if not table["verdict"].isin([rules.FASTER, rules.SLOWER, rules.LEVEL]).any():
         raise ResultFileError(
             new.sources[0],
             f"no case was measured both here and in {old.sources[0]}: nothing to compare",

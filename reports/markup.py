@@ -32,10 +32,8 @@ def figure_link(name: str, alt: str, figures: set[str]) -> str:
     was not drawn."""
     if name not in figures:
         return ""
-    image = f"![{alt}]({FIGURES}{name}.png)"
-    if not on_slides(name):
-        return image
-    return f"{image}\n<sub>[SVG for slides]({FIGURES}{name}.svg)</sub>"
+    svg = f"\n<sub>[SVG for slides]({FIGURES}{name}.svg)</sub>" if on_slides(name) else ""
+    return f"![{alt}]({FIGURES}{name}.png){svg}"
 
 
 def marked(*flags) -> str:

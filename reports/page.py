@@ -1,8 +1,5 @@
-"""``reports/README.md``: the report as a page a student reads on GitHub; and the page
-of two runs compared (``render_comparison``, from ``reports.compare``'s verdicts).
-
-The pages' skeletons and their fixed text are templates (``reports/templates/``); the
-sections come from the modules that decide what each says.
+"""The report's pages (the lesson, ``README.md``, and its detail pages) and the page of two
+runs compared: the sections that the deciding modules write, in the templates' fixed text.
 """
 
 from __future__ import annotations
@@ -13,16 +10,8 @@ import re
 
 import pandas as pd
 
-from reports import rules, style
+from reports import formatting, rules, style
 from reports.compare import ONLY_NEW, ONLY_OLD, SHOWN, significant
-from reports.formatting import (
-    format_bytes,
-    format_rate,
-    format_ratio,
-    format_shape,
-    format_time,
-    shape_of,
-)
 from reports.headline import headline_section
 from reports.jit_section import jit_section
 from reports.leads import crossovers_section, summary_section
@@ -49,81 +38,59 @@ LIMITS = {
 
 def _machine_facts(run: Run) -> list[list[str]]:
     suite = run.suite
-    cpu = suite.get("cpu") or {}
-    threads = suite.get("threads") or {}
-    limits = suite.get("limits") or {}
-    timer = suite.get("timer") or {}
-    git = suite.get("git") or {}
+    cpu, threads, limits, timer, git, system = (
+        suite.get(key) or {} for key in ("cpu", "threads", "limits", "timer", "git", "system")
+    )
 
     def cache(key: str) -> str:
         value = cpu.get(key)
-        return format_bytes(value) if isinstance(value, int) else "unknown"
+        return formatting.format_bytes(value) if isinstance(value, int) else "unknown"
 
+    cores = f"{cpu.get('logical_cores', '?')} logical, {cpu.get('physical_cores') or '?'} physical"
     facts = [
         ["CPU", f"{cpu.get('brand', 'unknown')} ({cpu.get('arch', '?')})"],
-        [
-            "cores",
-            f"{cpu.get('logical_cores', '?')} logical, "
-            f"{cpu.get('physical_cores') or '?'} physical; "
-            f"“all cores” = {threads.get('all_cores', '?')} threads",
-        ],
+        ["cores", f"{cores}; “all cores” = {threads.get('all_cores', '?')} threads"],
         ["caches", f"L1d {cache('l1d_bytes')}, L2 {cache('l2_bytes')}, L3 {cache('l3_bytes')}"],
         ["SIMD", ", ".join(cpu.get("simd") or []) or "unknown"],
     ]
     for key, (name, unit, _) in LIMITS.items():
         if limits.get(key):
             values = (
-                f"{format_rate(value, unit)} with {_threads_text(count)}"
+                f"{formatting.format_rate(value, unit)} with {_threads_text(count)}"
                 for count, value in limits[key].items()
             )
             facts.append([name, ", ".join(values)])
-    if limits.get("method"):
-        facts.append(["how the limits were measured", str(limits["method"])])
-    system = suite.get("system") or {}
-    if system.get("governor"):
-        facts.append(["CPU frequency governor", str(system["governor"])])
-    if system.get("load_average"):
-        load = ", ".join(f"{value:g}" for value in system["load_average"])
-        facts.append(["load average at the start (1, 5, 15 min)", load])
-    memory = system.get("memory") or {}
-    if memory.get("total_bytes"):
-        facts.append(["memory", format_bytes(memory["total_bytes"])])
+    loads = ", ".join(f"{value:g}" for value in system.get("load_average") or [])
+    memory = (system.get("memory") or {}).get("total_bytes")
+    optional = [  # the facts a run may not have
+        ("how the limits were measured", limits.get("method")),
+        ("CPU frequency governor", system.get("governor")),
+        ("load average at the start (1, 5, 15 min)", loads),
+        ("memory", formatting.format_bytes(memory) if memory else ""),
+    ]
+    facts += [[name, str(value)] for name, value in optional if value]
     facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
     for number, blas in enumerate(run.blas, 1):
         # whose library it is (NumPy's, SciPy's that Numba loads, ...); files before
         # 7 December 2026 do not say, and several are numbered
         owner = blas.get("package") or (f"{number} of {len(run.blas)}" if len(run.blas) > 1 else "")
-        facts.append(
-            [
-                f"BLAS ({owner})" if owner else "BLAS",
-                f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
-                f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads)",
-            ]
-        )
-    resolution = timer.get("resolution_s")
-    facts.append(
-        [
-            "timer",
-            f"{timer.get('name', 'unknown')}, resolution "
-            + (format_time(resolution) if resolution else "unknown"),
-        ]
+        library = f"{blas.get('internal_api', '?')} {blas.get('version', '')}"
+        setup = f"{blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads"
+        facts.append([f"BLAS ({owner})" if owner else "BLAS", f"{library} ({setup})"])
+    resolution = (
+        formatting.format_time(timer["resolution_s"]) if timer.get("resolution_s") else "unknown"
     )
     commit = git.get("commit") or run.commit.get("id") or "unknown"
-    facts.append(
-        ["code", f"`{commit}`" + (" with uncommitted changes" if git.get("dirty") else "")]
-    )
-    facts.append(
-        [
-            "system",
-            f"{run.machine.get('system', '?')} {run.machine.get('release', '')}, "
-            f"{run.machine.get('python_implementation', 'Python')} "
-            f"{run.machine.get('python_version', '')}",
-        ]
-    )
-    versions = suite.get("versions") or {}
-    version_text = ", ".join(f"{name} {value}" for name, value in versions.items())
-    facts.append(["versions", version_text or "unknown"])
-    facts.append(["ladder", ladder_of(suite)])
+    machine = run.machine
+    python = f"{machine.get('python_implementation', 'Python')} {machine.get('python_version', '')}"
+    versions = ", ".join(f"{name} {value}" for name, value in (suite.get("versions") or {}).items())
+    facts += [
+        ["timer", f"{timer.get('name', 'unknown')}, resolution {resolution}"],
+        ["code", f"`{commit}`" + (" with uncommitted changes" if git.get("dirty") else "")],
+        ["system", f"{machine.get('system', '?')} {machine.get('release', '')}, {python}"],
+        ["versions", versions or "unknown"],
+        ["ladder", ladder_of(suite)],
+    ]
     if run.ignored:
         facts.append(["ignored", f"{run.ignored} benchmark entries of another kind than steady"])
     return facts
@@ -140,14 +107,13 @@ def machine_section(run: Run, *, short: bool = False) -> str:
     facts = _machine_facts(run)
     if short:
         facts = [fact for fact in facts if fact[0].split(" (")[0] in LESSON_FACTS]
-        return "## The machine\n\n" + md_table(["", ""], facts)
-    return "## The machine and its environment\n\n" + md_table(["", ""], facts)
+    title = "The machine" if short else "The machine and its environment"
+    return f"## {title}\n\n" + md_table(["", ""], facts)
 
 
 def backends_section(table: pd.DataFrame, look: Style) -> str:
-    """Every backend of the run's catalogue, how it computes, and whether this run timed
-    it: a backend whose libraries were not installed where the run was made (an optional
-    extra, such as PyTorch) is listed as such, not left out."""
+    """Every backend of the catalogue, how it computes, and whether this run timed it (an
+    optional extra not installed, such as PyTorch, is listed as such, not left out)."""
     timed = set(table["backend"])
     rows = []
     for name, described in look.backends.items():
@@ -167,15 +133,9 @@ def _threads_text(key: str) -> str:
     return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
 
-def course_not_run(reason: str) -> str:
-    return f"## Course experiments\n\nCourse experiments: not run ({reason})."
-
-
 # --- the pages -----------------------------------------------------------------------
-#
 # The lesson (README.md) is what a student reads: the headline, the roofline, the summary,
-# one reading per op, the course, the machine. Everything else has a page of its own in
-# the same directory (so figure links stay ``figures/…``), linked from the lesson.
+# one reading per op, the course, the machine. The rest is on detail pages it links to.
 
 LESSON = "README.md"
 # page → (title, what it holds, in the lesson's list of pages)
@@ -200,10 +160,9 @@ def render_report(
     beyond_memory_section: str = "",
     rebuild: str = "nox -s report",
 ) -> dict[str, str]:
-    """Every page of the report, by file name: the lesson (``README.md``) and the
-    detail pages it links to (those with something to say)."""
+    """Every page of the report by file name: the lesson and the detail pages it links to
+    (those with something to say)."""
     look = Style.of(run.catalogue)
-    git = run.suite.get("git") or {}
     cpu = (run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU"
     details = {
         "ops.md": [crossovers_section(table, look=look), losses_section(table, look=look),
@@ -239,7 +198,7 @@ def render_report(
             disturbances=rules.disturbances(run.suite),
             limit_names={key: named for key, (*_, named) in LIMITS.items()},
             limit_units={key: unit for key, (_, unit, _) in LIMITS.items()},
-            dirty=bool(git.get("dirty")),
+            dirty=bool((run.suite.get("git") or {}).get("dirty")),
             sections=[
                 headline_section(table, run, figures, look=look),
                 roofline_section(table, run, figures, look),
@@ -252,8 +211,7 @@ def render_report(
         ),
     }
     for page, sections in details.items():
-        title, _ = DETAILS[page]
-        pages[page] = render("detail.md.j2", title=title, cpu=cpu, sections=sections)
+        pages[page] = render("detail.md.j2", title=DETAILS[page][0], cpu=cpu, sections=sections)
     return {page: text + "\n" for page, text in linked_across(pages).items()}
 
 
@@ -290,21 +248,18 @@ def linked_across(pages: dict[str, str]) -> dict[str, str]:
 
 
 def _run_facts(run: Run) -> dict[str, str]:
-    suite = run.suite
-    cpu = suite.get("cpu") or {}
-    git = suite.get("git") or {}
-    versions = suite.get("versions") or {}
-    facts = {
+    cpu = run.suite.get("cpu") or {}
+    git = run.suite.get("git") or {}
+    return {
         "file": ", ".join(path.name for path in run.sources),
         "date": run.datetime[:19].replace("T", " "),
         "host": str(run.machine.get("node", "?")),
         "CPU": str(cpu.get("brand", "?")),
         "logical cores": str(cpu.get("logical_cores", "?")),
         "code": str(git.get("commit") or "?") + (" (dirty)" if git.get("dirty") else ""),
-        "ladder": ladder_of(suite),
+        "ladder": ladder_of(run.suite),
+        **{name: str(value) for name, value in (run.suite.get("versions") or {}).items()},
     }
-    facts.update({name: str(value) for name, value in versions.items()})
-    return facts
 
 
 def _change_row(row: pd.Series, look: Style) -> list[str]:
@@ -312,10 +267,10 @@ def _change_row(row: pd.Series, look: Style) -> list[str]:
         f"`{row['op']}`",
         look.series_label(row["backend"], int(row["threads"])),
         row["dtype"],
-        format_shape(shape_of(row["shape"])),
-        format_time(row["old_median_s"]),
-        format_time(row["new_median_s"]),
-        format_ratio(row["ratio"]) if math.isfinite(row["ratio"]) else "—",
+        formatting.format_shape(formatting.shape_of(row["shape"])),
+        formatting.format_time(row["old_median_s"]),
+        formatting.format_time(row["new_median_s"]),
+        formatting.format_ratio(row["ratio"]) if math.isfinite(row["ratio"]) else "—",
         row["verdict"],
     ]
 
@@ -339,29 +294,27 @@ def render_comparison(
     for key in dict.fromkeys([*before, *after]):
         a, b = before.get(key, "—"), after.get(key, "—")
         facts.append([key, a, f"**{b}**" if a != b and key not in ("file", "date") else b])
-    return (
-        render(
-            "compare.md.j2",
-            old_name=old.sources[0].name,
-            new_name=new.sources[0].name,
-            cases=len(table),
-            counts={
-                "faster": counts.get(rules.FASTER, 0),
-                "slower": counts.get(rules.SLOWER, 0),
-                "level": counts.get(rules.LEVEL, 0),
-                "only_old": counts.get(ONLY_OLD, 0),
-                "only_new": counts.get(ONLY_NEW, 0),
-            },
-            rule=rules.comparison_rule("the new run", "the old one"),
-            figure=figure,
-            changes=md_table(header, rows) if rows else "",
-            shown=len(shown),
-            beyond=len(changes) - len(shown),
-            only_old=_in_one_run(table, ONLY_OLD, look),
-            only_new=_in_one_run(table, ONLY_NEW, look),
-            runs_table=md_table(["", "old", "new (differences in bold)"], facts),
-            skipped_old=len(not_run(tidy_table(old))),
-            skipped_new=len(not_run(tidy_table(new))),
-        )
-        + "\n"
+    page = render(
+        "compare.md.j2",
+        old_name=old.sources[0].name,
+        new_name=new.sources[0].name,
+        cases=len(table),
+        counts={
+            "faster": counts.get(rules.FASTER, 0),
+            "slower": counts.get(rules.SLOWER, 0),
+            "level": counts.get(rules.LEVEL, 0),
+            "only_old": counts.get(ONLY_OLD, 0),
+            "only_new": counts.get(ONLY_NEW, 0),
+        },
+        rule=rules.comparison_rule("the new run", "the old one"),
+        figure=figure,
+        changes=md_table(header, rows) if rows else "",
+        shown=len(shown),
+        beyond=len(changes) - len(shown),
+        only_old=_in_one_run(table, ONLY_OLD, look),
+        only_new=_in_one_run(table, ONLY_NEW, look),
+        runs_table=md_table(["", "old", "new (differences in bold)"], facts),
+        skipped_old=len(not_run(tidy_table(old))),
+        skipped_new=len(not_run(tidy_table(new))),
     )
+    return page + "\n"

@@ -1,11 +1,10 @@
 """The report's wording lives in Jinja2 templates (``reports/templates/``), so that an
 instructor can change a sentence without reading Python.
 
-Jinja2, because it is the usual choice (asv, Sphinx and MkDocs themes use it), it is small
-and pure Python, and its loops, conditions and filters cover the linear readings; the
-decisions stay in Python (``reports.rules``, ``reports.analysis``) and reach the
-templates as findings. Templates may wrap sentences freely: ``reflow`` joins the lines of
-a paragraph again, so the generated Markdown keeps one line per paragraph.
+Jinja2 is the usual choice (asv, Sphinx and MkDocs themes use it), small and pure Python;
+its loops, conditions and filters cover the linear readings, while the decisions stay in
+Python and reach the templates as findings. Templates may wrap sentences freely:
+``reflow`` joins a paragraph's lines again, one line per paragraph in the Markdown.
 """
 
 from __future__ import annotations
@@ -18,55 +17,22 @@ import jinja2
 from reports import formatting
 from reports.markup import MARK, MARK_NOTE, md_table
 
-TEMPLATES = Path(__file__).parent / "templates"
-
 # Lines that start a Markdown structure of their own, never joined to the line above.
 _STRUCTURE = re.compile(r"^(\||- |#|!\[|<|>|\d+\. )")
 
 
 def reflow(text: str) -> str:
     """Join each paragraph's wrapped lines with single spaces; blocks stay apart."""
-    blocks = re.split(r"\n[ \t]*\n", text.strip())
-    out = []
-    for block in blocks:
+    blocks = []
+    for block in re.split(r"\n[ \t]*\n", text.strip()):
         merged: list[str] = []
-        for line in block.splitlines():
-            if not line.strip():
-                continue
+        for line in filter(str.strip, block.splitlines()):
             if merged and not _STRUCTURE.match(line.strip()):
-                merged[-1] = merged[-1].rstrip() + " " + line.strip()
+                merged[-1] += " " + line.strip()
             else:
                 merged.append(line.rstrip())
-        if merged:
-            out.append("\n".join(merged))
-    return "\n\n".join(out)
-
-
-def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,  # a misspelt finding fails, never prints ""
-        autoescape=False,  # Markdown, not HTML
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
-    environment.filters.update(
-        time=formatting.format_time,
-        ratio=formatting.format_ratio,
-        count=formatting.format_count,
-        percent=formatting.format_percent,
-        size=formatting.format_size,
-        bytes=formatting.format_bytes,
-        num=formatting.format_number,
-        vector=formatting.format_vector,
-        eps=formatting.format_eps,
-        g=lambda value: f"{value:g}",
-        label=_label,
-        listed=listed,
-    )
-    environment.globals.update(MARK=MARK, MARK_NOTE=MARK_NOTE, md_table=md_table)
-    return environment
+        blocks.append("\n".join(merged))
+    return "\n\n".join(block for block in blocks if block)
 
 
 @jinja2.pass_context
@@ -81,7 +47,28 @@ def listed(items) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_ENVIRONMENT = _environment()
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    undefined=jinja2.StrictUndefined,  # a misspelt finding fails, never prints ""
+    autoescape=False,  # Markdown, not HTML
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENVIRONMENT.filters.update(
+    time=formatting.format_time,
+    ratio=formatting.format_ratio,
+    count=formatting.format_count,
+    percent=formatting.format_percent,
+    size=formatting.format_size,
+    bytes=formatting.format_bytes,
+    num=formatting.format_number,
+    vector=formatting.format_vector,
+    eps=formatting.format_eps,
+    g=lambda value: f"{value:g}",
+    label=_label,
+    listed=listed,
+)
+_ENVIRONMENT.globals.update(MARK=MARK, MARK_NOTE=MARK_NOTE, md_table=md_table)
 
 
 def render(name: str, **findings) -> str:
