@@ -38,6 +38,7 @@ STYLE = {
     "legend.frameon": False,
 }
 BAND_ALPHA = 0.18
+MARKERS = "osD^v<>pXh*P"  # one per op, where an op is a marker
 GRID = {"which": "major", "color": "#dddddd", "linewidth": 0.6}
 
 
