@@ -21,17 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from reports import analysis, figkit, rules, style
-from reports.formatting import (
-    format_bytes,
-    format_count,
-    format_ratio,
-    format_shape,
-    format_size,
-    format_time,
-    shape_of,
-    size_axis_name,
-)
+from reports import analysis, figkit, formatting, rules, style
 from reports.load import Run
 from reports.phrases import headline_title
 from reports.roofline_figure import roofline_figure
@@ -50,13 +40,14 @@ def _series(rows: pd.DataFrame, look: Style) -> Iterable[tuple[str, int, pd.Data
         yield backend, int(threads), series.sort_values(["size", "shape"])
 
 
-def _lines_with_bands(ax, rows, y: str, low: str, high: str, counts, look: Style) -> None:
-    """One line per backend and thread count against size, its interval a band."""
+def _lines(ax, rows, y: str, counts, look: Style, band=(), x: str = "size") -> None:
+    """One line per backend and thread count, its interval (``band``: low, high) a band."""
     for backend, threads, series in _series(rows, look):
         line = figkit.line_style(backend, threads, counts, look)
-        ax.plot(series["size"], series[y], marker="o", markersize=3.5, **line)
-        band = {"color": line["color"], "alpha": figkit.BAND_ALPHA, "linewidth": 0}
-        ax.fill_between(series["size"], series[low], series[high], **band)
+        ax.plot(series[x], series[y], marker="o", markersize=3.5, **line)
+        if band:
+            shade = {"color": line["color"], "alpha": figkit.BAND_ALPHA, "linewidth": 0}
+            ax.fill_between(series[x], *(series[column] for column in band), **shade)
 
 
 def _grid(count: int, columns: int, panel, margin, min_width: float = 0.0, **shared):
@@ -98,7 +89,7 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     extra = []
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        _lines_with_bands(ax, measured(here), "median_s", "ci_low_s", "ci_high_s", counts, look)
+        _lines(ax, measured(here), "median_s", counts, look, ("ci_low_s", "ci_high_s"))
         skipped = not_run(here)
         predicted = skipped[skipped["predicted_s"].notna()]
         unpredicted = skipped[skipped["predicted_s"].isna()]
@@ -113,7 +104,7 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
             ax.scatter(unpredicted["size"], low, edgecolors=colours, **on_axis, **_NO_PREDICTION)
             label = "not run (no prediction): size marked on the axis"
             extra.append(_key(label, "^", markerfacecolor="none"))
-        figkit.log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
+        figkit.log_axes(ax, formatting.size_axis_name(analysis.size_names(table, op)), "")
         figkit.seconds_axis(ax.yaxis)
         ax.set_title(dtype)
     axes[0].set_ylabel("time per call (median, log scale)")
@@ -144,7 +135,7 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     counts = thread_counts(table)
     figure = figkit.new_figure(10.0, 0.6 + 3.8 * len(dtypes))
     grid = figure.subplots(len(dtypes), 2, squeeze=False)
-    x_label = size_axis_name(analysis.size_names(table, op))
+    x_label = formatting.size_axis_name(analysis.size_names(table, op))
     for row_axes, dtype in zip(grid, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
         for ax, (reference, name) in zip(row_axes, references, strict=True):
@@ -153,7 +144,7 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
                 figkit.empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")
                 continue
-            _lines_with_bands(ax, paired, "speedup", "speedup_low", "speedup_high", counts, look)
+            _lines(ax, paired, "speedup", counts, look, ("speedup_low", "speedup_high"))
             ax.axhline(1.0, color="black", linewidth=0.9)
             figkit.log_axes(ax, x_label, f"speedup over {name} (×)")
             figkit.ratio_axis(ax.yaxis)
@@ -186,14 +177,12 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for backend, threads, series in _series(here, look):
-            line = figkit.line_style(backend, threads, counts, look)
-            ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
+        _lines(ax, here, "gb_per_s", counts, look, x="bytes")
         figkit.log_axes(ax, "data moved per call (log scale)", "")
         figkit.bytes_axis(ax.xaxis, rows["bytes"])
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-        for threads, value in sorted(read.items(), key=lambda item: item[0]):
+        for threads, value in sorted(read.items()):
             dashes = "--" if threads == "1" else "-"
             label = f"measured read bandwidth, {_threads_key(threads)}"
             ax.axhline(value, color="0.25", linestyle=dashes, linewidth=1.0, label=label)
@@ -221,7 +210,7 @@ def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
         size = cpu.get(key)
         if isinstance(size, int) and low <= size <= high:
             ax.axvline(size, color="0.55", linestyle=":", linewidth=1.0)
-            text = f"{name} {format_bytes(size)} "
+            text = f"{name} {formatting.format_bytes(size)} "
             ax.text(size, 0.03, text, transform=bottom, **_CACHE_LABEL)
 
 
@@ -265,8 +254,7 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     ax.spines[:].set_visible(False)
     bar = figure.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
     ticks = [t for t in range(-6, 7) if -limit <= t <= limit] or [0]
-    bar.set_ticks(ticks)
-    bar.set_ticklabels([figkit.ratio_tick(10.0**t) for t in ticks])
+    bar.set_ticks(ticks, labels=[figkit.ratio_tick(10.0**t) for t in ticks])
     bar.set_label("speedup over NumPy (blue: faster, red: slower)")
     first_dtype = rows[0][1] if rows else ""
     figure.suptitle(
@@ -279,7 +267,7 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
 def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, show_dtype: bool) -> str:
     rows = summary[(summary["op"] == op) & (summary["dtype"] == dtype)]
     name = f"{op} ({dtype})" if show_dtype else op
-    return f"{name}\n{format_shape(shape_of(rows['shape'].iloc[0]))}"
+    return f"{name}\n{formatting.format_shape(formatting.shape_of(rows['shape'].iloc[0]))}"
 
 
 _NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth": 0}
@@ -288,7 +276,7 @@ _NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth":
 def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
     """A cell's speedup, in black on a light colour and in white on a dark one."""
     light = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2] > 0.55
-    text = format_ratio(cell["speedup"])
+    text = formatting.format_ratio(cell["speedup"])
     if cell["verdict"] == rules.LEVEL:
         text += "\n(≈ NumPy)"
     colour = "black" if light else "white"
@@ -331,13 +319,14 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
             if math.isfinite(k):  # where compiling has paid for itself against NumPy
                 at = (k, entry.cold_s + (k - 1) * entry.steady_s)
                 ax.plot(*at, "o", color=colour, markersize=5, markeredgecolor="black", zorder=5)
+                text = f"{formatting.format_count(k)} calls"
                 ax.annotate(
-                    f"{format_count(k)} calls", at, xytext=(7, -13 if index % 2 == 0 else 6),
+                    text, at, xytext=(7, -13 if index % 2 == 0 else 6),
                     textcoords="offset points", fontsize=7.5, color=colour,
                 )  # fmt: skip
         figkit.log_axes(ax, "number of calls", "total time")
         figkit.seconds_axis(ax.yaxis)
-        shape = format_shape(shape_of(first["shape"]))
+        shape = formatting.format_shape(formatting.shape_of(first["shape"]))
         ax.set_title(f"{op}\n{first['dtype']}, {shape}", fontsize=9)
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
     paid = "compiling has paid for itself against NumPy (after that many calls)"
@@ -389,9 +378,9 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
     for y, (_, seconds, colour, predicted, is_loop) in enumerate(bars):
         shade = {"alpha": 0.45, "hatch": "//"} if predicted else {"alpha": 0.9, "hatch": None}
         ax.barh(y, seconds, color=colour, edgecolor=colour, **shade)
-        text = f" {format_time(seconds)}"
+        text = f" {formatting.format_time(seconds)}"
         if loop is not None and not is_loop:
-            text += f"  ({format_ratio(loop / seconds)} faster than the loop)"
+            text += f"  ({formatting.format_ratio(loop / seconds)} faster than the loop)"
         ax.text(seconds, y, text, va="center", fontsize=9)
     ax.set_yticks(range(len(bars)), [bar[0] for bar in bars])
     ax.invert_yaxis()
@@ -400,9 +389,8 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
     ax.set_xlim(min(bar[1] for bar in bars) / 3, max(bar[1] for bar in bars) * 60)
     ax.set_xlabel("time per call (median, log scale): shorter is faster")
     ax.grid(True, axis="x", **figkit.GRID)
-    figure.suptitle(
-        title or f"Dot product of two vectors of n = {format_size(head.n)} {head.dtype} numbers"
-    )
+    n = formatting.format_size(head.n)
+    figure.suptitle(title or f"Dot product of two vectors of n = {n} {head.dtype} numbers")
     return figure
 
 
@@ -429,7 +417,7 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
             peak = series["peak_alloc_bytes"].astype(float)
             line = figkit.backend_line(backend, look)
             ax.plot(series["size"], peak, marker="o", markersize=3, **line)
-        figkit.log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
+        figkit.log_axes(ax, formatting.size_axis_name(analysis.size_names(table, op)), "")
         figkit.bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
         ax.set_title(f"{op} ({dtype})", fontsize="medium")
     for ax in axes[::columns]:
@@ -474,7 +462,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
         floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
         ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
         figkit.log_scale(ax)
-        ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
+        ax.set_xlabel(formatting.size_axis_name(analysis.size_names(table, op)))
         if ax in axes[::columns]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
