@@ -116,18 +116,13 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
 # --- per op: speedups -----------------------------------------------------------------
 
 
-def _references(look: Style) -> tuple[tuple[str, str], ...]:
-    """The two a speedup is measured against: the loop and the vectorized reference."""
-    loop, reference = look.the(style.LOOP), look.the(style.REFERENCE)
-    return (loop, f"the {look.label(loop)}"), (reference, look.label(reference))
-
-
 @figkit.styled
 def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     """Speedup over the Python loop (left) and over NumPy (right), a row per dtype; ``None``
     if neither was measured alongside another backend."""
     rows = measured(table[table["op"] == op])
-    references = _references(look)
+    loop, vectorized = look.the(style.LOOP), look.the(style.REFERENCE)
+    references = ((loop, f"the {look.label(loop)}"), (vectorized, look.label(vectorized)))
     paired = [analysis.versus(rows, reference) for reference, _ in references]
     dtypes = analysis.dtypes(pd.concat(paired), op) if any(len(p) for p in paired) else []
     if not dtypes:
@@ -306,8 +301,11 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
             loop = figkit.backend_line(look.the(style.LOOP), look)
             ax.plot(calls, calls * first["python_s"], **loop)
         if math.isfinite(first["numpy_s"]):
-            numpy = _numpy_line(first["numpy_threads"], look)
-            ax.plot(calls, calls * first["numpy_s"], **numpy)
+            reference = look.the(style.REFERENCE)
+            line = figkit.backend_line(reference, look)
+            if not pd.isna(first["numpy_threads"]):  # the run recorded its thread count
+                line["label"] = look.series_label(reference, int(first["numpy_threads"]))
+            ax.plot(calls, calls * first["numpy_s"], **line)
         for index, entry in enumerate(entries.itertuples(index=False)):
             colour = look.colour(entry.backend)
             name = look.label(entry.backend)
@@ -333,14 +331,6 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     paid = _key(paid, "o", "0.5", markeredgecolor="black")
     figkit.legend_below(figure, axes[: len(ops)], [paid], look=look)
     return figure
-
-
-def _numpy_line(threads, look: Style) -> dict:
-    """NumPy's colour, and its label with its thread count when the run records it."""
-    line = figkit.backend_line(look.the(style.REFERENCE), look)
-    if not pd.isna(threads):
-        line["label"] = look.series_label(look.the(style.REFERENCE), int(threads))
-    return line
 
 
 def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
