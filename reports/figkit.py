@@ -1,10 +1,6 @@
-"""The figure kit every figure of the report is drawn with: benchmarks, course, comparison.
-
-One style (fonts, spines, frameless legends), one way to save (PNG for the web page, SVG
-for slides, both reproducible byte for byte), the backends' colours and labels from
-``reports.style``, and the axes the figures share (log sizes, times, ratios, bytes).
-Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never through
-``pyplot``: no global state, no display needed.
+"""What every figure of the report is drawn with: one style, one way to save (PNG, and SVG
+for slides, both reproducible byte for byte), and the axes the figures share. Figures are
+``matplotlib.figure.Figure``s on an Agg canvas, never ``pyplot``: no global state, no display.
 """
 
 from __future__ import annotations
@@ -31,10 +27,7 @@ from reports.formatting import format_bytes, format_time
 from reports.style import Style
 
 DPI = 150
-_SAVE_OPTIONS = {  # the area saved is given by each call (``_padded``)
-    "png": {"dpi": DPI, "metadata": {"Software": None}},
-    "svg": {"metadata": {"Date": None}},
-}
+_PNG = {"format": "png", "dpi": DPI, "metadata": {"Software": None}}
 STYLE = {
     "svg.hashsalt": "vectorbench",  # the same figure gives the same SVG file
     "font.size": 9.5,
@@ -45,11 +38,12 @@ STYLE = {
     "legend.frameon": False,
 }
 BAND_ALPHA = 0.18
+MARKERS = "osD^v<>pXh*P"  # one per op, where an op is a marker
 GRID = {"which": "major", "color": "#dddddd", "linewidth": 0.6}
 
 
 def stem(kind: str, op: str | None = None) -> str:
-    """File name (without extension) of a figure: ``stem("time", op)`` → ``"time-<op>"``."""
+    """A figure's file name without extension: ``stem("time", op)`` → ``"time-<op>"``."""
     return kind if op is None else f"{kind}-{op}"
 
 
@@ -59,12 +53,11 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
-# The figures a lecture puts on a slide get an SVG beside their PNG: the headline, the
-# roofline, the summary heatmap and the course's. The others (one per op and kind) are
-# read on the page, and an SVG of each would double the report's size.
+# The figures put on slides get an SVG beside their PNG; the others (one per op and kind)
+# are read on the page, and an SVG of each would double the report's size.
 SLIDE_FIGURES = ("headline", "roofline", "summary", "course-")
-# The summary's grid of every backend at every thread count, variants included: a figure
-# of the op-by-op page (the lesson's ``summary`` holds what a slide can).
+# The summary of every backend at every thread count, variants included: too wide for a
+# slide, it is the op-by-op page's.
 EVERY_SPEEDUP = "every-speedup"
 
 
@@ -73,16 +66,10 @@ def on_slides(name: str) -> bool:
 
 
 def _write_png(figure: Figure, path: Path):
-    """A PNG of at most 256 colours: a chart's lines, markers and text need no more, and
-    the file is about a third of a full-colour one (a full run's figures from 10 to
-    3 MB of history). Pillow comes with Matplotlib.
-
-    Drawn once: ``savefig(bbox_inches="tight")`` draws a figure twice (once to find what
-    it covers, once to render) and encodes a PNG only to decode it here. Constrained
-    layout already keeps everything inside the figure, so the rendered canvas is cropped
-    to what the drawing covers, with savefig's margin, instead. A figure whose text
-    reaches past its edge (a wide legend) is saved by savefig, told that area, which
-    widens the canvas to hold it: one more draw, not two. Returns the area (inches)."""
+    """A PNG of at most 256 colours, a third of a full-colour one's size (a full run's
+    figures: 10 → 3 MB). Drawn once, not twice as by ``savefig(bbox_inches="tight")``: the
+    canvas is cropped to what the drawing covers; only a figure whose text reaches past
+    its edge (a wide legend) goes through savefig, told that area. Returns it (inches)."""
     dpi = figure.dpi
     figure.set_dpi(DPI)
     try:
@@ -93,9 +80,7 @@ def _write_png(figure: Figure, path: Path):
         if covered.x0 < 0 or covered.y0 < 0 or covered.x1 > width or covered.y1 > height:
             rendered = io.BytesIO()
             with _laid_out(figure):
-                figure.savefig(
-                    rendered, format="png", **_SAVE_OPTIONS["png"], bbox_inches=_padded(covered)
-                )
+                figure.savefig(rendered, **_PNG, bbox_inches=_padded(covered))
             image = Image.open(rendered)
         else:
             image = _cropped(Image.fromarray(np.asarray(canvas.buffer_rgba())), covered)
@@ -110,15 +95,13 @@ def _write_png(figure: Figure, path: Path):
 
 
 def _padded(covered):
-    """``covered`` with savefig's margin around it, as ``bbox_inches="tight"`` pads it."""
+    """``covered`` with the margin ``bbox_inches="tight"`` gives it."""
     return covered.padded(mpl.rcParams["savefig.pad_inches"])
 
 
 @contextlib.contextmanager
 def _laid_out(figure: Figure):
-    """Keep the layout the last draw settled: with no layout engine and the area to save
-    given, savefig draws once instead of twice (once to lay out and measure, once to
-    render)."""
+    """Keep the layout the last draw settled, so that savefig, told the area, draws once."""
     engine = figure.get_layout_engine()
     figure.set_layout_engine("none")
     try:
@@ -128,9 +111,8 @@ def _laid_out(figure: Figure):
 
 
 def _cropped(canvas: Image.Image, covered) -> Image.Image:
-    """The part of ``canvas`` (drawn at DPI) that ``covered`` spans (in inches, from the
-    bottom left), with savefig's margin of background around it, as ``bbox_inches="tight"``
-    would have drawn it."""
+    """The part of ``canvas`` that ``covered`` (inches, from the bottom left) spans, padded
+    with white as ``bbox_inches="tight"`` would have drawn it."""
     area = _padded(covered)
     left, right = round(area.x0 * DPI), round(area.x1 * DPI)
     top, bottom = round(canvas.height - area.y1 * DPI), round(canvas.height - area.y0 * DPI)
@@ -141,16 +123,14 @@ def _cropped(canvas: Image.Image, covered) -> Image.Image:
 
 
 def save(figure: Figure, directory: Path, name: str) -> str:
-    """Write ``name.png`` into ``directory``, and ``name.svg`` for a slide figure;
-    returns ``name``."""
+    """Write ``name.png`` into ``directory``, and ``name.svg`` for a slide figure (in the
+    layout and area the PNG's draw settled); returns ``name``."""
     with mpl.rc_context(STYLE):
         covered = _write_png(figure, directory / f"{name}.png")
         if on_slides(name):
-            # The layout and the area the PNG's draw settled (in inches and points,
-            # whatever the dpi) are kept: one more draw, with no layout.
             with _laid_out(figure):
                 figure.savefig(directory / f"{name}.svg", format="svg",
-                               **_SAVE_OPTIONS["svg"], bbox_inches=_padded(covered))  # fmt: skip
+                               metadata={"Date": None}, bbox_inches=_padded(covered))  # fmt: skip
     return name
 
 
@@ -173,10 +153,9 @@ def _worker_start() -> None:
 
 
 def _may_fork() -> bool:
-    """A fork copies only the calling thread: safe in a process that runs no other thread
-    and has not loaded the kernels, whose engines start threads of their own (JAX and
-    PyTorch warn of deadlocks) — the report's command, which never imports them.
-    Elsewhere (a test process, pytest-xdist's worker) the figures are drawn one at a time."""
+    """A fork copies only the calling thread: safe with no other thread and no kernels
+    loaded (their engines start threads; JAX and PyTorch warn of deadlocks), as in the
+    report's command. Elsewhere (a test process) the figures are drawn one at a time."""
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
@@ -185,10 +164,9 @@ def _may_fork() -> bool:
 
 
 def save_all(jobs: Sequence[Job], directory: Path) -> list[str]:
-    """Draw and save every job's figure into ``directory``, on every core this process
-    may use: the figures are independent, and Matplotlib draws one on one core (a full
-    run's 47 took 34 s on one of the 2-core machine's cores). Returns the names written,
-    in the jobs' order. The workers are forked, so the jobs need not be picklable."""
+    """Draw and save every job's figure into ``directory`` on every core this process may
+    use (a full run's 47 took 34 s on one core); returns the names written, in order. The
+    workers are forked, so the jobs need not be picklable."""
     global _JOBS
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     workers = min(len(jobs), cores)
@@ -205,8 +183,7 @@ def save_all(jobs: Sequence[Job], directory: Path) -> list[str]:
     return [name for name in names if name is not None]
 
 
-# A decorator: runs a drawing function with the report's Matplotlib style (``rc_context``,
-# a ``contextlib`` context manager, decorates as well).
+# A decorator: runs a drawing function in the report's style.
 styled = mpl.rc_context(STYLE)
 
 
@@ -222,11 +199,8 @@ _RATIO_TICKS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
 
 
 def ratio_axis(axis, values=None) -> None:
-    """A log axis of ratios labelled ``0.1×``, ``1×``, ``10×``.
-
-    When the ratios span less than a decade (``values``: the data drawn, to decide),
-    ticks go at 0.5×, 0.6× … 1.5×, 2× instead, so the axis still has labels.
-    """
+    """A log axis of ratios labelled ``0.1×``, ``1×``, ``10×``; at 0.5×, 0.6× … 2× when the
+    ``values`` drawn span less than a decade, so the axis still has labels."""
     if values is not None:
         finite = np.asarray(values, dtype=float)
         finite = finite[np.isfinite(finite) & (finite > 0)]
@@ -251,9 +225,8 @@ def bytes_axis(axis, values) -> None:
 
 
 def log_scale(ax, *, x: bool = True, y: bool = True) -> None:
-    """Logarithmic axes with minor ticks at 2× and 5× each power of ten. Matplotlib's
-    default (every integer multiple: eight a decade) doubled the drawing time of every
-    figure, for marks the eye does not read between gridlines."""
+    """Log axes with minor ticks at 2× and 5× each power of ten: Matplotlib's eight a
+    decade doubled every figure's drawing time, for marks the eye does not read."""
     for wanted, axis, set_scale in ((x, ax.xaxis, ax.set_xscale), (y, ax.yaxis, ax.set_yscale)):
         if wanted:
             set_scale("log")
@@ -283,8 +256,8 @@ def line_style(backend: str, threads: int, counts: dict[str, frozenset[int]], lo
 
 
 def legend_below(figure: Figure, axes, extra: list | None = None, *, look: Style) -> None:
-    """One legend for the whole figure, outside and below the axes: it covers no data;
-    the backends' entries in ``look``'s order."""
+    """One legend for the whole figure, below the axes (it covers no data), the backends'
+    entries in ``look``'s order."""
     found: dict[str, object] = {}
     for ax in axes:
         for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):

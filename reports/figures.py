@@ -1,9 +1,7 @@
-"""The report's figures, drawn from the tidy table with Matplotlib's Agg backend.
+"""The report's figures, drawn from the tidy table with the figure kit (``reports.figkit``).
 
-Drawn and saved with the figure kit (``reports.figkit``). A backend's largest thread count
-is a solid line, one thread a dashed one. Sizes span decades, so size axes are
-logarithmic, and so are time, speedup and throughput axes. Legends sit outside the axes,
-below the plots.
+A backend's largest thread count is a solid line, one thread a dashed one. Sizes span
+decades, so size, time, speedup and throughput axes are logarithmic.
 """
 
 from __future__ import annotations
@@ -23,37 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from reports import analysis, rules, style
-from reports.figkit import (
-    BAND_ALPHA,
-    EVERY_SPEEDUP,
-    GRID,
-    Job,
-    backend_line,
-    bytes_axis,
-    empty_panel,
-    legend_below,
-    line_style,
-    log_axes,
-    log_scale,
-    new_figure,
-    ratio_axis,
-    ratio_tick,
-    save_all,
-    seconds_axis,
-    stem,
-    styled,
-)
-from reports.formatting import (
-    format_bytes,
-    format_count,
-    format_ratio,
-    format_shape,
-    format_size,
-    format_time,
-    shape_of,
-    size_axis_name,
-)
+from reports import analysis, figkit, formatting, rules, style
 from reports.load import Run
 from reports.phrases import headline_title
 from reports.roofline_figure import roofline_figure
@@ -64,22 +32,22 @@ from reports.yours import mine_of
 
 def _series(rows: pd.DataFrame, look: Style) -> Iterable[tuple[str, int, pd.DataFrame]]:
     """(backend, threads, rows sorted by size) in report order."""
-    keys = sorted(
-        {(b, int(t)) for b, t in rows[["backend", "threads"]].itertuples(index=False)},
-        key=lambda key: (look.backend_rank(key[0]), key[1]),
+    groups = sorted(
+        rows.groupby(["backend", "threads"]),
+        key=lambda group: (look.backend_rank(group[0][0]), group[0][1]),
     )
-    for backend, threads in keys:
-        series = rows[(rows["backend"] == backend) & (rows["threads"] == threads)]
-        yield backend, threads, series.sort_values(["size", "shape"])
+    for (backend, threads), series in groups:
+        yield backend, int(threads), series.sort_values(["size", "shape"])
 
 
-def _lines_with_bands(ax, rows, y: str, low: str, high: str, counts, look: Style) -> None:
-    """One line per backend and thread count against size, its interval a band."""
+def _lines(ax, rows, y: str, counts, look: Style, band=(), x: str = "size") -> None:
+    """One line per backend and thread count, its interval (``band``: low, high) a band."""
     for backend, threads, series in _series(rows, look):
-        line = line_style(backend, threads, counts, look)
-        ax.plot(series["size"], series[y], marker="o", markersize=3.5, **line)
-        band = {"color": line["color"], "alpha": BAND_ALPHA, "linewidth": 0}
-        ax.fill_between(series["size"], series[low], series[high], **band)
+        line = figkit.line_style(backend, threads, counts, look)
+        ax.plot(series[x], series[y], marker="o", markersize=3.5, **line)
+        if band:
+            shade = {"color": line["color"], "alpha": figkit.BAND_ALPHA, "linewidth": 0}
+            ax.fill_between(series[x], *(series[column] for column in band), **shade)
 
 
 def _grid(count: int, columns: int, panel, margin, min_width: float = 0.0, **shared):
@@ -87,7 +55,7 @@ def _grid(count: int, columns: int, panel, margin, min_width: float = 0.0, **sha
     ``panel`` (width, height) inches, plus ``margin``; its panels, row by row."""
     rows = max(1, math.ceil(count / columns))
     width = max(min_width, margin[0] + panel[0] * columns)
-    figure = new_figure(width, margin[1] + panel[1] * rows)
+    figure = figkit.new_figure(width, margin[1] + panel[1] * rows)
     axes = figure.subplots(rows, columns, squeeze=False, **shared).ravel()
     for ax in axes[count:]:
         ax.set_visible(False)
@@ -107,13 +75,10 @@ _NO_PREDICTION = {
 }  # fmt: skip
 
 
-@styled
+@figkit.styled
 def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
-    """Time per call against size, log–log, one line per backend and thread count.
-
-    Cases not run are marked: at their predicted time if there is one, else on the size
-    axis. ``None`` if nothing of the op was measured or predicted.
-    """
+    """Time per call against size, one line per backend and thread count; cases not run
+    marked at their predicted time, or on the size axis. ``None`` if nothing to draw."""
     rows = table[table["op"] == op]
     plotted = rows[(rows["status"] == "ok") | rows["predicted_s"].notna()]
     dtypes = analysis.dtypes(plotted, op)
@@ -124,7 +89,7 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
     extra = []
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        _lines_with_bands(ax, measured(here), "median_s", "ci_low_s", "ci_high_s", counts, look)
+        _lines(ax, measured(here), "median_s", counts, look, ("ci_low_s", "ci_high_s"))
         skipped = not_run(here)
         predicted = skipped[skipped["predicted_s"].notna()]
         unpredicted = skipped[skipped["predicted_s"].isna()]
@@ -139,55 +104,48 @@ def time_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
             ax.scatter(unpredicted["size"], low, edgecolors=colours, **on_axis, **_NO_PREDICTION)
             label = "not run (no prediction): size marked on the axis"
             extra.append(_key(label, "^", markerfacecolor="none"))
-        log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
-        seconds_axis(ax.yaxis)
+        figkit.log_axes(ax, formatting.size_axis_name(analysis.size_names(table, op)), "")
+        figkit.seconds_axis(ax.yaxis)
         ax.set_title(dtype)
     axes[0].set_ylabel("time per call (median, log scale)")
     figure.suptitle(f"{op}: time per call — lower is faster (band: interquartile range)")
-    legend_below(figure, axes, extra, look=look)
+    figkit.legend_below(figure, axes, extra, look=look)
     return figure
 
 
 # --- per op: speedups -----------------------------------------------------------------
 
 
-def _references(look: Style) -> tuple[tuple[str, str], ...]:
-    """The two a speedup is measured against: the loop and the vectorized reference."""
-    loop, reference = look.the(style.LOOP), look.the(style.REFERENCE)
-    return (loop, f"the {look.label(loop)}"), (reference, look.label(reference))
-
-
-@styled
+@figkit.styled
 def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
-    """Speedup over the Python loop (left) and over NumPy (right), per dtype (rows).
-
-    ``None`` if neither the loop nor NumPy was measured alongside another backend.
-    """
+    """Speedup over the Python loop (left) and over NumPy (right), a row per dtype; ``None``
+    if neither was measured alongside another backend."""
     rows = measured(table[table["op"] == op])
-    references = _references(look)
+    loop, vectorized = look.the(style.LOOP), look.the(style.REFERENCE)
+    references = ((loop, f"the {look.label(loop)}"), (vectorized, look.label(vectorized)))
     paired = [analysis.versus(rows, reference) for reference, _ in references]
     dtypes = analysis.dtypes(pd.concat(paired), op) if any(len(p) for p in paired) else []
     if not dtypes:
         return None
     counts = thread_counts(table)
-    figure = new_figure(10.0, 0.6 + 3.8 * len(dtypes))
+    figure = figkit.new_figure(10.0, 0.6 + 3.8 * len(dtypes))
     grid = figure.subplots(len(dtypes), 2, squeeze=False)
-    x_label = size_axis_name(analysis.size_names(table, op))
+    x_label = formatting.size_axis_name(analysis.size_names(table, op))
     for row_axes, dtype in zip(grid, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
         for ax, (reference, name) in zip(row_axes, references, strict=True):
             paired = analysis.versus(here, reference)
             if paired.empty:
-                empty_panel(ax, f"{name} not measured alongside others ({dtype})")
+                figkit.empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")
                 continue
-            _lines_with_bands(ax, paired, "speedup", "speedup_low", "speedup_high", counts, look)
+            _lines(ax, paired, "speedup", counts, look, ("speedup_low", "speedup_high"))
             ax.axhline(1.0, color="black", linewidth=0.9)
-            log_axes(ax, x_label, f"speedup over {name} (×)")
-            ratio_axis(ax.yaxis)
+            figkit.log_axes(ax, x_label, f"speedup over {name} (×)")
+            figkit.ratio_axis(ax.yaxis)
             ax.set_title(f"over {name} ({dtype}): above 1× is faster")
     figure.suptitle(f"{op}: how many times faster than the Python loop and than NumPy")
-    legend_below(figure, grid.ravel(), look=look)
+    figkit.legend_below(figure, grid.ravel(), look=look)
     return figure
 
 
@@ -200,7 +158,7 @@ _CACHE_LABEL = {
 }  # fmt: skip
 
 
-@styled
+@figkit.styled
 def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style) -> Figure | None:
     """Achieved GB/s against data moved per call, under the measured bandwidth, with caches."""
     rows = measured(table[table["op"] == op])
@@ -214,14 +172,12 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
     cpu = run.suite.get("cpu") or {}
     for ax, dtype in zip(axes, dtypes, strict=True):
         here = rows[rows["dtype"] == dtype]
-        for backend, threads, series in _series(here, look):
-            line = line_style(backend, threads, counts, look)
-            ax.plot(series["bytes"], series["gb_per_s"], marker="o", markersize=3.5, **line)
-        log_axes(ax, "data moved per call (log scale)", "")
-        bytes_axis(ax.xaxis, rows["bytes"])
+        _lines(ax, here, "gb_per_s", counts, look, x="bytes")
+        figkit.log_axes(ax, "data moved per call (log scale)", "")
+        figkit.bytes_axis(ax.xaxis, rows["bytes"])
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-        for threads, value in sorted(read.items(), key=lambda item: item[0]):
+        for threads, value in sorted(read.items()):
             dashes = "--" if threads == "1" else "-"
             label = f"measured read bandwidth, {_threads_key(threads)}"
             ax.axhline(value, color="0.25", linestyle=dashes, linewidth=1.0, label=label)
@@ -229,7 +185,7 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
         ax.set_title(dtype)
     axes[0].set_ylabel("achieved throughput (GB/s, log scale)")
     figure.suptitle(f"{op}: memory throughput against data size (grey: the machine's limits)")
-    legend_below(figure, axes, look=look)
+    figkit.legend_below(figure, axes, look=look)
     return figure
 
 
@@ -249,14 +205,14 @@ def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:
         size = cpu.get(key)
         if isinstance(size, int) and low <= size <= high:
             ax.axvline(size, color="0.55", linestyle=":", linewidth=1.0)
-            text = f"{name} {format_bytes(size)} "
+            text = f"{name} {formatting.format_bytes(size)} "
             ax.text(size, 0.03, text, transform=bottom, **_CACHE_LABEL)
 
 
 # --- summary: heatmap of speedups over NumPy ------------------------------------------
 
 
-@styled
+@figkit.styled
 def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     """(op, dtype) × (backend, threads): speedup over NumPy at the largest size, centred on 1."""
     columns = list(dict.fromkeys(zip(summary["backend"], summary["threads"], strict=True)))
@@ -264,13 +220,12 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
         dict.fromkeys(zip(summary["op"], summary["dtype"], strict=True)),
         key=lambda row: (style.dtype_rank(row[1]), look.op_rank(row[0])),
     )
-    primary = style.dtype_rank(rows[0][1]) if rows else None
     cells = summary.set_index(["op", "dtype", "backend", "threads"])
     logs = np.log10(summary["speedup"].dropna().to_numpy())
     limit = max(math.log10(2.0), float(np.abs(logs).max()) if logs.size else 0.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
     cmap = mpl.colormaps["RdBu"]
-    figure = new_figure(3.2 + 1.35 * len(columns), 1.4 + 0.55 * len(rows))
+    figure = figkit.new_figure(3.2 + 1.35 * len(columns), 1.4 + 0.55 * len(rows))
     ax = figure.subplots()
     values = np.full((len(rows), len(columns)), np.nan)
     for i, (op, dtype) in enumerate(rows):
@@ -284,23 +239,17 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, **_NOT_OK))
                 ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
     image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
-    ax.set_xticks(range(len(columns)))
-    ax.set_xticklabels([f"{look.label(b)}\n{style.threads_label(t)}" for b, t in columns])
-    ax.xaxis.tick_top()
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(
-        [
-            _op_at_size(summary, op, dtype, show_dtype=style.dtype_rank(dtype) != primary)
-            for op, dtype in rows
-        ]
+    ax.set_xticks(
+        range(len(columns)), [f"{look.label(b)}\n{style.threads_label(t)}" for b, t in columns]
     )
+    ax.xaxis.tick_top()
+    labels = [_op_at_size(summary, op, dtype, dtype != rows[0][1]) for op, dtype in rows]
+    ax.set_yticks(range(len(rows)), labels)
     ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    ax.spines[:].set_visible(False)
     bar = figure.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
     ticks = [t for t in range(-6, 7) if -limit <= t <= limit] or [0]
-    bar.set_ticks(ticks)
-    bar.set_ticklabels([ratio_tick(10.0**t) for t in ticks])
+    bar.set_ticks(ticks, labels=[figkit.ratio_tick(10.0**t) for t in ticks])
     bar.set_label("speedup over NumPy (blue: faster, red: slower)")
     first_dtype = rows[0][1] if rows else ""
     figure.suptitle(
@@ -310,10 +259,10 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     return figure
 
 
-def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, *, show_dtype: bool) -> str:
+def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, show_dtype: bool) -> str:
     rows = summary[(summary["op"] == op) & (summary["dtype"] == dtype)]
     name = f"{op} ({dtype})" if show_dtype else op
-    return f"{name}\n{format_shape(shape_of(rows['shape'].iloc[0]))}"
+    return f"{name}\n{formatting.format_shape(formatting.shape_of(rows['shape'].iloc[0]))}"
 
 
 _NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth": 0}
@@ -322,7 +271,7 @@ _NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth":
 def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
     """A cell's speedup, in black on a light colour and in white on a dark one."""
     light = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2] > 0.55
-    text = format_ratio(cell["speedup"])
+    text = formatting.format_ratio(cell["speedup"])
     if cell["verdict"] == rules.LEVEL:
         text += "\n(≈ NumPy)"
     colour = "black" if light else "white"
@@ -335,7 +284,7 @@ def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
 _FIRST_CALLS = (("cold_s", "-", "compiles"), ("warm_s", "--", "loads the cache"))
 
 
-@styled
+@figkit.styled
 def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
     """Total time after k calls: Numba (compile first, cached or not) against NumPy and loops."""
     chosen = _jit_panels(costs, look)
@@ -349,10 +298,14 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
         k_max = min(1e9, max(1e3, 30 * max(finite, default=1)))
         calls = np.unique(np.geomspace(1, k_max, 200).round())
         if math.isfinite(first["python_s"]):
-            ax.plot(calls, calls * first["python_s"], **backend_line(look.the(style.LOOP), look))
+            loop = figkit.backend_line(look.the(style.LOOP), look)
+            ax.plot(calls, calls * first["python_s"], **loop)
         if math.isfinite(first["numpy_s"]):
-            numpy = _numpy_line(first["numpy_threads"], look)
-            ax.plot(calls, calls * first["numpy_s"], **numpy)
+            reference = look.the(style.REFERENCE)
+            line = figkit.backend_line(reference, look)
+            if not pd.isna(first["numpy_threads"]):  # the run recorded its thread count
+                line["label"] = look.series_label(reference, int(first["numpy_threads"]))
+            ax.plot(calls, calls * first["numpy_s"], **line)
         for index, entry in enumerate(entries.itertuples(index=False)):
             colour = look.colour(entry.backend)
             name = look.label(entry.backend)
@@ -364,27 +317,20 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
             if math.isfinite(k):  # where compiling has paid for itself against NumPy
                 at = (k, entry.cold_s + (k - 1) * entry.steady_s)
                 ax.plot(*at, "o", color=colour, markersize=5, markeredgecolor="black", zorder=5)
+                text = f"{formatting.format_count(k)} calls"
                 ax.annotate(
-                    f"{format_count(k)} calls", at, xytext=(7, -13 if index % 2 == 0 else 6),
+                    text, at, xytext=(7, -13 if index % 2 == 0 else 6),
                     textcoords="offset points", fontsize=7.5, color=colour,
                 )  # fmt: skip
-        log_axes(ax, "number of calls", "total time")
-        seconds_axis(ax.yaxis)
-        shape = format_shape(shape_of(first["shape"]))
+        figkit.log_axes(ax, "number of calls", "total time")
+        figkit.seconds_axis(ax.yaxis)
+        shape = formatting.format_shape(formatting.shape_of(first["shape"]))
         ax.set_title(f"{op}\n{first['dtype']}, {shape}", fontsize=9)
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
     paid = "compiling has paid for itself against NumPy (after that many calls)"
     paid = _key(paid, "o", "0.5", markeredgecolor="black")
-    legend_below(figure, axes[: len(ops)], [paid], look=look)
+    figkit.legend_below(figure, axes[: len(ops)], [paid], look=look)
     return figure
-
-
-def _numpy_line(threads, look: Style) -> dict:
-    """NumPy's colour, and its label with its thread count when the run records it."""
-    line = backend_line(look.the(style.REFERENCE), look)
-    if not pd.isna(threads):
-        line["label"] = look.series_label(look.the(style.REFERENCE), int(threads))
-    return line
 
 
 def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
@@ -402,7 +348,7 @@ def _jit_panels(costs: pd.DataFrame, look: Style) -> dict[str, pd.DataFrame]:
 # --- the headline -------------------------------------------------------------------
 
 
-@styled
+@figkit.styled
 def headline_figure(head: analysis.Headline, look: Style, title: str | None = None) -> Figure:
     """The slides' dot product (or the case ``title`` names): one bar per backend and
     thread count, time per call."""
@@ -416,34 +362,32 @@ def headline_figure(head: analysis.Headline, look: Style, title: str | None = No
             elif math.isfinite(row.predicted_s):
                 name += "\n(not run: predicted)"
                 bars.append((name, row.predicted_s, look.colour(backend), True, is_loop))
-    figure = new_figure(8.0, 0.9 + 0.55 * len(bars))
+    figure = figkit.new_figure(8.0, 0.9 + 0.55 * len(bars))
     ax = figure.subplots()
     loop = next((bar[1] for bar in bars if bar[4]), None)
     for y, (_, seconds, colour, predicted, is_loop) in enumerate(bars):
         shade = {"alpha": 0.45, "hatch": "//"} if predicted else {"alpha": 0.9, "hatch": None}
         ax.barh(y, seconds, color=colour, edgecolor=colour, **shade)
-        text = f" {format_time(seconds)}"
+        text = f" {formatting.format_time(seconds)}"
         if loop is not None and not is_loop:
-            text += f"  ({format_ratio(loop / seconds)} faster than the loop)"
+            text += f"  ({formatting.format_ratio(loop / seconds)} faster than the loop)"
         ax.text(seconds, y, text, va="center", fontsize=9)
-    ax.set_yticks(range(len(bars)))
-    ax.set_yticklabels([bar[0] for bar in bars])
+    ax.set_yticks(range(len(bars)), [bar[0] for bar in bars])
     ax.invert_yaxis()
-    log_scale(ax, y=False)
-    seconds_axis(ax.xaxis)
+    figkit.log_scale(ax, y=False)
+    figkit.seconds_axis(ax.xaxis)
     ax.set_xlim(min(bar[1] for bar in bars) / 3, max(bar[1] for bar in bars) * 60)
     ax.set_xlabel("time per call (median, log scale): shorter is faster")
-    ax.grid(True, axis="x", **GRID)
-    figure.suptitle(
-        title or f"Dot product of two vectors of n = {format_size(head.n)} {head.dtype} numbers"
-    )
+    ax.grid(True, axis="x", **figkit.GRID)
+    n = formatting.format_size(head.n)
+    figure.suptitle(title or f"Dot product of two vectors of n = {n} {head.dtype} numbers")
     return figure
 
 
 # --- memory allocated per call --------------------------------------------------------
 
 
-@styled
+@figkit.styled
 def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
     """Bytes one call allocates at its peak (its temporaries and results) against size,
     one panel per op, one line per backend (its one-thread series; float64 where the op
@@ -461,16 +405,17 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
         here = here[(here["dtype"] == dtype) & (here["threads"] == 1)]
         for backend, _, series in _series(here, look):
             peak = series["peak_alloc_bytes"].astype(float)
-            ax.plot(series["size"], peak, marker="o", markersize=3, **backend_line(backend, look))
-        log_axes(ax, size_axis_name(analysis.size_names(table, op)), "")
-        bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
+            line = figkit.backend_line(backend, look)
+            ax.plot(series["size"], peak, marker="o", markersize=3, **line)
+        figkit.log_axes(ax, formatting.size_axis_name(analysis.size_names(table, op)), "")
+        figkit.bytes_axis(ax.yaxis, here["peak_alloc_bytes"].astype(float))
         ax.set_title(f"{op} ({dtype})", fontsize="medium")
     for ax in axes[::columns]:
         ax.set_ylabel("bytes allocated per call")
     figure.suptitle(
         "Memory one call allocates at its peak (temporaries and results; inputs not counted)"
     )
-    legend_below(figure, axes[: len(ops)], look=look)
+    figkit.legend_below(figure, axes[: len(ops)], look=look)
     return figure
 
 
@@ -479,16 +424,16 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
 _MARKERS = {"float64": "o", "float32": "s"}
 
 
-@styled
+@figkit.styled
 def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: Style):
     """Per op: ratio new ÷ old against size; filled markers where the change is real."""
     both = table[table["verdict"].isin([rules.FASTER, rules.SLOWER, rules.LEVEL])]
     ops = sorted(both["op"].unique(), key=look.op_rank)
     columns = min(3, max(1, len(ops)))
     figure, axes = _grid(len(ops), columns, (3.9, 3.2), (0.8, 0.9), sharey=True)
-    counts: dict[str, set[int]] = {}
-    for backend, threads in both[["backend", "threads"]].itertuples(index=False):
-        counts.setdefault(backend, set()).add(int(threads))
+    counts = {
+        backend: set(threads.astype(int)) for backend, threads in both.groupby("backend")["threads"]
+    }
     for ax, op in zip(axes, ops, strict=False):
         rows = both[both["op"] == op]
         for (backend, dtype, threads), series in rows.groupby(["backend", "dtype", "threads"]):
@@ -506,18 +451,18 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
         ax.axhline(1.0, color="black", linewidth=0.9)
         floor = 1 + rules.MIN_CHANGE  # changes smaller than this are never called real
         ax.axhspan(1 / floor, floor, color="0.85", alpha=0.5, linewidth=0)
-        log_scale(ax)
-        ax.set_xlabel(size_axis_name(analysis.size_names(table, op)))
+        figkit.log_scale(ax)
+        ax.set_xlabel(formatting.size_axis_name(analysis.size_names(table, op)))
         if ax in axes[::columns]:
             ax.set_ylabel("time ratio new ÷ old\n(below 1×: new is faster)")
         ax.set_title(op)
-        ax.grid(True, **GRID)
-    ratio_axis(axes[0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
+        ax.grid(True, **figkit.GRID)
+    figkit.ratio_axis(axes[0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
     dtypes = set(both["dtype"])
     extra = [_key(dtype, marker) for dtype, marker in _MARKERS.items() if dtype in dtypes]
     extra += [_key("a real change (filled)", "o")]
     extra += [_key("level (hollow)", "o", markerfacecolor="white")]
-    legend_below(figure, axes[: len(ops)], extra, look=look)
+    figkit.legend_below(figure, axes[: len(ops)], extra, look=look)
     figure.suptitle(
         f"{new_name} against {old_name}: time ratio per case (grey band: ±{rules.MIN_CHANGE:.0%})"
     )
@@ -532,25 +477,25 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
     look = Style.of(run.catalogue)
     mine = mine_of(run)  # a run with a student's function opens with its op
     head = analysis.headline(table, mine["op"] if mine else None, look=look)
-    jobs: list[Job] = []
+    jobs: list[figkit.Job] = []
     if head is not None and not head.rows.empty:
         title = headline_title(head) if mine else None
-        jobs.append((stem("headline"), lambda: headline_figure(head, look, title)))
+        jobs.append(("headline", lambda: headline_figure(head, look, title)))
     if not measured(table).empty:  # a selection of the slides, the course or the JIT probe alone
-        jobs.append((stem("roofline"), lambda: roofline_figure(table, run, look)))
+        jobs.append(("roofline", lambda: roofline_figure(table, run, look)))
         summary = analysis.at_largest_size(table, look=look)
         if not summary.empty:
             slide = analysis.on_the_slide(summary, look=look)
-            jobs.append((stem("summary"), lambda: summary_figure(slide, look)))
+            jobs.append(("summary", lambda: summary_figure(slide, look)))
             if len(slide) < len(summary):
-                jobs.append((stem(EVERY_SPEEDUP), lambda: summary_figure(summary, look)))
+                jobs.append((figkit.EVERY_SPEEDUP, lambda: summary_figure(summary, look)))
         for op in analysis.ops(table, look=look):
-            jobs.append((stem("time", op), functools.partial(time_figure, table, op, look)))
+            jobs.append((figkit.stem("time", op), functools.partial(time_figure, table, op, look)))
             speedup = functools.partial(speedup_figure, table, op, look)
-            jobs.append((stem("speedup", op), speedup))
+            jobs.append((figkit.stem("speedup", op), speedup))
             throughput = functools.partial(memory_throughput_figure, table, op, run, look)
-            jobs.append((stem("memory-throughput", op), throughput))
-        jobs.append((stem("memory-per-call"), lambda: memory_per_call_figure(table, look)))
+            jobs.append((figkit.stem("memory-throughput", op), throughput))
+        jobs.append(("memory-per-call", lambda: memory_per_call_figure(table, look)))
     if not costs.empty:
-        jobs.append((stem("jit"), lambda: jit_figure(costs, look)))
-    return set(save_all(jobs, directory))
+        jobs.append(("jit", lambda: jit_figure(costs, look)))
+    return set(figkit.save_all(jobs, directory))

@@ -10,11 +10,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from reports import style
-from reports.figkit import GRID, legend_below, log_scale, new_figure, styled
+from reports.figkit import GRID, MARKERS, legend_below, log_scale, new_figure, styled
 from reports.roofline import DTYPE, _limits, _points, ladder, sweep
 from reports.style import Style
 
-_MARKERS = "osD^v<>pXh*P"
 _POINT = {"s": 34, "edgecolors": "white", "linewidths": 0.4, "zorder": 3}
 # Direct labels are set at least this far apart (in points), so two never overlap.
 _LABEL_GAP_PT = 11.0
@@ -23,7 +22,6 @@ _LINE_END = {"fontsize": 8.5, "va": "center", "annotation_clip": False}
 
 def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> None:
     """The ladder as horizontal bars, top to bottom, each labelled with its GFLOP/s."""
-    names = [look.label(b) for b in steps["backend"]]
     positions = list(range(len(steps)))[::-1]
     rates = steps["gflop_per_s"].to_numpy(dtype=float)
     ax.barh(positions, rates, color=[look.colour(b) for b in steps["backend"]])
@@ -32,8 +30,7 @@ def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> No
     if peak:
         ax.axvline(peak, color="0.2", linestyle="--", linewidth=1.1)
         ax.text(peak, len(steps) - 0.45, "peak ", ha="right", va="bottom", fontsize=8)
-    ax.set_yticks(positions)
-    ax.set_yticklabels(names)
+    ax.set_yticks(positions, [look.label(b) for b in steps["backend"]])
     ax.set_xlim(0, max([*rates, peak or 0.0]) * 1.25)
     ax.set_xlabel("GFLOP/s, 1 thread")
     first = steps.iloc[0]
@@ -43,8 +40,8 @@ def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> No
 
 
 def _spread(wanted: list[float], gap: float) -> list[float]:
-    """Positions as near ``wanted`` as they can be with at least ``gap`` between any two,
-    in the order of ``wanted``'s values: a column of direct labels that do not overlap."""
+    """Positions as near ``wanted`` as can be, in the same order, at least ``gap`` apart:
+    a column of direct labels that do not overlap."""
     placed: dict[int, float] = {}
     highest = -math.inf
     for index in sorted(range(len(wanted)), key=wanted.__getitem__):
@@ -55,9 +52,8 @@ def _spread(wanted: list[float], gap: float) -> list[float]:
 
 
 def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figure) -> None:
-    """Each backend's name right of the axes, level with the last point of its line and
-    in its colour, a thin line joining the two: the lines need no legend. ``ends``:
-    (text, x, y, colour). Labels too close are spread apart."""
+    """Each (text, x, y, colour) of ``ends`` right of the axes, level with its line's last
+    point (x, y) and joined to it: the lines need no legend."""
     if not ends:
         return
     figure.draw_without_rendering()  # the layout, so the axes' height in points is known
@@ -71,8 +67,7 @@ def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figu
 
 
 def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float]) -> None:
-    """Each thread count's roofs (dashed: one thread), labelled above the flat one at the
-    left, where no point is."""
+    """Each thread count's roofs (dashed: one thread), labelled at the left, where no point is."""
     for count in sorted(read):
         roof = np.minimum(read[count] * x, peak[count])
         ax.plot(x, roof, color="0.2", linestyle="--" if count == 1 else "-", linewidth=1.3)
@@ -82,9 +77,8 @@ def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float
 
 @styled
 def roofline_figure(table: pd.DataFrame, run, look: Style) -> Figure | None:
-    """The roofline, readable on a slide: the roofs and the h sweep's lines are labelled
-    where they are drawn, so the legend holds only the ops' markers and the backends
-    that have no line to carry their name."""
+    """The roofline, readable on a slide: the roofs and the h sweep's lines are labelled where
+    drawn, the legend holds the ops' markers and the backends with no line to name them."""
     read, peak = _limits(run)
     points = _points(table, look)
     threads = sorted(set(read) & set(peak))
@@ -107,7 +101,7 @@ def roofline_figure(table: pd.DataFrame, run, look: Style) -> Figure | None:
     ops = sorted(points["op"].unique(), key=look.op_rank)
     for index, op in enumerate(ops):
         here = points[points["op"] == op]
-        marker = _MARKERS[index % len(_MARKERS)]
+        marker = MARKERS[index % len(MARKERS)]
         colours = [look.colour(b) for b in here["backend"]]
         ax.scatter(here["intensity"], here["gflop_per_s"], marker=marker, color=colours, **_POINT)
         ax.scatter([], [], marker=marker, color="0.45", label=op)

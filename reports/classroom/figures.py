@@ -1,7 +1,6 @@
 """The class page's figures, drawn from its findings (plain data): the spread of each
-headline ratio over the machines, np.dot's time against the measured bandwidth, and
-every machine's roofline on one set of axes. PNG only (``figkit.save``): the page is
-read on the course's site, not put on slides."""
+headline ratio over the machines, np.dot's time against the measured bandwidth, and every
+machine's roofline on one set of axes. PNG only: the page is not put on slides."""
 
 from __future__ import annotations
 
@@ -12,13 +11,13 @@ from typing import Any
 import numpy as np
 from matplotlib import colormaps, ticker
 
-from reports.figkit import GRID, new_figure, ratio_axis, save, styled
+from reports.figkit import GRID, MARKERS, new_figure, ratio_axis, save, styled
 from reports.formatting import format_ratio
 
 # Up to this many machines every point carries its label; beyond it only the lowest and
 # the highest do (thirty names on one line are unreadable).
 LABEL_ALL_UP_TO = 30
-_MARKERS = "osD^v<>pXh*P"
+_POINT = {"s": 26, "zorder": 3, "edgecolors": "white", "linewidths": 0.4}
 
 
 def _colours(count: int) -> list:
@@ -88,8 +87,7 @@ def draw_bandwidth(findings: dict[str, Any], directory: Path) -> str | None:
     bytes_read = rows[0]["rate_GBps"] * rows[0]["time_s"] * 1e9
     ideal = bytes_read / (grid * 1e9) * 1e3
     ax.plot(grid, ideal, "--", color="0.4", linewidth=1.0, label="16 MB at the measured bandwidth")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    ax.set(xscale="log", yscale="log")
     ax.set_xlabel("measured read bandwidth of the level the inputs come from (GB/s)")
     ax.set_ylabel("np.dot at n = 10⁶, float64 (ms)")
     ax.grid(**GRID)
@@ -101,11 +99,8 @@ def draw_bandwidth(findings: dict[str, Any], directory: Path) -> str | None:
 def draw_rooflines(findings: dict[str, Any], directory: Path) -> str | None:
     """Every machine's roofs (read bandwidth × intensity, capped by the BLAS peak, at all
     cores) and its best point per op, one colour per machine."""
-    roofs = [
-        r
-        for r in findings["machines"]
-        if math.isfinite(r["read_GBps"]) and math.isfinite(r["peak_GFLOPs"])
-    ]
+    measured = ("read_GBps", "peak_GFLOPs")
+    roofs = [r for r in findings["machines"] if all(math.isfinite(r[key]) for key in measured)]
     if not roofs:
         return None
     figure = new_figure(9.0, 6.0)
@@ -122,7 +117,7 @@ def draw_rooflines(findings: dict[str, Any], directory: Path) -> str | None:
     # One scatter per op, every machine's point in its colour: a call per point would
     # take most of the page's time for a large class.
     for index, op in enumerate(ops):
-        marker = _MARKERS[index % len(_MARKERS)]
+        marker = MARKERS[index % len(MARKERS)]
         points = [
             (point["intensity"], point["gflops"], colour)
             for roof, colour in zip(roofs, colours, strict=True)
@@ -130,19 +125,9 @@ def draw_rooflines(findings: dict[str, Any], directory: Path) -> str | None:
             if point["op"] == op
         ]
         intensity, gflops, colour = (list(column) for column in zip(*points, strict=True))
-        ax.scatter(
-            intensity,
-            gflops,
-            c=colour,
-            s=26,
-            zorder=3,
-            marker=marker,
-            edgecolors="white",
-            linewidths=0.4,
-        )
+        ax.scatter(intensity, gflops, c=colour, marker=marker, **_POINT)
         ax.scatter([], [], marker=marker, color="0.45", label=op)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    ax.set(xscale="log", yscale="log")
     ax.set_xlabel("arithmetic intensity (FLOP per byte)")
     ax.set_ylabel("GFLOP/s (float64, each op's largest size, best backend)")
     ax.grid(**GRID)

@@ -1,16 +1,10 @@
 """The course section's figures: histories per epoch, decision regions, times to train.
 
-Drawn and saved with the report's figure kit (``reports.figkit``), like the benchmark
-figures; their alternative texts are the template's.
-
-The slides draw decision regions with mlxtend's ``plot_decision_regions``. Here a few
-lines of matplotlib do the same, because mlxtend would add scikit-learn, SciPy, pandas
-and joblib to the report's dependencies for one contour plot, and its function wants a
-fitted classifier with a ``predict`` method, which a results file does not hold. The
-course's linear models need only the sign of x·w + b on a grid, from the weights in the
-file (``plot_decision_regions``); the models drawn on the shallow-network exercise's
-flower need not be linear, so ``plot_planar_decision_regions`` shades the plane by any
-predictor, a function from points to labels, one panel per model.
+The slides draw decision regions with mlxtend's ``plot_decision_regions``; a few lines of
+Matplotlib do the same here, because mlxtend would add scikit-learn, SciPy and joblib to
+the report's dependencies for one contour plot, and wants a fitted classifier, which a
+results file does not hold: the plane is shaded by a predictor, a function from points
+to labels, built from the weights in the file.
 """
 
 from __future__ import annotations
@@ -24,18 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 
+from reports.course import findings
 from reports.course.experiments import TITLES, experiments_in, tick_label, title
-from reports.course.findings import (
-    Timing,
-    arrays,
-    flower_findings,
-    hidden_size_findings,
-    history,
-    network_findings,
-    network_output,
-    same_point_both_classes,
-    timings,
-)
 from reports.figkit import GRID, backend_line, log_scale, new_figure, save_all, styled
 from reports.style import Style
 
@@ -46,36 +30,34 @@ PLANAR_COLOURS = ("#d62728", "#1f77b4")  # the flower's classes, red and blue as
 SEPARABLE_STYLE = {"color": "0.45", "linestyle": "--", "linewidth": 2.0, "marker": "."}
 SSE = "½ · sum of squared errors"
 
-# A model's prediction on the flower: (k, 2) points → (k,) labels 0 or 1; and a panel of
-# the flower's figure: (title, predictor, accuracy).
+# A model's prediction: (k, 2) points → (k,) labels 0 or 1; and a panel of the flower's
+# figure: (title, predictor, accuracy).
 Predictor = Callable[[np.ndarray], np.ndarray]
 Panel = tuple[str, Predictor, float]
 
 
-def _classes(results: dict, dataset: str) -> list[tuple[str, float]]:
-    """The data set's two classes, (name, label), the lower label first."""
-    return sorted(results["datasets"][dataset]["classes"].items(), key=lambda item: item[1])
-
-
-def _grid(X: np.ndarray) -> list[np.ndarray]:
-    """A grid of 300 × 300 points over the samples' plane, with the slides' margin (in the
-    features' units)."""
-    margin = 1.0
-    return np.meshgrid(
-        np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, 300),
-        np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, 300),
-    )
-
-
-def _frame(ax, results: dict, dataset: str, g1: np.ndarray, g2: np.ndarray) -> None:
-    """The axes' limits at the grid's edges, and each axis named by its feature."""
+def _regions(ax, results: dict, dataset: str, predict: Predictor, colours, markers, **looks):
+    """The plane shaded by the label ``predict`` gives each point of a 300 × 300 grid (with
+    the slides' margin), the samples on top in their class's colour and marker, each axis
+    named by its feature. Returns the grid and the samples' artists."""
+    X, y = findings.arrays(results, dataset)
+    margin = 1.0  # in the features' units
+    g1, g2 = np.meshgrid(*(np.linspace(f.min() - margin, f.max() + margin, 300) for f in X.T))
+    regions = np.asarray(predict(np.column_stack([g1.ravel(), g2.ravel()])), dtype=np.float64)
+    ax.contourf(g1, g2, regions.reshape(g1.shape), [-0.5, 0.5, 1.5], colors=colours, alpha=0.25)
     data = results["datasets"][dataset]
+    classes = sorted(data["classes"].items(), key=lambda item: item[1])  # the lower label first
+    sign = "+" if classes[0][1] < 0 else ""  # −1 and +1, or 0 and 1
+    samples = []
+    for (name, value), colour, marker in zip(classes, colours, markers, strict=True):
+        rows = y == value
+        label = f"{name} ({value:{sign}g})"
+        dot = {"c": colour, "marker": marker, "edgecolors": "black", "label": label}
+        samples.append(ax.scatter(X[rows, 0], X[rows, 1], **dot, **looks))
     unit = "standardized" if data["standardized"] else data.get("unit")
     names = [f"{name} [{unit}]" if unit else name for name in data["feature_names"]]
-    ax.set_xlim(g1[0, 0], g1[0, -1])
-    ax.set_ylim(g2[0, 0], g2[-1, 0])
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
+    ax.set(xlim=(g1[0, 0], g1[0, -1]), ylim=(g2[0, 0], g2[-1, 0]), xlabel=names[0], ylabel=names[1])
+    return (g1, g2), samples
 
 
 def _backend_style(index: int) -> dict:
@@ -111,7 +93,7 @@ def plot_history(
     for index, backend in enumerate(results["backends"]):
         if backend not in experiment["runs"]:  # a variant's run that is its base's
             continue
-        values = history(experiment["runs"][backend])
+        values = findings.history(experiment["runs"][backend])
         steps = np.arange(1, len(values) + 1)
         style = _backend_style(index)
         if len(values) > 30:  # markers would merge into a band
@@ -128,39 +110,26 @@ def plot_history(
 
 
 def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
-    """The plane shaded by the class that x·w + b predicts (≥ 0: the second class),
-    with the reference backend's weights; every backend's boundary x·w + b = 0 as a line
-    in its colour; and the samples, one marker per species."""
+    """The plane shaded by the class that x·w + b predicts with the reference backend's
+    weights; every backend's boundary x·w + b = 0 as a line in its colour; the samples,
+    one marker per species."""
     experiment = results["experiments"][name]
-    X, y = arrays(results, experiment["dataset"])
-    classes = _classes(results, experiment["dataset"])
-    g1, g2 = _grid(X)
-
-    def net_input(run: dict) -> np.ndarray:
-        return g1 * run["w"][0] + g2 * run["w"][1] + run["b"]
-
-    backends = results["backends"]
-    regions = np.where(net_input(experiment["runs"][backends[0]]) >= 0, 1.0, 0.0)
-    ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLOURS, alpha=0.25)
-    lines, samples = [], []
-    for index, backend in enumerate(backends):
-        if backend not in experiment["runs"]:
+    runs = experiment["runs"]
+    reference = runs[results["backends"][0]]
+    predict = linear_predictor(reference["w"], reference["b"])
+    (g1, g2), samples = _regions(
+        ax, results, experiment["dataset"], predict, CLASS_COLOURS, CLASS_MARKERS, linewidths=0.6
+    )
+    lines = []
+    for index, backend in enumerate(results["backends"]):
+        if backend not in runs:
             continue
-        z = net_input(experiment["runs"][backend])
+        z = g1 * runs[backend]["w"][0] + g2 * runs[backend]["w"][1] + runs[backend]["b"]
         if z.min() < 0 < z.max():  # the boundary crosses the plotted area
             width = _backend_style(index)["linewidth"]
             line = backend_line(backend, look)
             ax.contour(g1, g2, z, levels=[0.0], colors=[line["color"]], linewidths=width)
             lines.append(Line2D([], [], linewidth=width, **line))
-    sign = "+" if classes[0][1] < 0 else ""  # −1 and +1, or 0 and 1
-    for (species, value), face, marker in zip(classes, CLASS_COLOURS, CLASS_MARKERS, strict=True):
-        rows = y == value
-        label = f"{species} ({value:{sign}g})"
-        samples.append(
-            ax.scatter(X[rows, 0], X[rows, 1], c=face, marker=marker, edgecolors="black",
-                       linewidths=0.6, label=label)
-        )  # fmt: skip
-    _frame(ax, results, experiment["dataset"], g1, g2)
     ax.set_title(f"{TITLES[name][0]}: decision regions")
     backends_legend(ax, experiment, lines, samples, loc="upper left")
 
@@ -168,27 +137,10 @@ def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
 def plot_planar_decision_regions(
     axes, results: dict, look: Style, dataset: str, panels: list[Panel]
 ) -> None:
-    """One panel per (title, predict, accuracy): the plane shaded by the label ``predict``
-    gives each point of a grid, the data set's points on top in their class's colour,
-    the title followed by the accuracy on those points.
-
-    ``predict`` may be any model, linear or not: it maps a (k, 2) array of points to k
-    labels 0 or 1 (the course's ``predict(parameters, X)``, with samples as rows).
-    """
-    X, y = arrays(results, dataset)
-    classes = _classes(results, dataset)
-    g1, g2 = _grid(X)
-    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    """One panel per (title, predict, accuracy): the plane shaded by any model's ``predict``
+    (linear or not: (k, 2) points → k labels 0 or 1), the title followed by the accuracy."""
     for ax, (heading, predict, accuracy) in zip(axes, panels, strict=True):
-        regions = np.asarray(predict(grid), dtype=np.float64).reshape(g1.shape)
-        ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5], colors=PLANAR_COLOURS, alpha=0.25)
-        for (name, value), colour in zip(classes, PLANAR_COLOURS, strict=True):
-            rows = y == value
-            ax.scatter(
-                X[rows, 0], X[rows, 1], s=12, c=colour, edgecolors="black", linewidths=0.3,
-                label=f"{name} ({value:g})",
-            )  # fmt: skip
-        _frame(ax, results, dataset, g1, g2)
+        _regions(ax, results, dataset, predict, PLANAR_COLOURS, "oo", s=12, linewidths=0.3)
         ax.set_aspect("equal")
         ax.set_title(f"{heading}: accuracy {accuracy:.0%}")
         ax.legend(fontsize="small", loc="upper left")
@@ -202,22 +154,24 @@ def linear_predictor(w, b) -> Predictor:
 
 def network_predictor(run: dict) -> Predictor:
     """Label 1 where the network's output σ(tanh(x W1 + b1) W2 + b2) is > 0.5."""
-    return lambda points: (network_output(run, points) > 0).astype(np.int64)
+    return lambda points: (findings.network_output(run, points) > 0).astype(np.int64)
 
 
 def flower_panels(results: dict) -> list[Panel]:
     """The models drawn on the flower, each as (title, predict, accuracy): logistic
     regression, and the shallow network where the file has it."""
-    found = flower_findings(results)
+    found = findings.flower_findings(results)
     panels = [("Logistic regression", linear_predictor(found["w"], found["b"]), found["accuracy"])]
-    network = network_findings(results)
+    network = findings.network_findings(results)
     if network is not None:
         title = f"Shallow network, {network['hidden']} tanh units"
         panels.append((title, network_predictor(network["run"]), network["accuracy"]))
     return panels
 
 
-def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str, Timing]]) -> None:
+def plot_train_times(
+    ax, results: dict, look: Style, judged: dict[str, dict[str, findings.Timing]]
+) -> None:
     """Median time to train per experiment and backend; whiskers over the interquartile
     range, as the benchmark figures band it."""
     names = experiments_in(results)
@@ -238,8 +192,8 @@ def plot_train_times(ax, results: dict, look: Style, judged: dict[str, dict[str,
             **backend_line(backend, look),
         )
     log_scale(ax, x=False)
-    ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels([tick_label(results, name) for name in names], fontsize="small")
+    labels = [tick_label(results, name) for name in names]
+    ax.set_xticks(np.arange(len(names)), labels, fontsize="small")
     ax.set_ylabel("time to train [ms]")
     # the runs per experiment differ (the network's long runs fewer): the table says how many
     ax.set_title("Time to train (median and interquartile range of the timed runs)")
@@ -274,7 +228,8 @@ def _figure_perceptron(fig: Figure, results: dict, look: Style) -> None:
 def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> None:
     left, right = fig.subplots(1, 2)
     name = "perceptron_nonseparable"
-    separable = history(results["experiments"]["perceptron"]["runs"][results["backends"][0]])
+    reference = results["experiments"]["perceptron"]["runs"][results["backends"][0]]
+    separable = findings.history(reference)
     (line,) = left.plot(
         np.arange(1, len(separable) + 1), separable, **SEPARABLE_STYLE,
         label="setosa vs versicolor (separable)",
@@ -284,7 +239,7 @@ def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> 
     left.yaxis.get_major_locator().set_params(integer=True)
     plot_decision_regions(right, results, look, name)
     dataset = results["experiments"][name]["dataset"]
-    twin = same_point_both_classes(*arrays(results, dataset))
+    twin = findings.same_point_both_classes(*findings.arrays(results, dataset))
     if twin is not None:
         right.annotate(
             "one flower of each species",
@@ -347,7 +302,7 @@ def _figure_hidden_layer(fig: Figure, results: dict, look: Style) -> None:
 def _figure_hidden_sizes(fig: Figure, results: dict, look: Style) -> None:
     """Accuracy on the flower against the hidden size h, and time per iteration against
     h per backend, both on a logarithmic h axis."""
-    found = hidden_size_findings(results)
+    found = findings.hidden_size_findings(results)
     left, right = fig.subplots(1, 2)
     left.plot(found["sizes"], [100 * a for a in found["accuracy"]], **SEPARABLE_STYLE)
     left.set_ylabel("accuracy on the flower [%]")
@@ -370,7 +325,7 @@ def _figure_hidden_sizes(fig: Figure, results: dict, look: Style) -> None:
 
 @_figure("course-train-times", size=(13.0, 5.0))
 def _figure_times(fig: Figure, results: dict, look: Style) -> None:
-    plot_train_times(fig.subplots(), results, look, timings(results))
+    plot_train_times(fig.subplots(), results, look, findings.timings(results))
 
 
 @styled
