@@ -34,7 +34,8 @@ FLAG_WAITED = "waited for a core"
 # More threads cost a call microseconds to start, never a multiple of its one-thread time
 # plus a scheduler tick (1 ms, Linux's shortest). Seen on 2-core virtual machines: PyTorch
 # on two threads at 3.5-4.0 ms a call (one tick at 250 Hz) where one thread took 0.03-1.7 ms,
-# the interval tight, because every round waited alike.
+# the interval tight, because every round waited alike. So a case on all cores whose
+# interval lies above WAIT_FACTOR× its one-thread twin's, and WAIT_S beyond it, waited.
 WAIT_FACTOR = 2
 WAIT_S = 1e-3
 
