@@ -1,15 +1,17 @@
-"""The report builder: benchmark result files in; a table, figures and a page out.
+"""The report builder: benchmark result files in; a table, figures and pages out.
 
 It reads result files and nothing else — never the kernels or the benchmarks — so it
 works on results from another machine or an older version of the suite (usage:
 ``reports.__main__``).
 
-One module per job: ``load`` (reading and checking result files), ``table`` (the tidy
-table, its flags, the CSV files), ``rules`` (every threshold: the flag rule and the one
-comparison, faster / slower / level), ``analysis`` (speedups, crossovers, headline, JIT
-break-even), ``figkit`` and ``figures`` (drawing), the page's sections (``headline``,
-``leads``, ``readings``, ``jit_section``, ``trust``, …) put together by ``page`` from the
-templates in ``templates/`` (``templating``, ``markup``, ``phrases``), ``course`` (the
-course experiments), ``compare`` (two runs), ``atomic`` (all-or-nothing output), ``build``
-(putting them together) and ``__main__`` (the CLI).
+Reading: ``load`` (result files, checked), ``table`` (the tidy table, its flags, the CSV
+files). Deciding: ``rules`` (every threshold and the one comparison, faster / slower /
+level), ``analysis`` (speedups, crossovers, headline, JIT break-even). Drawing: ``figkit``,
+``figures``, ``roofline_figure``. Wording, a section each (findings, then a template in
+``templates/``): ``headline``, ``roofline``, ``leads``, ``readings``, ``losses``,
+``memory_section``, ``jit_section``, ``trust``, ``beyond_memory``, ``yours``, with
+``templating``, ``markup``, ``phrases`` and ``formatting``. Whole pages: ``page`` (the
+lesson and its detail pages), ``course`` (the course experiments), ``compare`` (two runs),
+``classroom`` (many machines). Writing: ``build`` (putting them together) and ``atomic``
+(all-or-nothing output).
 """

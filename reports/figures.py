@@ -179,7 +179,7 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         for threads, value in sorted(read.items()):
             dashes = "--" if threads == "1" else "-"
-            label = f"measured read bandwidth, {_threads_key(threads)}"
+            label = f"measured read bandwidth, {style.limit_threads_label(threads)}"
             ax.axhline(value, color="0.25", linestyle=dashes, linewidth=1.0, label=label)
         _draw_caches(ax, cpu, here["bytes"])
         ax.set_title(dtype)
@@ -192,10 +192,6 @@ def memory_throughput_figure(table: pd.DataFrame, op: str, run: Run, look: Style
 def _one_row(count: int):
     """One panel per dtype, side by side, sharing their y axis."""
     return _grid(count, count, (4.6, 4.6), (1.0, 0.0), min_width=8.5, sharey=True)
-
-
-def _threads_key(key: str) -> str:
-    return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
 
 def _draw_caches(ax, cpu: dict, data_bytes: pd.Series) -> None:

@@ -56,7 +56,7 @@ def _machine_facts(run: Run) -> list[list[str]]:
     for key, (name, unit, _) in LIMITS.items():
         if limits.get(key):
             values = (
-                f"{formatting.format_rate(value, unit)} with {_threads_text(count)}"
+                f"{formatting.format_rate(value, unit)} with {style.limit_threads_label(count)}"
                 for count, value in limits[key].items()
             )
             facts.append([name, ", ".join(values)])
@@ -127,10 +127,6 @@ def backends_section(table: pd.DataFrame, look: Style) -> str:
             status = "not installed"
         rows.append([look.label(name), f"`{name}`", str(described.get("how", "")), status])
     return "## The backends\n\n" + md_table(["", "name", "how it computes", "this run"], rows)
-
-
-def _threads_text(key: str) -> str:
-    return style.threads_label(int(key)) if key.isdigit() else key.strip("<>")
 
 
 # --- the pages -----------------------------------------------------------------------

@@ -25,6 +25,11 @@ _SPARE_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7
 LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE, VARIANT = ROLES
 
 
+def limit_threads_label(key: str) -> str:
+    """A measured limit's thread key (``"1"``, ``"2"``, ``"<all>"``) in words."""
+    return threads_label(int(key)) if key.isdigit() else key.strip("<>")
+
+
 @dataclass(frozen=True, eq=False)
 class Style:
     """One catalogue's ops and backends, name → description (label, colour, role, …), in order."""
