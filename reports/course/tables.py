@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from reports.course.experiments import experiments_in, title
 from reports.course.findings import Timing
-from reports.formatting import (
-    FLOAT64_EPS,
-    format_eps,
-    format_percent,
-    format_ratio,
-    format_time,
-)
+from reports.formatting import FLOAT64_EPS, format_eps, format_percent, format_ratio, format_time
 from reports.markup import marked, md_table
 from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import Style
@@ -20,11 +14,10 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style
     """Median time per experiment and backend, marked where the flag rule says not to
     trust it; in brackets the speedup over the first backend."""
     backends = results["backends"]
-    reference = backends[0]
     rows = []
     for name in experiments_in(results):
         cells = [title(results, name)]
-        base = judged[name][reference]
+        base = judged[name][backends[0]]
         for backend in backends:
             timing = judged[name].get(backend)
             if timing is None:  # a variant's run that would be its base's
@@ -66,8 +59,7 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: S
 
 def agreement_table(results: dict, look: Style) -> str:
     """The largest differences from the first backend, against the run's tolerance."""
-    backends = results["backends"]
-    others = backends[1:]
+    others = results["backends"][1:]
     rows = []
     for name in experiments_in(results):
         experiment = results["experiments"][name]
