@@ -23,10 +23,10 @@ from reports.classroom.machines import machine_key, simd_bits
 from reports.classroom.outcomes import course_outcomes, same_outcome
 from reports.load import (
     BEYOND_MEMORY_PREFIX,
+    COURSE_PREFIX,
     ResultFileError,
     Run,
     _json_files,
-    is_course_file,
     limit_at,
     merged_catalogue,
     read_result,
@@ -87,16 +87,12 @@ class Rejected:
 
 def result_files(inputs: Iterable[Path]) -> list[Path]:
     """The files given, and every result file (``*.json``, ``*.json.gz``) in the directories."""
+    skip = (".", COURSE_PREFIX, BEYOND_MEMORY_PREFIX)  # hidden (being written), other files
     found: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            compressed = [p for p in path.glob("*.json.gz") if not p.name.startswith(".")]
-            found += sorted(
-                candidate
-                for candidate in [*_json_files(path), *compressed]
-                if not is_course_file(candidate)
-                and not candidate.name.startswith(BEYOND_MEMORY_PREFIX)
-            )
+            candidates = [*_json_files(path), *path.glob("*.json.gz")]
+            found += sorted(c for c in candidates if not c.name.startswith(skip))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
@@ -160,12 +156,10 @@ def _course(machine: Machine) -> None:
     run = machine.run
     if run.share is not None:
         machine.outcomes = run.share.get("course")
+    elif run.course is not None and run.course.missing:
+        machine.course_problem = f"its run's selection left out {', '.join(run.course.missing)}"
     elif run.course is not None:
-        if run.course.missing:
-            left_out = ", ".join(run.course.missing)
-            machine.course_problem = f"its run's selection left out {left_out}"
-        else:
-            machine.outcomes = course_outcomes(run.course.record)
+        machine.outcomes = course_outcomes(run.course.record)
     if not machine.outcomes and not machine.course_problem:  # none, or an empty record
         machine.outcomes = None
         machine.course_problem = "the run has no course experiments"
