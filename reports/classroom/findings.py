@@ -63,7 +63,6 @@ class Machine:
     """One machine of the class: its run and what the page shows of it."""
 
     run: Run
-    key: str
     label: str = ""
     times: dict[str, dict[str, Any]] = field(default_factory=dict)  # backend → case
     ratios: dict[str, float] = field(default_factory=dict)
@@ -184,7 +183,7 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
             if run.share
             else machine_key(run.machine.get("node"), run.suite)
         )
-        machine = Machine(run=run, key=key)
+        machine = Machine(run=run)
         cases = _headline_cases(run)
         _ratios(machine, cases)
         for part in cases:

@@ -418,9 +418,6 @@ def conditions(results: dict) -> dict:
         and {
             "least": min(sampled),
             "most": max(sampled),
-            "target": until["target"],
-            "max_time_s": until["max_time_s"],
-            "at_least_rounds": until["at_least_rounds"],
-            "case_s": until["case_s"],
+            **{key: until[key] for key in ("target", "max_time_s", "at_least_rounds", "case_s")},
         },
     }

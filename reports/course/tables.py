@@ -35,25 +35,20 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style
 def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: Style) -> list[str]:
     """Which times the flag rule marks, and why, in the words of "Numbers not to trust"."""
     resolution = results["timer"].get("resolution_s") or 0.0
+    under_timer = f"under {TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
     listed = []
     for name in experiments_in(results):
         for backend, timing in judged[name].items():
             if not timing.flags:
                 continue
-            reasons = []
-            if FLAG_SPREAD in timing.flags:
-                reasons.append(
-                    f"the median's interval ±{format_percent(timing.quartiles.interval_rel)}"
-                )
-            if FLAG_TIMER in timing.flags:
-                reasons.append(
-                    f"a run lasts {format_time(timing.quartiles.median)}, under "
-                    f"{TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
-                )
-            if FLAG_ROUNDS in timing.flags:
-                runs = timing.quartiles.rounds
-                reasons.append(f"only {runs} run{'s' if runs != 1 else ''}")
-            listed.append(f"{title(results, name)}, {look.label(backend)}: {'; '.join(reasons)}")
+            quartiles = timing.quartiles
+            reasons = {
+                FLAG_SPREAD: f"the median's interval ±{format_percent(quartiles.interval_rel)}",
+                FLAG_TIMER: f"a run lasts {format_time(quartiles.median)}, {under_timer}",
+                FLAG_ROUNDS: f"only {quartiles.rounds} run{'s' if quartiles.rounds != 1 else ''}",
+            }
+            why = "; ".join(reason for flag, reason in reasons.items() if flag in timing.flags)
+            listed.append(f"{title(results, name)}, {look.label(backend)}: {why}")
     return listed
 
 
