@@ -401,16 +401,15 @@ def loop_relation(machines: list[Machine]) -> dict[str, Any]:
     clocks = {m.label: clock_ghz(m.run) for m in machines}
     python = {m.label: m.run.machine.get("python_version") for m in machines}
     known = [label for label in ns if math.isfinite(ns[label]) and math.isfinite(clocks[label])]
+    known_ns = {label: ns[label] for label in known}
     cycles = spread({label: ns[label] * clocks[label] for label in known})
     return {
         "ns": spread(ns),
         "cycles": cycles,
-        "clock_verdict": explains(spread({label: ns[label] for label in known}), cycles),
+        "clock_verdict": explains(spread(known_ns), cycles),
         "python_versions": sorted({version for version in python.values() if version}),
         "clocks_known": len(known),
-        "clock_fit": log_fit(
-            [1 / clocks[label] for label in known], [ns[label] for label in known]
-        ),
+        "clock_fit": log_fit([1 / clocks[label] for label in known], list(known_ns.values())),
         "by_python": by_group(ns, python),
     }
 
