@@ -2,10 +2,8 @@
 
     python -m reports --class FILES_OR_DIRS... [--out DIR]
 
-``findings`` reads the files (share files, full or quick runs; ``reports.load`` checks
-each) into plain data; ``figures`` draws from that data; ``templates/class.md.j2`` words
-it; ``build_class`` writes README.md and figures/ into a directory of their own,
-atomically (``reports.atomic``). The input files are only read.
+``findings`` decides from the files (only read), ``figures`` draws, ``templates/class.md.j2``
+words, and ``build_class`` writes README.md and figures/ atomically (``reports.atomic``).
 """
 
 from __future__ import annotations
@@ -83,9 +81,8 @@ def course_table(rows: list[dict]) -> str:
 
 
 def build_class(inputs: list[Path], out: Path) -> Path:
-    """Read every file of ``inputs`` (files or directories), write ``out/README.md`` and
-    ``out/figures/``; returns the README's path. Raises ``ResultFileError`` when no file
-    can be used (each file's reason in the message)."""
+    """Write ``out/README.md`` and ``out/figures/`` from ``inputs`` (files or directories);
+    returns the README's path. ``ResultFileError`` when no file can be used, with why."""
     files = result_files(inputs)
     if not files:
         raise ResultFileError(", ".join(map(str, inputs)), "holds no result files (*.json)")

@@ -1,11 +1,9 @@
-"""A class's runs as plain data: one entry per machine, the files that could not be used
-and why, and the measured relations that explain (or fail to explain) the spread.
+"""A class's runs as plain data: one entry per machine, the files set aside and why, and
+the measured relations that explain (or fail to explain) the spread.
 
-Every file is read by ``reports.load.read_result``, the report's one loader: full runs,
-quick runs and share files alike. A file it refuses, a second run of a machine already
-in the class (told by ``machines.machine_key``, never by the file's name) and a run
-without the lesson's dot product are set aside, each with a one-line reason; the page
-is built from the rest. Nothing is written here.
+``reports.load.read_result`` reads every file (full, quick or share). A file it refuses, a
+run without the lesson's dot product and a second run of a machine (told by
+``machines.machine_key``, never by the file's name) are set aside with a one-line reason.
 """
 
 from __future__ import annotations
@@ -25,10 +23,10 @@ from reports.classroom.machines import machine_key, simd_bits
 from reports.classroom.outcomes import course_outcomes, same_outcome
 from reports.load import (
     BEYOND_MEMORY_PREFIX,
+    COURSE_PREFIX,
     ResultFileError,
     Run,
     _json_files,
-    is_course_file,
     limit_at,
     merged_catalogue,
     read_result,
@@ -65,7 +63,6 @@ class Machine:
     """One machine of the class: its run and what the page shows of it."""
 
     run: Run
-    key: str
     label: str = ""
     times: dict[str, dict[str, Any]] = field(default_factory=dict)  # backend → case
     ratios: dict[str, float] = field(default_factory=dict)
@@ -88,18 +85,13 @@ class Rejected:
 
 
 def result_files(inputs: Iterable[Path]) -> list[Path]:
-    """The files given, and every result file (``*.json``, or ``*.json.gz`` compressed)
-    in the directories given."""
+    """The files given, and every result file (``*.json``, ``*.json.gz``) in the directories."""
+    skip = (".", COURSE_PREFIX, BEYOND_MEMORY_PREFIX)  # hidden (being written), other files
     found: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            compressed = [p for p in path.glob("*.json.gz") if not p.name.startswith(".")]
-            found += sorted(
-                candidate
-                for candidate in [*_json_files(path), *compressed]
-                if not is_course_file(candidate)
-                and not candidate.name.startswith(BEYOND_MEMORY_PREFIX)
-            )
+            candidates = [*_json_files(path), *path.glob("*.json.gz")]
+            found += sorted(c for c in candidates if not c.name.startswith(skip))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
@@ -114,23 +106,16 @@ def _lesson_dot(run: Run) -> pd.DataFrame:
 
 
 def _headline_cases(run: Run) -> dict[str, list[dict[str, Any]]]:
-    """The dot product of the slides (float64, n = 10⁶), per headline role (the first
-    backend of each role in the run's catalogue), fewest threads first: measured cases,
-    and the loop's predicted time if it was not run."""
+    """The slides' dot product (float64, n = 10⁶) per headline role, fewest threads first:
+    measured cases, and the loop's predicted time (``predicted``) if it was not run."""
     look = Style.of(run.catalogue)
     names = {look.the(part): part for part in HEADLINE_ROLES}
     rows = _lesson_dot(run)
     rows = rows[rows["backend"].isin(names) & (rows["n"] == HEADLINE_N)].sort_values("threads")
-    found: dict[str, list[dict[str, Any]]] = {}
-    for row in rows.to_dict("records"):
-        if row["status"] == "ok":
-            row["time_s"], row["predicted"] = row["median_s"], False
-        elif math.isfinite(row["predicted_s"]):
-            row["time_s"], row["predicted"] = row["predicted_s"], True
-        else:
-            continue
-        found.setdefault(names[row["backend"]], []).append(row)
-    return found
+    ok = rows["status"] == "ok"
+    rows = rows.assign(time_s=rows["median_s"].where(ok, rows["predicted_s"]), predicted=~ok)
+    rows = rows[ok | np.isfinite(rows["predicted_s"])]
+    return {names[backend]: group.to_dict("records") for backend, group in rows.groupby("backend")}
 
 
 def has_the_lesson(run: Run) -> bool:
@@ -170,12 +155,10 @@ def _course(machine: Machine) -> None:
     run = machine.run
     if run.share is not None:
         machine.outcomes = run.share.get("course")
+    elif run.course is not None and run.course.missing:
+        machine.course_problem = f"its run's selection left out {', '.join(run.course.missing)}"
     elif run.course is not None:
-        if run.course.missing:
-            left_out = ", ".join(run.course.missing)
-            machine.course_problem = f"its run's selection left out {left_out}"
-        else:
-            machine.outcomes = course_outcomes(run.course.record)
+        machine.outcomes = course_outcomes(run.course.record)
     if not machine.outcomes and not machine.course_problem:  # none, or an empty record
         machine.outcomes = None
         machine.course_problem = "the run has no course experiments"
@@ -200,7 +183,7 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
             if run.share
             else machine_key(run.machine.get("node"), run.suite)
         )
-        machine = Machine(run=run, key=key)
+        machine = Machine(run=run)
         cases = _headline_cases(run)
         _ratios(machine, cases)
         for part in cases:
@@ -235,8 +218,7 @@ def _name(machine: Machine) -> str:
 
 
 def _label(machines: list[Machine]) -> None:
-    """Each machine's label: its chosen name, else its host and file, numbered when two
-    machines share one."""
+    """Each machine's label: its name (``_name``), numbered when two machines share one."""
     seen: dict[str, int] = {}
     for machine in machines:
         name = _name(machine)
@@ -335,9 +317,8 @@ def spread(values: dict[str, float]) -> dict[str, Any] | None:
 
 
 def log_fit(xs: list[float], ys: list[float]) -> dict[str, Any] | None:
-    """A straight line through log y against log x: its slope, and r² (the share of the
-    variance of log y the fact accounts for). None for fewer than 3 machines or a fact
-    that does not vary."""
+    """A straight line through log y against log x: its slope, and r² (the share of log y's
+    variance the fact accounts for). None for fewer than 3 machines or no variation."""
     pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if 0 < x < math.inf and 0 < y < math.inf]
     if len(pairs) < 3:
         return None
@@ -402,10 +383,8 @@ LEVEL_FOLD = 1.2
 
 
 def explains(measured: dict | None, residual: dict | None) -> str:
-    """Whether a fact explains a spread: "level" when the machines hardly differ,
-    "explains" when dividing by the fact leaves a spread (``residual``) at most half the
-    measured one's (in log terms: it removes at least half of the fold), "partly" when
-    it narrows it less, "no" when it does not narrow it at all."""
+    """Whether dividing by a fact narrows a ``measured`` spread to ``residual``: "level"
+    (nothing to explain), "explains" (at least half of the log fold gone), "partly", "no"."""
     if not measured or not residual or measured["count"] < 2:
         return "unknown"
     if measured["fold"] < LEVEL_FOLD:
@@ -422,16 +401,15 @@ def loop_relation(machines: list[Machine]) -> dict[str, Any]:
     clocks = {m.label: clock_ghz(m.run) for m in machines}
     python = {m.label: m.run.machine.get("python_version") for m in machines}
     known = [label for label in ns if math.isfinite(ns[label]) and math.isfinite(clocks[label])]
+    known_ns = {label: ns[label] for label in known}
     cycles = spread({label: ns[label] * clocks[label] for label in known})
     return {
         "ns": spread(ns),
         "cycles": cycles,
-        "clock_verdict": explains(spread({label: ns[label] for label in known}), cycles),
+        "clock_verdict": explains(spread(known_ns), cycles),
         "python_versions": sorted({version for version in python.values() if version}),
         "clocks_known": len(known),
-        "clock_fit": log_fit(
-            [1 / clocks[label] for label in known], [ns[label] for label in known]
-        ),
+        "clock_fit": log_fit([1 / clocks[label] for label in known], list(known_ns.values())),
         "by_python": by_group(ns, python),
     }
 

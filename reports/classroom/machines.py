@@ -1,6 +1,6 @@
 """What a class page knows of each machine, read from its result file: an identity that
-tells the same machine handed in twice from two machines of one model, the widest SIMD
-vectors it has, and the label it is shown under."""
+tells the same machine handed in twice from two machines of one model, and the widest SIMD
+vectors it has."""
 
 from __future__ import annotations
 
@@ -24,11 +24,15 @@ def simd_bits(cpu: dict[str, Any]) -> int | None:
     return max(widths) if widths else None
 
 
-def facts(suite: dict[str, Any]) -> dict[str, Any]:
-    """The machine facts that do not change from one run to the next."""
+def machine_key(node: str | None, suite: dict[str, Any]) -> str:
+    """A digest of the host name and the machine facts that do not change between runs:
+    equal for two runs of one machine, different for two machines of one model (their
+    host names differ). The host name cannot be read back from it, though a guessed name
+    can be checked against it."""
     cpu = suite.get("cpu") or {}
     memory = (suite.get("system") or {}).get("memory") or {}
-    return {
+    facts = {
+        "node": node or "",
         "brand": cpu.get("brand"),
         "arch": cpu.get("arch"),
         "logical_cores": cpu.get("logical_cores"),
@@ -37,11 +41,5 @@ def facts(suite: dict[str, Any]) -> dict[str, Any]:
         "simd": sorted(cpu.get("simd") or []),
         "memory_bytes": memory.get("total_bytes"),
     }
-
-
-def machine_key(node: str | None, suite: dict[str, Any]) -> str:
-    """A digest of the host name and the machine facts: equal for two runs of one
-    machine, different for two machines of one model (their host names differ). The host
-    name cannot be read back from it, though a guessed name can be checked against it."""
-    text = json.dumps({"node": node or "", **facts(suite)}, sort_keys=True)
+    text = json.dumps(facts, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

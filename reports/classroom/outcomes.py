@@ -1,10 +1,9 @@
 """The course experiments' outcomes, in a few numbers per experiment.
 
-A full result file keeps each experiment's every epoch and every timed repeat (over a
-megabyte); what a class compares is smaller: did this machine's backends agree with one
-another, and where did the reference backend end (its final weights and the last entry
-of its history). A share file carries exactly this (``vectorbench_share.course``); for a
-full file it is computed from ``vectorbench_course`` by the same function.
+A full result file keeps every epoch and timed repeat (over a megabyte); a class compares
+less: did the machine's backends agree, and where did the reference backend end (its final
+weights and last history entry). A share file carries exactly this
+(``vectorbench_share.course``); for a full file the same function computes it.
 """
 
 from __future__ import annotations
@@ -20,17 +19,10 @@ from vbschema.course import HISTORY_DIGITS
 WEIGHT_KEYS = ("w", "b", "W1", "b1", "W2", "b2")
 
 
-def final_weights(run: dict[str, Any]) -> list[float]:
-    """A backend's final weights as one list of numbers."""
-    return [float(number) for key in WEIGHT_KEYS if key in run for number in np.ravel(run[key])]
-
-
 def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per experiment: the reference backend, the tolerance of the backends' agreement,
-    which backends lie outside it, and the reference's final weights and history entry.
-
-    ``course`` is a result file's ``vectorbench_course`` as ``vbschema.Course`` accepts
-    it."""
+    """Per experiment of ``course`` (a file's ``vectorbench_course``): the reference
+    backend, the agreement tolerance, the backends outside it, and the reference's final
+    weights (as one list) and history entry."""
     outcomes = {}
     for name, experiment in course["experiments"].items():
         agreement = experiment["agreement"]
@@ -52,28 +44,27 @@ def course_outcomes(course: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "tolerance": tolerance,
             "disagree": disagree,
             "final_history": float(run["history"][-1]),
-            "final_weights": final_weights(run),
+            "final_weights": [
+                float(x) for key in WEIGHT_KEYS if key in run for x in np.ravel(run[key])
+            ],
         }
     return outcomes
 
 
-# How far a value rounded to HISTORY_DIGITS significant digits may be from the value,
-# relative: half a unit in the last digit kept.
+# How far a value rounded to HISTORY_DIGITS significant digits may be from it, relative.
 STORED_REL = 0.5 * 10 ** (1 - HISTORY_DIGITS)
 
 
 def _as_stored(value: float) -> float:
-    """``value`` to ``HISTORY_DIGITS`` significant digits, as files before 7 December
-    2026 stored a history's last entry."""
+    """``value`` as files before 7 December 2026 stored a history's last entry."""
     return float(f"{value:.{HISTORY_DIGITS}g}")
 
 
 def same_outcome(one: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether two machines' reference backends ended in the same place: every final
-    weight within the experiment's agreement tolerance (relative to the largest weight,
-    as the backends are compared on one machine), and the final history entry too, or
-    within the ``HISTORY_DIGITS`` an older file rounded it to (the weights, stored
-    whole, decide then: the last cost or count is a function of them)."""
+    weight within the agreement tolerance (relative to the largest weight, as on one
+    machine), and the final history entry too, or within the rounding of an older file
+    (the weights, stored whole, decide then: the last cost or count is a function of them)."""
     if len(one["final_weights"]) != len(other["final_weights"]):
         return False
     tolerance = max(one["tolerance"], other["tolerance"])

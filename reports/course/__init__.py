@@ -1,11 +1,7 @@
-"""The report's "Course experiments" section, from a result file's ``vectorbench_course``.
-
-It is checked as the file is read (``vbschema.course``); ``render(results,
-figures_dir, link_prefix)`` draws its figures (``figures``) and returns the Markdown
-section, worded by ``templates/course.md.j2`` over the findings (``findings``) and
-tables (``tables``). Only the result file is read: nothing is trained again, and neither
-the kernels nor the benchmark code is imported, so a file from another machine or an
-older version renders the same way.
+"""The report's "Course experiments" section, from a result file's ``vectorbench_course``
+(checked by ``vbschema.course`` as the file is read): ``findings`` and ``tables`` decide,
+``figures`` draws, ``templates/course.md.j2`` words. Nothing is trained again and neither
+the kernels nor the benchmark code is imported, so any machine's or version's file renders.
 """
 
 from __future__ import annotations

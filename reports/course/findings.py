@@ -1,9 +1,7 @@
-"""What the course results say, as data: the numbers each reading and table is built on.
-
-Each ``*_findings`` function returns the facts one part of the section states (numbers,
-and the decisions that choose its wording); the templates word them. Training times are
-judged like the benchmarks': quartiles of every timed repeat, the one flag rule, and the
-one comparison (``reports.rules``).
+"""What the course results say, as data: each ``*_findings`` function returns the numbers
+and decisions one part of the section is worded from. Training times are judged like the
+benchmarks' (``reports.rules``): quartiles of every timed repeat, one flag rule, one
+comparison.
 """
 
 from __future__ import annotations
@@ -14,14 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
-from reports.course.experiments import (
-    EXPERIMENTS,
-    PER_SAMPLE,
-    TITLES,
-    experiments_in,
-    hidden_sweep_in,
-    title,
-)
+from reports.course.experiments import PER_SAMPLE, TITLES, experiments_in, hidden_sweep_in, title
 from reports.rules import SLOWER, Comparison, Quartiles, flags
 from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, Style
 
@@ -65,14 +56,13 @@ def _reference_run(results: dict, name: str) -> tuple[dict, dict]:
 def perceptron_findings(results: dict) -> dict:
     experiment, run = _reference_run(results, "perceptron")
     errors = [int(h) for h in run["history"]]
-    converged = bool(errors) and errors[-1] == 0
     last_mistake = max((i for i, h in enumerate(errors) if h > 0), default=-1) + 1
     dataset = results["datasets"][experiment["dataset"]]
     return {
         "m": len(dataset["y"]),
         "eta": experiment["parameters"]["eta"],
         "errors": errors,
-        "converged": converged,
+        "converged": bool(errors) and errors[-1] == 0,
         "clean_from_epoch": last_mistake + 1,
         "w": run["w"],
         "b": run["b"],
@@ -161,19 +151,15 @@ def adaline_standardized_findings(results: dict) -> dict:
 
 
 def gradient_descent_findings(results: dict) -> dict:
-    backend = results["backends"][0]
-    experiments = results["experiments"]
-    sgd, mini, batch = (
-        experiments["adaline_sgd"],
-        experiments["adaline_minibatch"],
-        experiments["adaline_standardized"],
-    )
+    names = {
+        "stochastic": "adaline_sgd",
+        "mini-batch": "adaline_minibatch",
+        "batch": "adaline_standardized",
+    }
+    costs = {label: history(_reference_run(results, name)[1]) for label, name in names.items()}
+    sgd, mini, batch = (results["experiments"][name] for name in names.values())
     m = len(results["datasets"][batch["dataset"]]["y"])
     size = mini["parameters"]["batch_size"]
-    costs = {
-        name: history(experiment["runs"][backend])
-        for name, experiment in (("stochastic", sgd), ("mini-batch", mini), ("batch", batch))
-    }
     return {
         "m": m,
         "eta": batch["parameters"]["eta"],
@@ -188,9 +174,8 @@ def gradient_descent_findings(results: dict) -> dict:
 
 def logistic_findings(results: dict) -> dict:
     experiment, run = _reference_run(results, "logistic_regression")
-    cost = history(run)
     return {
-        "cost": list(cost),
+        "cost": list(history(run)),
         "eta": experiment["parameters"]["eta"],
         "wrong": misclassified(results, experiment, run),
         "standardized": bool(results["datasets"][experiment["dataset"]].get("standardized")),
@@ -203,13 +188,12 @@ def flower_findings(results: dict) -> dict | None:
         return None
     experiment, run = _reference_run(results, "logistic_flower")
     _, y = arrays(results, experiment["dataset"])
-    cost = history(run)
     wrong = misclassified(results, experiment, run)
     return {
         "m": len(y),
         "per_class": int(np.sum(y == 1)),
         "eta": experiment["parameters"]["eta"],
-        "cost": list(cost),
+        "cost": list(history(run)),
         "wrong": wrong,
         "accuracy": 1 - wrong / len(y),
         "one_class": max(np.mean(y == 0), np.mean(y == 1)),  # always answering the larger class
@@ -409,7 +393,7 @@ def conditions(results: dict) -> dict:
         "partly": {
             backend: [
                 title(results, name)
-                for name in EXPERIMENTS
+                for name in experiments_in(results)
                 if backend in experiments.get(name, {}).get("runs", {})
             ]
             for backend in results["backends"]
@@ -434,9 +418,6 @@ def conditions(results: dict) -> dict:
         and {
             "least": min(sampled),
             "most": max(sampled),
-            "target": until["target"],
-            "max_time_s": until["max_time_s"],
-            "at_least_rounds": until["at_least_rounds"],
-            "case_s": until["case_s"],
+            **{key: until[key] for key in ("target", "max_time_s", "at_least_rounds", "case_s")},
         },
     }

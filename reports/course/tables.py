@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from reports.course.experiments import experiments_in, title
 from reports.course.findings import Timing
-from reports.formatting import (
-    FLOAT64_EPS,
-    format_eps,
-    format_percent,
-    format_ratio,
-    format_time,
-)
+from reports.formatting import FLOAT64_EPS, format_eps, format_percent, format_ratio, format_time
 from reports.markup import marked, md_table
 from reports.rules import FLAG_ROUNDS, FLAG_SPREAD, FLAG_TIMER, TIMER_FACTOR
 from reports.style import Style
@@ -20,11 +14,10 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style
     """Median time per experiment and backend, marked where the flag rule says not to
     trust it; in brackets the speedup over the first backend."""
     backends = results["backends"]
-    reference = backends[0]
     rows = []
     for name in experiments_in(results):
         cells = [title(results, name)]
-        base = judged[name][reference]
+        base = judged[name][backends[0]]
         for backend in backends:
             timing = judged[name].get(backend)
             if timing is None:  # a variant's run that would be its base's
@@ -42,32 +35,26 @@ def times_table(results: dict, judged: dict[str, dict[str, Timing]], look: Style
 def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: Style) -> list[str]:
     """Which times the flag rule marks, and why, in the words of "Numbers not to trust"."""
     resolution = results["timer"].get("resolution_s") or 0.0
+    under_timer = f"under {TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
     listed = []
     for name in experiments_in(results):
         for backend, timing in judged[name].items():
             if not timing.flags:
                 continue
-            reasons = []
-            if FLAG_SPREAD in timing.flags:
-                reasons.append(
-                    f"the median's interval ±{format_percent(timing.quartiles.interval_rel)}"
-                )
-            if FLAG_TIMER in timing.flags:
-                reasons.append(
-                    f"a run lasts {format_time(timing.quartiles.median)}, under "
-                    f"{TIMER_FACTOR}× the timer's resolution ({format_time(resolution)})"
-                )
-            if FLAG_ROUNDS in timing.flags:
-                runs = timing.quartiles.rounds
-                reasons.append(f"only {runs} run{'s' if runs != 1 else ''}")
-            listed.append(f"{title(results, name)}, {look.label(backend)}: {'; '.join(reasons)}")
+            quartiles = timing.quartiles
+            reasons = {
+                FLAG_SPREAD: f"the median's interval ±{format_percent(quartiles.interval_rel)}",
+                FLAG_TIMER: f"a run lasts {format_time(quartiles.median)}, {under_timer}",
+                FLAG_ROUNDS: f"only {quartiles.rounds} run{'s' if quartiles.rounds != 1 else ''}",
+            }
+            why = "; ".join(reason for flag, reason in reasons.items() if flag in timing.flags)
+            listed.append(f"{title(results, name)}, {look.label(backend)}: {why}")
     return listed
 
 
 def agreement_table(results: dict, look: Style) -> str:
     """The largest differences from the first backend, against the run's tolerance."""
-    backends = results["backends"]
-    others = backends[1:]
+    others = results["backends"][1:]
     rows = []
     for name in experiments_in(results):
         experiment = results["experiments"][name]
