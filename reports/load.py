@@ -334,7 +334,7 @@ def _stamp(path: Path) -> tuple[str, int]:
     return mtime.strftime("%Y%m%d-%H%M%S"), 0
 
 
-def _json_files(directory: Path) -> list[Path]:
+def json_files(directory: Path) -> list[Path]:
     if directory.exists() and not directory.is_dir():
         raise ResultFileError(
             directory, "is a file, not a directory of results; name it as FILE to report on it"
@@ -358,7 +358,7 @@ def newest_result(directory: Path) -> Path:
     or share files)."""
     candidates = [
         path
-        for path in _json_files(directory)
+        for path in json_files(directory)
         if not path.name.startswith((COURSE_PREFIX, BEYOND_MEMORY_PREFIX, SHARE_PREFIX))
     ]
     if not candidates:

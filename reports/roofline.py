@@ -22,7 +22,7 @@ from reports.templating import render
 DTYPE = "float64"  # the dtype the peak is measured in
 
 
-def _limits(run) -> tuple[dict[int, float], dict[int, float]]:
+def measured_limits(run) -> tuple[dict[int, float], dict[int, float]]:
     """The run's measured read bandwidth and peak, by thread count."""
     limits = run.suite.get("limits") or {}
     read, peak = (
@@ -45,7 +45,7 @@ def _at_most_threads(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(intensity=rows["flops"].astype(float) / rows["bytes"].astype(float))
 
 
-def _points(table: pd.DataFrame, look: Style) -> pd.DataFrame:
+def roofline_points(table: pd.DataFrame, look: Style) -> pd.DataFrame:
     """Every op × backend at its largest measured size, at the backend's most threads."""
     rows = _lesson_rows(table, look)
     rows = rows[(rows["flops"] > 0) & (rows["bytes"] > 0)]
@@ -105,7 +105,7 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     """Each backend's share of the peak at the top of the sweep, and the h at which each
     backend's lead over NumPy on as many threads (or NumPy's over it) changes hands."""
     swept = sweep(table, look)
-    _, peak = _limits(run)
+    _, peak = measured_limits(run)
     if swept is None or not peak:
         return None
     op, rows = swept
@@ -161,8 +161,8 @@ def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     """The ops left of the ridge (their intensities, low and high), and the points above
     the slanted roof: served from the cache, within the noise of two measurements
     (``rules.ABOVE_CEILING``), or beyond it, where the ceiling is a lower bound."""
-    read, peak = _limits(run)
-    points = _points(table, look)
+    read, peak = measured_limits(run)
+    points = roofline_points(table, look)
     swept = sweep(table, look)
     every = pd.concat([points, swept[1]]) if swept is not None else points
     every = every[~every.index.duplicated()]  # the sweep's top is also a point
@@ -195,7 +195,7 @@ def ladder_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     steps = ladder(table, look)
     if steps is None:
         return None
-    peak = _limits(run)[1].get(1)
+    peak = measured_limits(run)[1].get(1)
     last = len(steps) - 1  # the rows: the plain loop, the steps, BLAS
     rungs = [
         {

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from reports import style
 from reports.figkit import GRID, MARKERS, legend_below, log_scale, new_figure, styled
-from reports.roofline import DTYPE, _limits, _points, ladder, sweep
+from reports.roofline import DTYPE, ladder, measured_limits, roofline_points, sweep
 from reports.style import Style
 
 _POINT = {"s": 34, "edgecolors": "white", "linewidths": 0.4, "zorder": 3}
@@ -79,8 +79,8 @@ def _draw_roofs(ax, x: np.ndarray, read: dict[int, float], peak: dict[int, float
 def roofline_figure(table: pd.DataFrame, run, look: Style) -> Figure | None:
     """The roofline, readable on a slide: the roofs and the h sweep's lines are labelled where
     drawn, the legend holds the ops' markers and the backends with no line to name them."""
-    read, peak = _limits(run)
-    points = _points(table, look)
+    read, peak = measured_limits(run)
+    points = roofline_points(table, look)
     threads = sorted(set(read) & set(peak))
     if points.empty or not threads:
         return None

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from reports import formatting
-from reports.markup import MARK, MARK_NOTE, md_table
+from reports.markup import MARK, MARK_NOTE
 
 # Lines that start a Markdown structure of their own, never joined to the line above.
 _STRUCTURE = re.compile(r"^(\||- |#|!\[|<|>|\d+\. )")
@@ -59,16 +59,13 @@ _ENVIRONMENT.filters.update(
     ratio=formatting.format_ratio,
     count=formatting.format_count,
     percent=formatting.format_percent,
-    size=formatting.format_size,
-    bytes=formatting.format_bytes,
     num=formatting.format_number,
     vector=formatting.format_vector,
-    eps=formatting.format_eps,
     g=lambda value: f"{value:g}",
     label=_label,
     listed=listed,
 )
-_ENVIRONMENT.globals.update(MARK=MARK, MARK_NOTE=MARK_NOTE, md_table=md_table)
+_ENVIRONMENT.globals.update(MARK=MARK, MARK_NOTE=MARK_NOTE)
 
 
 def render(name: str, **findings) -> str:

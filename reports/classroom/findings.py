@@ -26,12 +26,12 @@ from reports.load import (
     COURSE_PREFIX,
     ResultFileError,
     Run,
-    _json_files,
+    json_files,
     limit_at,
     merged_catalogue,
     read_result,
 )
-from reports.roofline import _points as roofline_points
+from reports.roofline import roofline_points
 from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, Style
 
 # The roles of the headline ratios (the first backend of each, in each run's catalogue);
@@ -90,7 +90,7 @@ def result_files(inputs: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            candidates = [*_json_files(path), *path.glob("*.json.gz")]
+            candidates = [*json_files(path), *path.glob("*.json.gz")]
             found += sorted(c for c in candidates if not c.name.startswith(skip))
         else:
             found.append(path)
