@@ -19,7 +19,7 @@ from reports.load import Run, ladder_of
 from reports.losses import losses_section
 from reports.markup import md_table
 from reports.memory_section import memory_section
-from reports.readings import op_index, op_sections
+from reports.readings import every_op_readings, op_index, op_sections
 from reports.roofline import roofline_section
 from reports.style import Style
 from reports.table import flagged, measured, not_run, tidy_table
@@ -160,9 +160,10 @@ def render_report(
     (those with something to say)."""
     look = Style.of(run.catalogue)
     cpu = (run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU"
+    readings = every_op_readings(table, run, look=look)
     details = {
         "ops.md": [crossovers_section(table, look=look), losses_section(table, look=look),
-                   op_sections(table, run, figures, look=look)],
+                   op_sections(table, readings, figures, look=look)],
         "memory.md": [memory_section(table, figures, look=look)],
         "jit.md": [jit_section(costs, figures, look=look)],
         "trust.md": [trust_section(table, look=look)],
@@ -199,7 +200,7 @@ def render_report(
                 headline_section(table, run, figures, look=look),
                 roofline_section(table, run, figures, look),
                 summary_section(table, figures, look=look),
-                op_index(table, run, look=look),
+                op_index(readings),
                 course_section.strip(),
                 machine_section(run, short=True),
             ],

@@ -23,25 +23,33 @@ from reports.table import flagged, measured, not_run
 from vbschema.run import CEILINGS
 
 
-def op_sections(table: pd.DataFrame, run: Run, figures: set[str], *, look: Style) -> str:
+def every_op_readings(table: pd.DataFrame, run: Run, *, look: Style) -> dict[str, list[str]]:
+    """Each op's readings, in report order: worked out once for the lesson's index and the
+    op-by-op page."""
+    return {op: op_readings(table, run, op, look=look) for op in analysis.ops(table, look=look)}
+
+
+def op_sections(
+    table: pd.DataFrame, readings: dict[str, list[str]], figures: set[str], *, look: Style
+) -> str:
     alt = "speedup over NumPy at the largest size, every backend and thread count"
     parts = ["## Op by op", figure_link(EVERY_SPEEDUP, alt, figures)]
-    parts += [
-        _op_section(table, run, op, figures, look=look) for op in analysis.ops(table, look=look)
-    ]
+    parts += [_op_section(table, op, texts, figures, look=look) for op, texts in readings.items()]
     return "\n\n".join(part for part in parts if part)
 
 
-def op_index(table: pd.DataFrame, run: Run, *, look: Style) -> str:
+def op_index(readings: dict[str, list[str]]) -> str:
     """The lesson's list of ops: each op's first reading, linked to its section."""
-    lines = []
-    for op in analysis.ops(table, look=look):
-        readings = op_readings(table, run, op, look=look)
-        lines.append(f"- [`{op}`](#{op}): {readings[0] if readings else 'no reading'}")
+    lines = [
+        f"- [`{op}`](#{op}): {texts[0] if texts else 'no reading'}"
+        for op, texts in readings.items()
+    ]
     return with_note("\n".join(["## Every op in one line", "", *lines])) if lines else ""
 
 
-def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, look: Style) -> str:
+def _op_section(
+    table: pd.DataFrame, op: str, readings: list[str], figures: set[str], *, look: Style
+) -> str:
     lines = [f"### `{op}`", ""]
     for kind, alt in (
         ("time", "time per call against size"),
@@ -50,7 +58,6 @@ def _op_section(table: pd.DataFrame, run: Run, op: str, figures: set[str], *, lo
     ):
         if figure := figure_link(stem(kind, op), f"{op}: {alt}", figures):
             lines += [figure, ""]
-    readings = op_readings(table, run, op, look=look)
     if readings:
         points = "\n".join(f"- {text}" for text in readings)
         lines += ["What the figures show:", "", with_note(points)]
