@@ -23,15 +23,14 @@ def render(results: dict, figures_dir: Path, link_prefix: str, look: Style) -> s
     run's style) names and colours it."""
     found = findings.section(results, look)
     draw_figures(results, Path(figures_dir), look, found)
-    judged = found["judged"]
     markdown = render_template(
         "course.md.j2",
         look=look,
         link_prefix=link_prefix,
         linear=format_linear,
         **found,
-        times_table=tables.times_table(results, judged, look),
-        flagged=tables.flagged_timings(results, judged, look),
+        times_table=tables.times_table(results, found["judged"], look),
+        flagged=tables.flagged_timings(results, found["judged"], look),
         agreement_table=tables.agreement_table(results, look),
     )
     return markdown + "\n"

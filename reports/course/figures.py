@@ -99,12 +99,10 @@ def plot_history(
         if len(values) > 30:  # markers would merge into a band
             style["marker"] = None
         lines += ax.plot(steps, values, **backend_line(backend, look), **style)
-    parameters = experiment["parameters"]
-    ax.set_xlabel("iteration" if "iterations" in parameters else "epoch")
-    ax.set_ylabel(ylabel)
+    xlabel = "iteration" if "iterations" in experiment["parameters"] else "epoch"
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title(results, name))
     if log:
         log_scale(ax, x=False)
-    ax.set_title(title(results, name))
     ax.grid(True, **GRID)
     backends_legend(ax, experiment, lines, list(others))
 
@@ -137,8 +135,7 @@ def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
 def plot_planar_decision_regions(
     axes, results: dict, look: Style, dataset: str, panels: list[Panel]
 ) -> None:
-    """One panel per (title, predict, accuracy): the plane shaded by any model's ``predict``
-    (linear or not: (k, 2) points → k labels 0 or 1), the title followed by the accuracy."""
+    """A panel per (title, predict, accuracy): the plane shaded by any model's ``predict``."""
     for ax, (heading, predict, accuracy) in zip(axes, panels, strict=True):
         _regions(ax, results, dataset, predict, PLANAR_COLOURS, "oo", s=12, linewidths=0.3)
         ax.set_aspect("equal")
@@ -284,8 +281,7 @@ def _figure_hidden_sizes(fig: Figure, results: dict, look: Style, found: dict) -
         style = _backend_style(index)
         right.plot(sweep["sizes"], [t * 1e3 for t in times], **backend_line(backend, look), **style)
     log_scale(right, x=False)
-    right.set_ylabel("time per iteration [ms] (median)")
-    right.set_title("Time per iteration")
+    right.set(ylabel="time per iteration [ms] (median)", title="Time per iteration")
     right.legend(fontsize="small")
     for ax in (left, right):
         log_scale(ax, y=False)

@@ -304,9 +304,8 @@ def hidden_size_findings(results: dict, line: dict | None = None) -> dict | None
 
 @dataclass(frozen=True)
 class Timing:
-    """One experiment trained on one backend: the quartiles of its timed repeats, the
-    flags the report's one rule raises on them, and the comparison with the reference
-    backend (``None`` for the reference itself)."""
+    """One experiment's times on one backend, judged by the report's one flag rule, and
+    against the reference backend (``None`` for the reference itself)."""
 
     quartiles: Quartiles
     flags: tuple[str, ...]
@@ -386,7 +385,8 @@ def conditions(results: dict) -> dict:
     fixed = timer.get("fixed_rounds", {}) if until else {}
     other_repeats = []  # timed for another (fixed) number of rounds: the network's long runs
     sampled = []  # the rounds of the runs timed until sure
-    for name in experiments_in(results):
+    names = experiments_in(results)
+    for name in names:
         repeats = {run["time"]["repeats"] for run in experiments[name]["runs"].values()}
         if until and name not in fixed:
             sampled.extend(repeats)
@@ -398,12 +398,10 @@ def conditions(results: dict) -> dict:
         # variant trains only where it computes the trainer's op its own way)
         "partly": {
             backend: [
-                title(results, name)
-                for name in experiments_in(results)
-                if backend in experiments.get(name, {}).get("runs", {})
+                title(results, name) for name in names if backend in experiments[name]["runs"]
             ]
             for backend in results["backends"]
-            if any(backend not in experiments[name]["runs"] for name in experiments_in(results))
+            if any(backend not in experiments[name]["runs"] for name in names)
         },
         "raw": results["datasets"][experiments["perceptron"]["dataset"]],
         "machine": {
