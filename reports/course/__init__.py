@@ -21,26 +21,16 @@ def render(results: dict, figures_dir: Path, link_prefix: str, look: Style) -> s
     """Draw the figures into ``figures_dir`` and return the Markdown section, whose
     images are linked as ``link_prefix + file name``; each backend as ``look`` (the
     run's style) names and colours it."""
-    draw_figures(results, Path(figures_dir), look)
-    judged = findings.timings(results)
+    found = findings.section(results, look)
+    draw_figures(results, Path(figures_dir), look, found)
     markdown = render_template(
         "course.md.j2",
         look=look,
         link_prefix=link_prefix,
         linear=format_linear,
-        **findings.conditions(results),
-        perceptron=findings.perceptron_findings(results),
-        nonseparable=findings.nonseparable_findings(results),
-        adaline_raw=findings.adaline_raw_findings(results),
-        adaline_standardized=findings.adaline_standardized_findings(results),
-        gradient_descent=findings.gradient_descent_findings(results),
-        logistic=findings.logistic_findings(results),
-        flower=findings.flower_findings(results),
-        network=findings.network_findings(results),
-        hidden_sizes=findings.hidden_size_findings(results),
-        times=findings.times_findings(results, judged, look),
-        times_table=tables.times_table(results, judged, look),
-        flagged=tables.flagged_timings(results, judged, look),
+        **found,
+        times_table=tables.times_table(results, found["judged"], look),
+        flagged=tables.flagged_timings(results, found["judged"], look),
         agreement_table=tables.agreement_table(results, look),
     )
     return markdown + "\n"

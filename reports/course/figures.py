@@ -99,12 +99,10 @@ def plot_history(
         if len(values) > 30:  # markers would merge into a band
             style["marker"] = None
         lines += ax.plot(steps, values, **backend_line(backend, look), **style)
-    parameters = experiment["parameters"]
-    ax.set_xlabel("iteration" if "iterations" in parameters else "epoch")
-    ax.set_ylabel(ylabel)
+    xlabel = "iteration" if "iterations" in experiment["parameters"] else "epoch"
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title(results, name))
     if log:
         log_scale(ax, x=False)
-    ax.set_title(title(results, name))
     ax.grid(True, **GRID)
     backends_legend(ax, experiment, lines, list(others))
 
@@ -137,8 +135,7 @@ def plot_decision_regions(ax, results: dict, look: Style, name: str) -> None:
 def plot_planar_decision_regions(
     axes, results: dict, look: Style, dataset: str, panels: list[Panel]
 ) -> None:
-    """One panel per (title, predict, accuracy): the plane shaded by any model's ``predict``
-    (linear or not: (k, 2) points → k labels 0 or 1), the title followed by the accuracy."""
+    """A panel per (title, predict, accuracy): the plane shaded by any model's ``predict``."""
     for ax, (heading, predict, accuracy) in zip(axes, panels, strict=True):
         _regions(ax, results, dataset, predict, PLANAR_COLOURS, "oo", s=12, linewidths=0.3)
         ax.set_aspect("equal")
@@ -157,23 +154,147 @@ def network_predictor(run: dict) -> Predictor:
     return lambda points: (findings.network_output(run, points) > 0).astype(np.int64)
 
 
-def flower_panels(results: dict) -> list[Panel]:
+def flower_panels(results: dict, found: dict | None = None) -> list[Panel]:
     """The models drawn on the flower, each as (title, predict, accuracy): logistic
-    regression, and the shallow network where the file has it."""
-    found = findings.flower_findings(results)
-    panels = [("Logistic regression", linear_predictor(found["w"], found["b"]), found["accuracy"])]
-    network = findings.network_findings(results)
+    regression, and the shallow network where the file has it; from ``found``, the
+    section's findings (``findings.section``), or from ``results`` alone."""
+    if found is None:
+        line = findings.flower_findings(results)
+        found = {"flower": line, "network": findings.network_findings(results, line)}
+    line, network = found["flower"], found["network"]
+    panels = [("Logistic regression", linear_predictor(line["w"], line["b"]), line["accuracy"])]
     if network is not None:
         title = f"Shallow network, {network['hidden']} tanh units"
         panels.append((title, network_predictor(network["run"]), network["accuracy"]))
     return panels
 
 
-def plot_train_times(
-    ax, results: dict, look: Style, judged: dict[str, dict[str, findings.Timing]]
-) -> None:
+# --- the figures -------------------------------------------------------------------------
+
+# The section's figures, in the order they are drawn: file name → the drawing, its size
+# in inches, and the experiment the result file must hold (files may predate ``LATER``).
+Drawing = Callable[[Figure, dict, Style, dict], None]  # (figure, results, look, findings)
+FIGURES: dict[str, tuple[Drawing, tuple[float, float], str]] = {}
+
+
+def _figure(name: str, size: tuple[float, float] = (11.0, 4.2), needs: str = "perceptron"):
+    def register(draw: Drawing):
+        FIGURES[name] = (draw, size, needs)
+        return draw
+
+    return register
+
+
+@_figure("course-perceptron")
+def _figure_perceptron(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, look, "perceptron", "misclassifications")
+    left.yaxis.get_major_locator().set_params(integer=True)
+    plot_decision_regions(right, results, look, "perceptron")
+
+
+@_figure("course-perceptron-nonseparable", needs="perceptron_nonseparable")
+def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    name = "perceptron_nonseparable"
+    reference = results["experiments"]["perceptron"]["runs"][results["backends"][0]]
+    separable = findings.history(reference)
+    (line,) = left.plot(
+        np.arange(1, len(separable) + 1), separable, **SEPARABLE_STYLE,
+        label="setosa vs versicolor (separable)",
+    )  # fmt: skip
+    plot_history(left, results, look, name, "misclassifications", others=[line])
+    left.set_ylim(bottom=-0.3)
+    left.yaxis.get_major_locator().set_params(integer=True)
+    plot_decision_regions(right, results, look, name)
+    twin = found["nonseparable"]["twin"]
+    if twin is not None:
+        right.annotate(
+            "one flower of each species",
+            xy=twin,
+            xytext=(twin[0] + 0.4, twin[1] - 1.2),
+            arrowprops={"arrowstyle": "->"},
+            fontsize="small",
+        )
+
+
+@_figure("course-adaline-raw")
+def _figure_adaline_raw(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, look, "adaline_raw_large_eta", f"{SSE} (log scale)", log=True)
+    plot_history(right, results, look, "adaline_raw_small_eta", SSE)
+
+
+@_figure("course-adaline-standardized")
+def _figure_adaline_standardized(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, look, "adaline_standardized", SSE)
+    plot_decision_regions(right, results, look, "adaline_standardized")
+
+
+@_figure("course-gradient-descent", size=(13.0, 4.2))
+def _figure_gradient_descent(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    axes = fig.subplots(1, 3, sharey=True)
+    names = ("adaline_sgd", "adaline_minibatch", "adaline_standardized")
+    for ax, name in zip(axes, names, strict=True):
+        plot_history(ax, results, look, name, SSE)
+        if name == "adaline_minibatch":
+            batch = results["experiments"][name]["parameters"]["batch_size"]
+            ax.set_title(f"{ax.get_title()}, batch {batch}")
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+
+
+@_figure("course-logistic-regression")
+def _figure_logistic(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    plot_history(left, results, look, "logistic_regression", "mean cross-entropy")
+    plot_decision_regions(right, results, look, "logistic_regression")
+
+
+@_figure("course-hidden-layer", size=(11.0, 4.6), needs="logistic_flower")
+def _figure_hidden_layer(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    """Per model of the flower, a column: its cost per iteration above, its decision
+    regions below."""
+    panels = flower_panels(results, found)
+    names = ["logistic_flower", "network_flower"][: len(panels)]
+    fig.set_size_inches(5.5 * len(panels), 9.0)
+    axes = fig.subplots(2, len(panels), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        plot_history(ax, results, look, name, "mean cross-entropy")
+    dataset = results["experiments"]["logistic_flower"]["dataset"]
+    plot_planar_decision_regions(axes[1], results, look, dataset, panels)
+
+
+@_figure("course-hidden-sizes", needs="network_h1")
+def _figure_hidden_sizes(fig: Figure, results: dict, look: Style, found: dict) -> None:
+    """Accuracy on the flower against the hidden size h, and time per iteration against
+    h per backend, both on a logarithmic h axis."""
+    sweep = found["hidden_sizes"]
+    left, right = fig.subplots(1, 2)
+    left.plot(sweep["sizes"], [100 * a for a in sweep["accuracy"]], **SEPARABLE_STYLE)
+    left.set_ylabel("accuracy on the flower [%]")
+    left.set_title(f"Accuracy after {sweep['iterations']} iterations (every backend)")
+    for index, (backend, times) in enumerate(sweep["per_iteration"].items()):
+        if all(np.isnan(times)):  # a variant that does not train the network
+            continue
+        style = _backend_style(index)
+        right.plot(sweep["sizes"], [t * 1e3 for t in times], **backend_line(backend, look), **style)
+    log_scale(right, x=False)
+    right.set(ylabel="time per iteration [ms] (median)", title="Time per iteration")
+    right.legend(fontsize="small")
+    for ax in (left, right):
+        log_scale(ax, y=False)
+        ax.set_xticks(sweep["sizes"], [str(h) for h in sweep["sizes"]])
+        ax.set_xlabel("hidden units h")
+        ax.grid(True, **GRID)
+
+
+@_figure("course-train-times", size=(13.0, 5.0))
+def _figure_times(fig: Figure, results: dict, look: Style, found: dict) -> None:
     """Median time to train per experiment and backend; whiskers over the interquartile
     range, as the benchmark figures band it."""
+    ax, judged = fig.subplots(), found["judged"]
     names = experiments_in(results)
     backends = results["backends"]
     width = 0.8 / len(backends)
@@ -201,148 +322,21 @@ def plot_train_times(
     ax.legend(fontsize="small")
 
 
-# --- the figures -------------------------------------------------------------------------
-
-# The section's figures, in the order they are drawn: file name → the drawing, its size
-# in inches, and the experiment the result file must hold (files may predate ``LATER``).
-FIGURES: dict[str, tuple[Callable[[Figure, dict, Style], None], tuple[float, float], str]] = {}
-
-
-def _figure(name: str, size: tuple[float, float] = (11.0, 4.2), needs: str = "perceptron"):
-    def register(draw: Callable[[Figure, dict, Style], None]):
-        FIGURES[name] = (draw, size, needs)
-        return draw
-
-    return register
-
-
-@_figure("course-perceptron")
-def _figure_perceptron(fig: Figure, results: dict, look: Style) -> None:
-    left, right = fig.subplots(1, 2)
-    plot_history(left, results, look, "perceptron", "misclassifications")
-    left.yaxis.get_major_locator().set_params(integer=True)
-    plot_decision_regions(right, results, look, "perceptron")
-
-
-@_figure("course-perceptron-nonseparable", needs="perceptron_nonseparable")
-def _figure_perceptron_nonseparable(fig: Figure, results: dict, look: Style) -> None:
-    left, right = fig.subplots(1, 2)
-    name = "perceptron_nonseparable"
-    reference = results["experiments"]["perceptron"]["runs"][results["backends"][0]]
-    separable = findings.history(reference)
-    (line,) = left.plot(
-        np.arange(1, len(separable) + 1), separable, **SEPARABLE_STYLE,
-        label="setosa vs versicolor (separable)",
-    )  # fmt: skip
-    plot_history(left, results, look, name, "misclassifications", others=[line])
-    left.set_ylim(bottom=-0.3)
-    left.yaxis.get_major_locator().set_params(integer=True)
-    plot_decision_regions(right, results, look, name)
-    dataset = results["experiments"][name]["dataset"]
-    twin = findings.same_point_both_classes(*findings.arrays(results, dataset))
-    if twin is not None:
-        right.annotate(
-            "one flower of each species",
-            xy=twin,
-            xytext=(twin[0] + 0.4, twin[1] - 1.2),
-            arrowprops={"arrowstyle": "->"},
-            fontsize="small",
-        )
-
-
-@_figure("course-adaline-raw")
-def _figure_adaline_raw(fig: Figure, results: dict, look: Style) -> None:
-    left, right = fig.subplots(1, 2)
-    plot_history(left, results, look, "adaline_raw_large_eta", f"{SSE} (log scale)", log=True)
-    plot_history(right, results, look, "adaline_raw_small_eta", SSE)
-
-
-@_figure("course-adaline-standardized")
-def _figure_adaline_standardized(fig: Figure, results: dict, look: Style) -> None:
-    left, right = fig.subplots(1, 2)
-    plot_history(left, results, look, "adaline_standardized", SSE)
-    plot_decision_regions(right, results, look, "adaline_standardized")
-
-
-@_figure("course-gradient-descent", size=(13.0, 4.2))
-def _figure_gradient_descent(fig: Figure, results: dict, look: Style) -> None:
-    axes = fig.subplots(1, 3, sharey=True)
-    names = ("adaline_sgd", "adaline_minibatch", "adaline_standardized")
-    for ax, name in zip(axes, names, strict=True):
-        plot_history(ax, results, look, name, SSE)
-        if name == "adaline_minibatch":
-            batch = results["experiments"][name]["parameters"]["batch_size"]
-            ax.set_title(f"{ax.get_title()}, batch {batch}")
-    for ax in axes[1:]:
-        ax.set_ylabel("")
-
-
-@_figure("course-logistic-regression")
-def _figure_logistic(fig: Figure, results: dict, look: Style) -> None:
-    left, right = fig.subplots(1, 2)
-    plot_history(left, results, look, "logistic_regression", "mean cross-entropy")
-    plot_decision_regions(right, results, look, "logistic_regression")
-
-
-@_figure("course-hidden-layer", size=(11.0, 4.6), needs="logistic_flower")
-def _figure_hidden_layer(fig: Figure, results: dict, look: Style) -> None:
-    """Per model of the flower, a column: its cost per iteration above, its decision
-    regions below."""
-    panels = flower_panels(results)
-    names = ["logistic_flower", "network_flower"][: len(panels)]
-    fig.set_size_inches(5.5 * len(panels), 9.0)
-    axes = fig.subplots(2, len(panels), squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
-        plot_history(ax, results, look, name, "mean cross-entropy")
-    dataset = results["experiments"]["logistic_flower"]["dataset"]
-    plot_planar_decision_regions(axes[1], results, look, dataset, panels)
-
-
-@_figure("course-hidden-sizes", needs="network_h1")
-def _figure_hidden_sizes(fig: Figure, results: dict, look: Style) -> None:
-    """Accuracy on the flower against the hidden size h, and time per iteration against
-    h per backend, both on a logarithmic h axis."""
-    found = findings.hidden_size_findings(results)
-    left, right = fig.subplots(1, 2)
-    left.plot(found["sizes"], [100 * a for a in found["accuracy"]], **SEPARABLE_STYLE)
-    left.set_ylabel("accuracy on the flower [%]")
-    left.set_title(f"Accuracy after {found['iterations']} iterations (every backend)")
-    for index, (backend, times) in enumerate(found["per_iteration"].items()):
-        if all(np.isnan(times)):  # a variant that does not train the network
-            continue
-        style = _backend_style(index)
-        right.plot(found["sizes"], [t * 1e3 for t in times], **backend_line(backend, look), **style)
-    log_scale(right, x=False)
-    right.set_ylabel("time per iteration [ms] (median)")
-    right.set_title("Time per iteration")
-    right.legend(fontsize="small")
-    for ax in (left, right):
-        log_scale(ax, y=False)
-        ax.set_xticks(found["sizes"], [str(h) for h in found["sizes"]])
-        ax.set_xlabel("hidden units h")
-        ax.grid(True, **GRID)
-
-
-@_figure("course-train-times", size=(13.0, 5.0))
-def _figure_times(fig: Figure, results: dict, look: Style) -> None:
-    plot_train_times(fig.subplots(), results, look, findings.timings(results))
-
-
 @styled
-def _draw(draw, results: dict, look: Style, size: tuple[float, float]) -> Figure:
+def _draw(draw: Drawing, results: dict, look: Style, found: dict, size) -> Figure:
     figure = new_figure(*size)
-    draw(figure, results, look)
+    draw(figure, results, look, found)
     return figure
 
 
-def draw_figures(results: dict, figures_dir: Path, look: Style) -> list[str]:
+def draw_figures(results: dict, figures_dir: Path, look: Style, found: dict) -> None:
     """Draw every figure of the section the file has the experiments for into
-    ``figures_dir`` (PNG and SVG), each backend as ``look`` (the run's style) shows it;
-    returns the figures' file names (without extension)."""
+    ``figures_dir`` (PNG and SVG), from ``found``, the section's findings; each backend as
+    ``look`` (the run's style) shows it."""
     figures_dir.mkdir(parents=True, exist_ok=True)
     jobs = [
-        (name, functools.partial(_draw, draw, results, look, size))
+        (name, functools.partial(_draw, draw, results, look, found, size))
         for name, (draw, size, needs) in FIGURES.items()
         if needs in results["experiments"]
     ]
-    return save_all(jobs, figures_dir)
+    save_all(jobs, figures_dir)

@@ -79,6 +79,7 @@ def nonseparable_findings(results: dict) -> dict | None:
     X, y = arrays(results, experiment["dataset"])
     errors = [int(h) for h in run["history"]]
     dataset = results["datasets"][experiment["dataset"]]
+    twin = same_point_both_classes(X, y)
     return {
         "m": len(y),
         "rows": dataset["rows"],
@@ -91,7 +92,8 @@ def nonseparable_findings(results: dict) -> dict | None:
         "every_epoch_updates": all(e > 0 for e in errors),
         "wrong_at_end": misclassified(results, experiment, run),
         "last_errors": errors[-1] if errors else 0,
-        "twins": _measured(dataset, same_point_both_classes(X, y)),
+        "twin": twin,  # as drawn
+        "twins": _measured(dataset, twin),  # as measured
         "unit": dataset.get("raw_unit") or dataset.get("unit"),
         "backends_agree": experiment["agreement"]["within_tolerance"],
     }
@@ -209,15 +211,20 @@ def network_output(run: dict, points: np.ndarray) -> np.ndarray:
     return H @ np.array(run["W2"]) + run["b2"]
 
 
-def network_findings(results: dict) -> dict | None:
-    """The shallow network on the flower; None for a file from before it."""
+def clearly_beats(accuracy: float, line: dict | None) -> bool:
+    """Whether ``accuracy`` is clearly better than logistic regression's line on the flower
+    (``flower_findings``, None for a file from before it)."""
+    return line is not None and accuracy >= line["accuracy"] + CLEARLY_BETTER
+
+
+def network_findings(results: dict, line: dict | None) -> dict | None:
+    """The shallow network on the flower, against ``line``; None for a file from before it."""
     if "network_flower" not in results["experiments"]:
         return None
     experiment, run = _reference_run(results, "network_flower")
     X, y = arrays(results, experiment["dataset"])
     wrong = int(np.sum((network_output(run, X) > 0).astype(np.float64) != y))
     accuracy = 1 - wrong / len(y)
-    line = flower_findings(results)
     return {
         "hidden": len(run["b1"]),
         "eta": experiment["parameters"]["eta"],
@@ -225,15 +232,15 @@ def network_findings(results: dict) -> dict | None:
         "cost": list(history(run)),
         "wrong": wrong,
         "accuracy": accuracy,
-        "beats_line": line is not None and accuracy >= line["accuracy"] + CLEARLY_BETTER,
+        "beats_line": clearly_beats(accuracy, line),
         "backends_agree": experiment["agreement"]["within_tolerance"],
         "run": run,
     }
 
 
-def hidden_size_findings(results: dict) -> dict | None:
-    """Accuracy and median time per iteration against the hidden size h, per backend;
-    None for a file without the hidden-size experiment."""
+def hidden_size_findings(results: dict, line: dict | None = None) -> dict | None:
+    """Accuracy and median time per iteration against the hidden size h, per backend, the
+    best h against ``line``; None for a file without the hidden-size experiment."""
     sweep = hidden_sweep_in(results)
     if not sweep:
         return None
@@ -258,7 +265,6 @@ def hidden_size_findings(results: dict) -> dict | None:
                 else math.nan
             )
     best = int(np.argmax(accuracy))
-    line = flower_findings(results)
     first = results["experiments"][sweep[sizes[0]]]["parameters"]  # the same for every h
     # backend → the h it was not trained at (over the ladder's budget), and the least
     # predicted time of those runs
@@ -274,7 +280,7 @@ def hidden_size_findings(results: dict) -> dict | None:
             found["predicted_s"] = min(found["predicted_s"], entry["predicted_s"])
     return {
         # trained long enough to read accuracies: the best h clearly beats the line
-        "trained": line is not None and accuracy[best] >= line["accuracy"] + CLEARLY_BETTER,
+        "trained": clearly_beats(accuracy[best], line),
         "sizes": sizes,
         "accuracy": accuracy,
         "same_everywhere": same_everywhere,
@@ -298,9 +304,8 @@ def hidden_size_findings(results: dict) -> dict | None:
 
 @dataclass(frozen=True)
 class Timing:
-    """One experiment trained on one backend: the quartiles of its timed repeats, the
-    flags the report's one rule raises on them, and the comparison with the reference
-    backend (``None`` for the reference itself)."""
+    """One experiment's times on one backend, judged by the report's one flag rule, and
+    against the reference backend (``None`` for the reference itself)."""
 
     quartiles: Quartiles
     flags: tuple[str, ...]
@@ -380,7 +385,8 @@ def conditions(results: dict) -> dict:
     fixed = timer.get("fixed_rounds", {}) if until else {}
     other_repeats = []  # timed for another (fixed) number of rounds: the network's long runs
     sampled = []  # the rounds of the runs timed until sure
-    for name in experiments_in(results):
+    names = experiments_in(results)
+    for name in names:
         repeats = {run["time"]["repeats"] for run in experiments[name]["runs"].values()}
         if until and name not in fixed:
             sampled.extend(repeats)
@@ -392,12 +398,10 @@ def conditions(results: dict) -> dict:
         # variant trains only where it computes the trainer's op its own way)
         "partly": {
             backend: [
-                title(results, name)
-                for name in experiments_in(results)
-                if backend in experiments.get(name, {}).get("runs", {})
+                title(results, name) for name in names if backend in experiments[name]["runs"]
             ]
             for backend in results["backends"]
-            if any(backend not in experiments[name]["runs"] for name in experiments_in(results))
+            if any(backend not in experiments[name]["runs"] for name in names)
         },
         "raw": results["datasets"][experiments["perceptron"]["dataset"]],
         "machine": {
@@ -420,4 +424,25 @@ def conditions(results: dict) -> dict:
             "most": max(sampled),
             **{key: until[key] for key in ("target", "max_time_s", "at_least_rounds", "case_s")},
         },
+    }
+
+
+def section(results: dict, look: Style) -> dict:
+    """Every finding the section is worded and drawn from, each computed once: the
+    template's variables, and ``judged``, the times the tables and figures read."""
+    judged = timings(results)
+    flower = flower_findings(results)
+    return {
+        **conditions(results),
+        "perceptron": perceptron_findings(results),
+        "nonseparable": nonseparable_findings(results),
+        "adaline_raw": adaline_raw_findings(results),
+        "adaline_standardized": adaline_standardized_findings(results),
+        "gradient_descent": gradient_descent_findings(results),
+        "logistic": logistic_findings(results),
+        "flower": flower,
+        "network": network_findings(results, flower),
+        "hidden_sizes": hidden_size_findings(results, flower),
+        "judged": judged,
+        "times": times_findings(results, judged, look),
     }
