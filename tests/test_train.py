@@ -1007,7 +1007,8 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
         }
         for k, name in enumerate(sweep)
     ]
-    found = findings.hidden_size_findings(checked(results))
+    parsed = checked(results)
+    found = findings.hidden_size_findings(parsed, findings.flower_findings(parsed))
     expected = {"sizes": [1, 2, 3, 5, 20, 50], "predicted_s": 6.5, "budget_s": 3.0}
     assert found["not_run"] == {"dask": expected}
     assert "dask" not in found["growth"]
@@ -1028,14 +1029,15 @@ def test_planar_decision_regions_draw_any_predictor(course_run, course_results):
     from matplotlib.figure import Figure
 
     from reports.course.figures import flower_panels, plot_planar_decision_regions
+    from reports.course.findings import section
     from reports.style import Style
 
+    look = Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     panels = [
-        *flower_panels(course_results),
+        *flower_panels(section(course_results, look)),
         ("inside radius 2", lambda P: (np.hypot(P[:, 0], P[:, 1]) < 2).astype(int), 0.5),
     ]
     axes = Figure().subplots(1, len(panels))
-    look = Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     plot_planar_decision_regions(axes, course_results, look, "flower", panels)
     titles = [ax.get_title() for ax in axes]
     assert titles[0] == "Logistic regression: accuracy 47%"

@@ -154,13 +154,10 @@ def network_predictor(run: dict) -> Predictor:
     return lambda points: (findings.network_output(run, points) > 0).astype(np.int64)
 
 
-def flower_panels(results: dict, found: dict | None = None) -> list[Panel]:
-    """The models drawn on the flower, each as (title, predict, accuracy): logistic
-    regression, and the shallow network where the file has it; from ``found``, the
-    section's findings (``findings.section``), or from ``results`` alone."""
-    if found is None:
-        line = findings.flower_findings(results)
-        found = {"flower": line, "network": findings.network_findings(results, line)}
+def flower_panels(found: dict) -> list[Panel]:
+    """The models drawn on the flower, each as (title, predict, accuracy), from the section's
+    findings (``findings.section``): logistic regression, and the shallow network where the
+    file has it."""
     line, network = found["flower"], found["network"]
     panels = [("Logistic regression", linear_predictor(line["w"], line["b"]), line["accuracy"])]
     if network is not None:
@@ -256,7 +253,7 @@ def _figure_logistic(fig: Figure, results: dict, look: Style, found: dict) -> No
 def _figure_hidden_layer(fig: Figure, results: dict, look: Style, found: dict) -> None:
     """Per model of the flower, a column: its cost per iteration above, its decision
     regions below."""
-    panels = flower_panels(results, found)
+    panels = flower_panels(found)
     names = ["logistic_flower", "network_flower"][: len(panels)]
     fig.set_size_inches(5.5 * len(panels), 9.0)
     axes = fig.subplots(2, len(panels), squeeze=False)

@@ -238,7 +238,7 @@ def network_findings(results: dict, line: dict | None) -> dict | None:
     }
 
 
-def hidden_size_findings(results: dict, line: dict | None = None) -> dict | None:
+def hidden_size_findings(results: dict, line: dict | None) -> dict | None:
     """Accuracy and median time per iteration against the hidden size h, per backend, the
     best h against ``line``; None for a file without the hidden-size experiment."""
     sweep = hidden_sweep_in(results)
