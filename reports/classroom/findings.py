@@ -347,26 +347,24 @@ def bandwidth_relation(machines: list[Machine]) -> dict[str, Any]:
     """np.dot at 10⁶ against the bandwidth of the level its 16 MB are read from: the
     rate it implies, and that rate's share of the measured bandwidth."""
     rows = []
-    for machine in machines:
-        numpy = machine.times.get(REFERENCE)
-        if numpy is None:
-            continue
+    for machine in (m for m in machines if REFERENCE in m.times):
+        numpy = machine.times[REFERENCE]
         rate = numpy["bytes"] / numpy["time_s"] / 1e9
         row = {key: numpy[key] for key in ("time_s", "threads", "bandwidth_GBps", "served_from")}
         share = rate / numpy["bandwidth_GBps"]
         rows.append({"label": machine.label, "rate_GBps": rate, "share": share, **row})
-
-    def over(key: str) -> dict[str, Any] | None:
-        return spread({row["label"]: row[key] for row in rows})
-
+    time, bandwidth, share = (
+        spread({row["label"]: row[key] for row in rows})
+        for key in ("time_s", "bandwidth_GBps", "share")
+    )
     return {
         "rows": rows,
-        "time": over("time_s"),
-        "bandwidth": over("bandwidth_GBps"),
-        "share": over("share"),
+        "time": time,
+        "bandwidth": bandwidth,
+        "share": share,
         "fit": log_fit([r["bandwidth_GBps"] for r in rows], [r["time_s"] for r in rows]),
         "levels": sorted({r["served_from"] for r in rows}),
-        "verdict": explains(over("time_s"), over("share")),
+        "verdict": explains(time, share),
         "above": [row["label"] for row in rows if row["share"] > 1],
     }
 
