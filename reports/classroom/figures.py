@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib import colormaps, ticker
 
 from reports.figkit import GRID, MARKERS, new_figure, ratio_axis, save, styled
@@ -25,12 +26,20 @@ def _colours(count: int) -> list:
     return [cmap(i if count <= 10 else i / max(count - 1, 1)) for i in range(count)]
 
 
-def _machines(ax, labels: list[str], xs, ys, size: float, shown) -> None:
-    """One point per machine, labelled where ``shown`` holds its label."""
+def _machines(ax, labels: list[str], xs, ys, size: float, ends=()) -> None:
+    """One point per machine, each labelled, or only the ``ends`` past LABEL_ALL_UP_TO."""
+    shown = labels if len(labels) <= LABEL_ALL_UP_TO else ends
     ax.scatter(xs, ys, s=size, color="#1f77b4", edgecolors="white", linewidths=0.5, zorder=3)
     for label, x, y in zip(labels, xs, ys, strict=True):
         if label in shown:
             ax.annotate(label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7.5)
+
+
+def _log_log(ax, directory: Path, name: str, xlabel: str, ylabel: str, **legend) -> str:
+    ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel)
+    ax.grid(**GRID)
+    ax.legend(**legend)
+    return save(ax.figure, directory, name)
 
 
 @styled
@@ -50,16 +59,13 @@ def draw_ratios(findings: dict[str, Any], directory: Path) -> str | None:
         xs = np.array(list(values.values()))
         spread = ratio["spread"]
         ends = (spread["low_label"], spread["high_label"])
-        shown = labels if len(values) <= LABEL_ALL_UP_TO else ends
-        _machines(ax, labels, xs, rng.uniform(-0.25, 0.25, len(xs)), 28, shown)
+        _machines(ax, labels, xs, rng.uniform(-0.25, 0.25, len(xs)), 28, ends)
         ax.axvline(spread["median"], color="0.3", linewidth=1.0, linestyle="--", zorder=2)
         ax.set_xscale("log")
         ratio_axis(ax.xaxis)
         ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1, 2, 5)))
         low, high = xs.min(), xs.max()
-        ax.set_xlim(low / 1.6, high * 2.2)
-        ax.set_ylim(-0.6, 0.6)
-        ax.set_yticks([])
+        ax.set(xlim=(low / 1.6, high * 2.2), ylim=(-0.6, 0.6), yticks=[])
         ax.spines["left"].set_visible(False)
         ax.grid(axis="x", **GRID)
         ax.set_title(
@@ -76,23 +82,19 @@ def draw_bandwidth(findings: dict[str, Any], directory: Path) -> str | None:
     rows = findings["bandwidth"]["rows"]
     if not rows:
         return None
-    figure = new_figure(6.4, 4.4)
-    ax = figure.add_subplot()
+    ax = new_figure(6.4, 4.4).add_subplot()
     x = np.array([r["bandwidth_GBps"] for r in rows])
     y = np.array([r["time_s"] * 1e3 for r in rows])
     labels = [r["label"] for r in rows]
-    _machines(ax, labels, x, y, 30, labels if len(rows) <= LABEL_ALL_UP_TO else ())
+    _machines(ax, labels, x, y, 30)
     # The time each machine would take at its full bandwidth: 16 MB / bandwidth.
     grid = np.geomspace(x.min() / 1.5, x.max() * 1.5, 50)
     bytes_read = rows[0]["rate_GBps"] * rows[0]["time_s"] * 1e9
     ideal = bytes_read / (grid * 1e9) * 1e3
     ax.plot(grid, ideal, "--", color="0.4", linewidth=1.0, label="16 MB at the measured bandwidth")
-    ax.set(xscale="log", yscale="log")
-    ax.set_xlabel("measured read bandwidth of the level the inputs come from (GB/s)")
-    ax.set_ylabel("np.dot at n = 10⁶, float64 (ms)")
-    ax.grid(**GRID)
-    ax.legend(loc="upper right", fontsize=8)
-    return save(figure, directory, "class-bandwidth")
+    xlabel = "measured read bandwidth of the level the inputs come from (GB/s)"
+    ylabel = "np.dot at n = 10⁶, float64 (ms)"
+    return _log_log(ax, directory, "class-bandwidth", xlabel, ylabel, loc="upper right", fontsize=8)
 
 
 @styled
@@ -103,12 +105,14 @@ def draw_rooflines(findings: dict[str, Any], directory: Path) -> str | None:
     roofs = [r for r in findings["machines"] if all(math.isfinite(r[key]) for key in measured)]
     if not roofs:
         return None
-    figure = new_figure(9.0, 6.0)
-    ax = figure.add_subplot()
-    intensities = [p["intensity"] for r in roofs for p in r["points"]] or [0.1, 100.0]
-    x = np.geomspace(min(intensities) / 3, max(intensities) * 3, 200)
-    ops = sorted({p["op"] for r in roofs for p in r["points"]})
+    ax = new_figure(9.0, 6.0).add_subplot()
     colours = _colours(len(roofs))
+    points = pd.DataFrame(
+        [{**p, "colour": c} for r, c in zip(roofs, colours, strict=True) for p in r["points"]],
+        columns=["op", "intensity", "gflops", "colour"],
+    )
+    intensities = list(points["intensity"]) or [0.1, 100.0]
+    x = np.geomspace(min(intensities) / 3, max(intensities) * 3, 200)
     show_labels = len(roofs) <= LABEL_ALL_UP_TO
     for roof, colour in zip(roofs, colours, strict=True):
         read, peak = roof["read_GBps"], roof["peak_GFLOPs"]
@@ -116,23 +120,14 @@ def draw_rooflines(findings: dict[str, Any], directory: Path) -> str | None:
         ax.plot(x, np.minimum(read * x, peak), color=colour, linewidth=1.2, label=label)
     # One scatter per op, every machine's point in its colour: a call per point would
     # take most of the page's time for a large class.
-    for index, op in enumerate(ops):
+    for index, (op, at) in enumerate(points.groupby("op")):
         marker = MARKERS[index % len(MARKERS)]
-        points = [
-            (point["intensity"], point["gflops"], colour)
-            for roof, colour in zip(roofs, colours, strict=True)
-            for point in roof["points"]
-            if point["op"] == op
-        ]
-        intensity, gflops, colour = (list(column) for column in zip(*points, strict=True))
-        ax.scatter(intensity, gflops, c=colour, marker=marker, **_POINT)
+        ax.scatter(at["intensity"], at["gflops"], c=list(at["colour"]), marker=marker, **_POINT)
         ax.scatter([], [], marker=marker, color="0.45", label=op)
-    ax.set(xscale="log", yscale="log")
-    ax.set_xlabel("arithmetic intensity (FLOP per byte)")
-    ax.set_ylabel("GFLOP/s (float64, each op's largest size, best backend)")
-    ax.grid(**GRID)
-    ax.legend(loc="upper left", fontsize=7, ncols=2)
-    return save(figure, directory, "class-roofline")
+    xlabel = "arithmetic intensity (FLOP per byte)"
+    ylabel = "GFLOP/s (float64, each op's largest size, best backend)"
+    legend = {"loc": "upper left", "fontsize": 7, "ncols": 2}
+    return _log_log(ax, directory, "class-roofline", xlabel, ylabel, **legend)
 
 
 def draw_class(findings: dict[str, Any], directory: Path) -> set[str]:
