@@ -1,7 +1,8 @@
 """What the numbers say: speedups, where the lead changes hands, the headline, JIT break-even.
 
 Every comparison pairs two measurements of the same op, dtype and shape, with the band of
-``rules.Comparison``, so "faster" is told apart from "within the measured spread".
+``rules.Comparison``, so "faster" is told apart from "within the measured spread". Nothing
+here knows what an op computes; it only reads the table.
 """
 
 from __future__ import annotations
@@ -218,7 +219,8 @@ def at_largest_size(table: pd.DataFrame, *, look: Style) -> pd.DataFrame:
 
 def on_the_slide(summary: pd.DataFrame, *, look: Style) -> pd.DataFrame:
     """The summary a slide can hold: each backend once, at the most threads it was measured
-    with, and no variant (``at_largest_size`` keeps them all, for the op-by-op page)."""
+    with (every core for those that spread the work; one for the loops), and no variant
+    (``at_largest_size`` keeps them all, for the op-by-op page)."""
     measured = summary[summary["status"] == "ok"].groupby("backend")["threads"].max()
     most = measured.combine_first(summary.groupby("backend")["threads"].max())
     kept = summary["threads"] == summary["backend"].map(most)

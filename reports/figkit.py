@@ -67,9 +67,11 @@ def on_slides(name: str) -> bool:
 
 def _write_png(figure: Figure, path: Path):
     """A PNG of at most 256 colours, a third of a full-colour one's size (a full run's
-    figures: 10 → 3 MB). Drawn once, not twice as by ``savefig(bbox_inches="tight")``: the
-    canvas is cropped to what the drawing covers; only a figure whose text reaches past
-    its edge (a wide legend) goes through savefig, told that area. Returns it (inches)."""
+    figures: 10 → 3 MB; Pillow comes with Matplotlib). Drawn once, not twice as by
+    ``savefig(bbox_inches="tight")``: constrained layout keeps everything inside the
+    figure, so the canvas is cropped to what the drawing covers; only a figure whose text
+    reaches past its edge (a wide legend) goes through savefig, told that area. Returns
+    that area (inches)."""
     dpi = figure.dpi
     figure.set_dpi(DPI)
     try:

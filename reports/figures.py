@@ -417,7 +417,7 @@ def memory_per_call_figure(table: pd.DataFrame, look: Style) -> Figure | None:
 
 # --- two runs compared (reports.compare) -----------------------------------------------
 
-_MARKERS = {"float64": "o", "float32": "s"}
+_DTYPE_MARKERS = {"float64": "o", "float32": "s"}
 
 
 @figkit.styled
@@ -441,7 +441,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
             interval = [y - series["ratio_low"], series["ratio_high"] - y]
             ax.errorbar(x, y, yerr=interval, fmt="none", ecolor=colour, elinewidth=0.8, alpha=0.6)
             real = series["verdict"] != rules.LEVEL
-            dot = {"marker": _MARKERS.get(dtype, "D"), "s": 26, "zorder": 3}
+            dot = {"marker": _DTYPE_MARKERS.get(dtype, "D"), "s": 26, "zorder": 3}
             ax.scatter(x[real], y[real], color=colour, **dot)
             ax.scatter(x[~real], y[~real], facecolors="white", edgecolors=colour, **dot)
         ax.axhline(1.0, color="black", linewidth=0.9)
@@ -455,7 +455,7 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
         ax.grid(True, **figkit.GRID)
     figkit.ratio_axis(axes[0].yaxis, both[["ratio_low", "ratio_high"]].to_numpy())
     dtypes = set(both["dtype"])
-    extra = [_key(dtype, marker) for dtype, marker in _MARKERS.items() if dtype in dtypes]
+    extra = [_key(dtype, marker) for dtype, marker in _DTYPE_MARKERS.items() if dtype in dtypes]
     extra += [_key("a real change (filled)", "o")]
     extra += [_key("level (hollow)", "o", markerfacecolor="white")]
     figkit.legend_below(figure, axes[: len(ops)], extra, look=look)

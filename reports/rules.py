@@ -22,7 +22,8 @@ INTERVAL_LIMIT = 0.05  # flagged: the interval reaches beyond ±5% of the median
 TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
 MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
 # A compiled loop slower than the reference is timed again beside it only where that is a
-# surprise (bench/sampling.py, ``surprising``, says why).
+# surprise: from this many elements read, at most this many flops per element
+# (bench/sampling.py, ``surprising``, says why).
 SURPRISE_FROM_ELEMENTS = 10**6
 SURPRISE_FLOPS_PER_ELEMENT = 8
 
@@ -174,7 +175,8 @@ def disturbances(suite: dict) -> list[dict]:
 # --- faster, slower or level ---------------------------------------------------------
 
 # A smaller difference is never faster or slower, even when the band excludes 1: small
-# steady drifts (clock speed, alignment, temperature) are not a result to teach.
+# steady drifts (clock speed, alignment, temperature) are not a result to teach. Applied
+# symmetrically: 1.05× faster, or 1/1.05× (4.8%) slower.
 MIN_CHANGE = 0.05
 # A one-shot timing (the JIT probe) has no spread; it gets the largest the flag rule
 # trusts, so it is judged no more confidently than a benchmark.

@@ -190,6 +190,7 @@ def read_class(inputs: Iterable[Path]) -> tuple[list[Machine], list[Rejected]]:
         )
         machine = Machine(run=run)
         _ratios(machine, cases)
+        # each case's first row, unless _ratios has already picked one (the right side wins)
         machine.times = {part: rows[0] for part, rows in cases.items()} | machine.times
         if key in machines:
             newer, older = sorted(
@@ -436,7 +437,8 @@ def course_agreement(machines: list[Machine]) -> list[dict[str, Any]]:
             outcome = machine.outcomes[name]
             group = next((g for g in groups if same_outcome(g[0].outcomes[name], outcome)), None)
             if group is None:
-                groups.append(group := [])
+                group = []
+                groups.append(group)
             group.append(machine)
         groups.sort(key=len, reverse=True)
         for machine in (m for group in groups[1:] for m in group):
@@ -478,6 +480,7 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
     # the libraries whose versions are not the same on every machine: the ones that may
     # explain a difference (all of them are in each machine's result file)
     libraries = dict.fromkeys(name for row in rows for name in row["versions"])
+    course = course_agreement(machines)
     return {
         "drivers": drivers(machines),
         "machines": rows,
@@ -489,7 +492,10 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
         "bandwidth": bandwidth_relation(machines),
         "interpreter": loop_relation(machines),
         "relations": ratio_relations(machines),
-        "course": course_agreement(machines),
+        "course": course,
+        # the machines the course paragraph names: backends that disagree, outcomes apart
+        "course_disagree": [row["label"] for row in course if row["disagree"]],
+        "course_differs": [row["label"] for row in course if row["differs"]],
         "others": others,
         "few": len(machines) < FEW_MACHINES,
         "count": len(machines),
