@@ -37,6 +37,7 @@ from reports.load import ResultFileError, limit_at, newest_result, read_result, 
 from reports.page import _machine_facts as page_machine_facts
 from reports.page import anchor as rendered_anchor
 from reports.page import backends_section, render_report
+from reports.rules import MARK
 from reports.table import tidy_table
 from vbschema import COURSE_SCHEMA, Course
 
@@ -483,6 +484,37 @@ def test_readings_are_computed_from_the_numbers(built):
     # at n = 10 the loop (0.9 µs) beats NumPy (1.5 µs)
     small = model_time("dot", "numpy", 1, {"n": 10}) / model_time("dot", "python", 1, {"n": 10})
     assert f"the loop is {format_ratio(small)} faster than NumPy" in dot
+
+
+def test_the_loop_is_quoted_at_its_largest_trusted_size(tmp_path):
+    """The loop's largest sizes get few rounds, and a wide interval there flags them: the
+    reading then quotes the largest size where neither the loop nor NumPy is flagged, and
+    the largest one, marked, only where every size is flagged."""
+    data = make_result(ops=["dot"])
+    top = find(data, "dot", "python", "float64", 1, {"n": 1_000_000})
+    top["stats"] = stats_for(top["stats"]["median"], spread=0.3)
+
+    def loop_reading(data, name):
+        run = read_results([write(tmp_path / name, data)])
+        lines = readings.op_readings(
+            tidy_table(run), run, "dot", look=style.Style.of(run.catalogue)
+        )
+        return lines[0]
+
+    ratio = model_time("dot", "python", 1, {"n": 100_000}) / model_time(
+        "dot", "numpy", 1, {"n": 100_000}
+    )
+    first = loop_reading(data, "vm-20260101-000000.json")
+    assert first.startswith(
+        f"At n = 10⁵, NumPy is {format_ratio(ratio)} faster than the Python loop ("
+    )
+    assert MARK not in first
+    for entry in data["benchmarks"]:
+        if entry["extra_info"]["backend"] == "python":
+            entry["stats"] = stats_for(entry["stats"]["median"], spread=0.3)
+    first = loop_reading(data, "vm-20260101-000001.json")
+    assert first.startswith("At n = 10⁶, NumPy is ")
+    assert MARK in first
 
 
 def test_readings_change_when_the_data_does(tmp_path):
