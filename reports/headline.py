@@ -40,7 +40,9 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
     }
     if loop is not None and loop["status"] == "ok":
         against_loop = Comparison.of(phrases.band(loop), phrases.band(numpy_one))
-        ahead = phrases.faster_than(against_loop.speedup, "NumPy", "the loop")
+        ahead = phrases.faster_than(
+            against_loop.speedup, look.label(numpy_one["backend"]), "the loop"
+        )
         findings.update(
             loop="measured",
             loop_s=loop["median_s"],
@@ -62,7 +64,7 @@ def headline_section(table: pd.DataFrame, run: Run, figures: set[str], *, look: 
         loop = None
     numba = head.measured(look.the(COMPILED))
     findings["numba_sentence"] = (
-        _numba_headline(numba.iloc[0], numpy_rows, loop) if len(numba) else ""
+        _numba_headline(numba.iloc[0], numpy_rows, loop, look=look) if len(numba) else ""
     )
     findings["table"] = _headline_table(head, loop, look=look)
     findings["slides"] = _slides_findings(run, loop)
@@ -121,10 +123,13 @@ def _slides_findings(run: Run, loop: pd.Series | None = None) -> dict | None:
     return findings
 
 
-def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None) -> str:
+def _numba_headline(
+    numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series | None, *, look: Style
+) -> str:
     same = numpy_rows[numpy_rows["threads"] == numba["threads"]]
     reference = same.iloc[0] if len(same) else numpy_rows.iloc[0]
-    text = f"Numba's compiled loop takes {format_time(numba['median_s'])}{marked(numba['flags'])}"
+    jit, ref = look.label(numba["backend"]), look.label(reference["backend"])
+    text = f"{jit}'s compiled loop takes {format_time(numba['median_s'])}{marked(numba['flags'])}"
     if loop is not None:
         text += (
             f", {format_ratio(loop['median_s'] / numba['median_s'])} faster than the loop"
@@ -133,8 +138,8 @@ def _numba_headline(numba: pd.Series, numpy_rows: pd.DataFrame, loop: pd.Series 
     against_numpy = Comparison.of(phrases.band(reference), phrases.band(numba))
     mark = marked(reference["flags"], numba["flags"])
     if against_numpy.verdict == LEVEL:
-        return text + f"; against NumPy it is level{mark}."
-    return text + f"; {phrases.faster_than(against_numpy.speedup, 'Numba', 'NumPy')}{mark} here."
+        return text + f"; against {ref} it is level{mark}."
+    return text + f"; {phrases.faster_than(against_numpy.speedup, jit, ref)}{mark} here."
 
 
 def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: Style) -> str:

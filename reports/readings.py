@@ -129,12 +129,14 @@ def _beside(rows: pd.DataFrame, references: pd.DataFrame, on: list[str]) -> pd.D
 def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     loop = series_of(rows, look.the(LOOP))
     numpy = series_of(rows, look.the(REFERENCE))
+    loop_name, ref = look.label(look.the(LOOP)), look.label(look.the(REFERENCE))
+    the_loop = f"the {loop_name}"
     if loop.empty or numpy.empty:
-        missing = "The Python loop" if loop.empty else "NumPy"
+        missing = f"The {loop_name}" if loop.empty else ref
         return [f"{missing} was not measured for this op and dtype."]
     both = _beside(numpy, loop, ["shape", "size"]).sort_values("size")
     if both.empty:
-        return ["The loop and NumPy were never measured at the same size."]
+        return [f"The loop and {ref} were never measured at the same size."]
     # The loop's largest sizes get few rounds in their time, and their intervals are often
     # wide; its time per element hardly changes with size, so the reading quotes the largest
     # size where neither measurement is flagged, if there is one.
@@ -143,13 +145,13 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     smallest = both.iloc[0]
     ratio = largest["speedup"]
     verdict = (
-        f"NumPy and the Python loop are level ({format_ratio(ratio)})"
+        f"{ref} and {the_loop} are level ({format_ratio(ratio)})"
         if largest["verdict"] == LEVEL
-        else faster_than(ratio, "NumPy", "the Python loop")
+        else faster_than(ratio, ref, the_loop)
     )
     readings = [
         f"At {shape_text(largest)}, {verdict}{marked(largest['flags'], largest['ref_flags'])} "
-        f"(NumPy {_time(largest)}, loop {_time(largest, 'ref_')} per call)."
+        f"({ref} {_time(largest)}, loop {_time(largest, 'ref_')} per call)."
     ]
     numpy_each = format_time(largest["median_s"] / largest["size"]) + marked(largest["flags"])
     per_element = loop["median_s"] / loop["size"]
@@ -161,7 +163,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     if analysis.comparison(largest).clear_lead == FASTER:
         readings.append(
             f"The loop costs {steady}: the interpreter handles one boxed Python number at a "
-            f"time. NumPy's compiled loops take {numpy_each} per element on raw machine numbers, "
+            f"time. {ref}'s compiled loops take {numpy_each} per element on raw machine numbers, "
             "several at a time with SIMD instructions where they can."
         )
     if len(both) < 2:
@@ -170,7 +172,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     if smallest["verdict"] == SLOWER and largest["verdict"] == SLOWER:
         text = f"{where}the loop's lead is {_ratio(smallest, True)}."
     elif smallest["verdict"] == SLOWER:
-        wins = faster_than(smallest["speedup"], "NumPy", "the loop")
+        wins = faster_than(smallest["speedup"], ref, "the loop")
         text = f"{where}the loop wins: {wins}{marked(smallest['flags'], smallest['ref_flags'])}."
     elif smallest["speedup"] < ratio * rules.SHRINKS_TO:
         text = f"{where}the lead shrinks to {_ratio(smallest)}."
@@ -179,7 +181,7 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     numpy_small_each = smallest["median_s"] / smallest["size"]
     if numpy_small_each > rules.FIXED_COST_SHARE * largest["median_s"] / largest["size"]:
         text += (
-            f" NumPy takes {_time(smallest)} per call there, {format_time(numpy_small_each)} per "
+            f" {ref} takes {_time(smallest)} per call there, {format_time(numpy_small_each)} per "
             f"element against {numpy_each} at {shape_text(largest)}: the fixed cost of each call "
             "— checking the arguments, allocating the result, dispatching to compiled code — has "
             "little work to spread over."
@@ -256,39 +258,40 @@ def _compiled_against_numpy(rows: pd.DataFrame, interprets: bool, *, look: Style
     largest, smallest = paired.iloc[-1], paired.iloc[0]
     at_largest = analysis.comparison(largest)
     work_grows = work_dominates(paired["ref_median_s"])
-    times = f"Numba {_time(largest)}, NumPy {_time(largest, 'ref_')} per call"
+    jit, ref = look.label(look.the(COMPILED)), look.label(look.the(REFERENCE))
+    times = f"{jit} {_time(largest)}, {ref} {_time(largest, 'ref_')} per call"
     if at_largest.verdict == LEVEL:
         readings.append(
-            f"Numba and NumPy are level at {shape_text(largest)} ({times}). "
+            f"{jit} and {ref} are level at {shape_text(largest)} ({times}). "
             "Both run compiled loops over the same data."
         )
     else:
         ratio = largest["speedup"]
         mark = marked(largest["flags"], largest["ref_flags"])
-        text = f"At {shape_text(largest)}, {faster_than(ratio, 'Numba', 'NumPy')}{mark} ({times})."
+        text = f"At {shape_text(largest)}, {faster_than(ratio, jit, ref)}{mark} ({times})."
         if not work_grows:
             text += (
-                " NumPy's time hardly grows from the smallest size measured to this one, so "
+                f" {ref}'s time hardly grows from the smallest size measured to this one, so "
                 "this compares the fixed costs of a call rather than the loops inside."
             )
         elif ratio >= rules.PYTHON_STEPS_LEAD and interprets:
             text += (
-                " A gap this large comes from NumPy's version doing part of its work as "
-                "Python steps — in this per-sample rule, one step per sample — while Numba "
+                f" A gap this large comes from {ref}'s version doing part of its work as "
+                f"Python steps — in this per-sample rule, one step per sample — while {jit} "
                 "compiles all of it."
             )
         elif at_largest.clear_lead == FASTER:
             text += (
-                " Usually this is NumPy's temporaries: NumPy evaluates an expression one "
+                f" Usually this is {ref}'s temporaries: {ref} evaluates an expression one "
                 "whole-array operation at a time, writing each intermediate result to memory "
-                "and reading it back, while Numba's loop does every step in one pass."
+                f"and reading it back, while {jit}'s loop does every step in one pass."
             )
         readings.append(text)
     if work_grows and analysis.comparison(smallest).clear_lead == FASTER:
         readings.append(
-            f"At {shape_text(smallest)}, Numba is {_ratio(smallest)} faster than NumPy (Numba "
-            f"{_time(smallest)}, NumPy {_time(smallest, 'ref_')} per call): there, the per-call "
-            "cost decides, and a call into one compiled function costs less than NumPy's checks "
+            f"At {shape_text(smallest)}, {jit} is {_ratio(smallest)} faster than {ref} ({jit} "
+            f"{_time(smallest)}, {ref} {_time(smallest, 'ref_')} per call): there, the per-call "
+            f"cost decides, and a call into one compiled function costs less than {ref}'s checks "
             "and allocations for each operation."
         )
     return readings
@@ -400,29 +403,31 @@ def _numpy_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
     most = numpy["threads"].max()
     largest = numpy[numpy["threads"] == most].sort_values("size").iloc[-1]
     threads, where = style.threads_label(int(most)), shape_text(largest)
+    ref = look.label(reference)
     if largest["verdict"] == LEVEL:
         return [
-            f"NumPy takes about the same time with {threads} as with one at {where} "
+            f"{ref} takes about the same time with {threads} as with one at {where} "
             f"({_ratio(largest)}): apart from its BLAS calls (matrix and vector products), "
-            "NumPy computes on one thread."
+            f"{ref} computes on one thread."
         ]
     if largest["speedup"] > 1:
         return [
-            f"NumPy is {_ratio(largest)} faster with {threads} than with one at {where}: its "
+            f"{ref} is {_ratio(largest)} faster with {threads} than with one at {where}: its "
             "BLAS library splits the products across cores."
         ]
-    return [f"NumPy is {_ratio(largest, True)} slower with {threads} than with one at {where}."]
+    return [f"{ref} is {_ratio(largest, True)} slower with {threads} than with one at {where}."]
 
 
 def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
     """Numba parallel with its most threads against itself on one thread, so that the ratio
     measures the threads alone (against one-thread Numba if that was not measured)."""
     parallel_loop = look.the(COMPILED_PARALLEL)
+    name = look.label(parallel_loop)
     parallel = analysis.versus(rows, parallel_loop, reference_threads=1, contenders=[parallel_loop])
-    reference = "Numba parallel on 1 thread"
+    reference = f"{name} on 1 thread"
     if parallel.empty:
         parallel = analysis.versus(rows, look.the(COMPILED), contenders=[parallel_loop])
-        reference = "one-thread Numba"
+        reference = f"one-thread {look.label(look.the(COMPILED))}"
     if parallel.empty:
         return []
     most = int(parallel["threads"].max())
@@ -434,12 +439,12 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
     threads = style.threads_label(most)
     if largest["verdict"] == SLOWER:
         return [
-            f"With {threads}, Numba parallel is {_ratio(largest, True)} slower than "
+            f"With {threads}, {name} is {_ratio(largest, True)} slower than "
             f"{reference} at {shape_text(largest)}, the largest size measured: starting and "
             "joining the threads costs more than they save."
         ]
     text = (
-        f"With {threads}, Numba parallel is {_ratio(largest)} as fast as {reference} at "
+        f"With {threads}, {name} is {_ratio(largest)} as fast as {reference} at "
         f"{shape_text(largest)}" + (f" (at most {most}× is possible)." if ratio <= most else ".")
     )
     if largest["bandwidth_share"] >= rules.MEMORY_BOUND and ratio < rules.LITTLE_GAIN:
@@ -470,14 +475,15 @@ def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
     largest = both.sort_values(["size", "threads"]).iloc[-1]
     single_over_double = analysis.comparison(largest)
     where = f"{shape_text(largest)}, {style.threads_label(int(largest['threads']))}"
+    ref = look.label(look.the(REFERENCE))
     if single_over_double.clear_lead == FASTER:
         return [
-            f"In float32, NumPy is {_ratio(largest)} faster than in float64 ({where}): a float32 "
+            f"In float32, {ref} is {_ratio(largest)} faster than in float64 ({where}): a float32 "
             "number is half the size, so there are half the bytes to move and twice as many "
             "numbers per SIMD instruction."
         ]
     if single_over_double.clear_lead == SLOWER:
-        return [f"In float32, NumPy is {_ratio(largest, True)} slower than in float64 ({where})."]
+        return [f"In float32, {ref} is {_ratio(largest, True)} slower than in float64 ({where})."]
     return [
-        f"In float32, NumPy takes about as long as in float64 ({_ratio(largest)} as fast; {where})."
+        f"In float32, {ref} takes about as long as in float64 ({_ratio(largest)} as fast; {where})."
     ]

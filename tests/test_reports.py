@@ -517,6 +517,32 @@ def test_the_loop_is_quoted_at_its_largest_trusted_size(tmp_path):
     assert MARK in first
 
 
+def test_readings_name_each_role_by_its_catalogue_label(tmp_path):
+    """The readings and the headline find the loop, the reference and the compiled loops
+    by their roles and call them by the labels the run's catalogue gives them."""
+    data = make_result(ops=["dot"])
+    backends = data["machine_info"]["vectorbench"]["catalogue"]["backends"]
+    labels = {
+        "python": "Interpreted loop",
+        "numpy": "Vectorized",
+        "numba": "Compiled loop",
+        "numba_parallel": "Threaded loop",
+    }
+    for backend, label in labels.items():
+        backends[backend]["label"] = label
+    readme = _readme(tmp_path, data)
+    dot = _section(readme, "### `dot`")
+    headline = readme.split("## The slides' example on this machine")[1].split("\n## ")[0]
+    assert "Vectorized is " in dot
+    assert "faster than the Interpreted loop" in dot
+    assert "Compiled loop is " in dot or "Compiled loop and Vectorized are level" in dot
+    assert "With 2 threads, Threaded loop is " in dot
+    assert "Compiled loop's compiled loop takes" in headline
+    for old in ("Numba", "Python loop"):
+        assert old not in dot
+        assert old not in headline
+
+
 def test_readings_change_when_the_data_does(tmp_path):
     def numpy_always_slow(op, backend, threads, sizes):
         if backend == "numpy":
