@@ -144,7 +144,9 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
             figkit.log_axes(ax, x_label, f"speedup over {name} (×)")
             figkit.ratio_axis(ax.yaxis)
             ax.set_title(f"over {name} ({dtype}): above 1× is faster")
-    figure.suptitle(f"{op}: how many times faster than the Python loop and than NumPy")
+    figure.suptitle(
+        f"{op}: how many times faster than {references[0][1]} and than {references[1][1]}"
+    )
     figkit.legend_below(figure, grid.ravel(), look=look)
     return figure
 
@@ -217,6 +219,7 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
         key=lambda row: (style.dtype_rank(row[1]), look.op_rank(row[0])),
     )
     cells = summary.set_index(["op", "dtype", "backend", "threads"])
+    reference = look.label(look.the(style.REFERENCE))
     logs = np.log10(summary["speedup"].dropna().to_numpy())
     limit = max(math.log10(2.0), float(np.abs(logs).max()) if logs.size else 0.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
@@ -230,7 +233,7 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
             status = cells.loc[key, "status"] if key in cells.index else "not measured"
             if status == "ok":
                 values[i, j] = math.log10(cells.loc[key, "speedup"])
-                _heat_text(ax, i, j, cells.loc[key], cmap(norm(values[i, j])))
+                _heat_text(ax, i, j, cells.loc[key], cmap(norm(values[i, j])), reference)
             else:  # the cells are drawn over the image, whatever order they are added in
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, **_NOT_OK))
                 ax.text(j, i, status, ha="center", va="center", fontsize=8, color="0.3")
@@ -246,11 +249,11 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
     bar = figure.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
     ticks = [t for t in range(-6, 7) if -limit <= t <= limit] or [0]
     bar.set_ticks(ticks, labels=[figkit.ratio_tick(10.0**t) for t in ticks])
-    bar.set_label("speedup over NumPy (blue: faster, red: slower)")
+    bar.set_label(f"speedup over {reference} (blue: faster, red: slower)")
     first_dtype = rows[0][1] if rows else ""
     figure.suptitle(
-        "Speedup over NumPy at each op's largest size "
-        f"({first_dtype} unless marked; NumPy at the same thread count)"
+        f"Speedup over {reference} at each op's largest size "
+        f"({first_dtype} unless marked; {reference} at the same thread count)"
     )
     return figure
 
@@ -264,12 +267,13 @@ def _op_at_size(summary: pd.DataFrame, op: str, dtype: str, show_dtype: bool) ->
 _NOT_OK = {"facecolor": "0.94", "hatch": "///", "edgecolor": "0.8", "linewidth": 0}
 
 
-def _heat_text(ax, i, j, cell: pd.Series, background) -> None:
-    """A cell's speedup, in black on a light colour and in white on a dark one."""
+def _heat_text(ax, i, j, cell: pd.Series, background, reference: str) -> None:
+    """A cell's speedup, in black on a light colour and in white on a dark one; "≈" the
+    ``reference`` where the two are level."""
     light = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2] > 0.55
     text = formatting.format_ratio(cell["speedup"])
     if cell["verdict"] == rules.LEVEL:
-        text += "\n(≈ NumPy)"
+        text += f"\n(≈ {reference})"
     colour = "black" if light else "white"
     ax.text(j, i, text, ha="center", va="center", fontsize=11, color=colour)
 
@@ -323,7 +327,8 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
         shape = formatting.format_shape(formatting.shape_of(first["shape"]))
         ax.set_title(f"{op}\n{first['dtype']}, {shape}", fontsize=9)
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
-    paid = "compiling has paid for itself against NumPy (after that many calls)"
+    reference = look.label(look.the(style.REFERENCE))
+    paid = f"compiling has paid for itself against {reference} (after that many calls)"
     paid = _key(paid, "o", "0.5", markeredgecolor="black")
     figkit.legend_below(figure, axes[: len(ops)], [paid], look=look)
     return figure

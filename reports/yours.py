@@ -57,12 +57,13 @@ def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
         comparison, shape = loop
         where = f" at {format_shape(shape_of(shape))}" if numpy is None or numpy[1] != shape else ""
         parts.append(f"{relative(comparison.speedup)} than the loop{where}")
+    reference = look.label(look.the(style.REFERENCE))
     if numpy is not None:
         comparison, shape = numpy
         parts.append(
-            f"{format_ratio(comparison.speedup)} NumPy at {format_shape(shape_of(shape))}: "
+            f"{format_ratio(comparison.speedup)} {reference} at {format_shape(shape_of(shape))}: "
             f"{comparison.verdict}"
         )
     if not parts:
-        return f"{named} was not timed beside the loop or NumPy"
+        return f"{named} was not timed beside the loop or {reference}"
     return f"{named} is {' and '.join(parts)}"
