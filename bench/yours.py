@@ -223,6 +223,6 @@ def time(
     table = sweep(function, op, label, backends, ladder, threads, sizes)
     name = getattr(function, "__name__", label)
     # the loop and the reference, found by their roles in this session's catalogue
-    roles = {"backends": {n: {"role": spec.role} for n, spec in kernels.BACKENDS.items()}}
-    line = reading(table, name, label, roles)
+    backends = {n: {"role": s.role, "label": s.label} for n, s in kernels.BACKENDS.items()}
+    line = reading(table, name, label, {"backends": backends})
     return Timing(table, figure(table, name, label, f"{op}\n{line}"), line)

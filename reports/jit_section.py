@@ -10,15 +10,17 @@ import pandas as pd
 from reports.formatting import format_count, format_shape, format_time, shape_of
 from reports.markup import figure_link, md_table
 from reports.rules import SOON_CALLS
-from reports.style import COMPILED, Style
+from reports.style import COMPILED, REFERENCE, Style
 from reports.table import NEVER_LEVEL
 from reports.templating import render
 
-# The table's columns after op, backend, dtype and size.
-_HEADER = [
-    "first call, compiling", "first call, from cache", "later calls", "NumPy per call",
-    "pays off against NumPy after", "against the loop after",
-]  # fmt: skip
+
+def _header(reference: str) -> list[str]:
+    """The table's columns after op, backend, dtype and size."""
+    return [
+        "first call, compiling", "first call, from cache", "later calls",
+        f"{reference} per call", f"pays off against {reference} after", "against the loop after",
+    ]  # fmt: skip
 
 
 def _calls(value: float, level: bool = False) -> str:
@@ -59,7 +61,8 @@ def _table(costs: pd.DataFrame, *, look: Style) -> str:
         ]
         for entry in costs.itertuples(index=False)
     ]
-    return md_table(["op", "backend", "dtype", "size", *_HEADER], rows)
+    header = _header(look.label(look.the(REFERENCE)))
+    return md_table(["op", "backend", "dtype", "size", *header], rows)
 
 
 def _jit_example(costs: pd.DataFrame, *, look: Style):

@@ -83,10 +83,11 @@ def losses_section(table: pd.DataFrame, *, look: Style) -> str:
         ]
         for s in found["slower"]
     ]  # fmt: skip
+    reference = look.label(look.the(style.REFERENCE))
     table_text = md_table(
         [
-            "op", "backend", "dtype", "shape", "speed vs NumPy (band)", "data from",
-            "NumPy's share of the ceiling", "the loop's share",
+            "op", "backend", "dtype", "shape", f"speed vs {reference} (band)", "data from",
+            f"{reference}'s share of the ceiling", "the loop's share",
         ],
         rows,
     )  # fmt: skip
