@@ -138,9 +138,14 @@ def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     if both.empty:
         return [f"The loop and {ref} were never measured at the same size."]
     # The loop's largest sizes get few rounds in their time, and their intervals are often
-    # wide; its time per element hardly changes with size, so the reading quotes the largest
-    # size where neither measurement is flagged, if there is one.
-    trusted = [not marked(*flags) for flags in zip(both["flags"], both["ref_flags"], strict=True)]
+    # wide. The reading quotes the largest size where neither measurement is flagged, among
+    # those where NumPy's time per element is at most STEADY_PER_ELEMENT times that at the
+    # largest size (its fixed cost per call not yet a large part); else the largest, marked.
+    each = both["median_s"] / both["size"]
+    trusted = [
+        not marked(*flags) and per_element <= rules.STEADY_PER_ELEMENT * each.iloc[-1]
+        for *flags, per_element in zip(both["flags"], both["ref_flags"], each, strict=True)
+    ]
     largest = (both[trusted] if any(trusted) else both).iloc[-1]
     smallest = both.iloc[0]
     ratio = largest["speedup"]

@@ -488,8 +488,9 @@ def test_readings_are_computed_from_the_numbers(built):
 
 def test_the_loop_is_quoted_at_its_largest_trusted_size(tmp_path):
     """The loop's largest sizes get few rounds, and a wide interval there flags them: the
-    reading then quotes the largest size where neither the loop nor NumPy is flagged, and
-    the largest one, marked, only where every size is flagged."""
+    reading then quotes the largest size where neither the loop nor NumPy is flagged and
+    NumPy's time per element is at most twice its time at the largest size; else the
+    largest one, marked."""
     data = make_result(ops=["dot"])
     top = find(data, "dot", "python", "float64", 1, {"n": 1_000_000})
     top["stats"] = stats_for(top["stats"]["median"], spread=0.3)
@@ -509,8 +510,9 @@ def test_the_loop_is_quoted_at_its_largest_trusted_size(tmp_path):
         f"At n = 10⁵, NumPy is {format_ratio(ratio)} faster than the Python loop ("
     )
     assert MARK not in first
-    for entry in data["benchmarks"]:
-        if entry["extra_info"]["backend"] == "python":
+    for entry in data["benchmarks"]:  # only n = 10 left unflagged, where NumPy's call costs
+        extra = entry["extra_info"]  # 150 ns an element against 250 ps at n = 10⁶
+        if extra["backend"] == "python" and extra["sizes"]["n"] > 10:
             entry["stats"] = stats_for(entry["stats"]["median"], spread=0.3)
     first = loop_reading(data, "vm-20260101-000001.json")
     assert first.startswith("At n = 10⁶, NumPy is ")
