@@ -219,7 +219,7 @@ def summary_figure(summary: pd.DataFrame, look: Style) -> Figure:
         key=lambda row: (style.dtype_rank(row[1]), look.op_rank(row[0])),
     )
     cells = summary.set_index(["op", "dtype", "backend", "threads"])
-    reference = look.label(look.the(style.REFERENCE))
+    reference = look.name(style.REFERENCE)
     logs = np.log10(summary["speedup"].dropna().to_numpy())
     limit = max(math.log10(2.0), float(np.abs(logs).max()) if logs.size else 0.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
@@ -327,7 +327,7 @@ def jit_figure(costs: pd.DataFrame, look: Style) -> Figure:
         shape = formatting.format_shape(formatting.shape_of(first["shape"]))
         ax.set_title(f"{op}\n{first['dtype']}, {shape}", fontsize=9)
     figure.suptitle("The price of compiling: total time after k calls (lower is better)")
-    reference = look.label(look.the(style.REFERENCE))
+    reference = look.name(style.REFERENCE)
     paid = f"compiling has paid for itself against {reference} (after that many calls)"
     paid = _key(paid, "o", "0.5", markeredgecolor="black")
     figkit.legend_below(figure, axes[: len(ops)], [paid], look=look)

@@ -61,7 +61,7 @@ def _table(costs: pd.DataFrame, *, look: Style) -> str:
         ]
         for entry in costs.itertuples(index=False)
     ]
-    header = _header(look.label(look.the(REFERENCE)))
+    header = _header(look.name(REFERENCE))
     return md_table(["op", "backend", "dtype", "size", *header], rows)
 
 

@@ -83,7 +83,7 @@ def losses_section(table: pd.DataFrame, *, look: Style) -> str:
         ]
         for s in found["slower"]
     ]  # fmt: skip
-    reference = look.label(look.the(style.REFERENCE))
+    reference = look.name(style.REFERENCE)
     table_text = md_table(
         [
             "op", "backend", "dtype", "shape", f"speed vs {reference} (band)", "data from",

@@ -129,7 +129,7 @@ def _beside(rows: pd.DataFrame, references: pd.DataFrame, on: list[str]) -> pd.D
 def _loop_against_numpy(rows: pd.DataFrame, *, look: Style) -> list[str]:
     loop = series_of(rows, look.the(LOOP))
     numpy = series_of(rows, look.the(REFERENCE))
-    loop_name, ref = look.label(look.the(LOOP)), look.label(look.the(REFERENCE))
+    loop_name, ref = look.name(LOOP), look.name(REFERENCE)
     the_loop = f"the {loop_name}"
     if loop.empty or numpy.empty:
         missing = f"The {loop_name}" if loop.empty else ref
@@ -263,7 +263,7 @@ def _compiled_against_numpy(rows: pd.DataFrame, interprets: bool, *, look: Style
     largest, smallest = paired.iloc[-1], paired.iloc[0]
     at_largest = analysis.comparison(largest)
     work_grows = work_dominates(paired["ref_median_s"])
-    jit, ref = look.label(look.the(COMPILED)), look.label(look.the(REFERENCE))
+    jit, ref = look.name(COMPILED), look.name(REFERENCE)
     times = f"{jit} {_time(largest)}, {ref} {_time(largest, 'ref_')} per call"
     if at_largest.verdict == LEVEL:
         readings.append(
@@ -432,7 +432,7 @@ def _parallel_threads(rows: pd.DataFrame, *, look: Style) -> list[str]:
     reference = f"{name} on 1 thread"
     if parallel.empty:
         parallel = analysis.versus(rows, look.the(COMPILED), contenders=[parallel_loop])
-        reference = f"one-thread {look.label(look.the(COMPILED))}"
+        reference = f"one-thread {look.name(COMPILED)}"
     if parallel.empty:
         return []
     most = int(parallel["threads"].max())
@@ -480,7 +480,7 @@ def _precision(table: pd.DataFrame, op: str, *, look: Style) -> list[str]:
     largest = both.sort_values(["size", "threads"]).iloc[-1]
     single_over_double = analysis.comparison(largest)
     where = f"{shape_text(largest)}, {style.threads_label(int(largest['threads']))}"
-    ref = look.label(look.the(REFERENCE))
+    ref = look.name(REFERENCE)
     if single_over_double.clear_lead == FASTER:
         return [
             f"In float32, {ref} is {_ratio(largest)} faster than in float64 ({where}): a float32 "

@@ -61,6 +61,10 @@ class Style:
         """The first backend of ``part``, or "": a name no case has, so none is found."""
         return next(iter(self.with_role(part)), "")
 
+    def name(self, part: str) -> str:
+        """The label of ``part``'s first backend: what the page calls the loop, the reference…"""
+        return self.label(self.the(part))
+
     def lesson_op(self) -> str:
         """The slides' first example, which the report opens with, or "" if none is marked."""
         return next((name for name, op in self.ops.items() if op.get("lesson")), "")

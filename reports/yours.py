@@ -57,7 +57,7 @@ def reading(table: pd.DataFrame, name: str, label: str, catalogue) -> str:
         comparison, shape = loop
         where = f" at {format_shape(shape_of(shape))}" if numpy is None or numpy[1] != shape else ""
         parts.append(f"{relative(comparison.speedup)} than the loop{where}")
-    reference = look.label(look.the(style.REFERENCE))
+    reference = look.name(style.REFERENCE)
     if numpy is not None:
         comparison, shape = numpy
         parts.append(
