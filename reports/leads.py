@@ -28,7 +28,9 @@ def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> s
     return with_note(
         render(
             "summary.md.j2",
-            figure=figure_link("summary", "speedup over NumPy at the largest size", figures),
+            figure=figure_link(
+                "summary", f"speedup over {look.name(REFERENCE)} at the largest size", figures
+            ),
             every=len(slide) < len(summary) and EVERY_SPEEDUP in figures,
             dtype=dtype,
             series=[

@@ -139,9 +139,9 @@ DETAILS = {
     "ops.md": ("Op by op", "every op's figures and readings, where the lead changes hands, "
                "and where the compiled loops still lose"),
     "memory.md": ("Memory per call", "what one call allocates, backend by backend"),
-    "jit.md": ("The price of compiling", "Numba's and JAX's first call, cold and warm"),
+    "jit.md": ("The price of compiling", "each compiling backend's first call, cold and warm"),
     "trust.md": ("Numbers not to trust", "every flagged measurement and every case not run"),
-    "beyond-memory.md": ("When the data outgrows the machine", "Dask on data beyond memory"),
+    "beyond-memory.md": ("When the data outgrows the machine", "training on data beyond memory"),
     "machine.md": ("The machine and how it was measured",
                    "the backends, the full machine record, and the method"),
 }  # fmt: skip

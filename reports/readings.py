@@ -32,7 +32,7 @@ def every_op_readings(table: pd.DataFrame, run: Run, *, look: Style) -> dict[str
 def op_sections(
     table: pd.DataFrame, readings: dict[str, list[str]], figures: set[str], *, look: Style
 ) -> str:
-    alt = "speedup over NumPy at the largest size, every backend and thread count"
+    alt = f"speedup over {look.name(REFERENCE)} at the largest size, every backend and thread count"
     parts = ["## Op by op", figure_link(EVERY_SPEEDUP, alt, figures)]
     parts += [_op_section(table, op, texts, figures, look=look) for op, texts in readings.items()]
     return "\n\n".join(part for part in parts if part)
@@ -53,7 +53,7 @@ def _op_section(
     lines = [f"### `{op}`", ""]
     for kind, alt in (
         ("time", "time per call against size"),
-        ("speedup", "speedup over the loop and over NumPy"),
+        ("speedup", f"speedup over the {look.name(LOOP)} and over {look.name(REFERENCE)}"),
         ("memory-throughput", "achieved memory throughput against data size"),
     ):
         if figure := figure_link(stem(kind, op), f"{op}: {alt}", figures):

@@ -540,6 +540,15 @@ def test_readings_name_each_role_by_its_catalogue_label(tmp_path):
     assert "Compiled loop is " in dot or "Compiled loop and Vectorized are level" in dot
     assert "With 2 threads, Threaded loop is " in dot
     assert "Compiled loop's compiled loop takes" in headline
+    # the figures' descriptions too
+    run = read_result(tmp_path / "vm-20260101-120000.json")
+    table = tidy_table(run)
+    costs = analysis.jit_costs(run.jit, table, look=style.Style.of(run.catalogue))
+    drawn = {"summary", "every-speedup", "speedup-dot"}
+    pages = "".join(render_report(run, table, costs, drawn, "").values())
+    assert "![dot: speedup over the Interpreted loop and over Vectorized]" in pages
+    assert "![speedup over Vectorized at the largest size]" in pages
+    assert "speedup over Vectorized at the largest size, every backend" in pages
     for old in ("Numba", "Python loop"):
         assert old not in dot
         assert old not in headline
