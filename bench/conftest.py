@@ -280,6 +280,12 @@ def _save_without_benchmarks(config: pytest.Config) -> None:
     session.save_json(output_json)
 
 
+# The cases a second attempt may narrow: the ops' (``test_op``) and the course's training
+# runs (``test_course``). A training run is deterministic, and its second attempt checks
+# its outcome against the loops' again; the outcome recorded is the same.
+RETIMED_KINDS = ("steady", "course")
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session):
     """After every case has run once: ``retime_unsure``."""
@@ -292,11 +298,13 @@ def pytest_runtestloop(session: pytest.Session):
 
 
 def retime_unsure(session: pytest.Session) -> None:
-    """Time once more, cheapest first, each op's case whose median's interval ended beyond
-    the flag's limit, while the ladder's ``sampling.RETIME_S`` lasts (a case that would
-    not fit in what is left is not started); keep the attempt with the narrower interval,
-    which records every attempt's half-width (``extra_info["attempts"]``, in the order
-    taken)."""
+    """Time once more, cheapest first, each op's case and each training run of the course
+    whose median's interval ended beyond the flag's limit, while the ladder's
+    ``sampling.RETIME_S`` lasts (a case that would not fit in what is left is not
+    started); keep the attempt with the narrower interval, which records every attempt's
+    half-width (``extra_info["attempts"]``, in the order taken). A training run timed a
+    fixed number of rounds under ``sampling.MIN_ROUNDS`` (the hidden-size sweep's) is
+    left as it is: no such attempt could replace it."""
     bench_session = getattr(session.config, "_benchmarksession", None)
     budget = sampling.RETIME_S.get(ladder(session.config), 0.0)
     if bench_session is None or bench_session.disabled or budget <= 0:
@@ -305,9 +313,9 @@ def retime_unsure(session: pytest.Session) -> None:
     first = {
         case.fullname: case
         for case in bench_session.benchmarks
-        if case.extra_info.get("kind") == "steady"
+        if case.extra_info.get("kind") in RETIMED_KINDS
         and case.fullname in items
-        and case.stats.data
+        and len(case.stats.data) >= sampling.MIN_ROUNDS
         and sampling.unsure(case.stats.data)
     }
     if not first:

@@ -172,6 +172,8 @@ def timer_record(ladder: str) -> dict:
             "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST,
             "case_s": CASE_S[ladder],
         }
+        if sampling.RETIME_S.get(ladder):  # a second attempt at the end of the run
+            record["until_sure"]["second_attempt_beyond"] = sampling.INTERVAL_LIMIT
     fixed = {name: e.fixed_rounds(ladder) for name, e in BY_NAME.items() if e.rounds is not None}
     record["fixed_rounds"] = {name: rounds for name, rounds in fixed.items() if rounds is not None}
     return record

@@ -59,16 +59,29 @@ def _smoke_with_plugin(plugin: str, selection: str, path: Path) -> subprocess.Co
 
 def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_path):
     """At the end of a run, each case whose median's interval is beyond the flag's limit
-    (here every case: tests/retime_every_case.py) is timed once more; the file holds each
-    case once, the attempt with the narrower interval, which counts its two attempts."""
+    (here every case: tests/retime_every_case.py), an op's or a training run's, is timed
+    once more; the file holds each case once, the attempt with the narrower interval,
+    which counts its two attempts, and the course's record times the one kept."""
     path = tmp_path / "result.json"
-    done = _smoke_with_plugin("retime_every_case", "test_op and dot and numpy", path)
-    cases = json.loads(path.read_text())["benchmarks"]
+    trained = "test_course and (perceptron-python or perceptron-numpy)"  # two: compared
+    done = _smoke_with_plugin(
+        "retime_every_case", f"(test_op and dot and numpy) or ({trained})", path
+    )
+    data = json.loads(path.read_text())
+    cases = data["benchmarks"]
     names = [case["fullname"] for case in cases]
-    assert cases
+    runs = data["vectorbench_course"]["experiments"]["perceptron"]["runs"]
+    for case in cases:
+        if case["extra_info"]["kind"] == "course":
+            time = runs.pop(case["extra_info"]["backend"])["time"]
+            assert time["median_s"] == case["stats"]["median"]
+            assert time["times_s"] == case["stats"]["data"]
+    assert not runs  # each training run once, as timed by the attempt kept
     assert len(names) == len(set(names))
     for case in cases:
-        attempts, (low, high) = case["extra_info"]["attempts"], case["extra_info"]["median_ci"]
+        info = case["extra_info"]
+        low, high = info.get("median_ci") or median_interval(case["stats"]["data"])
+        attempts = info["attempts"]
         assert len(attempts) == 2
         kept = (high - low) / 2 / case["stats"]["median"]
         assert kept == pytest.approx(min(attempts), rel=0.05, abs=1e-3)
@@ -770,6 +783,7 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
     assert timer["until_sure"] == {
         "target": sampling.TARGET, "max_time_s": course.MAX_TIME_S["lesson"],
         "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST, "case_s": course.CASE_S["lesson"],
+        "second_attempt_beyond": sampling.INTERVAL_LIMIT,
     }  # fmt: skip
     assert timer["fixed_rounds"] == {
         name: experiment.rounds["lesson"]

@@ -828,7 +828,7 @@ def test_the_course_section_names_backends_as_the_style_it_is_given(
 
 
 def test_the_course_section_states_the_rule_its_runs_were_timed_by(
-    course_run, course_results, tmp_path, monkeypatch
+    course_run, course_results, course_bench, tmp_path, monkeypatch
 ):
     """Runs timed until sure (the lesson and full ladders) are described by that rule and
     by the rounds they took; the network's long runs, timed a fixed number of rounds, by
@@ -866,6 +866,17 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
     smoke_rounds = course_results["experiments"]["network_flower"]["runs"]["numpy"]["time"]
     assert f"{TITLES['network_flower'][0]}: {smoke_rounds['repeats']})." in markdown
     assert "). In brackets, the speed-up over the" in markdown
+    assert "timed once more" not in markdown  # a file before the runs' second attempts
+    # the runs beyond the flag's limit were timed once more, where the ladder does that
+    assert course_bench.timer_record("lesson")["until_sure"]["second_attempt_beyond"] == 0.05
+    assert "second_attempt_beyond" not in course_bench.timer_record("smoke").get("until_sure", {})
+    sampled["timer"]["until_sure"]["second_attempt_beyond"] = 0.05
+    retimed = " ".join(course.render(checked(sampled), tmp_path / "f1", "figures/", look).split())
+    assert (
+        "at most 1 s in all). A run whose interval then reaches beyond ±5% is timed once more "
+        "at the end of the run, while time is left, and keeps the attempt with the narrower "
+        "interval. The long runs"
+    ) in retimed
     # a file of fixed rounds (the smoke ladder's, and every file before 7 December) reads
     # as it always did
     fixed = " ".join(

@@ -147,6 +147,8 @@ def _check_results(results: Any) -> None:
         for key in ("target", "max_time_s", "case_s"):
             _get(until, key, "a positive number", "timer.until_sure")
         _get(until, "at_least_rounds", "a positive integer", "timer.until_sure")
+        if "second_attempt_beyond" in until:  # runs timed once more (files from 7 December on)
+            _get(until, "second_attempt_beyond", "a positive number", "timer.until_sure")
         fixed = _get(timer, "fixed_rounds", "an object", "timer")
         for name in fixed:
             _get(fixed, name, "a positive integer", "timer.fixed_rounds")

@@ -423,6 +423,7 @@ def conditions(results: dict) -> dict:
             "least": min(sampled),
             "most": max(sampled),
             **{key: until[key] for key in ("target", "max_time_s", "at_least_rounds", "case_s")},
+            "second_attempt_beyond": until.get("second_attempt_beyond"),
         },
     }
 
