@@ -636,6 +636,8 @@ def _course_section(config: pytest.Config, output_json: dict) -> dict:
             "repeats": stats["rounds"],
             "times_s": stats.get("data", []),
             **{f"{name}_s": stats[name] for name in ("median", "min", "max", "q1", "q3", "iqr")},
+            # timed more than once (``retime_unsure``): how many attempts the kept one beat
+            **({"attempts": len(info["attempts"])} if len(info.get("attempts", ())) > 1 else {}),
         }
     outcomes = {
         experiment: {

@@ -76,6 +76,7 @@ def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_pa
             time = runs.pop(case["extra_info"]["backend"])["time"]
             assert time["median_s"] == case["stats"]["median"]
             assert time["times_s"] == case["stats"]["data"]
+            assert time["attempts"] == 2
     assert not runs  # each training run once, as timed by the attempt kept
     assert len(names) == len(set(names))
     for case in cases:

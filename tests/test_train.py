@@ -871,12 +871,20 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
     assert course_bench.timer_record("lesson")["until_sure"]["second_attempt_beyond"] == 0.05
     assert "second_attempt_beyond" not in course_bench.timer_record("smoke").get("until_sure", {})
     sampled["timer"]["until_sure"]["second_attempt_beyond"] = 0.05
+    spread = sampled["experiments"]["perceptron"]["runs"]["numpy"]["time"]
+    spread.update(times_s=[1.0, 1.6, 1.1, 1.9, 1.3, 1.2], repeats=6, attempts=2)
     retimed = " ".join(course.render(checked(sampled), tmp_path / "f1", "figures/", look).split())
     assert (
         "at most 1 s in all). A run whose interval then reaches beyond ±5% is timed once more "
         "at the end of the run, while time is left, and keeps the attempt with the narrower "
         "interval. The long runs"
     ) in retimed
+    # a run flagged after its second attempt says so, as an op's case does
+    (line,) = re.findall(rf"- {TITLES['perceptron'][0]}, η = [^,]*, NumPy: [^-]*", retimed)
+    assert re.search(r"the median's interval ±[\d.]+%, the narrower of 2 attempts", line)
+    spread["attempts"] = "2"
+    with pytest.raises(ResultFileError, match=r"numpy\.time\.attempts"):
+        checked(sampled)
     # a file of fixed rounds (the smoke ladder's, and every file before 7 December) reads
     # as it always did
     fixed = " ".join(

@@ -196,6 +196,8 @@ def _check_experiment(
         times = _numbers(time, "times_s", f"{at}.time")
         if not all(value > 0 for value in times):
             raise _Invalid(f"{at}.time.times_s holds a time that is not positive")
+        if "attempts" in time:  # timed more than once (files from 7 December on)
+            _get(time, "attempts", "a positive integer", f"{at}.time")
     at = f"{where}.agreement"
     agreement = _get(experiment, "agreement", "an object", where)
     _get(agreement, "tolerance", "a positive number", at)

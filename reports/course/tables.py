@@ -42,8 +42,11 @@ def flagged_timings(results: dict, judged: dict[str, dict[str, Timing]], look: S
             if not timing.flags:
                 continue
             quartiles = timing.quartiles
+            attempts = results["experiments"][name]["runs"][backend]["time"].get("attempts", 1)
+            again = f", the narrower of {attempts} attempts" if attempts > 1 else ""
             reasons = {
-                FLAG_SPREAD: f"the median's interval ±{format_percent(quartiles.interval_rel)}",
+                FLAG_SPREAD: f"the median's interval ±{format_percent(quartiles.interval_rel)}"
+                + again,
                 FLAG_TIMER: f"a run lasts {format_time(quartiles.median)}, {under_timer}",
                 FLAG_ROUNDS: f"only {quartiles.rounds} run{'s' if quartiles.rounds != 1 else ''}",
             }
