@@ -85,10 +85,10 @@ CHECK_GROWTH = 1.25
 # full run of fab9568, 150 s in run order took 126 of 172 unsure cases (68 then sure);
 # cheapest first, the 185 flagged cases of 0b84a4a's run would have had 144 attempts in
 # 60 s of rounds. The full ladder's 20 minutes leave about a minute for them. The course's
-# training runs are timed again by the same rule: on the lesson ladder (2-core AMD,
-# 7 December), 31 of 97 runs ended beyond ±5% and took 11 s to time again, 13 of them
-# then within it; each ladder's time grew by about that much (the full ladder's 37 such
-# runs of the committed run cost up to 3 s each).
+# training runs timed until sure are timed again by the same rule: on the lesson ladder
+# (2-core AMD, 7 December), 31 of 97 runs ended beyond ±5% and took 11 s to time again,
+# 13 of them then within it; each ladder's time grew by about that much (the full
+# ladder's 29 such runs of the committed run would cost 26 s).
 RETIME_S = {"full": 90.0, "lesson": 30.0, "smoke": 0.0}
 # A compiled loop found slower than the vectorized reference, both intervals apart, is timed
 # again right after the reference's case (``bench/conftest.py``, ``retime_side_by_side``),

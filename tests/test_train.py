@@ -876,7 +876,7 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
     retimed = " ".join(course.render(checked(sampled), tmp_path / "f1", "figures/", look).split())
     assert (
         "at most 1 s in all). A run whose interval then reaches beyond ±5% is timed once more "
-        "at the end of the run, while time is left, and keeps the attempt with the narrower "
+        "after every other case, while time is left, and keeps the attempt with the narrower "
         "interval. The long runs"
     ) in retimed
     # a run flagged after its second attempt says so, as an op's case does
@@ -884,6 +884,10 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
     assert re.search(r"the median's interval ±[\d.]+%, the narrower of 2 attempts", line)
     spread["attempts"] = "2"
     with pytest.raises(ResultFileError, match=r"numpy\.time\.attempts"):
+        checked(sampled)
+    spread["attempts"] = 2
+    sampled["timer"]["until_sure"]["second_attempt_beyond"] = "5%"
+    with pytest.raises(ResultFileError, match=r"timer\.until_sure\.second_attempt_beyond"):
         checked(sampled)
     # a file of fixed rounds (the smoke ladder's, and every file before 7 December) reads
     # as it always did
