@@ -313,6 +313,7 @@ def retime_unsure(session: pytest.Session) -> None:
     budget = sampling.RETIME_S.get(ladder(session.config), 0.0)
     if bench_session is None or bench_session.disabled or budget <= 0:
         return
+    session.config.stash[records.SECOND_ATTEMPTS] = True  # the rule applied (the file says)
     items = {item.nodeid: item for item in session.items}
     first = {
         case.fullname: case
@@ -662,7 +663,7 @@ def _course_section(config: pytest.Config, output_json: dict) -> dict:
             **suite["timer"],
             # untimed before the rounds: the run cut to one step, on a backend that compiles
             "warmup_steps": 1,
-            **course.timer_record(ladder(config)),
+            **course.timer_record(ladder(config), config.stash.get(records.SECOND_ATTEMPTS, False)),
             "statistic": "median",
         },
         ladder=ladder(config),

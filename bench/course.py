@@ -159,11 +159,12 @@ HIDDEN_SWEEP = tuple(
 BY_NAME = {experiment.name: experiment for experiment in (*EXPERIMENTS, *HIDDEN_SWEEP)}
 
 
-def timer_record(ladder: str) -> dict:
+def timer_record(ladder: str, second_attempts: bool = False) -> dict:
     """How the ladder's training runs were timed, for the results file: ``repeats``, the
     fixed number of rounds or the fewest; ``until_sure``, the rule's target and caps (on
-    the ladders that time until sure); ``fixed_rounds``, the experiments timed a fixed
-    number of rounds instead, and how many."""
+    the ladders that time until sure), and the limit beyond which a run was timed once
+    more, if the run took its ``second_attempts``; ``fixed_rounds``, the experiments timed
+    a fixed number of rounds instead, and how many."""
     record: dict = {"repeats": ROUNDS.get(ladder, sampling.MIN_ROUNDS)}
     if ladder not in ROUNDS:
         record["until_sure"] = {
@@ -172,7 +173,7 @@ def timer_record(ladder: str) -> dict:
             "at_least_rounds": sampling.CAP_ROUNDS_AT_LEAST,
             "case_s": CASE_S[ladder],
         }
-        if sampling.RETIME_S.get(ladder):  # a second attempt at the end of the run
+        if second_attempts:  # bench/conftest.py, retime_unsure
             record["until_sure"]["second_attempt_beyond"] = sampling.INTERVAL_LIMIT
     fixed = {name: e.fixed_rounds(ladder) for name, e in BY_NAME.items() if e.rounds is not None}
     record["fixed_rounds"] = {name: rounds for name, rounds in fixed.items() if rounds is not None}

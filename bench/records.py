@@ -18,6 +18,7 @@ COURSE = pytest.StashKey[dict]()  # experiment → backend → final weights and
 COURSE_SECONDS = pytest.StashKey[dict]()  # backend → experiment → median seconds, timed
 COURSE_NOT_RUN = pytest.StashKey[list]()  # training runs over the course budget
 SLIDES = pytest.StashKey[dict]()  # the slides' demo timed the slides' way
+SECOND_ATTEMPTS = pytest.StashKey[bool]()  # the unsure cases' second attempts were taken
 
 
 def setup(config: pytest.Config) -> None:
