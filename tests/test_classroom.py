@@ -304,6 +304,27 @@ def test_the_relations_are_found_in_synthetic_machines(base: dict, tmp_path: Pat
     assert roofline.stat().st_size > 0
 
 
+def test_the_ratios_are_titled_by_the_class_catalogues_labels(
+    base: dict, tmp_path: Path, no_figures
+) -> None:
+    """The headline ratios are found by role and named by each run's catalogue: relabel
+    the reference and the compiled loop, and the titles, columns and prose follow."""
+    for index in range(3):
+        data = synthetic(base, index, bandwidth=1.0, simd=256, cores=2)
+        backends = data["machine_info"]["vectorbench"]["catalogue"]["backends"]
+        backends["numpy"]["label"] = "Vectorized"
+        backends["numba"]["label"] = "Compiled loop"
+        write(tmp_path / "uploads", f"{index}.json", data)
+    page = build_class([tmp_path / "uploads"], tmp_path / "class").read_text(encoding="utf-8")
+    for title in ("Python loop → Vectorized", "Python loop → Compiled loop", "Vectorized → JAX"):
+        assert f"**{title}**: median" in page
+        assert f"| {title} |" in page
+    assert "### Compiled loop, the SIMD width and the cores" in page
+    assert "Python loop → Compiled loop by the widest SIMD vectors" in page
+    for old in ("loop → np.dot", "NumPy → ", "Loop → Numba", "loop → Numba", "### Numba,"):
+        assert old not in page
+
+
 def test_a_machine_whose_backends_disagree_is_named(base: dict, tmp_path: Path, no_figures) -> None:
     write(tmp_path / "uploads", "a.json", synthetic(base, 1, bandwidth=1.0, simd=256, cores=2))
     odd = synthetic(base, 2, bandwidth=1.0, simd=256, cores=2)

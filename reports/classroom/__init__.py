@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reports.atomic import staged_output
 from reports.classroom.figures import draw_class
-from reports.classroom.findings import LEVEL_FOLD, RATIOS, class_findings, read_class, result_files
+from reports.classroom.findings import LEVEL_FOLD, class_findings, read_class, result_files
 from reports.formatting import format_bytes, format_percent, format_rate, format_ratio, format_time
 from reports.load import ResultFileError
 from reports.markup import figure_link, md_table
@@ -29,7 +29,7 @@ def _table(columns: dict[str, Callable[[dict], str]], rows: list[dict]) -> str:
     return md_table(list(columns), [[cell(row) for cell in columns.values()] for row in rows])
 
 
-def machines_table(rows: list[dict], libraries: list[str]) -> str:
+def machines_table(rows: list[dict], libraries: list[str], titles: dict[str, str]) -> str:
     def ratio(key: str) -> Callable[[dict], str]:
         return lambda row: (
             format_ratio(row["ratios"].get(key, math.nan))
@@ -51,7 +51,7 @@ def machines_table(rows: list[dict], libraries: list[str]) -> str:
         "versions that differ": lambda row: (
             " · ".join(f"{name} {row['versions'].get(name) or '—'}" for name in libraries) or "—"
         ),
-        **{title: ratio(key) for key, title, *_ in RATIOS},
+        **{title: ratio(key) for key, title in titles.items()},
         "other backends": lambda row: ", ".join(row["others"]) or "—",
     }
     return _table(columns, rows)
@@ -99,7 +99,9 @@ def build_class(inputs: list[Path], out: Path) -> Path:
             "class.md.j2",
             **findings,
             files_read=len(files),
-            machines_table=machines_table(findings["machines"], findings["differing_versions"]),
+            machines_table=machines_table(
+                findings["machines"], findings["differing_versions"], findings["titles"]
+            ),
             predicted=PREDICTED if any(m["predicted"] for m in findings["machines"]) else "",
             ratios_figure=figure_link("class-ratios", "headline ratios over the machines", drawn),
             bandwidth_table=_table(BANDWIDTH_COLUMNS, findings["bandwidth"]["rows"]),

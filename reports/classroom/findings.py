@@ -38,16 +38,15 @@ from reports.style import COMPILED, COMPILED_PARALLEL, ENGINE, LOOP, REFERENCE, 
 # any other backend a machine timed is listed beside them, by its own label (a backend
 # this page has never heard of included).
 HEADLINE_ROLES = (LOOP, REFERENCE, COMPILED, COMPILED_PARALLEL, ENGINE)
-# Each headline ratio: (key, title, slower role and its threads, faster one and its).
-# "fewest"/"most": the backend's fewest or most threads measured; "same": the faster
-# backend's thread count.
+# Each headline ratio: (key, slower role and its threads, faster one and its), titled by
+# the class's own labels ("Python loop → NumPy": ``ratio_titles``). "fewest"/"most": the
+# backend's fewest or most threads measured; "same": the faster backend's thread count.
 RATIOS = (
-    ("loop_to_numpy", "loop → np.dot", (LOOP, "fewest"), (REFERENCE, "fewest")),
-    ("loop_to_numba", "loop → Numba", (LOOP, "fewest"), (COMPILED, "fewest")),
-    ("numpy_to_parallel", "NumPy → Numba parallel",
-        (REFERENCE, "same"), (COMPILED_PARALLEL, "most")),
-    ("numpy_to_jax", "NumPy → JAX", (REFERENCE, "same"), (ENGINE, "most")),
-)  # fmt: skip
+    ("loop_to_numpy", (LOOP, "fewest"), (REFERENCE, "fewest")),
+    ("loop_to_numba", (LOOP, "fewest"), (COMPILED, "fewest")),
+    ("numpy_to_parallel", (REFERENCE, "same"), (COMPILED_PARALLEL, "most")),
+    ("numpy_to_jax", (REFERENCE, "same"), (ENGINE, "most")),
+)
 NO_LESSON = (
     "holds none of the lesson's cases: no np.dot measured at n = 10⁶ in float64 "
     "(run `nox -s bench` without -k)"
@@ -141,7 +140,7 @@ def _pick(cases: dict[str, list[dict]], backend: str, threads: str | int) -> dic
 
 
 def _ratios(machine: Machine, cases: dict[str, list[dict]]) -> None:
-    for key, _, (slow, slow_threads), (fast, fast_threads) in RATIOS:
+    for key, (slow, slow_threads), (fast, fast_threads) in RATIOS:
         faster = _pick(cases, fast, fast_threads)
         if faster is None or faster["predicted"]:
             continue
@@ -463,14 +462,15 @@ def course_agreement(machines: list[Machine]) -> list[dict[str, Any]]:
 def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[str, Any]:
     # the class's names: each machine's catalogue, the newest first for a backend in several
     look = Style.of(merged_catalogue(machine.run for machine in machines))
+    titles = ratio_titles(look)
     ratios = [
         {
             "key": key,
-            "title": title,
+            "title": titles[key],
             "spread": spread({m.label: m.ratios[key] for m in machines if key in m.ratios}),
             "missing": [m.label for m in machines if key not in m.ratios],
         }
-        for key, title, *_ in RATIOS
+        for key, *_ in RATIOS
     ]
     others: dict[str, list[str]] = {}
     for machine in machines:
@@ -497,9 +497,16 @@ def class_findings(machines: list[Machine], rejected: list[Rejected]) -> dict[st
         "course_disagree": [row["label"] for row in course if row["disagree"]],
         "course_differs": [row["label"] for row in course if row["differs"]],
         "others": others,
+        "titles": titles,
+        "names": {part: look.name(part) for part in HEADLINE_ROLES},
         "few": len(machines) < FEW_MACHINES,
         "count": len(machines),
     }
+
+
+def ratio_titles(look: Style) -> dict[str, str]:
+    """Each headline ratio's title by the catalogue's labels, e.g. "NumPy → Numba parallel"."""
+    return {key: f"{look.name(slow)} → {look.name(fast)}" for key, (slow, _), (fast, _) in RATIOS}
 
 
 def drivers(machines: list[Machine]) -> dict[str, Any] | None:
