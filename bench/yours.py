@@ -25,10 +25,9 @@ from __future__ import annotations
 import functools
 import time as clock
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 import kernels
 from bench import ladders, sampling
@@ -39,7 +38,11 @@ from bench.timing import best_of
 from kernels.ops import OPS
 from reports.formatting import shape_key
 from reports.rules import median_interval
-from reports.yours import reading
+
+# A benchmark run imports this module for ``predicted_seconds``; the table, its reading
+# and its figure (pandas, Matplotlib: 0.5 s of CPU a process) are imported where used.
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_BACKENDS = ("python", "numpy")
 YOURS_COLOUR = "#000000"
@@ -103,6 +106,8 @@ def sweep(
     sizes: list[dict] | None = None,
 ) -> pd.DataFrame:
     """The timings of ``time`` as a table, one row per series and size."""
+    import pandas as pd
+
     if sizes is None:
         cache, memory = last_level_cache_bytes(), available_memory_bytes()
         sizes = list(ladders.sizes_of(op, ladder, cache, memory))
@@ -224,5 +229,7 @@ def time(
     name = getattr(function, "__name__", label)
     # the loop and the reference, found by their roles in this session's catalogue
     backends = {n: {"role": s.role, "label": s.label} for n, s in kernels.BACKENDS.items()}
+    from reports.yours import reading
+
     line = reading(table, name, label, {"backends": backends})
     return Timing(table, figure(table, name, label, f"{op}\n{line}"), line)
