@@ -26,6 +26,7 @@ from bench.machine import (
     git_state,
     last_level_cache_bytes,
     machine_slug,
+    system_state,
 )
 from bench.progress import Progress
 from bench.threads import load_own_openmp, thread_counts
@@ -225,10 +226,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 DASK = pytest.StashKey[tuple]()  # (client or None, description of the scheduler)
 GIT = pytest.StashKey[dict]()  # the code the run times: git's state when it starts
+# The load average and memory when the run starts: pytest-benchmark asks for the machine's
+# description only when it saves, after the run, whose own threads then make up the load.
+SYSTEM = pytest.StashKey[dict]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[GIT] = git_state()
+    config.stash[SYSTEM] = system_state()
     records.setup(config)
     if ladder(config) != "smoke" and not config.getoption("benchmark_disable", False):
         config.pluginmanager.register(Progress(config, budget(config)), "vectorbench-progress")
@@ -533,7 +538,10 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     else:
         measured = limits.measure(caches_out=ladders.OUT_OF_CACHE[ladder(config)])
     machine_info["vectorbench"] = describe(
-        quick=ladder(config) != "full", limits=measured, git=config.stash.get(GIT, None)
+        quick=ladder(config) != "full",
+        limits=measured,
+        git=config.stash.get(GIT, None),
+        system=config.stash.get(SYSTEM, None),
     )
     machine_info["vectorbench"]["catalogue"] = records.catalogue()
     yours = mine(config)

@@ -226,9 +226,11 @@ def machine_slug() -> str:
     return host[:40]
 
 
-def describe(quick: bool, limits: dict, git: dict | None = None) -> dict:
-    """Everything stored under machine_info["vectorbench"]; ``git`` is the state read at
-    the start of the run (read now when not given)."""
+def describe(
+    quick: bool, limits: dict, git: dict | None = None, system: dict | None = None
+) -> dict:
+    """Everything stored under machine_info["vectorbench"]; ``git`` and ``system`` are the
+    states read at the start of the run (read now when not given)."""
     return {
         "schema": SCHEMA,  # vbschema's; bench/upgrade.py converts schema 1
         "quick": quick,
@@ -237,6 +239,6 @@ def describe(quick: bool, limits: dict, git: dict | None = None) -> dict:
         "versions": versions(),
         "git": git_state() if git is None else git,
         "timer": timer_info(),
-        "system": system_state(),
+        "system": system_state() if system is None else system,
         "limits": limits,
     }

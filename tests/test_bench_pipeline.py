@@ -57,6 +57,18 @@ def _smoke_with_plugin(plugin: str, selection: str, path: Path) -> subprocess.Co
     return done
 
 
+def test_the_load_average_is_the_one_when_the_run_starts(tmp_path):
+    """The page's "busy machine" warning is about other programs before the run: the load
+    is read when the run starts, not when pytest-benchmark saves, after the run's own
+    threads have loaded the cores for its whole length."""
+    import rising_load
+
+    path = tmp_path / "result.json"
+    _smoke_with_plugin("rising_load", "test_op and dot and numpy and float64", path)
+    system = json.loads(path.read_text())["machine_info"]["vectorbench"]["system"]
+    assert system["load_average"] == list(rising_load.QUIET)
+
+
 def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_path):
     """At the end of a run, each case whose median's interval is beyond the flag's limit
     (here every case: tests/retime_every_case.py), an op's or a training run's timed until
