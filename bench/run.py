@@ -18,7 +18,8 @@ arguments (``-k dot``, ``--budget 2``) go to pytest.
 checked first (``kernels.check``; a function that fails is not timed, and the run exits
 1), then timed on the ladder beside the suite's backends for that op only, into a result
 file like any run's, where it is one more backend labelled NAME (default "yours"); the
-report opens with it (``reports/yours.py``).
+report opens with it (``reports/yours.py``). Without ``--out`` it goes to
+reports/local/yours/, beside the lesson's report, not over it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # conflict with a `git pull` of the committed reference report, which is regenerated
 # only when asked (``--out reports``).
 RESULTS = ROOT / "reports" / "local" / "results"
+# A run of a function of your own (``--mine``) goes beside it, not over the lesson's page.
+YOURS = ROOT / "reports" / "local" / "yours"
 
 # pytest's exit code when no test ran: here, when -k or -m matched no benchmark.
 NO_TESTS_RAN = 5
@@ -336,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="DIR",
         help="where the report goes, and its results under DIR/results (default: "
-        "reports/local, which git ignores; --out reports regenerates the committed one)",
+        "reports/local, which git ignores, and reports/local/yours with --mine; --out "
+        "reports regenerates the committed one)",
     )
     parser.add_argument("--no-report", action="store_true", help="only store the results")
     parser.add_argument(
@@ -397,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {problem}; nothing was timed", file=sys.stderr)
         return USAGE_ERROR
     ladder = _ladder_given(pytest_args) or ("full" if options.full else "lesson")
-    results = RESULTS if options.out is None else options.out.resolve() / "results"
+    results = results_dir(options.out, options.mine)
     out = results.parent
 
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -487,6 +491,15 @@ def _share(result: Path, name: str | None) -> int:
         return 1
     print(f"bench: the file to hand in: {_shown(share)}", flush=True)
     return 0
+
+
+def results_dir(out: Path | None, mine: str | None) -> Path:
+    """Where a run stores its results (its report goes to the folder above): DIR/results
+    with ``--out DIR``; else reports/local/results, or reports/local/yours/results for a
+    run of a function of your own, so that it never replaces the lesson's page."""
+    if out is not None:
+        return out.resolve() / "results"
+    return RESULTS if mine is None else YOURS / "results"
 
 
 def checked_mine(options) -> list[str] | int:

@@ -17,7 +17,7 @@ from support import INSTALLED, STUDENT
 import kernels
 from bench import ladders
 from bench.conftest import KEPT_ROUNDS
-from bench.run import compact, publish, unique_path
+from bench.run import compact, publish, results_dir, unique_path
 from bench.test_slides import DOT_CALLS
 from bench.threads import thread_counts
 from kernels.ops import OPS
@@ -55,6 +55,16 @@ def _smoke_with_plugin(plugin: str, selection: str, path: Path) -> subprocess.Co
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
+
+
+def test_a_run_of_your_own_function_does_not_replace_the_lessons_page(tmp_path):
+    """Without --out, the lesson's run writes reports/local/ and a --mine run
+    reports/local/yours/: a student's own timing never replaces the class's page."""
+    lesson = results_dir(None, None)
+    yours = results_dir(None, "my_file.py:propagate")
+    assert lesson == ROOT / "reports" / "local" / "results"
+    assert yours == ROOT / "reports" / "local" / "yours" / "results"  # its page one up
+    assert results_dir(tmp_path, "my_file.py:propagate") == tmp_path.resolve() / "results"
 
 
 def test_the_load_average_is_the_one_when_the_run_starts(tmp_path):
