@@ -32,6 +32,7 @@ def summary_section(table: pd.DataFrame, figures: set[str], *, look: Style) -> s
                 "summary", f"speedup over {look.name(REFERENCE)} at the largest size", figures
             ),
             every=len(slide) < len(summary) and EVERY_SPEEDUP in figures,
+            reference=look.name(REFERENCE),
             dtype=dtype,
             series=[
                 _summary_findings(backend, int(threads), rows, look=look)

@@ -136,25 +136,46 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         if len(common) < 2:
             continue
         theirs = numpy_rows.loc[[(threads, h) for h in common]]
-        ratio = pd.Series(theirs["median_s"].to_numpy() / mine.loc[common, "median_s"], common)
+        # each h judged by the page's one rule: faster, slower or level against NumPy
+        against = [_against(theirs.loc[(threads, h)], mine.loc[h]) for h in common]
+        verdicts = [comparison.verdict for comparison in against]
+        first, last = verdicts[0], verdicts[-1]
+        if rules.LEVEL in (first, last) or first == last:
+            continue  # no lead held at one end and lost at the other
+        held = max(i for i, verdict in enumerate(verdicts) if verdict == first)
+        taken = next(i for i in range(held + 1, len(verdicts)) if verdicts[i] == last)
         flags = [marked(mine.loc[h, "flags"], theirs.loc[(threads, h), "flags"]) for h in common]
-        leads = ratio > 1
-        if leads.iloc[0] != leads.iloc[-1]:
-            flip = next(i for i, lead in enumerate(leads) if lead != leads.iloc[0])
-            changes.append(
-                {
-                    "label": look.label(backend),
-                    "first": "leads" if leads.iloc[0] else "trails",
-                    "h": int(leads.index[flip]),
-                    "before_h": int(leads.index[flip - 1]),
-                    "low": format_ratio(ratio.iloc[0]) + flags[0],
-                    "low_h": int(common[0]),
-                    "high": format_ratio(ratio.iloc[-1]) + flags[-1],
-                    "high_h": int(common[-1]),
-                    "threads": threads,
-                }
-            )
-    return {"op": op, "m": m, "n": n, "top_h": int(top_h), "shares": shares, "changes": changes}
+        changes.append(
+            {
+                "label": look.label(backend),
+                "first": "leads" if first == rules.FASTER else "trails",
+                "h": int(common[taken]),
+                "before_h": int(common[held]),
+                "traded": last in verdicts[:held],  # led and trailed in turn before that
+                "low": format_ratio(against[0].speedup) + flags[0],
+                "low_h": int(common[0]),
+                "high": format_ratio(against[-1].speedup) + flags[-1],
+                "high_h": int(common[-1]),
+                "threads": threads,
+            }
+        )
+    return {
+        "op": op,
+        "m": m,
+        "n": n,
+        "top_h": int(top_h),
+        "shares": shares,
+        "changes": changes,
+        "reference": reference,
+    }
+
+
+def _band(row: pd.Series) -> tuple[float, float, float]:
+    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
+
+
+def _against(reference: pd.Series, contender: pd.Series) -> rules.Comparison:
+    return rules.Comparison.of(_band(reference), _band(contender))
 
 
 def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
@@ -176,8 +197,24 @@ def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     cached = above["served_from"] == "cache"
     past = (above["gflop_per_s"] / roof[above.index])[~cached]
     near, far = past[past <= rules.ABOVE_CEILING], past[past > rules.ABOVE_CEILING]
+    order = sorted(bound["op"].unique(), key=list(every["op"]).index)
+    # each memory-bound op's fastest point at its most threads: its share of the slanted
+    # roof, and whether the next backend at those threads ends level with it by the rule
+    reached, level = [], []
+    for op in order:
+        rows = bound[(bound["op"] == op) & (bound["threads"] == bound["threads"].max())]
+        rows = rows.sort_values("median_s")
+        if rows.empty:
+            continue
+        best = rows.iloc[0]
+        reached.append(best["gflop_per_s"] / (read[int(best["threads"])] * best["intensity"]))
+        if len(rows) > 1 and _against(rows.iloc[1], best).verdict == rules.LEVEL:
+            level.append(f"`{op}`")
     return {
-        "ops": [f"`{op}`" for op in sorted(bound["op"].unique(), key=list(every["op"]).index)],
+        "ops": [f"`{op}`" for op in order],
+        "reached_low": format_percent(min(reached)) if reached else "",
+        "reached_high": format_percent(max(reached)) if reached else "",
+        "level": level,
         "low": f"{bound['intensity'].min():.2g}" if len(bound) else "",
         "high": f"{bound['intensity'].max():.2g}" if len(bound) else "",
         "ridge": "–".join(sorted({f"{x:.2g}" for x in ridge.values()}, key=float)),
@@ -231,5 +268,6 @@ def roofline_section(table: pd.DataFrame, run, figures: set[str], look: Style) -
             found=roofline_findings(table, run, look),
             roof=roof_findings(table, run, look),
             ladder=ladder_findings(table, run, look),
+            look=look,
         )
     )

@@ -34,6 +34,8 @@ def _row(op, backend, threads, h, median_s, m=2000, n=784):
         "size": m * n * h,
         "status": "ok",
         "median_s": median_s,
+        "ci_low_s": median_s * 0.98,  # the median's 95% interval, ±2%
+        "ci_high_s": median_s * 1.02,
         "flops": flops,
         "bytes": nbytes,
         "gflop_per_s": flops / median_s / 1e9,
@@ -42,7 +44,7 @@ def _row(op, backend, threads, h, median_s, m=2000, n=784):
     }
 
 
-LOOK = Style.of({"backends": {"numpy": {"role": "reference"}}, "ops": {}})
+LOOK = Style.of({"backends": {"numpy": {"role": "reference", "label": "NumPy"}}, "ops": {}})
 
 
 @pytest.fixture
@@ -101,6 +103,33 @@ def test_a_one_thread_backend_is_set_against_numpy_on_one_thread(table):
     assert "leads NumPy on 1 thread at h = 1" in text
 
 
+def test_a_lead_changes_hands_only_by_the_comparison_rule(table):
+    """A ratio past 1× is not a lead: the page's rule decides each h (faster, slower or
+    level), so a backend that ends within ±5% of NumPy has taken nothing; one that leads
+    and trails in turn takes the lead "for good" after its last place behind."""
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    numpy = {row.h: row.median_s for row in table[table["backend"] == "numpy"].itertuples()}
+    rows = [  # NumPy's speed × these ratios
+        _row("mlp_gradient", backend, 2, h, numpy[h] / ratio)
+        for backend, ratios in (("jax", (0.5, 1.5, 0.7, 0.988)), ("dask", (0.5, 1.5, 0.7, 1.3)))
+        for h, ratio in zip((1, 4, 64, 1024), ratios, strict=True)
+    ]
+    both = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    both["h"] = both["h"].astype("Int64")
+    changes = {c["label"]: c for c in roofline_findings(both, run, LOOK)["changes"]}
+    assert "jax" not in changes  # 0.988× at the top: level, no lead taken
+    dask = changes["dask"]
+    assert (dask["first"], dask["before_h"], dask["h"], dask["traded"]) == (
+        "trails",
+        64,
+        1024,
+        True,
+    )
+    text = " ".join(roofline_section(both, run, {"roofline"}, LOOK).split())
+    assert "for good, after the two trade places, between h = 64 and h = 1024" in text
+    assert "jax trails" not in text
+
+
 def test_the_roofs_bound_the_points_from_memory_and_the_cache_passes_them(table):
     """A point whose data come from the cache may pass the slanted roof (read bandwidth
     from memory × intensity); one from memory only by the noise, which is said."""
@@ -121,6 +150,31 @@ def test_the_roofs_bound_the_points_from_memory_and_the_cache_passes_them(table)
     text = " ".join(roofline_section(table, run, {"roofline"}, LOOK).split())
     assert "1 of the points, served from the cache, sits above the slanted roof" in text
     assert "1 more point reading from memory passes it by at most 5.0%" in text
+
+
+def test_memory_bound_ops_end_level_only_where_the_rule_says_so(table):
+    """The page says how far each memory-bound op's fastest backend gets under the
+    slanted roof, and names the ops whose two fastest end level by the rule, no others."""
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    n = 10**7
+    extra = []
+    # 1/8 FLOP per byte under a 20 GB/s roof: 2.5 GFLOP/s at most; dot's two fastest 2%
+    # apart (level), logistic_cost's best 3x ahead of the next
+    for op, backend, gflops in (
+        ("dot", "numba_parallel", 2.0), ("dot", "numpy", 1.96),
+        ("logistic_cost", "numba_parallel", 1.5), ("logistic_cost", "numpy", 0.5),
+    ):  # fmt: skip
+        row = {**_row(op, backend, 2, 1, 2 * n / gflops / 1e9), "h": None, "m": n, "n": n}
+        row.update(size=n, flops=2 * n, bytes=16 * n, gflop_per_s=gflops)
+        extra.append(row)
+    table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    found = roof_findings(table, run, LOOK)
+    assert found["level"] == ["`dot`"]
+    assert (found["reached_low"], found["reached_high"]) == ("60%", "80%")
+    text = " ".join(roofline_section(table, run, {"roofline"}, LOOK).split())
+    assert "The fastest backend of each reaches 60% to 80% of it" in text
+    assert "they end level: `dot`." in text
+    assert "winners end level" not in text
 
 
 def test_no_section_without_the_figure(table):

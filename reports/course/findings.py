@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 
 from reports.course.experiments import PER_SAMPLE, TITLES, experiments_in, hidden_sweep_in, title
-from reports.rules import SLOWER, Comparison, Quartiles, flags
+from reports.rules import FASTER, SLOWER, Comparison, Quartiles, flags
 from reports.style import COMPILED, COMPILED_PARALLEL, REFERENCE, Style
 
 # "Clearly better": a fifth more of the flower's points right than the best line.
@@ -354,12 +354,14 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
         name: min(judged[name], key=lambda backend: judged[name][backend].quartiles.median)
         for name in names
     }
-    gains = []
+    gains, verdicts = [], []
     if {loop, parallel} <= set(backends):
-        gains = [
-            judged[name][loop].quartiles.median / judged[name][parallel].quartiles.median
+        against_loop = [
+            Comparison.of(judged[name][loop].quartiles.band, judged[name][parallel].quartiles.band)
             for name in names
         ]
+        gains = [comparison.speedup for comparison in against_loop]
+        verdicts = [comparison.verdict for comparison in against_loop]
     return {
         "m": m,
         "n": n,
@@ -369,8 +371,12 @@ def times_findings(results: dict, judged: dict[str, dict[str, Timing]], look: St
         "compiled_fastest": sum(fastest[name] in compiled for name in names),
         "parallel_fastest": sum(fastest[name] == parallel for name in names),
         "experiments": len(names),
+        "numpy": numpy,
+        "compiled": loop,
+        "parallel": parallel,
         "parallel_gains": gains,
-        "parallel_faster": sum(gain > 1 for gain in gains),
+        "parallel_faster": verdicts.count(FASTER),
+        "parallel_slower": verdicts.count(SLOWER),
     }
 
 
