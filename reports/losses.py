@@ -97,4 +97,5 @@ def losses_section(table: pd.DataFrame, *, look: Style) -> str:
         table=table_text,
         streaming=sum(s["streaming"] for s in found["slower"]),
         streaming_share=format_percent(MEMORY_BOUND),
+        reference=reference,
     )
