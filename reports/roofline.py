@@ -199,7 +199,8 @@ def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     near, far = past[past <= rules.ABOVE_CEILING], past[past > rules.ABOVE_CEILING]
     order = sorted(bound["op"].unique(), key=list(every["op"]).index)
     # each memory-bound op's fastest point at its most threads: its share of the slanted
-    # roof, and whether the next backend at those threads ends level with it by the rule
+    # roof (reading from memory: from the cache it may pass it, as said above), and whether
+    # the next backend at those threads ends level with it by the rule
     reached, level = [], []
     for op in order:
         rows = bound[(bound["op"] == op) & (bound["threads"] == bound["threads"].max())]
@@ -207,7 +208,8 @@ def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         if rows.empty:
             continue
         best = rows.iloc[0]
-        reached.append(best["gflop_per_s"] / (read[int(best["threads"])] * best["intensity"]))
+        if best["served_from"] == "memory":
+            reached.append(best["gflop_per_s"] / (read[int(best["threads"])] * best["intensity"]))
         if len(rows) > 1 and _against(rows.iloc[1], best).verdict == rules.LEVEL:
             level.append(f"`{op}`")
     return {
