@@ -1,6 +1,6 @@
 """The course's exercise end to end: the slides' loop, its vectorized twin, checked and timed.
 
-    python examples/propagate.py            # the lesson ladder: about a minute
+    python examples/propagate.py            # the lesson ladder: about ten seconds
     python examples/propagate.py --quick    # two tiny sizes: seconds (what the tests run)
 
 The slides write logistic regression's forward and backward pass ("propagate") as a loop
