@@ -15,6 +15,7 @@ import pandas as pd
 from reports import rules, style
 from reports.formatting import format_percent, format_rate, format_ratio
 from reports.markup import figure_link, marked, with_note
+from reports.phrases import band
 from reports.style import Style
 from reports.table import measured
 from reports.templating import render
@@ -170,12 +171,8 @@ def roofline_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
     }
 
 
-def _band(row: pd.Series) -> tuple[float, float, float]:
-    return row["ci_low_s"], row["median_s"], row["ci_high_s"]
-
-
 def _against(reference: pd.Series, contender: pd.Series) -> rules.Comparison:
-    return rules.Comparison.of(_band(reference), _band(contender))
+    return rules.Comparison.of(band(reference), band(contender))
 
 
 def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
