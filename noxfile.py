@@ -32,7 +32,7 @@ def tests(session: nox.Session) -> None:
     # Without arguments: the tests, and every benchmark once, untimed, on the smoke ladder
     # (a broken benchmark fails the tests too), in one session on every core
     # (pytest-xdist; Numba's kernels compiled once before the workers start, see
-    # tests/numba_warmup.py). One session rather than two: the benchmarks' file runs on
+    # kernels/numba_warmup.py). One session rather than two: the benchmarks' file runs on
     # one worker while the tests run on the others, instead of after them.
     session.run("pytest", *(session.posargs or [*PARALLEL, "tests", *SMOKE]))
 

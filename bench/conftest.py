@@ -21,6 +21,7 @@ import pytest
 import kernels
 from bench import ladders, options, records, sampling
 from bench.machine import (
+    all_cores,
     available_memory_bytes,
     describe,
     git_state,
@@ -505,10 +506,60 @@ def _keep_the_narrower(bench_session, first) -> bool:
     return not sampling.unsure(kept.stats.data)
 
 
+COMPILED_AHEAD = pytest.StashKey[float]()  # seconds spent compiling ahead (0: nothing to)
+
+
+def compile_ahead(item: pytest.Item) -> None:
+    """Before the first op's case: the Numba kernels that the run's cases call and that
+    the on-disk cache lacks are compiled on every core at once (``kernels.numba_warmup``)
+    instead of one after another on each kernel's first case, untimed either way. On a
+    fresh clone of the 2-core machine (lesson ladder, both dtypes), 75 s of compiling in
+    the timed process became about 40 s. The smoke ladder's runs start under the tests,
+    which compiled everything before them."""
+    config = item.config
+    if COMPILED_AHEAD in config.stash or not item.nodeid.endswith("]"):
+        return
+    if "test_ops.py::test_op[" not in item.nodeid:
+        return
+    config.stash[COMPILED_AHEAD] = 0.0
+    if ladder(config) == "smoke":
+        return
+    from kernels import numba_warmup
+
+    wanted = {
+        (params["backend"], params["op"], params["dtype"])
+        for case in item.session.items
+        if {"backend", "op", "dtype"} <= (params := _params(case)).keys()
+    }
+    missing = numba_warmup.uncached(wanted)
+    cores = all_cores()
+    if len(missing) < 2 or cores < 2:  # one kernel compiles as fast on its first case
+        return
+    progress = config.pluginmanager.get_plugin("vectorbench-progress")
+    if progress is not None:
+        progress.say(
+            f"bench: compiling {len(missing)} Numba kernels ahead, {cores} at a time "
+            "(the first run only: later runs load them from the cache)"
+        )
+    start = time.monotonic()
+    numba_warmup.lock_the_cache()
+    numba_warmup.warm(cores, missing)
+    config.stash[COMPILED_AHEAD] = time.monotonic() - start
+    if progress is not None:
+        progress.paused(config.stash[COMPILED_AHEAD])
+        progress.say(f"bench: compiled in {config.stash[COMPILED_AHEAD]:.0f} s")
+
+
+def _params(item: pytest.Item) -> dict:
+    return getattr(getattr(item, "callspec", None), "params", {})
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Connect to the dask scheduler before the first dask case, and only if one runs: a
-    run whose selection has none never waits for a scheduler. One that does not answer,
-    or has no worker, within its time limit ends the run with one line naming it."""
+    """Compile ahead before the first op's case (``compile_ahead``). Connect to the dask
+    scheduler before the first dask case, and only if one runs: a run whose selection has
+    none never waits for a scheduler. One that does not answer, or has no worker, within
+    its time limit ends the run with one line naming it."""
+    compile_ahead(item)
     callspec = getattr(item, "callspec", None)
     if callspec is None or callspec.params.get("backend") != "dask" or DASK in item.config.stash:
         return

@@ -12,6 +12,7 @@ itself as the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -102,13 +103,23 @@ class Progress:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.say(
             f"bench: {len(self.weights)} cases to run; the slides' demo first, then the ops, "
-            "family by family (a backend compiles on its first case), the course, and the "
-            "compile costs"
+            "family by family (JAX compiles on its first case, Numba ahead of the first), the "
+            "course, and the compile costs"
         )
 
+    def paused(self, seconds: float) -> None:
+        """Work that no case weighs (compiling ahead) took ``seconds``: not counted in the
+        rate that the time left is estimated from."""
+        self.start += seconds
+        self.last = time.monotonic()
+
     def say(self, line: str) -> None:
+        """A line on the terminal, even from inside a case (its output is captured)."""
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
             reporter.write_line(line)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -1,5 +1,5 @@
 """Test-run set-up for pytest-xdist: Numba's kernels compiled once, before the workers
-start, into an on-disk cache written safely (``numba_warmup``)."""
+start, into an on-disk cache written safely (``kernels.numba_warmup``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import tempfile
 import time
 
 import pytest
-from numba_warmup import lock_the_cache, warm
+
+from kernels.numba_warmup import lock_the_cache, warm
 
 
 def _workers(config: pytest.Config) -> int:
@@ -77,7 +78,7 @@ LONGEST_FIRST = (
     "tests/test_generated.py", "tests/test_reports.py", "tests/test_bench_pipeline.py",
     "tests/test_train.py", "tests/test_kernels.py", "tests/test_catalogue.py",
     "bench/test_ops.py", "tests/test_classroom.py", "tests/test_run_safety.py",
-    "tests/test_jit_cache.py", "tests/test_exact.py", "tests/test_check.py",
+    "tests/test_jit_cache.py", "tests/test_warmup.py", "tests/test_exact.py", "tests/test_check.py",
     "tests/test_vector_math.py", "tests/test_engines.py",
 )  # fmt: skip
 

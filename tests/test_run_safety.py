@@ -377,7 +377,9 @@ def test_the_scheduler_is_connected_to_only_when_a_dask_case_runs(monkeypatch):
 
     def case(backend):
         return types.SimpleNamespace(
-            config=config, callspec=types.SimpleNamespace(params={"backend": backend})
+            config=config,
+            callspec=types.SimpleNamespace(params={"backend": backend}),
+            nodeid=f"bench/test_course.py::test_course[perceptron-{backend}]",
         )
 
     conftest.pytest_runtest_setup(case("numpy"))  # no dask case: nothing is connected

@@ -612,7 +612,7 @@ def test_predicting_compiles_no_forward_pass_of_its_own():
     """A result's weights are read-only, a type of their own to Numba: passed as they
     are, predicting would compile the forward pass a second time, beside the one that
     ``mlp_forward`` on the same arrays, writable, compiles (and the warm-up before the
-    tests, ``tests/numba_warmup.py``)."""
+    tests, ``kernels/numba_warmup.py``)."""
     X, y = planar_flower()
     network = train.shallow_network(X, y, **{**NETWORK, "iterations": 2}, backend="numba")
     assert not network.W1.flags.writeable

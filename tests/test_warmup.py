@@ -1,12 +1,22 @@
-"""The test run's warm-up (``numba_warmup``): every compiled kernel of the Numba engines
-and their variants compiled by exactly one task, an op's kernels all in the same one."""
+"""The warm-up (``kernels.numba_warmup``): every compiled kernel of the Numba engines and
+their variants compiled by exactly one task, an op's kernels all in the same one; a
+benchmark run compiles ahead what its cases call and the cache lacks."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from numba.core.dispatcher import Dispatcher
-from numba_warmup import NUMBA, _calls
 
 import kernels
+from bench.machine import all_cores
+from kernels.numba_warmup import NUMBA, _calls, uncached
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_each_op_is_one_task_and_each_compiled_function_is_called_once():
@@ -32,3 +42,46 @@ def test_each_op_is_one_task_and_each_compiled_function_is_called_once():
             kernel = kernels.get(backend).kernel(op)
             key = kernel.py_func if isinstance(kernel, Dispatcher) else kernel.__module__
             assert key in functions, (backend, op)
+
+
+def test_only_the_calls_wanted_are_compiled_each_by_one_backend():
+    wanted = {("numba", "dot", "float32"), ("numba_parallel", "dot", "float32")}
+    wanted |= {("numba_parallel", "logistic_gradient", "float64"), ("numpy", "dot", "float64")}
+    tasks = _calls(wanted)
+    assert set(tasks) == {"dot", "logistic_gradient"}
+    assert sorted(tasks["dot"]) == [
+        ("numba", "dot", "float32"), ("numba_parallel", "dot", "float32"),
+    ]  # fmt: skip
+    assert tasks["logistic_gradient"] == [("numba_parallel", "logistic_gradient", "float64")]
+
+
+def test_a_kernel_in_the_cache_is_not_compiled_ahead_and_one_missing_is():
+    import numpy as np
+
+    kernels.get("numba").dot(np.arange(4.0), np.ones(4))  # compiled, or loaded, and cached
+    assert uncached({("numba", "dot", "float64"), ("numpy", "dot", "float64")}) == set()
+    # no cached entry holds a float16 signature: missing (and NumPy's never counts)
+    assert uncached({("numba", "dot", "float16")}) == {("numba", "dot", "float16")}
+
+
+def test_a_lesson_run_on_a_cold_cache_compiles_its_kernels_ahead_and_times_them(tmp_path):
+    """On a fresh cache the benchmark run compiles the kernels its cases call before the
+    first op's case, on every core, says so, and times the cases. (Run again, it finds
+    them in the cache: ``test_a_kernel_in_the_cache_is_not_compiled_ahead_and_one_missing_is``.)"""
+    path = tmp_path / "run.json"
+    command = [
+        sys.executable, "-m", "pytest", "bench", "--ladder=lesson", "-k",
+        "test_op and dot and numba and n10 and not n100",
+        f"--benchmark-json={path}", "-p", "no:cacheprovider", "-q",
+    ]  # fmt: skip
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    timed = {case["param"] for case in json.loads(path.read_text())["benchmarks"]}
+    assert timed == {
+        "dot-numba-float64-t1-n10", "dot-numba_parallel-float64-t1-n10",
+        "dot-numba_parallel-float64-t2-n10",
+    }  # fmt: skip
+    if all_cores() >= 2:
+        assert "bench: compiling 2 Numba kernels ahead" in first.stdout
+        assert "bench: compiled in" in first.stdout

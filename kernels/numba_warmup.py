@@ -1,25 +1,28 @@
-"""Numba's on-disk cache under pytest-xdist: every kernel compiled once, and safely.
+"""Numba's on-disk cache filled ahead, on every core, and written safely.
 
-On a fresh checkout every compiled kernel is compiled on its first call: about 200 s of
-LLVM on the 2-core machine, more than half of a cold ``nox -s tests``. Under
-pytest-xdist two workers would meet the same kernels and compile each of them twice;
-and Numba's cache is not safe for two processes that save different signatures of one
-function at once (``IndexDataCacheFile.save`` reads the index, picks a data file name,
-writes the index, then the data: numba/numba#10128). So:
+On a fresh checkout every compiled kernel is compiled on its first call: 60-90 s of
+CPU, mostly LLVM's, on the 2-core machine, in one process. The tests (under
+pytest-xdist) and a benchmark run (``nox -s bench``) both compile them ahead instead,
+one process per core, and then load machine code. Two processes that meet the same
+kernel would compile it twice, and Numba's cache is not safe for two processes that
+save different signatures of one function at once (``IndexDataCacheFile.save`` reads
+the index, picks a data file name, writes the index, then the data: numba/numba#10128).
+So:
 
 * ``lock_the_cache()`` (every test process, and the warming ones) lets one process at a
   time compile a given cached function: another that needs it waits, then loads the
   machine code from the cache. Index and data writes hold an exclusive ``flock``,
   reads a shared one, so an entry is seen whole or not at all.
-* ``warm(processes)`` compiles every kernel of the compiling backends for every dtype,
-  one op per task (its kernels of every backend), biggest first, in fresh processes,
-  before the workers start: they then load machine code. (Compiling alongside the tests was measured
-  slower: four processes on two cores, and workers waiting for the kernels their first
-  tests need.)
+* ``warm(processes, wanted)`` compiles the kernels of the compiling backends (every one
+  for every dtype, or the ``(backend, op, dtype)`` calls wanted), one op per task (its
+  kernels of every backend), biggest first, in fresh processes: the tests' workers, or
+  the benchmark's timed process, then load machine code. (Compiling alongside the tests
+  was measured slower: four processes on two cores, and workers waiting for the kernels
+  their first tests need.)
 
-Compiling is all this does: the kernels compiled are those the tests run (the same
-decorators, flags and argument types, through the backends' public ops), and every
-comparison still runs.
+Compiling is all this does: the kernels compiled are those the tests and benchmarks
+run (the same decorators, flags and argument types, through the backends' public ops),
+every comparison still runs, and no timed region ever held a compilation.
 """
 
 from __future__ import annotations
@@ -107,18 +110,21 @@ def lock_the_cache() -> None:
     dispatcher.Dispatcher.compile = compile_once
 
 
-def _calls() -> dict[str, list[tuple[str, str, str]]]:
-    """(backend, op, dtype) calls, grouped by op: one process compiles an op's kernels
-    of every backend, so the loops they share (``python_loops``' helpers, compiled with
-    the same flags) are compiled once, not once per process (logistic_gradient's two
-    kernels: 10.2 s of CPU in one process, 14.6 s in two). A compiled function that two
-    backends share is called by the first only."""
+Call = tuple[str, str, str]  # (backend, op, dtype)
+
+
+def _calls(wanted: set[Call] | None = None) -> dict[str, list[Call]]:
+    """The calls that compile the kernels (those ``wanted``, or every one), grouped by op:
+    one process compiles an op's kernels of every backend, so the loops they share
+    (``python_loops``' helpers, compiled with the same flags) are compiled once, not once
+    per process (logistic_gradient's two kernels: 10.2 s of CPU in one process, 14.6 s in
+    two). A compiled function that two backends share is called by the first only."""
     from numba.core.dispatcher import Dispatcher
 
     import kernels
 
     tasks: dict[str, list] = {}
-    warmed_by: dict[str, str] = {}  # compiled function -> the backend that compiles it
+    warmed_by: dict[tuple, str] = {}  # (compiled function, dtype) -> the backend compiling it
     for backend in kernels.installed_backends():
         spec = kernels.BACKENDS[backend]
         # the two Numba engines, and their variants (the BLAS ladder's steps)
@@ -132,14 +138,44 @@ def _calls() -> dict[str, list[tuple[str, str, str]]]:
             else:  # a Python function calling a module's compiled loops: the ladder's
                 # steps call one compiled function, the step a number among its arguments
                 key = kernel.__module__
-            if warmed_by.setdefault(key, backend) != backend:
-                continue  # the same compiled function as another backend's: warmed there
-            calls = tasks.setdefault(op, [])
-            calls.extend((backend, op, dtype) for dtype in ("float64", "float32"))
+            for dtype in ("float64", "float32"):
+                if wanted is not None and (backend, op, dtype) not in wanted:
+                    continue
+                if warmed_by.setdefault((key, dtype), backend) != backend:
+                    continue  # the same compiled function as another backend's: warmed there
+                tasks.setdefault(op, []).append((backend, op, dtype))
     return tasks
 
 
-def _compile(calls: list[tuple[str, str, str]]) -> float:
+def uncached(wanted: set[Call]) -> set[Call]:
+    """The ``(backend, op, dtype)`` calls of Numba's engines, among those ``wanted``, whose
+    compiled function has no entry for that dtype in the on-disk cache (an index that
+    Numba would read: the same source, the same Numba). A kernel that is not one cached
+    function (the BLAS ladder's steps) counts as missing."""
+    from numba.core.dispatcher import Dispatcher
+
+    import kernels
+
+    missing = set()
+    for backend, op, dtype in wanted:
+        spec = kernels.BACKENDS.get(backend)
+        if spec is None or NUMBA.isdisjoint({backend, spec.variant_of}):
+            continue
+        kernel = kernels.get(backend).kernel(op)
+        cache_file = getattr(getattr(kernel, "_cache", None), "_cache_file", None)
+        if not isinstance(kernel, Dispatcher) or cache_file is None:
+            missing.add((backend, op, dtype))
+            continue
+        try:
+            signatures = [str(key[0]) for key in cache_file._load_index()]
+        except Exception:  # unreadable: kernels.jit_cache drops it on the first call
+            signatures = []
+        if not any(f"Array({dtype}," in signature for signature in signatures):
+            missing.add((backend, op, dtype))
+    return missing
+
+
+def _compile(calls: list[Call]) -> float:
     import kernels
 
     lock_the_cache()
@@ -152,14 +188,18 @@ def _compile(calls: list[tuple[str, str, str]]) -> float:
     return time.perf_counter() - start
 
 
-def warm(processes: int) -> None:
-    """Compile (or load) every kernel into the on-disk cache, ``processes`` at a time,
-    in fresh interpreters. A kernel that fails to compile here fails its tests later,
-    which say why; so a failure here is not raised."""
+def warm(processes: int, wanted: set[Call] | None = None) -> int:
+    """Compile (or load) every kernel into the on-disk cache (or those of the ``(backend,
+    op, dtype)`` calls ``wanted``), ``processes`` at a time, in fresh interpreters;
+    returns the number of tasks. A kernel that fails to compile here fails its tests (or
+    its case) later, which say why; so a failure here is not raised."""
     # The shallow network's ops, the slowest to compile (the BLAS ladder's function is
     # about 8 s a dtype), first: the last tasks to finish are then short ones, and the
     # processes finish at about the same time
-    tasks = list(reversed(_calls().values()))
+    tasks = list(reversed(_calls(wanted).values()))
+    if not tasks:
+        return 0
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         for done in [pool.apply_async(_compile, (task,)) for task in tasks]:
             done.wait()
+    return len(tasks)
