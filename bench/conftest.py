@@ -507,6 +507,7 @@ def _keep_the_narrower(bench_session, first) -> bool:
 
 
 COMPILED_AHEAD = pytest.StashKey[float]()  # seconds spent compiling ahead (0: nothing to)
+COMPILER_BYTES = 512 * 2**20  # the memory left for each process compiling ahead
 
 
 def compile_ahead(item: pytest.Item) -> None:
@@ -532,7 +533,10 @@ def compile_ahead(item: pytest.Item) -> None:
         if {"backend", "op", "dtype"} <= (params := _params(case)).keys()
     }
     missing = numba_warmup.uncached(wanted)
-    cores = all_cores()
+    # a process compiling the network's kernels peaks at about 280 MB (both engines and
+    # dtypes, 2-core AMD): one per core, as many as the free memory holds
+    memory = available_memory_bytes()
+    cores = min(all_cores(), memory // COMPILER_BYTES if memory else all_cores())
     if len(missing) < 2 or cores < 2:  # one kernel compiles as fast on its first case
         return
     progress = config.pluginmanager.get_plugin("vectorbench-progress")

@@ -199,7 +199,7 @@ def warm(processes: int, wanted: set[Call] | None = None) -> int:
     tasks = list(reversed(_calls(wanted).values()))
     if not tasks:
         return 0
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+    with multiprocessing.get_context("spawn").Pool(min(processes, len(tasks))) as pool:
         for done in [pool.apply_async(_compile, (task,)) for task in tasks]:
             done.wait()
     return len(tasks)
