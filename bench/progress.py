@@ -103,8 +103,8 @@ class Progress:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.say(
             f"bench: {len(self.weights)} cases to run; the slides' demo first, then the ops, "
-            "family by family (JAX compiles on its first case, Numba ahead of the first), the "
-            "course, and the compile costs"
+            "family by family (compiled before a backend's first case is timed), the course, "
+            "and the compile costs"
         )
 
     def paused(self, seconds: float) -> None:

@@ -31,7 +31,9 @@ import contextlib
 import fcntl
 import multiprocessing
 import os
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, wait
 
 from numba.core import caching, dispatcher, sigutils
 
@@ -113,7 +115,7 @@ def lock_the_cache() -> None:
 Call = tuple[str, str, str]  # (backend, op, dtype)
 
 
-def _calls(wanted: set[Call] | None = None) -> dict[str, list[Call]]:
+def compile_tasks(wanted: set[Call] | None = None) -> dict[str, list[Call]]:
     """The calls that compile the kernels (those ``wanted``, or every one), grouped by op:
     one process compiles an op's kernels of every backend, so the loops they share
     (``python_loops``' helpers, compiled with the same flags) are compiled once, not once
@@ -147,13 +149,47 @@ def _calls(wanted: set[Call] | None = None) -> dict[str, list[Call]]:
     return tasks
 
 
-def uncached(wanted: set[Call]) -> set[Call]:
-    """The ``(backend, op, dtype)`` calls of Numba's engines, among those ``wanted``, whose
-    compiled function has no entry for that dtype in the on-disk cache (an index that
-    Numba would read: the same source, the same Numba). A kernel that is not one cached
-    function (the BLAS ladder's steps) counts as missing."""
+def cached_functions(kernel) -> list:
+    """The functions Numba caches on disk that ``kernel`` is: itself, or for a Python
+    function that calls compiled code (the BLAS ladder's steps call one compiled
+    function, the step a number among its arguments), those it calls by name."""
     from numba.core.dispatcher import Dispatcher
 
+    if isinstance(kernel, Dispatcher):
+        return [kernel]
+    module = sys.modules.get(getattr(kernel, "__module__", ""), None)
+    names = getattr(getattr(kernel, "__code__", None), "co_names", ())
+    return [
+        function
+        for name in names
+        if isinstance(function := getattr(module, name, None), Dispatcher)
+    ]
+
+
+def _has_entry(function, dtype: str) -> bool:
+    """Whether the on-disk cache of compiled ``function`` holds machine code for arrays
+    of ``dtype`` that this process would load: an index Numba reads (the same source,
+    the same Numba) with an entry for this processor and its features."""
+    from numba.core import types
+
+    cache_file = getattr(getattr(function, "_cache", None), "_cache_file", None)
+    if cache_file is None:
+        return False
+    try:
+        index = cache_file._load_index()
+        target = function.targetctx.codegen().magic_tuple()
+    except Exception:  # unreadable: kernels.jit_cache drops it on the first call
+        return False
+    return any(
+        key[1] == target
+        and any(isinstance(t, types.Array) and str(t.dtype) == dtype for t in key[0])
+        for key in index
+    )
+
+
+def uncached(wanted: set[Call]) -> set[Call]:
+    """The ``(backend, op, dtype)`` calls of Numba's engines, among those ``wanted``, whose
+    compiled functions lack an entry for that dtype in the on-disk cache."""
     import kernels
 
     missing = set()
@@ -161,16 +197,8 @@ def uncached(wanted: set[Call]) -> set[Call]:
         spec = kernels.BACKENDS.get(backend)
         if spec is None or NUMBA.isdisjoint({backend, spec.variant_of}):
             continue
-        kernel = kernels.get(backend).kernel(op)
-        cache_file = getattr(getattr(kernel, "_cache", None), "_cache_file", None)
-        if not isinstance(kernel, Dispatcher) or cache_file is None:
-            missing.add((backend, op, dtype))
-            continue
-        try:
-            signatures = [str(key[0]) for key in cache_file._load_index()]
-        except Exception:  # unreadable: kernels.jit_cache drops it on the first call
-            signatures = []
-        if not any(f"Array({dtype}," in signature for signature in signatures):
+        functions = cached_functions(kernels.get(backend).kernel(op))
+        if not functions or not all(_has_entry(function, dtype) for function in functions):
             missing.add((backend, op, dtype))
     return missing
 
@@ -188,18 +216,22 @@ def _compile(calls: list[Call]) -> float:
     return time.perf_counter() - start
 
 
-def warm(processes: int, wanted: set[Call] | None = None) -> int:
+def warm(processes: int, wanted: set[Call] | None = None) -> tuple[int, int]:
     """Compile (or load) every kernel into the on-disk cache (or those of the ``(backend,
-    op, dtype)`` calls ``wanted``), ``processes`` at a time, in fresh interpreters;
-    returns the number of tasks. A kernel that fails to compile here fails its tests (or
-    its case) later, which say why; so a failure here is not raised."""
+    op, dtype)`` calls ``wanted``), ``processes`` at a time, in fresh interpreters.
+    Returns the number of tasks, and of those that failed. A kernel that fails to
+    compile here (or whose process dies) fails its tests (or is compiled on its case)
+    later, which say why; so a failure here is not raised."""
     # The shallow network's ops, the slowest to compile (the BLAS ladder's function is
     # about 8 s a dtype), first: the last tasks to finish are then short ones, and the
     # processes finish at about the same time
-    tasks = list(reversed(_calls(wanted).values()))
+    tasks = list(reversed(compile_tasks(wanted).values()))
     if not tasks:
-        return 0
-    with multiprocessing.get_context("spawn").Pool(min(processes, len(tasks))) as pool:
-        for done in [pool.apply_async(_compile, (task,)) for task in tasks]:
-            done.wait()
-    return len(tasks)
+        return 0, 0
+    spawn = multiprocessing.get_context("spawn")
+    # (a pool of concurrent.futures: a process that dies, killed for memory, breaks the
+    # pool and fails the tasks left, where multiprocessing.Pool would wait for ever)
+    with ProcessPoolExecutor(min(processes, len(tasks)), mp_context=spawn) as pool:
+        futures = [pool.submit(_compile, task) for task in tasks]
+        wait(futures)
+    return len(tasks), sum(future.exception() is not None for future in futures)

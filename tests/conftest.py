@@ -69,7 +69,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 # The files that take longest, longest first (seconds on one worker of the 2-core machine,
-# 7 December: 56, 54, 46, 44, 39, 25, 25, 25, 23, 20, 16, 14, 13, 12; the rest 0-5).
+# 7 December: 56, 54, 46, 44, 39, 25, 25, 25, 23, 20, 18, 16, 14, 13, 12; the rest 0-5).
 # pytest-xdist hands a worker the next file in collection order as it finishes one
 # (``--no-loadscope-reorder``: not the files with the most tests first). Ordered by
 # their number of tests, a 20 s file came last and ran alone on one core, the other

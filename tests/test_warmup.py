@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +14,13 @@ from pathlib import Path
 from numba.core.dispatcher import Dispatcher
 
 import kernels
-from bench.machine import all_cores
-from kernels.numba_warmup import NUMBA, _calls, uncached
+from kernels.numba_warmup import NUMBA, compile_tasks, uncached
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_each_op_is_one_task_and_each_compiled_function_is_called_once():
-    tasks = _calls()
+    tasks = compile_tasks()
     assert tasks, "no kernel to warm"  # else the checks below compare nothing
     called = [call for calls in tasks.values() for call in calls]
     assert len(called) == len(set(called))
@@ -47,7 +47,7 @@ def test_each_op_is_one_task_and_each_compiled_function_is_called_once():
 def test_only_the_calls_wanted_are_compiled_each_by_one_backend():
     wanted = {("numba", "dot", "float32"), ("numba_parallel", "dot", "float32")}
     wanted |= {("numba_parallel", "logistic_gradient", "float64"), ("numpy", "dot", "float64")}
-    tasks = _calls(wanted)
+    tasks = compile_tasks(wanted)
     assert set(tasks) == {"dot", "logistic_gradient"}
     assert sorted(tasks["dot"]) == [
         ("numba", "dot", "float32"), ("numba_parallel", "dot", "float32"),
@@ -64,24 +64,33 @@ def test_a_kernel_in_the_cache_is_not_compiled_ahead_and_one_missing_is():
     assert uncached({("numba", "dot", "float16")}) == {("numba", "dot", "float16")}
 
 
+def test_the_ladder_steps_share_one_compiled_function_per_dtype():
+    wanted = {
+        ("numba_tiled", "mlp_gradient", "float32"),
+        ("numba_blocked", "mlp_gradient", "float64"),
+    }
+    wanted.add(("numba_blocked", "mlp_gradient", "float32"))
+    calls = compile_tasks(wanted)["mlp_gradient"]
+    assert sorted(dtype for _, _, dtype in calls) == ["float32", "float64"]
+
+
 def test_a_lesson_run_on_a_cold_cache_compiles_its_kernels_ahead_and_times_them(tmp_path):
     """On a fresh cache the benchmark run compiles the kernels its cases call before the
     first op's case, on every core, says so, and times the cases. (Run again, it finds
     them in the cache: ``test_a_kernel_in_the_cache_is_not_compiled_ahead_and_one_missing_is``.)"""
+    from bench.conftest import compile_processes
+
     path = tmp_path / "run.json"
     command = [
         sys.executable, "-m", "pytest", "bench", "--ladder=lesson", "-k",
-        "test_op and dot and numba and n10 and not n100",
+        "test_op and (dot-numba-float64-t1-n10] or logistic_cost-numba-float64-t1-m10])",
         f"--benchmark-json={path}", "-p", "no:cacheprovider", "-q",
     ]  # fmt: skip
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
-    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     timed = {case["param"] for case in json.loads(path.read_text())["benchmarks"]}
-    assert timed == {
-        "dot-numba-float64-t1-n10", "dot-numba_parallel-float64-t1-n10",
-        "dot-numba_parallel-float64-t2-n10",
-    }  # fmt: skip
-    if all_cores() >= 2:
-        assert "bench: compiling 2 Numba kernels ahead" in first.stdout
-        assert "bench: compiled in" in first.stdout
+    assert timed == {"dot-numba-float64-t1-n10", "logistic_cost-numba-float64-t1-m10"}
+    if compile_processes() >= 2:  # two ops: two tasks, one process each
+        assert "bench: compiling 2 Numba kernels ahead, 2 at a time" in done.stdout
+        assert re.search(r"bench: compiled in \d+ s\n", done.stdout), done.stdout[-2000:]
