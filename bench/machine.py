@@ -111,6 +111,10 @@ def system_state() -> dict:
         load = [round(value, 2) for value in os.getloadavg()]
     except OSError:
         load = None
+    # The load average remembers the last minute: a program that has just ended (the
+    # tests, run before the benchmark) leaves it at the cores for a minute or two. So where
+    # it is that high, what runs now is counted too (``running_others``).
+    others = running_others() if load and load[0] >= all_cores() else None
     memory = None
     meminfo = _read(Path("/proc/meminfo"))
     if meminfo:
@@ -126,8 +130,25 @@ def system_state() -> dict:
         "governor": _read(cpufreq / "scaling_governor"),
         "max_frequency_khz": _read(cpufreq / "scaling_max_freq"),
         "load_average": load,
+        "running_others": others,
         "memory": memory,
     }
+
+
+def running_others(samples: int = 10, every_s: float = 0.05) -> float | None:
+    """How many other threads were running or ready to run, on average over ``samples``
+    readings of Linux's /proc/stat ``every_s`` apart (this process, reading, is one of
+    those it counts); None where there is no /proc/stat."""
+    counts = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(every_s)
+        text = _read(Path("/proc/stat")) or ""
+        found = [line.split()[1] for line in text.splitlines() if line.startswith("procs_running")]
+        if not found or not found[0].isdigit():
+            return None
+        counts.append(max(0, int(found[0]) - 1))
+    return round(sum(counts) / len(counts), 2)
 
 
 def thread_info() -> dict:

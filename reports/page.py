@@ -66,9 +66,10 @@ def _machine_facts(run: Run) -> list[list[str]]:
         ("how the limits were measured", limits.get("method")),
         ("CPU frequency governor", system.get("governor")),
         ("load average at the start (1, 5, 15 min)", loads),
+        ("other threads running at the start (mean)", system.get("running_others")),
         ("memory", formatting.format_bytes(memory) if memory else ""),
     ]
-    facts += [[name, str(value)] for name, value in optional if value]
+    facts += [[name, str(value)] for name, value in optional if value not in (None, "")]
     facts.append(["Numba threading layer", str(threads.get("numba_threading_layer", "unknown"))])
     for number, blas in enumerate(run.blas, 1):
         # whose library it is (NumPy's, SciPy's that Numba loads, ...); files before

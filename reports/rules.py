@@ -141,20 +141,26 @@ class Quartiles:
 # Two signs: a load average (over the minute before the run) at or above its cores, so
 # other programs took turns with the benchmark; or a probed limit that falls, with all
 # cores, below this share of its one-thread value (more threads never halve what a machine
-# can read: a core was taken away). Either flags the cases it touches.
+# can read: a core was taken away). Either flags the cases it touches. The load average
+# remembers a program that has just ended (the tests, run before the benchmark, leave it
+# at 2.3 on 2 cores): where the run also counted the threads running when it started
+# (``running_others``), the load counts only if at least this many others ran then.
 PROBE_CONTRADICTS = 0.5
+RUNNING_OTHERS_BUSY = 1.0
 PROBED_LIMITS = ("read_GBps", "cache_read_GBps", "triad_GBps", "peak_GFLOPs")
 
 
 def disturbances(suite: dict) -> list[dict]:
-    """The signs of a disturbed machine: ``{"kind": "load", "load", "cores"}`` and
+    """The signs of a disturbed machine: ``{"kind": "load", "load", "cores", "others"}`` and
     ``{"kind": "probe", "limit", "one", "all", "threads"}``."""
     found = []
     cores = (suite.get("threads") or {}).get("all_cores")
     load = (suite.get("system") or {}).get("load_average")
+    others = (suite.get("system") or {}).get("running_others")
     latest = load[0] if isinstance(load, list) and load else None
-    if isinstance(cores, int) and isinstance(latest, (int, float)) and latest >= cores:
-        found.append({"kind": "load", "load": float(latest), "cores": cores})
+    still = not isinstance(others, (int, float)) or others >= RUNNING_OTHERS_BUSY
+    if isinstance(cores, int) and isinstance(latest, (int, float)) and latest >= cores and still:
+        found.append({"kind": "load", "load": float(latest), "cores": cores, "others": others})
     limits = suite.get("limits") or {}
     for name in PROBED_LIMITS:
         measured = limits.get(name)
@@ -265,7 +271,9 @@ def flag_rule() -> str:
         f"{TIMER_FACTOR} ticks of the timer (so the clock's granularity shows in the result), "
         f"or when it rests on fewer than {MIN_ROUNDS} rounds; and every case a disturbed "
         "machine touched is flagged (a load average at or above the cores when the run "
-        f"started, or a probe whose limit falls below {PROBE_CONTRADICTS:.0%} of its "
+        f"started, with at least {RUNNING_OTHERS_BUSY:g} other thread running then on "
+        "average, where counted: a program just ended leaves the load average high for a "
+        f"minute; or a probe whose limit falls below {PROBE_CONTRADICTS:.0%} of its "
         "one-thread value with all cores); and so is a case on all cores whose median's "
         f"interval lies above {WAIT_FACTOR}× its one-thread twin's and at least "
         f"{WAIT_S * 1e3:g} ms beyond it (more threads cost microseconds to start, so its "

@@ -432,11 +432,29 @@ def test_machine_state_is_recorded():
     from bench.machine import system_state
 
     state = system_state()
-    assert set(state) == {"governor", "max_frequency_khz", "load_average", "memory"}
+    keys = {"governor", "max_frequency_khz", "load_average", "running_others", "memory"}
+    assert set(state) == keys
     if state["memory"] is not None:
         assert state["memory"]["total_bytes"] > 2**20
     if state["load_average"] is not None:
         assert len(state["load_average"]) == 3
+
+
+def test_the_threads_running_are_counted_where_the_load_average_is_at_the_cores(monkeypatch):
+    """A load average at the cores may be a program that has just ended: then what runs
+    now is counted too (not otherwise: it takes half a second)."""
+    from bench import machine
+
+    monkeypatch.setattr(machine.os, "getloadavg", lambda: (9.0, 5.0, 2.0))
+    state = machine.system_state()
+    if Path("/proc/stat").exists():
+        assert isinstance(state["running_others"], float)
+        assert state["running_others"] >= 0
+    monkeypatch.setattr(machine.os, "getloadavg", lambda: (0.25, 0.5, 0.75))
+    assert machine.system_state()["running_others"] is None
+    # read from /proc/stat's procs_running, less the reading process itself
+    monkeypatch.setattr(machine, "_read", lambda path: "cpu 1 2 3\nprocs_running 4\n")
+    assert machine.running_others(samples=3, every_s=0) == 3.0
 
 
 # pytest's collection of the op cases in a fresh process, every ladder in the same one:

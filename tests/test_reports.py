@@ -2386,6 +2386,25 @@ def test_a_busy_machine_is_warned_of_once_and_flags_every_case(tmp_path, no_figu
     assert timed["flags"].str.contains(rules.FLAG_DISTURBED).all()
 
 
+def test_a_load_left_by_a_program_that_has_ended_is_no_busy_machine(tmp_path, no_figures):
+    """The tests just run leave the load average at the cores: if no other thread ran when
+    the run started, nothing is flagged; if some did, the warning says how many."""
+    data = make_result(ops=["dot"])
+    system = {"load_average": [2.3, 1.2, 0.5], "running_others": 0.2}
+    data["machine_info"]["vectorbench"]["system"] = system
+    page, top, timed = built_from(data, tmp_path)
+    assert "**The machine was busy**" not in top
+    assert not timed["flags"].str.contains(rules.FLAG_DISTURBED).any()
+    assert "| other threads running at the start (mean) | 0.2 |" in page
+    system["running_others"] = 1.5
+    (tmp_path / "again").mkdir()
+    _page, top, timed = built_from(data, tmp_path / "again")
+    assert "load average was 2.3 when the run started, on 2 cores, with 1.5 other threads" in (
+        " ".join(top.split())
+    )
+    assert timed["flags"].str.contains(rules.FLAG_DISTURBED).all()
+
+
 def test_a_probe_that_contradicts_itself_is_warned_of_and_gives_no_share(tmp_path, no_figures):
     data = make_result(ops=["dot"])
     # the cache's read bandwidth on two threads, a hundredth of one thread's: the probe
