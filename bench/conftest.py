@@ -513,9 +513,10 @@ COMPILER_BYTES = 512 * 2**20  # the free memory each process compiling ahead ask
 def compile_ahead(item: pytest.Item) -> None:
     """Before the first op's case: the Numba kernels that the run's cases call and that
     the on-disk cache lacks are compiled on every core at once (``kernels.numba_warmup``)
-    instead of one after another on each kernel's first case, untimed either way. On a
-    fresh clone of the 2-core machine (lesson ladder, both dtypes), 75 s of compiling in
-    the timed process became about 40 s. The smoke ladder's runs start under the tests,
+    instead of one after another on each kernel's first case, untimed either way. On the
+    2-core AMD, every kernel of both engines and dtypes took 93.8 s one after another and
+    51.2 s on its two cores; a fresh clone's lesson compiles 28 of them ahead in 43-49 s
+    (7 December, a slow hour). The smoke ladder's runs start under the tests,
     which compiled everything before them. Whatever goes wrong here costs no case: the
     kernels left are compiled on their first case, as they would be without it."""
     config = item.config
