@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reports import rules
 from reports.markup import md_table
 from reports.templating import render
 from vbschema import BeyondMemory
@@ -58,11 +59,17 @@ def findings(record: Mapping[str, Any], path: Path) -> dict[str, Any]:
     )
     rows.append(["cost per epoch", ", ".join(f"{cost:.4f}" for cost in training["costs"])])
     load = (record.get("system") or {}).get("load_average")
+    others = (record.get("system") or {}).get("running_others")
     if load:
         rows.append(["load average at the start", ", ".join(f"{value:g}" for value in load)])
+    if others is not None:
+        rows.append(["other threads running at the start (mean)", f"{others:g}"])
     return {
-        # More runnable programs than the run's threads: others competed for the cores.
-        "busy": bool(load) and load[0] >= scheduler["threads"],
+        # More runnable programs than the run's threads: others competed for the cores,
+        # unless, counted when it started, none ran then (the load of a program just ended)
+        "busy": bool(load)
+        and load[0] >= scheduler["threads"]
+        and (others is None or others >= rules.RUNNING_OTHERS_BUSY),
         "load": f"{load[0]:g}" if load else None,
         "threads": scheduler["threads"],
         "source": path.name,

@@ -1195,6 +1195,20 @@ def test_beyond_memory_section_names_workers_and_files(tmp_path, monkeypatch):
     assert "the load average was 3.5 when the run started, with 2 threads" in section
 
 
+def test_beyond_memory_load_left_by_a_program_that_has_ended_is_not_called_busy(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(build, "draw_report", lambda *args: set())
+    record = beyond_memory_record(
+        **{"system.load_average": [3.5, 2.0, 1.0], "system.running_others": 0.1}
+    )
+    code, out = _report_with_records(tmp_path, ("beyond-memory-vm-20260101-130000.json", record))
+    assert code == 0
+    section = _section(whole_report(out), "## When the data")
+    assert "Other programs were running" not in section
+    assert "| other threads running at the start (mean) | 0.1 |" in section
+
+
 def test_beyond_memory_section_says_how_to_make_a_record(built):
     readme = whole_report(built.out)
     section = _section(readme, "## When the data outgrows the machine")
