@@ -396,6 +396,41 @@ def test_progress_estimates_the_time_left_from_the_rate_so_far():
     assert progress.line(1200.0) == "bench: 2/3 cases done, about 30 min left"
 
 
+def test_progress_rates_the_weighed_cases_only_without_start_up_or_compiling(monkeypatch):
+    """pytest's start, the slides' demo (no weight of its own) and compiling ahead inside
+    a case's set-up are left out of the rate: only the seconds inside weighed cases."""
+    from types import SimpleNamespace
+
+    from bench import progress as progress_module
+
+    clock = [100.0]  # pytest's start-up: the plugin is made 100 s before any case
+    monkeypatch.setattr(progress_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    progress = progress_module.Progress(SimpleNamespace(), budget=1.0)
+    progress.weights = {"demo": None, "a": 2.0, "b": 2.0, "c": 4.0}
+    said = []
+    monkeypatch.setattr(progress, "say", said.append)
+
+    def case(nodeid, seconds, compiling=0.0):
+        progress.pytest_runtest_logstart(nodeid)
+        clock[0] += compiling
+        if compiling:
+            progress.paused(compiling)
+        clock[0] += seconds
+        progress.pytest_runtest_logfinish(nodeid)
+
+    clock[0] += 100.0
+    case("demo", 30.0)  # the slides' demo: 30 s, no weight
+    case("a", 4.0, compiling=40.0)  # 40 s compiling ahead, then 4 s of timing
+    assert progress.spent == pytest.approx(4.0)
+    assert (progress.done, progress.done_weight) == (2, 2.0)
+    # 2 units took 4 s: the 6 units left take about 12 s (not 174 s × 3)
+    assert progress.line(progress.spent) == "bench: 2/4 cases done, about 12 s left"
+    assert said == []  # none after the demo (nothing to estimate from) or the compiling
+    progress.last = -1e9  # the next case is due a line
+    case("b", 4.0)
+    assert said == ["bench: 3/4 cases done, about 8 s left"]
+
+
 def test_progress_weighs_every_course_case_by_its_parameters_as_stored():
     # the course's cases are parametrized by the experiment's name (stored as JSON);
     # the weight reads the experiment it names (the progress plugin runs on the lesson
