@@ -85,6 +85,27 @@ def case_weight(item: pytest.Item, max_time: float, min_rounds: int, budget: flo
     return max_time + rounds * call
 
 
+# What a run's cases are, in the order they run (bench/conftest.py), by their test's name.
+PARTS = (
+    ("test_slides.py::", "the slides' demo"),
+    ("test_ops.py::test_op[", "the ops, family by family (compiled before a backend's first "
+     "case is timed)"),
+    ("test_course.py::", "the course"),
+    ("test_ops.py::test_jit_compile_cost", "the compile costs"),
+)  # fmt: skip
+
+
+def plan(items: list[pytest.Item]) -> str:
+    """ "; A first, then B, C, and D": the parts of the run that the selected cases belong to
+    (a run of one's own function, ``--mine``, has only ops)."""
+    parts = [name for key, name in PARTS if any(key in item.nodeid for item in items)]
+    if len(parts) < 2:
+        return f": {parts[0]}" if parts else ""
+    rest = parts[1:]
+    then = rest[0] if len(rest) == 1 else f"{', '.join(rest[:-1])}, and {rest[-1]}"
+    return f"; {parts[0]} first, then {then}"
+
+
 class Progress:
     """A pytest plugin: a line every ``REPORT_EVERY_S`` seconds while cases run."""
 
@@ -108,11 +129,7 @@ class Progress:
         }
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.say(
-            f"bench: {len(self.weights)} cases to run; the slides' demo first, then the ops, "
-            "family by family (compiled before a backend's first case is timed), the course, "
-            "and the compile costs"
-        )
+        self.say(f"bench: {len(self.weights)} cases to run{plan(session.items)}")
 
     def paused(self, seconds: float) -> None:
         """Work that no case weighs (compiling ahead, in a case's set-up) took ``seconds``:

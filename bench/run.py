@@ -430,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
         # hidden file it writes would bury the run's own lines: the page shows the numbers
         "--benchmark-quiet",
         "-p", "no:cacheprovider",
+        # The cases not run are listed with their reasons on the report's page of numbers not
+        # to trust; the terminal's summary keeps the failures and errors only (not -ra's
+        # hundred "SKIPPED ... over the 0.2 s budget" lines of a lesson run).
+        "-rfE",
         # "no benchmarks have been run" is a warning, an error under the suite's
         # warnings-as-errors: it would end a -k that matches nothing in a traceback.
         "-W", "ignore::pytest_benchmark.logger.PytestBenchmarkWarning",
@@ -468,7 +472,12 @@ def main(argv: list[str] | None = None) -> int:
         compact(partial)
         result = publish(partial, stem)
     print(f"bench: results stored in {_shown(result)}", flush=True)
-    shared = _share(result, options.share_name)
+    if options.mine:  # a class page sets whole runs side by side, never a student's own
+        print("bench: no share file for a run of your own function: the file to hand in is "
+              "a whole `nox -s bench`'s", flush=True)  # fmt: skip
+        shared = 0
+    else:
+        shared = _share(result, options.share_name)
 
     if options.no_report:
         return shared

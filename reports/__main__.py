@@ -107,6 +107,11 @@ def _class_out(parser: argparse.ArgumentParser, out: Path, inputs: list[Path]) -
     return out
 
 
+def _say(line: str) -> None:
+    """A progress line of the build, on the terminal at once."""
+    print(f"reports: {line}", flush=True)
+
+
 def _interrupt(signum, _frame) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -146,7 +151,8 @@ def _build(args: argparse.Namespace) -> int:
         elif args.compare:
             written = build_comparison(*args.compare, args.out)
         else:
-            written = build_report(_inputs(args.files, args.results), args.out, args.beyond_memory)
+            inputs = _inputs(args.files, args.results)
+            written = build_report(inputs, args.out, args.beyond_memory, say=_say)
     except KeyboardInterrupt:
         print("reports: interrupted; the previous report is as it was", file=sys.stderr)
         return 130

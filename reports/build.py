@@ -14,7 +14,7 @@ from reports.analysis import jit_costs
 from reports.atomic import staged_output
 from reports.beyond_memory import beyond_memory_section
 from reports.compare import comparable, directory_name, side_by_side
-from reports.figkit import save
+from reports.figkit import Say, save
 from reports.figures import comparison_figure, draw_report
 from reports.load import ladder_of, read_results
 from reports.markup import FIGURES
@@ -23,10 +23,13 @@ from reports.style import Style
 from reports.table import jit_table, tidy_table, write_csv
 
 
-def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None) -> Path:
+def build_report(
+    paths: list[Path], out: Path, beyond_memory: Path | None = None, say: Say | None = None
+) -> Path:
     """Build ``out/README.md`` (the lesson) and, in a versioned directory beside it, its
     detail pages, ``table.csv``, ``jit.csv`` and ``figures/``. The section on data beyond
-    memory reads the record ``beyond_memory`` only, if one is named."""
+    memory reads the record ``beyond_memory`` only, if one is named. ``say``: where the
+    progress lines go (the figures take most of the time: about 20 s for the lesson's)."""
     run = read_results(paths)
     course_results = load_course(run)
     table = tidy_table(run)
@@ -37,8 +40,8 @@ def build_report(paths: list[Path], out: Path, beyond_memory: Path | None = None
     with staged_output(out) as stage:
         figures_dir = stage / "figures"
         figures_dir.mkdir()
-        written = draw_report(table, run, costs, figures_dir)
-        section = course_section(course_results, figures_dir, look)
+        written = draw_report(table, run, costs, figures_dir, say)
+        section = course_section(course_results, figures_dir, look, say)
         write_csv(table, stage / "table.csv")
         write_csv(jit_table(costs), stage / "jit.csv")
         pages = render_report(
@@ -105,7 +108,9 @@ def load_course(run) -> dict | str:
     return results
 
 
-def course_section(results: dict | str, figures_dir: Path, look: Style) -> str:
+def course_section(
+    results: dict | str, figures_dir: Path, look: Style, say: Say | None = None
+) -> str:
     if isinstance(results, str):
         return f"## Course experiments\n\nCourse experiments: not run ({results})."
-    return course.render(results, figures_dir, FIGURES, look).strip()
+    return course.render(results, figures_dir, FIGURES, look, say).strip()

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -165,23 +166,45 @@ def _may_fork() -> bool:
     )
 
 
-def save_all(jobs: Sequence[Job], directory: Path) -> list[str]:
+Say = Callable[[str], None]  # where a build's progress lines go
+PROGRESS_EVERY_S = 5.0
+
+
+def save_all(
+    jobs: Sequence[Job], directory: Path, say: Say | None = None, what: str = "figures"
+) -> list[str]:
     """Draw and save every job's figure into ``directory`` on every core this process may
     use (a full run's 47 took 34 s on one core); returns the names written, in order. The
-    workers are forked, so the jobs need not be picklable."""
+    workers are forked, so the jobs need not be picklable. ``say``: a line before, one
+    every ``PROGRESS_EVERY_S`` seconds with the count drawn, and one at the end."""
     global _JOBS
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     workers = min(len(jobs), cores)
+    forking = workers >= 2 and _may_fork()
+    if say is not None and jobs:
+        cores_used = workers if forking else 1
+        say(f"drawing {len(jobs)} {what} on {cores_used} core{'s' if cores_used > 1 else ''} ...")
+    start = last = time.monotonic()
+    names: list[str | None] = []
     _JOBS = [(job, directory) for job in jobs]
     try:
-        if workers < 2 or not _may_fork():
-            names = [_run(index) for index in range(len(jobs))]
-        else:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(workers, initializer=_worker_start) as pool:  # exit: terminate
-                names = pool.map(_run, range(len(jobs)), chunksize=1)
+        with contextlib.ExitStack() as stack:
+            if forking:  # the pool's exit terminates it
+                context = multiprocessing.get_context("fork")
+                pool = stack.enter_context(context.Pool(workers, initializer=_worker_start))
+                drawn = pool.imap(_run, range(len(jobs)), chunksize=1)
+            else:
+                drawn = map(_run, range(len(jobs)))
+            for name in drawn:
+                names.append(name)
+                now = time.monotonic()
+                if say is not None and now - last >= PROGRESS_EVERY_S and len(names) < len(jobs):
+                    say(f"{len(names)}/{len(jobs)} {what} drawn")
+                    last = now
     finally:
         _JOBS = []
+    if say is not None and jobs:
+        say(f"{len(jobs)} {what} drawn in {time.monotonic() - start:.0f} s")
     return [name for name in names if name is not None]
 
 

@@ -473,8 +473,15 @@ def comparison_figure(table: pd.DataFrame, old_name: str, new_name: str, look: S
 # --- everything ---------------------------------------------------------------------
 
 
-def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: Path) -> set[str]:
-    """Every figure of the report into ``directory``; returns the stems written."""
+def draw_report(
+    table: pd.DataFrame,
+    run: Run,
+    costs: pd.DataFrame,
+    directory: Path,
+    say: figkit.Say | None = None,
+) -> set[str]:
+    """Every figure of the report into ``directory``; returns the stems written. ``say``:
+    where the progress lines go (``figkit.save_all``)."""
     look = Style.of(run.catalogue)
     mine = mine_of(run)  # a run with a student's function opens with its op
     head = analysis.headline(table, mine["op"] if mine else None, look=look)
@@ -499,4 +506,4 @@ def draw_report(table: pd.DataFrame, run: Run, costs: pd.DataFrame, directory: P
         jobs.append(("memory-per-call", lambda: memory_per_call_figure(table, look)))
     if not costs.empty:
         jobs.append(("jit", lambda: jit_figure(costs, look)))
-    return set(figkit.save_all(jobs, directory))
+    return set(figkit.save_all(jobs, directory, say))

@@ -158,7 +158,9 @@ def _headline_table(head: analysis.Headline, loop: pd.Series | None, *, look: St
                 else "—"
             )
             rows.append([name, format_time(row.median_s) + marked(row.flags), against])
-    return md_table(["", "time per call (median)", "against the loop"], rows)
+    # the size in the header: a run of one's own function states its largest size above
+    size = phrases.shape_text(head.rows.iloc[0]) if len(head.rows) else ""
+    return md_table(["", f"time per call at {size} (median)", "against the loop"], rows)
 
 
 def _why(against_loop: Comparison, loop: pd.Series, numpy_one: pd.Series, run: Run) -> dict:

@@ -162,12 +162,18 @@ def render_report(
     look = Style.of(run.catalogue)
     cpu = (run.suite.get("cpu") or {}).get("brand") or "an unnamed CPU"
     readings = every_op_readings(table, run, look=look)
+    warnings = render(
+        "disturbances.md.j2",
+        disturbances=rules.disturbances(run.suite),
+        limit_names={key: named for key, (*_, named) in LIMITS.items()},
+        limit_units={key: unit for key, (_, unit, _) in LIMITS.items()},
+    ).strip()
     details = {
         "ops.md": [crossovers_section(table, look=look), losses_section(table, look=look),
                    op_sections(table, readings, figures, look=look)],
         "memory.md": [memory_section(table, figures, look=look)],
         "jit.md": [jit_section(costs, figures, look=look)],
-        "trust.md": [trust_section(table, look=look)],
+        "trust.md": [trust_section(table, warnings, look=look)],
         "beyond-memory.md": [beyond_memory_section.strip()],
         "machine.md": [backends_section(table, look), machine_section(run),
                        render("method.md.j2", probe=(run.suite.get("limits") or {}).get("method"),
@@ -193,9 +199,7 @@ def render_report(
             sources=[path.name for path in run.sources],
             rebuild=rebuild,
             ladder=ladder_of(run.suite),
-            disturbances=rules.disturbances(run.suite),
-            limit_names={key: named for key, (*_, named) in LIMITS.items()},
-            limit_units={key: unit for key, (_, unit, _) in LIMITS.items()},
+            warnings=warnings,
             dirty=bool((run.suite.get("git") or {}).get("dirty")),
             sections=[
                 headline_section(table, run, figures, look=look),

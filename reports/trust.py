@@ -27,7 +27,7 @@ def _flag_reasons(row: pd.Series) -> str:
             f"under {rules.TIMER_FACTOR}× the timer's resolution"
         )
     if rules.FLAG_DISTURBED in flags:
-        reasons.append("measured on a disturbed machine (see the warning at the top)")
+        reasons.append("measured on a disturbed machine (see the warning above)")
     if rules.FLAG_ROUNDS in flags:
         rounds = row["rounds"]
         reasons.append(f"only {rounds} round{'s' if rounds != 1 else ''}")
@@ -47,9 +47,12 @@ _NOT_RUN = {
 }
 
 
-def trust_section(table: pd.DataFrame, *, look: Style) -> str:
+def trust_section(table: pd.DataFrame, warnings: str = "", *, look: Style) -> str:
+    """The page's section; ``warnings``: the run's disturbed-machine warnings, in Markdown,
+    which the flags' reasons point to."""
     return render(
         "trust.md.j2",
+        warnings=warnings,
         flag_rule=rules.flag_rule(),
         flagged_table=_cases_table(flagged(table), "flagged measurements", _FLAGGED, look),
         not_run_table=_cases_table(not_run(table), "cases not run", _NOT_RUN, look),

@@ -765,9 +765,10 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "bench: propagate passes logistic_gradient: 14 cases" in done.stdout
-    # the result file, and no share file: a class page could not use it (no np.dot)
-    assert "bench: no share file:" in done.stdout
+    # the result file, and no share file: a class page sets whole runs side by side
+    assert "bench: no share file for a run of your own function" in done.stdout
     assert "a whole `nox -s bench`'s" in done.stdout
+    assert not list(out.rglob("share-*.json"))
     (path,) = (out / "results").glob("*.json")
     result = read_results([path])
     assert mine_of(result) == {
@@ -887,3 +888,29 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
         )  # fmt: skip
         # stopped by the rule: sure, or at about its cap (set by the median at each check)
         assert sampling.sure(time["times_s"]) or time["repeats"] <= 2 * cap
+
+
+def test_the_first_line_names_only_the_parts_of_the_run_selected():
+    from types import SimpleNamespace
+
+    from bench.progress import plan
+
+    def items(*nodeids):
+        return [SimpleNamespace(nodeid=nodeid) for nodeid in nodeids]
+
+    whole = items(
+        "bench/test_slides.py::test_the_slide_as_a_student_runs_it",
+        "bench/test_ops.py::test_op[dot-numpy-float64-t1-n10]",
+        "bench/test_course.py::test_course[x]",
+        "bench/test_ops.py::test_jit_compile_cost",
+    )
+    assert plan(whole) == (
+        "; the slides' demo first, then the ops, family by family (compiled before a "
+        "backend's first case is timed), the course, and the compile costs"
+    )
+    mine = items("bench/test_ops.py::test_op[logistic_gradient-mine-float64-t1-m10-n100]")
+    assert plan(mine) == (
+        ": the ops, family by family (compiled before a backend's first case is timed)"
+    )
+    assert plan(whole[2:]) == "; the course first, then the compile costs"
+    assert plan([]) == ""

@@ -900,7 +900,7 @@ def test_a_failure_while_building_leaves_the_previous_report(built, tmp_path, mo
     shutil.copytree(built.out, out)
     before = snapshot(out)
 
-    def half_drawn(table, run, costs, directory):
+    def half_drawn(table, run, costs, directory, *_):
         (directory / "time-dot.png").write_bytes(PNG_SIGNATURE)
         raise RuntimeError("the figures could not be drawn")
 
@@ -1008,7 +1008,7 @@ def test_course_section_comes_from_the_run_file(tmp_path, monkeypatch):
     )
     calls = {}
 
-    def render(loaded, figures_dir, link_prefix, look):
+    def render(loaded, figures_dir, link_prefix, look, say=None):
         calls["render"] = (loaded, link_prefix)
         (figures_dir / "course-iris.png").write_bytes(PNG_SIGNATURE + b"\0" * 2000)
         return f"## Course experiments\n\n![iris]({link_prefix}course-iris.png) from the file"
@@ -1769,7 +1769,7 @@ def test_an_unexpected_error_is_one_line_and_leaves_the_report(
     shutil.copytree(built.out, out)
     before = snapshot(out)
 
-    def odd(table, run, costs, directory):
+    def odd(table, run, costs, directory, *_):
         raise ValueError("cannot convert float NaN to integer\nsecond line")
 
     monkeypatch.setattr(build, "draw_report", odd)
@@ -2661,3 +2661,25 @@ def test_tables_keep_the_catalogues_order_past_ten_backends():
     assert list(zip(ordered["backend"], ordered["dtype"], strict=True)) == [
         ("b2", "float64"), ("b2", "float32"), ("b10", "float64"), ("b10", "float32"),
     ]  # fmt: skip
+
+
+def test_drawing_the_figures_says_how_far_it_is(tmp_path, monkeypatch):
+    """The report's build is not silent for half a minute: a line before the figures,
+    the count drawn every few seconds, and the time they took."""
+    from reports import figkit
+
+    namespace: dict = {}
+    exec(SAVE_ALL.split("jobs =")[0], namespace)
+    jobs = [(f"line{k}", namespace["drawing"](k)) for k in range(3)] + [("nothing", lambda: None)]
+    monkeypatch.setattr(figkit, "_may_fork", lambda: False)
+    monkeypatch.setattr(figkit, "PROGRESS_EVERY_S", 0.0)  # a line after every figure
+    said: list[str] = []
+    assert figkit.save_all(jobs, tmp_path, said.append, "course figures") == [
+        "line0", "line1", "line2",
+    ]  # fmt: skip
+    assert said[0] == "drawing 4 course figures on 1 core ..."
+    assert said[1:4] == [f"{k}/4 course figures drawn" for k in (1, 2, 3)]
+    assert re.fullmatch(r"4 course figures drawn in \d+ s", said[4]), said
+    assert len(said) == 5
+    assert figkit.save_all([], tmp_path, said.append) == []
+    assert len(said) == 5  # nothing to draw, nothing said

@@ -273,3 +273,27 @@ def test_labels_too_close_are_spread_apart_by_the_gap():
     gaps = [placed[b] - placed[a] for a, b in itertools.pairwise(order)]
     assert min(gaps) == pytest.approx(0.1)
     assert sum(placed) == pytest.approx(sum([1.0, 1.05, 3.0, 1.02]))  # centred on the wanted
+
+
+def test_the_memory_bound_ops_are_worded_for_one_op_and_for_a_range():
+    """One op, or ends that coincide, read "does 0.51 FLOPs per byte" and "reaches 37%",
+    never "0.51 to 0.51"."""
+    from reports.templating import render
+
+    def worded(ops, low, high, reached_low, reached_high):
+        roof = {
+            "cached": 0, "near": 0, "far": 0, "ops": ops, "low": low, "high": high,
+            "ridge": "1.6", "reached_low": reached_low, "reached_high": reached_high, "level": [],
+        }  # fmt: skip
+        text = render("roofline.md.j2", image="", found=None, roof=roof, ladder=None, look=None)
+        return " ".join(text.split())
+
+    one = worded(["`dot`"], "0.51", "0.51", "37%", "37%")
+    assert "The memory-bound op (`dot`) does 0.51 FLOPs per byte" in one
+    assert "it sits under the slanted roof" in one
+    assert "the fastest backend reaches 37% of it;" in one
+    assert " to " not in one.split("FLOPs per byte")[0]
+    many = worded(["`dot`", "`logistic_cost`"], "0.12", "0.75", "18%", "37%")
+    assert "The memory-bound ops (`dot`, `logistic_cost`) do 0.12 to 0.75 FLOPs per byte" in many
+    assert "they sit under" in many
+    assert "the fastest backend of each reaches 18% to 37% of it;" in many

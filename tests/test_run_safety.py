@@ -758,3 +758,21 @@ def test_the_runner_names_the_ladder_pytest_will_run(arguments, ladder):
     from bench.run import _ladder_given
 
     assert _ladder_given(arguments) == ladder
+
+
+def test_a_misspelt_option_is_named_before_a_required_one_it_left_unset(capsys):
+    """``--opp`` for ``--op``: argparse alone says only that --op is required."""
+    from reports.cli import OneLineParser
+
+    parser = OneLineParser(prog="check")
+    parser.add_argument("target")
+    parser.add_argument("--op", required=True)
+    parser.add_argument("--budget", type=float, default=1.0)
+    with pytest.raises(SystemExit) as stopped:
+        parser.parse_args(["f.py:g", "--opp", "dot"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == "check: unrecognized arguments: --opp\n"
+    # abbreviations, values after "=", negative numbers and what follows "--" still parse
+    options = parser.parse_args(["f.py:g", "--o=dot", "--bud", "-1.5"])
+    assert (options.op, options.budget) == ("dot", -1.5)
+    assert parser.parse_args(["--op", "dot", "--", "-x"]).target == "-x"

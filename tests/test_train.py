@@ -790,7 +790,7 @@ def test_a_file_from_before_the_later_experiments_still_renders(
     monkeypatch.setattr(
         figures,
         "save_all",
-        lambda jobs, directory: [drawn.append(name) or name for name, _ in jobs],
+        lambda jobs, directory, *_: [drawn.append(name) or name for name, _ in jobs],
     )
     older = json.loads(json.dumps(course_results))
     for name in {*LATER, *hidden_sweep_in(older).values()}:  # the network is both
@@ -813,7 +813,7 @@ def test_the_course_section_names_backends_as_the_style_it_is_given(
     from reports import course, style
     from reports.course import figures
 
-    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [n for n, _ in jobs])
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory, *_: [n for n, _ in jobs])
     catalogue = course_run["machine_info"]["vectorbench"]["catalogue"]
     renamed = json.loads(json.dumps(catalogue))
     renamed["backends"]["numba"]["label"] = "Numba, renamed"
@@ -836,7 +836,7 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
     from reports import course, style
     from reports.course import figures
 
-    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [n for n, _ in jobs])
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory, *_: [n for n, _ in jobs])
     look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     sampled = json.loads(json.dumps(course_results))
     fixed = {name: 2 for name in sampled["experiments"] if name.startswith("network")}
@@ -856,10 +856,11 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
         course.render(checked(sampled), tmp_path / "figures", "figures/", look).split()
     )
     assert (
-        "Each time is the median of 6 to 9 timed runs, after an untimed run of one step on a "
-        "backend that compiles. A run is repeated at least 6 times, then until the median's "
-        "95% interval is within ±3% (the ops' target), or until 250 ms of runs are spent (at "
-        "least 12 runs, at most 1 s in all). The long runs are timed a fixed number of times ("
+        "Except for the long runs below, each time is the median of 6 to 9 timed runs, after "
+        "an untimed run of one step on a backend that compiles: a run is repeated at least 6 "
+        "times, then until the median's 95% interval is within ±3% (the ops' target), or its "
+        "time is up: 250 ms of runs, but at least 12 runs when they are short, and never more "
+        "than 1 s in all. The long runs are timed a fixed number of times ("
     ) in markdown
     from reports.course.experiments import TITLES
 
@@ -877,9 +878,9 @@ def test_the_course_section_states_the_rule_its_runs_were_timed_by(
     spread.update(times_s=[1.0, 1.6, 1.1, 1.9, 1.3, 1.2], repeats=6, attempts=2)
     retimed = " ".join(course.render(checked(sampled), tmp_path / "f1", "figures/", look).split())
     assert (
-        "at most 1 s in all). A run whose interval then reaches beyond ±5% is timed once more "
-        "after every other case, while time is left, and keeps the attempt with the narrower "
-        "interval. The long runs"
+        "never more than 1 s in all. A run whose interval then reaches beyond ±5% is timed "
+        "once more after every other case, while time is left, and keeps the attempt with the "
+        "narrower interval. The long runs"
     ) in retimed
     # a run flagged after its second attempt says so, as an op's case does
     (line,) = re.findall(rf"- {TITLES['perceptron'][0]}, η = [^,]*, NumPy: [^-]*", retimed)
@@ -1014,7 +1015,7 @@ def test_a_hidden_size_run_over_the_budget_is_left_out_and_said(
     from reports.course import figures, findings
 
     # the words only: the figures are drawn by test_report_renders_every_figure
-    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [name for name, _ in jobs])
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory, *_: [name for name, _ in jobs])
 
     look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     results = json.loads(json.dumps(course_results))
@@ -1077,7 +1078,7 @@ def test_course_times_are_judged_by_the_benchmarks_rules(
     from reports.course import figures, findings
 
     # the table and the words only: the figures are test_report_renders_every_figure's
-    monkeypatch.setattr(figures, "save_all", lambda jobs, directory: [name for name, _ in jobs])
+    monkeypatch.setattr(figures, "save_all", lambda jobs, directory, *_: [name for name, _ in jobs])
 
     look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
     results = course_results

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reports.course import findings, tables
 from reports.course.figures import draw_figures
+from reports.figkit import Say
 from reports.formatting import format_linear
 from reports.style import Style
 from reports.templating import render as render_template
@@ -17,12 +18,14 @@ from reports.templating import render as render_template
 __all__ = ["render"]
 
 
-def render(results: dict, figures_dir: Path, link_prefix: str, look: Style) -> str:
+def render(
+    results: dict, figures_dir: Path, link_prefix: str, look: Style, say: Say | None = None
+) -> str:
     """Draw the figures into ``figures_dir`` and return the Markdown section, whose
     images are linked as ``link_prefix + file name``; each backend as ``look`` (the
-    run's style) names and colours it."""
+    run's style) names and colours it. ``say``: where progress lines go."""
     found = findings.section(results, look)
-    draw_figures(results, Path(figures_dir), look, found)
+    draw_figures(results, Path(figures_dir), look, found, say)
     markdown = render_template(
         "course.md.j2",
         look=look,

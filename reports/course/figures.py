@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 
 from reports.course import findings
 from reports.course.experiments import TITLES, experiments_in, tick_label, title
-from reports.figkit import GRID, backend_line, log_scale, new_figure, save_all, styled
+from reports.figkit import GRID, Say, backend_line, log_scale, new_figure, save_all, styled
 from reports.style import Style
 
 CLASS_COLOURS = ("#ff7f0e", "#17becf")  # the two species; no backend uses these
@@ -326,7 +326,9 @@ def _draw(draw: Drawing, results: dict, look: Style, found: dict, size) -> Figur
     return figure
 
 
-def draw_figures(results: dict, figures_dir: Path, look: Style, found: dict) -> None:
+def draw_figures(
+    results: dict, figures_dir: Path, look: Style, found: dict, say: Say | None = None
+) -> None:
     """Draw every figure of the section the file has the experiments for into
     ``figures_dir`` (PNG and SVG), from ``found``, the section's findings; each backend as
     ``look`` (the run's style) shows it."""
@@ -336,4 +338,4 @@ def draw_figures(results: dict, figures_dir: Path, look: Style, found: dict) -> 
         for name, (draw, size, needs) in FIGURES.items()
         if needs in results["experiments"]
     ]
-    save_all(jobs, figures_dir)
+    save_all(jobs, figures_dir, say, "course figures")
