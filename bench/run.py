@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         # Never store a file the report refuses (one that measured nothing): the result
         # schema's check, the report's own.
         try:
-            RunFile.load(partial)
+            loaded = RunFile.load(partial)
         except ResultFileError as error:
             partial.unlink()
             print(f"bench: the selection gives no report: {error.problem}; nothing was stored",
@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         compact(partial)
         result = publish(partial, stem)
-    print(f"bench: results stored in {_shown(result)}", flush=True)
+    print(f"bench: results stored in {_shown(result)}: {counted(loaded)}", flush=True)
     if options.mine:  # a class page sets whole runs side by side, never a student's own
         print("bench: no share file for a run of your own function: the file to hand in is "
               "a whole `nox -s bench`'s", flush=True)  # fmt: skip
@@ -483,6 +483,14 @@ def main(argv: list[str] | None = None) -> int:
         return shared
     print(f"bench: building the report in {_shown(out)}/ ...", flush=True)
     return run_child([sys.executable, "-m", "reports", str(result), "--out", str(out)]) or shared
+
+
+def counted(run: RunFile) -> str:
+    """The op cases of a stored run, as its report counts them: pytest's own summary counts
+    the slides' demo, the course and the compile probe too, and a case timed again twice."""
+    timed, left = len(run.cases), len(run.not_run)
+    cases = f"{timed} op case{'s' if timed != 1 else ''} timed"
+    return f"{cases}, {left} not run (their reasons are in the report)" if left else cases
 
 
 def _share(result: Path, name: str | None) -> int:

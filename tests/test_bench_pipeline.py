@@ -767,6 +767,9 @@ def test_a_student_function_is_timed_and_shown_in_the_headline_and_the_sweep(tmp
     assert "bench: propagate passes logistic_gradient: 14 cases" in done.stdout
     # the result file, and no share file: a class page sets whole runs side by side
     assert "bench: no share file for a run of your own function" in done.stdout
+    stored = [line for line in done.stdout.splitlines() if "results stored in" in line]
+    assert len(stored) == 1
+    assert stored[0].endswith(" op cases timed") or "not run (their reasons" in stored[0]
     assert "a whole `nox -s bench`'s" in done.stdout
     assert not list(out.rglob("share-*.json"))
     (path,) = (out / "results").glob("*.json")
@@ -914,3 +917,14 @@ def test_the_first_line_names_only_the_parts_of_the_run_selected():
     )
     assert plan(whole[2:]) == "; the course first, then the compile costs"
     assert plan([]) == ""
+
+
+def test_the_stored_line_counts_the_op_cases_as_the_report_does():
+    from types import SimpleNamespace
+
+    from bench.run import counted
+
+    assert counted(SimpleNamespace(cases=(1,), not_run=())) == "1 op case timed"
+    assert counted(SimpleNamespace(cases=(1, 2), not_run=(3,))) == (
+        "2 op cases timed, 1 not run (their reasons are in the report)"
+    )

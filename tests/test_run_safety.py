@@ -59,7 +59,8 @@ def same_second(monkeypatch, tmp_path):
     # the fake runs below store no real result: there is nothing to make a share file of
     monkeypatch.setattr(run, "_share", lambda result, name: 0)
     # the files these fakes write are about names, not contents: the schema is not asked
-    monkeypatch.setattr(run.RunFile, "load", staticmethod(lambda path: None))
+    nothing = types.SimpleNamespace(cases=(), not_run=())
+    monkeypatch.setattr(run.RunFile, "load", staticmethod(lambda path: nothing))
     return tmp_path
 
 
