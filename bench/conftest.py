@@ -237,7 +237,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SYSTEM] = system_state()
     records.setup(config)
     if ladder(config) != "smoke" and not config.getoption("benchmark_disable", False):
-        config.pluginmanager.register(Progress(config, budget(config)), "vectorbench-progress")
+        after = sampling.RETIME_S.get(ladder(config), 0.0)  # the second attempts, at the end
+        progress = Progress(config, budget(config), after)
+        config.pluginmanager.register(progress, "vectorbench-progress")
     config.addinivalue_line(
         "markers", "every_case: parametrize over every op × backend × size × dtype × threads"
     )

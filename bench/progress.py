@@ -7,7 +7,7 @@ vectorized code (its bytes at ``BYTES_PER_S`` or its FLOPs at ``FLOPS_PER_S``, w
 takes longer), and from the elements the op walks over for loops in the interpreter, about
 100 ns each, which the budget caps (the same prediction that decides which cases are not
 run). The estimate is the remaining weight at the rate observed so far, so it corrects
-itself as the run goes on. The rate counts the time spent inside weighed cases only: not
+itself as the run goes on, plus the ladder's time for second attempts after the last case. The rate counts the time spent inside weighed cases only: not
 pytest's start (collection, imports), not compiling ahead, and not the slides' demo,
 whose few cases have no weight of their own (at the lesson's first estimate these made
 the time left about twice the truth: "37/833 cases done, about 9 min left", 7 December).
@@ -109,9 +109,12 @@ def plan(items: list[pytest.Item]) -> str:
 class Progress:
     """A pytest plugin: a line every ``REPORT_EVERY_S`` seconds while cases run."""
 
-    def __init__(self, config: pytest.Config, budget: float) -> None:
+    def __init__(self, config: pytest.Config, budget: float, after: float = 0.0) -> None:
+        """``after``: the seconds the run goes on after its last case (the ladder's time for
+        second attempts, ``sampling.RETIME_S``, which a run spends nearly whole)."""
         self.config = config
         self.budget = budget
+        self.after = after
         self.weights: dict[str, float | None] = {}
         self.done_weight = 0.0
         self.spent = 0.0  # seconds inside the weighed cases done
@@ -184,7 +187,10 @@ class Progress:
         """The line for ``spent`` seconds inside the weighed cases done so far."""
         total = len(self.weights)
         remaining = sum(w for w in self.weights.values() if w is not None) - self.done_weight
-        left = remaining * spent / self.done_weight if self.done_weight > 0 else float("nan")
+        if self.done_weight <= 0:
+            left = float("nan")
+        else:
+            left = remaining * spent / self.done_weight + self.after
         return f"bench: {self.done}/{total} cases done, about {_duration(left)} left"
 
 

@@ -388,6 +388,7 @@ def test_progress_estimates_the_time_left_from_the_rate_so_far():
     from bench.progress import Progress
 
     progress = Progress.__new__(Progress)
+    progress.after = 0.0
     progress.weights = {"a": 1.0, "b": 3.0, "c": 6.0}
     progress.done, progress.done_weight = 1, 1.0
     # one unit of weight took 5 s: the 9 units left take about 45 s
@@ -405,7 +406,7 @@ def test_progress_rates_the_weighed_cases_only_without_start_up_or_compiling(mon
 
     clock = [100.0]  # pytest's start-up: the plugin is made 100 s before any case
     monkeypatch.setattr(progress_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
-    progress = progress_module.Progress(SimpleNamespace(), budget=1.0)
+    progress = progress_module.Progress(SimpleNamespace(), budget=1.0, after=30.0)
     progress.weights = {"demo": None, "a": 2.0, "b": 2.0, "c": 4.0}
     said = []
     monkeypatch.setattr(progress, "say", said.append)
@@ -423,12 +424,13 @@ def test_progress_rates_the_weighed_cases_only_without_start_up_or_compiling(mon
     case("a", 4.0, compiling=40.0)  # 40 s compiling ahead, then 4 s of timing
     assert progress.spent == pytest.approx(4.0)
     assert (progress.done, progress.done_weight) == (2, 2.0)
-    # 2 units took 4 s: the 6 units left take about 12 s (not 174 s × 3)
-    assert progress.line(progress.spent) == "bench: 2/4 cases done, about 12 s left"
+    # 2 units took 4 s: the 6 units left take about 12 s (not 174 s × 3), then the 30 s of
+    # second attempts at the end
+    assert progress.line(progress.spent) == "bench: 2/4 cases done, about 42 s left"
     assert said == []  # none after the demo (nothing to estimate from) or the compiling
     progress.last = -1e9  # the next case is due a line
     case("b", 4.0)
-    assert said == ["bench: 3/4 cases done, about 8 s left"]
+    assert said == ["bench: 3/4 cases done, about 38 s left"]
 
 
 def test_progress_weighs_every_course_case_by_its_parameters_as_stored():
