@@ -7,10 +7,12 @@ vectorized code (its bytes at ``BYTES_PER_S`` or its FLOPs at ``FLOPS_PER_S``, w
 takes longer), and from the elements the op walks over for loops in the interpreter, about
 100 ns each, which the budget caps (the same prediction that decides which cases are not
 run). The estimate is the remaining weight at the rate observed so far, so it corrects
-itself as the run goes on, plus the ladder's time for second attempts after the last case. The rate counts the time spent inside weighed cases only: not
-pytest's start (collection, imports), not compiling ahead, and not the slides' demo,
-whose few cases have no weight of their own (at the lesson's first estimate these made
-the time left about twice the truth: "37/833 cases done, about 9 min left", 7 December).
+itself as the run goes on, plus the ladder's time for second attempts after the last case.
+The rate counts the time spent inside weighed cases only: not pytest's start (collection,
+imports), not compiling ahead, and not the slides' demo, whose few cases have no weight of
+their own (at the lesson's first estimate these made the time left about twice the truth:
+"37/833 cases done, about 9 min left", 7 December); and none is shown before
+``EARLIEST_ESTIMATE_S`` of cases.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ import kernels
 from bench import course, ladders, records, sampling
 
 REPORT_EVERY_S = 10.0
+# The first cases of a family are the dearest for their weight (JAX compiles for each new
+# shape, Dask's first call imports its scheduler): after 10 s of the lesson's cases the rate
+# gave "27/833 cases done, about 14 min left" with 5 min to go (7 December, cc3e08b), and
+# 6 min after 20 s. No time left is shown before this many seconds of cases.
+EARLIEST_ESTIMATE_S = 30.0
 # A compiled or vectorized call, as a roofline of rates below the 2-core machines' (they
 # read 13-17 GB/s on one thread, and reach 20-60 GFLOP/s on the network's products). At
 # 1 ns per element, as before, the network's cases (m·n·h elements, compute-bound) weighed
@@ -184,14 +191,13 @@ class Progress:
         self.say(self.line(self.spent))
 
     def line(self, spent: float) -> str:
-        """The line for ``spent`` seconds inside the weighed cases done so far."""
-        total = len(self.weights)
+        """The line for ``spent`` seconds inside the weighed cases done so far; the time
+        left only from ``EARLIEST_ESTIMATE_S`` on."""
+        done = f"bench: {self.done}/{len(self.weights)} cases done"
+        if self.done_weight <= 0 or spent < EARLIEST_ESTIMATE_S:
+            return done
         remaining = sum(w for w in self.weights.values() if w is not None) - self.done_weight
-        if self.done_weight <= 0:
-            left = float("nan")
-        else:
-            left = remaining * spent / self.done_weight + self.after
-        return f"bench: {self.done}/{total} cases done, about {_duration(left)} left"
+        return f"{done}, about {_duration(remaining * spent / self.done_weight + self.after)} left"
 
 
 def _duration(seconds: float) -> str:

@@ -385,16 +385,18 @@ def test_publishing_never_overwrites(tmp_path):
 
 
 def test_progress_estimates_the_time_left_from_the_rate_so_far():
-    from bench.progress import Progress
+    from bench.progress import EARLIEST_ESTIMATE_S, Progress
 
     progress = Progress.__new__(Progress)
     progress.after = 0.0
     progress.weights = {"a": 1.0, "b": 3.0, "c": 6.0}
     progress.done, progress.done_weight = 1, 1.0
-    # one unit of weight took 5 s: the 9 units left take about 45 s
-    assert progress.line(5.0) == "bench: 1/3 cases done, about 45 s left"
+    # one unit of weight took 50 s: the 9 units left take about 450 s
+    assert progress.line(50.0) == "bench: 1/3 cases done, about 8 min left"
     progress.done, progress.done_weight = 2, 4.0
     assert progress.line(1200.0) == "bench: 2/3 cases done, about 30 min left"
+    # too early to tell: the cases done, no time left
+    assert progress.line(EARLIEST_ESTIMATE_S - 1) == "bench: 2/3 cases done"
 
 
 def test_progress_rates_the_weighed_cases_only_without_start_up_or_compiling(monkeypatch):
@@ -410,6 +412,8 @@ def test_progress_rates_the_weighed_cases_only_without_start_up_or_compiling(mon
     progress.weights = {"demo": None, "a": 2.0, "b": 2.0, "c": 4.0}
     said = []
     monkeypatch.setattr(progress, "say", said.append)
+
+    monkeypatch.setattr(progress_module, "EARLIEST_ESTIMATE_S", 0.0)
 
     def case(nodeid, seconds, compiling=0.0):
         progress.pytest_runtest_logstart(nodeid)
