@@ -201,8 +201,6 @@ class Progress:
 
 
 def _duration(seconds: float) -> str:
-    if seconds != seconds:  # NaN: nothing measured yet
-        return "an unknown time"
     if seconds < 90:
         return f"{max(seconds, 1):.0f} s"
     return f"{seconds / 60:.0f} min"
