@@ -13,6 +13,7 @@ under ``machine_info["vectorbench"]``, and the lists ``vectorbench_not_run`` and
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 
@@ -508,6 +509,7 @@ def _keep_the_narrower(bench_session, first) -> bool:
     return not sampling.unsure(kept.stats.data)
 
 
+QUICK_PROBE = "VECTORBENCH_QUICK_PROBE"  # set (by the tests): the smoke ladder's probe
 COMPILED_AHEAD = pytest.StashKey[float]()  # seconds spent compiling ahead (0: nothing to)
 COMPILER_BYTES = 512 * 2**20  # the free memory each process compiling ahead asks for
 
@@ -602,7 +604,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
     from bench import limits
 
-    if ladder(config) == "smoke":  # exercise the probe, quickly
+    # The smoke ladder exercises the probe quickly; so do the tests' runs of a few cases
+    # of the other ladders (QUICK_PROBE set), which test anything but the probe's numbers:
+    # the lesson's probe takes 8 s of CPU on the 2-core machine.
+    if ladder(config) == "smoke" or os.environ.get(QUICK_PROBE):
         measured = limits.measure(array_bytes=4 * 2**20, matrix=100, repeats=2)
     else:
         measured = limits.measure(caches_out=ladders.OUT_OF_CACHE[ladder(config)])

@@ -860,6 +860,7 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
     the file names the experiments timed a fixed number of rounds instead (the network's
     long runs: ``test_the_course_section_states_the_rule_its_runs_were_timed_by``)."""
     from bench import course, sampling
+    from bench.conftest import QUICK_PROBE
 
     path = tmp_path / "course.json"
     command = [
@@ -867,7 +868,8 @@ def test_the_lesson_times_a_training_run_until_sure_and_records_how(tmp_path):
         "test_course and (numpy or numba) and not parallel and perceptron and not nonseparable",
         f"--benchmark-json={path}", "-q", "-p", "no:cacheprovider",
     ]  # fmt: skip
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    env = {**os.environ, QUICK_PROBE: "1"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads(path.read_text())["vectorbench_course"]
     timer = results["timer"]

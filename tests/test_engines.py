@@ -201,6 +201,23 @@ def test_dask_takes_dask_arrays(op):
     assert_within(op, "dask", run("dask", op, lazy), ref.values, ref.tolerances)
 
 
+@pytest.mark.parametrize("op", ["adaline_sgd_epoch", "perceptron_epoch"])
+def test_dask_walks_hand_its_numba_kernel_c_contiguous_blocks_only(op):
+    """Fortran-ordered and strided inputs are right, and compile no specialization of
+    the walk's Numba kernel beyond the C-contiguous one of each dtype."""
+    from kernels import dask_engine, numba_jit
+
+    kernel = {"adaline_sgd_epoch": dask_engine._sgd_steps}.get(op, numba_jit.perceptron_epoch)
+    w, b, X, y, eta = kernels.make_inputs(op, {"m": 30, "n": 4}, "float64", seed=3)
+    spaced = np.zeros(2 * len(w))
+    spaced[::2] = w
+    args = (spaced[::2], b, np.asfortranarray(X), y, eta)
+    ref, _ = reference_for(op, args)
+    assert_within(op, "dask", run("dask", op, args), ref.values, ref.tolerances)
+    arrays = [t for signature in kernel.signatures for t in signature if hasattr(t, "layout")]
+    assert {array.layout for array in arrays} == {"C"}, kernel.signatures
+
+
 def test_dask_threads_and_a_distributed_cluster_agree(monkeypatch):
     """The same ops on Dask's threaded scheduler and on a dask.distributed cluster (its
     workers in this process, to start in a second) give results within the bound."""

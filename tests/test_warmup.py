@@ -78,7 +78,7 @@ def test_a_lesson_run_on_a_cold_cache_compiles_its_kernels_ahead_and_times_them(
     """On a fresh cache the benchmark run compiles the kernels its cases call before the
     first op's case, on every core, says so, and times the cases. (Run again, it finds
     them in the cache: ``test_a_kernel_in_the_cache_is_not_compiled_ahead_and_one_missing_is``.)"""
-    from bench.conftest import compile_processes
+    from bench.conftest import QUICK_PROBE, compile_processes
 
     path = tmp_path / "run.json"
     command = [
@@ -86,10 +86,12 @@ def test_a_lesson_run_on_a_cold_cache_compiles_its_kernels_ahead_and_times_them(
         "test_op and (dot-numba-float64-t1-n10] or logistic_cost-numba-float64-t1-m10])",
         f"--benchmark-json={path}", "-p", "no:cacheprovider", "-q",
     ]  # fmt: skip
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), QUICK_PROBE: "1"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    timed = {case["param"] for case in json.loads(path.read_text())["benchmarks"]}
+    run = json.loads(path.read_text())
+    assert run["machine_info"]["vectorbench"]["limits"]["array_bytes"] == 4 * 2**20  # quick
+    timed = {case["param"] for case in run["benchmarks"]}
     assert timed == {"dot-numba-float64-t1-n10", "logistic_cost-numba-float64-t1-m10"}
     if compile_processes() >= 2:  # two ops: two tasks, one process each
         assert "bench: compiling 2 Numba kernels ahead, 2 at a time" in done.stdout
