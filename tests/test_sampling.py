@@ -174,6 +174,35 @@ def test_a_short_untimed_call_still_calibrates(fixture_on):
     assert stored[0].iterations * 1e-6 >= sampling.MIN_ROUND_S  # looped, as calibrated
 
 
+def test_a_slow_first_call_does_not_make_a_fast_kernel_one_call_a_round(fixture_on):
+    """A first call of 2 ms (a pool's threads woken from sleep), then 10 µs calls: the
+    calibration is made again, and a round loops the kernel to MIN_ROUND_S."""
+    clock = Clock([2e-3] + [1e-5] * 10**5)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark)
+    benchmark(clock.kernel)
+    assert stored[0].iterations * 1e-5 >= sampling.MIN_ROUND_S
+    assert stored[0].stats.data == pytest.approx([1e-5] * sampling.MIN_ROUNDS)
+
+
+def test_a_call_that_fills_a_round_is_calibrated_once(fixture_on):
+    clock = Clock([2e-3] * 100)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark)
+    benchmark(clock.kernel)
+    assert stored[0].iterations == 1
+    assert clock.calls == 2 + sampling.MIN_ROUNDS  # two calibrations of one call each
+
+
+def test_a_long_call_is_calibrated_once(fixture_on):
+    clock = Clock([2 * sampling.RECALIBRATE_UNDER_S] * 100)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark)
+    benchmark(clock.kernel)
+    assert stored[0].iterations == 1
+    assert clock.calls == 1 + sampling.MIN_ROUNDS
+
+
 def test_without_the_long_case_limit_a_noisy_long_case_runs_to_its_rounds_cap(fixture_on):
     clock = Clock([2.0, 2.4] * 50)
     benchmark, stored = fixture_on(clock, max_time=0.5)
