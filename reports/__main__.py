@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from reports.cli import OneLineParser
-from reports.load import ResultFileError, is_course_file, newest_result
+from vbschema.fields import ResultFileError
 
 DEFAULT_OUT = Path("reports")
 DEFAULT_RESULTS = DEFAULT_OUT / "results"
@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _inputs(files: list[Path], results: Path) -> list[Path]:
     """The result files to report on."""
+    from reports.load import is_course_file, newest_result
+
     if not files:
         return [newest_result(results)]
     for path in files:
@@ -141,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     try:
+        # A file named but absent is said before pandas and Matplotlib are imported (1.7 s)
+        named = [*args.files, *(args.compare or ()), args.beyond_memory]
+        for path in (path for path in named if path is not None):
+            if not path.exists():
+                raise ResultFileError(path, "no such file")
         # Imported here so that `--help` and argument errors do not wait for Matplotlib.
         from reports.build import build_comparison, build_report
 
