@@ -135,6 +135,9 @@ def speedup_figure(table: pd.DataFrame, op: str, look: Style) -> Figure | None:
         here = rows[rows["dtype"] == dtype]
         for ax, (reference, name) in zip(row_axes, references, strict=True):
             paired = analysis.versus(here, reference)
+            # every line against the reference on as many threads: the reference's own
+            # lines (each against itself on the other thread count) would mix the two
+            paired = paired[paired["backend"] != reference]
             if paired.empty:
                 figkit.empty_panel(ax, f"{name} not measured alongside others ({dtype})")
                 ax.set_title(f"over {name} ({dtype})")

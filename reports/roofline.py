@@ -188,7 +188,10 @@ def roof_findings(table: pd.DataFrame, run, look: Style) -> dict | None:
         return None
     ridge = {t: peak[t] / read[t] for t in read if peak.get(t)}
     ridge_of = points["threads"].astype(int).map(ridge)
-    bound = points[points["intensity"] < ridge_of.fillna(0)]
+    # an op is placed by its points at its largest size: a backend timed only on smaller
+    # inputs (the Python loop's shallow network at h = 1) says nothing of where it sits
+    largest = points["size"] == points.groupby("op")["size"].transform("max")
+    bound = points[largest & (points["intensity"] < ridge_of.fillna(0))]
     roof = every["threads"].astype(int).map(read) * every["intensity"]
     above = every[every["gflop_per_s"] > roof]
     cached = above["served_from"] == "cache"

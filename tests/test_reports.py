@@ -638,6 +638,23 @@ def test_machine_and_environment_are_described(built):
     assert "numpy 2.4.6" in machine
 
 
+def test_the_speedup_panels_set_every_line_against_the_reference_on_as_many_threads():
+    """In "over NumPy", no NumPy line: it would be NumPy against itself on the other
+    thread count, where every other line is against NumPy on its own."""
+    run = read_results([newest_result(ROOT / "reports" / "results")])
+    look = style.Style.of(run.catalogue)
+    figure = figures.speedup_figure(tidy_table(run), "dot", look)
+    reference = look.label(look.the(style.REFERENCE))
+    over_numpy = [ax for ax in figure.axes if ax.get_title().startswith(f"over {reference} ")]
+    assert over_numpy
+    for ax in over_numpy:
+        labels = [
+            line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
+        ]
+        assert labels
+        assert not [label for label in labels if label.startswith(reference + ",")]
+
+
 def test_course_backends_that_agree_share_one_legend_entry():
     """Every backend's curve lies on the one before where they agree: one entry with
     every colour says so, instead of ten whose colour never shows (a slide's legend);

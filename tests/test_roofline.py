@@ -150,6 +150,18 @@ def test_the_roofs_bound_the_points_from_memory_and_the_cache_passes_them(table)
     text = " ".join(roofline_section(table, run, {"roofline"}, LOOK).split())
     assert "1 of the points, served from the cache, sits above the slanted roof" in text
     assert "1 more point reading from memory passes it by at most 5.0%" in text
+    assert "no call whose data come from memory outruns it" not in text  # one did
+
+
+def test_an_op_is_placed_by_its_points_at_its_largest_size(table):
+    """The Python loop's shallow network, timed only at h = 1 (its larger sizes over the
+    time budget), sits left of the ridge; the op, timed at h = 1024 by the others, is not
+    memory-bound for it."""
+    run = types.SimpleNamespace(suite={"limits": {"read_GBps": READ, "peak_GFLOPs": PEAK}})
+    loop = _row("mlp_gradient", "python", 1, 1, 5.0)
+    assert loop["flops"] / loop["bytes"] < 5  # left of the ridge
+    found = roof_findings(pd.concat([table, pd.DataFrame([loop])], ignore_index=True), run, LOOK)
+    assert found["ops"] == []
 
 
 def test_memory_bound_ops_end_level_only_where_the_rule_says_so(table):
@@ -173,6 +185,8 @@ def test_memory_bound_ops_end_level_only_where_the_rule_says_so(table):
     assert (found["reached_low"], found["reached_high"]) == ("60%", "80%")
     text = " ".join(roofline_section(table, run, {"roofline"}, LOOK).split())
     assert "Reading from memory, the fastest backend of each reaches 60% to 80% of it" in text
+    assert (found["near"], found["far"]) == (0, 0)
+    assert "times the intensity: no call whose data come from memory outruns it." in text
     # a fastest point served from the cache may pass the memory roof: it is not a share
     cached = table.assign(served_from="cache")
     assert (roof_findings(cached, run, LOOK)["reached_low"], "`dot`") == ("", "`dot`")
