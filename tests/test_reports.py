@@ -1749,7 +1749,8 @@ def test_thread_gain_is_against_the_same_kernel_and_bound_only_when_kept(tmp_pat
     dot = _share_and_gain(tmp_path, share=0.5, gain=1.7)
     assert "1.7× as fast as Numba parallel on 1 thread at n = 10⁷ (at most 2× is possible)" in dot
     dot = _share_and_gain(tmp_path, share=0.5, gain=2.03)
-    assert "2.03× as fast as Numba parallel on 1 thread at n = 10⁷." in dot
+    assert "2.03× as fast as Numba parallel on 1 thread at n = 10⁷; more than the 2× that" in dot
+    assert "each core brings its own L1 and L2 cache" in dot  # why it may pass 2×
     assert "at most" not in dot
 
 
