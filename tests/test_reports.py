@@ -2201,6 +2201,13 @@ def test_the_headline_shows_the_slides_own_loop(tmp_path, no_figures):
     )
     assert f"took {format_ratio(6e-3 / dot_s)} its steady time" in " ".join(section.split())
     assert "creates a new NumPy scalar object" in section
+    # the headline, over lists, points to it: the terminal's first line showed its ratio
+    headline = " ".join(page.split("### The slides' own code")[0].split())
+    assert (
+        "timed once as the slides do, and printed its ratio on the terminal "
+        f"({format_ratio(250e-3 / 6e-3)}): [the slides' own code](#the-slides-own-code)"
+    ) in headline
+    assert _links_resolve(out)
 
 
 def test_memory_per_call_is_shown_and_compared(tmp_path):
