@@ -64,6 +64,9 @@ def _summary_findings(backend: str, threads: int, rows: pd.DataFrame, *, look: S
         "level": int((ok["verdict"] == LEVEL).sum()),
         "best": extreme(faster, "idxmax"),
         "worst": extreme(slower, "idxmin"),
+        # faster only on the per-sample rules, which NumPy too walks sample by sample
+        "per_sample": len(faster) > 0
+        and all(look.ops.get(op, {}).get("sequential") for op in faster["op"]),
     }
 
 

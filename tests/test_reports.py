@@ -655,6 +655,27 @@ def test_the_speedup_panels_set_every_line_against_the_reference_on_as_many_thre
         assert not [label for label in labels if label.startswith(reference + ",")]
 
 
+def test_a_loop_faster_only_on_the_per_sample_rules_says_why():
+    """At a glance, the Python loop beats NumPy only on the rules applied sample by sample
+    (the committed run: 2 of 2 ops), because NumPy loops over the samples there too; a
+    backend faster on other ops gets no such clause."""
+    from reports.leads import summary_section
+
+    run = read_results([newest_result(ROOT / "reports" / "results")])
+    look = style.Style.of(run.catalogue)
+    lines = summary_section(tidy_table(run), set(), look=look).splitlines()
+    clause = "all of them rules applied sample by sample, which NumPy too runs as a loop"
+    loop = [line for line in lines if line.startswith("- **Python loop")]
+    assert loop
+    assert clause in loop[0]
+    compiled = [line for line in lines if line.startswith("- **Numba, 1 thread**")]
+    assert compiled
+    assert clause not in compiled[0]
+    # a catalogue that does not mark its ops sequential (an older file's) gets no clause
+    unmarked = style.Style.of({**run.catalogue, "ops": {op: {} for op in run.catalogue["ops"]}})
+    assert clause not in summary_section(tidy_table(run), set(), look=unmarked)
+
+
 def test_course_backends_that_agree_share_one_legend_entry():
     """Every backend's curve lies on the one before where they agree: one entry with
     every colour says so, instead of ten whose colour never shows (a slide's legend);
