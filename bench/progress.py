@@ -140,6 +140,11 @@ class Progress:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.say(f"bench: {len(self.weights)} cases to run{plan(session.items)}")
+        self.say(
+            "bench: pytest marks each case timed with a dot and each one not run with an s "
+            "(over its time budget: the report says why); the second attempts at the end "
+            "count again in its total"
+        )
 
     def paused(self, seconds: float) -> None:
         """Work that no case weighs (compiling ahead, in a case's set-up) took ``seconds``:

@@ -93,6 +93,8 @@ def test_a_lesson_run_on_a_cold_cache_compiles_its_kernels_ahead_and_times_them(
     assert run["machine_info"]["vectorbench"]["limits"]["array_bytes"] == 4 * 2**20  # quick
     timed = {case["param"] for case in run["benchmarks"]}
     assert timed == {"dot-numba-float64-t1-n10", "logistic_cost-numba-float64-t1-m10"}
+    # the terminal says what pytest's marks mean, and why its total passes the cases'
+    assert "bench: pytest marks each case timed with a dot and each one not run" in done.stdout
     if compile_processes() >= 2:  # two ops: two tasks, one process each
         assert "bench: compiling 2 Numba kernels ahead, 2 at a time" in done.stdout
         assert re.search(r"bench: compiled in \d+ s\n", done.stdout), done.stdout[-2000:]
