@@ -73,9 +73,12 @@ NO_CALIBRATION_S = 0.1
 # MIN_ROUND_S or more, and a first call may be slow where the next ones are not: the
 # threads of a pool woken from sleep. In a lesson run of 7 December, four cases on two
 # threads (NumPy's dot at 10⁵, Numba parallel's at 10², 10⁴) timed one call of 8-31 µs a
-# round, under 1000 ticks of the timer, and were flagged. A calibration that settles on one
-# call a round under this long is made once more (one call more, at most 5 ms).
+# round, under 1000 ticks of the timer, and were flagged; calibrated twice, one such case
+# still was (the next call slow too). A calibration that settles on one call a round under
+# this long is checked by the fastest of RECALIBRATION_CALLS more calls (at most 25 ms),
+# which then sets how many calls a round loops.
 RECALIBRATE_UNDER_S = 10 * MIN_ROUND_S
+RECALIBRATION_CALLS = 5
 # The interval is checked after these many rounds and then every ~25% more (sorting the
 # rounds at every one would cost more than a fast kernel's round).
 CHECK_GROWTH = 1.25
@@ -225,7 +228,10 @@ def sample_until_sure(
                 round_s, loops, loops_range = benchmark._calibrate_timer(runner)
                 if loops == 1 and round_s < RECALIBRATE_UNDER_S:
                     # one call seemed to fill a round; it may only have been a slow one
-                    round_s, loops, loops_range = benchmark._calibrate_timer(runner)
+                    fastest = min(runner(range(1)) for _ in range(RECALIBRATION_CALLS))
+                    if 0 < fastest < benchmark._min_time:
+                        loops = math.ceil(benchmark._min_time / fastest)
+                        round_s, loops_range = fastest * loops, range(loops)
         stats = benchmark._make_stats(loops)
         at_least = benchmark._min_rounds
         max_rounds = rounds_cap(round_s, benchmark._max_time, at_least, long_case_s)

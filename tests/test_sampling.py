@@ -185,13 +185,24 @@ def test_a_slow_first_call_does_not_make_a_fast_kernel_one_call_a_round(fixture_
     assert stored[0].stats.data == pytest.approx([1e-5] * sampling.MIN_ROUNDS)
 
 
-def test_a_call_that_fills_a_round_is_calibrated_once(fixture_on):
+def test_a_call_that_fills_a_round_is_checked_by_a_few_more(fixture_on):
     clock = Clock([2e-3] * 100)
     benchmark, stored = fixture_on(clock)
     sampling.sample_until_sure(benchmark)
     benchmark(clock.kernel)
     assert stored[0].iterations == 1
-    assert clock.calls == 2 + sampling.MIN_ROUNDS  # two calibrations of one call each
+    assert clock.calls == 1 + sampling.RECALIBRATION_CALLS + sampling.MIN_ROUNDS
+
+
+def test_slow_calls_now_and_then_do_not_make_a_fast_kernel_one_call_a_round(fixture_on):
+    """The first call, and the next, woke a pool (2 ms each); the fastest of a few more
+    (10 µs) sets the round's loop."""
+    clock = Clock([2e-3, 2e-3, 1e-5, 3e-3, 1e-5, 1e-5] + [1e-5] * 10**5)
+    benchmark, stored = fixture_on(clock)
+    sampling.sample_until_sure(benchmark)
+    benchmark(clock.kernel)
+    assert stored[0].iterations * 1e-5 == pytest.approx(sampling.MIN_ROUND_S, rel=0.05)
+    assert stored[0].stats.data == pytest.approx([1e-5] * sampling.MIN_ROUNDS)
 
 
 def test_a_long_call_is_calibrated_once(fixture_on):
