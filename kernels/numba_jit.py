@@ -29,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 from numba import config, types
-from numba.extending import overload, register_jitable
+from numba.extending import overload
 
 from kernels import python_loops, vector_math
+from kernels.compile_once import compile_once, compiled_once
 from kernels.jit_cache import cached_njit
 
 FASTMATH = frozenset({"reassoc", "contract"})
@@ -97,7 +98,7 @@ for helper in (
     python_loops.mlp_gradient_sums,
     python_loops.mlp_gradient_means,
 ):
-    register_jitable(helper)
+    compiled_once(helper)
 # The per-sample σ and cross-entropy are inlined into the loops (Numba's own inliner:
 # LLVM would leave them as calls), so that a loop over samples can be vectorized; so are
 # the walks of four samples along w and along a gradient: left as a call, the walk along
@@ -110,7 +111,7 @@ for helper in (
     python_loops.cross_entropy,
     python_loops.sigmoid_and_cross_entropy,
 ):
-    register_jitable(inline="always")(helper)
+    compiled_once(helper, inline="always")
 
 
 def _vector_math(x):
@@ -157,6 +158,15 @@ def _zeros_matrix(rows, cols, like):
 @overload(python_loops.copy)
 def _copy(vector):
     return lambda vector: vector.copy()
+
+
+# What these compile depends on the argument types and four inherited flags only.
+for _function in (
+    python_loops.exp, python_loops.log, python_loops.log1p, python_loops.log1p_unit,
+    python_loops.tanh, python_loops.in_dtype_of, python_loops.zeros, python_loops.zeros_matrix,
+    python_loops.copy,
+):  # fmt: skip
+    compile_once(_function)
 
 
 dot = jit(python_loops.dot_in_quarters)  # dot's sum, four streams of memory at once

@@ -37,10 +37,10 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba.extending import register_jitable
 
 from kernels import numba_jit
 from kernels.caches import cache_sizes_or_defaults
+from kernels.compile_once import compiled_once
 from kernels.jit_cache import cached_njit
 from kernels.python_loops import (
     BLOCK_ROWS,
@@ -80,7 +80,7 @@ jit = numba_jit.jit
 # disk on its own, then again inside every caller: 25.3-30.2 s of CPU to compile the
 # ladder in both dtypes, against 18.1-21.9 s so (same results to the bit, run times
 # 0.92-1.04x in one process side by side, 6 December).
-loops = register_jitable
+loops = compiled_once
 # The register tiles are inlined where they are called (Numba's own inliner): LLVM then
 # sees the walk inside the loop over units and keeps the tile's sums in registers.
 tile = cached_njit(

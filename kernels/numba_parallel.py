@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 from numba.core.cpu_options import ParallelOptions
-from numba.extending import register_jitable
 
 from kernels import numba_jit
+from kernels.compile_once import compiled_once
 from kernels.jit_cache import cached_njit
 from kernels.python_loops import (
     adaline_gd_sums,
@@ -68,18 +68,18 @@ def parallel_jit(function):
     )(function)
 
 
-@register_jitable
+@compiled_once
 def block_count(m, most=BLOCKS):
     return max(1, min(most, m // MIN_BLOCK_ROWS))
 
 
-@register_jitable
+@compiled_once
 def row_block(block, blocks, m):
     """Rows [start, stop) of block number ``block`` when m rows are cut into ``blocks``."""
     return block * m // blocks, (block + 1) * m // blocks
 
 
-@register_jitable
+@compiled_once
 def sum_blocks(partial):
     """The column sums of the per-block partial vectors, in their own dtype."""
     blocks, n = partial.shape

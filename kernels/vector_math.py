@@ -6,9 +6,10 @@ lanes, while NumPy's own ufuncs do. These versions are plain arithmetic — argu
 reduction, a polynomial, and the few bit manipulations that split a float into exponent
 and mantissa or build a power of two — written without branches (the special cases are
 selects at the end) and without Python's zero-division check, so LLVM inlines them and
-vectorizes the loop around them. They are ordinary ``register_jitable`` functions:
-Numba's own IR inliner (``inline="always"``) gave the same machine code but re-typed
-their bodies into every kernel, and took 3-6× longer to compile.
+vectorizes the loop around them. They are ordinary ``register_jitable`` functions,
+compiled once per dtype whatever calls them (``compiled_once``). Numba's own IR inliner
+(``inline="always"``) gave the same machine code but re-typed their bodies into every
+kernel, and took 3-6× longer to compile.
 
 ``python_loops`` calls ``exp``, ``log``, ``log1p`` and ``tanh`` helpers that run
 ``math.*`` in Python; ``numba_jit`` teaches Numba to compile them as these. Each
@@ -29,7 +30,9 @@ from types import SimpleNamespace
 
 import numpy as np
 from numba import types
-from numba.extending import intrinsic, register_jitable
+from numba.extending import intrinsic
+
+from kernels.compile_once import compiled_once
 
 _INT_OF = {types.float64: types.int64, types.float32: types.int32}
 _FLOAT_OF = {v: k for k, v in _INT_OF.items()}
@@ -172,7 +175,7 @@ def _instantiate(dtype):
     TWO = c.two
     ZERO = c.zero
 
-    @register_jitable
+    @compiled_once
     def exp_reduced(x):
         """x = k·ln2 + r with |r| <= ln2/2; returns k, r (x clamped so 2^k stays finite)."""
         x = EXP_HIGH if x > EXP_HIGH else x  # NaN passes through both
@@ -184,7 +187,7 @@ def _instantiate(dtype):
         r = r - kf * EXP_LN2_LO
         return k, r
 
-    @register_jitable
+    @compiled_once
     def exp_polynomial_tail(r):
         """(e^r - 1 - r)/r², by Estrin's scheme: independent pairs, so the multiply-adds
         overlap instead of waiting on one another as in Horner's."""
@@ -197,11 +200,11 @@ def _instantiate(dtype):
             return low + r4 * (middle + r4 * high)
         return low + r4 * (e6 + e7 * r)
 
-    @register_jitable
+    @compiled_once
     def power_of_two(k):
         return bits_float(INT((k + BIAS) << PRECISION))
 
-    @register_jitable
+    @compiled_once
     def exp(x):
         k, r = exp_reduced(x)
         p = ONE + (r + r * r * exp_polynomial_tail(r))
@@ -210,7 +213,7 @@ def _instantiate(dtype):
         k1 = k >> 1
         return (p * power_of_two(k1)) * power_of_two(k - k1)
 
-    @register_jitable
+    @compiled_once
     def expm1(x):
         """e^x - 1, accurate near 0 as well; for x >= 0 only (what tanh needs)."""
         k, r = exp_reduced(x)
@@ -220,7 +223,7 @@ def _instantiate(dtype):
         # 2^k(e^r - 1) + (2^k - 1): exact scaling, one rounding each
         return scale * p + (scale - ONE)
 
-    @register_jitable
+    @compiled_once
     def log_reduced(f, k):
         """log(2^k·(1 + f)) for a small f: 2·atanh(s) with s = f/(2 + f), as fdlibm."""
         s = divide(f, TWO + f)
@@ -236,7 +239,7 @@ def _instantiate(dtype):
         hfsq = HALF * f * f
         return s * (hfsq + R) + k * LOG_LN2_LO - hfsq + f + k * LOG_LN2_HI
 
-    @register_jitable
+    @compiled_once
     def log(x):
         subnormal = x < SMALLEST_NORMAL
         scaled = x * SUBNORMAL_SCALE if subnormal else x
@@ -250,7 +253,7 @@ def _instantiate(dtype):
         result = NAN if x < ZERO else result
         return x if x != x else result
 
-    @register_jitable
+    @compiled_once
     def log1p(x):
         u = ONE + x
         # log(u) is log(1 + x) for the rounded u; (x - (u - 1))/u corrects for the
@@ -260,7 +263,7 @@ def _instantiate(dtype):
         result = log(u) + (correction if finite else ZERO)
         return x if u == ONE else result  # log1p(x) rounds to x there, ±0 included
 
-    @register_jitable
+    @compiled_once
     def log1p_unit(e):
         """log(1 + e) for 0 <= e <= 1 only: the softplus's log1p(e^-|z|), at less cost.
 
@@ -272,7 +275,7 @@ def _instantiate(dtype):
         high = e > SQRT2_MINUS_ONE
         return log_reduced(HALF * (e - ONE) if high else e, ONE if high else ZERO)
 
-    @register_jitable
+    @compiled_once
     def tanh(x):
         magnitude = abs(x)
         t = expm1(TWO * magnitude)
