@@ -1,7 +1,7 @@
 """Numba's on-disk cache filled ahead, on every core, and written safely.
 
-On a fresh checkout every compiled kernel is compiled on its first call: 60-90 s of
-CPU, mostly LLVM's, on the 2-core machine, in one process. The tests (under
+On a fresh checkout every compiled kernel is compiled on its first call: 60-80 s of
+CPU on the 2-core machine, in one process. The tests (under
 pytest-xdist) and a benchmark run (``nox -s bench``) both compile them ahead instead,
 one process per core, and then load machine code. Two processes that meet the same
 kernel would compile it twice, and Numba's cache is not safe for two processes that
