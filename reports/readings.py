@@ -302,6 +302,12 @@ def _compiled_against_numpy(rows: pd.DataFrame, interprets: bool, *, look: Style
     return readings
 
 
+def _share_of(share: float) -> str:
+    """"37% of", or "all of" for a share past 100% by no more than the noise of two
+    measurements (``rules.ABOVE_CEILING``): a share of a ceiling is never over 100%."""
+    return f"{format_percent(share)} of" if share <= 1.0 else "all of"
+
+
 def bandwidth_reading(row: pd.Series, run: Run) -> str:
     """What the share of the measured bandwidth says about ``row``, or "" if nothing."""
     share = row["bandwidth_share"]
@@ -326,29 +332,31 @@ def bandwidth_reading(row: pd.Series, run: Run) -> str:
                 "disturbed, so no share of it is given"
             )
         text = (
-            f"{format_percent(share)} of the bandwidth measured reading from the cache on this "
+            f"{_share_of(share)} the bandwidth measured reading from the cache on this "
             f"machine ({measured_at}): its {data} per call fit in the last-level cache"
         )
         if share >= rules.MEMORY_BOUND:
             text += ", whose bandwidth, not arithmetic, sets the pace"
         return text
-    if share > rules.ABOVE_CEILING:
+    if share > rules.ABOVE_CEILING:  # past a ceiling: never a share of it over 100%
+        past = f"by {format_percent(share - 1)}"
         if isinstance(l3, int) and row["bytes"] <= l3:
             return (
-                f"{format_percent(share)} of the main-memory bandwidth measured on this machine "
-                f"({measured_at}): its {data} fit in the {format_bytes(l3)} L3 cache, so part "
-                "of the data can come from the cache, which delivers it faster than main memory"
+                f"faster than the main-memory bandwidth measured on this machine "
+                f"({measured_at}), {past}: its {data} fit in the {format_bytes(l3)} L3 cache, so "
+                "part of the data can come from the cache, which delivers it faster than main "
+                "memory"
             )
         fits = ""
         if isinstance(l3, int):
             fits = f"its {data} do not fit in the {format_bytes(l3)} L3 cache, so "
         return (
-            f"{format_percent(share)} of the read bandwidth measured on this machine "
-            f"({measured_at}): {fits}memory delivered more at this footprint than the "
-            "bandwidth probe measured at its own; take the measured ceiling as a lower bound"
+            f"faster than the read bandwidth measured on this machine ({measured_at}), {past}: "
+            f"{fits}memory delivered more at this footprint than the bandwidth probe measured "
+            "at its own; take the measured ceiling as a lower bound"
         )
     text = (
-        f"{format_percent(share)} of the bandwidth measured reading from memory on this "
+        f"{_share_of(share)} the bandwidth measured reading from memory on this "
         f"machine ({measured_at})"
     )
     if share >= rules.MEMORY_BOUND:

@@ -1733,6 +1733,10 @@ def test_above_the_measured_bandwidth_out_of_cache_is_a_lower_bound(built):
     # Numba parallel at n = 10⁷ moves 160 MB per call at 80 GB/s, over the 16 GB/s measured
     assert "do not fit in the 32 MiB L3 cache" in dot
     assert "take the measured ceiling as a lower bound" in dot
+    assert "faster than the read bandwidth measured on this machine" in dot
+    shares = [float(share) for share in re.findall(r"([\d.]+)% of the", readme)]
+    assert shares
+    assert max(shares) <= 100  # no share of a ceiling over 100%
     method = _section(readme, "## How these numbers were made")
     assert "means the data came from a cache" not in method
     assert "part of the data came from a closer cache, or that at this footprint" in method
