@@ -303,8 +303,8 @@ def _compiled_against_numpy(rows: pd.DataFrame, interprets: bool, *, look: Style
 
 
 def _share_of(share: float) -> str:
-    """ "37% of", or "all of" for a share past 100% by no more than the noise of two
-    measurements (``rules.ABOVE_CEILING``): a share of a ceiling is never over 100%."""
+    """A share as words: "37% of", or "all of" for a share past 100% by no more than the
+    noise of two measurements (``rules.ABOVE_CEILING``): never a share over 100%."""
     return f"{format_percent(share)} of" if share <= 1.0 else "all of"
 
 
