@@ -366,15 +366,17 @@ def retime_unsure(session: pytest.Session) -> None:
     )
 
 
-COMPILED_ROLES = ("compiled", "compiled parallel")  # kernels.backends.ROLES
+# Timed again beside the reference where slower: every role of kernels.backends.ROLES but
+# the loops (the lesson's slow side) and the reference itself.
+RETIMED_ROLES = ("compiled", "compiled parallel", "engine", "variant")
 
 
 def side_by_side_groups(cases) -> list[tuple[object, list]]:
-    """(the reference's case, the compiled loops' cases slower than it beyond both
-    intervals) for each op, dtype, threads and sizes that has such a loop, where that is
-    a surprise (``sampling.surprising``)."""
+    """(the reference's case, the compiled loops' and engines' cases slower than it beyond
+    both intervals) for each op, dtype, threads and sizes that has such a case, where that
+    is a surprise (``sampling.surprising``)."""
     reference = [name for name, spec in kernels.BACKENDS.items() if spec.role == "reference"]
-    compiled = {name for name, spec in kernels.BACKENDS.items() if spec.role in COMPILED_ROLES}
+    retimed = {name for name, spec in kernels.BACKENDS.items() if spec.role in RETIMED_ROLES}
     by_case: dict[tuple, dict[str, object]] = {}
     for case in cases:
         info = case.extra_info
@@ -393,7 +395,7 @@ def side_by_side_groups(cases) -> list[tuple[object, list]]:
             slower = [
                 case
                 for backend, case in backends.items()
-                if backend in compiled and sampling.slower_apart(case.stats.data, base.stats.data)
+                if backend in retimed and sampling.slower_apart(case.stats.data, base.stats.data)
             ]
             if slower:
                 groups.append((base, slower))
@@ -401,8 +403,8 @@ def side_by_side_groups(cases) -> list[tuple[object, list]]:
 
 
 def retime_side_by_side(session: pytest.Session) -> None:
-    """Time once more, each right after the reference's case, the compiled loops found
-    slower than the vectorized reference beyond both intervals: the cheapest groups
+    """Time once more, each right after the reference's case, the compiled loops and
+    engines found slower than the vectorized reference beyond both intervals: the cheapest groups
     first, while the ladder's ``sampling.SIDE_BY_SIDE_S`` lasts. Each case of a group
     timed so keeps that attempt (``_keep_the_latest``): the comparison is then of two
     cases timed one after the other, not minutes apart."""
@@ -427,8 +429,9 @@ def retime_side_by_side(session: pytest.Session) -> None:
     say = reporter.write_line if reporter is not None else lambda line: None
     slower_cases = sum(len(slower) for _, slower in groups)
     say(
-        f"bench: {slower_cases} compiled case{'s' if slower_cases != 1 else ''} slower than the "
-        f"reference beyond both intervals: timing them again, each right after the "
+        f"bench: {slower_cases} case{'s' if slower_cases != 1 else ''} of compiled loops and "
+        f"engines slower than the reference beyond both intervals: timing them again, each "
+        f"right after the "
         f"reference's case (at most {budget:.0f} s)"
     )
     start = time.monotonic()

@@ -28,7 +28,8 @@ The interval travels with every case (``extra_info["median_ci"]``), and the repo
 flag and comparison rules read it (``reports/rules.py``, which owns the interval). A case
 whose interval ends beyond the flag's limit gets a second attempt at the end of the run,
 while time is left (``RETIME_S``; ``bench/conftest.py``, ``retime_unsure``), and a
-compiled loop found slower than the reference is timed again beside it (``SIDE_BY_SIDE_S``).
+compiled loop or an engine found slower than the reference is timed again beside it
+(``SIDE_BY_SIDE_S``).
 """
 
 from __future__ import annotations
@@ -100,15 +101,20 @@ CHECK_GROWTH = 1.25
 # 13 of them then within it; each ladder's time grew by about that much (the full
 # ladder's 29 such runs of the committed run would cost 26 s).
 RETIME_S = {"full": 90.0, "lesson": 30.0, "smoke": 0.0}
-# A compiled loop found slower than the vectorized reference, both intervals apart, is timed
-# again right after the reference's case (``bench/conftest.py``, ``retime_side_by_side``),
+# A compiled loop or an engine (Dask, JAX, PyTorch and their variants) found slower than
+# the vectorized reference, both intervals apart, is timed again right after the
+# reference's case (``bench/conftest.py``, ``retime_side_by_side``),
 # the cheapest first while this lasts (seconds), and both keep those attempts: a ratio of
 # two cases timed minutes apart is also the ratio of the host's load at those minutes. In
 # the full run of 33e2dac, Numba's dot at n = 10⁷ (float64, one thread) was 0.89x NumPy's,
 # its interval apart; timed alternately in one process, call after call, it was 1.07x.
 # Retiming all 131 such pairs of that run's Numba backends would have cost 44 s of rounds.
-SIDE_BY_SIDE_S = {"full": 45.0, "lesson": 10.0, "smoke": 0.0}
-# Only where a compiled loop slower than NumPy is a surprise: from SURPRISE_FROM_ELEMENTS
+# The engines too: in the full run of 7 December (2-core AMD), Dask's logistic_forward at
+# 2·10⁷ elements (float64, one thread) was 0.66x NumPy's with the intervals apart; timed
+# alternately in one process on 8 December, 1.07-1.15x. That run held 96 such engine
+# cases (Dask 39, PyTorch 44, JAX 13), about 34 s of their first attempts' rounds.
+SIDE_BY_SIDE_S = {"full": 75.0, "lesson": 15.0, "smoke": 0.0}
+# Only where a loop or an engine slower than NumPy is a surprise: from SURPRISE_FROM_ELEMENTS
 # elements read (a call's fixed costs, a parallel loop's start on every thread among them,
 # are then a small share of it), and at most SURPRISE_FLOPS_PER_ELEMENT flops per element
 # read. Every op but the network's products does 1-6; those reuse each element of X for
@@ -123,8 +129,8 @@ SIDE_BY_SIDE_S = {"full": 45.0, "lesson": 10.0, "smoke": 0.0}
 
 
 def surprising(info: dict) -> bool:
-    """Whether a compiled loop slower than the reference is a surprise in the case that
-    ``info`` (its ``extra_info``) describes: a stream of at least
+    """Whether a compiled loop or an engine slower than the reference is a surprise in the
+    case that ``info`` (its ``extra_info``) describes: a stream of at least
     ``SURPRISE_FROM_ELEMENTS`` elements, with few flops per element."""
     elements = info["bytes"] / (4 if info["dtype"] == "float32" else 8)
     return (

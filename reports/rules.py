@@ -21,8 +21,8 @@ SAMPLED_TO = 0.03
 INTERVAL_LIMIT = 0.05  # flagged: the interval reaches beyond ±5% of the median;
 TIMER_FACTOR = 1000  # one timed round lasts less than 1000 ticks of the timer;
 MIN_ROUNDS = 5  # or the median rests on fewer than 5 rounds.
-# A compiled loop slower than the reference is timed again beside it only where that is a
-# surprise: from this many elements read, at most this many flops per element
+# A compiled loop or an engine slower than the reference is timed again beside it only
+# where that is a surprise: from this many elements read, at most this many flops per element
 # (bench/sampling.py, ``surprising``, says why).
 SURPRISE_FROM_ELEMENTS = 10**6
 SURPRISE_FLOPS_PER_ELEMENT = 8
@@ -262,7 +262,8 @@ def flag_rule() -> str:
         f"±{SAMPLED_TO:.0%} of the median, or its time is up; one whose interval then "
         f"reaches beyond ±{INTERVAL_LIMIT:.0%} is timed once more at the end of the run, "
         "while time is left, and keeps the attempt with the narrower interval (a compiled "
-        "loop found slower than the vectorized reference, both intervals apart, where that "
+        "loop or an engine found slower than the vectorized reference, both intervals apart, "
+        "where that "
         f"is a surprise, from {SURPRISE_FROM_ELEMENTS:,} elements read and at most "
         f"{SURPRISE_FLOPS_PER_ELEMENT} flops per element, is timed "
         "again right after the reference's case, and both keep those attempts); it is "

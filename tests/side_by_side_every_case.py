@@ -1,6 +1,6 @@
-"""A pytest plugin for ``tests/test_bench_pipeline.py``: every compiled loop counts as
-slower than the reference, surprisingly, and the smoke ladder gets time to retime them side by side
-(``bench/conftest.py``, ``retime_side_by_side``)."""
+"""A pytest plugin for ``tests/test_bench_pipeline.py``: every compiled loop and engine
+counts as slower than the reference, surprisingly, and the smoke ladder gets time to
+retime them side by side (``bench/conftest.py``, ``retime_side_by_side``)."""
 
 from bench import sampling
 

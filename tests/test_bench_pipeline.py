@@ -118,31 +118,34 @@ def test_unsure_cases_are_timed_once_more_and_keep_their_narrower_attempt(tmp_pa
     assert f"{len(retimed)} of them timed again" in done.stdout
 
 
-def test_compiled_loops_slower_than_the_reference_are_timed_again_beside_it(tmp_path):
-    """At the end of a run, a compiled loop slower than NumPy beyond both intervals (here
-    every one: tests/side_by_side_every_case.py) is timed again right after NumPy's case
-    of the same op, dtype, threads and sizes; both keep that attempt and say beside what."""
+def test_loops_and_engines_slower_than_the_reference_are_timed_again_beside_it(tmp_path):
+    """At the end of a run, a compiled loop or an engine slower than NumPy beyond both
+    intervals (here every one: tests/side_by_side_every_case.py) is timed again right after
+    NumPy's case of the same op, dtype, threads and sizes; both keep that attempt and say
+    beside what."""
     path = tmp_path / "result.json"
-    selection = "test_op and dot and (numpy or numba) and float64"
+    selection = "test_op and dot and (numpy or numba or dask) and float64"
     done = _smoke_with_plugin("side_by_side_every_case", selection, path)
     cases = json.loads(path.read_text())["benchmarks"]
     names = [case["fullname"] for case in cases]
     assert len(names) == len(set(names))  # each case once
-    compiled = [c for c in cases if c["extra_info"]["backend"] in ("numba", "numba_parallel")]
+    others = {"numba", "numba_parallel", "dask"}
+    slower = [c for c in cases if c["extra_info"]["backend"] in others]
     numpy = [c for c in cases if c["extra_info"]["backend"] == "numpy"]
-    assert compiled
+    assert {c["extra_info"]["backend"] for c in slower} == others
     assert numpy
-    for case in compiled:
+    for case in slower:
         assert case["extra_info"]["beside"] == "numpy"
         assert len(case["extra_info"]["attempts"]) == 2
     for case in numpy:
-        assert set(case["extra_info"]["beside"].split(", ")) <= {"numba", "numba_parallel"}
-    noun = "case" if len(compiled) == 1 else "cases"
-    assert f"bench: {len(compiled)} compiled {noun} slower than the reference" in done.stdout
-    assert f"bench: {len(compiled)} of them timed again" in done.stdout
+        assert set(case["extra_info"]["beside"].split(", ")) <= others
+    noun = "case" if len(slower) == 1 else "cases"
+    assert f"bench: {len(slower)} {noun} of compiled loops and engines slower" in done.stdout
+    assert f"bench: {len(slower)} of them timed again" in done.stdout
     # the report names the attempt kept
     run = read_results([path])
-    assert set(run.cases.loc[run.cases["backend"] == "numba", "beside"]) == {"numpy"}
+    for backend in others:
+        assert set(run.cases.loc[run.cases["backend"] == backend, "beside"]) == {"numpy"}
 
 
 class Attempt:
@@ -169,7 +172,7 @@ def _case(backend, times, threads=1, op="dot", n=10**7, flops_per_element=1):
     return attempt
 
 
-def test_the_groups_are_the_compiled_loops_slower_beyond_both_intervals():
+def test_the_groups_are_the_loops_and_engines_slower_beyond_both_intervals():
     from bench.conftest import side_by_side_groups
 
     fast = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99]
@@ -180,10 +183,11 @@ def test_the_groups_are_the_compiled_loops_slower_beyond_both_intervals():
         _case("numba", slow),
         _case("numba_parallel", level),
     )
-    dask = _case("dask", slow)  # an engine, not a compiled loop: never retimed
+    dask = _case("dask", slow)  # an engine: retimed as well
+    python = _case("python", slow)  # the loop over lists: the lesson's slow side, never
     other = _case("numba", slow, threads=2)  # no NumPy case at two threads: nothing to pair
-    groups = side_by_side_groups([numpy, numba, parallel, dask, other])
-    assert groups == [(numpy, [numba])]
+    groups = side_by_side_groups([numpy, numba, parallel, dask, python, other])
+    assert groups == [(numpy, [numba, dask])]
     assert side_by_side_groups([_case("numpy", slow), _case("numba", fast)]) == []
     # no surprise: below 10⁶ elements (a call's fixed costs), or many flops per element
     # (a product, where BLAS's blocking wins); at 10⁶ and 8 flops per element, one
