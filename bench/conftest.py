@@ -645,6 +645,8 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
             else "not grown past the cache"
         ),
     }
+    # the page states the rule this run applied (reports/rules.py, flag_rule)
+    machine_info["vectorbench"]["side_by_side_roles"] = list(RETIMED_ROLES)
     machine_info["vectorbench"]["rounds_kept"] = (
         f"stats.data: at most {KEPT_ROUNDS} per-round times per case, evenly spaced in the "
         "order measured; the statistics are computed from every round"

@@ -173,7 +173,9 @@ def render_report(
                    op_sections(table, readings, figures, look=look)],
         "memory.md": [memory_section(table, figures, look=look)],
         "jit.md": [jit_section(costs, figures, look=look)],
-        "trust.md": [trust_section(table, warnings, look=look)],
+        "trust.md": [
+            trust_section(table, warnings, run.suite.get("side_by_side_roles"), look=look)
+        ],
         "beyond-memory.md": [beyond_memory_section.strip()],
         "machine.md": [backends_section(table, look), machine_section(run),
                        render("method.md.j2", probe=(run.suite.get("limits") or {}).get("method"),

@@ -254,16 +254,18 @@ def comparison_rule(contender: str = "the contender", reference: str = "the refe
     )
 
 
-def flag_rule() -> str:
-    """The flag rule in words, exactly as ``flags`` applies it."""
+def flag_rule(side_by_side_roles=("compiled", "compiled parallel")) -> str:
+    """The flag rule in words, exactly as ``flags`` applies it; ``side_by_side_roles``: the
+    roles of the backends the run timed again beside the reference (its record's
+    ``side_by_side_roles``; runs before 8 December timed the compiled loops only)."""
+    slower = "a compiled loop or an engine" if "engine" in side_by_side_roles else "a compiled loop"
     return (
         "each case is timed until the 95% interval of its median (from the order statistics "
         "of its rounds, which assumes nothing of their distribution) lies within "
         f"±{SAMPLED_TO:.0%} of the median, or its time is up; one whose interval then "
         f"reaches beyond ±{INTERVAL_LIMIT:.0%} is timed once more at the end of the run, "
-        "while time is left, and keeps the attempt with the narrower interval (a compiled "
-        "loop or an engine found slower than the vectorized reference, both intervals apart, "
-        "where that "
+        "while time is left, and keeps the attempt with the narrower interval "
+        f"({slower} found slower than the vectorized reference, both intervals apart, where that "
         f"is a surprise, from {SURPRISE_FROM_ELEMENTS:,} elements read and at most "
         f"{SURPRISE_FLOPS_PER_ELEMENT} flops per element, is timed "
         "again right after the reference's case, and both keep those attempts); it is "

@@ -47,13 +47,15 @@ _NOT_RUN = {
 }
 
 
-def trust_section(table: pd.DataFrame, warnings: str = "", *, look: Style) -> str:
+def trust_section(
+    table: pd.DataFrame, warnings: str = "", side_by_side_roles=None, *, look: Style
+) -> str:
     """The page's section; ``warnings``: the run's disturbed-machine warnings, in Markdown,
-    which the flags' reasons point to."""
+    which the flags' reasons point to; ``side_by_side_roles``: as the run recorded them."""
     return render(
         "trust.md.j2",
         warnings=warnings,
-        flag_rule=rules.flag_rule(),
+        flag_rule=rules.flag_rule(*([side_by_side_roles] if side_by_side_roles else [])),
         flagged_table=_cases_table(flagged(table), "flagged measurements", _FLAGGED, look),
         not_run_table=_cases_table(not_run(table), "cases not run", _NOT_RUN, look),
     )

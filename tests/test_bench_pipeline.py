@@ -126,7 +126,10 @@ def test_loops_and_engines_slower_than_the_reference_are_timed_again_beside_it(t
     path = tmp_path / "result.json"
     selection = "test_op and dot and (numpy or numba or dask) and float64"
     done = _smoke_with_plugin("side_by_side_every_case", selection, path)
-    cases = json.loads(path.read_text())["benchmarks"]
+    data = json.loads(path.read_text())
+    cases = data["benchmarks"]
+    # the run records the rule it applied, and the page states it (reports/rules.py)
+    assert "engine" in data["machine_info"]["vectorbench"]["side_by_side_roles"]
     names = [case["fullname"] for case in cases]
     assert len(names) == len(set(names))  # each case once
     others = {"numba", "numba_parallel", "dask"}

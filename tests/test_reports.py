@@ -796,6 +796,12 @@ def _bad_colour() -> dict:
     return data
 
 
+def _unknown_side_by_side_role() -> dict:
+    data = make_result(ops=["dot"])
+    data["machine_info"]["vectorbench"]["side_by_side_roles"] = ["compiled", "engines"]
+    return data
+
+
 def _median_missing() -> dict:
     data = make_result(ops=["dot"])
     del data["benchmarks"][3]["stats"]["median"]
@@ -897,6 +903,10 @@ BAD_FILES = {
     "first schema": (_first_schema, "convert it with `python -m bench.upgrade"),
     "no catalogue": (_catalogue_missing, "catalogue: it must be an object, not null"),
     "bad colour": (_bad_colour, "backends.numba: 'colour' must be a colour"),
+    "unknown role retimed": (
+        _unknown_side_by_side_role,
+        "side_by_side_roles[1]: is 'engines', not one of loop,",
+    ),
     "median missing": (_median_missing, "'median' must be a number"),
     "duplicate": (_duplicate_case, "measured twice"),
     "bad sizes": (_bad_sizes, "'n' must be at least 1"),
@@ -1651,6 +1661,20 @@ def test_flag_rule_is_described_as_applied(built):
     assert "still reaches beyond ±5% of the median" in trust
     assert "shorter than 1000 ticks of the timer" in trust
     assert "fewer than 5 rounds" in trust
+
+
+def test_the_rule_names_the_backends_the_run_timed_again_beside_the_reference(tmp_path, no_figures):
+    """A run records which roles it timed again beside the reference when slower; the
+    page says so. A run from before that record (7 December) timed the compiled loops."""
+    data = make_result(ops=["dot"])
+    (tmp_path / "before").mkdir()
+    page, _, _ = built_from(data, tmp_path / "before")
+    assert "(a compiled loop found slower than the vectorized reference" in page
+    retimed = ["compiled", "compiled parallel", "engine", "variant"]
+    data["machine_info"]["vectorbench"]["side_by_side_roles"] = retimed
+    (tmp_path / "now").mkdir()
+    page, _, _ = built_from(data, tmp_path / "now")
+    assert "(a compiled loop or an engine found slower than the vectorized reference" in page
 
 
 def test_comparison_rule_is_stated_once_as_applied(built):

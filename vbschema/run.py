@@ -167,6 +167,13 @@ class Suite:
             where = Where(path, f"machine_info.vectorbench.limits.{name}")
             for threads in where.object(per_threads, "it"):
                 where.number(per_threads, threads, positive=True)
+        if suite.get("side_by_side_roles") is not None:  # the roles timed again beside the
+            place = "machine_info.vectorbench.side_by_side_roles"  # reference when slower
+            for index, role in enumerate(Where(path, place).list(suite["side_by_side_roles"])):
+                if role not in ROLES:
+                    Where(path, f"{place}[{index}]").fail(
+                        f"is {role!r}, not one of {', '.join(ROLES)}"
+                    )
         all_cores = (suite.get("threads") or {}).get("all_cores")
         return cls(
             record=suite,

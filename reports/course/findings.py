@@ -296,6 +296,8 @@ def hidden_size_findings(results: dict, line: dict | None) -> dict | None:
             if not (math.isnan(times[0]) or math.isnan(times[-1]))
         },
         "not_run": not_run,
+        # the ladder's budget, the same for every run left out
+        "not_run_budget_s": max((found["budget_s"] for found in not_run.values()), default=0.0),
     }
 
 
