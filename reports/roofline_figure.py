@@ -18,6 +18,8 @@ _POINT = {"s": 34, "edgecolors": "white", "linewidths": 0.4, "zorder": 3}
 # Direct labels are set at least this far apart (in points), so two never overlap.
 _LABEL_GAP_PT = 11.0
 _LINE_END = {"fontsize": 8.5, "va": "center", "annotation_clip": False}
+# A line ending left of this share of the (logarithmic) x axis is labelled where it ends.
+_SHORT_LINE = 0.7
 
 
 def _draw_ladder(ax, steps: pd.DataFrame, peak: float | None, look: Style) -> None:
@@ -53,7 +55,15 @@ def _spread(wanted: list[float], gap: float) -> list[float]:
 
 def _label_line_ends(ax, ends: list[tuple[str, float, float, str]], figure: Figure) -> None:
     """Each (text, x, y, colour) of ``ends`` right of the axes, level with its line's last
-    point (x, y) and joined to it: the lines need no legend."""
+    point (x, y) and joined to it: the lines need no legend. A line that stops short of the
+    right edge (the Python loop's, cut at a small h) is labelled at its end instead: a
+    joint from there to the edge would cross every other line."""
+    left, right = (math.log10(limit) for limit in ax.get_xlim())
+    short = [end for end in ends if math.log10(end[1]) < left + _SHORT_LINE * (right - left)]
+    for text, x, y, colour in short:
+        ax.annotate(text, (x, y), xytext=(6, 0), textcoords="offset points", color=colour,
+                    **_LINE_END)  # fmt: skip
+    ends = [end for end in ends if end not in short]
     if not ends:
         return
     figure.draw_without_rendering()  # the layout, so the axes' height in points is known

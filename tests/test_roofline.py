@@ -289,6 +289,26 @@ def test_the_committed_runs_roofline_has_a_slides_legend_and_names_every_backend
         assert look.label(backend) in named, backend
 
 
+def test_a_line_cut_short_is_labelled_at_its_end_not_across_the_others():
+    """The Python loop's sweep stops at a small h: its label sits beside its last point,
+    with no joint to the right edge; the lines that reach the edge keep theirs there."""
+    run = read_results([COMMITTED_RUN])
+    table = tidy_table(run)
+    look = Style.of(run.catalogue)
+    figure = roofline_figure(table, run, look)
+    ax = figure.axes[0]
+    labels = {child.get_text(): child for child in ax.texts if hasattr(child, "xyann")}
+    (loop,) = [text for name, text in labels.items() if name.startswith("Python loop")]
+    assert loop.anncoords == "offset points"
+    assert loop.arrow_patch is None
+    assert loop.xyann == (6, 0)  # just right of where its line ends
+    edge = [text for name, text in labels.items() if not name.startswith("Python loop")]
+    assert edge
+    for text in edge:  # the column right of the axes, joined to each line's end
+        assert text.xyann[0] == pytest.approx(1.02)
+        assert text.arrow_patch is not None
+
+
 def test_labels_too_close_are_spread_apart_by_the_gap():
     placed = _spread([1.0, 1.05, 3.0, 1.02], 0.1)
     order = sorted(range(4), key=placed.__getitem__)

@@ -778,6 +778,23 @@ def test_report_renders_every_figure(course_run, course_results, tmp_path):
     assert "**no**" not in markdown  # every experiment's backends agree
 
 
+def test_the_hidden_sizes_legend_is_beside_the_time_panel_not_over_its_lines(
+    course_run, course_results
+):
+    from reports import style
+    from reports.course import figures, findings
+
+    look = style.Style.of(course_run["machine_info"]["vectorbench"]["catalogue"])
+    results = checked(course_results)
+    draw, size, _ = figures.FIGURES["course-hidden-sizes"]
+    figure = figures._draw(draw, results, look, findings.section(results, look), size)
+    figure.draw_without_rendering()
+    panel = figure.axes[1]
+    (legend,) = [child for child in panel.get_children() if child is panel.get_legend()]
+    assert legend.get_window_extent().x0 >= panel.get_window_extent().x1
+    assert legend.get_window_extent().x1 <= figure.bbox.x1  # inside the figure still
+
+
 def test_a_file_from_before_the_later_experiments_still_renders(
     course_run, course_results, tmp_path, monkeypatch
 ):

@@ -279,7 +279,8 @@ def _figure_hidden_sizes(fig: Figure, results: dict, look: Style, found: dict) -
         right.plot(sweep["sizes"], [t * 1e3 for t in times], **backend_line(backend, look), **style)
     log_scale(right, x=False)
     right.set(ylabel="time per iteration [ms] (median)", title="Time per iteration")
-    right.legend(fontsize="small")
+    # beside the panel, not over it: the lines of every backend fill it from h = 1 to 50
+    right.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     for ax in (left, right):
         log_scale(ax, y=False)
         ax.set_xticks(sweep["sizes"], [str(h) for h in sweep["sizes"]])
