@@ -404,8 +404,8 @@ def side_by_side_groups(cases) -> list[tuple[object, list]]:
 
 def retime_side_by_side(session: pytest.Session) -> None:
     """Time once more, each right after the reference's case, the compiled loops and
-    engines found slower than the vectorized reference beyond both intervals: the cheapest groups
-    first, while the ladder's ``sampling.SIDE_BY_SIDE_S`` lasts. Each case of a group
+    engines found slower than the vectorized reference beyond both intervals: the cheapest
+    groups first, while the ladder's ``sampling.SIDE_BY_SIDE_S`` lasts. Each case of a group
     timed so keeps that attempt (``_keep_the_latest``): the comparison is then of two
     cases timed one after the other, not minutes apart."""
     bench_session = getattr(session.config, "_benchmarksession", None)
@@ -431,8 +431,7 @@ def retime_side_by_side(session: pytest.Session) -> None:
     say(
         f"bench: {slower_cases} case{'s' if slower_cases != 1 else ''} of compiled loops and "
         f"engines slower than the reference beyond both intervals: timing them again, each "
-        f"right after the "
-        f"reference's case (at most {budget:.0f} s)"
+        f"right after the reference's case (at most {budget:.0f} s)"
     )
     start = time.monotonic()
     done: list[tuple[object, list]] = []

@@ -114,17 +114,17 @@ RETIME_S = {"full": 90.0, "lesson": 30.0, "smoke": 0.0}
 # alternately in one process on 8 December, 1.07-1.15x. That run held 96 such engine
 # cases (Dask 39, PyTorch 44, JAX 13), about 34 s of their first attempts' rounds.
 SIDE_BY_SIDE_S = {"full": 75.0, "lesson": 15.0, "smoke": 0.0}
-# Only where a loop or an engine slower than NumPy is a surprise: from SURPRISE_FROM_ELEMENTS
-# elements read (a call's fixed costs, a parallel loop's start on every thread among them,
-# are then a small share of it), and at most SURPRISE_FLOPS_PER_ELEMENT flops per element
-# read. Every op but the network's products does 1-6; those reuse each element of X for
-# every hidden unit, the reuse BLAS's blocking exploits (8 flops an element from h = 2 in
-# mlp_gradient), and at 1000 x 784 they reach 10⁶ elements only from h = 137 (274 for
-# the forward pass), far beyond 8 flops an element: they are never timed again.
-# Elsewhere the slower loop is the lesson itself and a second attempt changes nothing: in
-# the full run of 6f024b7 (2-core AMD), 119 such groups were timed again side by side in
-# 46 s and 111 stayed slower (38 of the 41 below 10⁶ elements, 73 of the 78 products); no
-# other cell from 10⁶ elements up was slower.
+# Only where a compiled loop or an engine slower than NumPy is a surprise: from
+# SURPRISE_FROM_ELEMENTS elements read (a call's fixed costs, a parallel loop's start on
+# every thread among them, are then a small share of it), and at most
+# SURPRISE_FLOPS_PER_ELEMENT flops per element read. Every op but the network's products
+# does 1-6; those reuse each element of X for every hidden unit, the reuse BLAS's blocking
+# exploits (8 flops an element from h = 2 in mlp_gradient), and at 1000 x 784 they reach
+# 10⁶ elements only from h = 137 (274 for the forward pass), far beyond 8 flops an
+# element: they are never timed again. Elsewhere the slower loop is the lesson itself and
+# a second attempt changes nothing: in the full run of 6f024b7 (2-core AMD), 119 such
+# groups were timed again side by side in 46 s and 111 stayed slower (38 of the 41 below
+# 10⁶ elements, 73 of the 78 products); no other cell from 10⁶ elements up was slower.
 # (The two limits are reports/rules.py's, which states the rule on the page.)
 
 
