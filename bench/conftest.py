@@ -407,24 +407,28 @@ def retime_side_by_side(session: pytest.Session) -> None:
     engines found slower than the vectorized reference beyond both intervals: the cheapest
     groups first, while the ladder's ``sampling.SIDE_BY_SIDE_S`` lasts. Each case of a group
     timed so keeps that attempt (``_keep_the_latest``): the comparison is then of two
-    cases timed one after the other, not minutes apart."""
+    cases timed one after the other, not minutes apart.
+
+    The reference's new attempt may be faster than its first, and so leave a case of the
+    same op, dtype, threads and sizes that was level with it slower than it, minutes apart.
+    Such a case is timed once more with its whole group, the reference first, while the
+    time lasts: every comparison the run then holds at those sizes is side by side."""
     bench_session = getattr(session.config, "_benchmarksession", None)
     budget = sampling.SIDE_BY_SIDE_S.get(ladder(session.config), 0.0)
     if bench_session is None or bench_session.disabled or budget <= 0:
         return
     items = {item.nodeid: item for item in session.items}
-    groups = [
-        (base, slower)
-        for base, slower in side_by_side_groups(bench_session.benchmarks)
-        if all(case.fullname in items for case in (base, *slower))
-    ]
+
+    def slower_groups() -> list[tuple[object, list]]:
+        return [
+            (base, slower)
+            for base, slower in side_by_side_groups(bench_session.benchmarks)
+            if all(case.fullname in items for case in (base, *slower))
+        ]
+
+    groups = slower_groups()
     if not groups:
         return
-
-    def cost(group) -> float:  # the first attempts' timed seconds
-        return sum(case.stats.total * case.iterations for case in (group[0], *group[1]))
-
-    groups.sort(key=cost)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     say = reporter.write_line if reporter is not None else lambda line: None
     slower_cases = sum(len(slower) for _, slower in groups)
@@ -434,11 +438,49 @@ def retime_side_by_side(session: pytest.Session) -> None:
         f"right after the reference's case (at most {budget:.0f} s)"
     )
     start = time.monotonic()
+    done = _time_beside(session, bench_session, items, groups, start + budget)
+    if session.shouldstop or session.shouldfail:
+        return
+    # the cases left slower than a reference timed again, not beside it: with their group
+    timed = {base.fullname: {case.fullname for case in slower} for base, slower in done}
+    again = []
+    for base, slower in slower_groups():
+        names = {case.fullname for case in slower}
+        if base.fullname in timed and not names <= timed[base.fullname]:
+            again.append((base, _cases(bench_session, names | timed[base.fullname])))
+    if again:
+        more = sum(len(slower) for _, slower in again)
+        say(
+            f"bench: {more} case{'s' if more != 1 else ''} slower than, or timed beside, a "
+            f"reference whose new attempt is faster: timing them with it once more"
+        )
+        done += _time_beside(session, bench_session, items, again, start + budget)
+    retimed = {case.fullname for _, slower in done for case in slower}
+    now_slower = sum(len(slower) for _, slower in side_by_side_groups(bench_session.benchmarks))
+    say(
+        f"bench: {len(retimed)} of them timed again in "
+        f"{time.monotonic() - start:.0f} s; {now_slower} still slower beyond both intervals"
+    )
+
+
+def _cases(bench_session, names: set[str]) -> list:
+    """pytest-benchmark's entries of the cases ``names``, in the run's order."""
+    return [case for case in bench_session.benchmarks if case.fullname in names]
+
+
+def _time_beside(session, bench_session, items, groups, deadline: float) -> list:
+    """Time each (reference, cases) group again, the reference first, the cheapest first
+    while ``deadline`` (monotonic seconds) allows; each case keeps the attempt timed so.
+    Returns the groups timed whole."""
+
+    def cost(group) -> float:  # the attempts' timed seconds so far
+        return sum(case.stats.total * case.iterations for case in (group[0], *group[1]))
+
     done: list[tuple[object, list]] = []
     running: tuple = ()  # the cases of a group being timed again, until it is whole
     try:
-        for base, slower in groups:
-            if time.monotonic() - start + cost((base, slower)) > budget:
+        for base, slower in sorted(groups, key=cost):
+            if time.monotonic() + cost((base, slower)) > deadline:
                 break  # the rest cost more still
             running = (base, *slower)
             order = [items[case.fullname] for case in running]
@@ -457,11 +499,7 @@ def retime_side_by_side(session: pytest.Session) -> None:
             _keep_the_latest(bench_session, base, ", ".join(names))
             for case in slower:
                 _keep_the_latest(bench_session, case, base.extra_info["backend"])
-    now_slower = sum(len(slower) for _, slower in side_by_side_groups(bench_session.benchmarks))
-    say(
-        f"bench: {sum(len(slower) for _, slower in done)} of them timed again in "
-        f"{time.monotonic() - start:.0f} s; {now_slower} still slower beyond both intervals"
-    )
+    return done
 
 
 def _keep_the_latest(bench_session, kept_before, beside: str | None) -> None:

@@ -151,6 +151,35 @@ def test_loops_and_engines_slower_than_the_reference_are_timed_again_beside_it(t
         assert set(run.cases.loc[run.cases["backend"] == backend, "beside"]) == {"numpy"}
 
 
+def test_a_case_left_slower_by_the_references_new_attempt_is_timed_with_its_group(tmp_path):
+    """Timed again beside Numba's loop, NumPy's case may come out faster, and Dask's case,
+    level before, slower than it minutes apart: the group is timed once more, NumPy first,
+    Dask's case and Numba's with it (tests/side_by_side_then_another.py)."""
+    path = tmp_path / "result.json"
+    selection = "test_op and dot and float64 and t1 and (numpy or dask or numba-)"
+    done = _smoke_with_plugin("side_by_side_then_another", selection, path)
+    cases = json.loads(path.read_text())["benchmarks"]
+    by_backend = {name: [c for c in cases if c["extra_info"]["backend"] == name]
+                  for name in ("numpy", "numba", "dask")}  # fmt: skip
+    sizes = len(by_backend["numpy"])  # one group per size of the smoke ladder
+    assert sizes >= 1
+    assert len(cases) == 3 * sizes
+    assert all(len(found) == sizes for found in by_backend.values())
+    noun = "case" if sizes == 1 else "cases"
+    assert f"bench: {sizes} {noun} of compiled loops and engines slower" in done.stdout
+    assert f"bench: {2 * sizes} cases slower than, or timed beside, a reference" in done.stdout
+    assert f"bench: {2 * sizes} of them timed again" in done.stdout
+    for case in by_backend["numba"]:  # first, beside NumPy, beside NumPy again
+        assert len(case["extra_info"]["attempts"]) == 3
+        assert case["extra_info"]["beside"] == "numpy"
+    for case in by_backend["dask"]:  # first, beside NumPy
+        assert len(case["extra_info"]["attempts"]) == 2
+        assert case["extra_info"]["beside"] == "numpy"
+    for case in by_backend["numpy"]:
+        assert len(case["extra_info"]["attempts"]) == 3
+        assert set(case["extra_info"]["beside"].split(", ")) == {"numba", "dask"}
+
+
 class Attempt:
     """What ``_keep_the_narrower`` reads of one of pytest-benchmark's entries."""
 
